@@ -1,0 +1,44 @@
+# flowctl — build, test and measure.
+GO      ?= go
+BIN     ?= bin/flowctl
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/flowctl/flowctl/cmd.Version=$(VERSION)
+FUZZTIME ?= 5s
+
+.PHONY: all build test lint fuzz bench demo update clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# The whole test suite: unit, golden and end-to-end tests, with the race detector.
+test:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
+	$(GO) vet ./...
+
+# A few seconds of each fuzz target (longer with FUZZTIME=10m).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./runner
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRender$$' -fuzztime $(FUZZTIME) ./templating
+
+# Go benchmarks (loading, rendering, the engine) and end-to-end timings of the binary.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	python3 scripts/bench.py $(BIN)
+
+# Build, then run the example flows.
+demo: build
+	./$(BIN) run examples/hello.yml -i name=demo || true
+	./$(BIN) run testdata/flows/seed/failing-task.yml || true
+
+# Rewrite golden files from the current output (review the diff before committing).
+update:
+	$(GO) test ./... -update
+	UPDATE_SCRIPTS=1 $(GO) test -run TestScript .
+
+clean:
+	rm -rf bin

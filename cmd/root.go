@@ -1,0 +1,143 @@
+// Package cmd is flowctl's command line: one file per command, each an options struct and a
+// run function, all writing to explicit Streams so tests can drive them with buffers.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+)
+
+// Version is flowctl's version, set at build time with
+// -ldflags "-X github.com/flowctl/flowctl/cmd.Version=v1.2.3".
+var Version = ""
+
+// Exit codes of the contract.
+const (
+	ExitOK          = 0   // SUCCESS, or WARNING without --fail-on-warning; other commands: done
+	ExitFailed      = 1   // the execution ended FAILED
+	ExitUsage       = 2   // usage error, invalid flow, unreadable state: nothing was run
+	ExitWarning     = 3   // WARNING with --fail-on-warning
+	ExitInterrupted = 130 // SIGINT/SIGTERM: the execution is KILLED
+)
+
+// Streams are the standard streams a command reads and writes.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit code out of a command. Its message, when not empty, is printed
+// on stderr as "flowctl: <message>".
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf is an exit-2 error: bad flags, an invalid flow, nothing was run.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// silentExit ends with code, its message already printed.
+func silentExit(code int) error { return &exitError{code: code} }
+
+// Main runs flowctl with args and returns the process exit code.
+func Main(ctx context.Context, args []string, s Streams) int {
+	root := newRoot(ctx, s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(s.Err, "flowctl: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Anything cobra itself reports is about the command line.
+	fmt.Fprintf(s.Err, "flowctl: %v\nRun 'flowctl --help' for usage.\n", err)
+	return ExitUsage
+}
+
+func newRoot(ctx context.Context, s Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "flowctl",
+		Short: "Run Kestra-style flow files on one machine",
+		Long: `flowctl runs Kestra flow files on one machine: in a CI step, from cron, or by hand.
+The same YAML runs unchanged on a Kestra server.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       version(),
+	}
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.SetIn(s.In)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(newRunCmd(s), newValidateCmd(s), newVersionCmd(s))
+	return root
+}
+
+// version is the build's version: the ldflags one, else the module's, else "dev".
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func newVersionCmd(s Streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print flowctl's version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(s.Out, "flowctl %s\n", version())
+			return nil
+		},
+	}
+}
+
+// colorEnabled decides colour for one stream: only on a terminal, never with NO_COLOR set
+// (whatever its value, per no-color.org), TERM=dumb or --no-color.
+func colorEnabled(w io.Writer, noColor bool) bool {
+	if noColor {
+		return false
+	}
+	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// outputFlag validates -o.
+func outputFlag(o string) error {
+	if o != "text" && o != "json" {
+		return usageErrorf("invalid --output %q: use text or json", o)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// runOptions are the flags of `flowctl run`.
+type runOptions struct {
+	file          string
+	inputs        []string
+	output        string
+	noColor       bool
+	failOnWarning bool
+}
+
+func newRunCmd(s Streams) *cobra.Command {
+	o := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a flow file",
+		Long: `Run the flow in FILE: its tasks in sequence, then its errors tasks if one failed,
+then its finally tasks. Exit 0 on SUCCESS or WARNING, 1 on FAILED, 2 when the flow is invalid,
+3 on WARNING with --fail-on-warning, 130 when interrupted.`,
+		Example: `  flowctl run flow.yml
+  flowctl run deploy.yml -i env=prod -i replicas=3
+  flowctl run flow.yml -o json | jq .state.current`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.file = args[0]
+			return runRun(c.Context(), s, o)
+		},
+	}
+	f := c.Flags()
+	f.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
+	f.BoolVar(&o.noColor, "no-color", false, "never colour the output")
+	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
+	return c
+}
+
+func runRun(ctx context.Context, s Streams, o *runOptions) error {
+	if err := outputFlag(o.output); err != nil {
+		return err
+	}
+	given, err := parseInputFlags(o.inputs)
+	if err != nil {
+		return err
+	}
+	flow, err := loadFlow(s, o.file)
+	if err != nil {
+		return err
+	}
+	if flow.Disabled {
+		return usageErrorf("%s: flow %s.%s is disabled (disabled: true): nothing was run", o.file, flow.Namespace, flow.ID)
+	}
+	values, secrets, err := runner.ParseInputs(flow, given)
+	if err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
+	masker := runner.NewMasker()
+	for _, v := range secrets {
+		masker.Add(v)
+	}
+
+	// With -o json stdout holds the document alone: everything human goes to stderr.
+	human := s.Out
+	if o.output == "json" {
+		human = s.Err
+	}
+	pal := runner.NewPalette(colorEnabled(human, o.noColor))
+	for _, w := range flow.Warnings {
+		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
+	}
+
+	x := runner.Run(ctx, flow, runner.Options{
+		Inputs: values,
+		Masker: masker,
+		Sink:   runner.NewTextSink(human, pal, flow),
+	})
+
+	if o.output == "json" {
+		if err := writeJSON(s.Out, x); err != nil {
+			return err
+		}
+	} else {
+		runner.WriteSummary(human, pal, x)
+	}
+	return silentExit(exitCode(x.State.Current, o.failOnWarning))
+}
+
+// exitCode maps the final state of the execution to the contract's exit code.
+func exitCode(state string, failOnWarning bool) int {
+	switch state {
+	case runner.StateSuccess:
+		return ExitOK
+	case runner.StateWarning:
+		if failOnWarning {
+			return ExitWarning
+		}
+		return ExitOK
+	case runner.StateKilled:
+		return ExitInterrupted
+	default:
+		return ExitFailed
+	}
+}
+
+// loadFlow loads a flow with the built-in task types; a flow with problems prints them all
+// on stderr and ends with exit 2.
+func loadFlow(s Streams, path string) (*runner.Flow, error) {
+	flow, err := runner.Load(path, tasks.Builtin())
+	if err == nil {
+		return flow, nil
+	}
+	var le *runner.LoadError
+	if errors.As(err, &le) {
+		fmt.Fprintln(s.Err, le.Error())
+		return nil, silentExit(ExitUsage)
+	}
+	return nil, &exitError{code: ExitUsage, err: err}
+}
+
+// parseInputFlags reads -i KEY=VALUE flags.
+func parseInputFlags(flags []string) (map[string]string, error) {
+	given := map[string]string{}
+	for _, kv := range flags {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("invalid input %q: use -i KEY=VALUE", kv)
+		}
+		if _, dup := given[k]; dup {
+			return nil, usageErrorf("input %q is given twice", k)
+		}
+		given[k] = v
+	}
+	return given, nil
+}
+
+// writeJSON writes v as one indented JSON document.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// validateOptions are the flags of `flowctl validate`.
+type validateOptions struct {
+	files  []string
+	output string
+}
+
+// fileReport is one file's entry of `validate -o json`.
+type fileReport struct {
+	File   string        `json:"file"`
+	Valid  bool          `json:"valid"`
+	Errors []errorReport `json:"errors"`
+}
+
+type errorReport struct {
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Message string `json:"message"`
+}
+
+func newValidateCmd(s Streams) *cobra.Command {
+	o := &validateOptions{}
+	c := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check flow files without running anything",
+		Long: `Check each flow file: YAML, keys, task types and properties, durations, retry rules,
+templates. Every problem is printed as file:line:col: message. Exit 0 when all are valid, 2 if not.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.files = args
+			return runValidate(s, o)
+		},
+	}
+	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	return c
+}
+
+func runValidate(s Streams, o *validateOptions) error {
+	if err := outputFlag(o.output); err != nil {
+		return err
+	}
+	reports := make([]fileReport, 0, len(o.files))
+	invalid := false
+	reg := tasks.Builtin()
+	for _, file := range o.files {
+		r := fileReport{File: file, Valid: true, Errors: []errorReport{}}
+		flow, err := runner.Load(file, reg)
+		if err != nil {
+			invalid, r.Valid = true, false
+			var le *runner.LoadError
+			if errors.As(err, &le) {
+				for _, p := range le.Problems {
+					r.Errors = append(r.Errors, errorReport{Line: p.Line, Column: p.Col, Message: p.Msg})
+				}
+			} else {
+				r.Errors = append(r.Errors, errorReport{Message: err.Error()})
+			}
+			if o.output == "text" {
+				fmt.Fprintln(s.Err, err.Error())
+			}
+		} else if o.output == "text" {
+			for _, w := range flow.Warnings {
+				fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
+			}
+		}
+		reports = append(reports, r)
+	}
+	if o.output == "json" {
+		if err := writeJSON(s.Out, reports); err != nil {
+			return err
+		}
+	}
+	if invalid {
+		return silentExit(ExitUsage)
+	}
+	return nil
+}

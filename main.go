@@ -1,0 +1,24 @@
+// Command flowctl runs Kestra-style flow files on one machine.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/flowctl/flowctl/cmd"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+// run is the whole program; the end-to-end tests run it as the flowctl command.
+func run() int {
+	// SIGINT and SIGTERM cancel the context: the running task's processes are killed and the
+	// execution ends KILLED (exit 130) instead of the process dying mid-record.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return cmd.Main(ctx, os.Args[1:], cmd.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+}

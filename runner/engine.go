@@ -1,0 +1,440 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
+)
+
+// Sink receives what happens during an execution, as it happens. The engine calls it from one
+// goroutine at a time.
+type Sink interface {
+	// TaskStarted is called when a task run starts (SKIPPED ones included).
+	TaskStarted(tr *TaskRun)
+	// Log is called for every line a task run logs, already masked.
+	Log(tr *TaskRun, line LogLine)
+	// TaskEnded is called when a task run reached its final state.
+	TaskEnded(tr *TaskRun)
+}
+
+// Options are what an execution needs from the outside world. The zero value of each field
+// has a sensible default, except Sink, which may be nil to discard events.
+type Options struct {
+	// Inputs are the typed input values (see ParseInputs).
+	Inputs map[string]any
+	// Masker hides secrets; the engine registers each secret it resolves.
+	Masker *Masker
+	// Environ is the environment: secrets (SECRET_*), envs.* (ENV_*) and the processes' env.
+	Environ []string
+	// Now is the clock.
+	Now func() time.Time
+	// HTTP is the client tasks call out with.
+	HTTP *http.Client
+	// TempDir holds the task runs' working folders.
+	TempDir string
+	// Sink receives events.
+	Sink Sink
+	// Trigger is set on executions a trigger started; exposed as trigger.*.
+	Trigger *ExecTrigger
+}
+
+// engine runs one execution.
+type engine struct {
+	flow    *Flow
+	opts    Options
+	exec    *Execution
+	secret  func(string) (string, error)
+	base    map[string]any // variables shared by every task
+	outputs map[string]any // outputs.<taskId>, grows as tasks end
+
+	mu        sync.Mutex // guards templates and the logs of the running task run
+	templates map[string]*templating.Template
+}
+
+// Run executes f and returns its execution document, in its final state. It returns when the
+// execution ended: SUCCESS, WARNING, FAILED, or KILLED when ctx is cancelled (SIGINT/SIGTERM).
+func Run(ctx context.Context, f *Flow, opts Options) *Execution {
+	if opts.Masker == nil {
+		opts.Masker = NewMasker()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTP == nil {
+		opts.HTTP = http.DefaultClient
+	}
+	if opts.Environ == nil {
+		opts.Environ = os.Environ()
+	}
+	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{}}
+	e.exec = &Execution{
+		ID:           NewID(),
+		Namespace:    f.Namespace,
+		FlowID:       f.ID,
+		FlowRevision: f.Revision,
+		Labels:       map[string]string{},
+		Inputs:       opts.Masker.Value(orEmpty(opts.Inputs)).(map[string]any),
+		TaskRunList:  []*TaskRun{},
+		Trigger:      opts.Trigger,
+	}
+	for _, l := range f.Labels {
+		e.exec.Labels[l.Key] = l.Value
+	}
+	now := opts.Now()
+	e.exec.State.set(StateCreated, now)
+	e.exec.State.set(StateRunning, now)
+	e.secret = e.secretFunc()
+	e.base = e.baseVars()
+
+	failed := e.runBranch(ctx, f.Tasks, BranchTasks, true)
+	if ctx.Err() == nil {
+		if failed {
+			e.runBranch(ctx, f.Errors, BranchErrors, false)
+		}
+		if ctx.Err() == nil {
+			e.runBranch(ctx, f.Finally, BranchFinally, false)
+		}
+	}
+	e.exec.State.end(finalState(e.exec, ctx.Err() != nil), opts.Now())
+	return e.exec
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// finalState applies Kestra's rule: only the task runs of `tasks` count; KILLED beats FAILED
+// beats WARNING; SKIPPED counts as success.
+func finalState(x *Execution, interrupted bool) string {
+	if interrupted {
+		return StateKilled
+	}
+	st := StateSuccess
+	for _, tr := range x.TaskRunList {
+		if tr.Branch != BranchTasks {
+			continue
+		}
+		switch tr.State.Current {
+		case StateKilled:
+			return StateKilled
+		case StateFailed:
+			st = StateFailed
+		case StateWarning:
+			if st == StateSuccess {
+				st = StateWarning
+			}
+		}
+	}
+	return st
+}
+
+// runBranch runs specs one after another. With stopOnFailure (the `tasks` branch) the first
+// FAILED task run stops the branch. It reports whether a task run FAILED.
+func (e *engine) runBranch(ctx context.Context, specs []*TaskSpec, branch string, stopOnFailure bool) bool {
+	failed := false
+	for _, spec := range specs {
+		if ctx.Err() != nil {
+			return failed
+		}
+		if spec.Disabled {
+			continue
+		}
+		tr := e.runTask(ctx, spec, branch)
+		if tr.State.Current == StateFailed {
+			failed = true
+			if stopOnFailure {
+				return true
+			}
+		}
+	}
+	return failed
+}
+
+// secretFunc resolves secret('NAME') from the environment and registers every value it
+// returns with the masker before any template output can carry it.
+func (e *engine) secretFunc() func(string) (string, error) {
+	env := map[string]string{}
+	for _, kv := range e.opts.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "SECRET_") {
+			env[k] = v
+		}
+	}
+	lookup := templating.EnvSecrets(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	return func(name string) (string, error) {
+		v, err := lookup(name)
+		if err == nil {
+			e.opts.Masker.Add(v)
+		}
+		return v, err
+	}
+}
+
+// baseVars builds the variables every task sees.
+func (e *engine) baseVars() map[string]any {
+	f, x := e.flow, e.exec
+	labels := make(map[string]any, len(x.Labels))
+	for k, v := range x.Labels {
+		labels[k] = v
+	}
+	vars := map[string]any{
+		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": f.Revision},
+		"execution": map[string]any{"id": x.ID, "startDate": formatDate(x.State.StartDate), "originalId": x.ID},
+		"inputs":    orEmpty(e.opts.Inputs),
+		"vars":      orEmpty(f.Variables),
+		"outputs":   e.outputs,
+		"labels":    labels,
+		"envs":      templating.EnvVars(e.opts.Environ),
+	}
+	if t := e.opts.Trigger; t != nil {
+		vars["trigger"] = t.Variables
+	}
+	return vars
+}
+
+// template returns the parsed template of src, parsing each distinct source once.
+func (e *engine) template(src string) (*templating.Template, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t, ok := e.templates[src]; ok {
+		return t, nil
+	}
+	t, err := templating.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	e.templates[src] = t
+	return t, nil
+}
+
+// renderer returns the Render function lent to one attempt of a task run.
+func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
+	vars := make(map[string]any, len(e.base)+2)
+	for k, v := range e.base {
+		vars[k] = v
+	}
+	vars["task"] = map[string]any{"id": spec.ID, "type": spec.Type}
+	vars["taskrun"] = map[string]any{
+		"id":            tr.ID,
+		"startDate":     formatDate(tr.State.StartDate),
+		"attemptsCount": len(tr.Attempts),
+	}
+	env := &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now}
+	return func(src string) (string, error) {
+		t, err := e.template(src)
+		if err != nil {
+			return "", err
+		}
+		return t.Render(env)
+	}
+}
+
+// log records one line of tr, masked, and hands it to the sink.
+func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
+	line := LogLine{Time: e.opts.Now().UTC(), Level: level, Message: e.opts.Masker.String(msg)}
+	e.mu.Lock()
+	tr.Logs = append(tr.Logs, line)
+	e.mu.Unlock()
+	if e.opts.Sink != nil {
+		e.opts.Sink.Log(tr, line)
+	}
+}
+
+// runTask runs one task: runIf, attempts with retries and timeouts, then the state rewrites.
+func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *TaskRun {
+	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Attempts: []*Attempt{}}
+	start := e.opts.Now()
+	tr.State.set(StateCreated, start)
+	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	if e.opts.Sink != nil {
+		e.opts.Sink.TaskStarted(tr)
+	}
+	defer func() {
+		if e.opts.Sink != nil {
+			e.opts.Sink.TaskEnded(tr)
+		}
+	}()
+
+	if spec.HasRunIf {
+		out, err := e.renderer(spec, tr)(spec.RunIf)
+		if err != nil {
+			e.fail(tr, fmt.Errorf("runIf: %w", err))
+			return tr
+		}
+		if !templating.Truthy(out) {
+			e.log(tr, tasks.LevelInfo, fmt.Sprintf("skipped: runIf rendered %q", out))
+			tr.State.end(StateSkipped, e.opts.Now())
+			return tr
+		}
+	}
+	tr.State.set(StateRunning, e.opts.Now())
+
+	var (
+		state   string
+		lastErr error
+	)
+	for n := 1; ; n++ {
+		state, lastErr = e.attempt(ctx, spec, tr)
+		if state != StateFailed || ctx.Err() != nil {
+			break
+		}
+		wait, ok := nextWait(spec.Retry, n, e.opts.Now().Sub(start))
+		if !ok {
+			break
+		}
+		e.log(tr, tasks.LevelWarn, fmt.Sprintf("attempt %d failed, retrying in %s", n, wait.Round(time.Millisecond)))
+		if !sleep(ctx, wait) {
+			state = StateKilled
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		state = StateKilled
+	}
+	if lastErr != nil && state != StateKilled {
+		msg := e.opts.Masker.String(lastErr.Error())
+		tr.Error = msg
+		e.log(tr, tasks.LevelError, msg)
+	}
+	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
+	if state == StateSuccess && len(tr.Attempts) > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
+		state = StateWarning
+	}
+	if state == StateFailed && spec.AllowFailure {
+		state = StateWarning
+	}
+	if state == StateWarning && spec.AllowWarning {
+		state = StateSuccess
+	}
+	tr.State.end(state, e.opts.Now())
+	return tr
+}
+
+// fail ends tr FAILED with err before any attempt ran.
+func (e *engine) fail(tr *TaskRun, err error) {
+	tr.Error = e.opts.Masker.String(err.Error())
+	e.log(tr, tasks.LevelError, tr.Error)
+	tr.State.end(StateFailed, e.opts.Now())
+}
+
+// attempt runs one try of the task and records it.
+func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (string, error) {
+	a := &Attempt{}
+	a.State.set(StateRunning, e.opts.Now())
+	tr.Attempts = append(tr.Attempts, a)
+
+	actx, cancel := ctx, context.CancelFunc(func() {})
+	if spec.Timeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, spec.Timeout)
+	}
+	defer cancel()
+
+	warned := map[string]bool{}
+	tc := &tasks.Context{
+		TaskID:  spec.ID,
+		Render:  e.renderer(spec, tr),
+		Log:     tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
+		HTTP:    e.opts.HTTP,
+		Now:     e.opts.Now,
+		Environ: e.opts.Environ,
+		TempDir: e.opts.TempDir,
+		Warn: func(msg string) {
+			if !warned[msg] {
+				warned[msg] = true
+				e.log(tr, tasks.LevelWarn, msg)
+			}
+		},
+	}
+	res, err := runSafely(actx, spec.Task, tc)
+	if res.Outputs != nil {
+		out := e.opts.Masker.Value(res.Outputs).(map[string]any)
+		tr.Outputs = out
+		e.outputs[spec.ID] = out
+	}
+	tr.Metrics = append(tr.Metrics, res.Metrics...)
+
+	state := StateSuccess
+	switch {
+	case ctx.Err() != nil:
+		state, err = StateKilled, nil
+	case spec.Timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded):
+		state, err = StateFailed, fmt.Errorf("Timeout after %s", tasks.FormatClock(spec.Timeout))
+	case err != nil:
+		state = StateFailed
+	case res.Warning:
+		state = StateWarning
+	}
+	a.State.end(state, e.opts.Now())
+	return state, err
+}
+
+// runSafely runs t, turning a panic in a task into a FAILED attempt: one broken task type
+// must not lose the execution record.
+func runSafely(ctx context.Context, t tasks.Task, tc *tasks.Context) (res tasks.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in task: %v", r)
+		}
+	}()
+	return t.Run(ctx, tc)
+}
+
+// nextWait says how long to wait before attempt n+1, and whether there is one, given how
+// long the task run has taken so far.
+func nextWait(r *Retry, n int, elapsed time.Duration) (time.Duration, bool) {
+	if r == nil {
+		return 0, false
+	}
+	if r.MaxAttempt > 0 && n >= r.MaxAttempt {
+		return 0, false
+	}
+	var wait time.Duration
+	switch r.Type {
+	case "constant":
+		wait = r.Interval
+	case "exponential":
+		factor := r.DelayFactor
+		if factor == 0 {
+			factor = 2
+		}
+		w := float64(r.Interval) * math.Pow(factor, float64(n-1))
+		if r.MaxInterval > 0 && w > float64(r.MaxInterval) {
+			w = float64(r.MaxInterval)
+		}
+		wait = time.Duration(w)
+	case "random":
+		span := r.MaxInterval - r.MinInterval
+		wait = r.MinInterval
+		if span > 0 {
+			wait += rand.N(span)
+		}
+	}
+	if r.MaxDuration > 0 && elapsed+wait > r.MaxDuration {
+		return 0, false
+	}
+	return wait, true
+}
+
+// sleep waits d or until ctx is done; it reports whether the wait ran out normally.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

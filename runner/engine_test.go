@@ -1,0 +1,265 @@
+package runner
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// step is what one attempt of a fakeTask does.
+type step struct {
+	err     error
+	warning bool
+	outputs map[string]any
+	log     string // rendered through tc.Render, then logged at INFO
+	block   bool   // wait until ctx is done
+}
+
+// fakeTask plays its steps, one per attempt; the last step repeats.
+type fakeTask struct {
+	steps []step
+	calls int
+}
+
+func (f *fakeTask) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+	s := f.steps[min(f.calls, len(f.steps)-1)]
+	f.calls++
+	if s.log != "" {
+		out, err := tc.Render(s.log)
+		if err != nil {
+			return tasks.Result{}, err
+		}
+		tc.Log.Log(tasks.LevelInfo, out)
+	}
+	if s.block {
+		<-ctx.Done()
+		return tasks.Result{}, ctx.Err()
+	}
+	return tasks.Result{Outputs: s.outputs, Warning: s.warning}, s.err
+}
+
+func spec(id string, steps ...step) *TaskSpec {
+	if len(steps) == 0 {
+		steps = []step{{}}
+	}
+	return &TaskSpec{ID: id, Type: "test.Fake", Task: &fakeTask{steps: steps}}
+}
+
+func testFlow(ts, errs, fin []*TaskSpec) *Flow {
+	return &Flow{ID: "f", Namespace: "dev", Revision: 1, Tasks: ts, Errors: errs, Finally: fin}
+}
+
+// runs summarises an execution's task runs as "id:STATE" in order.
+func runs(x *Execution) string {
+	var parts []string
+	for _, tr := range x.TaskRunList {
+		parts = append(parts, tr.TaskID+":"+tr.State.Current)
+	}
+	return strings.Join(parts, " ")
+}
+
+var errBoom = errors.New("boom")
+
+func TestRunStatesAndBranches(t *testing.T) {
+	cases := []struct {
+		name      string
+		flow      *Flow
+		wantRuns  string
+		wantState string
+	}{
+		{"sequence succeeds", testFlow([]*TaskSpec{spec("a"), spec("b")}, nil, nil),
+			"a:SUCCESS b:SUCCESS", StateSuccess},
+		{"first failure stops tasks, errors then finally run",
+			testFlow([]*TaskSpec{spec("a"), spec("b", step{err: errBoom}), spec("c")},
+				[]*TaskSpec{spec("e1", step{err: errBoom}), spec("e2")}, []*TaskSpec{spec("fin")}),
+			"a:SUCCESS b:FAILED e1:FAILED e2:SUCCESS fin:SUCCESS", StateFailed},
+		{"errors do not run after success, finally does",
+			testFlow([]*TaskSpec{spec("a")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}),
+			"a:SUCCESS fin:SUCCESS", StateSuccess},
+		{"a failing finally does not change the state",
+			testFlow([]*TaskSpec{spec("a")}, nil, []*TaskSpec{spec("fin", step{err: errBoom})}),
+			"a:SUCCESS fin:FAILED", StateSuccess},
+		{"warning", testFlow([]*TaskSpec{spec("a", step{warning: true}), spec("b")}, nil, nil),
+			"a:WARNING b:SUCCESS", StateWarning},
+		{"allowFailure turns FAILED into WARNING and goes on", testFlow([]*TaskSpec{
+			func() *TaskSpec { s := spec("a", step{err: errBoom}); s.AllowFailure = true; return s }(),
+			spec("b")}, []*TaskSpec{spec("e")}, nil),
+			"a:WARNING b:SUCCESS", StateWarning},
+		{"allowFailure then allowWarning gives SUCCESS", testFlow([]*TaskSpec{
+			func() *TaskSpec {
+				s := spec("a", step{err: errBoom})
+				s.AllowFailure, s.AllowWarning = true, true
+				return s
+			}()}, nil, nil),
+			"a:SUCCESS", StateSuccess},
+		{"disabled task has no task run", testFlow([]*TaskSpec{
+			func() *TaskSpec { s := spec("a", step{err: errBoom}); s.Disabled = true; return s }(),
+			spec("b")}, nil, nil),
+			"b:SUCCESS", StateSuccess},
+		{"runIf false skips, SKIPPED counts as success", testFlow([]*TaskSpec{
+			func() *TaskSpec {
+				s := spec("a", step{err: errBoom})
+				s.HasRunIf, s.RunIf = true, "{{ 1 == 2 }}"
+				return s
+			}(),
+			func() *TaskSpec { s := spec("b"); s.HasRunIf, s.RunIf = true, "{{ flow.id == 'f' }}"; return s }()}, nil, nil),
+			"a:SKIPPED b:SUCCESS", StateSuccess},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := Run(context.Background(), c.flow, Options{Environ: []string{}})
+			if got := runs(x); got != c.wantRuns {
+				t.Errorf("task runs: got %q, want %q", got, c.wantRuns)
+			}
+			if x.State.Current != c.wantState {
+				t.Errorf("state: got %s, want %s", x.State.Current, c.wantState)
+			}
+			if x.State.EndDate.IsZero() {
+				t.Error("execution has no end date")
+			}
+		})
+	}
+}
+
+func TestRunRetry(t *testing.T) {
+	ms := time.Millisecond
+	cases := []struct {
+		name         string
+		retry        *Retry
+		steps        []step
+		wantState    string
+		wantAttempts int
+	}{
+		{"constant retries until success", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
+			[]step{{err: errBoom}, {err: errBoom}, {}}, StateSuccess, 3},
+		{"warningOnRetry marks a success after retry", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3, WarningOnRetry: true},
+			[]step{{err: errBoom}, {}}, StateWarning, 2},
+		{"maxAttempt counts the first try", &Retry{Type: "constant", Interval: ms, MaxAttempt: 2},
+			[]step{{err: errBoom}}, StateFailed, 2},
+		{"maxDuration stops retries", &Retry{Type: "constant", Interval: 30 * ms, MaxDuration: 50 * ms},
+			[]step{{err: errBoom}}, StateFailed, 2},
+		{"exponential", &Retry{Type: "exponential", Interval: ms, MaxInterval: 4 * ms, MaxAttempt: 4},
+			[]step{{err: errBoom}}, StateFailed, 4},
+		{"random", &Retry{Type: "random", MinInterval: ms, MaxInterval: 2 * ms, MaxAttempt: 3},
+			[]step{{err: errBoom}, {}}, StateSuccess, 2},
+		{"a warning is not retried", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
+			[]step{{warning: true}}, StateWarning, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := spec("a", c.steps...)
+			s.Retry = c.retry
+			x := Run(context.Background(), testFlow([]*TaskSpec{s}, nil, nil), Options{Environ: []string{}})
+			tr := x.TaskRunList[0]
+			if tr.State.Current != c.wantState {
+				t.Errorf("state: got %s, want %s", tr.State.Current, c.wantState)
+			}
+			if len(tr.Attempts) != c.wantAttempts {
+				t.Errorf("attempts: got %d, want %d", len(tr.Attempts), c.wantAttempts)
+			}
+		})
+	}
+}
+
+func TestNextWait(t *testing.T) {
+	s := time.Second
+	exp := &Retry{Type: "exponential", Interval: s, MaxInterval: 5 * s, MaxAttempt: 10}
+	for n, want := range map[int]time.Duration{1: s, 2: 2 * s, 3: 4 * s, 4: 5 * s} {
+		if got, ok := nextWait(exp, n, 0); !ok || got != want {
+			t.Errorf("exponential wait after attempt %d: got %v %v, want %v true", n, got, ok, want)
+		}
+	}
+	if _, ok := nextWait(exp, 10, 0); ok {
+		t.Error("got a retry after maxAttempt, want none")
+	}
+	if _, ok := nextWait(&Retry{Type: "constant", Interval: s, MaxDuration: 3 * s}, 1, 2500*time.Millisecond); ok {
+		t.Error("got a retry past maxDuration, want none")
+	}
+	rnd := &Retry{Type: "random", MinInterval: s, MaxInterval: 2 * s, MaxAttempt: 100}
+	for i := 0; i < 50; i++ {
+		if got, _ := nextWait(rnd, 1, 0); got < s || got >= 2*s {
+			t.Fatalf("random wait: got %v, want in [1s, 2s)", got)
+		}
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	s := spec("slow", step{block: true})
+	s.Timeout = 20 * time.Millisecond
+	x := Run(context.Background(), testFlow([]*TaskSpec{s, spec("next")}, []*TaskSpec{spec("e")}, nil), Options{Environ: []string{}})
+	if got, want := runs(x), "slow:FAILED e:SUCCESS"; got != want {
+		t.Errorf("task runs: got %q, want %q", got, want)
+	}
+	if got, want := x.TaskRunList[0].Error, "Timeout after 00:00:00.020"; got != want {
+		t.Errorf("error: got %q, want %q", got, want)
+	}
+}
+
+func TestRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{})
+	blocker := &TaskSpec{ID: "wait", Task: taskFunc(func(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+		close(started)
+		<-ctx.Done()
+		return tasks.Result{}, ctx.Err()
+	})}
+	go func() { <-started; cancel() }()
+	x := Run(ctx, testFlow([]*TaskSpec{blocker, spec("b")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}), Options{Environ: []string{}})
+	if got, want := runs(x), "wait:KILLED"; got != want {
+		t.Errorf("task runs: got %q, want %q (errors and finally must not run)", got, want)
+	}
+	if x.State.Current != StateKilled {
+		t.Errorf("state: got %s, want KILLED", x.State.Current)
+	}
+}
+
+type taskFunc func(ctx context.Context, tc *tasks.Context) (tasks.Result, error)
+
+func (f taskFunc) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+	return f(ctx, tc)
+}
+
+func TestRunOutputsAndVariables(t *testing.T) {
+	f := testFlow([]*TaskSpec{
+		spec("first", step{outputs: map[string]any{"value": "v1"}}),
+		spec("second", step{log: "{{ outputs.first.value }} << flow.namespace >>.{{ flow.id }} {{ task.id }} {{ inputs.who }} {{ vars.x }} {{ labels.team }}"}),
+	}, nil, nil)
+	f.Variables = map[string]any{"x": "{{ not rendered }}"}
+	f.Labels = []Label{{Key: "team", Value: "data"}}
+	x := Run(context.Background(), f, Options{Inputs: map[string]any{"who": "me"}, Environ: []string{}})
+	got := x.TaskRunList[1].Logs[0].Message
+	if want := "v1 dev.f second me {{ not rendered }} data"; got != want {
+		t.Errorf("rendered: got %q, want %q", got, want)
+	}
+	if x.Labels["team"] != "data" {
+		t.Errorf("labels: got %v, want team=data", x.Labels)
+	}
+}
+
+func TestRunMissingVariableFailsTheTask(t *testing.T) {
+	x := Run(context.Background(), testFlow([]*TaskSpec{spec("a", step{log: "{{ outputs.nope.value }}"})}, nil, nil), Options{Environ: []string{}})
+	tr := x.TaskRunList[0]
+	if tr.State.Current != StateFailed || !strings.Contains(tr.Error, "Unable to find `outputs.nope") {
+		t.Errorf("got %s %q, want FAILED with Unable to find `outputs.nope...`", tr.State.Current, tr.Error)
+	}
+}
+
+func TestRunMasksSecrets(t *testing.T) {
+	const secret = "hunter2-very-secret"
+	env := []string{"SECRET_TOKEN=" + base64.StdEncoding.EncodeToString([]byte(secret))}
+	f := testFlow([]*TaskSpec{
+		spec("a", step{log: "token is {{ secret('token') }}", outputs: map[string]any{"echo": secret}, err: errors.New("failed with " + secret)}),
+	}, nil, nil)
+	x := Run(context.Background(), f, Options{Environ: env})
+	tr := x.TaskRunList[0]
+	for _, got := range []string{tr.Logs[0].Message, tr.Error, tr.Outputs["echo"].(string)} {
+		if strings.Contains(got, secret) || !strings.Contains(got, Mask) {
+			t.Errorf("got %q, want the secret masked as %s", got, Mask)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package runner
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// The states of executions and task runs, Kestra's names.
+const (
+	StateCreated = "CREATED"
+	StateRunning = "RUNNING"
+	StateSuccess = "SUCCESS"
+	StateWarning = "WARNING"
+	StateFailed  = "FAILED"
+	StateKilled  = "KILLED"
+	StateSkipped = "SKIPPED"
+)
+
+// The branches a task run can belong to.
+const (
+	BranchTasks   = "tasks"
+	BranchErrors  = "errors"
+	BranchFinally = "finally"
+)
+
+// Execution is the execution document: a subset of Kestra's execution JSON, same field names.
+type Execution struct {
+	ID           string            `json:"id"`
+	Namespace    string            `json:"namespace"`
+	FlowID       string            `json:"flowId"`
+	FlowRevision int               `json:"flowRevision"`
+	Labels       map[string]string `json:"labels"`
+	Inputs       map[string]any    `json:"inputs"`
+	State        State             `json:"state"`
+	TaskRunList  []*TaskRun        `json:"taskRunList"`
+	Trigger      *ExecTrigger      `json:"trigger,omitempty"`
+}
+
+// State is the current state of an execution or task run and how it got there.
+type State struct {
+	Current   string
+	StartDate time.Time
+	EndDate   time.Time // zero while running
+	Histories []History
+}
+
+// History is one state change.
+type History struct {
+	State string    `json:"state"`
+	Date  time.Time `json:"date"`
+}
+
+// stateJSON is State as written: dates in RFC 3339 UTC, the duration in ISO-8601.
+type stateJSON struct {
+	Current   string    `json:"current"`
+	StartDate string    `json:"startDate"`
+	EndDate   string    `json:"endDate,omitempty"`
+	Duration  string    `json:"duration,omitempty"`
+	Histories []History `json:"histories,omitempty"`
+}
+
+// MarshalJSON writes the state with Kestra's field names.
+func (s State) MarshalJSON() ([]byte, error) {
+	j := stateJSON{Current: s.Current, StartDate: formatDate(s.StartDate), Histories: s.Histories}
+	if !s.EndDate.IsZero() {
+		j.EndDate = formatDate(s.EndDate)
+		j.Duration = tasks.FormatDuration(s.Duration())
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var j stateJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	s.Current, s.Histories = j.Current, j.Histories
+	var err error
+	if s.StartDate, err = parseDate(j.StartDate); err != nil {
+		return err
+	}
+	s.EndDate, err = parseDate(j.EndDate)
+	return err
+}
+
+// Duration is the time from start to end (zero while running).
+func (s State) Duration() time.Duration {
+	if s.EndDate.IsZero() {
+		return 0
+	}
+	return s.EndDate.Sub(s.StartDate)
+}
+
+// set moves the state to st at t, recording the change.
+func (s *State) set(st string, t time.Time) {
+	s.Current = st
+	s.Histories = append(s.Histories, History{State: st, Date: t.UTC()})
+	if s.StartDate.IsZero() {
+		s.StartDate = t
+	}
+}
+
+// end moves the state to a terminal st at t.
+func (s *State) end(st string, t time.Time) {
+	s.set(st, t)
+	s.EndDate = t
+}
+
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func parseDate(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// TaskRun is one run of one task.
+type TaskRun struct {
+	ID       string         `json:"id"`
+	TaskID   string         `json:"taskId"`
+	Branch   string         `json:"branch"`
+	State    State          `json:"state"`
+	Attempts []*Attempt     `json:"attempts"`
+	Outputs  map[string]any `json:"outputs,omitempty"`
+	Metrics  []tasks.Metric `json:"metrics,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	// Logs are the lines the task run logged, masked. They are kept apart from the execution
+	// document, as in Kestra.
+	Logs []LogLine `json:"-"`
+}
+
+// Attempt is one try of a task run.
+type Attempt struct {
+	State State `json:"state"`
+}
+
+// LogLine is one masked line logged by a task run.
+type LogLine struct {
+	Time    time.Time   `json:"timestamp"`
+	Level   tasks.Level `json:"-"`
+	Message string      `json:"message"`
+}
+
+// ExecTrigger records what started an execution that a trigger started.
+type ExecTrigger struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	Variables map[string]any `json:"variables"`
+}

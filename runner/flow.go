@@ -1,0 +1,140 @@
+// Package runner loads flow files into a checked model and executes them: the engine of
+// Kestra's execution model (sequence, errors, finally, retries, timeouts), masking, and the
+// execution document.
+package runner
+
+import (
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// Pos is a position in a flow file, 1-based.
+type Pos struct {
+	Line, Col int
+}
+
+// Flow is a loaded, checked flow.
+type Flow struct {
+	// File is the path the flow was read from (used in messages).
+	File        string
+	ID          string
+	Namespace   string
+	Description string
+	// Revision is 1 for a flow run from a file; the state raises it on each changed apply.
+	Revision int
+	Labels   []Label
+	Inputs   []*Input
+	// Variables is the flow's `variables` map, exposed as vars.* without rendering.
+	Variables map[string]any
+	Tasks     []*TaskSpec
+	Errors    []*TaskSpec
+	Finally   []*TaskSpec
+	Triggers  []*Trigger
+	Disabled  bool
+	// Warnings are things the loader accepted but that do not behave as on a Kestra server
+	// (a containerImage that is not used, say): printed once per run, never fatal.
+	Warnings []string
+	// Source is the file's content as read.
+	Source []byte
+}
+
+// Label is one execution label, in the flow's order.
+type Label struct {
+	Key, Value string
+}
+
+// Input is one declared flow input.
+type Input struct {
+	ID          string
+	Type        string // upper case: STRING, INT, FLOAT, BOOLEAN, DATETIME, DURATION, JSON, ENUM, SECRET
+	Description string
+	DisplayName string
+	Required    bool // default true, as in Kestra
+	// Defaults is the default value as written (nil when absent).
+	Defaults any
+	// Values are the allowed values of an ENUM input.
+	Values []string
+	Pos    Pos
+}
+
+// TaskSpec is one task of a flow: the common properties the runner handles, and the decoded
+// task-type properties.
+type TaskSpec struct {
+	ID          string
+	Type        string // as written in the flow
+	Def         *tasks.Def
+	Task        tasks.Task
+	Description string
+	Disabled    bool
+	// Timeout is zero when unset.
+	Timeout      time.Duration
+	Retry        *Retry
+	AllowFailure bool
+	AllowWarning bool
+	// RunIf is the template of `runIf`; HasRunIf tells an absent one from "".
+	RunIf    string
+	HasRunIf bool
+	Pos      Pos
+	// PropPos holds the position of each property's value, by property name, so a render
+	// error can point at the line that holds the template.
+	PropPos map[string]Pos
+}
+
+// Retry is a task's retry policy.
+type Retry struct {
+	Type           string // constant, exponential, random
+	MaxAttempt     int    // 0: unbounded (then MaxDuration bounds it)
+	MaxDuration    time.Duration
+	WarningOnRetry bool
+	Interval       time.Duration // constant, exponential
+	MaxInterval    time.Duration // exponential, random
+	MinInterval    time.Duration // random
+	DelayFactor    float64       // exponential; 0 means Kestra's default of 2
+}
+
+// Trigger is one entry of the flow's `triggers`.
+type Trigger struct {
+	ID          string
+	Type        string // canonical type name
+	Description string
+	Disabled    bool
+	// Flow trigger.
+	States     []string
+	Conditions []*Condition
+	Inputs     map[string]any
+	// Schedule trigger.
+	Cron        string
+	WithSeconds bool
+	Timezone    string
+	Pos         Pos
+}
+
+// The canonical trigger and condition types.
+const (
+	TriggerFlow         = "io.kestra.plugin.core.trigger.Flow"
+	TriggerSchedule     = "io.kestra.plugin.core.trigger.Schedule"
+	CondExecutionStatus = "io.kestra.plugin.core.condition.ExecutionStatus"
+	CondExecutionFlow   = "io.kestra.plugin.core.condition.ExecutionFlow"
+	CondExecutionNS     = "io.kestra.plugin.core.condition.ExecutionNamespace"
+)
+
+// Condition is one condition of a Flow trigger.
+type Condition struct {
+	Type string // canonical type name
+	// ExecutionStatus.
+	In, NotIn []string
+	// ExecutionFlow and ExecutionNamespace.
+	Namespace  string
+	FlowID     string
+	Comparison string // EQUALS, PREFIX, SUFFIX (the `prefix: true` shortcut is folded in)
+	Pos        Pos
+}
+
+// AllTasks returns the tasks of every branch, in order: tasks, errors, finally.
+func (f *Flow) AllTasks() []*TaskSpec {
+	out := make([]*TaskSpec, 0, len(f.Tasks)+len(f.Errors)+len(f.Finally))
+	out = append(out, f.Tasks...)
+	out = append(out, f.Errors...)
+	return append(out, f.Finally...)
+}

@@ -1,0 +1,122 @@
+package runner
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask is what a secret is replaced by wherever it could surface.
+const Mask = "******"
+
+// minSecretLen is the length under which a value is not masked: masking "a" or "no" would
+// shred every line while hiding nothing worth hiding (Kestra's rule too).
+const minSecretLen = 4
+
+// Masker replaces every registered secret value by Mask. It is safe for concurrent use: script
+// tasks log from two pipes while the engine registers secrets as templates resolve them.
+type Masker struct {
+	mu       sync.RWMutex
+	values   map[string]bool
+	replacer *strings.Replacer
+}
+
+// NewMasker returns an empty Masker.
+func NewMasker() *Masker {
+	return &Masker{values: map[string]bool{}}
+}
+
+// Add registers a secret value. Each of its lines and its JSON-escaped form are registered
+// too, since a multi-line secret is logged line by line and a secret pasted into a JSON
+// payload appears escaped.
+func (m *Masker) Add(secret string) {
+	forms := []string{secret}
+	if strings.Contains(secret, "\n") {
+		forms = append(forms, strings.Split(secret, "\n")...)
+	}
+	if b, err := json.Marshal(secret); err == nil {
+		forms = append(forms, string(b[1:len(b)-1]))
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	changed := false
+	for _, f := range forms {
+		f = strings.TrimRight(f, "\r")
+		if len(f) >= minSecretLen && !m.values[f] {
+			m.values[f] = true
+			changed = true
+		}
+	}
+	if changed {
+		m.rebuild()
+	}
+}
+
+// rebuild makes the replacer, longest values first so a secret that contains another is
+// replaced whole.
+func (m *Masker) rebuild() {
+	vals := make([]string, 0, len(m.values))
+	for v := range m.values {
+		vals = append(vals, v)
+	}
+	sort.Slice(vals, func(i, j int) bool {
+		if len(vals[i]) != len(vals[j]) {
+			return len(vals[i]) > len(vals[j])
+		}
+		return vals[i] < vals[j]
+	})
+	pairs := make([]string, 0, 2*len(vals))
+	for _, v := range vals {
+		pairs = append(pairs, v, Mask)
+	}
+	m.replacer = strings.NewReplacer(pairs...)
+}
+
+// String masks every secret in s.
+func (m *Masker) String(s string) string {
+	if m == nil {
+		return s
+	}
+	m.mu.RLock()
+	r := m.replacer
+	m.mu.RUnlock()
+	if r == nil {
+		return s
+	}
+	return r.Replace(s)
+}
+
+// Value returns a copy of v with every string inside it masked (map keys included).
+func (m *Masker) Value(v any) any {
+	switch x := v.(type) {
+	case string:
+		return m.String(x)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[m.String(k)] = m.Value(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = m.Value(e)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[m.String(k)] = m.String(e)
+		}
+		return out
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = m.String(e)
+		}
+		return out
+	default:
+		return v
+	}
+}

@@ -1,0 +1,165 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// Palette colours human output. Its zero value writes plain text, as wanted when the stream
+// is not a terminal, NO_COLOR is set or --no-color is given.
+type Palette struct {
+	enabled bool
+	cache   map[color.Attribute]*color.Color
+}
+
+// NewPalette returns a Palette that colours only when enabled.
+func NewPalette(enabled bool) *Palette {
+	return &Palette{enabled: enabled, cache: map[color.Attribute]*color.Color{}}
+}
+
+// paint wraps s in the attribute's escape codes when colour is on.
+func (p *Palette) paint(a color.Attribute, s string) string {
+	if p == nil || !p.enabled {
+		return s
+	}
+	c, ok := p.cache[a]
+	if !ok {
+		c = color.New(a)
+		c.EnableColor() // the decision is ours, per stream, not fatih/color's global one
+		p.cache[a] = c
+	}
+	return c.Sprint(s)
+}
+
+// State colours a state name by its meaning.
+func (p *Palette) State(st string) string {
+	switch st {
+	case StateSuccess:
+		return p.paint(color.FgGreen, st)
+	case StateWarning:
+		return p.paint(color.FgYellow, st)
+	case StateFailed, StateKilled:
+		return p.paint(color.FgRed, st)
+	default:
+		return p.paint(color.Faint, st)
+	}
+}
+
+// Faint dims s.
+func (p *Palette) Faint(s string) string { return p.paint(color.Faint, s) }
+
+// Bold emphasises s.
+func (p *Palette) Bold(s string) string { return p.paint(color.Bold, s) }
+
+func (p *Palette) level(l tasks.Level, s string) string {
+	switch l {
+	case tasks.LevelError:
+		return p.paint(color.FgRed, s)
+	case tasks.LevelWarn:
+		return p.paint(color.FgYellow, s)
+	case tasks.LevelInfo:
+		return s
+	default:
+		return p.paint(color.Faint, s)
+	}
+}
+
+// TextSink prints each task log line as it is written, prefixed with its task id:
+//
+//	[pythonScriptThatWillFail] ERROR ModuleNotFoundError: No module named 'non_existing_library'
+//
+// The prefix is padded to the longest task id of the flow, so the messages line up.
+type TextSink struct {
+	mu    sync.Mutex
+	w     io.Writer
+	p     *Palette
+	width int
+}
+
+// NewTextSink returns a sink writing to w, aligned for the task ids of f.
+func NewTextSink(w io.Writer, p *Palette, f *Flow) *TextSink {
+	width := 0
+	for _, t := range f.AllTasks() {
+		width = max(width, len(t.ID))
+	}
+	return &TextSink{w: w, p: p, width: width}
+}
+
+// TaskStarted implements Sink.
+func (s *TextSink) TaskStarted(tr *TaskRun) {}
+
+// TaskEnded implements Sink: a failed or warned task run says so at once.
+func (s *TextSink) TaskEnded(tr *TaskRun) {
+	if tr.State.Current == StateSuccess {
+		return
+	}
+	s.write(tr.TaskID, "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
+}
+
+// Log implements Sink.
+func (s *TextSink) Log(tr *TaskRun, line LogLine) {
+	s.write(tr.TaskID, s.p.level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
+}
+
+func (s *TextSink) write(taskID, level, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prefix := s.p.Faint("[" + taskID + "]" + strings.Repeat(" ", s.width-len(taskID)))
+	fmt.Fprintf(s.w, "%s %s %s\n", prefix, level, msg)
+}
+
+// barWidth is the width of the longest bar of the summary.
+const barWidth = 30
+
+// WriteSummary writes the end-of-run table: each task run with its branch, state, duration
+// and a bar showing its share of the execution's time, then the execution's line.
+func WriteSummary(w io.Writer, p *Palette, x *Execution) {
+	idW, total := len("TASK"), x.State.Duration()
+	for _, tr := range x.TaskRunList {
+		idW = max(idW, len(tr.TaskID))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-*s  %-8s  %-7s  %9s  %s\n", idW, "TASK", "BRANCH", "STATE", "DURATION", "TIME")
+	for _, tr := range x.TaskRunList {
+		d := tr.State.Duration()
+		n := 0
+		if total > 0 {
+			n = int(float64(barWidth)*float64(d)/float64(total) + 0.5)
+		}
+		if n == 0 && d > 0 {
+			n = 1 // a task that took any time at all gets a mark
+		}
+		bar := strings.Repeat("█", n)
+		if tr.State.Current == StateSkipped {
+			bar = p.Faint("skipped")
+		}
+		fmt.Fprintf(&b, "%-*s  %-8s  %s  %9s  %s\n", idW, tr.TaskID, tr.Branch,
+			p.State(fmt.Sprintf("%-7s", tr.State.Current)), HumanDuration(d), bar)
+	}
+	fmt.Fprintf(&b, "\n%s %s.%s %s %s in %s\n", p.Bold("execution"), x.Namespace, x.FlowID, x.ID,
+		p.State(x.State.Current), HumanDuration(total))
+	io.WriteString(w, b.String())
+}
+
+// HumanDuration writes d short and readable: 850µs, 12ms, 1.24s, 2m03s, 1h02m.
+func HumanDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""End-to-end timings of the flowctl binary: start-up, memory, per-task cost.
+
+Usage: python3 scripts/bench.py bin/flowctl [runs]
+
+Prints the median and spread of wall time over repeated runs, and the peak resident set size
+(from wait4's rusage of each child), for:
+  - an empty Go-like baseline (`/bin/true`) to show the machine's process start cost,
+  - `flowctl version`,
+  - `flowctl run` of a one-task Log flow,
+  - `flowctl run` of a 100-task shell flow, against a shell loop spawning the same 100
+    `/bin/sh -c` processes: the difference divided by 100 is flowctl's cost per task.
+"""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def measure(argv, runs, env=None):
+    walls, rss = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(p.pid, 0)
+        walls.append(time.perf_counter() - t0)
+        rss.append(usage.ru_maxrss)  # KiB on Linux
+        p.returncode = os.waitstatus_to_exitcode(status)
+    walls.sort()
+    return {
+        "median_ms": statistics.median(walls) * 1000,
+        "p10_ms": walls[len(walls) // 10] * 1000,
+        "p90_ms": walls[(len(walls) * 9) // 10] * 1000,
+        "peak_mib": max(rss) / 1024,
+        "exit": p.returncode,
+    }
+
+
+def show(name, r):
+    print(f"{name:<44} median {r['median_ms']:8.2f} ms  (p10 {r['p10_ms']:.2f}, p90 {r['p90_ms']:.2f})"
+          f"  peak RSS {r['peak_mib']:.1f} MiB  exit {r['exit']}")
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "bin/flowctl")
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    env = dict(os.environ, NO_COLOR="1")
+    with tempfile.TemporaryDirectory() as d:
+        one = os.path.join(d, "one.yml")
+        with open(one, "w") as f:
+            f.write("id: one\nnamespace: bench\ntasks:\n  - id: hello\n"
+                    "    type: io.kestra.plugin.core.log.Log\n    message: hello << flow.id >>\n")
+        hundred = os.path.join(d, "hundred.yml")
+        with open(hundred, "w") as f:
+            f.write("id: hundred\nnamespace: bench\ntasks:\n")
+            for i in range(100):
+                f.write(f"  - id: t{i}\n    type: io.kestra.plugin.scripts.shell.Commands\n"
+                        f"    commands: [\"echo task {i}\"]\n")
+        loop = os.path.join(d, "loop.sh")
+        with open(loop, "w") as f:
+            # The same 100 processes flowctl starts: /bin/sh -c with `set -e` and the command.
+            f.write("for i in $(seq 100); do /bin/sh -c 'set -e\necho task' >/dev/null; done\n")
+
+        print(f"{runs} runs each, {os.cpu_count()} CPUs, {binary}")
+        show("/bin/true (process start floor)", measure(["/bin/true"], runs, env))
+        show("flowctl version", measure([binary, "version"], runs, env))
+        r1 = measure([binary, "run", one], runs, env)
+        show("flowctl run one-task Log flow", r1)
+        few = max(5, runs // 5)
+        r100 = measure([binary, "run", hundred], few, env)
+        show("flowctl run 100 shell tasks", r100)
+        base = measure(["/bin/sh", loop], few, env)
+        show("sh loop spawning the same 100 processes", base)
+        per_task = (r100["median_ms"] - base["median_ms"] - r1["median_ms"]) / 100
+        print(f"flowctl cost per shell task above the processes: {per_task:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

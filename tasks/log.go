@@ -1,0 +1,70 @@
+package tasks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Level is the level of a log line, Kestra's TRACE to ERROR.
+type Level int
+
+// The log levels, lowest first.
+const (
+	LevelTrace Level = iota
+	LevelDebug
+	LevelInfo
+	LevelWarn
+	LevelError
+)
+
+var levelNames = [...]string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}
+
+// String returns the Kestra name of the level.
+func (l Level) String() string {
+	if l < 0 || int(l) >= len(levelNames) {
+		return fmt.Sprintf("Level(%d)", int(l))
+	}
+	return levelNames[l]
+}
+
+// ParseLevel reads a level name, in any case; WARNING is accepted for WARN.
+func ParseLevel(s string) (Level, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if u == "WARNING" {
+		return LevelWarn, nil
+	}
+	for i, n := range levelNames {
+		if n == u {
+			return Level(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown log level %q (one of TRACE, DEBUG, INFO, WARN, ERROR)", s)
+}
+
+// Logger records the lines of one task run. The runner builds it so that every line is
+// prefixed, masked and kept in the execution; tasks only call it.
+type Logger struct {
+	emit func(Level, string)
+}
+
+// NewLogger returns a Logger that hands every line to emit.
+func NewLogger(emit func(level Level, msg string)) *Logger {
+	return &Logger{emit: emit}
+}
+
+// Log records msg at level. A nil Logger discards it.
+func (l *Logger) Log(level Level, msg string) {
+	if l == nil || l.emit == nil {
+		return
+	}
+	l.emit(level, msg)
+}
+
+// Infof records a formatted INFO line.
+func (l *Logger) Infof(format string, args ...any) { l.Log(LevelInfo, fmt.Sprintf(format, args...)) }
+
+// Warnf records a formatted WARN line.
+func (l *Logger) Warnf(format string, args ...any) { l.Log(LevelWarn, fmt.Sprintf(format, args...)) }
+
+// Errorf records a formatted ERROR line.
+func (l *Logger) Errorf(format string, args ...any) { l.Log(LevelError, fmt.Sprintf(format, args...)) }

@@ -1,0 +1,80 @@
+// Package tasks holds the task types flowctl runs: the Task interface, the Registry of every
+// accepted type name, the Context a task gets for one run, and one file per task type.
+//
+// A task type is a struct of its properties. The loader (package runner) decodes a flow's
+// task into that struct by its `flow` field tags, so the struct is the one definition of the
+// type's properties: no second list exists to drift from it.
+//
+// Field tags: `flow:"name"` names the property; `flow:"name,required"` makes it required;
+// `doc:"..."` describes it; `enum:"A,B"` lists allowed values (checked when not templated);
+// `flow:"name,ignored"` accepts a Kestra property that has no effect here, with one warning.
+package tasks
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// A Task is one task type's properties, decoded from the flow; Run does the work.
+//
+// Properties are raw template strings: Run renders them through tc.Render, so a task sees the
+// outputs of the tasks before it. Run returns the outputs it produced even when it fails, and
+// a non-nil error to end the attempt FAILED.
+type Task interface {
+	Run(ctx context.Context, tc *Context) (Result, error)
+}
+
+// Result is what one attempt of a task produced.
+type Result struct {
+	// Outputs are exposed to later tasks as outputs.<taskId>.*.
+	Outputs map[string]any
+	// Warning ends the attempt WARNING instead of SUCCESS (a script that wrote to stderr).
+	Warning bool
+	// Metrics are the metrics the task reported.
+	Metrics []Metric
+}
+
+// Metric is one metric reported by a task (Kestra's counter or timer).
+type Metric struct {
+	Name  string            `json:"name"`
+	Type  string            `json:"type"`
+	Value float64           `json:"value"`
+	Tags  map[string]string `json:"tags,omitempty"`
+}
+
+// Context is what the runner lends a task for one run. Tasks never import runner.
+type Context struct {
+	// TaskID is the id of the task in the flow.
+	TaskID string
+	// Render renders one template (both << >> and {{ }}) with the execution's variables.
+	// Secrets it resolves are registered for masking before it returns.
+	Render func(tmpl string) (string, error)
+	// Log records a line of the task run: prefixed, masked, kept in the execution.
+	Log *Logger
+	// HTTP is the client for tasks that call out; tests point it at an httptest server.
+	HTTP *http.Client
+	// Now is the clock.
+	Now func() time.Time
+	// Environ is the environment processes inherit (os.Environ() in production).
+	Environ []string
+	// TempDir is where per-run working folders are made ("" means os.TempDir()).
+	TempDir string
+	// Warn reports a problem with the flow that does not stop the task (logged once at WARN).
+	Warn func(msg string)
+}
+
+// Def is one task type: its canonical name, the older names it is also accepted under, and a
+// constructor of the property struct the loader decodes into.
+type Def struct {
+	// Type is the canonical (current Kestra) type name.
+	Type string
+	// Aliases are older names Kestra still accepts.
+	Aliases []string
+	// Doc is a one-line description.
+	Doc string
+	// New returns a pointer to a zero property struct of this type.
+	New func() Task
+	// Unsupported lists properties Kestra has for this type that flowctl does not implement.
+	Unsupported []string
+}

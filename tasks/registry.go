@@ -46,4 +46,12 @@ func Builtin() Registry {
 }
 
 // builtin lists the implemented task types; one entry per task file.
-var builtin = []*Def{}
+var builtin = []*Def{
+	logDef,
+	returnDef,
+	failDef,
+	shellScriptDef,
+	shellCommandsDef,
+	pythonScriptDef,
+	pythonCommandsDef,
+}

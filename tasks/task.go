@@ -12,7 +12,10 @@ package tasks
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -77,4 +80,72 @@ type Def struct {
 	New func() Task
 	// Unsupported lists properties Kestra has for this type that flowctl does not implement.
 	Unsupported []string
+}
+
+// StringList is a property written either as one string or as a list of strings, as Kestra
+// accepts for Log's message.
+type StringList []string
+
+// render renders one property through tc.Render and names the property in the error, so a
+// user sees which of a task's templates failed. A nil Render leaves templates as written, for
+// callers that do not template.
+func (tc *Context) render(prop, tmpl string) (string, error) {
+	if tc.Render == nil {
+		return tmpl, nil
+	}
+	out, err := tc.Render(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", prop, err)
+	}
+	return out, nil
+}
+
+// renderList renders each element of a list property; errors name the element (prop[i]).
+func (tc *Context) renderList(prop string, list []string) ([]string, error) {
+	if list == nil {
+		return nil, nil
+	}
+	out := make([]string, len(list))
+	for i, s := range list {
+		r, err := tc.render(fmt.Sprintf("%s[%d]", prop, i), s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// renderMap renders the keys and the values of a map property, as Kestra's renderMap does;
+// errors name the entry (prop.key).
+func (tc *Context) renderMap(prop string, m map[string]string) (map[string]string, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		rk, err := tc.render(prop+"."+k, k)
+		if err != nil {
+			return nil, err
+		}
+		rv, err := tc.render(prop+"."+k, m[k])
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := out[rk]; dup {
+			return nil, fmt.Errorf("%s: two keys render to %q", prop, rk)
+		}
+		out[rk] = rv
+	}
+	return out, nil
+}
+
+// warn reports a problem with the flow through tc.Warn, or logs it at WARN when the caller
+// gave no Warn.
+func (tc *Context) warn(msg string) {
+	if tc.Warn != nil {
+		tc.Warn(msg)
+		return
+	}
+	tc.Log.Log(LevelWarn, msg)
 }

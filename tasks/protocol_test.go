@@ -1,0 +1,101 @@
+package tasks
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestLineWriterCutsLines(t *testing.T) {
+	long := strings.Repeat("é", maxLine/2+10) // 2-byte runes across the cut
+	cases := []struct {
+		name   string
+		writes []string
+		want   []string
+	}{
+		{"one write, many lines", []string{"a\nb\n"}, []string{"a", "b"}},
+		{"a line over several writes", []string{"he", "llo\nwor", "ld\n"}, []string{"hello", "world"}},
+		{"empty lines kept", []string{"\n\nx\n"}, []string{"", "", "x"}},
+		{"last line without newline", []string{"a\nlast"}, []string{"a", "last"}},
+		{"CRLF", []string{"a\r\nb\r", "\n"}, []string{"a", "b"}},
+		{"a lone CR stays", []string{"a\rb\n"}, []string{"a\rb"}},
+		{"a long line is cut on a rune boundary", []string{long + "\n"}, []string{long[:maxLine], long[maxLine:]}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			w := &lineWriter{emit: func(s string) { got = append(got, s) }}
+			for _, s := range c.writes {
+				if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+					t.Fatalf("Write: got %d, %v; want %d, nil", n, err, len(s))
+				}
+			}
+			w.flush()
+			if !slices.Equal(got, c.want) {
+				t.Errorf("lines: got %d %q, want %d %q", len(got), abbreviate(got), len(c.want), abbreviate(c.want))
+			}
+			for _, l := range got {
+				if !utf8.ValidString(l) {
+					t.Errorf("line %q: got invalid UTF-8, want valid", abbreviate([]string{l}))
+				}
+			}
+		})
+	}
+}
+
+// abbreviate shortens long lines for failure messages.
+func abbreviate(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if len(l) > 40 {
+			l = l[:20] + "…" + l[len(l)-20:]
+		}
+		out[i] = l
+	}
+	return out
+}
+
+func TestCompileGlob(t *testing.T) {
+	cases := []struct {
+		glob  string
+		match []string
+		miss  []string
+	}{
+		{"*.txt", []string{"a.txt", ".txt"}, []string{"d/a.txt", "a.txt.bak"}},
+		{"d/*", []string{"d/a"}, []string{"d/e/a", "a"}},
+		{"**", []string{"a", "d/e/a"}, nil},
+		{"**/*.csv", []string{"a.csv", "d/a.csv", "d/e/a.csv"}, []string{"a.txt"}},
+		{"d/**/x", []string{"d/x", "d/e/x", "d/e/f/x"}, []string{"x", "e/x"}},
+		{"?.log", []string{"a.log"}, []string{"ab.log", "/.log"}},
+		{"[ab].txt", []string{"a.txt", "b.txt"}, []string{"c.txt"}},
+		{"[!ab].txt", []string{"c.txt"}, []string{"a.txt"}},
+		{"*.{csv,json}", []string{"a.csv", "b.json"}, []string{"c.txt"}},
+		{"./out.txt", []string{"out.txt"}, nil},
+		{`a\*b`, []string{"a*b"}, []string{"axb"}},
+		{"a+(b).txt", []string{"a+(b).txt"}, []string{"aab.txt"}},
+		{"a,b", []string{"a,b"}, nil},
+	}
+	for _, c := range cases {
+		g, err := compileGlob(c.glob)
+		if err != nil {
+			t.Errorf("compileGlob(%q): got %v, want no error", c.glob, err)
+			continue
+		}
+		for _, p := range c.match {
+			if !g.match(p) {
+				t.Errorf("glob %q on %q: got no match, want a match", c.glob, p)
+			}
+		}
+		for _, p := range c.miss {
+			if g.match(p) {
+				t.Errorf("glob %q on %q: got a match, want none", c.glob, p)
+			}
+		}
+	}
+	for _, bad := range []string{"", "[a", "[]", "{a,b", "a}", `a\`} {
+		if _, err := compileGlob(bad); err == nil {
+			t.Errorf("compileGlob(%q): got no error, want one", bad)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package tasks
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
+	r := Builtin()
+	want := map[string]string{
+		"io.kestra.plugin.core.log.Log":            "io.kestra.plugin.core.log.Log",
+		"io.kestra.core.tasks.log.Log":             "io.kestra.plugin.core.log.Log",
+		"io.kestra.plugin.core.debug.Return":       "io.kestra.plugin.core.debug.Return",
+		"io.kestra.core.tasks.debugs.Return":       "io.kestra.plugin.core.debug.Return",
+		"io.kestra.plugin.core.execution.Fail":     "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.core.tasks.executions.Fail":     "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.plugin.scripts.shell.Script":    "io.kestra.plugin.scripts.shell.Script",
+		"io.kestra.plugin.scripts.shell.Commands":  "io.kestra.plugin.scripts.shell.Commands",
+		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":   "io.kestra.plugin.scripts.python.Script",
+		"io.kestra.plugin.scripts.python.Commands": "io.kestra.plugin.scripts.python.Commands",
+	}
+	for name, canonical := range want {
+		d, ok := r.Lookup(name)
+		if !ok || d.Type != canonical {
+			t.Errorf("Lookup(%q): got %v, want %s", name, d, canonical)
+		}
+	}
+	// Kestra's older script tasks behave differently (other outputs, other defaults).
+	for _, name := range []string{"io.kestra.core.tasks.scripts.Bash", "io.kestra.core.tasks.scripts.Python"} {
+		if d, ok := r.Lookup(name); ok {
+			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
+		}
+	}
+	if got := len(r.Defs()); got != 7 {
+		t.Errorf("Defs: got %d types, want 7", got)
+	}
+}
+
+// loaderKinds are the field types the loader in package runner decodes.
+var loaderKinds = map[reflect.Type]bool{
+	reflect.TypeFor[string]():            true,
+	reflect.TypeFor[[]string]():          true,
+	reflect.TypeFor[StringList]():        true,
+	reflect.TypeFor[map[string]string](): true,
+	reflect.TypeFor[*bool]():             true,
+	reflect.TypeFor[bool]():              true,
+	reflect.TypeFor[int]():               true,
+	reflect.TypeFor[map[string]any]():    true,
+}
+
+// TestDefsAreDecodable checks what the loader relies on: New gives a pointer to a zero
+// struct whose fields all have a flow and a doc tag and a type the loader decodes, and
+// unsupported properties are not also fields.
+func TestDefsAreDecodable(t *testing.T) {
+	for _, d := range Builtin().Defs() {
+		task := d.New()
+		v := reflect.ValueOf(task)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct || !v.Elem().IsZero() {
+			t.Errorf("%s: New: got %T, want a pointer to a zero struct", d.Type, task)
+			continue
+		}
+		if d.Doc == "" {
+			t.Errorf("%s: Doc: got empty, want a description", d.Type)
+		}
+		props := map[string]bool{}
+		st := v.Elem().Type()
+		for i := range st.NumField() {
+			f := st.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("flow"), ",")
+			if name == "" || f.Tag.Get("doc") == "" {
+				t.Errorf("%s: field %s: got tags %q, want flow and doc tags", d.Type, f.Name, f.Tag)
+			}
+			if !loaderKinds[f.Type] {
+				t.Errorf("%s: property %s: got type %s, want one the loader decodes", d.Type, name, f.Type)
+			}
+			props[name] = true
+		}
+		for _, u := range d.Unsupported {
+			if props[u] {
+				t.Errorf("%s: %s: got both a property and unsupported, want one", d.Type, u)
+			}
+		}
+	}
+}
+
+// TestScriptPropsAndCommandsPropsAgree keeps the shared properties of the two script structs
+// identical: they are written twice because the loader does not read embedded structs.
+func TestScriptPropsAndCommandsPropsAgree(t *testing.T) {
+	s, c := reflect.TypeFor[ScriptProps](), reflect.TypeFor[CommandsProps]()
+	if s.NumField() != c.NumField() {
+		t.Fatalf("fields: got %d and %d, want the same number", s.NumField(), c.NumField())
+	}
+	for i := 1; i < s.NumField(); i++ { // field 0 is script / commands
+		fs, fc := s.Field(i), c.Field(i)
+		if fs.Name != fc.Name || fs.Type != fc.Type || fs.Tag.Get("flow") != fc.Tag.Get("flow") {
+			t.Errorf("field %d: got %s %s %q and %s %s %q, want them alike", i,
+				fs.Name, fs.Type, fs.Tag.Get("flow"), fc.Name, fc.Type, fc.Tag.Get("flow"))
+		}
+	}
+}

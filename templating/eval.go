@@ -1,0 +1,365 @@
+package templating
+
+import (
+	"errors"
+	"fmt"
+)
+
+// evalCtx is the state of one Render call. Templates are shared between goroutines, so
+// everything that varies per call lives here, never in the tree.
+type evalCtx struct {
+	env   *Env
+	depth int // how many render() calls deep this evaluation is
+}
+
+// node is one compiled expression.
+type node interface {
+	eval(c *evalCtx) (any, error)
+}
+
+// missingError is a path that leads nowhere: a variable or key that does not exist, an index
+// out of range, or an attribute of something that has none. default and ?? catch it.
+type missingError struct{ path string }
+
+func (e *missingError) Error() string { return "Unable to find `" + e.path + "`" }
+
+func isMissing(err error) bool {
+	var m *missingError
+	return errors.As(err, &m)
+}
+
+type litNode struct{ v any }
+
+func (n *litNode) eval(*evalCtx) (any, error) { return n.v, nil }
+
+type varNode struct{ name string }
+
+func (n *varNode) eval(c *evalCtx) (any, error) {
+	if c.env != nil {
+		if v, ok := c.env.Vars[n.name]; ok {
+			return v, nil
+		}
+	}
+	return nil, &missingError{path: n.name}
+}
+
+// attrNode is base.key or base[key]; baseText is base as written, to name the path that was
+// missing the way the user wrote it.
+type attrNode struct {
+	base     node
+	baseText string
+	key      node
+}
+
+func (n *attrNode) eval(c *evalCtx) (any, error) {
+	base, err := n.base.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	key, err := n.key.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := lookup(base, key)
+	if !ok {
+		return nil, &missingError{path: n.baseText + accessor(key)}
+	}
+	return v, nil
+}
+
+type listNode struct{ items []node }
+
+func (n *listNode) eval(c *evalCtx) (any, error) {
+	out := make([]any, len(n.items))
+	for i, x := range n.items {
+		v, err := x.eval(c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+type mapNode struct{ keys, vals []node }
+
+func (n *mapNode) eval(c *evalCtx) (any, error) {
+	out := make(map[string]any, len(n.keys))
+	for i := range n.keys {
+		k, err := n.keys[i].eval(c)
+		if err != nil {
+			return nil, err
+		}
+		v, err := n.vals[i].eval(c)
+		if err != nil {
+			return nil, err
+		}
+		out[keyString(k)] = v
+	}
+	return out, nil
+}
+
+type unaryNode struct {
+	op string
+	x  node
+}
+
+func (n *unaryNode) eval(c *evalCtx) (any, error) {
+	v, err := n.x.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	if n.op == "not" {
+		return !truth(v), nil
+	}
+	i, f, isInt, ok := toNumber(v)
+	if !ok {
+		return nil, fmt.Errorf("unary %s needs a number, got %s", n.op, describe(v))
+	}
+	switch {
+	case n.op == "+" && isInt:
+		return i, nil
+	case n.op == "+":
+		return f, nil
+	case isInt:
+		return -i, nil
+	}
+	return -f, nil
+}
+
+type condNode struct{ c, a, b node }
+
+func (n *condNode) eval(c *evalCtx) (any, error) {
+	v, err := n.c.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	if truth(v) {
+		return n.a.eval(c)
+	}
+	return n.b.eval(c)
+}
+
+type binaryNode struct {
+	op   string
+	l, r node
+}
+
+func (n *binaryNode) eval(c *evalCtx) (any, error) {
+	l, err := n.l.eval(c)
+	switch n.op {
+	case "??":
+		if (err == nil && l == nil) || isMissing(err) {
+			return n.r.eval(c)
+		}
+		return l, err
+	case "???":
+		if isMissing(err) {
+			return n.r.eval(c)
+		}
+		return l, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	// and/or short-circuit: the right side may name something that only exists when the
+	// left side allows it.
+	switch n.op {
+	case "and":
+		if !truth(l) {
+			return false, nil
+		}
+		r, err := n.r.eval(c)
+		if err != nil {
+			return nil, err
+		}
+		return truth(r), nil
+	case "or":
+		if truth(l) {
+			return true, nil
+		}
+		r, err := n.r.eval(c)
+		if err != nil {
+			return nil, err
+		}
+		return truth(r), nil
+	}
+	r, err := n.r.eval(c)
+	if err != nil {
+		return nil, err
+	}
+	switch n.op {
+	case "==":
+		return equal(l, r), nil
+	case "!=":
+		return !equal(l, r), nil
+	case "<", ">", "<=", ">=":
+		d, err := compare(l, r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n.op, err)
+		}
+		switch n.op {
+		case "<":
+			return d < 0, nil
+		case ">":
+			return d > 0, nil
+		case "<=":
+			return d <= 0, nil
+		}
+		return d >= 0, nil
+	case "contains":
+		return contains(l, r)
+	case "~":
+		return ToString(l) + ToString(r), nil
+	case "+":
+		return add(l, r)
+	}
+	return arith(n.op, l, r)
+}
+
+// testNode is "x is [not] name".
+type testNode struct {
+	x      node
+	name   string
+	negate bool
+}
+
+func (n *testNode) eval(c *evalCtx) (any, error) {
+	v, err := n.x.eval(c)
+	var ok bool
+	if n.name == "defined" {
+		if err != nil && !isMissing(err) {
+			return nil, err
+		}
+		ok = err == nil
+	} else {
+		if err != nil {
+			return nil, err
+		}
+		if ok, err = tests[n.name](v); err != nil {
+			return nil, fmt.Errorf("is %s: %w", n.name, err)
+		}
+	}
+	return ok != n.negate, nil
+}
+
+// tests are Pebble's "is" tests; defined is handled by testNode since it must see a missing
+// variable rather than a value.
+var tests = map[string]func(v any) (bool, error){
+	"defined": func(any) (bool, error) { return true, nil },
+	"null":    func(v any) (bool, error) { return v == nil, nil },
+	"empty":   func(v any) (bool, error) { return isEmpty(v), nil },
+	"even":    func(v any) (bool, error) { return parity(v, 0) },
+	"odd":     func(v any) (bool, error) { return parity(v, 1) },
+	"iterable": func(v any) (bool, error) {
+		_, ok := asList(v)
+		return ok, nil
+	},
+	"map": func(v any) (bool, error) {
+		_, ok := asMap(v)
+		return ok, nil
+	},
+}
+
+func parity(v any, want int64) (bool, error) {
+	i, _, isInt, ok := toNumber(v)
+	if !ok || !isInt {
+		return false, fmt.Errorf("needs an integer, got %s", describe(v))
+	}
+	return i%2 == want || i%2 == -want, nil
+}
+
+func testNames() []string { return sortedKeys(tests) }
+
+// filterNode is "input | name(args)".
+type filterNode struct {
+	def   *filterDef
+	input node
+	args  []node
+}
+
+func (n *filterNode) eval(c *evalCtx) (any, error) {
+	in, err := n.input.eval(c)
+	if n.def.name == "default" {
+		// Like Pebble, default catches a missing variable anywhere in its input, so that
+		// "outputs.x.vars.y | default('n/a')" works before task x has run.
+		if err != nil && !isMissing(err) {
+			return nil, err
+		}
+		if err != nil || isEmpty(in) {
+			return n.args[0].eval(c)
+		}
+		return in, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	args, err := evalArgs(c, n.args)
+	if err != nil {
+		return nil, err
+	}
+	v, err := n.def.apply(c, in, args)
+	if err != nil {
+		return nil, fmt.Errorf("filter %s: %w", n.def.name, err)
+	}
+	return v, nil
+}
+
+// callNode is "name(args)".
+type callNode struct {
+	def  *funcDef
+	args []node
+}
+
+func (n *callNode) eval(c *evalCtx) (any, error) {
+	args, err := evalArgs(c, n.args)
+	if err != nil {
+		return nil, err
+	}
+	return n.def.call(c, args)
+}
+
+// evalArgs evaluates bound arguments; an argument that was not given stays nil.
+func evalArgs(c *evalCtx, nodes []node) ([]any, error) {
+	if len(nodes) == 0 {
+		return nil, nil
+	}
+	out := make([]any, len(nodes))
+	for i, x := range nodes {
+		if x == nil {
+			continue
+		}
+		v, err := x.eval(c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// nullable reports whether an expression asked for a fallback, the only way a null may
+// render (as ""): its outermost operation is default(...), ?? or ???.
+func nullable(n node) bool {
+	switch x := n.(type) {
+	case *filterNode:
+		return x.def.name == "default"
+	case *binaryNode:
+		return x.op == "??" || x.op == "???"
+	}
+	return false
+}
+
+// rootPath names the variable an expression reads when it is a plain path, for the message
+// about a null value.
+func rootPath(n node) string {
+	switch x := n.(type) {
+	case *varNode:
+		return x.name
+	case *attrNode:
+		if k, ok := x.key.(*litNode); ok {
+			return x.baseText + accessor(k.v)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,184 @@
+package templating
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// funcDef describes one function, as filterDef does a filter.
+type funcDef struct {
+	name     string
+	params   []string
+	required int
+	call     func(c *evalCtx, args []any) (any, error)
+}
+
+// functions holds every function flowctl knows; filled in init because render calls Parse,
+// which reads this table.
+var functions map[string]*funcDef
+
+func init() {
+	defs := []*funcDef{
+		{name: "secret", params: []string{"key"}, required: 1, call: secretFunc},
+		{name: "now", params: []string{"format", "timeZone", "locale"}, call: nowFunc},
+		{name: "fromJson", params: []string{"json"}, required: 1, call: fromJSONFunc},
+		{name: "json", params: []string{"json"}, required: 1, call: fromJSONFunc},
+		{name: "render", params: []string{"template", "recursive"}, required: 1, call: renderFunc},
+	}
+	functions = make(map[string]*funcDef, len(defs))
+	for _, d := range defs {
+		functions[d.name] = d
+	}
+}
+
+func functionNames() []string { return sortedKeys(functions) }
+
+// errNoSecrets is what secret() says where the caller gave no way to read secrets.
+var errNoSecrets = errors.New("secrets are not available here")
+
+func secretFunc(c *evalCtx, args []any) (any, error) {
+	name, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("secret: the key must be a string, got %s", describe(args[0]))
+	}
+	if c.env == nil || c.env.Secret == nil {
+		return nil, errNoSecrets
+	}
+	return c.env.Secret(name)
+}
+
+// nowFunc returns the current time; with a format or a time zone it returns the formatted
+// string, as Kestra's now(format=..., timeZone=...) does.
+func nowFunc(c *evalCtx, args []any) (any, error) {
+	now := time.Now
+	if c.env != nil && c.env.Now != nil {
+		now = c.env.Now
+	}
+	t := now()
+	if args[0] == nil && args[1] == nil {
+		return t, nil
+	}
+	s, err := formatDate(t, args[0], args[1], args[2])
+	if err != nil {
+		return nil, fmt.Errorf("now: %w", err)
+	}
+	return s, nil
+}
+
+// fromJSONFunc parses a JSON string into maps, lists and scalars; integers come back as
+// int64 so that they render without decimals.
+func fromJSONFunc(_ *evalCtx, args []any) (any, error) {
+	switch x := args[0].(type) {
+	case nil:
+		return nil, nil
+	case string:
+		v, err := parseJSON(x)
+		if err != nil {
+			return nil, fmt.Errorf("fromJson: invalid JSON: %v", err)
+		}
+		return v, nil
+	default:
+		// Already structured (an output that was JSON to begin with): nothing to parse.
+		return x, nil
+	}
+}
+
+func parseJSON(s string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the JSON value")
+	}
+	return fromJSONNumbers(v), nil
+}
+
+func fromJSONNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	case []any:
+		for i := range x {
+			x[i] = fromJSONNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = fromJSONNumbers(x[k])
+		}
+	}
+	return v
+}
+
+// Limits of render(): how deeply render() calls may nest, how many passes a recursive render
+// may take before it is declared a loop, and how large its result may grow.
+const (
+	maxRenderDepth  = 10
+	maxRenderPasses = 10
+	maxRenderSize   = 1 << 20
+)
+
+// errRenderDepth stops a variable that renders itself.
+var errRenderDepth = fmt.Errorf("render: nested more than %d deep (does a variable render itself?)", maxRenderDepth)
+
+// renderFunc renders a string as a template with the same variables. As in Kestra it renders
+// again until the result stops changing (recursive=false renders once).
+func renderFunc(c *evalCtx, args []any) (any, error) {
+	if args[0] == nil {
+		return nil, nil
+	}
+	src, ok := args[0].(string)
+	if !ok {
+		return ToString(args[0]), nil
+	}
+	recursive := true
+	if args[1] != nil {
+		b, ok := args[1].(bool)
+		if !ok {
+			return nil, fmt.Errorf("render: recursive must be a boolean, got %s", describe(args[1]))
+		}
+		recursive = b
+	}
+	if c.depth >= maxRenderDepth {
+		return nil, errRenderDepth
+	}
+	for pass := 0; ; pass++ {
+		if pass == maxRenderPasses {
+			return nil, fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
+		}
+		t, err := Parse(src)
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		if t.Static() {
+			return t.text, nil
+		}
+		out, err := t.render(&evalCtx{env: c.env, depth: c.depth + 1})
+		if errors.Is(err, errRenderDepth) {
+			// A loop: say so once rather than once per level.
+			return nil, errRenderDepth
+		}
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		if len(out) > maxRenderSize {
+			return nil, fmt.Errorf("render: result larger than %d bytes", maxRenderSize)
+		}
+		if !recursive || out == src {
+			return out, nil
+		}
+		src = out
+	}
+}

@@ -1,0 +1,53 @@
+package templating
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzParseRender feeds arbitrary templates through Parse and Render: nothing may panic,
+// text without any opening delimiter must parse, and it must render to itself.
+func FuzzParseRender(f *testing.F) {
+	for _, seed := range []string{
+		"Hello {{ inputs.name }} from << flow.namespace >>.{{flow.id}}",
+		"cat <<EOF\nheredoc << flow.namespace >>\nEOF\necho $((1<<3)) <<< x",
+		"{% raw %}{{ not.rendered }}{% endraw %}",
+		"{{ outputs['my-task'].value | default('x') | upper }}",
+		"{{ inputs.count > 2 ? 'many' : 'few' }} {{ not 1 == 2 }}",
+		"{{ {'a': [1, 2.5, 'x', null]} | toJson }}",
+		"{{ now() | date('yyyy-MM-dd HH:mm:ss.SSS XXX', 'Europe/Paris') }}",
+		"{{ 'a,b,,c' | split(',') | join('-') | replace({'-': '+'}) }}",
+		"{{ render(vars.tpl) }} {{ fromJson(inputs.json).b[2] }}",
+		"{{ secret('TOKEN') }} {{ inputs.nme ?? inputs.nothing ?? 'z' }}",
+		"{{- flow.id -}} {%- raw -%} x {%- endraw -%}",
+		"{{ flow.id ",
+		"{% if x %}",
+		"\x00{{ flow.id }}\x01",
+	} {
+		f.Add(seed)
+	}
+	env := testEnv()
+	f.Fuzz(func(t *testing.T, src string) {
+		tpl, err := Parse(src)
+		plain := !strings.Contains(src, "{{") && !strings.Contains(src, "<<") && !strings.Contains(src, "{%")
+		if err != nil {
+			if plain {
+				t.Fatalf("Parse(%q) of plain text: unexpected error: %v", src, err)
+			}
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("Parse(%q): got error of type %T, want *Error", src, err)
+			}
+			return
+		}
+		out, err := tpl.Render(env)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("Render(%q): got error of type %T, want *Error", src, err)
+			}
+			return
+		}
+		if plain && out != src {
+			t.Fatalf("Render(%q) of plain text: got %q, want it unchanged", src, out)
+		}
+	})
+}

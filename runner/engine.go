@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,8 @@ type engine struct {
 	base    map[string]any // variables shared by every task
 	outputs map[string]any // outputs.<taskId>, grows as tasks end
 
+	workdirs *workdirs
+
 	mu        sync.Mutex // guards templates and the logs of the running task run
 	templates map[string]*templating.Template
 }
@@ -76,9 +79,20 @@ func Run(ctx context.Context, f *Flow, opts Options) *Execution {
 	if opts.Environ == nil {
 		opts.Environ = os.Environ()
 	}
-	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{}}
+	id := NewID()
+	// One folder per execution holds the task runs' working folders and the files their
+	// outputFiles kept: they live as long as the execution, so a cron job running for years
+	// leaves nothing behind.
+	base := opts.TempDir
+	if base == "" {
+		base = os.TempDir()
+	}
+	opts.TempDir = filepath.Join(base, "flowctl-"+id)
+	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{},
+		workdirs: newWorkdirs(opts.TempDir)}
+	defer e.workdirs.close()
 	e.exec = &Execution{
-		ID:           NewID(),
+		ID:           id,
 		Namespace:    f.Namespace,
 		FlowID:       f.ID,
 		FlowRevision: f.Revision,
@@ -168,7 +182,9 @@ func (e *engine) runBranch(ctx context.Context, specs []*TaskSpec, branch string
 func (e *engine) secretFunc() func(string) (string, error) {
 	env := map[string]string{}
 	for _, kv := range e.opts.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "SECRET_") {
+		// An empty SECRET_X counts as missing: a CI variable that expanded to nothing should
+		// fail with the hint, not render an empty token.
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && strings.HasPrefix(k, "SECRET_") {
 			env[k] = v
 		}
 	}
@@ -342,7 +358,20 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	defer cancel()
 
 	warned := map[string]bool{}
+	var lent []string // working folders lent to this attempt, removed after it
+	defer func() {
+		for _, d := range lent {
+			e.workdirs.release(d)
+		}
+	}()
 	tc := &tasks.Context{
+		WorkDir: func() (string, error) {
+			d, err := e.workdirs.get()
+			if err == nil {
+				lent = append(lent, d)
+			}
+			return d, err
+		},
 		TaskID:  spec.ID,
 		Render:  e.renderer(spec, tr),
 		Log:     tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
@@ -363,7 +392,13 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 		tr.Outputs = out
 		e.outputs[spec.ID] = out
 	}
-	tr.Metrics = append(tr.Metrics, res.Metrics...)
+	for _, m := range res.Metrics {
+		m.Name = e.opts.Masker.String(m.Name)
+		for k, v := range m.Tags {
+			m.Tags[k] = e.opts.Masker.String(v)
+		}
+		tr.Metrics = append(tr.Metrics, m)
+	}
 
 	state := StateSuccess
 	switch {

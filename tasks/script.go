@@ -108,6 +108,15 @@ func renderCommands(tc *Context, commands []string) ([]string, error) {
 	return tc.renderList("commands", commands)
 }
 
+// workingFolder returns the run's working folder: the runner's when it lends one, else a new
+// one under tc.TempDir that the caller removes.
+func workingFolder(tc *Context) (string, error) {
+	if tc.WorkDir != nil {
+		return tc.WorkDir()
+	}
+	return os.MkdirTemp(tc.TempDir, "flowctl-"+tc.TaskID+"-*")
+}
+
 // runScript runs one script task as a local process, as Kestra's Process task runner does.
 //
 // The working folder is a fresh folder under tc.TempDir, removed when the run ends. Kestra
@@ -121,13 +130,15 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return Result{}, err
 	}
 
-	workDir, err := os.MkdirTemp(tc.TempDir, "flowctl-"+tc.TaskID+"-*")
+	workDir, err := workingFolder(tc)
 	if err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
-	defer os.RemoveAll(workDir)
+	if tc.WorkDir == nil {
+		defer os.RemoveAll(workDir)
+	}
 	outputDir := filepath.Join(workDir, "outputs")
-	if err := os.Mkdir(outputDir, 0o755); err != nil {
+	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
 	if err := writeInputFiles(workDir, p.inputFiles); err != nil {

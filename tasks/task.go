@@ -63,6 +63,10 @@ type Context struct {
 	Environ []string
 	// TempDir is where per-run working folders are made ("" means os.TempDir()).
 	TempDir string
+	// WorkDir, when set, returns a fresh, empty working folder for this run with an
+	// `outputs` subfolder; the runner removes it after the run. When nil, a task that needs
+	// one makes and removes its own under TempDir.
+	WorkDir func() (string, error)
 	// Warn reports a problem with the flow that does not stop the task (logged once at WARN).
 	Warn func(msg string)
 }

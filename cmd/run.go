@@ -2,10 +2,8 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,7 +87,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	})
 
 	if o.output == "json" {
-		if err := writeJSON(s.Out, x); err != nil {
+		if err := runner.WriteJSON(s.Out, x); err != nil {
 			return err
 		}
 	} else {
@@ -144,12 +142,4 @@ func parseInputFlags(flags []string) (map[string]string, error) {
 		given[k] = v
 	}
 	return given, nil
-}
-
-// writeJSON writes v as one indented JSON document.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -77,7 +77,7 @@ func runValidate(s Streams, o *validateOptions) error {
 		reports = append(reports, r)
 	}
 	if o.output == "json" {
-		if err := writeJSON(s.Out, reports); err != nil {
+		if err := runner.WriteJSON(s.Out, reports); err != nil {
 			return err
 		}
 	}

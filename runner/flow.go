@@ -107,7 +107,11 @@ type Trigger struct {
 	Cron        string
 	WithSeconds bool
 	Timezone    string
-	Pos         Pos
+	// RecoverMissedSchedules is LAST, NONE or ALL; "" when unset (Kestra's default applies).
+	RecoverMissedSchedules string
+	// LateMaximumDelay is zero when unset.
+	LateMaximumDelay time.Duration
+	Pos              Pos
 }
 
 // The canonical trigger and condition types.

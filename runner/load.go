@@ -1,0 +1,1330 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/flowctl/flowctl/tasks"
+
+	// The zone database is built in so that timezone checks and schedules do not depend on
+	// the machine (CI images often lack /usr/share/zoneinfo).
+	_ "time/tzdata"
+)
+
+// MaxFileSize is the largest flow file flowctl reads. Real flows are a few kilobytes; the
+// bound keeps a stray log or data file from costing seconds and hundreds of megabytes of
+// parsing before it is refused.
+const MaxFileSize = 5 << 20
+
+// maxExpanded bounds the number of values a file may expand to through YAML aliases beyond
+// its own node count, so a "billion laughs" file fails fast instead of exhausting memory.
+const maxExpanded = 1_000_000
+
+// maxDepth bounds nesting (aliases included); yaml.v3 stops at 10000 levels of its own.
+const maxDepth = 10_000
+
+// Problem is one error in a flow file, at a 1-based line and column (0 when the problem is
+// about the whole file, such as its size).
+type Problem struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+// Error reads "file:line:col: msg".
+func (p Problem) Error() string {
+	if p.Line <= 0 {
+		return p.File + ": " + p.Msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Msg)
+}
+
+// LoadError lists every problem found in one file, sorted by position, so a user fixes them
+// all in one pass instead of one per run.
+type LoadError struct {
+	File     string
+	Problems []Problem
+}
+
+// Error returns one problem per line.
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Load reads and checks a flow file. reg gives the task types. A flow with problems returns
+// a *LoadError that lists them all; a file that cannot be read returns the os error.
+func Load(path string, reg tasks.Registry) (*Flow, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a folder, not a flow file", path)
+	}
+	// The size is checked before reading so a huge file is refused at once; the limited
+	// read also covers pipes and other files whose size Stat does not know.
+	if st.Mode().IsRegular() && st.Size() > MaxFileSize {
+		return nil, tooLarge(path, st.Size())
+	}
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return Parse(path, src, reg)
+}
+
+// Parse checks src read from file (file is only used in messages).
+func Parse(file string, src []byte, reg tasks.Registry) (*Flow, error) {
+	if len(src) > MaxFileSize {
+		return nil, tooLarge(file, int64(len(src)))
+	}
+	l := &loader{file: file, src: src, reg: reg}
+	f := l.load()
+	if len(l.problems) > 0 {
+		return nil, &LoadError{File: file, Problems: sortProblems(l.problems)}
+	}
+	for _, w := range sortProblems(l.warnings) {
+		f.Warnings = append(f.Warnings, w.Error())
+	}
+	return f, nil
+}
+
+// tooLarge is the error for a file over MaxFileSize.
+func tooLarge(file string, size int64) error {
+	return &LoadError{File: file, Problems: []Problem{{File: file, Msg: fmt.Sprintf(
+		"the file is %.1f MiB: flow files larger than %d MiB are refused (is it really a flow?)",
+		float64(size)/(1<<20), MaxFileSize>>20)}}}
+}
+
+// sortProblems sorts by position and drops exact repeats (an alias read twice reports its
+// problems twice).
+func sortProblems(ps []Problem) []Problem {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Col < ps[j].Col
+	})
+	return slices.Compact(ps)
+}
+
+// loader holds the state of one Parse: the problems found so far and what later checks need.
+type loader struct {
+	file     string
+	src      []byte
+	reg      tasks.Registry
+	problems []Problem
+	warnings []Problem
+	// lineStarts are the offsets of each line of src, built on first use.
+	lineStarts []int
+	// taskIDs holds where each task id was first defined, across tasks, errors and finally.
+	taskIDs map[string]Pos
+}
+
+// errorf records a problem at n's position.
+func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
+	p := posOf(n)
+	l.errorAt(p, format, args...)
+}
+
+// errorAt records a problem at p.
+func (l *loader) errorAt(p Pos, format string, args ...any) {
+	l.problems = append(l.problems, Problem{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// warnf records a warning at n's position.
+func (l *loader) warnf(n *yaml.Node, format string, args ...any) {
+	p := posOf(n)
+	l.warnings = append(l.warnings, Problem{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// posOf is n's position; the start of the file when n carries none.
+func posOf(n *yaml.Node) Pos {
+	if n == nil || n.Line == 0 {
+		return Pos{1, 1}
+	}
+	return Pos{n.Line, n.Column}
+}
+
+// notMapping is the message for a document that is not a flow at all.
+const notMapping = "a flow must be a mapping with id, namespace and tasks"
+
+// load parses the YAML and walks the flow. Problems are collected in l; the returned flow is
+// only meaningful when there are none.
+func (l *loader) load() *Flow {
+	dec := yaml.NewDecoder(bytes.NewReader(l.src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			l.errorAt(Pos{1, 1}, "the file is empty: %s", notMapping)
+		} else {
+			l.yamlProblem(err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		l.errorAt(l.secondDocPos(&extra), "the file holds more than one YAML document (---): a flow file holds one flow")
+	case !errors.Is(err, io.EOF):
+		l.yamlProblem(err)
+	}
+	if len(doc.Content) == 0 {
+		l.errorAt(Pos{1, 1}, "the file is empty: %s", notMapping)
+		return nil
+	}
+	root := resolve(doc.Content[0])
+	switch {
+	case root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null":
+		l.errorAt(Pos{1, 1}, "the file is empty: %s", notMapping)
+		return nil
+	case root.Kind != yaml.MappingNode:
+		l.errorf(root, "%s, got %s", notMapping, kindName(root))
+		return nil
+	}
+	if !l.checkExpansion(root) {
+		return nil
+	}
+	return l.flow(root)
+}
+
+// yamlMessage matches yaml.v3's errors: "yaml: line 3: did not find expected key".
+var yamlMessage = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlProblem turns a yaml.v3 error into a problem at its line, with a clearer word for the
+// usual suspects: tabs, control characters and bytes that are not UTF-8.
+func (l *loader) yamlProblem(err error) {
+	msg := err.Error()
+	line := 0
+	if m := yamlMessage.FindStringSubmatch(msg); m != nil {
+		fmt.Sscan(m[1], &line)
+		msg = m[2]
+	}
+	if strings.Contains(msg, "tab") || strings.Contains(msg, "cannot start any token") {
+		if p, ok := l.tabIndent(line); ok {
+			l.errorAt(p, "tabs are not allowed in YAML indentation (line %d is indented with a tab): indent with spaces", p.Line)
+			return
+		}
+	}
+	if strings.Contains(msg, "control characters") {
+		if p, ok := l.firstByte(func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f }); ok {
+			l.errorAt(p, "invalid YAML: control characters are not allowed")
+			return
+		}
+	}
+	if strings.Contains(msg, "UTF-8") {
+		if p, ok := l.firstByte(func(r rune) bool { return r == utf8.RuneError }); ok {
+			l.errorAt(p, "invalid YAML: the file is not valid UTF-8 text")
+			return
+		}
+	}
+	if line <= 0 {
+		line = 1
+	}
+	l.errorAt(Pos{line, 1}, "invalid YAML: %s", msg)
+}
+
+// tabIndent finds the line indented with a tab that a yaml.v3 error is about: the first at or
+// after the line yaml.v3 names (it sometimes names the line before), else the first anywhere.
+func (l *loader) tabIndent(near int) (Pos, bool) {
+	first := Pos{}
+	for i, line := range bytes.Split(l.src, []byte("\n")) {
+		j := 0
+		for j < len(line) && line[j] == ' ' {
+			j++
+		}
+		if j < len(line) && line[j] == '\t' {
+			p := Pos{i + 1, j + 1}
+			if p.Line >= near {
+				return p, true
+			}
+			if first.Line == 0 {
+				first = p
+			}
+		}
+	}
+	return first, first.Line > 0
+}
+
+// firstByte finds the position of the first rune of src for which bad holds.
+func (l *loader) firstByte(bad func(rune) bool) (Pos, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(l.src); {
+		r, size := utf8.DecodeRune(l.src[i:])
+		if bad(r) {
+			return Pos{line, col}, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return Pos{}, false
+}
+
+// secondDocPos is where a second document starts: its node's line, else the second "---".
+func (l *loader) secondDocPos(doc *yaml.Node) Pos {
+	if doc.Line > 0 {
+		return Pos{doc.Line, 1}
+	}
+	for i, line := range bytes.Split(l.src, []byte("\n")) {
+		if i > 0 && bytes.HasPrefix(line, []byte("---")) {
+			return Pos{i + 1, 1}
+		}
+	}
+	return Pos{1, 1}
+}
+
+// checkExpansion walks the tree once as the rest of the loader will see it, aliases
+// followed, and refuses a file whose aliases refer to themselves, nest too deeply or expand
+// to far more values than the file holds. Past this check every later walk is bounded.
+func (l *loader) checkExpansion(root *yaml.Node) bool {
+	own, aliases := 0, false
+	var count func(n *yaml.Node)
+	count = func(n *yaml.Node) {
+		own++
+		for _, c := range n.Content {
+			if c.Kind == yaml.AliasNode {
+				aliases = true
+			} else {
+				count(c)
+			}
+		}
+	}
+	count(root)
+	if !aliases {
+		// Without aliases the tree is the file: yaml.v3 already bounded its depth.
+		return true
+	}
+	sizes := map[*yaml.Node]int{}
+	active := map[*yaml.Node]bool{}
+	limit := own + maxExpanded
+	ok := true
+	var size func(n *yaml.Node, depth int) int
+	size = func(n *yaml.Node, depth int) int {
+		if !ok {
+			return 0
+		}
+		if depth > maxDepth {
+			l.errorf(n, "values are nested more than %d levels deep", maxDepth)
+			ok = false
+			return 0
+		}
+		if n.Kind == yaml.AliasNode {
+			t := n.Alias
+			if t == nil {
+				return 1
+			}
+			if active[t] {
+				l.errorf(n, "alias *%s refers to a value that contains it", n.Value)
+				ok = false
+				return 0
+			}
+			n = t
+		}
+		if s, seen := sizes[n]; seen {
+			return s
+		}
+		active[n] = true
+		total := 1
+		for _, c := range n.Content {
+			total += size(c, depth+1)
+			if total > limit {
+				total = limit + 1
+			}
+		}
+		delete(active, n)
+		sizes[n] = total
+		return total
+	}
+	if total := size(root, 0); ok && total > limit {
+		l.errorAt(Pos{1, 1}, "the file expands to more than %d values through its aliases: refused (an alias bomb?)", limit)
+		ok = false
+	}
+	return ok
+}
+
+// The patterns and lengths of Kestra's ids.
+var (
+	flowIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	taskIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
+	inputIDPattern   = regexp.MustCompile(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
+)
+
+const (
+	maxFlowIDLen    = 100
+	maxNamespaceLen = 150
+)
+
+// flowKeys are the flow keys flowctl reads.
+var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
+	"tasks", "errors", "finally", "triggers", "disabled"}
+
+// unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
+var unsupportedFlowKeys = map[string]string{
+	"concurrency":    "",
+	"pluginDefaults": "",
+	"outputs":        "",
+	"retry":          " (set retry on each task instead)",
+	"sla":            "",
+	"afterExecution": " (use finally)",
+	"checks":         "",
+	"listeners":      " (use errors and finally)",
+	"taskDefaults":   "",
+	"revision":       ": remove it (flowctl numbers revisions itself when a flow is applied)",
+	"deleted":        "",
+	"tenantId":       "",
+	"workerGroup":    "",
+}
+
+// flow walks the root mapping.
+func (l *loader) flow(root *yaml.Node) *Flow {
+	f := &Flow{File: l.file, Source: l.src, Revision: 1}
+	l.taskIDs = map[string]Pos{}
+	seen := map[string]bool{}
+	for _, p := range l.pairs(root, "") {
+		key := p.key.Value
+		seen[key] = true
+		v := p.val
+		switch key {
+		case "id":
+			if s, ok := l.str(v, "", "id"); ok {
+				f.ID = s
+				l.checkID(v, "id", s, "flow id", flowIDPattern, maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+			}
+		case "namespace":
+			if s, ok := l.str(v, "", "namespace"); ok {
+				f.Namespace = s
+				if l.checkID(v, "namespace", s, "namespace", namespacePattern, maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
+					continue
+				}
+				if low := strings.ToLower(s); low != s && namespacePattern.MatchString(low) {
+					l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
+				}
+			}
+		case "description":
+			f.Description, _ = l.optStr(v, "", "description")
+		case "disabled":
+			f.Disabled, _ = l.boolean(v, "", "disabled")
+		case "labels":
+			f.Labels = l.labels(v)
+		case "inputs":
+			f.Inputs = l.inputs(v)
+		case "variables":
+			f.Variables = l.variables(v)
+		case "tasks":
+			f.Tasks = l.taskList(v, "tasks")
+			if isSeq(v) && len(resolve(v).Content) == 0 {
+				l.errorf(v, "tasks: at least one task is required")
+			}
+		case "errors":
+			f.Errors = l.taskList(v, "errors")
+		case "finally":
+			f.Finally = l.taskList(v, "finally")
+		case "triggers":
+			f.Triggers = l.triggers(v)
+		default:
+			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
+		}
+	}
+	for _, k := range []string{"id", "namespace", "tasks"} {
+		if !seen[k] {
+			l.errorf(root, "missing required property %q", k)
+		}
+	}
+	return f
+}
+
+// unknownKey reports a key that is not one of known: "not supported yet" when Kestra has it
+// (unsupported maps it to a hint), else unknown with a suggestion.
+func (l *loader) unknownKey(k *yaml.Node, ctx, key string, known []string, unsupported map[string]string) {
+	if hint, ok := unsupported[key]; ok {
+		l.errorf(k, "%sflowctl does not support %q yet%s", ctx, key, hint)
+		return
+	}
+	l.errorf(k, "%sunknown property %q%s", ctx, key, didYouMean(key, known))
+}
+
+// checkID checks an id against its pattern and length; it reports whether the id is valid.
+func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re *regexp.Regexp, max int, chars string) bool {
+	switch {
+	case s == "":
+		l.errorf(n, "%s: the %s must not be empty", ctx, what)
+	case utf8.RuneCountInString(s) > max:
+		l.errorf(n, "%s: the %s is %d characters long, at most %d are allowed", ctx, what, utf8.RuneCountInString(s), max)
+	case !re.MatchString(s):
+		l.errorf(n, "%s: %q is not a valid %s: use %s, starting with a letter or digit", ctx, s, what, chars)
+	default:
+		return true
+	}
+	return false
+}
+
+// labels reads a map of labels, or Kestra's list of {key, value}.
+func (l *loader) labels(n *yaml.Node) []Label {
+	n = resolve(n)
+	var out []Label
+	firsts := map[string]Pos{}
+	add := func(at *yaml.Node, key, value string) {
+		if first, dup := firsts[key]; dup {
+			l.errorf(at, "labels: label %q is given twice (first at line %d)", key, first.Line)
+			return
+		}
+		firsts[key] = posOf(at)
+		out = append(out, Label{Key: key, Value: value})
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, p := range l.pairs(n, "labels: ") {
+			if v, ok := l.labelValue(p.val, fmt.Sprintf("labels: %s", p.key.Value)); ok {
+				add(p.key, p.key.Value, v)
+			}
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			item = resolve(item)
+			ctx := fmt.Sprintf("labels[%d]: ", i)
+			if item.Kind != yaml.MappingNode {
+				l.errorf(item, "%sexpected a mapping with key and value, got %s", ctx, kindName(item))
+				continue
+			}
+			var key, value string
+			var hasKey, hasValue bool
+			for _, p := range l.pairs(item, ctx) {
+				switch p.key.Value {
+				case "key":
+					key, hasKey = l.str(p.val, ctx, "key")
+				case "value":
+					value, hasValue = l.labelValue(p.val, ctx+"value")
+				default:
+					l.unknownKey(p.key, ctx, p.key.Value, []string{"key", "value"}, nil)
+				}
+			}
+			switch {
+			case !hasKey:
+				l.errorf(item, "%smissing required property \"key\"", ctx)
+			case !hasValue:
+				l.errorf(item, "%smissing required property \"value\"", ctx)
+			default:
+				add(item, key, value)
+			}
+		}
+	default:
+		if !isNull(n) {
+			l.errorf(n, "labels: expected a mapping (or a list of key and value), got %s", kindName(n))
+		}
+	}
+	return out
+}
+
+// labelValue reads a label value: any scalar, as text, since Kestra's labels are strings.
+func (l *loader) labelValue(n *yaml.Node, ctx string) (string, bool) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || isNull(n) {
+		l.errorf(n, "%s: expected a string, got %s", ctx, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// variables reads the flow's variables: a map of anything.
+func (l *loader) variables(n *yaml.Node) map[string]any {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "variables: expected a mapping, got %s", kindName(n))
+		return nil
+	}
+	v, _ := l.value(n, "variables", nil).(map[string]any)
+	return v
+}
+
+// taskList reads one of tasks, errors and finally.
+func (l *loader) taskList(n *yaml.Node, branch string) []*TaskSpec {
+	n = resolve(n)
+	if isNull(n) {
+		if branch == "tasks" {
+			l.errorf(n, "tasks: at least one task is required")
+		}
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "%s: expected a list of tasks, got %s", branch, kindName(n))
+		return nil
+	}
+	out := make([]*TaskSpec, 0, len(n.Content))
+	for i, item := range n.Content {
+		if spec := l.task(item, fmt.Sprintf("%s[%d]", branch, i)); spec != nil {
+			out = append(out, spec)
+		}
+	}
+	return out
+}
+
+// commonTaskKeys are the task keys the runner handles itself, for every type.
+var commonTaskKeys = []string{"id", "type", "description", "disabled", "timeout", "retry",
+	"allowFailure", "allowWarning", "runIf"}
+
+// unsupportedTaskKeys are Kestra's other common task keys.
+var unsupportedTaskKeys = map[string]string{
+	"logLevel":    "",
+	"logToFile":   "",
+	"workerGroup": "",
+	"taskCache":   "",
+	"version":     "",
+}
+
+// task reads one task; where names it until its id is known ("tasks[2]").
+func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%s: expected a task (a mapping with id and type), got %s", where, kindName(n))
+		return nil
+	}
+	ps := l.pairs(n, where+": ")
+	spec := &TaskSpec{Pos: posOf(n), PropPos: map[string]Pos{}}
+	ctx := where + ": "
+	var idNode, typeNode *yaml.Node
+	for _, p := range ps {
+		switch p.key.Value {
+		case "id":
+			idNode = p.val
+		case "type":
+			typeNode = p.val
+		}
+	}
+	if idNode != nil {
+		if id, ok := l.str(idNode, ctx, "id"); ok {
+			spec.ID = id
+			ctx = fmt.Sprintf("task %q: ", id)
+			if l.checkID(idNode, ctx+"id", id, "task id", taskIDPattern, maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`) {
+				if first, dup := l.taskIDs[id]; dup {
+					l.errorf(idNode, "%sduplicate task id %q (first defined at line %d)", ctx, id, first.Line)
+				} else {
+					l.taskIDs[id] = posOf(idNode)
+				}
+			}
+		}
+	} else {
+		l.errorf(n, "%smissing required property \"id\"", ctx)
+	}
+
+	var def *tasks.Def
+	if typeNode != nil {
+		if typ, ok := l.str(typeNode, ctx, "type"); ok {
+			spec.Type = typ
+			def = l.taskType(typeNode, ctx, typ)
+		}
+	} else {
+		l.errorf(n, "%smissing required property \"type\"", ctx)
+	}
+	var props *propDecoder
+	if def != nil {
+		spec.Def = def
+		props = l.newPropDecoder(def, spec, ctx, n)
+	}
+
+	for _, p := range ps {
+		key, v := p.key.Value, p.val
+		switch key {
+		case "id", "type":
+		case "description":
+			spec.Description, _ = l.optStr(v, ctx, key)
+		case "disabled":
+			spec.Disabled, _ = l.boolean(v, ctx, key)
+		case "allowFailure":
+			spec.AllowFailure, _ = l.boolean(v, ctx, key)
+		case "allowWarning":
+			spec.AllowWarning, _ = l.boolean(v, ctx, key)
+		case "timeout":
+			if d, ok := l.duration(v, ctx, key); ok {
+				if d <= 0 {
+					l.errorf(v, "%stimeout: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				spec.Timeout = d
+			}
+		case "retry":
+			spec.Retry = l.retry(v, ctx+"retry: ")
+		case "runIf":
+			if s, ok := l.str(v, ctx, key); ok {
+				spec.RunIf, spec.HasRunIf = s, true
+				spec.PropPos[key] = posOf(resolve(v))
+				l.checkTemplate(v, s, ctx+"runIf: ")
+			}
+		default:
+			if props == nil {
+				// The type is unknown: its properties cannot be checked, and saying so
+				// for each would bury the one problem that matters.
+				continue
+			}
+			if props.decode(p.key, v) {
+				continue
+			}
+			unsupported := withNames(unsupportedTaskKeys, def.Unsupported)
+			l.unknownKey(p.key, ctx, key, append(props.names(), commonTaskKeys...), unsupported)
+		}
+	}
+	if props != nil {
+		props.finish()
+	}
+	return spec
+}
+
+// withNames adds names that take no hint to a map of hints.
+func withNames(hints map[string]string, names []string) map[string]string {
+	if len(names) == 0 {
+		return hints
+	}
+	out := make(map[string]string, len(hints)+len(names))
+	for k, v := range hints {
+		out[k] = v
+	}
+	for _, n := range names {
+		out[n] = ""
+	}
+	return out
+}
+
+// taskType finds the Def of a task type, or reports why there is none.
+func (l *loader) taskType(n *yaml.Node, ctx, typ string) *tasks.Def {
+	if def, ok := l.reg.Lookup(typ); ok {
+		return def
+	}
+	low := strings.ToLower(typ)
+	if strings.HasPrefix(low, "io.kestra.plugin.core.flow.") || strings.HasPrefix(low, "io.kestra.core.tasks.flows.") {
+		l.errorf(n, "%stask type %q is not supported by flowctl yet (flowable tasks are not implemented)", ctx, typ)
+		return nil
+	}
+	names := l.typeNames()
+	// Only a close spelling is taken for a typo: many real Kestra types differ from a
+	// registered one by a word (python.Script, node.Script) and are simply not implemented.
+	if s, ok := closeType(typ, names); ok {
+		l.errorf(n, "%sunknown task type %q (did you mean %q?)", ctx, typ, s)
+		return nil
+	}
+	if strings.HasPrefix(low, "io.kestra.") {
+		l.errorf(n, "%stask type %q is not supported by flowctl yet", ctx, typ)
+		return nil
+	}
+	l.errorf(n, "%sunknown task type %q (see flowctl schema for the task types flowctl runs)", ctx, typ)
+	return nil
+}
+
+// typeNames lists the canonical names of the registered task types.
+func (l *loader) typeNames() []string {
+	defs := l.reg.Defs()
+	out := make([]string, len(defs))
+	for i, d := range defs {
+		out[i] = d.Type
+	}
+	return out
+}
+
+// closeType suggests a type name for typ: one at most two edits away, or, for a name without
+// a package ("Log"), the type whose last segment it is.
+func closeType(typ string, names []string) (string, bool) {
+	best, bestD := "", 3
+	for _, c := range names {
+		if d := editDistance(strings.ToLower(typ), strings.ToLower(c), bestD); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best != "" {
+		return best, true
+	}
+	if !strings.Contains(typ, ".") {
+		for _, c := range names {
+			if strings.EqualFold(c[strings.LastIndexByte(c, '.')+1:], typ) {
+				return c, true
+			}
+		}
+	}
+	return "", false
+}
+
+// retryKeys are the keys of each retry type; common to all of them are retryCommon.
+var (
+	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry"}
+	retryKeys   = map[string][]string{
+		"constant":    {"interval"},
+		"exponential": {"interval", "maxInterval", "delayFactor"},
+		"random":      {"minInterval", "maxInterval"},
+	}
+	retryTypes = []string{"constant", "exponential", "random"}
+)
+
+// retry reads a task's retry policy; ctx ends with "retry: ".
+func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%sexpected a mapping with type and maxAttempt, got %s", ctx, kindName(n))
+		return nil
+	}
+	ps := l.pairs(n, ctx)
+	r := &Retry{}
+	typeKnown := false
+	for _, p := range ps {
+		if p.key.Value != "type" {
+			continue
+		}
+		if s, ok := l.str(p.val, ctx, "type"); ok {
+			r.Type = strings.ToLower(s)
+			if _, typeKnown = retryKeys[r.Type]; !typeKnown {
+				l.errorf(p.val, "%stype: unknown retry type %q: use constant, exponential or random%s", ctx, s, didYouMean(s, retryTypes))
+			}
+		}
+	}
+	if r.Type == "" {
+		l.errorf(n, "%smissing required property \"type\" (constant, exponential or random)", ctx)
+	}
+	all := append(slices.Clone(retryCommon), "interval", "maxInterval", "minInterval", "delayFactor")
+	set := map[string]*yaml.Node{}
+	for _, p := range ps {
+		key, v := p.key.Value, p.val
+		if !slices.Contains(all, key) {
+			l.unknownKey(p.key, ctx, key, all, map[string]string{"behavior": ""})
+			continue
+		}
+		if typeKnown && !slices.Contains(retryCommon, key) && !slices.Contains(retryKeys[r.Type], key) {
+			l.errorf(p.key, "%s%s is not a property of %s retries (%s)", ctx, key, r.Type, retryOwners(key))
+			continue
+		}
+		set[key] = v
+		switch key {
+		case "maxAttempt":
+			if i, ok := l.integer(v, ctx, key); ok {
+				if i < 1 {
+					l.errorf(v, "%smaxAttempt: must be at least 1, got %d", ctx, i)
+				}
+				r.MaxAttempt = i
+			}
+		case "maxDuration":
+			r.MaxDuration = l.retryDuration(v, ctx, key, true)
+		case "warningOnRetry":
+			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
+		case "interval":
+			r.Interval = l.retryDuration(v, ctx, key, false)
+		case "maxInterval":
+			r.MaxInterval = l.retryDuration(v, ctx, key, true)
+		case "minInterval":
+			r.MinInterval = l.retryDuration(v, ctx, key, false)
+		case "delayFactor":
+			if f, ok := l.number(v, ctx, key); ok {
+				if f <= 0 {
+					l.errorf(v, "%sdelayFactor: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				r.DelayFactor = f
+			}
+		}
+	}
+	if !typeKnown {
+		return r
+	}
+	if set["maxAttempt"] == nil && set["maxDuration"] == nil {
+		l.errorf(n, "%sset maxAttempt or maxDuration (or both), or the task would retry forever", ctx)
+	}
+	required := map[string][]string{
+		"constant":    {"interval"},
+		"exponential": {"interval", "maxInterval"},
+		"random":      {"minInterval", "maxInterval"},
+	}[r.Type]
+	for _, k := range required {
+		if set[k] == nil {
+			l.errorf(n, "%smissing required property %q (%s retries need %s)", ctx, k, r.Type, strings.Join(required, " and "))
+		}
+	}
+	if v := set["interval"]; v != nil && set["maxDuration"] != nil && r.MaxDuration > 0 && r.Interval >= r.MaxDuration {
+		l.errorf(v, "%sinterval (%s) must be below maxDuration (%s)", ctx, resolve(v).Value, resolve(set["maxDuration"]).Value)
+	}
+	if v := set["interval"]; v != nil && r.Type == "exponential" && set["maxInterval"] != nil && r.MaxInterval > 0 && r.Interval >= r.MaxInterval {
+		l.errorf(v, "%sinterval (%s) must be below maxInterval (%s)", ctx, resolve(v).Value, resolve(set["maxInterval"]).Value)
+	}
+	if v := set["minInterval"]; v != nil && set["maxInterval"] != nil && r.MaxInterval > 0 && r.MinInterval >= r.MaxInterval {
+		l.errorf(v, "%sminInterval (%s) must be below maxInterval (%s)", ctx, resolve(v).Value, resolve(set["maxInterval"]).Value)
+	}
+	return r
+}
+
+// retryOwners says which retry types have key.
+func retryOwners(key string) string {
+	var owners []string
+	for _, t := range retryTypes {
+		if slices.Contains(retryKeys[t], key) {
+			owners = append(owners, t)
+		}
+	}
+	return "it belongs to " + strings.Join(owners, " and ") + " retries"
+}
+
+// retryDuration reads one duration of a retry; positive says zero is refused too.
+func (l *loader) retryDuration(v *yaml.Node, ctx, key string, positive bool) time.Duration {
+	d, ok := l.duration(v, ctx, key)
+	if !ok {
+		return 0
+	}
+	switch {
+	case positive && d <= 0:
+		l.errorf(v, "%s%s: must be positive, got %s", ctx, key, resolve(v).Value)
+	case d < 0:
+		l.errorf(v, "%s%s: must not be negative, got %s", ctx, key, resolve(v).Value)
+	}
+	return d
+}
+
+// triggerAliases maps every accepted trigger type name, lower-cased, to its canonical name.
+var triggerAliases = map[string]string{
+	strings.ToLower(TriggerFlow):                    TriggerFlow,
+	"io.kestra.core.models.triggers.types.flow":     TriggerFlow,
+	strings.ToLower(TriggerSchedule):                TriggerSchedule,
+	"io.kestra.core.models.triggers.types.schedule": TriggerSchedule,
+}
+
+// conditionAliases maps every accepted condition type name, lower-cased, to its canonical
+// name.
+var conditionAliases = map[string]string{
+	strings.ToLower(CondExecutionStatus):                                 CondExecutionStatus,
+	"io.kestra.core.models.conditions.types.executionstatuscondition":    CondExecutionStatus,
+	"io.kestra.plugin.core.condition.executionstatuscondition":           CondExecutionStatus,
+	strings.ToLower(CondExecutionFlow):                                   CondExecutionFlow,
+	"io.kestra.core.models.conditions.types.executionflowcondition":      CondExecutionFlow,
+	"io.kestra.plugin.core.condition.executionflowcondition":             CondExecutionFlow,
+	strings.ToLower(CondExecutionNS):                                     CondExecutionNS,
+	"io.kestra.core.models.conditions.types.executionnamespacecondition": CondExecutionNS,
+	"io.kestra.plugin.core.condition.executionnamespacecondition":        CondExecutionNS,
+}
+
+// triggerKeys are the keys of each trigger type, besides id, type, description, disabled
+// and conditions.
+var (
+	triggerCommon = []string{"id", "type", "description", "disabled", "conditions"}
+	triggerKeys   = map[string][]string{
+		TriggerFlow:     {"states", "inputs"},
+		TriggerSchedule: {"cron", "timezone", "inputs", "withSeconds", "recoverMissedSchedules", "lateMaximumDelay"},
+	}
+	unsupportedTriggerKeys = map[string]string{
+		"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
+		"labels": "", "preconditions": "", "backfill": "", "scheduleConditions": " (use conditions)",
+	}
+)
+
+// conditionKeys are the properties of each condition type, besides type.
+var conditionKeys = map[string][]string{
+	CondExecutionStatus: {"in", "notIn"},
+	CondExecutionFlow:   {"namespace", "flowId"},
+	CondExecutionNS:     {"namespace", "comparison", "prefix"},
+}
+
+// executionStates are Kestra's execution states, which a trigger or condition may name.
+var executionStates = []string{"CREATED", "SUBMITTED", "RUNNING", "PAUSED", "RESTARTED",
+	"KILLING", "SUCCESS", "WARNING", "FAILED", "KILLED", "CANCELLED", "QUEUED", "RETRYING",
+	"RETRIED", "SKIPPED", "BREAKPOINT", "RESUBMITTED"}
+
+// terminalStates are the states a Flow trigger listens to by default.
+var terminalStates = []string{"SUCCESS", "WARNING", "FAILED", "KILLED"}
+
+// triggers reads the flow's triggers.
+func (l *loader) triggers(n *yaml.Node) []*Trigger {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "triggers: expected a list of triggers, got %s", kindName(n))
+		return nil
+	}
+	firsts := map[string]int{}
+	out := make([]*Trigger, 0, len(n.Content))
+	for i, item := range n.Content {
+		t, idNode := l.trigger(item, fmt.Sprintf("triggers[%d]", i))
+		if t == nil {
+			continue
+		}
+		if idNode != nil && t.ID != "" {
+			if line, dup := firsts[t.ID]; dup {
+				l.errorf(idNode, "trigger %q: duplicate trigger id %q (first defined at line %d)", t.ID, t.ID, line)
+			} else {
+				firsts[t.ID] = resolve(idNode).Line
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// trigger reads one trigger; where names it until its id is known. It also returns the id's
+// node, for the duplicate check.
+func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%s: expected a trigger (a mapping with id and type), got %s", where, kindName(n))
+		return nil, nil
+	}
+	ps := l.pairs(n, where+": ")
+	t := &Trigger{Pos: posOf(n)}
+	ctx := where + ": "
+	var idNode, typeNode *yaml.Node
+	for _, p := range ps {
+		switch p.key.Value {
+		case "id":
+			idNode = p.val
+		case "type":
+			typeNode = p.val
+		}
+	}
+	if idNode == nil {
+		l.errorf(n, "%smissing required property \"id\"", ctx)
+	} else if id, ok := l.str(idNode, ctx, "id"); ok {
+		t.ID = id
+		ctx = fmt.Sprintf("trigger %q: ", id)
+		l.checkID(idNode, ctx+"id", id, "trigger id", taskIDPattern, maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`)
+	}
+	if typeNode == nil {
+		l.errorf(n, "%smissing required property \"type\"", ctx)
+	} else if typ, ok := l.str(typeNode, ctx, "type"); ok {
+		t.Type = l.kindOf(typeNode, ctx, "trigger", typ, triggerAliases, []string{TriggerFlow, TriggerSchedule})
+	}
+
+	var cronNode *yaml.Node
+	hasStates := false
+	for _, p := range ps {
+		key, v := p.key.Value, p.val
+		switch key {
+		case "id", "type":
+			continue
+		case "description":
+			t.Description, _ = l.optStr(v, ctx, key)
+			continue
+		case "disabled":
+			t.Disabled, _ = l.boolean(v, ctx, key)
+			continue
+		case "conditions":
+			t.Conditions = l.conditions(v, ctx)
+			continue
+		}
+		if t.Type == "" {
+			continue // unknown type: its keys cannot be checked
+		}
+		if !slices.Contains(triggerKeys[t.Type], key) {
+			if other := otherTrigger(t.Type, key); other != "" {
+				l.errorf(p.key, "%s%s is not a property of %s triggers (it belongs to %s triggers)", ctx, key, shortName(t.Type), shortName(other))
+				continue
+			}
+			l.unknownKey(p.key, ctx, key, append(slices.Clone(triggerCommon), triggerKeys[t.Type]...), unsupportedTriggerKeys)
+			continue
+		}
+		switch key {
+		case "states":
+			hasStates = true
+			t.States = l.states(v, ctx+"states")
+		case "inputs":
+			t.Inputs = l.triggerInputs(v, ctx)
+		case "cron":
+			if s, ok := l.str(v, ctx, key); ok {
+				t.Cron, cronNode = s, v
+			}
+		case "withSeconds":
+			t.WithSeconds, _ = l.boolean(v, ctx, key)
+		case "timezone":
+			if s, ok := l.str(v, ctx, key); ok {
+				t.Timezone = s
+				if err := checkTimezone(s); err != nil {
+					l.errorf(v, "%stimezone: %v", ctx, err)
+				}
+			}
+		case "recoverMissedSchedules":
+			if s, ok := l.str(v, ctx, key); ok {
+				t.RecoverMissedSchedules = strings.ToUpper(s)
+				if !slices.Contains([]string{"LAST", "NONE", "ALL"}, t.RecoverMissedSchedules) {
+					l.errorf(v, "%srecoverMissedSchedules: %q is not one of LAST, NONE, ALL", ctx, s)
+				}
+			}
+		case "lateMaximumDelay":
+			if d, ok := l.duration(v, ctx, key); ok {
+				if d <= 0 {
+					l.errorf(v, "%slateMaximumDelay: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				t.LateMaximumDelay = d
+			}
+		}
+	}
+	switch t.Type {
+	case TriggerFlow:
+		if !hasStates {
+			t.States = slices.Clone(terminalStates)
+		}
+	case TriggerSchedule:
+		if cronNode == nil {
+			l.errorf(n, "%smissing required property \"cron\"", ctx)
+		} else if err := checkCron(t.Cron, t.WithSeconds); err != nil {
+			l.errorf(cronNode, "%scron: %v", ctx, err)
+		}
+	}
+	return t, idNode
+}
+
+// otherTrigger returns the trigger type other than typ that has key, or "".
+func otherTrigger(typ, key string) string {
+	for _, other := range []string{TriggerFlow, TriggerSchedule} {
+		if other != typ && slices.Contains(triggerKeys[other], key) {
+			return other
+		}
+	}
+	return ""
+}
+
+// shortName is the last segment of a type name: "Flow" for io.kestra.plugin.core.trigger.Flow.
+func shortName(typ string) string {
+	return typ[strings.LastIndexByte(typ, '.')+1:]
+}
+
+// kindOf finds the canonical name of a trigger or condition type, or reports why there is
+// none ("" then).
+func (l *loader) kindOf(n *yaml.Node, ctx, what, typ string, aliases map[string]string, names []string) string {
+	if c, ok := aliases[strings.ToLower(typ)]; ok {
+		return c
+	}
+	if s, ok := closeType(typ, names); ok {
+		l.errorf(n, "%sunknown %s type %q (did you mean %q?)", ctx, what, typ, s)
+		return ""
+	}
+	if strings.HasPrefix(strings.ToLower(typ), "io.kestra.") {
+		l.errorf(n, "%s%s type %q is not supported by flowctl yet", ctx, what, typ)
+		return ""
+	}
+	l.errorf(n, "%sunknown %s type %q: use one of %s", ctx, what, typ, strings.Join(names, ", "))
+	return ""
+}
+
+// triggerInputs reads the inputs a trigger passes: a map whose strings are templates.
+func (l *loader) triggerInputs(n *yaml.Node, ctx string) map[string]any {
+	r := resolve(n)
+	if isNull(r) {
+		return nil
+	}
+	if r.Kind != yaml.MappingNode {
+		l.errorf(r, "%sinputs: expected a mapping, got %s", ctx, got(r))
+		return nil
+	}
+	check := func(n *yaml.Node, s, path string) { l.checkTemplate(n, s, ctx+path+": ") }
+	m, _ := l.value(r, "inputs", check).(map[string]any)
+	return m
+}
+
+// states reads a list of execution states, upper-cased.
+func (l *loader) states(n *yaml.Node, ctx string) []string {
+	r := resolve(n)
+	if r.Kind != yaml.SequenceNode {
+		l.errorf(r, "%s: expected a list of states, got %s", ctx, got(r))
+		return nil
+	}
+	out := make([]string, 0, len(r.Content))
+	for i, item := range r.Content {
+		s, ok := l.str(item, ctx, fmt.Sprintf("[%d]", i))
+		if !ok {
+			continue
+		}
+		st := strings.ToUpper(s)
+		if !slices.Contains(executionStates, st) {
+			hint := didYouMean(st, executionStates)
+			if hint == "" {
+				hint = " (such as " + strings.Join(terminalStates, ", ") + ")"
+			}
+			l.errorf(resolve(item), "%s: %q is not an execution state%s", ctx, s, hint)
+			continue
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// conditions reads the conditions of a trigger.
+func (l *loader) conditions(n *yaml.Node, ctx string) []*Condition {
+	r := resolve(n)
+	if isNull(r) {
+		return nil
+	}
+	if r.Kind != yaml.SequenceNode {
+		l.errorf(r, "%sconditions: expected a list of conditions, got %s", ctx, got(r))
+		return nil
+	}
+	out := make([]*Condition, 0, len(r.Content))
+	for i, item := range r.Content {
+		if c := l.condition(item, fmt.Sprintf("%sconditions[%d]: ", ctx, i)); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// condition reads one condition; ctx names it.
+func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%sexpected a condition (a mapping with type), got %s", ctx, kindName(n))
+		return nil
+	}
+	ps := l.pairs(n, ctx)
+	c := &Condition{Pos: posOf(n)}
+	for _, p := range ps {
+		if p.key.Value == "type" {
+			if typ, ok := l.str(p.val, ctx, "type"); ok {
+				c.Type = l.kindOf(p.val, ctx, "condition", typ, conditionAliases, []string{CondExecutionStatus, CondExecutionFlow, CondExecutionNS})
+			}
+		}
+	}
+	if !slices.ContainsFunc(ps, func(p pair) bool { return p.key.Value == "type" }) {
+		l.errorf(n, "%smissing required property \"type\"", ctx)
+	}
+	if c.Type == "" {
+		return nil
+	}
+	seen := map[string]*yaml.Node{}
+	prefix := false
+	for _, p := range ps {
+		key, v := p.key.Value, p.val
+		if key == "type" {
+			continue
+		}
+		if !slices.Contains(conditionKeys[c.Type], key) {
+			l.unknownKey(p.key, ctx, key, append([]string{"type"}, conditionKeys[c.Type]...), nil)
+			continue
+		}
+		seen[key] = v
+		switch key {
+		case "in":
+			c.In = l.states(v, ctx+"in")
+		case "notIn":
+			c.NotIn = l.states(v, ctx+"notIn")
+		case "namespace":
+			c.Namespace, _ = l.str(v, ctx, key)
+		case "flowId":
+			c.FlowID, _ = l.str(v, ctx, key)
+		case "comparison":
+			if s, ok := l.str(v, ctx, key); ok {
+				c.Comparison = strings.ToUpper(s)
+				if !slices.Contains([]string{"EQUALS", "PREFIX", "SUFFIX"}, c.Comparison) {
+					l.errorf(v, "%scomparison: %q is not one of EQUALS, PREFIX, SUFFIX", ctx, s)
+				}
+			}
+		case "prefix":
+			prefix, _ = l.boolean(v, ctx, key)
+		}
+	}
+	var required []string
+	switch c.Type {
+	case CondExecutionFlow:
+		required = []string{"namespace", "flowId"}
+	case CondExecutionNS:
+		required = []string{"namespace"}
+		if prefix {
+			if c.Comparison != "" && c.Comparison != "PREFIX" {
+				l.errorf(seen["prefix"], "%sprefix: true contradicts comparison %s: keep one of them", ctx, c.Comparison)
+			}
+			c.Comparison = "PREFIX"
+		}
+		if c.Comparison == "" {
+			c.Comparison = "EQUALS"
+		}
+	}
+	for _, k := range required {
+		if seen[k] == nil {
+			l.errorf(n, "%smissing required property %q", ctx, k)
+		}
+	}
+	return c
+}
+
+// checkTimezone checks a time zone name as Java's ZoneId would read it. The zone database is
+// built into the binary (time/tzdata), so the check does not depend on the machine.
+func checkTimezone(s string) error {
+	if s == "" || s == "Local" {
+		return fmt.Errorf("%q is not a time zone: use an IANA name such as Europe/Paris or UTC", s)
+	}
+	if _, err := time.LoadLocation(s); err != nil {
+		return fmt.Errorf("%q is not a known time zone: use an IANA name such as Europe/Paris or UTC", s)
+	}
+	return nil
+}
+
+// cronNicknames are the cron shortcuts Kestra accepts.
+var cronNicknames = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+// cronWords are the names a cron field may hold: months, days of the week, and Quartz's L
+// and W.
+var cronWords = []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
+	"NOV", "DEC", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN", "L", "W", "LW"}
+
+// checkCron checks the shape of a cron expression: a nickname, or 5 fields (6 with
+// withSeconds) of the characters cron allows. Ranges are checked when schedules are
+// computed.
+func checkCron(expr string, withSeconds bool) error {
+	e := strings.TrimSpace(expr)
+	if strings.HasPrefix(e, "@") {
+		if slices.Contains(cronNicknames, strings.ToLower(e)) {
+			return nil
+		}
+		return fmt.Errorf("%q is not a cron nickname: use one of %s%s", expr, strings.Join(cronNicknames, " "), didYouMean(strings.ToLower(e), cronNicknames))
+	}
+	names := []string{"minute", "hour", "day-of-month", "month", "day-of-week"}
+	if withSeconds {
+		names = append([]string{"second"}, names...)
+	}
+	fields := strings.Fields(e)
+	if len(fields) != len(names) {
+		switch {
+		case len(fields) == 6 && !withSeconds:
+			return fmt.Errorf("%q has 6 fields: write 5 (%s), or set withSeconds: true for a leading seconds field", expr, strings.Join(names, " "))
+		default:
+			return fmt.Errorf("%q has %d fields, a cron needs %d (%s)", expr, len(fields), len(names), strings.Join(names, " "))
+		}
+	}
+	for i, f := range fields {
+		for j := 0; j < len(f); {
+			ch := f[j]
+			switch {
+			case ch >= '0' && ch <= '9' || strings.IndexByte("*,-/?#", ch) >= 0:
+				j++
+			case ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z':
+				k := j
+				for k < len(f) && (f[k] >= 'a' && f[k] <= 'z' || f[k] >= 'A' && f[k] <= 'Z') {
+					k++
+				}
+				if !slices.Contains(cronWords, strings.ToUpper(f[j:k])) {
+					return fmt.Errorf("%q: the %s field %q holds %q, which is not a cron value", expr, names[i], f, f[j:k])
+				}
+				j = k
+			default:
+				return fmt.Errorf("%q: the %s field %q holds %q, which is not a cron value", expr, names[i], f, string(rune(ch)))
+			}
+		}
+	}
+	return nil
+}

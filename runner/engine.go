@@ -286,7 +286,7 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 	if spec.HasRunIf {
 		out, err := e.renderer(spec, tr)(spec.RunIf)
 		if err != nil {
-			e.fail(tr, fmt.Errorf("runIf: %w", err))
+			e.fail(tr, e.describe(spec, &tasks.PropError{Prop: "runIf", Err: err}))
 			return tr
 		}
 		if !templating.Truthy(out) {
@@ -320,7 +320,7 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 		state = StateKilled
 	}
 	if lastErr != nil && state != StateKilled {
-		msg := e.opts.Masker.String(lastErr.Error())
+		msg := e.opts.Masker.String(e.describe(spec, lastErr))
 		tr.Error = msg
 		e.log(tr, tasks.LevelError, msg)
 	}
@@ -338,9 +338,30 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 	return tr
 }
 
-// fail ends tr FAILED with err before any attempt ran.
-func (e *engine) fail(tr *TaskRun, err error) {
-	tr.Error = e.opts.Masker.String(err.Error())
+// describe writes a task's error for the user. An error about a property (a template that
+// did not render) points at the property in the flow file, names the task and the property:
+//
+//	flow.yml:6:14: task "b": message: Unable to find `outputs.zz` used in the expression ...
+func (e *engine) describe(spec *TaskSpec, err error) string {
+	var pe *tasks.PropError
+	if !errors.As(err, &pe) {
+		return err.Error()
+	}
+	msg := pe.Err.Error()
+	var te *templating.Error
+	if errors.As(pe.Err, &te) {
+		msg = te.Msg // its line and column are the template's; the file position says more
+	}
+	where := ""
+	if p, ok := spec.PropPos[pe.Prop]; ok && e.flow.File != "" {
+		where = fmt.Sprintf("%s:%d:%d: ", e.flow.File, p.Line, p.Col)
+	}
+	return fmt.Sprintf("%stask %q: %s: %s", where, spec.ID, pe.Prop, msg)
+}
+
+// fail ends tr FAILED with msg before any attempt ran.
+func (e *engine) fail(tr *TaskRun, msg string) {
+	tr.Error = e.opts.Masker.String(msg)
 	e.log(tr, tasks.LevelError, tr.Error)
 	tr.State.end(StateFailed, e.opts.Now())
 }

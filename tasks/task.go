@@ -99,10 +99,24 @@ func (tc *Context) render(prop, tmpl string) (string, error) {
 	}
 	out, err := tc.Render(tmpl)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", prop, err)
+		return "", &PropError{Prop: prop, Err: err}
 	}
 	return out, nil
 }
+
+// PropError is an error about one property of a task (a template that failed to render,
+// say). Prop is the property's path: `message`, `commands[1]`, `env.TOKEN`; the runner uses
+// it to point at the property's line in the flow file.
+type PropError struct {
+	Prop string
+	Err  error
+}
+
+// Error returns "prop: err".
+func (e *PropError) Error() string { return e.Prop + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *PropError) Unwrap() error { return e.Err }
 
 // renderList renders each element of a list property; errors name the element (prop[i]).
 func (tc *Context) renderList(prop string, list []string) ([]string, error) {

@@ -5,7 +5,7 @@ Usage: python3 scripts/bench.py bin/flowctl [runs]
 
 Prints the median and spread of wall time over repeated runs, and the peak resident set size
 (from wait4's rusage of each child), for:
-  - an empty Go-like baseline (`/bin/true`) to show the machine's process start cost,
+  - `/bin/true` and an empty Go program, the machine's process start floors,
   - `flowctl version`,
   - `flowctl run` of a one-task Log flow,
   - `flowctl run` of a 100-task shell flow, against a shell loop spawning the same 100
@@ -20,21 +20,20 @@ import time
 
 
 def measure(argv, runs, env=None):
-    walls, rss = [], []
+    """Runs argv `runs` times through the C launcher and summarises wall time and peak RSS."""
+    walls, rss, code = [], [], 0
     for _ in range(runs):
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        _, status, usage = os.wait4(p.pid, 0)
-        walls.append(time.perf_counter() - t0)
-        rss.append(usage.ru_maxrss)  # KiB on Linux
-        p.returncode = os.waitstatus_to_exitcode(status)
+        out = subprocess.run([SPAWN] + argv, env=env, capture_output=True, text=True, check=True).stdout
+        ns, kib, code = (int(x) for x in out.split())
+        walls.append(ns / 1e9)
+        rss.append(kib)
     walls.sort()
     return {
         "median_ms": statistics.median(walls) * 1000,
         "p10_ms": walls[len(walls) // 10] * 1000,
         "p90_ms": walls[(len(walls) * 9) // 10] * 1000,
         "peak_mib": max(rss) / 1024,
-        "exit": p.returncode,
+        "exit": code,
     }
 
 
@@ -43,11 +42,24 @@ def show(name, r):
           f"  peak RSS {r['peak_mib']:.1f} MiB  exit {r['exit']}")
 
 
+SPAWN = ""
+
+
 def main():
+    global SPAWN
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "bin/flowctl")
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     env = dict(os.environ, NO_COLOR="1")
     with tempfile.TemporaryDirectory() as d:
+        SPAWN = os.path.join(d, "spawn")
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(here, "spawn.c")], check=True)
+        empty = os.path.join(d, "empty")
+        os.mkdir(empty + "-src")
+        with open(os.path.join(empty + "-src", "main.go"), "w") as f:
+            f.write("package main\n\nfunc main() {}\n")
+        subprocess.run(["go", "build", "-o", empty, "./main.go"], cwd=empty + "-src", check=True,
+                       env=dict(os.environ, GO111MODULE="off", CGO_ENABLED="0"))
         one = os.path.join(d, "one.yml")
         with open(one, "w") as f:
             f.write("id: one\nnamespace: bench\ntasks:\n  - id: hello\n"
@@ -65,6 +77,7 @@ def main():
 
         print(f"{runs} runs each, {os.cpu_count()} CPUs, {binary}")
         show("/bin/true (process start floor)", measure(["/bin/true"], runs, env))
+        show("empty Go program", measure([empty], runs, env))
         show("flowctl version", measure([binary, "version"], runs, env))
         r1 = measure([binary, "run", one], runs, env)
         show("flowctl run one-task Log flow", r1)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -411,10 +412,8 @@ func (l *loader) offset(p Pos) (int, bool) {
 // posAt converts a byte offset of src to a position.
 func (l *loader) posAt(off int) Pos {
 	ls := l.lines()
-	line := 0
-	for line+1 < len(ls) && ls[line+1] <= off {
-		line++
-	}
+	// The last line that starts at or before off.
+	line := sort.Search(len(ls), func(i int) bool { return ls[i] > off }) - 1
 	return Pos{line + 1, utf8.RuneCount(l.src[ls[line]:off]) + 1}
 }
 

@@ -112,14 +112,13 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node) {
 	}
 
 	var typeNode, defaultsNode, valuesNode *yaml.Node
-	hasID := false
+	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
 		switch key {
 		case "id":
-			hasID = true
 		case "name":
-			if hasID || slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" }) {
+			if hasID {
 				l.errorf(p.key, "%sname and id are the same property (name is its old spelling): keep id", ctx)
 			} else {
 				l.warnf(p.key, "%sname is the old spelling of id (Kestra before 0.15): write id", ctx)
@@ -196,15 +195,17 @@ func (l *loader) enumValues(n *yaml.Node, ctx string) []string {
 		return nil
 	}
 	out := make([]string, 0, len(r.Content))
+	seen := make(map[string]bool, len(r.Content))
 	for i, item := range r.Content {
 		s, ok := l.str(item, ctx, fmt.Sprintf("values[%d]", i))
 		if !ok {
 			continue
 		}
-		if slices.Contains(out, s) {
+		if seen[s] {
 			l.errorf(resolve(item), "%svalues[%d]: %q is listed twice", ctx, i, s)
 			continue
 		}
+		seen[s] = true
 		out = append(out, s)
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,6 +31,9 @@ const MaxFileSize = 5 << 20
 // maxExpanded bounds the number of values a file may expand to through YAML aliases beyond
 // its own node count, so a "billion laughs" file fails fast instead of exhausting memory.
 const maxExpanded = 1_000_000
+
+// maxProblems bounds the problems listed for one file.
+const maxProblems = 1000
 
 // maxDepth bounds nesting (aliases included); yaml.v3 stops at 10000 levels of its own.
 const maxDepth = 10_000
@@ -104,7 +108,15 @@ func Parse(file string, src []byte, reg tasks.Registry) (*Flow, error) {
 	l := &loader{file: file, src: src, reg: reg}
 	f := l.load()
 	if len(l.problems) > 0 {
-		return nil, &LoadError{File: file, Problems: sortProblems(l.problems)}
+		ps := sortProblems(l.problems)
+		if len(ps) > maxProblems {
+			// Past this many the file is not a flow gone wrong in places, and megabytes of
+			// messages would help nobody.
+			more := ps[maxProblems]
+			more.Msg = fmt.Sprintf("%d more problems not listed", len(ps)-maxProblems)
+			ps = append(ps[:maxProblems], more)
+		}
+		return nil, &LoadError{File: file, Problems: ps}
 	}
 	for _, w := range sortProblems(l.warnings) {
 		f.Warnings = append(f.Warnings, w.Error())
@@ -177,7 +189,7 @@ const notMapping = "a flow must be a mapping with id, namespace and tasks"
 func (l *loader) load() *Flow {
 	dec := yaml.NewDecoder(bytes.NewReader(l.src))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	if err := decode(dec, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			l.errorAt(Pos{1, 1}, "the file is empty: %s", notMapping)
 		} else {
@@ -186,7 +198,7 @@ func (l *loader) load() *Flow {
 		return nil
 	}
 	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
+	switch err := decode(dec, &extra); {
 	case err == nil:
 		l.errorAt(l.secondDocPos(&extra), "the file holds more than one YAML document (---): a flow file holds one flow")
 	case !errors.Is(err, io.EOF):
@@ -209,6 +221,17 @@ func (l *loader) load() *Flow {
 		return nil
 	}
 	return l.flow(root)
+}
+
+// decode reads the next document. A panic inside the YAML library (it has had some on
+// hostile input) becomes an error: no file may crash flowctl.
+func decode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: the YAML reader failed on this file: %v", r)
+		}
+	}()
+	return dec.Decode(doc)
 }
 
 // yamlMessage matches yaml.v3's errors: "yaml: line 3: did not find expected key".
@@ -604,6 +627,9 @@ var unsupportedTaskKeys = map[string]string{
 
 // task reads one task; where names it until its id is known ("tasks[2]").
 func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
+	// A task written as an alias (- *common) is reported as a duplicate at the alias, not
+	// at the anchor it repeats.
+	at := n
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%s: expected a task (a mapping with id and type), got %s", where, kindName(n))
@@ -627,7 +653,10 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			ctx = fmt.Sprintf("task %q: ", id)
 			if l.checkID(idNode, ctx+"id", id, "task id", taskIDPattern, maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`) {
 				if first, dup := l.taskIDs[id]; dup {
-					l.errorf(idNode, "%sduplicate task id %q (first defined at line %d)", ctx, id, first.Line)
+					if at.Kind != yaml.AliasNode {
+						at = idNode
+					}
+					l.errorf(at, "%sduplicate task id %q (first defined at line %d)", ctx, id, first.Line)
 				} else {
 					l.taskIDs[id] = posOf(idNode)
 				}
@@ -1268,11 +1297,18 @@ func checkTimezone(s string) error {
 	if s == "" || s == "Local" {
 		return fmt.Errorf("%q is not a time zone: use an IANA name such as Europe/Paris or UTC", s)
 	}
+	if _, known := zones.Load(s); known {
+		return nil
+	}
 	if _, err := time.LoadLocation(s); err != nil {
 		return fmt.Errorf("%q is not a known time zone: use an IANA name such as Europe/Paris or UTC", s)
 	}
+	zones.Store(s, true)
 	return nil
 }
+
+// zones remembers the time zones found valid: loading one reads a file each time.
+var zones sync.Map
 
 // cronNicknames are the cron shortcuts Kestra accepts.
 var cronNicknames = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}

@@ -200,13 +200,14 @@ func TestLoadRejectsOversizedFileQuickly(t *testing.T) {
 		t.Errorf("Load took %v, want it refused at once", d)
 	}
 
-	big := strings.Repeat("# just a comment line\n", 500_000) // 11 MB
+	big := []byte(strings.Repeat("# just a comment line\n", 500_000)) // 11 MB
+	reg := testRegistry()
 	allocs := testing.AllocsPerRun(3, func() {
-		if _, err := Parse("big.yml", []byte(big), testRegistry()); err == nil {
+		if _, err := Parse("big.yml", big, reg); err == nil {
 			t.Fatal("Parse: got no error for 11 MB, want the size error")
 		}
 	})
-	// []byte(big) alone is one allocation; parsing would be millions.
+	// Building the error takes a few allocations; parsing would take millions.
 	if allocs > 20 {
 		t.Errorf("Parse of an oversized file: got %v allocations, want it refused before parsing", allocs)
 	}
@@ -422,5 +423,21 @@ func BenchmarkLoad(b *testing.B) {
 		if _, err := Parse("bench.yml", src, reg); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestLoadListsAtMostMaxProblems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: many\nnamespace: dev\ntasks:\n")
+	for i := 0; i < maxProblems+10; i++ {
+		fmt.Fprintf(&b, "  - id: t%d\n    type: io.kestra.plugin.core.log.Log\n    mesage: x\n", i)
+	}
+	got := parseProblems(t, b.String())
+	// Each task misses message and misspells it: two problems each.
+	if len(got) != maxProblems+1 {
+		t.Fatalf("got %d problems, want %d", len(got), maxProblems+1)
+	}
+	if last, want := got[maxProblems], fmt.Sprintf("%d more problems not listed", 2*(maxProblems+10)-maxProblems); !strings.HasSuffix(last, want) {
+		t.Errorf("last: got %q, want it to end with %q", last, want)
 	}
 }

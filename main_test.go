@@ -31,6 +31,8 @@ func TestScript(t *testing.T) {
 			// The shared flows (the seed's among them) are reachable as $FLOWS.
 			env.Setenv("FLOWS", flows)
 			env.Setenv("NO_COLOR", "1")
+			// Each script has its own state, inside its work folder.
+			env.Setenv("FLOWCTL_STATE", filepath.Join(env.WorkDir, "state", "state.db"))
 			return nil
 		},
 	})

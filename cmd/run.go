@@ -17,8 +17,10 @@ type runOptions struct {
 	file          string
 	inputs        []string
 	output        string
+	state         string
 	noColor       bool
 	failOnWarning bool
+	noTriggers    bool
 }
 
 func newRunCmd(s Streams) *cobra.Command {
@@ -27,8 +29,9 @@ func newRunCmd(s Streams) *cobra.Command {
 		Use:   "run FILE",
 		Short: "Run a flow file",
 		Long: `Run the flow in FILE: its tasks in sequence, then its errors tasks if one failed,
-then its finally tasks. Exit 0 on SUCCESS or WARNING, 1 on FAILED, 2 when the flow is invalid,
-3 on WARNING with --fail-on-warning, 130 when interrupted.`,
+then its finally tasks. The execution is recorded in the state, and the Flow triggers of
+applied flows that it fires run after it. Exit 0 on SUCCESS or WARNING, 1 on FAILED, 2 when
+the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`,
 		Example: `  flowctl run flow.yml
   flowctl run deploy.yml -i env=prod -i replicas=3
   flowctl run flow.yml -o json | jq .state.current`,
@@ -43,6 +46,8 @@ then its finally tasks. Exit 0 on SUCCESS or WARNING, 1 on FAILED, 2 when the fl
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output")
 	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
+	f.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
+	stateFlag(c, &o.state)
 	return c
 }
 
@@ -54,7 +59,8 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if err != nil {
 		return err
 	}
-	flow, err := loadFlow(s, o.file)
+	reg := tasks.Builtin()
+	flow, err := loadFlow(s, o.file, reg)
 	if err != nil {
 		return err
 	}
@@ -65,9 +71,9 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-	masker := runner.NewMasker()
-	for _, v := range secrets {
-		masker.Add(v)
+	store, err := openState(o.state, false)
+	if err != nil {
+		return err
 	}
 
 	// With -o json stdout holds the document alone: everything human goes to stderr.
@@ -75,16 +81,24 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if o.output == "json" {
 		human = s.Err
 	}
-	pal := runner.NewPalette(colorEnabled(human, o.noColor))
+	ex := &executor{
+		store:    store,
+		registry: reg,
+		stderr:   s.Err,
+		errPal:   runner.NewPalette(colorEnabled(s.Err, o.noColor)),
+	}
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}
-
-	x := runner.Run(ctx, flow, runner.Options{
-		Inputs: values,
-		Masker: masker,
-		Sink:   runner.NewTextSink(human, pal, flow),
-	})
+	pal := runner.NewPalette(colorEnabled(human, o.noColor))
+	revision := 0
+	if rec, ok, err := store.Flow(flow.Namespace, flow.ID); err == nil && ok && string(rec.Source) == string(flow.Source) {
+		revision = rec.Revision // the applied flow, run from its file
+	}
+	x, err := ex.execute(ctx, flow, values, secrets, nil, revision, runner.NewTextSink(human, pal, flow))
+	if err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
 
 	if o.output == "json" {
 		if err := runner.WriteJSON(s.Out, x); err != nil {
@@ -92,6 +106,13 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		}
 	} else {
 		runner.WriteSummary(human, pal, x)
+	}
+	if !o.noTriggers && ctx.Err() == nil {
+		ex.fire(ctx, x, 1)
+	}
+	if ex.recordErr != nil {
+		// The run happened but its record is incomplete: say so loudly, keep its exit code.
+		fmt.Fprintf(s.Err, "flowctl: %v\n", ex.recordErr)
 	}
 	return silentExit(exitCode(x.State.Current, o.failOnWarning))
 }
@@ -113,10 +134,9 @@ func exitCode(state string, failOnWarning bool) int {
 	}
 }
 
-// loadFlow loads a flow with the built-in task types; a flow with problems prints them all
-// on stderr and ends with exit 2.
-func loadFlow(s Streams, path string) (*runner.Flow, error) {
-	flow, err := runner.Load(path, tasks.Builtin())
+// loadFlow loads a flow; a flow with problems prints them all on stderr and ends with exit 2.
+func loadFlow(s Streams, path string, reg tasks.Registry) (*runner.Flow, error) {
+	flow, err := runner.Load(path, reg)
 	if err == nil {
 		return flow, nil
 	}

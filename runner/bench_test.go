@@ -29,7 +29,7 @@ func BenchmarkRun100ShellTasks(b *testing.B) {
 	f := shellFlow(100)
 	environ := os.Environ()
 	for b.Loop() {
-		x := Run(context.Background(), f, Options{Environ: environ})
+		x, _ := Run(context.Background(), f, Options{Environ: environ})
 		if x.State.Current != StateSuccess {
 			b.Fatalf("got %s, want SUCCESS", x.State.Current)
 		}

@@ -47,6 +47,12 @@ type Options struct {
 	Sink Sink
 	// Trigger is set on executions a trigger started; exposed as trigger.*.
 	Trigger *ExecTrigger
+	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
+	Revision int
+	// OnStart is called once the execution is RUNNING, before its first task: the place to
+	// record it, so that one cut off by a crash is found RUNNING. An error stops the
+	// execution before any task runs; it ends FAILED with that error.
+	OnStart func(x *Execution) error
 }
 
 // engine runs one execution.
@@ -66,7 +72,8 @@ type engine struct {
 
 // Run executes f and returns its execution document, in its final state. It returns when the
 // execution ended: SUCCESS, WARNING, FAILED, or KILLED when ctx is cancelled (SIGINT/SIGTERM).
-func Run(ctx context.Context, f *Flow, opts Options) *Execution {
+// The error is OnStart's, when it refused the execution.
+func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	if opts.Masker == nil {
 		opts.Masker = NewMasker()
 	}
@@ -105,10 +112,19 @@ func Run(ctx context.Context, f *Flow, opts Options) *Execution {
 		e.exec.Labels[l.Key] = l.Value
 	}
 	now := opts.Now()
+	if opts.Revision > 0 {
+		e.exec.FlowRevision = opts.Revision
+	}
 	e.exec.State.set(StateCreated, now)
 	e.exec.State.set(StateRunning, now)
 	e.secret = e.secretFunc()
 	e.base = e.baseVars()
+	if opts.OnStart != nil {
+		if err := opts.OnStart(e.exec); err != nil {
+			e.exec.State.end(StateFailed, opts.Now())
+			return e.exec, err
+		}
+	}
 
 	failed := e.runBranch(ctx, f.Tasks, BranchTasks, true)
 	if ctx.Err() == nil {
@@ -120,7 +136,7 @@ func Run(ctx context.Context, f *Flow, opts Options) *Execution {
 		}
 	}
 	e.exec.State.end(finalState(e.exec, ctx.Err() != nil), opts.Now())
-	return e.exec
+	return e.exec, nil
 }
 
 func orEmpty(m map[string]any) map[string]any {

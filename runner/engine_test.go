@@ -112,7 +112,7 @@ func TestRunStatesAndBranches(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			x := Run(context.Background(), c.flow, Options{Environ: []string{}})
+			x, _ := Run(context.Background(), c.flow, Options{Environ: []string{}})
 			if got := runs(x); got != c.wantRuns {
 				t.Errorf("task runs: got %q, want %q", got, c.wantRuns)
 			}
@@ -154,7 +154,7 @@ func TestRunRetry(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := spec("a", c.steps...)
 			s.Retry = c.retry
-			x := Run(context.Background(), testFlow([]*TaskSpec{s}, nil, nil), Options{Environ: []string{}})
+			x, _ := Run(context.Background(), testFlow([]*TaskSpec{s}, nil, nil), Options{Environ: []string{}})
 			tr := x.TaskRunList[0]
 			if tr.State.Current != c.wantState {
 				t.Errorf("state: got %s, want %s", tr.State.Current, c.wantState)
@@ -191,7 +191,7 @@ func TestNextWait(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	s := spec("slow", step{block: true})
 	s.Timeout = 20 * time.Millisecond
-	x := Run(context.Background(), testFlow([]*TaskSpec{s, spec("next")}, []*TaskSpec{spec("e")}, nil), Options{Environ: []string{}})
+	x, _ := Run(context.Background(), testFlow([]*TaskSpec{s, spec("next")}, []*TaskSpec{spec("e")}, nil), Options{Environ: []string{}})
 	if got, want := runs(x), "slow:FAILED e:SUCCESS"; got != want {
 		t.Errorf("task runs: got %q, want %q", got, want)
 	}
@@ -209,7 +209,7 @@ func TestRunInterrupted(t *testing.T) {
 		return tasks.Result{}, ctx.Err()
 	})}
 	go func() { <-started; cancel() }()
-	x := Run(ctx, testFlow([]*TaskSpec{blocker, spec("b")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}), Options{Environ: []string{}})
+	x, _ := Run(ctx, testFlow([]*TaskSpec{blocker, spec("b")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}), Options{Environ: []string{}})
 	if got, want := runs(x), "wait:KILLED"; got != want {
 		t.Errorf("task runs: got %q, want %q (errors and finally must not run)", got, want)
 	}
@@ -231,7 +231,7 @@ func TestRunOutputsAndVariables(t *testing.T) {
 	}, nil, nil)
 	f.Variables = map[string]any{"x": "{{ not rendered }}"}
 	f.Labels = []Label{{Key: "team", Value: "data"}}
-	x := Run(context.Background(), f, Options{Inputs: map[string]any{"who": "me"}, Environ: []string{}})
+	x, _ := Run(context.Background(), f, Options{Inputs: map[string]any{"who": "me"}, Environ: []string{}})
 	got := x.TaskRunList[1].Logs[0].Message
 	if want := "v1 dev.f second me {{ not rendered }} data"; got != want {
 		t.Errorf("rendered: got %q, want %q", got, want)
@@ -242,7 +242,7 @@ func TestRunOutputsAndVariables(t *testing.T) {
 }
 
 func TestRunMissingVariableFailsTheTask(t *testing.T) {
-	x := Run(context.Background(), testFlow([]*TaskSpec{spec("a", step{log: "{{ outputs.nope.value }}"})}, nil, nil), Options{Environ: []string{}})
+	x, _ := Run(context.Background(), testFlow([]*TaskSpec{spec("a", step{log: "{{ outputs.nope.value }}"})}, nil, nil), Options{Environ: []string{}})
 	tr := x.TaskRunList[0]
 	if tr.State.Current != StateFailed || !strings.Contains(tr.Error, "Unable to find `outputs.nope") {
 		t.Errorf("got %s %q, want FAILED with Unable to find `outputs.nope...`", tr.State.Current, tr.Error)
@@ -255,7 +255,7 @@ func TestRunMasksSecrets(t *testing.T) {
 	f := testFlow([]*TaskSpec{
 		spec("a", step{log: "token is {{ secret('token') }}", outputs: map[string]any{"echo": secret}, err: errors.New("failed with " + secret)}),
 	}, nil, nil)
-	x := Run(context.Background(), f, Options{Environ: env})
+	x, _ := Run(context.Background(), f, Options{Environ: env})
 	tr := x.TaskRunList[0]
 	for _, got := range []string{tr.Logs[0].Message, tr.Error, tr.Outputs["echo"].(string)} {
 		if strings.Contains(got, secret) || !strings.Contains(got, Mask) {

@@ -59,7 +59,8 @@ func (p *Palette) Faint(s string) string { return p.paint(color.Faint, s) }
 // Bold emphasises s.
 func (p *Palette) Bold(s string) string { return p.paint(color.Bold, s) }
 
-func (p *Palette) level(l tasks.Level, s string) string {
+// Level colours s by the log level l.
+func (p *Palette) Level(l tasks.Level, s string) string {
 	switch l {
 	case tasks.LevelError:
 		return p.paint(color.FgRed, s)
@@ -106,7 +107,7 @@ func (s *TextSink) TaskEnded(tr *TaskRun) {
 
 // Log implements Sink.
 func (s *TextSink) Log(tr *TaskRun, line LogLine) {
-	s.write(tr.TaskID, s.p.level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
+	s.write(tr.TaskID, s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
 }
 
 func (s *TextSink) write(taskID, level, msg string) {

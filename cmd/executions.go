@@ -1,0 +1,237 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
+)
+
+func newExecutionsCmd(s Streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:     "executions",
+		Aliases: []string{"execution", "exec"},
+		Short:   "List, show and prune the executions recorded in the state",
+	}
+	c.AddCommand(newExecListCmd(s), newExecShowCmd(s), newExecPruneCmd(s))
+	return c
+}
+
+func newExecListCmd(s Streams) *cobra.Command {
+	var statePath, output string
+	var f state.ListFilter
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List executions, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := outputFlag(output); err != nil {
+				return err
+			}
+			if f.Limit < 0 {
+				return usageErrorf("--limit must be 0 (all) or more, got %d", f.Limit)
+			}
+			f.State = strings.ToUpper(f.State)
+			store, err := openState(statePath, true)
+			if err != nil {
+				return err
+			}
+			recs, err := store.Executions(f)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			if output == "json" {
+				docs := make([]json.RawMessage, len(recs))
+				for i, r := range recs {
+					docs[i] = r.Doc
+				}
+				return runner.WriteJSON(s.Out, docs)
+			}
+			if len(recs) == 0 {
+				fmt.Fprintln(s.Err, "no execution recorded (that matches)")
+				return nil
+			}
+			pal := runner.NewPalette(colorEnabled(s.Out, false))
+			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAMESPACE\tFLOW\tSTATE\tSTARTED\tDURATION")
+			for _, r := range recs {
+				d := "-"
+				if !r.EndDate.IsZero() {
+					d = runner.HumanDuration(r.EndDate.Sub(r.StartDate))
+				}
+				// Padding is done before colouring so the escape codes do not skew the columns.
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Namespace, r.FlowID,
+					pal.State(fmt.Sprintf("%-7s", r.State)), r.StartDate.UTC().Format(time.RFC3339), d)
+			}
+			return tw.Flush()
+		},
+	}
+	stateFlag(c, &statePath)
+	fl := c.Flags()
+	fl.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	fl.StringVar(&f.Namespace, "namespace", "", "only executions of this namespace")
+	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
+	fl.StringVar(&f.State, "status", "", "only executions in this state (SUCCESS, WARNING, FAILED, KILLED, RUNNING)")
+	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
+	return c
+}
+
+func newExecShowCmd(s Streams) *cobra.Command {
+	var statePath, output string
+	c := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one execution: task runs, states, durations, outputs and logs",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := outputFlag(output); err != nil {
+				return err
+			}
+			store, err := openState(statePath, true)
+			if err != nil {
+				return err
+			}
+			rec, ok, err := store.Execution(args[0])
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			if !ok {
+				return usageErrorf("no execution %q in %s: see flowctl executions list", args[0], store.Path())
+			}
+			if output == "json" {
+				return runner.WriteJSON(s.Out, json.RawMessage(rec.Doc))
+			}
+			var x runner.Execution
+			if err := json.Unmarshal(rec.Doc, &x); err != nil {
+				return &exitError{code: ExitUsage, err: fmt.Errorf("execution %s: damaged record: %w", rec.ID, err)}
+			}
+			logs, err := store.Logs(rec.ID)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			writeExecution(s.Out, runner.NewPalette(colorEnabled(s.Out, false)), &x, logs)
+			return nil
+		},
+	}
+	stateFlag(c, &statePath)
+	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return c
+}
+
+// writeExecution prints one recorded execution: its header, each task run with its outputs,
+// error and log lines, then the summary table.
+func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution, logs []state.LogEntry) {
+	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
+	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
+	if !x.State.EndDate.IsZero() {
+		fmt.Fprintf(w, ", ended %s", x.State.EndDate.UTC().Format(time.RFC3339))
+	} else {
+		fmt.Fprint(w, ", not ended (still running, or cut off by a crash)")
+	}
+	fmt.Fprintln(w)
+	if x.Trigger != nil {
+		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, shortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+	}
+	if len(x.Inputs) > 0 {
+		b, _ := json.Marshal(x.Inputs)
+		fmt.Fprintf(w, "inputs %s\n", b)
+	}
+	byRun := map[string][]state.LogEntry{}
+	for _, l := range logs {
+		byRun[l.TaskRunID] = append(byRun[l.TaskRunID], l)
+	}
+	for _, tr := range x.TaskRunList {
+		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), runner.HumanDuration(tr.State.Duration()))
+		if len(tr.Attempts) > 1 {
+			fmt.Fprintf(w, "  attempts: %d\n", len(tr.Attempts))
+		}
+		if len(tr.Outputs) > 0 {
+			keys := make([]string, 0, len(tr.Outputs))
+			for k := range tr.Outputs {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				b, _ := json.Marshal(tr.Outputs[k])
+				fmt.Fprintf(w, "  outputs.%s = %s\n", k, b)
+			}
+		}
+		if tr.Error != "" {
+			fmt.Fprintf(w, "  error: %s\n", tr.Error)
+		}
+		for _, l := range byRun[tr.ID] {
+			lvl, _ := tasks.ParseLevel(l.Level)
+			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), levelText(p, lvl, l.Level), l.Message)
+		}
+	}
+	runner.WriteSummary(w, p, x)
+}
+
+func levelText(p *runner.Palette, l tasks.Level, name string) string {
+	return p.Level(l, fmt.Sprintf("%-5s", name))
+}
+
+func newExecPruneCmd(s Streams) *cobra.Command {
+	var statePath, olderThan string
+	var keep int
+	c := &cobra.Command{
+		Use:   "prune (--older-than DURATION | --keep N)",
+		Short: "Delete old executions and their logs",
+		Long: `Delete executions that started more than DURATION ago (ISO-8601 such as P30D, or Go's
+720h), or all but the newest N, or both. Run it from cron to keep the state bounded.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if olderThan == "" && keep <= 0 {
+				return usageErrorf("give --older-than DURATION or --keep N (or both)")
+			}
+			if keep < 0 {
+				return usageErrorf("--keep must be 1 or more, got %d", keep)
+			}
+			var cutoff time.Time
+			if olderThan != "" {
+				d, err := parseAge(olderThan)
+				if err != nil {
+					return usageErrorf("--older-than: %v", err)
+				}
+				cutoff = time.Now().Add(-d)
+			}
+			store, err := openState(statePath, false)
+			if err != nil {
+				return err
+			}
+			n, err := store.PruneExecutions(cutoff, keep)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			fmt.Fprintf(s.Out, "%d executions deleted\n", n)
+			return nil
+		},
+	}
+	stateFlag(c, &statePath)
+	c.Flags().StringVar(&olderThan, "older-than", "", "delete executions started longer ago than this (P30D, 720h)")
+	c.Flags().IntVar(&keep, "keep", 0, "keep only the newest N executions")
+	return c
+}
+
+// parseAge reads an ISO-8601 duration, or Go's form (720h) that Unix users type.
+func parseAge(s string) (time.Duration, error) {
+	d, err := tasks.ParseDuration(s)
+	if err != nil {
+		var goErr error
+		if d, goErr = time.ParseDuration(s); goErr != nil {
+			return 0, err
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,152 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+
+	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
+)
+
+// maxTriggerDepth stops chains of Flow triggers (a flow whose execution fires another whose
+// execution fires another...): Kestra has no such limit, but one machine's cron job must end.
+const maxTriggerDepth = 5
+
+// executor runs executions, records them in the state and runs the Flow triggers they fire.
+type executor struct {
+	store    *state.Store
+	registry tasks.Registry
+	stderr   io.Writer
+	errPal   *runner.Palette
+	// recordErr is the first failure to record an execution, reported once at the end.
+	recordErr error
+}
+
+// execute runs f and records it: RUNNING before its first task, then its final document and
+// its logs. A state that refuses the first record stops the run before anything ran.
+func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[string]any, secrets []string,
+	trig *runner.ExecTrigger, revision int, sink runner.Sink) (*runner.Execution, error) {
+	masker := runner.NewMasker()
+	for _, v := range secrets {
+		masker.Add(v)
+	}
+	x, err := runner.Run(ctx, f, runner.Options{
+		Inputs:   inputs,
+		Masker:   masker,
+		Sink:     sink,
+		Trigger:  trig,
+		Revision: revision,
+		OnStart: func(x *runner.Execution) error {
+			rec, err := runner.Record(x)
+			if err != nil {
+				return err
+			}
+			return e.store.PutExecution(rec)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("execution not started, it could not be recorded: %w", err)
+	}
+	if err := runner.Save(e.store, x); err != nil && e.recordErr == nil {
+		e.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+	}
+	return x, nil
+}
+
+// fire runs, one after another in namespace.id order, every applied flow whose Flow trigger
+// matches the ended execution x; then what their executions fire, down to maxTriggerDepth.
+// Triggered executions log on stderr and never change the exit code.
+func (e *executor) fire(ctx context.Context, x *runner.Execution, depth int) {
+	flows, err := e.store.Flows()
+	if err != nil {
+		e.warnf("triggers not evaluated: %v", err)
+		return
+	}
+	for _, rec := range flows {
+		if ctx.Err() != nil {
+			return
+		}
+		if rec.Disabled || (rec.Namespace == x.Namespace && rec.ID == x.FlowID) {
+			continue // as in Kestra, a flow never fires on its own executions
+		}
+		f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, e.registry)
+		if err != nil {
+			e.warnf("applied flow %s.%s is no longer valid, its triggers are skipped: %v", rec.Namespace, rec.ID, err)
+			continue
+		}
+		if f.Disabled {
+			continue
+		}
+		for _, t := range f.Triggers {
+			if !t.Fires(x) {
+				continue
+			}
+			if depth > maxTriggerDepth {
+				e.warnf("trigger %s.%s/%s not run: chains of Flow triggers stop after %d executions", f.Namespace, f.ID, t.ID, maxTriggerDepth)
+				continue
+			}
+			e.runTriggered(ctx, f, rec.Revision, t, x, depth)
+		}
+	}
+}
+
+// runTriggered runs flow f for its trigger t, fired by x.
+func (e *executor) runTriggered(ctx context.Context, f *runner.Flow, revision int, t *runner.Trigger, x *runner.Execution, depth int) {
+	vars := runner.TriggerVariables(x)
+	name := fmt.Sprintf("%s.%s", f.Namespace, f.ID)
+	given, err := renderTriggerInputs(t.Inputs, vars)
+	if err != nil {
+		e.warnf("trigger %s/%s: inputs: %v", name, t.ID, err)
+		return
+	}
+	inputs, secrets, err := runner.ParseInputs(f, given)
+	if err != nil {
+		e.warnf("trigger %s/%s: %v", name, t.ID, err)
+		return
+	}
+	fmt.Fprintf(e.stderr, "flowctl: trigger %s/%s fired by %s.%s %s (%s)\n", name, t.ID, x.Namespace, x.FlowID, x.ID, e.errPal.State(x.State.Current))
+	y, err := e.execute(ctx, f, inputs, secrets,
+		&runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: vars}, revision,
+		runner.NewTextSink(e.stderr, e.errPal, f))
+	if err != nil {
+		e.warnf("trigger %s/%s: %v", name, t.ID, err)
+		return
+	}
+	fmt.Fprintf(e.stderr, "flowctl: triggered execution %s of %s ended %s in %s\n", y.ID, name,
+		e.errPal.State(y.State.Current), runner.HumanDuration(y.State.Duration()))
+	e.fire(ctx, y, depth+1)
+}
+
+// renderTriggerInputs renders a Flow trigger's inputs with the trigger.* variables, as
+// strings for ParseInputs.
+func renderTriggerInputs(in map[string]any, trigger map[string]any) (map[string]string, error) {
+	out := make(map[string]string, len(in))
+	env := &templating.Env{Vars: map[string]any{"trigger": trigger}, Secret: templating.EnvSecrets(os.LookupEnv)}
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		s, ok := in[k].(string)
+		if !ok {
+			out[k] = templating.ToString(in[k])
+			continue
+		}
+		t, err := templating.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		r, err := t.Render(env)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = r
+	}
+	return out, nil
+}
+
+func (e *executor) warnf(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "flowctl: warning: "+format+"\n", args...)
+}

@@ -1,0 +1,184 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// LogEntry is one line a task run logged.
+type LogEntry struct {
+	TaskRunID string
+	Time      time.Time
+	Level     string
+	Message   string
+}
+
+// An execution's logs live in a bucket of its own under bucketLogs (so prune drops them in
+// one call), holding two buckets: the lines in the order they were put, and a tally per
+// task run of the bytes kept and cut.
+var (
+	bucketLines = []byte("lines")
+	bucketRuns  = []byte("runs")
+)
+
+// MarkerLevel is the level of the line that stands where a task run's log was cut.
+const MarkerLevel = "WARN"
+
+// tally is what has been kept of one task run's log, and where and how much was cut.
+type tally struct {
+	kept, cut  uint64
+	marker     uint64 // sequence number of the marker line; 0 until the log is cut
+	markerTime time.Time
+}
+
+// PutLogs appends log lines to an execution that is already recorded, in one transaction.
+// Each task run keeps its first LogCap bytes of messages (1 MiB by default); the lines past
+// that are dropped whole and one marker line, where the first was dropped, says how many
+// bytes were not kept. Every call costs an fsync, so callers put lines in batches (a task
+// run's worth, say), not one at a time.
+func (s *Store) PutLogs(execID string, entries []LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	limit := uint64(s.opts.LogCap)
+	return s.update(func(tx *bolt.Tx) error {
+		// Logs of an execution that is not recorded would never be pruned.
+		if tx.Bucket(bucketExecs).Get([]byte(execID)) == nil {
+			return fmt.Errorf("execution %s is not recorded: put the execution before its logs", execID)
+		}
+		eb, err := tx.Bucket(bucketLogs).CreateBucketIfNotExists([]byte(execID))
+		if err != nil {
+			return err
+		}
+		lines, err := eb.CreateBucketIfNotExists(bucketLines)
+		if err != nil {
+			return err
+		}
+		lines.FillPercent = 0.9 // keys only grow
+		runs, err := eb.CreateBucketIfNotExists(bucketRuns)
+		if err != nil {
+			return err
+		}
+		tallies := map[string]*tally{}
+		for _, e := range entries {
+			t := tallies[e.TaskRunID]
+			if t == nil {
+				if t, err = s.decodeTally(runs.Get(runKey(e.TaskRunID))); err != nil {
+					return err
+				}
+				tallies[e.TaskRunID] = t
+			}
+			size := uint64(len(e.Message))
+			if t.marker == 0 && t.kept+size > limit {
+				// The marker takes the place of the first line dropped; its text is
+				// written below, once the count of bytes cut is known.
+				if t.marker, err = lines.NextSequence(); err != nil {
+					return err
+				}
+				t.markerTime = e.Time
+			}
+			if t.marker != 0 {
+				t.cut += size
+				continue
+			}
+			t.kept += size
+			seq, err := lines.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := lines.Put(seqKey(seq), encodeLine(e)); err != nil {
+				return err
+			}
+		}
+		for id, t := range tallies {
+			if err := runs.Put(runKey(id), encodeTally(t)); err != nil {
+				return err
+			}
+			if t.marker == 0 {
+				continue
+			}
+			m := LogEntry{TaskRunID: id, Time: t.markerTime, Level: MarkerLevel,
+				Message: fmt.Sprintf("… log cut at %s: %d more bytes not kept", formatSize(limit), t.cut)}
+			if err := lines.Put(seqKey(t.marker), encodeLine(m)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Logs returns an execution's log lines, in the order they were put, with a marker line
+// where a task run's log was cut. An execution without logs has none: no error.
+func (s *Store) Logs(execID string) ([]LogEntry, error) {
+	var out []LogEntry
+	err := s.read(func(tx *bolt.Tx) error {
+		eb := tx.Bucket(bucketLogs).Bucket([]byte(execID))
+		if eb == nil {
+			return nil
+		}
+		lines := eb.Bucket(bucketLines)
+		if lines == nil {
+			return s.corrupt(fmt.Sprintf("logs of execution %s: no lines bucket", execID))
+		}
+		return lines.ForEach(func(_, v []byte) error {
+			d := decoder{b: v}
+			e := LogEntry{TaskRunID: d.string(), Time: d.time(), Level: d.string(), Message: d.string()}
+			if d.err != nil {
+				return s.corrupt(fmt.Sprintf("log line of execution %s: %v", execID, d.err))
+			}
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// runKey prefixes the task run id, because a bbolt key cannot be empty and an execution's
+// own lines (outside any task run) have an empty one.
+func runKey(taskRunID string) []byte { return append([]byte{'r'}, taskRunID...) }
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func encodeLine(e LogEntry) []byte {
+	b := make([]byte, 0, 24+len(e.TaskRunID)+len(e.Level)+len(e.Message))
+	b = appendString(b, e.TaskRunID)
+	b = appendTime(b, e.Time)
+	b = appendString(b, e.Level)
+	return appendString(b, e.Message)
+}
+
+func encodeTally(t *tally) []byte {
+	b := binary.BigEndian.AppendUint64(nil, t.kept)
+	b = binary.BigEndian.AppendUint64(b, t.cut)
+	b = binary.BigEndian.AppendUint64(b, t.marker)
+	return appendTime(b, t.markerTime)
+}
+
+func (s *Store) decodeTally(v []byte) (*tally, error) {
+	t := &tally{}
+	if v == nil {
+		return t, nil
+	}
+	d := decoder{b: bytes.Clone(v)}
+	t.kept, t.cut, t.marker = d.uint64(), d.uint64(), d.uint64()
+	t.markerTime = d.time()
+	if d.err != nil {
+		return nil, s.corrupt("log tally: " + d.err.Error())
+	}
+	return t, nil
+}
+
+// formatSize writes a byte count the way people say it: 1 MiB, 512 KiB, 300 bytes.
+func formatSize(n uint64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

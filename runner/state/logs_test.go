@@ -1,0 +1,65 @@
+package state
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLogsCappedPerTaskRunWithMarker(t *testing.T) {
+	s := newStore(t, Options{LogCap: 100})
+	if err := s.PutExecution(execRec("e1", "dev", "f", "RUNNING", t0)); err != nil {
+		t.Fatal(err)
+	}
+	line := func(run string, i int) LogEntry {
+		return LogEntry{TaskRunID: run, Time: t0.Add(time.Duration(i) * time.Second), Level: "INFO",
+			Message: fmt.Sprintf("%s line %02d %s", run, i, strings.Repeat(".", 30-len(run)-9))}
+	}
+	// 30-byte lines: three fit in 100 bytes, the fourth is cut with everything after it.
+	first := []LogEntry{line("a", 1), line("b", 1), line("a", 2), line("a", 3), line("a", 4), line("b", 2), line("a", 5)}
+	if err := s.PutLogs("e1", first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutLogs("e1", []LogEntry{line("a", 6), line("b", 3), line("", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Logs("e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(e LogEntry) string { return e.TaskRunID + "|" + e.Level + "|" + e.Message }
+	var lines []string
+	for _, e := range got {
+		lines = append(lines, text(e))
+	}
+	want := []string{
+		text(line("a", 1)), text(line("b", 1)), text(line("a", 2)), text(line("a", 3)),
+		"a|WARN|… log cut at 100 bytes: 90 more bytes not kept",
+		text(line("b", 2)), text(line("b", 3)), text(line("", 1)),
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if len(got) > 4 && !got[4].Time.Equal(t0.Add(4*time.Second)) {
+		t.Errorf("marker time %v, want that of the first line cut, %v", got[4].Time, t0.Add(4*time.Second))
+	}
+}
+
+func TestLogsNeedTheirExecution(t *testing.T) {
+	s := newStore(t, Options{})
+	if err := s.PutLogs("ghost", []LogEntry{{Message: "x"}}); err == nil {
+		t.Error("logs of an execution that is not recorded were accepted")
+	}
+	if got, err := s.Logs("ghost"); err != nil || got != nil {
+		t.Errorf("Logs of an unknown execution = %v, %v; want none, no error", got, err)
+	}
+}
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[uint64]string{1 << 20: "1 MiB", 3 << 20: "3 MiB", 512 << 10: "512 KiB", 100: "100 bytes", 1<<20 + 1: "1048577 bytes"} {
+		if got := formatSize(n); got != want {
+			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

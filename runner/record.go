@@ -36,14 +36,11 @@ func LogEntries(x *Execution) []state.LogEntry {
 	return out
 }
 
-// Save records x in the store: the document, then its logs.
+// Save records x in the store with its logs, in one transaction.
 func Save(s *state.Store, x *Execution) error {
 	rec, err := Record(x)
 	if err != nil {
 		return err
 	}
-	if err := s.PutExecution(rec); err != nil {
-		return err
-	}
-	return s.PutLogs(x.ID, LogEntries(x))
+	return s.PutExecutionLogs(rec, LogEntries(x))
 }

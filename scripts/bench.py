@@ -9,7 +9,10 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - `flowctl version`,
   - `flowctl run` of a one-task Log flow,
   - `flowctl run` of a 100-task shell flow, against a shell loop spawning the same 100
-    `/bin/sh -c` processes: the difference divided by 100 is flowctl's cost per task.
+    `/bin/sh -c` processes: the difference divided by 100 is flowctl's cost per task,
+  - the one-task run, `executions list` and `executions show` against a state holding
+    100,000 executions (made by scripts/fillstate).
+Every run records its execution in a state file of its own temporary folder.
 """
 import os
 import statistics
@@ -49,8 +52,8 @@ def main():
     global SPAWN
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "bin/flowctl")
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    env = dict(os.environ, NO_COLOR="1")
     with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, NO_COLOR="1", FLOWCTL_STATE=os.path.join(d, "state", "state.db"))
         SPAWN = os.path.join(d, "spawn")
         here = os.path.dirname(os.path.abspath(__file__))
         subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(here, "spawn.c")], check=True)
@@ -88,6 +91,21 @@ def main():
         show("sh loop spawning the same 100 processes", base)
         per_task = (r100["median_ms"] - base["median_ms"] - r1["median_ms"]) / 100
         print(f"flowctl cost per shell task above the processes: {per_task:.3f} ms")
+
+        # The state: the same one-task run against a state holding 100,000 executions, and
+        # the read commands on it.
+        big = os.path.join(d, "big", "state.db")
+        subprocess.run(["go", "run", "./scripts/fillstate", "-state", big, "-n", "100000"],
+                       cwd=os.path.join(here, ".."), check=True)
+        big_env = dict(env, FLOWCTL_STATE=big)
+        rbig = measure([binary, "run", one], runs, big_env)
+        show("flowctl run one-task Log flow, 100k state", rbig)
+        print(f"100k executions cost a run {rbig['median_ms'] - r1['median_ms']:+.2f} ms")
+        show("flowctl executions list (100k state)", measure([binary, "executions", "list"], runs, big_env))
+        listed = subprocess.run([binary, "executions", "list", "--limit", "1", "-o", "json"],
+                                env=big_env, capture_output=True, text=True, check=True).stdout
+        some_id = listed.split('"id": "')[1].split('"')[0]
+        show("flowctl executions show ID (100k state)", measure([binary, "executions", "show", some_id], runs, big_env))
 
 
 if __name__ == "__main__":

@@ -43,13 +43,42 @@ const pruneBatch = 1000
 // again in its final state when it ends, so one cut off by a crash is found RUNNING. Each
 // call is one small transaction, fsync'ed before it returns.
 func (s *Store) PutExecution(r ExecRecord) error {
-	if r.ID == "" {
-		return errors.New("state: execution without an id")
-	}
-	if len(r.ID) > 1024 {
-		return fmt.Errorf("state: execution id of %d bytes, too long", len(r.ID))
+	if err := checkID(r.ID); err != nil {
+		return err
 	}
 	return s.update(func(tx *bolt.Tx) error { return s.putExec(tx, r) })
+}
+
+// checkID refuses ids bbolt cannot key.
+func checkID(id string) error {
+	if id == "" {
+		return errors.New("state: execution without an id")
+	}
+	if len(id) > 1024 {
+		return fmt.Errorf("state: execution id of %d bytes, too long", len(id))
+	}
+	return nil
+}
+
+// PutExecutions inserts or replaces many executions, in transactions of up to 10,000: for
+// imports and for building large states in benchmarks, where one fsync per execution would
+// take minutes.
+func (s *Store) PutExecutions(recs []ExecRecord) error {
+	for len(recs) > 0 {
+		batch := recs[:min(len(recs), 10000)]
+		recs = recs[len(batch):]
+		if err := s.update(func(tx *bolt.Tx) error {
+			for _, r := range batch {
+				if err := s.putExec(tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) putExec(tx *bolt.Tx, r ExecRecord) error {

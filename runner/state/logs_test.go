@@ -63,3 +63,22 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+func TestPutExecutionLogsRecordsBothAtOnce(t *testing.T) {
+	s := newStore(t, Options{})
+	rec := execRec("e1", "dev", "f", "SUCCESS", t0)
+	if err := s.PutExecutionLogs(rec, []LogEntry{{TaskRunID: "r1", Time: t0, Level: "INFO", Message: "hello"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Execution("e1")
+	if err != nil || !ok || got.State != "SUCCESS" {
+		t.Errorf("Execution: got %+v %v %v, want the SUCCESS record", got, ok, err)
+	}
+	logs, err := s.Logs("e1")
+	if err != nil || len(logs) != 1 || logs[0].Message != "hello" {
+		t.Errorf("Logs: got %v %v, want the one line", logs, err)
+	}
+	if err := s.PutExecutionLogs(ExecRecord{}, nil); err == nil {
+		t.Error("an execution without an id was accepted")
+	}
+}

@@ -60,20 +60,8 @@ func doc5K(id string) []byte {
 // bulkPut writes records in big transactions, for tests and benchmarks that need many.
 func bulkPut(t testing.TB, s *Store, recs []ExecRecord) {
 	t.Helper()
-	for len(recs) > 0 {
-		n := min(len(recs), 10000)
-		batch := recs[:n]
-		recs = recs[n:]
-		if err := s.update(func(tx *bolt.Tx) error {
-			for _, r := range batch {
-				if err := s.putExec(tx, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+	if err := s.PutExecutions(recs); err != nil {
+		t.Fatal(err)
 	}
 }
 

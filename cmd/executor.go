@@ -37,11 +37,13 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		masker.Add(v)
 	}
 	x, err := runner.Run(ctx, f, runner.Options{
-		Inputs:   inputs,
-		Masker:   masker,
-		Sink:     sink,
-		Trigger:  trig,
-		Revision: revision,
+		Inputs:    inputs,
+		Masker:    masker,
+		Sink:      sink,
+		Trigger:   trig,
+		Revision:  revision,
+		UserAgent: "flowctl/" + version(),
+		Lookup:    runner.Lookup(e.store),
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

@@ -47,6 +47,11 @@ type Options struct {
 	Sink Sink
 	// Trigger is set on executions a trigger started; exposed as trigger.*.
 	Trigger *ExecTrigger
+	// UserAgent is sent by tasks that call out over HTTP.
+	UserAgent string
+	// Lookup finds a recorded execution by id (SlackExecution's summary of another
+	// execution); nil when there is no state.
+	Lookup func(id string) (*Execution, error)
 	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
 	Revision int
 	// OnStart is called once the execution is RUNNING, before its first task: the place to
@@ -409,13 +414,16 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 			}
 			return d, err
 		},
-		TaskID:  spec.ID,
-		Render:  e.renderer(spec, tr),
-		Log:     tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
-		HTTP:    e.opts.HTTP,
-		Now:     e.opts.Now,
-		Environ: e.opts.Environ,
-		TempDir: e.opts.TempDir,
+		TaskID:    spec.ID,
+		Render:    e.renderer(spec, tr),
+		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
+		HTTP:      e.opts.HTTP,
+		Now:       e.opts.Now,
+		Environ:   e.opts.Environ,
+		TempDir:   e.opts.TempDir,
+		Mask:      e.opts.Masker.Add,
+		UserAgent: e.opts.UserAgent,
+		Execution: e.executionView,
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true
@@ -450,6 +458,22 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	}
 	a.State.end(state, e.opts.Now())
 	return state, err
+}
+
+// executionView returns what a task may read of an execution: the running one, as it stands,
+// or one recorded in the state.
+func (e *engine) executionView(id string) (*tasks.ExecutionView, error) {
+	if id == e.exec.ID {
+		return View(e.exec), nil
+	}
+	if e.opts.Lookup == nil {
+		return nil, fmt.Errorf("execution %q not found: there is no state to look it up in", id)
+	}
+	x, err := e.opts.Lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	return View(x), nil
 }
 
 // runSafely runs t, turning a panic in a task into a FAILED attempt: one broken task type

@@ -263,3 +263,56 @@ func TestRunMasksSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestRunOnStartErrorStopsBeforeAnyTask(t *testing.T) {
+	ran := false
+	f := testFlow([]*TaskSpec{{ID: "a", Task: taskFunc(func(context.Context, *tasks.Context) (tasks.Result, error) {
+		ran = true
+		return tasks.Result{}, nil
+	})}}, nil, nil)
+	var seen string
+	x, err := Run(context.Background(), f, Options{Environ: []string{}, OnStart: func(x *Execution) error {
+		seen = x.State.Current
+		return errors.New("state locked")
+	}})
+	if err == nil || ran {
+		t.Fatalf("got err %v, task ran %v; want the error and no task run", err, ran)
+	}
+	if seen != StateRunning || x.State.Current != StateFailed {
+		t.Errorf("state at OnStart %s, at the end %s; want RUNNING then FAILED", seen, x.State.Current)
+	}
+}
+
+func TestTasksSeeTheirExecution(t *testing.T) {
+	recorded := &Execution{ID: "other", Namespace: "dev", FlowID: "watched", State: State{Current: StateFailed},
+		TaskRunList: []*TaskRun{{TaskID: "broken", Branch: BranchTasks, State: State{Current: StateFailed}, Error: "boom"}}}
+	var current, other *tasks.ExecutionView
+	var missing error
+	f := testFlow([]*TaskSpec{spec("first"), {ID: "look", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
+		var err error
+		if current, err = tc.Execution(tc.TaskID); err == nil {
+			t.Error("an unknown id was found")
+		}
+		ids, _ := tc.Render("{{ execution.id }}")
+		current, _ = tc.Execution(ids)
+		other, _ = tc.Execution("other")
+		_, missing = tc.Execution("nope")
+		return tasks.Result{}, nil
+	})}}, nil, nil)
+	lookup := func(id string) (*Execution, error) {
+		if id == "other" {
+			return recorded, nil
+		}
+		return nil, errors.New("execution \"" + id + "\" not found")
+	}
+	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Lookup: lookup})
+	if current == nil || current.ID != x.ID || current.State != StateRunning || len(current.TaskRuns) != 2 || current.TaskRuns[0].State != StateSuccess {
+		t.Errorf("the running execution: got %+v, want it RUNNING with first SUCCESS and look running", current)
+	}
+	if other == nil || other.FlowID != "watched" || other.TaskRuns[0].Error != "boom" {
+		t.Errorf("a recorded execution: got %+v, want dev.watched with its error", other)
+	}
+	if missing == nil {
+		t.Error("an unknown execution: got no error, want one")
+	}
+}

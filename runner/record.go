@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // Record turns an execution into what the state stores: the execution document (already
@@ -43,4 +44,37 @@ func Save(s *state.Store, x *Execution) error {
 		return err
 	}
 	return s.PutExecutionLogs(rec, LogEntries(x))
+}
+
+// View returns what tasks may read of x.
+func View(x *Execution) *tasks.ExecutionView {
+	v := &tasks.ExecutionView{
+		ID: x.ID, Namespace: x.Namespace, FlowID: x.FlowID, State: x.State.Current,
+		StartDate: x.State.StartDate.UTC(), EndDate: x.State.EndDate.UTC(), Labels: x.Labels,
+	}
+	for _, tr := range x.TaskRunList {
+		v.TaskRuns = append(v.TaskRuns, tasks.TaskRunView{
+			TaskID: tr.TaskID, Branch: tr.Branch, State: tr.State.Current,
+			StartDate: tr.State.StartDate.UTC(), EndDate: tr.State.EndDate.UTC(), Error: tr.Error,
+		})
+	}
+	return v
+}
+
+// Lookup returns a function finding executions recorded in s, for Options.Lookup.
+func Lookup(s *state.Store) func(id string) (*Execution, error) {
+	return func(id string) (*Execution, error) {
+		rec, ok, err := s.Execution(id)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("execution %q not found in %s", id, s.Path())
+		}
+		var x Execution
+		if err := json.Unmarshal(rec.Doc, &x); err != nil {
+			return nil, fmt.Errorf("execution %q: damaged record: %w", id, err)
+		}
+		return &x, nil
+	}
 }

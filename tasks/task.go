@@ -69,6 +69,36 @@ type Context struct {
 	WorkDir func() (string, error)
 	// Warn reports a problem with the flow that does not stop the task (logged once at WARN).
 	Warn func(msg string)
+	// Mask registers a value to be masked like a secret from now on (a webhook URL written
+	// in clear in the flow, say).
+	Mask func(value string)
+	// Execution returns an execution by id: the running one, or one recorded in the state.
+	// Nil when no lookup is available.
+	Execution func(id string) (*ExecutionView, error)
+	// UserAgent is the User-Agent of outgoing HTTP requests ("flowctl/<version>").
+	UserAgent string
+}
+
+// ExecutionView is what a task can read of an execution (SlackExecution's summary).
+type ExecutionView struct {
+	ID        string
+	Namespace string
+	FlowID    string
+	State     string    // CREATED, RUNNING, SUCCESS, WARNING, FAILED, KILLED
+	StartDate time.Time // UTC
+	EndDate   time.Time // zero while running
+	Labels    map[string]string
+	TaskRuns  []TaskRunView
+}
+
+// TaskRunView is one task run of an ExecutionView, in execution order.
+type TaskRunView struct {
+	TaskID    string
+	Branch    string // tasks, errors, finally
+	State     string
+	StartDate time.Time
+	EndDate   time.Time
+	Error     string // already masked
 }
 
 // Def is one task type: its canonical name, the older names it is also accepted under, and a

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -76,6 +77,11 @@ func (e *executor) fire(ctx context.Context, x *runner.Execution, depth int) {
 		}
 		if rec.Disabled || (rec.Namespace == x.Namespace && rec.ID == x.FlowID) {
 			continue // as in Kestra, a flow never fires on its own executions
+		}
+		if !bytes.Contains(rec.Source, []byte("triggers")) {
+			// A flow without a `triggers` key cannot fire: skip parsing it, so that a run
+			// stays fast with hundreds of applied flows.
+			continue
 		}
 		f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, e.registry)
 		if err != nil {

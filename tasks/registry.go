@@ -54,4 +54,6 @@ var builtin = []*Def{
 	shellCommandsDef,
 	pythonScriptDef,
 	pythonCommandsDef,
+	slackIncomingWebhookDef,
+	slackExecutionDef,
 }

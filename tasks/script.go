@@ -12,28 +12,22 @@ import (
 	"strings"
 )
 
-// The properties of the four script types. The loader reads a type's properties from its own
-// struct fields (it does not look into embedded structs), so the properties every script type
-// shares are written out in both ScriptProps and CommandsProps; a test keeps the two alike.
-
 // ScriptProps are the properties of the Script types (shell.Script and python.Script).
 type ScriptProps struct {
-	Script          string            `flow:"script,required" doc:"the script to run, rendered"`
-	BeforeCommands  []string          `flow:"beforeCommands" doc:"shell commands run before the script"`
-	Env             map[string]string `flow:"env" doc:"environment variables added to the inherited environment"`
-	Interpreter     []string          `flow:"interpreter" doc:"the command the script line is handed to (default [\"/bin/sh\", \"-c\"])"`
-	FailFast        *bool             `flow:"failFast" doc:"stop at the first failing command: set -e (default true)"`
-	WarningOnStdErr *bool             `flow:"warningOnStdErr" doc:"end WARNING when anything was written to stderr (default true)"`
-	InputFiles      map[string]string `flow:"inputFiles" doc:"files written into the working folder before the run: relative name to content"`
-	OutputFiles     []string          `flow:"outputFiles" doc:"globs of files of the working folder to keep; listed in outputs.outputFiles"`
-	ContainerImage  string            `flow:"containerImage,ignored" doc:"the container image; flowctl runs scripts as local processes"`
-	TaskRunner      map[string]any    `flow:"taskRunner" doc:"the task runner; only io.kestra.plugin.core.runner.Process is used"`
+	Script string `flow:"script,required" doc:"the script to run, rendered"`
+	ProcessProps
 }
 
 // CommandsProps are the properties of the Commands types (shell.Commands and python.Commands).
 type CommandsProps struct {
-	Commands        []string          `flow:"commands,required" doc:"the shell commands to run, rendered"`
-	BeforeCommands  []string          `flow:"beforeCommands" doc:"shell commands run before the commands"`
+	Commands []string `flow:"commands,required" doc:"the shell commands to run, rendered"`
+	ProcessProps
+}
+
+// ProcessProps are the properties every script type shares: how the process is started and
+// what it is given and keeps. The loader reads them as the embedding type's own properties.
+type ProcessProps struct {
+	BeforeCommands  []string          `flow:"beforeCommands" doc:"shell commands run first"`
 	Env             map[string]string `flow:"env" doc:"environment variables added to the inherited environment"`
 	Interpreter     []string          `flow:"interpreter" doc:"the command the script line is handed to (default [\"/bin/sh\", \"-c\"])"`
 	FailFast        *bool             `flow:"failFast" doc:"stop at the first failing command: set -e (default true)"`
@@ -70,13 +64,8 @@ type execProps struct {
 	taskRunner      map[string]any
 }
 
-// exec returns the shared properties of a Script type.
-func (p *ScriptProps) exec() execProps {
-	return execProps{p.BeforeCommands, p.Env, p.Interpreter, p.FailFast, p.WarningOnStdErr, p.InputFiles, p.OutputFiles, p.TaskRunner}
-}
-
-// exec returns the shared properties of a Commands type.
-func (p *CommandsProps) exec() execProps {
+// exec returns the shared properties, still raw.
+func (p *ProcessProps) exec() execProps {
 	return execProps{p.BeforeCommands, p.Env, p.Interpreter, p.FailFast, p.WarningOnStdErr, p.InputFiles, p.OutputFiles, p.TaskRunner}
 }
 

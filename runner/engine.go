@@ -210,6 +210,14 @@ func (e *engine) secretFunc() func(string) (string, error) {
 		}
 	}
 	lookup := templating.EnvSecrets(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	// Script tasks inherit the SECRET_* variables: mask every one, decoded and as written,
+	// before any task can print it.
+	for k, v := range env {
+		e.opts.Masker.Add(v)
+		if plain, err := lookup(strings.TrimPrefix(k, "SECRET_")); err == nil {
+			e.opts.Masker.Add(plain)
+		}
+	}
 	return func(name string) (string, error) {
 		v, err := lookup(name)
 		if err == nil {
@@ -433,9 +441,9 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	}
 	res, err := runSafely(actx, spec.Task, tc)
 	if res.Outputs != nil {
-		out := e.opts.Masker.Value(res.Outputs).(map[string]any)
-		tr.Outputs = out
-		e.outputs[spec.ID] = out
+		// Later tasks get the real values; only what is shown or recorded is masked.
+		tr.Outputs = e.opts.Masker.Value(res.Outputs).(map[string]any)
+		e.outputs[spec.ID] = res.Outputs
 	}
 	for _, m := range res.Metrics {
 		m.Name = e.opts.Masker.String(m.Name)

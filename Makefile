@@ -33,10 +33,12 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	python3 scripts/bench.py $(BIN)
 
-# Build, then run the example flows.
+# Build, then tell the whole story with a local slack-sink in place of Slack: the seed flows,
+# unmodified, their messages and the Flow trigger that reports failures (scripts/demo.sh).
+# The demo keeps its executions in a temporary state, apart from yours.
 demo: build
-	./$(BIN) run examples/hello.yml -i name=demo || true
-	./$(BIN) run testdata/flows/seed/failing-task.yml || true
+	FLOWCTL_STATE=$$(mktemp -d)/state.db ./$(BIN) run examples/hello.yml -i name=demo
+	scripts/demo.sh $(BIN)
 
 # Rewrite golden files from the current output (review the diff before committing).
 update:

@@ -109,15 +109,16 @@ func newExecShowCmd(s Streams) *cobra.Command {
 			if output == "json" {
 				return runner.WriteJSON(s.Out, json.RawMessage(rec.Doc))
 			}
-			var x runner.Execution
-			if err := json.Unmarshal(rec.Doc, &x); err != nil {
-				return &exitError{code: ExitUsage, err: fmt.Errorf("execution %s: damaged record: %w", rec.ID, err)}
+			x, err := runner.Decode(rec)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
 			}
 			logs, err := store.Logs(rec.ID)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
-			writeExecution(s.Out, runner.NewPalette(colorEnabled(s.Out, false)), &x, logs)
+			runner.AttachLogs(x, logs)
+			writeExecution(s.Out, runner.NewPalette(colorEnabled(s.Out, false)), x)
 			return nil
 		},
 	}
@@ -128,7 +129,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 
 // writeExecution prints one recorded execution: its header, each task run with its outputs,
 // error and log lines, then the summary table.
-func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution, logs []state.LogEntry) {
+func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
 	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
 	if !x.State.EndDate.IsZero() {
@@ -143,10 +144,6 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution, logs []
 	if len(x.Inputs) > 0 {
 		b, _ := json.Marshal(x.Inputs)
 		fmt.Fprintf(w, "inputs %s\n", b)
-	}
-	byRun := map[string][]state.LogEntry{}
-	for _, l := range logs {
-		byRun[l.TaskRunID] = append(byRun[l.TaskRunID], l)
 	}
 	for _, tr := range x.TaskRunList {
 		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), runner.HumanDuration(tr.State.Duration()))
@@ -167,16 +164,11 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution, logs []
 		if tr.Error != "" {
 			fmt.Fprintf(w, "  error: %s\n", tr.Error)
 		}
-		for _, l := range byRun[tr.ID] {
-			lvl, _ := tasks.ParseLevel(l.Level)
-			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), levelText(p, lvl, l.Level), l.Message)
+		for _, l := range tr.Logs {
+			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level)), l.Message)
 		}
 	}
 	runner.WriteSummary(w, p, x)
-}
-
-func levelText(p *runner.Palette, l tasks.Level, name string) string {
-	return p.Level(l, fmt.Sprintf("%-5s", name))
 }
 
 func newExecPruneCmd(s Streams) *cobra.Command {

@@ -109,7 +109,18 @@ func runSlackSink(ctx context.Context, s Streams, o *slackSinkOptions) error {
 	if err := serveSlackSink(ctx, ln, k); err != nil {
 		return &exitError{code: ExitFailed, err: err}
 	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	fmt.Fprintf(s.Out, "slack-sink stopped after %d message%s\n", k.n, plural(k.n))
 	return nil
+}
+
+// plural is the "s" of a count's noun.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // checkSinkAddr refuses an address other machines could reach, unless public: a stand-in for

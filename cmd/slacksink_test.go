@@ -471,8 +471,8 @@ func TestSlackSinkCountStopsAfterN(t *testing.T) {
 		t.Errorf("got exit %d, want 0 (stderr %q)", code, m.errb.String())
 	}
 	out := m.out.String()
-	if strings.Count(out, "→ 200 ok") != 2 || !strings.Contains(out, "message 1") {
-		t.Errorf("stdout: got\n%s\nwant two messages", out)
+	if strings.Count(out, "→ 200 ok") != 2 || !strings.Contains(out, "message 1") || !strings.HasSuffix(out, "\nslack-sink stopped after 2 messages\n") {
+		t.Errorf("stdout: got\n%s\nwant two messages, then the count", out)
 	}
 	// The sink is gone: nothing listens any more.
 	if c, err := net.Dial("tcp", strings.TrimPrefix(m.base, "http://")); err == nil {

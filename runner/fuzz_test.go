@@ -14,7 +14,7 @@ import (
 // flow with an id, a namespace and tasks, or a *LoadError whose problems are well formed and
 // sorted. Its corpus holds the seed flows and the loader's test flows.
 func FuzzLoad(f *testing.F) {
-	seeds, _ := filepath.Glob("../testdata/flows/seed/*.yml")
+	seeds, _ := filepath.Glob("../examples/seed/*.yml")
 	more, _ := filepath.Glob("testdata/load/*.yml")
 	for _, path := range append(seeds, more...) {
 		data, err := os.ReadFile(path)

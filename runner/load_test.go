@@ -277,11 +277,11 @@ tasks:
 func TestLoadSeedFlows(t *testing.T) {
 	// The real registry: the seed flows must keep loading as task types are added.
 	reg := tasks.Builtin()
-	if _, err := Load("../testdata/flows/seed/failing-task.yml", reg); err != nil {
+	if _, err := Load("../examples/seed/failing-task.yml", reg); err != nil {
 		t.Errorf("failing-task.yml: got %v, want no error", err)
 	}
 	for _, name := range []string{"slack-simple-message.yml", "slack-error-message.yml", "slack-generic.yml"} {
-		_, err := Load("../testdata/flows/seed/"+name, reg)
+		_, err := Load("../examples/seed/"+name, reg)
 		if err == nil {
 			continue // the Slack types are registered
 		}
@@ -302,7 +302,7 @@ func TestLoadSeedFlows(t *testing.T) {
 func TestLoadSeedFlowGeneric(t *testing.T) {
 	// The trigger of slack-generic.yml, with its old type names, read with a registry that
 	// has a stand-in for SlackExecution.
-	src, err := os.ReadFile("../testdata/flows/seed/slack-generic.yml")
+	src, err := os.ReadFile("../examples/seed/slack-generic.yml")
 	if err != nil {
 		t.Fatal(err)
 	}

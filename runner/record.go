@@ -3,6 +3,7 @@ package runner
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -56,12 +57,28 @@ func View(x *Execution) *tasks.ExecutionView {
 		v.TaskRuns = append(v.TaskRuns, tasks.TaskRunView{
 			TaskID: tr.TaskID, Branch: tr.Branch, State: tr.State.Current,
 			StartDate: tr.State.StartDate.UTC(), EndDate: tr.State.EndDate.UTC(), Error: tr.Error,
+			ErrorLog: errorLog(tr),
 		})
 	}
 	return v
 }
 
-// Lookup returns a function finding executions recorded in s, for Options.Lookup.
+// errorLog is the last tasks.ErrorLogLines lines tr logged at ERROR level, leaving out the
+// line that repeats its error.
+func errorLog(tr *TaskRun) []string {
+	var out []string
+	for i := len(tr.Logs) - 1; i >= 0 && len(out) < tasks.ErrorLogLines; i-- {
+		l := tr.Logs[i]
+		if l.Level == tasks.LevelError && l.Message != tr.Error {
+			out = append(out, l.Message)
+		}
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// Lookup returns a function finding executions recorded in s, with their logs, for
+// Options.Lookup.
 func Lookup(s *state.Store) func(id string) (*Execution, error) {
 	return func(id string) (*Execution, error) {
 		rec, ok, err := s.Execution(id)
@@ -71,10 +88,43 @@ func Lookup(s *state.Store) func(id string) (*Execution, error) {
 		if !ok {
 			return nil, fmt.Errorf("execution %q not found in %s", id, s.Path())
 		}
-		var x Execution
-		if err := json.Unmarshal(rec.Doc, &x); err != nil {
-			return nil, fmt.Errorf("execution %q: damaged record: %w", id, err)
+		x, err := Decode(rec)
+		if err != nil {
+			return nil, err
 		}
-		return &x, nil
+		logs, err := s.Logs(id)
+		if err != nil {
+			return nil, err
+		}
+		AttachLogs(x, logs)
+		return x, nil
+	}
+}
+
+// Decode reads the execution document of a record.
+func Decode(rec state.ExecRecord) (*Execution, error) {
+	var x Execution
+	if err := json.Unmarshal(rec.Doc, &x); err != nil {
+		return nil, fmt.Errorf("execution %q: damaged record: %w", rec.ID, err)
+	}
+	return &x, nil
+}
+
+// AttachLogs gives the task runs of x the lines the state kept for them.
+func AttachLogs(x *Execution, logs []state.LogEntry) {
+	byRun := make(map[string]*TaskRun, len(x.TaskRunList))
+	for _, tr := range x.TaskRunList {
+		byRun[tr.ID] = tr
+	}
+	for _, l := range logs {
+		tr := byRun[l.TaskRunID]
+		if tr == nil {
+			continue
+		}
+		lvl, err := tasks.ParseLevel(l.Level)
+		if err != nil {
+			lvl = tasks.LevelInfo
+		}
+		tr.Logs = append(tr.Logs, LogLine{Time: l.Time, Level: lvl, Message: l.Message})
 	}
 }

@@ -262,7 +262,7 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 		field("Final task ID", slackEscape(last.TaskID, maxFieldValue))
 	}
 	if failed && culprit != nil {
-		if excerpt := errorExcerpt(culprit.Error); excerpt != "" {
+		if excerpt := errorExcerpt(failureText(culprit)); excerpt != "" {
 			att.Text = excerpt
 			att.MrkdwnIn = []string{"text"}
 		}
@@ -345,6 +345,13 @@ func finalTaskRun(x *ExecutionView) *TaskRunView {
 		return &x.TaskRuns[n-1]
 	}
 	return nil
+}
+
+// failureText is what a failed task run has to say: the last lines it logged as errors (a
+// script's traceback, which names the cause) and then its error ("Command failed with exit
+// code 1", which does not).
+func failureText(tr *TaskRunView) string {
+	return strings.Join(append(slices.Clone(tr.ErrorLog), tr.Error), "\n")
 }
 
 // errorExcerpt is the first lines of a task's error as a code block: at most maxErrorLines

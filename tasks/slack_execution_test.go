@@ -21,6 +21,12 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var summaryStart = time.Date(2026, 11, 26, 17, 0, 0, 123456000, time.UTC)
 
 // summaryRun is a task run of an execution of these tests, ended at start+d.
+// withErrorLog gives tr the lines it logged at ERROR level.
+func withErrorLog(tr TaskRunView, lines ...string) TaskRunView {
+	tr.ErrorLog = lines
+	return tr
+}
+
 func summaryRun(id, branch, state string, d time.Duration, errMsg string) TaskRunView {
 	return TaskRunView{TaskID: id, Branch: branch, State: state, StartDate: summaryStart,
 		EndDate: summaryStart.Add(d), Error: errMsg}
@@ -141,8 +147,13 @@ func TestSlackExecutionGolden(t *testing.T) {
 		},
 		{
 			name: "failed-no-link",
-			x: summaryExec("failing-task", "FAILED",
-				summaryRun("pythonScriptThatWillFail", "tasks", "FAILED", time.Second, "Command failed with exit code 1")),
+			// As a script run ends: its traceback logged at ERROR level, then its error.
+			x: summaryExec("failing-task", "FAILED", withErrorLog(
+				summaryRun("pythonScriptThatWillFail", "tasks", "FAILED", time.Second, "Command failed with exit code 1"),
+				"Traceback (most recent call last):",
+				`  File "/tmp/flowctl-x/script.py", line 1, in <module>`,
+				"    import non_existing_library",
+				"ModuleNotFoundError: No module named 'non_existing_library'")),
 			task: SlackExecution{ExecutionID: "{{ trigger.executionId }}", Channel: "#kestra-notifications"},
 		},
 	}

@@ -99,7 +99,13 @@ type TaskRunView struct {
 	StartDate time.Time
 	EndDate   time.Time
 	Error     string // already masked
+	// ErrorLog is the last lines the task run logged at ERROR level (a script's traceback),
+	// oldest first, already masked; at most ErrorLogLines of them.
+	ErrorLog []string
 }
+
+// ErrorLogLines is how many of a task run's last ERROR lines an ExecutionView carries.
+const ErrorLogLines = 8
 
 // Def is one task type: its canonical name, the older names it is also accepted under, and a
 // constructor of the property struct the loader decodes into.

@@ -1,0 +1,41 @@
+package runner
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
+)
+
+func TestViewErrorLog(t *testing.T) {
+	tr := &TaskRun{ID: "r1", TaskID: "py", Error: "Command failed with exit code 1"}
+	tr.Logs = append(tr.Logs, LogLine{Level: tasks.LevelInfo, Message: "starting"})
+	for i := range 10 {
+		tr.Logs = append(tr.Logs, LogLine{Level: tasks.LevelError, Message: fmt.Sprintf("trace %d", i)})
+	}
+	tr.Logs = append(tr.Logs, LogLine{Level: tasks.LevelWarn, Message: "a warning"})
+	tr.Logs = append(tr.Logs, LogLine{Level: tasks.LevelError, Message: tr.Error})
+	v := View(&Execution{TaskRunList: []*TaskRun{tr}})
+	want := []string{"trace 2", "trace 3", "trace 4", "trace 5", "trace 6", "trace 7", "trace 8", "trace 9"}
+	if got := v.TaskRuns[0].ErrorLog; !slices.Equal(got, want) {
+		t.Errorf("ErrorLog: got %q, want the last %d ERROR lines but the error itself: %q", got, tasks.ErrorLogLines, want)
+	}
+}
+
+func TestAttachLogs(t *testing.T) {
+	x := &Execution{TaskRunList: []*TaskRun{{ID: "a"}, {ID: "b"}}}
+	AttachLogs(x, []state.LogEntry{
+		{TaskRunID: "b", Level: "ERROR", Message: "b1"},
+		{TaskRunID: "a", Level: "INFO", Message: "a1"},
+		{TaskRunID: "gone", Level: "INFO", Message: "of a task run the document lacks"},
+		{TaskRunID: "b", Level: "WARN", Message: "b2"},
+	})
+	if got := x.TaskRunList[0].Logs; len(got) != 1 || got[0].Message != "a1" || got[0].Level != tasks.LevelInfo {
+		t.Errorf("task run a: got %+v", got)
+	}
+	if got := x.TaskRunList[1].Logs; len(got) != 2 || got[0].Level != tasks.LevelError || got[1].Message != "b2" || got[1].Level != tasks.LevelWarn {
+		t.Errorf("task run b: got %+v", got)
+	}
+}

@@ -10,11 +10,15 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - `flowctl run` of a one-task Log flow,
   - `flowctl run` of a 100-task shell flow, against a shell loop spawning the same 100
     `/bin/sh -c` processes: the difference divided by 100 is flowctl's cost per task,
+  - the seed's slack-simple-message.yml posting to a slack-sink on loopback, beside the
+    one-task Log run: the difference is what a Slack post costs end to end,
   - the one-task run, `executions list` and `executions show` against a state holding
     100,000 executions (made by scripts/fillstate).
 Every run records its execution in a state file of its own temporary folder.
 """
+import base64
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -91,6 +95,28 @@ def main():
         show("sh loop spawning the same 100 processes", base)
         per_task = (r100["median_ms"] - base["median_ms"] - r1["median_ms"]) / 100
         print(f"flowctl cost per shell task above the processes: {per_task:.3f} ms")
+
+        # A Slack post end to end: the seed flow against a slack-sink on a free loopback port.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            addr = "127.0.0.1:%d" % s.getsockname()[1]
+        sink = subprocess.Popen([binary, "slack-sink", "--addr", addr], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                try:
+                    socket.create_connection(addr.split(":"), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.02)
+            hook = base64.b64encode(f"http://{addr}/services/T000/B000/XXXX".encode()).decode()
+            seed = os.path.join(here, "..", "examples", "seed", "slack-simple-message.yml")
+            rs = measure([binary, "run", seed], runs, dict(env, SECRET_SLACK_WEBHOOK=hook))
+            show("flowctl run slack-simple-message (sink)", rs)
+            print(f"a Slack post costs a run {rs['median_ms'] - r1['median_ms']:+.2f} ms end to end")
+        finally:
+            sink.terminate()
+            sink.wait()
 
         # The state: the same one-task run against a state holding 100,000 executions, and
         # the read commands on it.

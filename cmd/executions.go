@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -41,6 +42,9 @@ func newExecListCmd(s Streams) *cobra.Command {
 				return usageErrorf("--limit must be 0 (all) or more, got %d", f.Limit)
 			}
 			f.State = strings.ToUpper(f.State)
+			if f.State != "" && !slices.Contains(listableStates, f.State) {
+				return usageErrorf("invalid --status %q: use one of %s", f.State, strings.Join(listableStates, ", "))
+			}
 			store, err := openState(statePath, true)
 			if err != nil {
 				return err
@@ -80,10 +84,13 @@ func newExecListCmd(s Streams) *cobra.Command {
 	fl.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.Namespace, "namespace", "", "only executions of this namespace")
 	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
-	fl.StringVar(&f.State, "status", "", "only executions in this state (SUCCESS, WARNING, FAILED, KILLED, RUNNING)")
+	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (RUNNING, SUCCESS, WARNING, FAILED, KILLED)")
 	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
 	return c
 }
+
+// listableStates are the states an execution can be recorded in.
+var listableStates = []string{runner.StateRunning, runner.StateSuccess, runner.StateWarning, runner.StateFailed, runner.StateKilled}
 
 func newExecShowCmd(s Streams) *cobra.Command {
 	var statePath, output string
@@ -168,6 +175,15 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level)), l.Message)
 		}
 	}
+	if len(x.TaskRunList) == 0 {
+		if x.State.EndDate.IsZero() {
+			// The record written when it started: task runs are written when it ends.
+			fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
+		} else {
+			fmt.Fprintln(w, "\nno task run: the execution ended before its first task")
+		}
+		return
+	}
 	runner.WriteSummary(w, p, x)
 }
 
@@ -181,11 +197,11 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 720h), or all but the newest N, or both. Run it from cron to keep the state bounded.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if olderThan == "" && keep <= 0 {
-				return usageErrorf("give --older-than DURATION or --keep N (or both)")
-			}
 			if keep < 0 {
 				return usageErrorf("--keep must be 1 or more, got %d", keep)
+			}
+			if olderThan == "" && keep == 0 {
+				return usageErrorf("give --older-than DURATION or --keep N (or both)")
 			}
 			var cutoff time.Time
 			if olderThan != "" {

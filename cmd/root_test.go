@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/flowctl/flowctl/runner"
 )
 
 func TestExitCode(t *testing.T) {
@@ -87,5 +90,27 @@ func TestMainVersion(t *testing.T) {
 	code, out, _ := run(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "flowctl ") {
 		t.Errorf("got %d %q, want 0 and flowctl <version>", code, out)
+	}
+}
+
+func TestWriteExecutionWithoutTaskRuns(t *testing.T) {
+	start := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		end  time.Time
+		want string
+	}{
+		{"cut off while running", time.Time{}, "not ended (still running, or cut off by a crash)\n\nno task run recorded: they are written when the execution ends\n"},
+		{"ended before its first task", start.Add(time.Second), "\nno task run: the execution ended before its first task\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			x := &runner.Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "f", FlowRevision: 1,
+				State: runner.State{Current: runner.StateRunning, StartDate: start, EndDate: c.end}}
+			var b strings.Builder
+			writeExecution(&b, runner.NewPalette(false), x)
+			if got := b.String(); !strings.HasSuffix(got, c.want) || strings.Contains(got, "TASK") {
+				t.Errorf("got\n%s\nwant it to end with %q and hold no empty table", got, c.want)
+			}
+		})
 	}
 }

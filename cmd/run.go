@@ -107,12 +107,19 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	} else {
 		runner.WriteSummary(human, pal, x)
 	}
+	// An interrupted execution fires no trigger: the user asked flowctl to stop.
 	if !o.noTriggers && ctx.Err() == nil {
 		ex.fire(ctx, x, 1)
 	}
 	if ex.recordErr != nil {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
 		fmt.Fprintf(s.Err, "flowctl: %v\n", ex.recordErr)
+	}
+	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
+		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,
+		// and a cron job or CI step that sent the signal must see that it was obeyed.
+		fmt.Fprintf(s.Err, "flowctl: interrupted while running triggered executions; %s had ended %s\n", x.ID, x.State.Current)
+		return silentExit(ExitInterrupted)
 	}
 	return silentExit(exitCode(x.State.Current, o.failOnWarning))
 }

@@ -722,6 +722,7 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 			if c.spec != nil {
 				// A task renders the single value as the list's first element.
 				c.spec.PropPos[path+"[0]"] = posOf(r)
+				c.spec.OneOfList[path] = true
 			}
 			rv.Set(s)
 			return true

@@ -94,7 +94,8 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	id := NewID()
 	// One folder per execution holds the task runs' working folders and the files their
 	// outputFiles kept: they live as long as the execution, so a cron job running for years
-	// leaves nothing behind.
+	// leaves nothing behind. Only a process killed with SIGKILL cannot remove it; the folder
+	// is named after the execution, which the state then shows RUNNING.
 	base := opts.TempDir
 	if base == "" {
 		base = os.TempDir()
@@ -103,6 +104,7 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{},
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.workdirs.close()
+	e.secret = e.secretFunc()
 	e.exec = &Execution{
 		ID:           id,
 		Namespace:    f.Namespace,
@@ -122,8 +124,8 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	}
 	e.exec.State.set(StateCreated, now)
 	e.exec.State.set(StateRunning, now)
-	e.secret = e.secretFunc()
 	e.base = e.baseVars()
+	gen := opts.Masker.Generation()
 	if opts.OnStart != nil {
 		if err := opts.OnStart(e.exec); err != nil {
 			e.exec.State.end(StateFailed, opts.Now())
@@ -141,7 +143,30 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 		}
 	}
 	e.exec.State.end(finalState(e.exec, ctx.Err() != nil), opts.Now())
+	if opts.Masker.Generation() != gen {
+		// A task registered a value to mask while running (a webhook URL written in clear in
+		// the flow): what was logged or kept before it knew must not carry it into the record.
+		e.remask()
+	}
 	return e.exec, nil
+}
+
+// remask masks again, with every value registered so far, what the execution keeps: inputs,
+// and each task run's outputs, error and log lines.
+func (e *engine) remask() {
+	m := e.opts.Masker
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.exec.Inputs = m.Value(e.exec.Inputs).(map[string]any)
+	for _, tr := range e.exec.TaskRunList {
+		if tr.Outputs != nil {
+			tr.Outputs = m.Value(tr.Outputs).(map[string]any)
+		}
+		tr.Error = m.String(tr.Error)
+		for i := range tr.Logs {
+			tr.Logs[i].Message = m.String(tr.Logs[i].Message)
+		}
+	}
 }
 
 func orEmpty(m map[string]any) map[string]any {
@@ -235,7 +260,7 @@ func (e *engine) baseVars() map[string]any {
 		labels[k] = v
 	}
 	vars := map[string]any{
-		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": f.Revision},
+		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": x.FlowRevision},
 		"execution": map[string]any{"id": x.ID, "startDate": formatDate(x.State.StartDate), "originalId": x.ID},
 		"inputs":    orEmpty(e.opts.Inputs),
 		"vars":      orEmpty(f.Variables),
@@ -339,7 +364,11 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 		if !ok {
 			break
 		}
-		e.log(tr, tasks.LevelWarn, fmt.Sprintf("attempt %d failed, retrying in %s", n, wait.Round(time.Millisecond)))
+		why := ""
+		if lastErr != nil {
+			why = ": " + e.describe(spec, lastErr)
+		}
+		e.log(tr, tasks.LevelWarn, fmt.Sprintf("attempt %d failed%s; retrying in %s", n, why, wait.Round(time.Millisecond)))
 		if !sleep(ctx, wait) {
 			state = StateKilled
 			break
@@ -385,7 +414,11 @@ func (e *engine) describe(spec *TaskSpec, err error) string {
 	if p, ok := spec.PropPos[pe.Prop]; ok && e.flow.File != "" {
 		where = fmt.Sprintf("%s:%d:%d: ", e.flow.File, p.Line, p.Col)
 	}
-	return fmt.Sprintf("%stask %q: %s: %s", where, spec.ID, pe.Prop, msg)
+	prop := pe.Prop
+	if p, ok := strings.CutSuffix(prop, "[0]"); ok && spec.OneOfList[p] {
+		prop = p
+	}
+	return fmt.Sprintf("%stask %q: %s: %s", where, spec.ID, prop, msg)
 }
 
 // fail ends tr FAILED with msg before any attempt ran.

@@ -316,3 +316,29 @@ func TestTasksSeeTheirExecution(t *testing.T) {
 		t.Error("an unknown execution: got no error, want one")
 	}
 }
+
+func TestRunMasksAgainWhatWasKeptBeforeAValueWasRegistered(t *testing.T) {
+	const url = "https://hooks.example.com/services/T0/B0/late-secret"
+	f := testFlow([]*TaskSpec{
+		spec("early", step{log: "posting to " + url, outputs: map[string]any{"url": url}, warning: true}),
+		{ID: "post", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
+			tc.Mask(url) // as a chat task does with its webhook URL
+			return tasks.Result{}, nil
+		})},
+	}, nil, nil)
+	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Inputs: map[string]any{"hook": url}})
+	early := x.TaskRunList[0]
+	for _, got := range []string{early.Logs[0].Message, early.Outputs["url"].(string), x.Inputs["hook"].(string)} {
+		if got != "posting to "+Mask && got != Mask {
+			t.Errorf("got %q, want the URL masked in the record", got)
+		}
+	}
+}
+
+func TestRunFlowRevisionIsTheExecutions(t *testing.T) {
+	f := testFlow([]*TaskSpec{spec("a", step{log: "rev {{ flow.revision }}"})}, nil, nil)
+	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Revision: 7})
+	if got := x.TaskRunList[0].Logs[0].Message; got != "rev 7" || x.FlowRevision != 7 {
+		t.Errorf("got %q and flowRevision %d, want rev 7 (the applied revision)", got, x.FlowRevision)
+	}
+}

@@ -79,6 +79,9 @@ type TaskSpec struct {
 	// PropPos holds the position of each property's value, by property name, so a render
 	// error can point at the line that holds the template.
 	PropPos map[string]Pos
+	// OneOfList holds the properties that take a list and were written as one value
+	// (`message: hi`): a task names that value prop[0], the user knows it as prop.
+	OneOfList map[string]bool
 }
 
 // Retry is a task's retry policy.

@@ -636,7 +636,7 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 		return nil
 	}
 	ps := l.pairs(n, where+": ")
-	spec := &TaskSpec{Pos: posOf(n), PropPos: map[string]Pos{}}
+	spec := &TaskSpec{Pos: posOf(n), PropPos: map[string]Pos{}, OneOfList: map[string]bool{}}
 	ctx := where + ": "
 	var idNode, typeNode *yaml.Node
 	for _, p := range ps {

@@ -20,6 +20,7 @@ type Masker struct {
 	mu       sync.RWMutex
 	values   map[string]bool
 	replacer *strings.Replacer
+	gen      int // incremented each time the set of values changes
 }
 
 // NewMasker returns an empty Masker.
@@ -56,6 +57,7 @@ func (m *Masker) Add(secret string) {
 // rebuild makes the replacer, longest values first so a secret that contains another is
 // replaced whole.
 func (m *Masker) rebuild() {
+	m.gen++
 	vals := make([]string, 0, len(m.values))
 	for v := range m.values {
 		vals = append(vals, v)
@@ -71,6 +73,14 @@ func (m *Masker) rebuild() {
 		pairs = append(pairs, v, Mask)
 	}
 	m.replacer = strings.NewReplacer(pairs...)
+}
+
+// Generation counts the changes to the set of secrets: text masked under one generation may
+// still hold a value registered in a later one.
+func (m *Masker) Generation() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.gen
 }
 
 // String masks every secret in s.

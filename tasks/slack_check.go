@@ -62,7 +62,7 @@ func ReviewSlackMessage(body []byte) SlackReview {
 	}
 	msg, ok := v.(map[string]any)
 	if !ok {
-		return slackRefusal("invalid_payload", "the message is %s, not a JSON object", slackKind(v))
+		return slackRefusal("invalid_payload", "the message is %s, not a JSON object", jsonKind(v))
 	}
 	var c slackChecker
 	c.message(msg)
@@ -135,7 +135,7 @@ func (c *slackChecker) blocks(where string, blocks []any) {
 func (c *slackChecker) block(where string, v any) {
 	b, ok := v.(map[string]any)
 	if !ok {
-		c.fail("invalid_payload", "%s: a block is a JSON object, not %s", where, slackKind(v))
+		c.fail("invalid_payload", "%s: a block is a JSON object, not %s", where, jsonKind(v))
 		return
 	}
 	typ, _ := b["type"].(string)
@@ -189,7 +189,7 @@ func (c *slackChecker) section(where string, b map[string]any) {
 func (c *slackChecker) textObject(where string, v any) (text, kind string, ok bool) {
 	o, isObj := v.(map[string]any)
 	if !isObj {
-		c.fail("invalid_payload", `%s: a text object {"type": "mrkdwn", "text": "..."}, not %s`, where, slackKind(v))
+		c.fail("invalid_payload", `%s: a text object {"type": "mrkdwn", "text": "..."}, not %s`, where, jsonKind(v))
 		return "", "", false
 	}
 	kind, _ = o["type"].(string)
@@ -199,7 +199,7 @@ func (c *slackChecker) textObject(where string, v any) (text, kind string, ok bo
 	}
 	text, isStr := o["text"].(string)
 	if !isStr {
-		c.fail("invalid_payload", "%s.text: a string, not %s", where, slackKind(o["text"]))
+		c.fail("invalid_payload", "%s.text: a string, not %s", where, jsonKind(o["text"]))
 		return "", "", false
 	}
 	return text, kind, true
@@ -208,7 +208,7 @@ func (c *slackChecker) textObject(where string, v any) (text, kind string, ok bo
 func (c *slackChecker) attachment(where string, v any) {
 	a, ok := v.(map[string]any)
 	if !ok {
-		c.fail("invalid_payload", "%s: an attachment is a JSON object, not %s", where, slackKind(v))
+		c.fail("invalid_payload", "%s: an attachment is a JSON object, not %s", where, jsonKind(v))
 		return
 	}
 	if color, ok := c.str(a, "color", where+".color"); ok && color != "" && !IsSlackColor(color) {
@@ -222,7 +222,7 @@ func (c *slackChecker) attachment(where string, v any) {
 	fields, _ := c.list(a, "fields", where+".fields")
 	for i, f := range fields {
 		if _, ok := f.(map[string]any); !ok {
-			c.fail("invalid_payload", "%s.fields[%d]: a field is a JSON object, not %s", where, i, slackKind(f))
+			c.fail("invalid_payload", "%s.fields[%d]: a field is a JSON object, not %s", where, i, jsonKind(f))
 		}
 	}
 	if len(fields) > 0 {
@@ -244,7 +244,7 @@ func (c *slackChecker) str(m map[string]any, key, where string) (string, bool) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		c.fail("invalid_payload", "%s: a string, not %s", where, slackKind(v))
+		c.fail("invalid_payload", "%s: a string, not %s", where, jsonKind(v))
 	}
 	return s, ok
 }
@@ -257,7 +257,7 @@ func (c *slackChecker) list(m map[string]any, key, where string) ([]any, bool) {
 	}
 	l, ok := v.([]any)
 	if !ok {
-		c.fail("invalid_payload", "%s: an array, not %s", where, slackKind(v))
+		c.fail("invalid_payload", "%s: an array, not %s", where, jsonKind(v))
 	}
 	return l, ok
 }
@@ -278,22 +278,4 @@ func IsSlackColor(s string) bool {
 		}
 	}
 	return true
-}
-
-// slackKind names the JSON kind of a decoded value, for messages.
-func slackKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case float64:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	default:
-		return "an object"
-	}
 }

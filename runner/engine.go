@@ -58,6 +58,35 @@ type Options struct {
 	// record it, so that one cut off by a crash is found RUNNING. An error stops the
 	// execution before any task runs; it ends FAILED with that error.
 	OnStart func(x *Execution) error
+	// Admit, when set, is called once the execution exists (CREATED), before it runs, to
+	// apply the flow's concurrency limit: it returns RUNNING to go on, or CANCELLED or FAILED
+	// for an execution that must not run. While it waits for a slot it may call queued once,
+	// which moves the execution to QUEUED. ctx carries the execution's Timeout: when ctx
+	// ends first, the execution ends KILLED (interrupted) or FAILED (timed out). An error
+	// ends the execution FAILED before any task, and Run returns it.
+	Admit func(ctx context.Context, x *Execution, queued func()) (string, error)
+	// Timeout bounds the whole execution (`run --timeout`), a wait for a concurrency slot
+	// included: when it passes, the running task's processes are killed and its task run
+	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
+	// Zero: no bound.
+	Timeout time.Duration
+}
+
+// execTimeout is the cause of a context ended by Options.Timeout.
+type execTimeout struct{ after time.Duration }
+
+func (t *execTimeout) Error() string {
+	return "Execution timeout after " + tasks.FormatClock(t.after)
+}
+
+// timedOut returns the execution timeout that ended ctx, or nil when ctx is live or was
+// cancelled for another reason (an interrupt).
+func timedOut(ctx context.Context) *execTimeout {
+	var t *execTimeout
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &t) {
+		return t
+	}
+	return nil
 }
 
 // engine runs one execution.
@@ -70,6 +99,8 @@ type engine struct {
 	outputs map[string]any // outputs.<taskId>, grows as tasks end
 
 	workdirs *workdirs
+	// timedOut is set when Options.Timeout ended the tasks branch.
+	timedOut bool
 
 	mu        sync.Mutex // guards templates and the logs of the running task run
 	templates map[string]*templating.Template
@@ -123,7 +154,32 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 		e.exec.FlowRevision = opts.Revision
 	}
 	e.exec.State.set(StateCreated, now)
-	e.exec.State.set(StateRunning, now)
+	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
+	// finally run under ctx, after a timeout too.
+	tctx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, &execTimeout{after: opts.Timeout})
+		defer cancel()
+	}
+	if opts.Admit != nil {
+		st, err := opts.Admit(tctx, e.exec, func() { e.exec.State.set(StateQueued, opts.Now()) })
+		switch {
+		case err != nil:
+			e.exec.State.end(StateFailed, opts.Now())
+			return e.exec, err
+		case ctx.Err() != nil:
+			e.exec.State.end(StateKilled, opts.Now())
+			return e.exec, nil
+		case tctx.Err() != nil:
+			e.exec.State.end(StateFailed, opts.Now())
+			return e.exec, nil
+		case st != StateRunning:
+			e.exec.State.end(st, opts.Now())
+			return e.exec, nil
+		}
+	}
+	e.exec.State.set(StateRunning, opts.Now())
 	e.base = e.baseVars()
 	gen := opts.Masker.Generation()
 	if opts.OnStart != nil {
@@ -133,7 +189,11 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 		}
 	}
 
-	failed := e.runBranch(ctx, f.Tasks, BranchTasks, true)
+	failed := e.runBranch(tctx, f.Tasks, BranchTasks, true)
+	if timedOut(tctx) != nil {
+		failed = true
+		e.timedOut = true
+	}
 	if ctx.Err() == nil {
 		if failed {
 			e.runBranch(ctx, f.Errors, BranchErrors, false)
@@ -142,7 +202,11 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 			e.runBranch(ctx, f.Finally, BranchFinally, false)
 		}
 	}
-	e.exec.State.end(finalState(e.exec, ctx.Err() != nil), opts.Now())
+	final := finalState(e.exec, ctx.Err() != nil)
+	if e.timedOut && final != StateKilled {
+		final = StateFailed // also when the time ran out between two tasks
+	}
+	e.exec.State.end(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in
 		// the flow): what was logged or kept before it knew must not carry it into the record.
@@ -374,7 +438,9 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 			break
 		}
 	}
-	if ctx.Err() != nil {
+	if t := timedOut(ctx); t != nil {
+		state, lastErr = StateFailed, t
+	} else if ctx.Err() != nil {
 		state = StateKilled
 	}
 	if lastErr != nil && state != StateKilled {
@@ -488,6 +554,8 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 
 	state := StateSuccess
 	switch {
+	case timedOut(ctx) != nil:
+		state, err = StateFailed, timedOut(ctx)
 	case ctx.Err() != nil:
 		state, err = StateKilled, nil
 	case spec.Timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded):

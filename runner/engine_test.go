@@ -342,3 +342,81 @@ func TestRunFlowRevisionIsTheExecutions(t *testing.T) {
 		t.Errorf("got %q and flowRevision %d, want rev 7 (the applied revision)", got, x.FlowRevision)
 	}
 }
+
+func TestRunExecutionTimeout(t *testing.T) {
+	slow := spec("slow", step{block: true})
+	slow.AllowFailure = true // an execution timeout fails the execution all the same
+	f := testFlow([]*TaskSpec{spec("quick"), slow, spec("never")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")})
+	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Timeout: 30 * time.Millisecond})
+	if got, want := runs(x), "quick:SUCCESS slow:WARNING e:SUCCESS fin:SUCCESS"; got != want {
+		t.Errorf("task runs: got %q, want %q (errors and finally run after the timeout)", got, want)
+	}
+	if got, want := x.TaskRunList[1].Error, "Execution timeout after 00:00:00.030"; got != want {
+		t.Errorf("error: got %q, want %q", got, want)
+	}
+	if x.State.Current != StateFailed {
+		t.Errorf("state: got %s, want FAILED", x.State.Current)
+	}
+}
+
+// histories lists the states an execution went through.
+func histories(x *Execution) string {
+	var parts []string
+	for _, h := range x.State.Histories {
+		parts = append(parts, h.State)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestRunAdmit(t *testing.T) {
+	block := func(ctx context.Context, x *Execution, queued func()) (string, error) {
+		queued()
+		<-ctx.Done()
+		return "", nil
+	}
+	interrupted, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name    string
+		ctx     context.Context
+		admit   func(ctx context.Context, x *Execution, queued func()) (string, error)
+		timeout time.Duration
+		runs    string
+		hist    string
+		err     bool
+	}{
+		{"runs", context.Background(), func(context.Context, *Execution, func()) (string, error) { return StateRunning, nil },
+			0, "a:SUCCESS", "CREATED RUNNING SUCCESS", false},
+		{"queued, then runs", context.Background(), func(_ context.Context, _ *Execution, queued func()) (string, error) {
+			queued()
+			return StateRunning, nil
+		}, 0, "a:SUCCESS", "CREATED QUEUED RUNNING SUCCESS", false},
+		{"cancelled", context.Background(), func(context.Context, *Execution, func()) (string, error) { return StateCancelled, nil },
+			0, "", "CREATED CANCELLED", false},
+		{"failed by the limit", context.Background(), func(context.Context, *Execution, func()) (string, error) { return StateFailed, nil },
+			0, "", "CREATED FAILED", false},
+		{"queued until the timeout", context.Background(), block, 20 * time.Millisecond, "", "CREATED QUEUED FAILED", false},
+		{"queued until interrupted", interrupted, block, 0, "", "CREATED QUEUED KILLED", false},
+		{"state error", context.Background(), func(context.Context, *Execution, func()) (string, error) { return "", errors.New("locked") },
+			0, "", "CREATED FAILED", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			started := false
+			x, err := Run(c.ctx, testFlow([]*TaskSpec{spec("a")}, nil, nil), Options{Environ: []string{}, Admit: c.admit, Timeout: c.timeout,
+				OnStart: func(*Execution) error { started = true; return nil }})
+			if got := runs(x); got != c.runs {
+				t.Errorf("task runs: got %q, want %q", got, c.runs)
+			}
+			if got := histories(x); got != c.hist {
+				t.Errorf("histories: got %q, want %q", got, c.hist)
+			}
+			if (err != nil) != c.err {
+				t.Errorf("error: got %v, want one: %v", err, c.err)
+			}
+			if started != (c.runs != "") {
+				t.Errorf("OnStart called: got %v, want it only for an execution that runs", started)
+			}
+		})
+	}
+}

@@ -16,6 +16,11 @@ const (
 	StateFailed  = "FAILED"
 	StateKilled  = "KILLED"
 	StateSkipped = "SKIPPED"
+	// StateQueued is an execution waiting for a slot of its flow's concurrency limit.
+	StateQueued = "QUEUED"
+	// StateCancelled is an execution that never ran: its flow's concurrency limit was
+	// reached and its behavior is CANCEL.
+	StateCancelled = "CANCELLED"
 )
 
 // The branches a task run can belong to.

@@ -32,12 +32,31 @@ type Flow struct {
 	Finally   []*TaskSpec
 	Triggers  []*Trigger
 	Disabled  bool
+	// Concurrency limits how many executions of the flow run at once; nil: no limit.
+	Concurrency *Concurrency
 	// Warnings are things the loader accepted but that do not behave as on a Kestra server
 	// (a containerImage that is not used, say): printed once per run, never fatal.
 	Warnings []string
 	// Source is the file's content as read.
 	Source []byte
 }
+
+// Concurrency is Kestra's flow-level `concurrency`: at most Limit executions of the flow
+// run at once, across every flowctl process sharing the state.
+type Concurrency struct {
+	Limit int
+	// Behavior is what an execution finding no free slot does: QUEUE (wait for one),
+	// CANCEL (end CANCELLED) or FAIL (end FAILED).
+	Behavior string
+	Pos      Pos
+}
+
+// The behaviours of a full concurrency limit.
+const (
+	ConcurrencyQueue  = "QUEUE"
+	ConcurrencyCancel = "CANCEL"
+	ConcurrencyFail   = "FAIL"
+)
 
 // Label is one execution label, in the flow's order.
 type Label struct {

@@ -407,11 +407,10 @@ const (
 
 // flowKeys are the flow keys flowctl reads.
 var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-	"tasks", "errors", "finally", "triggers", "disabled"}
+	"tasks", "errors", "finally", "triggers", "disabled", "concurrency"}
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"concurrency":    "",
 	"pluginDefaults": "",
 	"outputs":        "",
 	"retry":          " (set retry on each task instead)",
@@ -472,6 +471,8 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Finally = l.taskList(v, "finally")
 		case "triggers":
 			f.Triggers = l.triggers(v)
+		case "concurrency":
+			f.Concurrency = l.concurrency(v)
 		default:
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}
@@ -482,6 +483,45 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 		}
 	}
 	return f
+}
+
+// concurrency reads the flow's `concurrency`: a limit of 1 or more, and the behaviour when
+// it is reached (Kestra's default: QUEUE).
+func (l *loader) concurrency(n *yaml.Node) *Concurrency {
+	const ctx = "concurrency: "
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n, "%sexpected a mapping with limit and behavior, got %s", ctx, kindName(n))
+		return nil
+	}
+	c := &Concurrency{Behavior: ConcurrencyQueue, Pos: posOf(n)}
+	behaviors := []string{ConcurrencyQueue, ConcurrencyCancel, ConcurrencyFail}
+	hasLimit := false
+	for _, p := range l.pairs(n, ctx) {
+		switch key, v := p.key.Value, p.val; key {
+		case "limit":
+			hasLimit = true
+			if i, ok := l.integer(v, ctx, key); ok {
+				if i < 1 {
+					l.errorf(v, "%slimit: must be at least 1, got %d", ctx, i)
+				}
+				c.Limit = i
+			}
+		case "behavior":
+			if s, ok := l.str(v, ctx, key); ok {
+				c.Behavior = strings.ToUpper(s)
+				if !slices.Contains(behaviors, c.Behavior) {
+					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, behaviors))
+				}
+			}
+		default:
+			l.unknownKey(p.key, ctx, key, []string{"limit", "behavior"}, nil)
+		}
+	}
+	if !hasLimit {
+		l.errorf(n, "%smissing required property \"limit\"", ctx)
+	}
+	return c
 }
 
 // unknownKey reports a key that is not one of known: "not supported yet" when Kestra has it

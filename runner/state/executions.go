@@ -104,6 +104,13 @@ func (s *Store) putExec(tx *bolt.Tx, r ExecRecord) error {
 	if err := execs.Put(id, encodeExec(r)); err != nil {
 		return err
 	}
+	if !r.EndDate.IsZero() {
+		// An execution that ended lets go of its concurrency slot in the same transaction:
+		// no crash can leave the slot held by an execution recorded as ended.
+		if err := releaseSlot(tx, r.Namespace, r.FlowID, r.ID); err != nil {
+			return err
+		}
+	}
 	return index.Put(key, encodeIndex(r))
 }
 

@@ -1,0 +1,199 @@
+package state
+
+import (
+	"cmp"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Concurrency slots. A flow with `concurrency: {limit: N}` lets N of its executions run at
+// once across every process sharing the state. Each execution that runs holds a slot; one
+// that waits (behavior QUEUE) holds a place in line. Both live in a bucket per flow under
+// bucketSlots, keyed by execution id, and name the process that holds them, so that a slot
+// held by a process that died (kill -9, a reboot) is found and freed instead of blocking the
+// flow for ever. An execution's slot is freed in the transaction that records its end.
+
+// bucketSlots is made on first use, so that states written before slots existed need no
+// upgrade.
+var bucketSlots = []byte("slots")
+
+// Holder is the process an execution runs in, as another process can check it is alive.
+type Holder struct {
+	PID int
+	// BootID identifies the boot of the machine: after a reboot no holder of the last boot
+	// is alive, whatever its pid. Empty where the system does not tell.
+	BootID string
+	// Start is when the process started, in the system's own unit (clock ticks since boot
+	// on Linux): a pid reused by another process has another start. 0 where unknown.
+	Start uint64
+	// Since is when the slot or the place in line was taken.
+	Since time.Time
+}
+
+// Slot is one execution holding a slot of a flow, or waiting for one.
+type Slot struct {
+	ExecID string
+	Holder Holder
+	// Queued is the place in line of a waiting execution (lower goes first); 0 for one that
+	// holds a running slot.
+	Queued uint64
+}
+
+// SlotResult is what AcquireSlot did.
+type SlotResult struct {
+	// Acquired is true when the execution now holds a slot.
+	Acquired bool
+	// Holders are the executions holding the flow's slots when none was free.
+	Holders []Slot
+	// Ahead counts the executions waiting in line before this one.
+	Ahead int
+	// Released are the slots and places found held by processes that are gone, freed.
+	Released []Slot
+}
+
+// AcquireSlot tries, in one transaction, to take one of the limit slots of flow ns.id for
+// execution execID running in process h. Slots and places whose holder alive reports gone
+// are freed first. A free slot goes to the execution first in line: with queue set, an
+// execution that gets none takes (or keeps) its place in line, to be tried again.
+func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bool, alive func(Holder) bool) (SlotResult, error) {
+	var res SlotResult
+	err := s.update(func(tx *bolt.Tx) error {
+		res = SlotResult{}
+		root, err := tx.CreateBucketIfNotExists(bucketSlots)
+		if err != nil {
+			return err
+		}
+		b, err := root.CreateBucketIfNotExists(flowKey(ns, id))
+		if err != nil {
+			return err
+		}
+		var running, waiting []Slot
+		var mine *Slot
+		err = b.ForEach(func(k, v []byte) error {
+			sl, err := decodeSlot(k, v)
+			if err != nil {
+				return s.corrupt(fmt.Sprintf("concurrency slot of %s.%s: %v", ns, id, err))
+			}
+			if sl.ExecID != execID && !alive(sl.Holder) {
+				res.Released = append(res.Released, sl)
+				return nil
+			}
+			switch {
+			case sl.ExecID == execID:
+				mine = &sl
+			case sl.Queued == 0:
+				running = append(running, sl)
+			default:
+				waiting = append(waiting, sl)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, sl := range res.Released {
+			if err := b.Delete([]byte(sl.ExecID)); err != nil {
+				return err
+			}
+		}
+		if mine != nil && mine.Queued == 0 {
+			res.Acquired = true // already holds one
+			return nil
+		}
+		for _, w := range waiting {
+			if mine == nil || w.Queued < mine.Queued {
+				res.Ahead++
+			}
+		}
+		if len(running) < limit && res.Ahead < limit-len(running) {
+			res.Acquired = true
+			return b.Put([]byte(execID), encodeSlot(Slot{ExecID: execID, Holder: h}))
+		}
+		res.Holders = running
+		if queue && mine == nil {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(execID), encodeSlot(Slot{ExecID: execID, Holder: h, Queued: seq}))
+		}
+		return nil
+	})
+	return res, err
+}
+
+// ReleaseSlot frees the slot or the place in line of execution execID of flow ns.id, if it
+// holds one. Recording an execution's end does this already; ReleaseSlot is for an
+// execution that ends without being recorded.
+func (s *Store) ReleaseSlot(ns, id, execID string) error {
+	return s.update(func(tx *bolt.Tx) error { return releaseSlot(tx, ns, id, execID) })
+}
+
+// Slots lists the executions holding or waiting for a slot of flow ns.id.
+func (s *Store) Slots(ns, id string) ([]Slot, error) {
+	var out []Slot
+	err := s.read(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketSlots)
+		if root == nil {
+			return nil
+		}
+		b := root.Bucket(flowKey(ns, id))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			sl, err := decodeSlot(k, v)
+			if err != nil {
+				return s.corrupt(fmt.Sprintf("concurrency slot of %s.%s: %v", ns, id, err))
+			}
+			out = append(out, sl)
+			return nil
+		})
+	})
+	// Running slots first, then the line in its order.
+	slices.SortStableFunc(out, func(a, b Slot) int { return cmp.Compare(a.Queued, b.Queued) })
+	return out, err
+}
+
+// releaseSlot deletes the slot of execID, if any, within tx. Executions of flows without a
+// concurrency limit hold none: looking costs two bucket lookups and writes nothing.
+func releaseSlot(tx *bolt.Tx, ns, id, execID string) error {
+	root := tx.Bucket(bucketSlots)
+	if root == nil {
+		return nil
+	}
+	b := root.Bucket(flowKey(ns, id))
+	if b == nil || b.Get([]byte(execID)) == nil {
+		return nil
+	}
+	return b.Delete([]byte(execID))
+}
+
+func encodeSlot(s Slot) []byte {
+	b := binary.AppendUvarint(nil, uint64(s.Holder.PID))
+	b = appendString(b, s.Holder.BootID)
+	b = binary.BigEndian.AppendUint64(b, s.Holder.Start)
+	b = appendTime(b, s.Holder.Since)
+	return binary.BigEndian.AppendUint64(b, s.Queued)
+}
+
+func decodeSlot(k, v []byte) (Slot, error) {
+	pid, n := binary.Uvarint(v)
+	if n <= 0 {
+		return Slot{}, fmt.Errorf("execution %s: record cut short", k)
+	}
+	d := decoder{b: v[n:]}
+	s := Slot{ExecID: string(k), Holder: Holder{PID: int(pid)}}
+	s.Holder.BootID = d.string()
+	s.Holder.Start = d.uint64()
+	s.Holder.Since = d.time()
+	s.Queued = d.uint64()
+	if d.err != nil {
+		return Slot{}, fmt.Errorf("execution %s: %v", k, d.err)
+	}
+	return s, nil
+}

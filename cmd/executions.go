@@ -84,13 +84,14 @@ func newExecListCmd(s Streams) *cobra.Command {
 	fl.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.Namespace, "namespace", "", "only executions of this namespace")
 	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
-	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (RUNNING, SUCCESS, WARNING, FAILED, KILLED)")
+	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
 	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
 	return c
 }
 
 // listableStates are the states an execution can be recorded in.
-var listableStates = []string{runner.StateRunning, runner.StateSuccess, runner.StateWarning, runner.StateFailed, runner.StateKilled}
+var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
+	runner.StateFailed, runner.StateKilled, runner.StateCancelled}
 
 func newExecShowCmd(s Streams) *cobra.Command {
 	var statePath, output string
@@ -175,13 +176,10 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level)), l.Message)
 		}
 	}
-	if len(x.TaskRunList) == 0 {
-		if x.State.EndDate.IsZero() {
-			// The record written when it started: task runs are written when it ends.
-			fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
-		} else {
-			fmt.Fprintln(w, "\nno task run: the execution ended before its first task")
-		}
+	if len(x.TaskRunList) == 0 && x.State.EndDate.IsZero() {
+		// The record written when it started (or was queued): task runs are written when
+		// it ends.
+		fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
 		return
 	}
 	runner.WriteSummary(w, p, x)

@@ -3,11 +3,14 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
@@ -25,8 +28,99 @@ type executor struct {
 	registry tasks.Registry
 	stderr   io.Writer
 	errPal   *runner.Palette
+	// timeout bounds each execution (run --timeout); zero: no bound.
+	timeout time.Duration
 	// recordErr is the first failure to record an execution, reported once at the end.
 	recordErr error
+}
+
+// Waiting for a concurrency slot: a try that finds the line unmoved is a short read
+// transaction, so tries are frequent and a freed slot is taken quickly.
+const (
+	slotPollFirst = 20 * time.Millisecond
+	slotPollMax   = 100 * time.Millisecond
+	// slotNoteEvery is how often a waiting execution says it still waits.
+	slotNoteEvery = 30 * time.Second
+)
+
+// admit returns the Options.Admit of f: nil without a concurrency limit; else a function
+// that takes a slot of the limit for the execution, or does what the flow's behavior says
+// when none is free: CANCEL and FAIL end the execution at once, QUEUE records it QUEUED and
+// waits its turn. Slots held by processes that are gone are freed, and said so.
+func (e *executor) admit(f *runner.Flow) func(context.Context, *runner.Execution, func()) (string, error) {
+	c := f.Concurrency
+	if c == nil {
+		return nil
+	}
+	name := f.Namespace + "." + f.ID
+	return func(ctx context.Context, x *runner.Execution, queued func()) (string, error) {
+		self := state.Self()
+		self.Since = time.Now().UTC()
+		queue := c.Behavior == runner.ConcurrencyQueue
+		wait, start := slotPollFirst, time.Now()
+		var noted time.Time
+		for {
+			res, err := e.store.AcquireSlot(f.Namespace, f.ID, x.ID, self, c.Limit, queue, state.Alive)
+			if err != nil {
+				return "", fmt.Errorf("concurrency limit of %s: %w", name, err)
+			}
+			for _, r := range res.Released {
+				e.notef("%s: freed the concurrency slot of execution %s: its process (pid %d, since %s) is gone", name,
+					r.ExecID, r.Holder.PID, r.Holder.Since.Local().Format(time.DateTime))
+			}
+			if res.Acquired {
+				if !noted.IsZero() {
+					e.notef("%s: execution %s got a concurrency slot after %s", name, x.ID, runner.HumanDuration(time.Since(start)))
+				}
+				return runner.StateRunning, nil
+			}
+			why := fmt.Sprintf("%s (concurrency limit %d, behavior %s)", slotsHeld(res), c.Limit, c.Behavior)
+			switch c.Behavior {
+			case runner.ConcurrencyCancel:
+				e.notef("%s: execution %s CANCELLED: %s", name, x.ID, why)
+				return runner.StateCancelled, nil
+			case runner.ConcurrencyFail:
+				e.notef("%s: execution %s FAILED: %s", name, x.ID, why)
+				return runner.StateFailed, nil
+			}
+			if noted.IsZero() {
+				queued()
+				rec, err := runner.Record(x)
+				if err != nil {
+					return "", err
+				}
+				if err := e.store.PutExecution(rec); err != nil {
+					return "", err
+				}
+			}
+			if time.Since(noted) >= slotNoteEvery {
+				e.notef("%s: execution %s QUEUED: %s; %d ahead in line, waiting", name, x.ID, why, res.Ahead)
+				noted = time.Now()
+			}
+			select {
+			case <-ctx.Done():
+				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+					e.notef("%s: execution %s FAILED: Execution timeout after %s, still waiting for a concurrency slot", name, x.ID,
+						tasks.FormatClock(e.timeout))
+				}
+				return "", nil
+			case <-time.After(wait):
+			}
+			wait = min(wait*2, slotPollMax)
+		}
+	}
+}
+
+// slotsHeld says who holds the slots of a full limit.
+func slotsHeld(res state.SlotResult) string {
+	ids := make([]string, len(res.Holders))
+	for i, h := range res.Holders {
+		ids[i] = h.ExecID
+	}
+	if len(ids) == 1 {
+		return "execution " + ids[0] + " is running"
+	}
+	return fmt.Sprintf("%d executions are running (%s)", len(ids), strings.Join(ids, ", "))
 }
 
 // execute runs f and records it: RUNNING before its first task, then its final document and
@@ -45,6 +139,8 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		Revision:  revision,
 		UserAgent: "flowctl/" + version(),
 		Lookup:    runner.Lookup(e.store),
+		Timeout:   e.timeout,
+		Admit:     e.admit(f),
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {
@@ -153,6 +249,11 @@ func renderTriggerInputs(in map[string]any, trigger map[string]any) (map[string]
 		out[k] = r
 	}
 	return out, nil
+}
+
+// notef writes one line about the run on stderr.
+func (e *executor) notef(format string, args ...any) {
+	fmt.Fprintf(e.stderr, "flowctl: "+format+"\n", args...)
 }
 
 func (e *executor) warnf(format string, args ...any) {

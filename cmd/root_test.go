@@ -101,7 +101,7 @@ func TestWriteExecutionWithoutTaskRuns(t *testing.T) {
 		want string
 	}{
 		{"cut off while running", time.Time{}, "not ended (still running, or cut off by a crash)\n\nno task run recorded: they are written when the execution ends\n"},
-		{"ended before its first task", start.Add(time.Second), "\nno task run: the execution ended before its first task\n"},
+		{"ended before its first task", start.Add(time.Second), "\nexecution dev.f 5xWq0m3RkAgYyBvdcxOuUz RUNNING in 1.00s, before any task ran\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			x := &runner.Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "f", FlowRevision: 1,

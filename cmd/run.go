@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type runOptions struct {
 	noColor       bool
 	failOnWarning bool
 	noTriggers    bool
+	timeout       string
 }
 
 func newRunCmd(s Streams) *cobra.Command {
@@ -47,6 +49,7 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 	f.BoolVar(&o.noColor, "no-color", false, "never colour the output")
 	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
 	f.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
+	f.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
 	stateFlag(c, &o.state)
 	return c
 }
@@ -58,6 +61,12 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	given, err := parseInputFlags(o.inputs)
 	if err != nil {
 		return err
+	}
+	var timeout time.Duration
+	if o.timeout != "" {
+		if timeout, err = parseAge(o.timeout); err != nil {
+			return usageErrorf("invalid --timeout: %v", err)
+		}
 	}
 	reg := tasks.Builtin()
 	flow, err := loadFlow(s, o.file, reg)
@@ -86,6 +95,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		registry: reg,
 		stderr:   s.Err,
 		errPal:   runner.NewPalette(colorEnabled(s.Err, o.noColor)),
+		timeout:  timeout,
 	}
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
@@ -127,7 +137,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 // exitCode maps the final state of the execution to the contract's exit code.
 func exitCode(state string, failOnWarning bool) int {
 	switch state {
-	case runner.StateSuccess:
+	case runner.StateSuccess, runner.StateCancelled:
 		return ExitOK
 	case runner.StateWarning:
 		if failOnWarning {

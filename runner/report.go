@@ -128,6 +128,14 @@ func WriteSummary(w io.Writer, p *Palette, x *Execution) {
 		idW = max(idW, len(tr.TaskID))
 	}
 	var b strings.Builder
+	if len(x.TaskRunList) == 0 {
+		// Cancelled or failed by its concurrency limit, or stopped before its first task:
+		// an empty table would say nothing.
+		fmt.Fprintf(&b, "\n%s %s.%s %s %s in %s, before any task ran\n", p.Bold("execution"), x.Namespace, x.FlowID, x.ID,
+			p.State(x.State.Current), HumanDuration(total))
+		io.WriteString(w, b.String())
+		return
+	}
 	fmt.Fprintf(&b, "\n%-*s  %-8s  %-7s  %9s  %s\n", idW, "TASK", "BRANCH", "STATE", "DURATION", "TIME")
 	for _, tr := range x.TaskRunList {
 		d := tr.State.Duration()

@@ -53,16 +53,31 @@ type SlotResult struct {
 	Ahead int
 	// Released are the slots and places found held by processes that are gone, freed.
 	Released []Slot
+	// place is the execution's place in line, 0 when it has none.
+	place uint64
 }
 
-// AcquireSlot tries, in one transaction, to take one of the limit slots of flow ns.id for
-// execution execID running in process h. Slots and places whose holder alive reports gone
-// are freed first. A free slot goes to the execution first in line: with queue set, an
-// execution that gets none takes (or keeps) its place in line, to be tried again.
+// AcquireSlot tries to take one of the limit slots of flow ns.id for execution execID
+// running in process h. Slots and places whose holder alive reports gone are freed first. A
+// free slot goes to the execution first in line: with queue set, an execution that gets none
+// takes (or keeps) its place in line, to be tried again. A try that would change nothing (the
+// line has not moved) is a read transaction only, so waiting executions can try often.
 func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bool, alive func(Holder) bool) (SlotResult, error) {
 	var res SlotResult
-	err := s.update(func(tx *bolt.Tx) error {
-		res = SlotResult{}
+	var write bool
+	err := s.read(func(tx *bolt.Tx) error {
+		var b *bolt.Bucket
+		if root := tx.Bucket(bucketSlots); root != nil {
+			b = root.Bucket(flowKey(ns, id))
+		}
+		var err error
+		res, write, err = s.planSlot(b, ns, id, execID, limit, queue, alive)
+		return err
+	})
+	if err != nil || !write {
+		return res, err
+	}
+	err = s.update(func(tx *bolt.Tx) error {
 		root, err := tx.CreateBucketIfNotExists(bucketSlots)
 		if err != nil {
 			return err
@@ -71,27 +86,8 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 		if err != nil {
 			return err
 		}
-		var running, waiting []Slot
-		var mine *Slot
-		err = b.ForEach(func(k, v []byte) error {
-			sl, err := decodeSlot(k, v)
-			if err != nil {
-				return s.corrupt(fmt.Sprintf("concurrency slot of %s.%s: %v", ns, id, err))
-			}
-			if sl.ExecID != execID && !alive(sl.Holder) {
-				res.Released = append(res.Released, sl)
-				return nil
-			}
-			switch {
-			case sl.ExecID == execID:
-				mine = &sl
-			case sl.Queued == 0:
-				running = append(running, sl)
-			default:
-				waiting = append(waiting, sl)
-			}
-			return nil
-		})
+		// Plan again: another process may have moved the line since the read.
+		res, _, err = s.planSlot(b, ns, id, execID, limit, queue, alive)
 		if err != nil {
 			return err
 		}
@@ -100,21 +96,10 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 				return err
 			}
 		}
-		if mine != nil && mine.Queued == 0 {
-			res.Acquired = true // already holds one
-			return nil
-		}
-		for _, w := range waiting {
-			if mine == nil || w.Queued < mine.Queued {
-				res.Ahead++
-			}
-		}
-		if len(running) < limit && res.Ahead < limit-len(running) {
-			res.Acquired = true
+		switch {
+		case res.Acquired:
 			return b.Put([]byte(execID), encodeSlot(Slot{ExecID: execID, Holder: h}))
-		}
-		res.Holders = running
-		if queue && mine == nil {
+		case queue && res.place == 0:
 			seq, err := b.NextSequence()
 			if err != nil {
 				return err
@@ -124,6 +109,53 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 		return nil
 	})
 	return res, err
+}
+
+// planSlot works out what AcquireSlot does with the slots in b (nil: none yet), and whether
+// that changes anything.
+func (s *Store) planSlot(b *bolt.Bucket, ns, id, execID string, limit int, queue bool, alive func(Holder) bool) (res SlotResult, write bool, err error) {
+	var running, waiting []Slot
+	var mine *Slot
+	if b != nil {
+		err = b.ForEach(func(k, v []byte) error {
+			sl, err := decodeSlot(k, v)
+			if err != nil {
+				return s.corrupt(fmt.Sprintf("concurrency slot of %s.%s: %v", ns, id, err))
+			}
+			switch {
+			case sl.ExecID == execID:
+				mine = &sl
+			case !alive(sl.Holder):
+				res.Released = append(res.Released, sl)
+			case sl.Queued == 0:
+				running = append(running, sl)
+			default:
+				waiting = append(waiting, sl)
+			}
+			return nil
+		})
+		if err != nil {
+			return res, false, err
+		}
+	}
+	if mine != nil {
+		if mine.Queued == 0 {
+			res.Acquired = true // already holds one
+			return res, len(res.Released) > 0, nil
+		}
+		res.place = mine.Queued
+	}
+	for _, w := range waiting {
+		if mine == nil || w.Queued < mine.Queued {
+			res.Ahead++
+		}
+	}
+	if len(running) < limit && res.Ahead < limit-len(running) {
+		res.Acquired = true
+		return res, true, nil
+	}
+	res.Holders = running
+	return res, len(res.Released) > 0 || (queue && mine == nil), nil
 }
 
 // ReleaseSlot frees the slot or the place in line of execution execID of flow ns.id, if it

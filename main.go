@@ -6,6 +6,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Schedule triggers name IANA time zones: the binary carries them, so it needs no
+	// tzdata package on the machine (a slim container, a CI image).
+	_ "time/tzdata"
 
 	"github.com/flowctl/flowctl/cmd"
 )

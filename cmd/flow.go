@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -61,10 +62,19 @@ func runFlowApply(s Streams, statePath string, files []string) error {
 	if err != nil {
 		return err
 	}
+	clock, err := scheduleNow()
+	if err != nil {
+		return err
+	}
 	for _, f := range flows {
-		rec, changed, err := store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, time.Now().UTC())
+		now := clock.UTC()
+		rec, changed, err := store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, now)
 		if err != nil {
 			return &exitError{code: ExitUsage, err: err}
+		}
+		// Unchanged flows too: a flow applied by an older flowctl gets its schedule entries.
+		if err := applySchedules(store, f, now); err != nil {
+			return err
 		}
 		switch {
 		case !changed:
@@ -74,6 +84,24 @@ func runFlowApply(s Streams, statePath string, files []string) error {
 		default:
 			fmt.Fprintf(s.Out, "%s.%s updated (revision %d)\n", f.Namespace, f.ID, rec.Revision)
 		}
+	}
+	return nil
+}
+
+// applySchedules writes the schedule entries of an applied flow, keeping the progress of the
+// triggers it had.
+func applySchedules(store *state.Store, f *runner.Flow, now time.Time) error {
+	var schedErr error
+	err := store.SetSchedules(f.Namespace, f.ID, func(old map[string]state.ScheduleEntry) []state.ScheduleEntry {
+		var entries []state.ScheduleEntry
+		entries, schedErr = scheduleEntries(f, old, now, time.Local)
+		return entries
+	})
+	if err == nil {
+		err = schedErr
+	}
+	if err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%s.%s: schedules: %w", f.Namespace, f.ID, err)}
 	}
 	return nil
 }
@@ -92,6 +120,9 @@ type triggerEntry struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
 	Disabled bool   `json:"disabled,omitempty"`
+	// Next and Last are a Schedule trigger's next date and the latest date it ran.
+	Next *time.Time `json:"next,omitempty"`
+	Last *time.Time `json:"last,omitempty"`
 }
 
 func newFlowListCmd(s Streams) *cobra.Command {
@@ -112,6 +143,14 @@ func newFlowListCmd(s Streams) *cobra.Command {
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
+			scheds, err := store.Schedules()
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			progress := make(map[string]state.ScheduleEntry, len(scheds))
+			for _, sc := range scheds {
+				progress[sc.Namespace+"\x00"+sc.FlowID+"\x00"+sc.TriggerID] = sc
+			}
 			reg := tasks.Builtin()
 			entries := make([]flowEntry, 0, len(recs))
 			for _, r := range recs {
@@ -120,7 +159,16 @@ func newFlowListCmd(s Streams) *cobra.Command {
 				// A flow applied by an older flowctl may no longer load: list it anyway.
 				if f, err := runner.Parse(r.Namespace+"."+r.ID, r.Source, reg); err == nil {
 					for _, t := range f.Triggers {
-						e.Triggers = append(e.Triggers, triggerEntry{ID: t.ID, Type: t.Type, Disabled: t.Disabled})
+						te := triggerEntry{ID: t.ID, Type: t.Type, Disabled: t.Disabled}
+						if sc, ok := progress[r.Namespace+"\x00"+r.ID+"\x00"+t.ID]; ok {
+							next := sc.Next.UTC()
+							te.Next = &next
+							if !sc.Ran.IsZero() {
+								ran := sc.Ran.UTC()
+								te.Last = &ran
+							}
+						}
+						e.Triggers = append(e.Triggers, te)
 					}
 				}
 				entries = append(entries, e)
@@ -140,7 +188,14 @@ func newFlowListCmd(s Streams) *cobra.Command {
 					if i > 0 {
 						trig += ", "
 					}
-					trig += t.ID + " (" + shortType(t.Type) + ")"
+					trig += t.ID + " (" + shortType(t.Type)
+					if t.Next != nil {
+						trig += ", next " + t.Next.Format(time.RFC3339)
+					}
+					if t.Last != nil {
+						trig += ", last " + t.Last.Format(time.RFC3339)
+					}
+					trig += ")"
 				}
 				id := e.ID
 				if e.Disabled {

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowctl/flowctl/runner/schedule"
 	"github.com/flowctl/flowctl/tasks"
 
 	// The zone database is built in so that timezone checks and schedules do not depend on
@@ -1081,7 +1082,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 		t.Type = l.kindOf(typeNode, ctx, "trigger", typ, triggerAliases, []string{TriggerFlow, TriggerSchedule})
 	}
 
-	var cronNode *yaml.Node
+	var cronNode, condKey *yaml.Node
 	hasStates := false
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
@@ -1095,7 +1096,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			t.Disabled, _ = l.boolean(v, ctx, key)
 			continue
 		case "conditions":
-			t.Conditions = l.conditions(v, ctx)
+			t.Conditions, condKey = l.conditions(v, ctx), p.key
 			continue
 		}
 		if t.Type == "" {
@@ -1152,8 +1153,13 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 	case TriggerSchedule:
 		if cronNode == nil {
 			l.errorf(n, "%smissing required property \"cron\"", ctx)
-		} else if err := checkCron(t.Cron, t.WithSeconds); err != nil {
+		} else if err := schedule.Validate(t.Cron, t.WithSeconds, ""); err != nil {
 			l.errorf(cronNode, "%scron: %v", ctx, err)
+		}
+		if len(t.Conditions) > 0 {
+			// The conditions flowctl knows are about executions; Kestra's schedule
+			// conditions (days, time windows, holidays) are not implemented: never ignore one.
+			l.errorf(condKey, "%sconditions: Execution conditions belong to Flow triggers; the conditions of Schedule triggers (DayWeek, Weekend, TimeBetween, ...) are not supported by flowctl yet", ctx)
 		}
 	}
 	return t, idNode
@@ -1349,58 +1355,3 @@ func checkTimezone(s string) error {
 
 // zones remembers the time zones found valid: loading one reads a file each time.
 var zones sync.Map
-
-// cronNicknames are the cron shortcuts Kestra accepts.
-var cronNicknames = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-
-// cronWords are the names a cron field may hold: months, days of the week, and Quartz's L
-// and W.
-var cronWords = []string{"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
-	"NOV", "DEC", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN", "L", "W", "LW"}
-
-// checkCron checks the shape of a cron expression: a nickname, or 5 fields (6 with
-// withSeconds) of the characters cron allows. Ranges are checked when schedules are
-// computed.
-func checkCron(expr string, withSeconds bool) error {
-	e := strings.TrimSpace(expr)
-	if strings.HasPrefix(e, "@") {
-		if slices.Contains(cronNicknames, strings.ToLower(e)) {
-			return nil
-		}
-		return fmt.Errorf("%q is not a cron nickname: use one of %s%s", expr, strings.Join(cronNicknames, " "), didYouMean(strings.ToLower(e), cronNicknames))
-	}
-	names := []string{"minute", "hour", "day-of-month", "month", "day-of-week"}
-	if withSeconds {
-		names = append([]string{"second"}, names...)
-	}
-	fields := strings.Fields(e)
-	if len(fields) != len(names) {
-		switch {
-		case len(fields) == 6 && !withSeconds:
-			return fmt.Errorf("%q has 6 fields: write 5 (%s), or set withSeconds: true for a leading seconds field", expr, strings.Join(names, " "))
-		default:
-			return fmt.Errorf("%q has %d fields, a cron needs %d (%s)", expr, len(fields), len(names), strings.Join(names, " "))
-		}
-	}
-	for i, f := range fields {
-		for j := 0; j < len(f); {
-			ch := f[j]
-			switch {
-			case ch >= '0' && ch <= '9' || strings.IndexByte("*,-/?#", ch) >= 0:
-				j++
-			case ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z':
-				k := j
-				for k < len(f) && (f[k] >= 'a' && f[k] <= 'z' || f[k] >= 'A' && f[k] <= 'Z') {
-					k++
-				}
-				if !slices.Contains(cronWords, strings.ToUpper(f[j:k])) {
-					return fmt.Errorf("%q: the %s field %q holds %q, which is not a cron value", expr, names[i], f, f[j:k])
-				}
-				j = k
-			default:
-				return fmt.Errorf("%q: the %s field %q holds %q, which is not a cron value", expr, names[i], f, string(rune(ch)))
-			}
-		}
-	}
-	return nil
-}

@@ -131,6 +131,9 @@ func (s *Store) DeleteFlow(ns, id string) (bool, error) {
 			return err
 		}
 		deleted = true
+		if err := deleteSchedules(tx, ns, id); err != nil {
+			return err
+		}
 		return b.Put(key, buf)
 	})
 	return deleted, err

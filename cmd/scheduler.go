@@ -97,8 +97,9 @@ func newSchedulerRunCmd(s Streams) *cobra.Command {
 		Use:   "run",
 		Short: "Run the schedules in the foreground, on time, until SIGTERM",
 		Long: `Tick at each scheduled date of the applied flows (and at least every minute, to pick up
-flows applied meanwhile), until SIGINT or SIGTERM. A signal that comes while an execution
-runs kills it (recorded KILLED) and exits 130; one that comes while idle exits 0.`,
+flows applied meanwhile), until SIGINT or SIGTERM, which are its normal way to stop: exit 0.
+A signal that comes while an execution runs kills its processes; the execution is recorded
+KILLED and said so.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			sc, err := newScheduler(s, o)
@@ -119,7 +120,12 @@ runs kills it (recorded KILLED) and exits 130; one that comes while idle exits 0
 				case <-time.After(time.Until(wake)):
 				}
 			}
-			fmt.Fprintln(s.Err, "flowctl: scheduler stopped")
+			if sc.killed {
+				fmt.Fprintln(s.Err, "flowctl: scheduler stopped; the execution it was running is recorded KILLED")
+			} else {
+				fmt.Fprintln(s.Err, "flowctl: scheduler stopped")
+			}
+			sc.killed = false // a stop asked for: exit 0
 			return sc.exit(ctx)
 		},
 	}
@@ -202,18 +208,27 @@ func (sc *scheduler) runEntry(ctx context.Context, en state.ScheduleEntry, now t
 	if err != nil || !ok {
 		return // deleted meanwhile: its entries went with it
 	}
+	// A schedule that cannot run is looked at again in a while, not at every tick (nor in a
+	// loop by `scheduler run`).
+	postpone := func(format string, args ...any) {
+		sc.ex.warnf("schedule %s skipped: "+format+"; applying the flow again fixes it", append([]any{name}, args...)...)
+		if err := sc.store.PostponeSchedule(en.Namespace, en.FlowID, en.TriggerID, now.Add(schedulerRecheck)); err != nil {
+			sc.ex.warnf("schedule %s: %v", name, err)
+		}
+	}
 	f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, sc.reg)
 	if err != nil {
-		sc.ex.warnf("schedule %s skipped: the applied flow is no longer valid: %v", name, err)
+		postpone("the applied flow does not load: %v", err)
 		return
 	}
 	t := scheduleTrigger(f, en.TriggerID)
 	if t == nil || f.Disabled {
-		return // re-applied without it, or disabled: the next apply rewrites the entries
+		postpone("the applied flow has no enabled Schedule trigger %q", en.TriggerID)
+		return
 	}
 	sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, sc.loc)
 	if err != nil {
-		sc.ex.warnf("schedule %s skipped: %v", name, err)
+		postpone("%v", err)
 		return
 	}
 	policy := schedule.Policy{Recover: t.RecoverMissedSchedules, LateMaximumDelay: t.LateMaximumDelay}

@@ -121,6 +121,29 @@ func (s *Store) ClaimSchedule(ns, id, trigger string, date, next time.Time, run 
 	return claimed, err
 }
 
+// PostponeSchedule moves the next date of trigger ns.id/trigger to next without touching its
+// progress: for a schedule that cannot run now (its applied flow no longer loads), so that
+// it is looked at again later instead of at every tick.
+func (s *Store) PostponeSchedule(ns, id, trigger string, next time.Time) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSchedules)
+		if b == nil {
+			return nil
+		}
+		key := scheduleKey(ns, id, trigger)
+		v := b.Get(key)
+		if v == nil {
+			return nil
+		}
+		e, err := s.decodeSchedule(key, v)
+		if err != nil {
+			return err
+		}
+		e.Next = next
+		return b.Put(key, encodeSchedule(e))
+	})
+}
+
 // flowSchedules reads the entries of one flow.
 func (s *Store) flowSchedules(b *bolt.Bucket, ns, id string) ([]ScheduleEntry, error) {
 	prefix := []byte(ns + "\x00" + id + "\x00")

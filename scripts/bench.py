@@ -13,7 +13,8 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - the seed's slack-simple-message.yml posting to a slack-sink on loopback, beside the
     one-task Log run: the difference is what a Slack post costs end to end,
   - the one-task run, `executions list` and `executions show` against a state holding
-    100,000 executions (made by scripts/fillstate).
+    100,000 executions (made by scripts/fillstate),
+  - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due.
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
@@ -132,6 +133,23 @@ def main():
                                 env=big_env, capture_output=True, text=True, check=True).stdout
         some_id = listed.split('"id": "')[1].split('"')[0]
         show("flowctl executions show ID (100k state)", measure([binary, "executions", "show", some_id], runs, big_env))
+
+        # The scheduler's idle tick, as a crontab line runs it every minute: 1,000 applied flows
+        # with a schedule (29 February at midnight: never due while the bench runs).
+        flows = os.path.join(d, "flows")
+        os.mkdir(flows)
+        paths = []
+        for i in range(1000):
+            p = os.path.join(flows, f"f{i}.yml")
+            with open(p, "w") as f:
+                f.write(f"id: f{i}\nnamespace: bench.sched\ntasks:\n  - id: hello\n"
+                        "    type: io.kestra.plugin.core.log.Log\n    message: hello\n"
+                        "triggers:\n  - id: leap\n    type: io.kestra.plugin.core.trigger.Schedule\n"
+                        "    cron: \"0 0 29 2 *\"\n    timezone: Europe/Paris\n")
+            paths.append(p)
+        sched_env = dict(env, FLOWCTL_STATE=os.path.join(d, "sched", "state.db"))
+        subprocess.run([binary, "flow", "apply"] + paths, env=sched_env, check=True, stdout=subprocess.DEVNULL)
+        show("flowctl scheduler tick (1,000 flows, none due)", measure([binary, "scheduler", "tick"], runs, sched_env))
 
 
 if __name__ == "__main__":

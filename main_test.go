@@ -27,17 +27,20 @@ func TestScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seed, err := filepath.Abs("examples/seed")
+	examples, err := filepath.Abs("examples")
 	if err != nil {
 		t.Fatal(err)
 	}
+	seed := filepath.Join(examples, "seed")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		Setup: func(env *testscript.Env) error {
-			// The shared flows are reachable as $FLOWS, the seed's as $SEED.
+			// The shared flows are reachable as $FLOWS, the examples as $EXAMPLES, the
+			// seed's as $SEED.
 			env.Setenv("FLOWS", flows)
+			env.Setenv("EXAMPLES", examples)
 			env.Setenv("SEED", seed)
 			env.Setenv("NO_COLOR", "1")
 			// Each script has its own state, inside its work folder.

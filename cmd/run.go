@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -105,7 +107,9 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if rec, ok, err := store.Flow(flow.Namespace, flow.ID); err == nil && ok && string(rec.Source) == string(flow.Source) {
 		revision = rec.Revision // the applied flow, run from its file
 	}
-	x, err := ex.execute(ctx, flow, values, secrets, nil, revision, runner.NewTextSink(human, pal, flow))
+	ciSystem, _ := tasks.CIJob(os.Environ())
+	sink := runner.NewCISink(runner.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
+	x, err := ex.execute(ctx, flow, values, secrets, nil, revision, sink)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -116,6 +120,9 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		}
 	} else {
 		runner.WriteSummary(human, pal, x)
+	}
+	if ciSystem == tasks.CIGitHub {
+		writeStepSummary(s, x)
 	}
 	// An interrupted execution fires no trigger: the user asked flowctl to stop.
 	if !o.noTriggers && ctx.Err() == nil {
@@ -132,6 +139,39 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		return silentExit(ExitInterrupted)
 	}
 	return silentExit(exitCode(x.State.Current, o.failOnWarning))
+}
+
+// ciPath is the flow file as a CI system names files in annotations: relative to the
+// checkout (GITHUB_WORKSPACE) when it is inside it, else as given.
+func ciPath(file string) string {
+	ws := os.Getenv("GITHUB_WORKSPACE")
+	abs, err := filepath.Abs(file)
+	if ws == "" || err != nil {
+		return filepath.ToSlash(file)
+	}
+	if rel, err := filepath.Rel(ws, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(file)
+}
+
+// writeStepSummary appends the execution's Markdown summary to the GitHub job summary, when
+// the job has one. A summary that cannot be written is a warning: the run itself happened.
+func writeStepSummary(s Streams, x *runner.Execution) {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		err = runner.WriteMarkdownSummary(f, x)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(s.Err, "flowctl: warning: job summary not written: %v\n", err)
+	}
 }
 
 // exitCode maps the final state of the execution to the contract's exit code.

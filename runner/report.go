@@ -114,7 +114,13 @@ func (s *TextSink) write(taskID, level, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prefix := s.p.Faint("[" + taskID + "]" + strings.Repeat(" ", s.width-len(taskID)))
-	fmt.Fprintf(s.w, "%s %s %s\n", prefix, level, msg)
+	// Each line of a multi-line message gets the prefix: a line of the log always says
+	// which task wrote it.
+	var b strings.Builder
+	for _, l := range strings.Split(msg, "\n") {
+		fmt.Fprintf(&b, "%s %s %s\n", prefix, level, l)
+	}
+	io.WriteString(s.w, b.String())
 }
 
 // barWidth is the width of the longest bar of the summary.

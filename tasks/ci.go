@@ -2,6 +2,16 @@ package tasks
 
 import "strings"
 
+// The CI systems CIJob names. flowctl marks its log up for the first two (see runner.CISink).
+const (
+	CIGitHub    = "GitHub Actions"
+	CIGitLab    = "GitLab CI"
+	CIJenkins   = "Jenkins"
+	CIBuildkite = "Buildkite"
+	CICircleCI  = "CircleCI"
+	CIOther     = "CI"
+)
+
 // CIJob says which CI system flowctl runs under, read from environ (os.Environ() form, the
 // last entry of a name wins), and the web page of the running job or build when the system
 // tells it: GitHub Actions, GitLab CI, Jenkins, Buildkite and CircleCI. A system that sets
@@ -18,19 +28,19 @@ func CIJob(environ []string) (name, url string) {
 			server = "https://github.com" // GitHub Enterprise sets its own; github.com may not
 		}
 		if repo == "" || run == "" {
-			return "GitHub Actions", ""
+			return CIGitHub, ""
 		}
-		return "GitHub Actions", strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
+		return CIGitHub, strings.TrimRight(server, "/") + "/" + repo + "/actions/runs/" + run
 	case get("GITLAB_CI") != "":
-		return "GitLab CI", get("CI_JOB_URL")
+		return CIGitLab, get("CI_JOB_URL")
 	case get("JENKINS_URL") != "" || get("JENKINS_HOME") != "":
-		return "Jenkins", get("BUILD_URL")
+		return CIJenkins, get("BUILD_URL")
 	case get("BUILDKITE") == "true":
-		return "Buildkite", get("BUILDKITE_BUILD_URL")
+		return CIBuildkite, get("BUILDKITE_BUILD_URL")
 	case get("CIRCLECI") == "true":
-		return "CircleCI", get("CIRCLE_BUILD_URL")
+		return CICircleCI, get("CIRCLE_BUILD_URL")
 	case get("CI") != "" && get("CI") != "false" && get("CI") != "0":
-		return "CI", ""
+		return CIOther, ""
 	}
 	return "", ""
 }

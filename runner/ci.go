@@ -1,0 +1,218 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// CISink marks a job log up the way the CI system it runs in reads it, around a TextSink:
+//
+//   - GitHub Actions: each task run's lines in a `::group::` the log viewer folds, and a
+//     FAILED or WARNING task run as an `::error` / `::warning` annotation pointing at the
+//     flow file and the task's line, shown on the run's page and in the pull request;
+//   - GitLab CI: each task run's lines in a collapsible section.
+//
+// Everything it writes comes from the execution, already masked.
+type CISink struct {
+	text   *TextSink
+	w      io.Writer
+	system string // tasks.CIGitHub or tasks.CIGitLab
+	file   string // the flow file as the CI system names it (relative to the checkout)
+	specs  map[string]*TaskSpec
+	now    func() time.Time
+
+	mu sync.Mutex
+}
+
+// NewCISink returns a sink for system (tasks.CIGitHub or tasks.CIGitLab; any other value
+// gives the TextSink alone) writing to w, the stream text writes to. file is the flow file's
+// path as annotations should name it.
+func NewCISink(text *TextSink, w io.Writer, system string, f *Flow, file string) Sink {
+	if system != tasks.CIGitHub && system != tasks.CIGitLab {
+		return text
+	}
+	specs := map[string]*TaskSpec{}
+	for _, t := range f.AllTasks() {
+		specs[t.ID] = t
+	}
+	return &CISink{text: text, w: w, system: system, file: file, specs: specs, now: time.Now}
+}
+
+// TaskStarted implements Sink: it opens the task run's group or section.
+func (s *CISink) TaskStarted(tr *TaskRun) {
+	header := tr.TaskID
+	if spec := s.specs[tr.TaskID]; spec != nil {
+		header += " (" + shortTypeName(spec.Type) + ")"
+	}
+	if tr.Branch != BranchTasks {
+		header += " [" + tr.Branch + "]"
+	}
+	s.emit(func() string {
+		if s.system == tasks.CIGitHub {
+			return "::group::" + ghData(header)
+		}
+		return fmt.Sprintf("\x1b[0Ksection_start:%d:%s\r\x1b[0K%s", s.now().Unix(), gitlabSection(tr), header)
+	})
+}
+
+// Log implements Sink.
+func (s *CISink) Log(tr *TaskRun, line LogLine) { s.text.Log(tr, line) }
+
+// TaskEnded implements Sink: it closes the group or section, then annotates a task run that
+// did not succeed.
+func (s *CISink) TaskEnded(tr *TaskRun) {
+	s.text.TaskEnded(tr)
+	if s.system == tasks.CIGitLab {
+		s.emit(func() string {
+			return fmt.Sprintf("\x1b[0Ksection_end:%d:%s\r\x1b[0K", s.now().Unix(), gitlabSection(tr))
+		})
+		return
+	}
+	s.emit(func() string { return "::endgroup::" })
+	var kind string
+	switch tr.State.Current {
+	case StateFailed, StateKilled:
+		kind = "error"
+	case StateWarning:
+		kind = "warning"
+	default:
+		return
+	}
+	msg := tr.Error
+	if msg == "" {
+		msg = "task " + tr.TaskID + " ended " + tr.State.Current
+	}
+	props := []string{}
+	if s.file != "" {
+		props = append(props, "file="+ghProp(s.file))
+		if spec := s.specs[tr.TaskID]; spec != nil && spec.Pos.Line > 0 {
+			props = append(props, fmt.Sprintf("line=%d", spec.Pos.Line), fmt.Sprintf("col=%d", spec.Pos.Col))
+		}
+	}
+	props = append(props, "title="+ghProp(fmt.Sprintf("task %s %s", tr.TaskID, tr.State.Current)))
+	s.emit(func() string { return "::" + kind + " " + strings.Join(props, ",") + "::" + ghData(msg) })
+}
+
+// emit writes one line of markup, between the text sink's lines.
+func (s *CISink) emit(line func() string) {
+	s.text.mu.Lock()
+	defer s.text.mu.Unlock()
+	fmt.Fprintln(s.w, line())
+}
+
+// gitlabSection names a task run's section: GitLab takes letters, digits, '_', '.' and '-'.
+func gitlabSection(tr *TaskRun) string {
+	return "flowctl_" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, tr.TaskID) + "_" + tr.ID
+}
+
+// ghData escapes the message of a GitHub workflow command, so that a line break or a %
+// in it cannot end the command or start another.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProp escapes a property value of a GitHub workflow command.
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// shortTypeName is the last part of a type name: io.kestra.plugin.core.log.Log → Log.
+func shortTypeName(t string) string {
+	return t[strings.LastIndexByte(t, '.')+1:]
+}
+
+// summaryOutputLen bounds an output value in the Markdown summary.
+const summaryOutputLen = 300
+
+// WriteMarkdownSummary writes x as a GitHub job summary ($GITHUB_STEP_SUMMARY): the
+// execution's state and duration, a table of its task runs, their outputs and the error of
+// the ones that failed. Everything in x is already masked.
+func WriteMarkdownSummary(w io.Writer, x *Execution) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s `%s.%s` %s in %s\n\n", stateMark(x.State.Current), x.Namespace, x.FlowID,
+		x.State.Current, HumanDuration(x.State.Duration()))
+	fmt.Fprintf(&b, "Execution `%s`", x.ID)
+	if x.Trigger != nil {
+		fmt.Fprintf(&b, ", started by trigger `%s`", x.Trigger.ID)
+	}
+	b.WriteString("\n\n")
+	if len(x.TaskRunList) == 0 {
+		b.WriteString("No task ran.\n\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("| task | branch | state | duration |\n|---|---|---|---|\n")
+	for _, tr := range x.TaskRunList {
+		fmt.Fprintf(&b, "| `%s` | %s | %s %s | %s |\n", mdCell(tr.TaskID), tr.Branch, stateMark(tr.State.Current),
+			tr.State.Current, HumanDuration(tr.State.Duration()))
+	}
+	b.WriteString("\n")
+	var outs []string
+	for _, tr := range x.TaskRunList {
+		keys := make([]string, 0, len(tr.Outputs))
+		for k := range tr.Outputs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v, _ := json.Marshal(tr.Outputs[k])
+			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k), mdCell(cutRunes(string(v), summaryOutputLen))))
+		}
+	}
+	if len(outs) > 0 {
+		b.WriteString("<details><summary>Outputs</summary>\n\n| output | value |\n|---|---|\n")
+		b.WriteString(strings.Join(outs, "\n"))
+		b.WriteString("\n\n</details>\n\n")
+	}
+	for _, tr := range x.TaskRunList {
+		if tr.Error == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "**`%s` %s:**\n\n````\n%s\n````\n\n", mdCell(tr.TaskID), tr.State.Current,
+			strings.ReplaceAll(cutRunes(tr.Error, 4000), "````", "` ` ` `"))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// stateMark is a state's sign in a Markdown summary.
+func stateMark(st string) string {
+	switch st {
+	case StateSuccess:
+		return "✅"
+	case StateWarning:
+		return "⚠️"
+	case StateFailed, StateKilled:
+		return "❌"
+	case StateSkipped, StateCancelled:
+		return "⏭️"
+	}
+	return "•"
+}
+
+// mdCell makes s safe inside a Markdown table cell and inline code: no line break, no
+// pipe, no backtick to close the code span.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "`", "'").Replace(s)
+}
+
+// cutRunes cuts s to n characters, ending with … when it was longer.
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

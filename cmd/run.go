@@ -25,6 +25,7 @@ type runOptions struct {
 	failOnWarning bool
 	noTriggers    bool
 	timeout       string
+	junit         string
 }
 
 func newRunCmd(s Streams) *cobra.Command {
@@ -52,6 +53,7 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
 	f.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
 	f.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
+	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
 	stateFlag(c, &o.state)
 	return c
 }
@@ -59,6 +61,11 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if err := outputFlag(o.output); err != nil {
 		return err
+	}
+	if o.junit != "" {
+		if err := checkJUnitPath(o.junit); err != nil {
+			return err
+		}
 	}
 	given, err := parseInputFlags(o.inputs)
 	if err != nil {
@@ -123,6 +130,13 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	if ciSystem == tasks.CIGitHub {
 		writeStepSummary(s, x)
+	}
+	if o.junit != "" {
+		// Written before the triggers run, so the report exists even if they are interrupted;
+		// a report that cannot be written is a warning: the run itself happened.
+		if err := writeJUnitFile(o.junit, x); err != nil {
+			fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
+		}
 	}
 	// An interrupted execution fires no trigger: the user asked flowctl to stop.
 	if !o.noTriggers && ctx.Err() == nil {

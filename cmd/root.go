@@ -94,7 +94,7 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(s), newValidateCmd(s), newFlowCmd(s), newExecutionsCmd(s), newSchedulerCmd(s), newSlackSinkCmd(s), newVersionCmd(s))
+	root.AddCommand(newRunCmd(s), newValidateCmd(s), newFlowCmd(s), newExecutionsCmd(s), newSchedulerCmd(s), newSlackSinkCmd(s), newSchemaCmd(s), newVersionCmd(s))
 	return root
 }
 

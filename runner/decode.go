@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -261,10 +262,13 @@ func (l *loader) value(n *yaml.Node, path string, check func(n *yaml.Node, s, pa
 	return nil
 }
 
+// templateMarks open a template tag.
+var templateMarks = []string{"{{", "{%", "<<"}
+
 // hasTemplate reports whether s holds a template tag, so its value is only known when
 // rendered (an enum is then not checked).
 func hasTemplate(s string) bool {
-	return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "<<")
+	return slices.ContainsFunc(templateMarks, func(m string) bool { return strings.Contains(s, m) })
 }
 
 // checkTemplate parses s as a template and reports an error at its place in the file. ctx

@@ -406,9 +406,12 @@ const (
 	maxNamespaceLen = 150
 )
 
-// flowKeys are the flow keys flowctl reads.
-var flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-	"tasks", "errors", "finally", "triggers", "disabled", "concurrency"}
+// flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
+var (
+	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency"}
+	requiredFlowKeys = []string{"id", "namespace", "tasks"}
+)
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
@@ -478,13 +481,16 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}
 	}
-	for _, k := range []string{"id", "namespace", "tasks"} {
+	for _, k := range requiredFlowKeys {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
 		}
 	}
 	return f
 }
+
+// concurrencyBehaviors are the values of a concurrency's behavior.
+var concurrencyBehaviors = []string{ConcurrencyQueue, ConcurrencyCancel, ConcurrencyFail}
 
 // concurrency reads the flow's `concurrency`: a limit of 1 or more, and the behaviour when
 // it is reached (Kestra's default: QUEUE).
@@ -496,7 +502,6 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		return nil
 	}
 	c := &Concurrency{Behavior: ConcurrencyQueue, Pos: posOf(n)}
-	behaviors := []string{ConcurrencyQueue, ConcurrencyCancel, ConcurrencyFail}
 	hasLimit := false
 	for _, p := range l.pairs(n, ctx) {
 		switch key, v := p.key.Value, p.val; key {
@@ -511,8 +516,8 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		case "behavior":
 			if s, ok := l.str(v, ctx, key); ok {
 				c.Behavior = strings.ToUpper(s)
-				if !slices.Contains(behaviors, c.Behavior) {
-					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, behaviors))
+				if !slices.Contains(concurrencyBehaviors, c.Behavior) {
+					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, concurrencyBehaviors))
 				}
 			}
 		default:
@@ -849,6 +854,12 @@ var (
 		"random":      {"minInterval", "maxInterval"},
 	}
 	retryTypes = []string{"constant", "exponential", "random"}
+	// retryRequired are the keys each retry type needs.
+	retryRequired = map[string][]string{
+		"constant":    {"interval"},
+		"exponential": {"interval", "maxInterval"},
+		"random":      {"minInterval", "maxInterval"},
+	}
 )
 
 // retry reads a task's retry policy; ctx ends with "retry: ".
@@ -921,11 +932,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	if set["maxAttempt"] == nil && set["maxDuration"] == nil {
 		l.errorf(n, "%sset maxAttempt or maxDuration (or both), or the task would retry forever", ctx)
 	}
-	required := map[string][]string{
-		"constant":    {"interval"},
-		"exponential": {"interval", "maxInterval"},
-		"random":      {"minInterval", "maxInterval"},
-	}[r.Type]
+	required := retryRequired[r.Type]
 	for _, k := range required {
 		if set[k] == nil {
 			l.errorf(n, "%smissing required property %q (%s retries need %s)", ctx, k, r.Type, strings.Join(required, " and "))
@@ -969,26 +976,36 @@ func (l *loader) retryDuration(v *yaml.Node, ctx, key string, positive bool) tim
 	return d
 }
 
+// triggerTypes and conditionTypes list each type: its canonical name, then the older names
+// it is also accepted under, as Kestra writes them.
+var (
+	triggerTypes = [][]string{
+		{TriggerFlow, "io.kestra.core.models.triggers.types.Flow"},
+		{TriggerSchedule, "io.kestra.core.models.triggers.types.Schedule"},
+	}
+	conditionTypes = [][]string{
+		{CondExecutionStatus, "io.kestra.core.models.conditions.types.ExecutionStatusCondition", "io.kestra.plugin.core.condition.ExecutionStatusCondition"},
+		{CondExecutionFlow, "io.kestra.core.models.conditions.types.ExecutionFlowCondition", "io.kestra.plugin.core.condition.ExecutionFlowCondition"},
+		{CondExecutionNS, "io.kestra.core.models.conditions.types.ExecutionNamespaceCondition", "io.kestra.plugin.core.condition.ExecutionNamespaceCondition"},
+	}
+)
+
 // triggerAliases maps every accepted trigger type name, lower-cased, to its canonical name.
-var triggerAliases = map[string]string{
-	strings.ToLower(TriggerFlow):                    TriggerFlow,
-	"io.kestra.core.models.triggers.types.flow":     TriggerFlow,
-	strings.ToLower(TriggerSchedule):                TriggerSchedule,
-	"io.kestra.core.models.triggers.types.schedule": TriggerSchedule,
-}
+var triggerAliases = aliasIndex(triggerTypes)
 
 // conditionAliases maps every accepted condition type name, lower-cased, to its canonical
 // name.
-var conditionAliases = map[string]string{
-	strings.ToLower(CondExecutionStatus):                                 CondExecutionStatus,
-	"io.kestra.core.models.conditions.types.executionstatuscondition":    CondExecutionStatus,
-	"io.kestra.plugin.core.condition.executionstatuscondition":           CondExecutionStatus,
-	strings.ToLower(CondExecutionFlow):                                   CondExecutionFlow,
-	"io.kestra.core.models.conditions.types.executionflowcondition":      CondExecutionFlow,
-	"io.kestra.plugin.core.condition.executionflowcondition":             CondExecutionFlow,
-	strings.ToLower(CondExecutionNS):                                     CondExecutionNS,
-	"io.kestra.core.models.conditions.types.executionnamespacecondition": CondExecutionNS,
-	"io.kestra.plugin.core.condition.executionnamespacecondition":        CondExecutionNS,
+var conditionAliases = aliasIndex(conditionTypes)
+
+// aliasIndex maps every name of types, lower-cased, to the canonical name (the first).
+func aliasIndex(types [][]string) map[string]string {
+	m := map[string]string{}
+	for _, names := range types {
+		for _, n := range names {
+			m[strings.ToLower(n)] = names[0]
+		}
+	}
+	return m
 }
 
 // triggerKeys are the keys of each trigger type, besides id, type, description, disabled
@@ -999,18 +1016,31 @@ var (
 		TriggerFlow:     {"states", "inputs"},
 		TriggerSchedule: {"cron", "timezone", "inputs", "withSeconds", "recoverMissedSchedules", "lateMaximumDelay"},
 	}
+	// triggerRequired are the keys a trigger type needs besides id and type.
+	triggerRequired = map[string][]string{TriggerSchedule: {"cron"}}
+	// recoverModes are the values of a Schedule's recoverMissedSchedules.
+	recoverModes           = []string{"LAST", "NONE", "ALL"}
 	unsupportedTriggerKeys = map[string]string{
 		"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
 		"labels": "", "preconditions": "", "backfill": "", "scheduleConditions": " (use conditions)",
 	}
 )
 
-// conditionKeys are the properties of each condition type, besides type.
-var conditionKeys = map[string][]string{
-	CondExecutionStatus: {"in", "notIn"},
-	CondExecutionFlow:   {"namespace", "flowId"},
-	CondExecutionNS:     {"namespace", "comparison", "prefix"},
-}
+// conditionKeys are the properties of each condition type, besides type; conditionRequired
+// are those it needs.
+var (
+	conditionKeys = map[string][]string{
+		CondExecutionStatus: {"in", "notIn"},
+		CondExecutionFlow:   {"namespace", "flowId"},
+		CondExecutionNS:     {"namespace", "comparison", "prefix"},
+	}
+	conditionRequired = map[string][]string{
+		CondExecutionFlow: {"namespace", "flowId"},
+		CondExecutionNS:   {"namespace"},
+	}
+	// comparisons are the values of an ExecutionNamespace condition's comparison.
+	comparisons = []string{"EQUALS", "PREFIX", "SUFFIX"}
+)
 
 // executionStates are Kestra's execution states, which a trigger or condition may name.
 var executionStates = []string{"CREATED", "SUBMITTED", "RUNNING", "PAUSED", "RESTARTED",
@@ -1132,7 +1162,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 		case "recoverMissedSchedules":
 			if s, ok := l.str(v, ctx, key); ok {
 				t.RecoverMissedSchedules = strings.ToUpper(s)
-				if !slices.Contains([]string{"LAST", "NONE", "ALL"}, t.RecoverMissedSchedules) {
+				if !slices.Contains(recoverModes, t.RecoverMissedSchedules) {
 					l.errorf(v, "%srecoverMissedSchedules: %q is not one of LAST, NONE, ALL", ctx, s)
 				}
 			}
@@ -1145,16 +1175,22 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			}
 		}
 	}
+	for _, k := range triggerRequired[t.Type] {
+		if !slices.ContainsFunc(ps, func(p pair) bool { return p.key.Value == k }) {
+			l.errorf(n, "%smissing required property %q", ctx, k)
+		}
+	}
 	switch t.Type {
 	case TriggerFlow:
 		if !hasStates {
 			t.States = slices.Clone(terminalStates)
 		}
 	case TriggerSchedule:
-		if cronNode == nil {
-			l.errorf(n, "%smissing required property \"cron\"", ctx)
-		} else if err := schedule.Validate(t.Cron, t.WithSeconds, ""); err != nil {
-			l.errorf(cronNode, "%scron: %v", ctx, err)
+		// A missing cron was reported above, one that is not a string where it is written.
+		if cronNode != nil {
+			if err := schedule.Validate(t.Cron, t.WithSeconds, ""); err != nil {
+				l.errorf(cronNode, "%scron: %v", ctx, err)
+			}
 		}
 		if len(t.Conditions) > 0 {
 			// The conditions flowctl knows are about executions; Kestra's schedule
@@ -1305,7 +1341,7 @@ func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
 		case "comparison":
 			if s, ok := l.str(v, ctx, key); ok {
 				c.Comparison = strings.ToUpper(s)
-				if !slices.Contains([]string{"EQUALS", "PREFIX", "SUFFIX"}, c.Comparison) {
+				if !slices.Contains(comparisons, c.Comparison) {
 					l.errorf(v, "%scomparison: %q is not one of EQUALS, PREFIX, SUFFIX", ctx, s)
 				}
 			}
@@ -1313,12 +1349,9 @@ func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
 			prefix, _ = l.boolean(v, ctx, key)
 		}
 	}
-	var required []string
+	required := conditionRequired[c.Type]
 	switch c.Type {
-	case CondExecutionFlow:
-		required = []string{"namespace", "flowId"}
 	case CondExecutionNS:
-		required = []string{"namespace"}
 		if prefix {
 			if c.Comparison != "" && c.Comparison != "PREFIX" {
 				l.errorf(seen["prefix"], "%sprefix: true contradicts comparison %s: keep one of them", ctx, c.Comparison)

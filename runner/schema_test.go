@@ -1,0 +1,445 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/flowctl/flowctl/tasks"
+)
+
+// schemaExceptions are the flows of the repository on which the schema and the loader
+// disagree, each with the reason: what a JSON Schema cannot express. The list must be exact:
+// a file listed here that the schema now judges as the loader does fails the test.
+var schemaExceptions = map[string]string{
+	// flowctl accepts them, the schema does not.
+	"runner/testdata/load/inputs-valid.yml":    "type name in another casing (type: string)",
+	"runner/testdata/load/task-types-case.yml": "type name in another casing",
+	"runner/testdata/load/triggers-valid.yml":  "type name in another casing",
+	"testdata/script/validate.txtar:good.yml":  "type name in another casing",
+	// flowctl refuses them, the schema does not.
+	"runner/testdata/load/alias-duplicate.yml":    "duplicate task id (an anchor used twice)",
+	"runner/testdata/load/merge-key.yml":          "YAML merge key (<<): yaml.v3 merges it, flowctl refuses it as Kestra does",
+	"runner/testdata/load/multiple-documents.yml": "more than one YAML document: the schema sees the first",
+	"runner/testdata/load/templates.yml":          "template syntax errors",
+	"testdata/script/templates.txtar:broken.yml":  "template syntax errors",
+}
+
+// flowFile is one flow of the repository.
+type flowFile struct {
+	name string // the path from the repository root; name.txtar:member inside an archive
+	src  []byte
+	// builtin says which task types the flow is judged with: tasks.Builtin(), or for
+	// testdata/load testRegistry(), which their golden files were made with.
+	builtin bool
+}
+
+// repoFlows gathers every flow file of the repository: the loader's test flows (with the
+// test task types their golden files were made with), the examples, and the flows embedded
+// in the CLI scripts.
+func repoFlows(t *testing.T) []flowFile {
+	t.Helper()
+	var out []flowFile
+	add := func(pattern string, builtin bool) {
+		files, err := filepath.Glob(pattern)
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no flows match %s: %v", pattern, err)
+		}
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, flowFile{name: repoPath(f), src: src, builtin: builtin})
+		}
+	}
+	add("testdata/load/*.yml", false)
+	add("../examples/*.yml", true)
+	add("../examples/seed/*.yml", true)
+	archives, err := filepath.Glob("../testdata/script/*.txtar")
+	if err != nil || len(archives) == 0 {
+		t.Fatalf("no scripts in ../testdata/script: %v", err)
+	}
+	for _, a := range archives {
+		ar, err := txtar.ParseFile(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if ext := filepath.Ext(f.Name); ext != ".yml" && ext != ".yaml" {
+				continue
+			}
+			name := repoPath(a) + ":" + f.Name
+			out = append(out, flowFile{name: name, src: f.Data, builtin: true})
+		}
+	}
+	return out
+}
+
+// repoPath turns a path relative to the runner folder into one from the repository root.
+func repoPath(p string) string {
+	p = filepath.ToSlash(p)
+	if rest, ok := strings.CutPrefix(p, "../"); ok {
+		return rest
+	}
+	return "runner/" + p
+}
+
+// compileSchema compiles the schema of reg as draft 2020-12 (the compiler also checks it
+// against the draft's meta-schema).
+func compileSchema(t testing.TB, reg tasks.Registry) *jsonschema.Schema {
+	t.Helper()
+	b, err := Schema(reg)
+	if err != nil {
+		t.Fatalf("Schema: %v", err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("the schema is not JSON: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	if err := c.AddResource("flowctl.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("flowctl.schema.json")
+	if err != nil {
+		t.Fatalf("the schema does not compile: %v", err)
+	}
+	return sch
+}
+
+// validateYAML checks a flow file against the schema as an editor would: a file that is not
+// YAML (or has no JSON form, such as keys that are not strings) is refused.
+func validateYAML(sch *jsonschema.Schema, src []byte) error {
+	var v any
+	if err := yaml.Unmarshal(src, &v); err != nil {
+		return fmt.Errorf("not YAML: %w", err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("no JSON form: %w", err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	return sch.Validate(inst)
+}
+
+func TestSchemaCompilesAsDraft2020(t *testing.T) {
+	b, err := Schema(tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc["$schema"]; got != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema: got %v, want draft 2020-12", got)
+	}
+	compileSchema(t, tasks.Builtin())
+	compileSchema(t, testRegistry())
+}
+
+// TestSchemaAgreesWithLoader checks the schema's verdict against the loader's on every flow
+// of the repository: every flow flowctl accepts, the schema accepts, and every flow it
+// refuses, the schema refuses, but for schemaExceptions.
+func TestSchemaAgreesWithLoader(t *testing.T) {
+	builtin, test := compileSchema(t, tasks.Builtin()), compileSchema(t, testRegistry())
+	flows := repoFlows(t)
+	disagree := map[string]bool{}
+	var valid, invalid int
+	for _, f := range flows {
+		sch, reg := test, testRegistry()
+		if f.builtin {
+			sch, reg = builtin, tasks.Builtin()
+		}
+		_, lerr := Parse(filepath.Base(f.name), f.src, reg)
+		serr := validateYAML(sch, f.src)
+		if lerr == nil {
+			valid++
+		} else {
+			invalid++
+		}
+		if (lerr == nil) == (serr == nil) {
+			continue
+		}
+		disagree[f.name] = true
+		if reason, ok := schemaExceptions[f.name]; ok {
+			t.Logf("%s (%s): flowctl: %v; schema: %v", f.name, reason, lerr, serr)
+			continue
+		}
+		if lerr == nil {
+			t.Errorf("%s: flowctl accepts it, the schema refuses it:\n%v", f.name, serr)
+		} else {
+			t.Errorf("%s: flowctl refuses it, the schema accepts it; flowctl says:\n%v", f.name, lerr)
+		}
+	}
+	for name, reason := range schemaExceptions {
+		if !disagree[name] {
+			t.Errorf("%s is listed in schemaExceptions (%s) but the schema and flowctl agree on it: remove it", name, reason)
+		}
+	}
+	// A glob that matched less than it should would make the test pass for nothing.
+	t.Logf("%d flows flowctl accepts, %d it refuses", valid, invalid)
+	if valid < 20 || invalid < 30 {
+		t.Errorf("got %d valid and %d invalid flows, want at least 20 and 30", valid, invalid)
+	}
+}
+
+// kindsDef is a task type with a property of every Go kind the loader reads.
+var kindsDef = &tasks.Def{Type: "io.flowctl.test.Kinds", New: func() tasks.Task { return &testKinds{} }}
+
+// TestSchemaRules checks one rule at a time: the loader's verdict and the schema's are both
+// the one wanted.
+func TestSchemaRules(t *testing.T) {
+	reg := tasks.Builtin()
+	reg.Add(kindsDef)
+	sch := compileSchema(t, reg)
+	const head = "id: f\nnamespace: dev\n"
+	const log = "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+	task := func(props string) string { return head + log + props }
+	kinds := func(props string) string {
+		return head + "tasks:\n  - id: a\n    type: io.flowctl.test.Kinds\n" + props
+	}
+	retry := func(props string) string {
+		return task("    retry:\n" + props)
+	}
+	trigger := func(props string) string { return head + log + "triggers:\n  - id: t\n" + props }
+	input := func(props string) string { return head + log + "inputs:\n  - id: i\n" + props }
+	cases := []struct {
+		name  string
+		flow  string
+		valid bool
+	}{
+		{"minimal", head + log, true},
+		{"number as flow id", "id: 2024\nnamespace: dev\n" + log, true},
+		{"flow id with a space", "id: my flow\nnamespace: dev\n" + log, false},
+		{"flow id too long", "id: " + strings.Repeat("a", 101) + "\nnamespace: dev\n" + log, false},
+		{"upper-case namespace", "id: f\nnamespace: Dev\n" + log, false},
+		{"null description", head + "description:\n" + log, true},
+		{"unknown flow key", head + log + "tsks: []\n", false},
+		{"unsupported flow key", head + log + "pluginDefaults: []\n", false},
+		{"no tasks", head, false},
+		{"empty tasks", head + "tasks: []\n", false},
+		{"null errors", head + log + "errors:\n", true},
+		{"labels map", head + log + "labels:\n  team: data\n  tier: 1\n", true},
+		{"labels list", head + log + "labels:\n  - key: team\n    value: data\n", true},
+		{"label without value", head + log + "labels:\n  - key: team\n", false},
+		{"label value null", head + log + "labels:\n  team:\n", false},
+		{"variables list", head + log + "variables: [a]\n", false},
+		{"disabled string", head + log + "disabled: \"true\"\n", false},
+		{"concurrency", head + log + "concurrency:\n  limit: 2\n  behavior: FAIL\n", true},
+		{"concurrency limit 0", head + log + "concurrency:\n  limit: 0\n", false},
+		{"concurrency without limit", head + log + "concurrency:\n  behavior: QUEUE\n", false},
+		{"concurrency bad behavior", head + log + "concurrency:\n  limit: 1\n  behavior: WAIT\n", false},
+
+		{"task id with a dot", head + "tasks:\n  - id: a.b\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n", false},
+		{"task without type", head + "tasks:\n  - id: a\n    message: hi\n", false},
+		{"unknown task type", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Lgo\n    message: hi\n", false},
+		{"alias type", head + "tasks:\n  - id: a\n    type: io.kestra.core.tasks.log.Log\n    message: hi\n", true},
+		{"missing required property", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n", false},
+		{"required property null", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message:\n", false},
+		{"unknown task property", task("    mesage: hi\n"), false},
+		{"unsupported task property", task("    logLevel: DEBUG\n"), false},
+		{"message list", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: [a, 2]\n", true},
+		{"message number", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: 42\n", true},
+		{"message mapping", head + "tasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: {a: b}\n", false},
+		{"level enum", task("    level: WARN\n"), true},
+		{"level not in enum", task("    level: VERBOSE\n"), false},
+		{"level templated", task("    level: \"{{ inputs.level }}\"\n"), true},
+		{"level null", task("    level:\n"), true},
+		{"description null", task("    description:\n"), true},
+		{"timeout", task("    timeout: PT1M30S\n"), true},
+		{"timeout zero", task("    timeout: PT0S\n"), false},
+		{"timeout negative", task("    timeout: -PT5S\n"), false},
+		{"timeout not ISO", task("    timeout: 30s\n"), false},
+		{"timeout templated", task("    timeout: \"{{ vars.timeout }}\"\n"), false},
+		{"allowFailure string", task("    allowFailure: \"true\"\n"), false},
+		{"runIf", task("    runIf: \"{{ inputs.go }}\"\n"), true},
+		{"runIf null", task("    runIf:\n"), false},
+		{"slack without url", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook\n    messageText: hi\n", false},
+		{"slack options", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.slack.SlackIncomingWebhook\n    url: http://x\n    options:\n      readTimeout: PT5S\n      headers: {X-A: b}\n", true},
+		{"slack unknown option", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.slack.SlackIncomingWebhook\n    url: http://x\n    options:\n      timeout: PT5S\n", false},
+		{"script env null value", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.scripts.shell.Script\n    script: x\n    env:\n      A:\n", false},
+		{"script commands scalar", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: echo hi\n", false},
+		{"script failFast string", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.scripts.shell.Script\n    script: x\n    failFast: \"false\"\n", false},
+		{"script of another type", head + "tasks:\n  - id: s\n    type: io.kestra.plugin.scripts.shell.Commands\n    script: x\n    commands: [x]\n", false},
+
+		{"kinds", kinds("    text: 42\n    count: 0x10\n    small: -5\n    ratio: 2\n    flag: false\n    any: [1, {b: c}]\n    data: {x: 1, y: [true, null]}\n    names: [a]\n    wait: PT1M\n    channels:\n      - mode: slow\n"), true},
+		{"kinds enum in another casing", kinds("    channels:\n      - mode: Fast\n"), true},
+		{"kinds enum wrong", kinds("    channels:\n      - mode: FASTER\n"), false},
+		{"kinds int8 out of range", kinds("    small: 300\n"), false},
+		{"kinds integer float", kinds("    count: 1.5\n"), false},
+		{"kinds number string", kinds("    ratio: abc\n"), false},
+		{"kinds duration negative", kinds("    wait: -PT1M\n"), true},
+		{"kinds duration bad", kinds("    wait: PT-\n"), false},
+		{"kinds nested required", kinds("    options:\n      headers: {a: b}\n"), false},
+		{"kinds list item null", kinds("    names: [a, ~]\n"), false},
+
+		{"retry constant", retry("      type: constant\n      interval: PT1S\n      maxAttempt: 3\n"), true},
+		{"retry exponential", retry("      type: exponential\n      interval: PT1S\n      maxInterval: PT1M\n      delayFactor: 1.5\n      maxDuration: PT10M\n"), true},
+		{"retry random", retry("      type: random\n      minInterval: PT0S\n      maxInterval: PT1M\n      maxAttempt: 2\n"), true},
+		{"retry without type", retry("      interval: PT1S\n      maxAttempt: 3\n"), false},
+		{"retry unbounded", retry("      type: constant\n      interval: PT1S\n"), false},
+		{"retry missing interval", retry("      type: constant\n      maxAttempt: 3\n"), false},
+		{"retry key of another type", retry("      type: constant\n      interval: PT1S\n      maxAttempt: 3\n      maxInterval: PT2S\n"), false},
+		{"retry maxAttempt 0", retry("      type: constant\n      interval: PT1S\n      maxAttempt: 0\n"), false},
+		{"retry delayFactor 0", retry("      type: exponential\n      interval: PT1S\n      maxInterval: PT1M\n      delayFactor: 0\n      maxAttempt: 2\n"), false},
+		{"retry negative interval", retry("      type: constant\n      interval: -PT1S\n      maxAttempt: 3\n"), false},
+
+		{"flow trigger", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    states: [FAILED]\n    inputs: {a: 1}\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n        namespace: dev\n        flowId: other\n"), true},
+		{"trigger alias", trigger("    type: io.kestra.core.models.triggers.types.Flow\n"), true},
+		{"trigger without type", trigger("    states: [FAILED]\n"), false},
+		{"trigger id with a dot", "id: f\nnamespace: dev\n" + log + "triggers:\n  - id: a.b\n    type: io.kestra.plugin.core.trigger.Flow\n", false},
+		{"trigger state unknown", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    states: [DONE]\n"), false},
+		{"trigger key of another type", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    cron: \"@daily\"\n"), false},
+		{"schedule", trigger("    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"@daily\"\n    timezone: Europe/Paris\n    recoverMissedSchedules: NONE\n    lateMaximumDelay: PT1H\n"), true},
+		{"schedule without cron", trigger("    type: io.kestra.plugin.core.trigger.Schedule\n"), false},
+		{"schedule with conditions", trigger("    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"@daily\"\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionStatus\n"), false},
+		{"schedule bad recover", trigger("    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"@daily\"\n    recoverMissedSchedules: SOME\n"), false},
+		{"condition missing flowId", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n        namespace: dev\n"), false},
+		{"condition prefix", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionNamespace\n        namespace: dev\n        prefix: true\n        comparison: PREFIX\n"), true},
+		{"condition prefix contradicted", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionNamespace\n        namespace: dev\n        prefix: true\n        comparison: SUFFIX\n"), false},
+		{"condition unknown key", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionStatus\n        notin: [FAILED]\n"), false},
+
+		{"input", input("    type: STRING\n    defaults: 3\n    required: false\n"), true},
+		{"input old name", head + log + "inputs:\n  - name: i\n    type: STRING\n", true},
+		{"input id and name", input("    name: i\n    type: STRING\n"), false},
+		{"input without type", input("    required: false\n"), false},
+		{"input unsupported type", input("    type: FILE\n"), false},
+		{"input alias type", input("    type: BOOL\n    defaults: \"TRUE\"\n"), true},
+		{"input bad boolean", input("    type: BOOLEAN\n    defaults: maybe\n"), false},
+		{"input int", input("    type: INT\n    defaults: \"42\"\n"), true},
+		{"input bad int", input("    type: INT\n    defaults: three\n"), false},
+		{"input float", input("    type: FLOAT\n    defaults: 1\n"), true},
+		{"input datetime", input("    type: DATETIME\n    defaults: 2026-11-26T17:00:00Z\n"), true},
+		{"input bad datetime", input("    type: DATETIME\n    defaults: yesterday\n"), false},
+		{"input bad duration", input("    type: DURATION\n    defaults: 5 minutes\n"), false},
+		{"input JSON as YAML", input("    type: JSON\n    defaults: {a: [1]}\n"), true},
+		{"input string mapping", input("    type: STRING\n    defaults: {a: 1}\n"), false},
+		{"input enum", input("    type: ENUM\n    values: [a, b]\n    defaults: a\n"), true},
+		{"input enum without values", input("    type: ENUM\n"), false},
+		{"input enum values twice", input("    type: ENUM\n    values: [a, a]\n"), false},
+		{"input values of a string", input("    type: STRING\n    values: [a]\n"), false},
+		{"input unsupported key", input("    type: STRING\n    validator: x\n"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, lerr := Parse("flow.yml", []byte(c.flow), reg)
+			if (lerr == nil) != c.valid {
+				t.Errorf("flowctl: got error %v, want valid=%v", lerr, c.valid)
+			}
+			if serr := validateYAML(sch, []byte(c.flow)); (serr == nil) != c.valid {
+				t.Errorf("schema: got error %v, want valid=%v", serr, c.valid)
+			}
+		})
+	}
+}
+
+// defOf returns the schema of one $defs entry.
+func defOf(t *testing.T, doc map[string]any, name string) map[string]any {
+	t.Helper()
+	d, ok := doc["$defs"].(map[string]any)[name].(map[string]any)
+	if !ok {
+		t.Fatalf("$defs has no %q", name)
+	}
+	return d
+}
+
+// TestSchemaDescribesTaskTypes checks what editors show from the schema: descriptions from
+// the doc tags, enums, required properties; and that an alias selects its type's properties.
+func TestSchemaDescribesTaskTypes(t *testing.T) {
+	b, err := Schema(tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	logType := reflect.TypeFor[tasks.Log]()
+	logDef := defOf(t, doc, "io.kestra.plugin.core.log.Log")
+	props := logDef["properties"].(map[string]any)
+	field, _ := logType.FieldByName("Message")
+	if got, want := props["message"].(map[string]any)["description"], field.Tag.Get("doc"); got != want || want == "" {
+		t.Errorf("Log message description: got %q, want %q", got, want)
+	}
+	level, _ := json.Marshal(props["level"])
+	if !strings.Contains(string(level), `{"enum":["TRACE","DEBUG","INFO","WARN","ERROR"]}`) {
+		t.Errorf("Log level: got %s, want the enum TRACE, DEBUG, INFO, WARN, ERROR", level)
+	}
+	if got, want := logDef["description"], "Write one message, or several, to the task's log."; got != want {
+		t.Errorf("Log description: got %q, want %q", got, want)
+	}
+	for _, typ := range []string{"io.kestra.plugin.notifications.slack.SlackIncomingWebhook", "io.kestra.plugin.notifications.slack.SlackExecution"} {
+		req, _ := defOf(t, doc, typ)["required"].([]any)
+		if !slices.Contains(req, any("url")) {
+			t.Errorf("%s required: got %v, want url among them", typ, req)
+		}
+	}
+
+	sch := compileSchema(t, tasks.Builtin())
+	const head = "id: f\nnamespace: dev\ntasks:\n  - id: a\n"
+	for _, typ := range []string{"io.kestra.plugin.core.log.Log", "io.kestra.core.tasks.log.Log"} {
+		if err := validateYAML(sch, []byte(head+"    type: "+typ+"\n    message: hi\n    level: DEBUG\n")); err != nil {
+			t.Errorf("%s with message and level: got %v, want valid", typ, err)
+		}
+		err := validateYAML(sch, []byte(head+"    type: "+typ+"\n    message: hi\n    mesage: typo\n"))
+		if err == nil || !strings.Contains(err.Error(), "mesage") {
+			t.Errorf("%s with an unknown property: got %v, want an error naming mesage", typ, err)
+		}
+		if err := validateYAML(sch, []byte(head+"    type: "+typ+"\n    level: DEBUG\n")); err == nil {
+			t.Errorf("%s without message: got valid, want an error", typ)
+		}
+		if err := validateYAML(sch, []byte(head+"    type: "+typ+"\n    message: hi\n    script: echo\n")); err == nil {
+			t.Errorf("%s with a script: got valid, want an error", typ)
+		}
+	}
+	for _, typ := range []string{"io.kestra.plugin.slack.SlackIncomingWebhook", "io.kestra.plugin.notifications.slack.SlackExecution"} {
+		if err := validateYAML(sch, []byte(head+"    type: "+typ+"\n    messageText: hi\n")); err == nil {
+			t.Errorf("%s without url: got valid, want an error", typ)
+		}
+	}
+}
+
+// TestSchemaDurationPatterns checks the duration patterns against tasks.ParseDuration.
+func TestSchemaDurationPatterns(t *testing.T) {
+	signed := regexp.MustCompile(durationPattern(true))
+	unsigned := regexp.MustCompile(durationPattern(false))
+	positive := regexp.MustCompile("[1-9]")
+	// The schema asks for the units in their usual order; flowctl takes any order.
+	reordered := []string{"PT5S3M", "P1DT5S1H", "P1D2W", "PT5M3H"}
+	for _, s := range []string{"PT30S", "PT5M", "P1DT2H", "P2W", "P1W2D", "pt1h", "PT1.5S", "PT0,5S",
+		"PT.5S", "PT0S", "-PT5S", "+PT5S", "PT-5S", "P-1DT1H", "P1DT1H1M1.25S", "PT1H30M", "P0D",
+		"30s", "PT", "P", "P1Y", "P1M", "PT1.5M", "PT1H1H", "PTS", "PT5", "P1DT", "1PT", "PT5S3M", "P1DT5S1H",
+		"PT1e5S", "P1D2W", "PT5M3H"} {
+		d, err := tasks.ParseDuration(s)
+		want := err == nil
+		if slices.Contains(reordered, s) {
+			want = false
+		}
+		if got := signed.MatchString(s); got != want {
+			t.Errorf("%q: any duration pattern matches: %v, want %v (ParseDuration: %v)", s, got, want, err)
+		}
+		if got := unsigned.MatchString(s); got != (want && !strings.Contains(s, "-")) {
+			t.Errorf("%q: non-negative pattern matches: %v, want %v", s, got, want && d >= 0)
+		}
+		if got := unsigned.MatchString(s) && positive.MatchString(s); got != (want && d > 0 && !strings.Contains(s, "-")) {
+			t.Errorf("%q: positive pattern matches: %v, want %v", s, got, want && d > 0)
+		}
+	}
+}

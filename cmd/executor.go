@@ -28,8 +28,10 @@ type executor struct {
 	registry tasks.Registry
 	stderr   io.Writer
 	errPal   *runner.Palette
-	// timeout bounds each execution (run --timeout); zero: no bound.
-	timeout time.Duration
+	// timeout is run --timeout: it bounds the first execution and, all together, the ones
+	// its triggers start, through deadline (set when the first starts). Zero: no bound.
+	timeout  time.Duration
+	deadline time.Time
 	// recordErr is the first failure to record an execution, reported once at the end.
 	recordErr error
 }
@@ -101,7 +103,7 @@ func (e *executor) admit(f *runner.Flow) func(context.Context, *runner.Execution
 			case <-ctx.Done():
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 					e.notef("%s: execution %s FAILED: Execution timeout after %s, still waiting for a concurrency slot", name, x.ID,
-						tasks.FormatClock(e.timeout))
+						tasks.FormatClock(time.Since(start).Round(time.Millisecond)))
 				}
 				return "", nil
 			case <-time.After(wait):
@@ -111,13 +113,17 @@ func (e *executor) admit(f *runner.Flow) func(context.Context, *runner.Execution
 	}
 }
 
-// slotsHeld says who holds the slots of a full limit.
+// slotsHeld says why no slot was free: who holds them, or who is ahead in line for the one
+// that is free.
 func slotsHeld(res state.SlotResult) string {
 	ids := make([]string, len(res.Holders))
 	for i, h := range res.Holders {
 		ids[i] = h.ExecID
 	}
-	if len(ids) == 1 {
+	switch len(ids) {
+	case 0:
+		return fmt.Sprintf("%d execution%s ahead in line", res.Ahead, plural(res.Ahead))
+	case 1:
 		return "execution " + ids[0] + " is running"
 	}
 	return fmt.Sprintf("%d executions are running (%s)", len(ids), strings.Join(ids, ", "))
@@ -139,7 +145,7 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		Revision:  revision,
 		UserAgent: "flowctl/" + version(),
 		Lookup:    runner.Lookup(e.store),
-		Timeout:   e.timeout,
+		Timeout:   e.remaining(),
 		Admit:     e.admit(f),
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
@@ -150,12 +156,45 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		},
 	})
 	if err != nil {
+		// Refused before its first task (the state could not take its record, or its place
+		// in line): try once more to record it FAILED, and never leave its slot held.
+		if rerr := runner.Save(e.store, x); rerr != nil {
+			e.releaseSlot(f, x)
+		}
 		return nil, fmt.Errorf("execution not started, it could not be recorded: %w", err)
 	}
-	if err := runner.Save(e.store, x); err != nil && e.recordErr == nil {
-		e.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+	if err := runner.Save(e.store, x); err != nil {
+		e.releaseSlot(f, x)
+		if e.recordErr == nil {
+			e.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+		}
 	}
 	return x, nil
+}
+
+// releaseSlot lets go of the concurrency slot (or place in line) of x when recording its end,
+// which does it too, failed: a long-lived process (the scheduler) must not keep it held.
+func (e *executor) releaseSlot(f *runner.Flow, x *runner.Execution) {
+	if f.Concurrency == nil || x == nil {
+		return
+	}
+	if err := e.store.ReleaseSlot(f.Namespace, f.ID, x.ID); err != nil {
+		e.warnf("%s.%s: the concurrency slot of execution %s could not be released: %v (it is freed when this process ends)",
+			f.Namespace, f.ID, x.ID, err)
+	}
+}
+
+// remaining is the timeout of the next execution: run --timeout for the first, what is left
+// of it for the ones its triggers start; zero without --timeout.
+func (e *executor) remaining() time.Duration {
+	switch {
+	case e.timeout <= 0:
+		return 0
+	case e.deadline.IsZero():
+		e.deadline = time.Now().Add(e.timeout)
+		return e.timeout
+	}
+	return max(time.Until(e.deadline), time.Nanosecond)
 }
 
 // fire runs, one after another in namespace.id order, every applied flow whose Flow trigger

@@ -115,6 +115,9 @@ KILLED and said so.`,
 				if next, ok := sc.nextDue(); ok && next.Before(wake) {
 					wake = next
 				}
+				// A date still due after a tick (a schedule that could not be claimed) must
+				// not make the loop spin.
+				wake = later(wake, now.Add(100*time.Millisecond))
 				select {
 				case <-ctx.Done():
 				case <-time.After(time.Until(wake)):
@@ -131,6 +134,14 @@ KILLED and said so.`,
 	}
 	o.flags(c)
 	return c
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // scheduler runs the due dates of the applied flows' Schedule triggers.
@@ -204,26 +215,34 @@ func (sc *scheduler) tick(ctx context.Context, now time.Time) {
 // runEntry runs the due dates of one Schedule trigger.
 func (sc *scheduler) runEntry(ctx context.Context, en state.ScheduleEntry, now time.Time) {
 	name := fmt.Sprintf("%s.%s/%s", en.Namespace, en.FlowID, en.TriggerID)
-	rec, ok, err := sc.store.Flow(en.Namespace, en.FlowID)
-	if err != nil || !ok {
-		return // deleted meanwhile: its entries went with it
-	}
 	// A schedule that cannot run is looked at again in a while, not at every tick (nor in a
 	// loop by `scheduler run`).
 	postpone := func(format string, args ...any) {
-		sc.ex.warnf("schedule %s skipped: "+format+"; applying the flow again fixes it", append([]any{name}, args...)...)
-		if err := sc.store.PostponeSchedule(en.Namespace, en.FlowID, en.TriggerID, now.Add(schedulerRecheck)); err != nil {
+		sc.ex.warnf("schedule %s skipped: "+format, append([]any{name}, args...)...)
+		if err := sc.store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, en.Last, now.Add(schedulerRecheck)); err != nil {
 			sc.ex.warnf("schedule %s: %v", name, err)
 		}
 	}
+	rec, ok, err := sc.store.Flow(en.Namespace, en.FlowID)
+	switch {
+	case err != nil:
+		postpone("%v", err)
+		return
+	case !ok:
+		// Deleted between the two transactions of its apply: its entries outlived it.
+		if err := sc.store.DeleteSchedules(en.Namespace, en.FlowID); err != nil {
+			sc.ex.warnf("schedule %s: %v", name, err)
+		}
+		return
+	}
 	f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, sc.reg)
 	if err != nil {
-		postpone("the applied flow does not load: %v", err)
+		postpone("the applied flow does not load (apply it again once fixed): %v", err)
 		return
 	}
 	t := scheduleTrigger(f, en.TriggerID)
 	if t == nil || f.Disabled {
-		postpone("the applied flow has no enabled Schedule trigger %q", en.TriggerID)
+		postpone("the applied flow has no enabled Schedule trigger %q (apply it again)", en.TriggerID)
 		return
 	}
 	sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, sc.loc)
@@ -258,11 +277,16 @@ func (sc *scheduler) runEntry(ctx context.Context, en state.ScheduleEntry, now t
 				sc.ex.warnf("schedule %s: %v", name, err)
 				return
 			}
+			last = plan.Last
 		}
 		if !plan.More || ctx.Err() != nil {
-			return
+			break
 		}
-		last = plan.Last
+	}
+	// The stored next date may come from `flow apply` in another time zone (a trigger
+	// without timezone follows the machine's): put it right, or it would stay due.
+	if err := sc.store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, last, sched.Next(last)); err != nil {
+		sc.ex.warnf("schedule %s: %v", name, err)
 	}
 }
 
@@ -346,8 +370,11 @@ func scheduleEntries(f *runner.Flow, old map[string]state.ScheduleEntry, now tim
 		if err != nil {
 			return nil, fmt.Errorf("trigger %q: %w", t.ID, err)
 		}
-		e := state.ScheduleEntry{Namespace: f.Namespace, FlowID: f.ID, TriggerID: t.ID, Last: now}
-		if o, ok := old[t.ID]; ok && !o.Last.IsZero() {
+		spec := fmt.Sprintf("%s|withSeconds=%v|%s", t.Cron, t.WithSeconds, t.Timezone)
+		e := state.ScheduleEntry{Namespace: f.Namespace, FlowID: f.ID, TriggerID: t.ID, Last: now, Spec: spec}
+		// A trigger whose schedule changed starts again from now: the dates of the new cron
+		// before the apply were never due.
+		if o, ok := old[t.ID]; ok && !o.Last.IsZero() && o.Spec == spec {
 			e.Last, e.Ran = o.Last, o.Ran
 		}
 		e.Next = sched.Next(e.Last)

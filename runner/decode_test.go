@@ -125,7 +125,8 @@ func TestDecodeTriggersAndConditions(t *testing.T) {
 	f := loadTestdata(t, "triggers-valid.yml")
 	want := []*Trigger{
 		{ID: "listen", Type: TriggerFlow, Description: "watch the others", States: []string{"FAILED", "WARNING"},
-			Inputs: map[string]any{"from": "{{ trigger.flowId }}", "n": 3},
+			Inputs:    map[string]any{"from": "{{ trigger.flowId }}", "n": 3},
+			InputsPos: map[string]Pos{"from": {13, 7}, "n": {14, 7}},
 			Conditions: []*Condition{
 				{Type: CondExecutionStatus, In: []string{"FAILED"}, NotIn: []string{"KILLED"}, Pos: Pos{16, 9}},
 				{Type: CondExecutionFlow, Namespace: "prod", FlowID: "nightly", Pos: Pos{19, 9}},

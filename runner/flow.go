@@ -125,6 +125,8 @@ type Trigger struct {
 	States     []string
 	Conditions []*Condition
 	Inputs     map[string]any
+	// InputsPos holds the position of each key of Inputs.
+	InputsPos map[string]Pos
 	// Schedule trigger.
 	Cron        string
 	WithSeconds bool

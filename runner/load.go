@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -481,6 +482,7 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}
 	}
+	l.checkTriggerInputs(f)
 	for _, k := range requiredFlowKeys {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
@@ -528,6 +530,27 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		l.errorf(n, "%smissing required property \"limit\"", ctx)
 	}
 	return c
+}
+
+// checkTriggerInputs checks that the inputs a trigger gives are inputs of the flow: one that
+// is not would be dropped without a word, or fail every execution the trigger starts.
+func (l *loader) checkTriggerInputs(f *Flow) {
+	declared := make([]string, 0, len(f.Inputs))
+	for _, in := range f.Inputs {
+		declared = append(declared, in.ID)
+	}
+	for _, t := range f.Triggers {
+		for _, k := range slices.Sorted(maps.Keys(t.Inputs)) {
+			if slices.Contains(declared, k) {
+				continue
+			}
+			what := "the flow has no inputs"
+			if len(declared) > 0 {
+				what = "the flow's inputs are " + strings.Join(declared, ", ") + didYouMean(k, declared)
+			}
+			l.errorAt(t.InputsPos[k], "trigger %q: inputs: %q is not an input of the flow: %s", t.ID, k, what)
+		}
+	}
 }
 
 // unknownKey reports a key that is not one of known: "not supported yet" when Kestra has it
@@ -1146,6 +1169,12 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			t.States = l.states(v, ctx+"states")
 		case "inputs":
 			t.Inputs = l.triggerInputs(v, ctx)
+			t.InputsPos = map[string]Pos{}
+			if r := resolve(v); r.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(r.Content); i += 2 {
+					t.InputsPos[r.Content[i].Value] = posOf(r.Content[i])
+				}
+			}
 		case "cron":
 			if s, ok := l.str(v, ctx, key); ok {
 				t.Cron, cronNode = s, v

@@ -301,7 +301,7 @@ func TestSchemaRules(t *testing.T) {
 		{"retry delayFactor 0", retry("      type: exponential\n      interval: PT1S\n      maxInterval: PT1M\n      delayFactor: 0\n      maxAttempt: 2\n"), false},
 		{"retry negative interval", retry("      type: constant\n      interval: -PT1S\n      maxAttempt: 3\n"), false},
 
-		{"flow trigger", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    states: [FAILED]\n    inputs: {a: 1}\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n        namespace: dev\n        flowId: other\n"), true},
+		{"flow trigger", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    states: [FAILED]\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n        namespace: dev\n        flowId: other\n"), true},
 		{"trigger alias", trigger("    type: io.kestra.core.models.triggers.types.Flow\n"), true},
 		{"trigger without type", trigger("    states: [FAILED]\n"), false},
 		{"trigger id with a dot", "id: f\nnamespace: dev\n" + log + "triggers:\n  - id: a.b\n    type: io.kestra.plugin.core.trigger.Flow\n", false},

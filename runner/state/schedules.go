@@ -31,6 +31,9 @@ type ScheduleEntry struct {
 	// Ran is the latest scheduled date run (zero: none yet); Last may be later, past
 	// skipped dates.
 	Ran time.Time
+	// Spec is what the dates are computed from (cron, withSeconds, timezone): a trigger
+	// applied again with another keeps its progress only if it did not change.
+	Spec string
 }
 
 func scheduleKey(ns, id, trigger string) []byte {
@@ -121,10 +124,11 @@ func (s *Store) ClaimSchedule(ns, id, trigger string, date, next time.Time, run 
 	return claimed, err
 }
 
-// PostponeSchedule moves the next date of trigger ns.id/trigger to next without touching its
-// progress: for a schedule that cannot run now (its applied flow no longer loads), so that
-// it is looked at again later instead of at every tick.
-func (s *Store) PostponeSchedule(ns, id, trigger string, next time.Time) error {
+// SetScheduleNext sets the next date of trigger ns.id/trigger, if its Last is still last (no
+// overlapping tick moved it meanwhile): to put right a Next computed in another time zone
+// (`flow apply` on a machine set to another zone), or to look at a schedule that cannot run
+// now again later instead of at every tick.
+func (s *Store) SetScheduleNext(ns, id, trigger string, last, next time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSchedules)
 		if b == nil {
@@ -136,12 +140,18 @@ func (s *Store) PostponeSchedule(ns, id, trigger string, next time.Time) error {
 			return nil
 		}
 		e, err := s.decodeSchedule(key, v)
-		if err != nil {
+		if err != nil || !e.Last.Equal(last) || e.Next.Equal(next) {
 			return err
 		}
 		e.Next = next
 		return b.Put(key, encodeSchedule(e))
 	})
+}
+
+// DeleteSchedules drops the schedule entries of flow ns.id: a tick that finds entries of a
+// flow no longer applied (deleted between its apply's two transactions) cleans them up.
+func (s *Store) DeleteSchedules(ns, id string) error {
+	return s.update(func(tx *bolt.Tx) error { return deleteSchedules(tx, ns, id) })
 }
 
 // flowSchedules reads the entries of one flow.
@@ -181,13 +191,13 @@ func deleteSchedules(tx *bolt.Tx, ns, id string) error {
 }
 
 func encodeSchedule(e ScheduleEntry) []byte {
-	return appendTime(appendTime(appendTime(nil, e.Last), e.Next), e.Ran)
+	return appendString(appendTime(appendTime(appendTime(nil, e.Last), e.Next), e.Ran), e.Spec)
 }
 
 func (s *Store) decodeSchedule(k, v []byte) (ScheduleEntry, error) {
 	parts := strings.SplitN(string(k), "\x00", 3)
 	d := decoder{b: v}
-	e := ScheduleEntry{Last: d.time(), Next: d.time(), Ran: d.time()}
+	e := ScheduleEntry{Last: d.time(), Next: d.time(), Ran: d.time(), Spec: d.string()}
 	if len(parts) != 3 || d.err != nil {
 		return e, s.corrupt(fmt.Sprintf("schedule entry %q: damaged", k))
 	}

@@ -49,7 +49,7 @@ const (
 // that takes a slot of the limit for the execution, or does what the flow's behavior says
 // when none is free: CANCEL and FAIL end the execution at once, QUEUE records it QUEUED and
 // waits its turn. Slots held by processes that are gone are freed, and said so.
-func (e *executor) admit(f *runner.Flow) func(context.Context, *runner.Execution, func()) (string, error) {
+func (e *executor) admit(f *runner.Flow, lease *state.Lease) func(context.Context, *runner.Execution, func()) (string, error) {
 	c := f.Concurrency
 	if c == nil {
 		return nil
@@ -58,11 +58,12 @@ func (e *executor) admit(f *runner.Flow) func(context.Context, *runner.Execution
 	return func(ctx context.Context, x *runner.Execution, queued func()) (string, error) {
 		self := state.Self()
 		self.Since = time.Now().UTC()
+		self.Lease = lease.Name()
 		queue := c.Behavior == runner.ConcurrencyQueue
 		wait, start := slotPollFirst, time.Now()
 		var noted time.Time
 		for {
-			res, err := e.store.AcquireSlot(f.Namespace, f.ID, x.ID, self, c.Limit, queue, state.Alive)
+			res, err := e.store.AcquireSlot(f.Namespace, f.ID, x.ID, self, c.Limit, queue, e.store.SlotAlive)
 			if err != nil {
 				return "", fmt.Errorf("concurrency limit of %s: %w", name, err)
 			}
@@ -137,6 +138,18 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 	for _, v := range secrets {
 		masker.Add(v)
 	}
+	// A flow with a concurrency limit holds a lease while its execution (or a task process
+	// of it) lives: its slot is freed when the lease is, however the process ends.
+	var lease *state.Lease
+	var inherit []*os.File
+	if f.Concurrency != nil {
+		var err error
+		if lease, err = e.store.TakeLease(runner.NewID()); err != nil {
+			return nil, fmt.Errorf("execution not started: %w", err)
+		}
+		defer lease.Release()
+		inherit = []*os.File{lease.File()}
+	}
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:    inputs,
 		Masker:    masker,
@@ -146,7 +159,8 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		UserAgent: "flowctl/" + version(),
 		Lookup:    runner.Lookup(e.store),
 		Timeout:   e.remaining(),
-		Admit:     e.admit(f),
+		Admit:     e.admit(f, lease),
+		Inherit:   inherit,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

@@ -65,6 +65,9 @@ type Options struct {
 	// ends first, the execution ends KILLED (interrupted) or FAILED (timed out). An error
 	// ends the execution FAILED before any task, and Run returns it.
 	Admit func(ctx context.Context, x *Execution, queued func()) (string, error)
+	// Inherit are open files every task process holds too (the lease of a concurrency
+	// slot: see state.Lease).
+	Inherit []*os.File
 	// Timeout bounds the whole execution (`run --timeout`), a wait for a concurrency slot
 	// included: when it passes, the running task's processes are killed and its task run
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
@@ -527,6 +530,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,
 		Environ:   e.opts.Environ,
+		Inherit:   e.opts.Inherit,
 		TempDir:   e.opts.TempDir,
 		Mask:      e.opts.Masker.Add,
 		UserAgent: e.opts.UserAgent,

@@ -23,7 +23,7 @@ const killGrace = 2 * time.Second
 // closes the pipes (WaitDelay), which also bounds the wait for a grandchild that escaped the
 // group but holds the pipes; then what is left of the group is killed. The error is then
 // ctx's error, wrapped.
-func runProcess(ctx context.Context, path string, args []string, dir string, env []string, log *scriptLog) (int, error) {
+func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
 	stdout := &lineWriter{emit: func(s string) { log.line(false, s) }}
 	stderr := &lineWriter{emit: func(s string) { log.line(true, s) }}
 	cmd := exec.CommandContext(ctx, path, args[1:]...)
@@ -32,6 +32,7 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 	cmd.Env = env
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
+	cmd.ExtraFiles = inherit
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// The error is dropped: the group may already be gone, and WaitDelay is the backstop.

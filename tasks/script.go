@@ -162,7 +162,7 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 
 	args := append(slices.Clone(p.interpreter), strings.Join(lines, "\n"))
 	out := newScriptLog(tc.Log)
-	code, runErr := runProcess(ctx, interpPath, args, workDir, env, out)
+	code, runErr := runProcess(ctx, interpPath, args, workDir, env, tc.Inherit, out)
 
 	outputs := map[string]any{"exitCode": code, "vars": out.vars}
 	res := Result{Outputs: outputs, Metrics: out.metrics}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"time"
 )
@@ -61,6 +62,9 @@ type Context struct {
 	Now func() time.Time
 	// Environ is the environment processes inherit (os.Environ() in production).
 	Environ []string
+	// Inherit are open files the task's processes hold too (as file descriptors 3, 4 ...):
+	// the lease of a concurrency slot, held while any of them runs.
+	Inherit []*os.File
 	// TempDir is where per-run working folders are made ("" means os.TempDir()).
 	TempDir string
 	// WorkDir, when set, returns a fresh, empty working folder for this run with an

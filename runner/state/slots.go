@@ -32,6 +32,9 @@ type Holder struct {
 	Start uint64
 	// Since is when the slot or the place in line was taken.
 	Since time.Time
+	// Lease names the lock file the holder keeps locked while it (or a task process of
+	// it) lives: see Lease.
+	Lease string
 }
 
 // Slot is one execution holding a slot of a flow, or waiting for one.
@@ -58,11 +61,12 @@ type SlotResult struct {
 }
 
 // AcquireSlot tries to take one of the limit slots of flow ns.id for execution execID
-// running in process h. Slots and places whose holder alive reports gone are freed first. A
+// running in process h. Slots and places that alive reports gone (Store.SlotAlive: their
+// lease is no longer held) are freed first. A
 // free slot goes to the execution first in line: with queue set, an execution that gets none
 // takes (or keeps) its place in line, to be tried again. A try that would change nothing (the
 // line has not moved) is a read transaction only, so waiting executions can try often.
-func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bool, alive func(Holder) bool) (SlotResult, error) {
+func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bool, alive func(Slot) bool) (SlotResult, error) {
 	var res SlotResult
 	var write bool
 	err := s.read(func(tx *bolt.Tx) error {
@@ -113,7 +117,7 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 
 // planSlot works out what AcquireSlot does with the slots in b (nil: none yet), and whether
 // that changes anything.
-func (s *Store) planSlot(b *bolt.Bucket, ns, id, execID string, limit int, queue bool, alive func(Holder) bool) (res SlotResult, write bool, err error) {
+func (s *Store) planSlot(b *bolt.Bucket, ns, id, execID string, limit int, queue bool, alive func(Slot) bool) (res SlotResult, write bool, err error) {
 	var running, waiting []Slot
 	var mine *Slot
 	if b != nil {
@@ -125,7 +129,7 @@ func (s *Store) planSlot(b *bolt.Bucket, ns, id, execID string, limit int, queue
 			switch {
 			case sl.ExecID == execID:
 				mine = &sl
-			case !alive(sl.Holder):
+			case !alive(sl):
 				res.Released = append(res.Released, sl)
 			case sl.Queued == 0:
 				running = append(running, sl)
@@ -210,7 +214,8 @@ func encodeSlot(s Slot) []byte {
 	b = appendString(b, s.Holder.BootID)
 	b = binary.BigEndian.AppendUint64(b, s.Holder.Start)
 	b = appendTime(b, s.Holder.Since)
-	return binary.BigEndian.AppendUint64(b, s.Queued)
+	b = binary.BigEndian.AppendUint64(b, s.Queued)
+	return appendString(b, s.Holder.Lease)
 }
 
 func decodeSlot(k, v []byte) (Slot, error) {
@@ -224,6 +229,7 @@ func decodeSlot(k, v []byte) (Slot, error) {
 	s.Holder.Start = d.uint64()
 	s.Holder.Since = d.time()
 	s.Queued = d.uint64()
+	s.Holder.Lease = d.string()
 	if d.err != nil {
 		return Slot{}, fmt.Errorf("execution %s: %v", k, d.err)
 	}

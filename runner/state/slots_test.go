@@ -8,7 +8,7 @@ import (
 // holders plays processes for AcquireSlot: a holder is alive unless its pid is in dead.
 type holders struct{ dead map[int]bool }
 
-func (h *holders) alive(x Holder) bool { return !h.dead[x.PID] }
+func (h *holders) alive(x Slot) bool { return !h.dead[x.Holder.PID] }
 
 func holder(pid int) Holder { return Holder{PID: pid, BootID: "boot", Start: uint64(pid), Since: t0} }
 

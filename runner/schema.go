@@ -26,11 +26,10 @@ const schemaDraft = "https://json-schema.org/draft/2020-12/schema"
 // obj is one JSON Schema object.
 type obj = map[string]any
 
-// casingComment says what the schema cannot: compare names without regard to case.
-const casingComment = "flowctl compares type names (of tasks, triggers, conditions, retries and inputs) " +
-	"without regard to case; this schema lists them as written, which is what editors complete and " +
-	"what selects a type's properties, so another casing is accepted by flowctl but flagged here. " +
-	"Enumerated values (levels, states, behaviors...) are listed as written and also accepted in any casing, as flowctl does."
+// casingComment says how names are compared.
+const casingComment = "flowctl compares type names (of tasks, triggers, conditions, retries and inputs) and " +
+	"enumerated values (levels, states, behaviors...) without regard to case: this schema lists them as " +
+	"written, which is what editors complete, and accepts them in any casing through a pattern, as flowctl does."
 
 // uncheckedComment lists what only `flowctl validate` checks.
 const uncheckedComment = "Not checked by this schema, checked by flowctl validate: task ids unique across " +
@@ -140,7 +139,7 @@ func (b *schemaBuilder) commonTaskProps(typeNames []string) (obj, error) {
 	}
 	props := obj{
 		"id":           idSchema(taskIDPattern, maxFlowIDLen, "The task's id, unique across tasks, errors and finally (no dots)."),
-		"type":         doc(obj{"enum": typeNames}, "The task type."),
+		"type":         doc(caseless(typeNames), "The task type."),
 		"description":  doc(nullable(text()), "What the task does."),
 		"disabled":     doc(obj{"type": "boolean"}, "A disabled task is dropped: no task run at all."),
 		"timeout":      doc(durationSchema(positiveDuration), "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed."),
@@ -312,7 +311,7 @@ func itemSchema(t reflect.Type, enum []string) (obj, error) {
 // selectType is an if/then that applies then to the objects whose type is one of names.
 func selectType(names []string, then obj) obj {
 	return obj{
-		"if":   obj{"properties": obj{"type": obj{"enum": names}}, "required": []string{"type"}},
+		"if":   obj{"properties": obj{"type": caseless(names)}, "required": []string{"type"}},
 		"then": then,
 	}
 }
@@ -320,7 +319,7 @@ func selectType(names []string, then obj) obj {
 // retry is the schema of a task's retry: common keys, and each type's own (if/then).
 func (b *schemaBuilder) retry() (obj, error) {
 	schemas := obj{
-		"type":           doc(obj{"enum": retryTypes}, "How the wait between attempts grows."),
+		"type":           doc(caseless(retryTypes), "How the wait between attempts grows."),
 		"maxAttempt":     doc(obj{"type": "integer", "minimum": 1}, "The most attempts, the first one included."),
 		"maxDuration":    doc(durationSchema(positiveDuration), "The longest the attempts may take in all, ISO-8601."),
 		"warningOnRetry": doc(obj{"type": "boolean"}, "A task that succeeded after a retry ends WARNING."),
@@ -368,7 +367,7 @@ func (b *schemaBuilder) triggers() (obj, error) {
 	}
 	schemas := obj{
 		"id":          idSchema(taskIDPattern, maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
-		"type":        doc(obj{"enum": slices.Concat(triggerTypes...)}, "The trigger type."),
+		"type":        doc(caseless(slices.Concat(triggerTypes...)), "The trigger type."),
 		"description": doc(nullable(text()), "What the trigger is for."),
 		"disabled":    doc(obj{"type": "boolean"}, "A disabled trigger does not fire."),
 		"conditions": doc(obj{"type": []string{"array", "null"}, "items": condition},
@@ -425,7 +424,7 @@ func (b *schemaBuilder) condition(states obj) (obj, error) {
 		"comparison": doc(caseless(comparisons), "How namespace is compared (default EQUALS)."),
 		"prefix":     doc(obj{"type": "boolean"}, "Compare namespace as a prefix (comparison: PREFIX)."),
 	}
-	props := obj{"type": doc(obj{"enum": slices.Concat(conditionTypes...)}, "The condition type.")}
+	props := obj{"type": doc(caseless(slices.Concat(conditionTypes...)), "The condition type.")}
 	var branches []any
 	for _, names := range conditionTypes {
 		typ := names[0]
@@ -473,7 +472,7 @@ func (b *schemaBuilder) input() (obj, error) {
 	id := idSchema(inputIDPattern, maxFlowIDLen, "The input's id: {{ inputs.ID }}.")
 	schemas := obj{
 		"id":          id,
-		"type":        doc(obj{"enum": slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))}, "The input's type."),
+		"type":        doc(caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))), "The input's type."),
 		"defaults":    doc(obj{}, "The value when none is given."),
 		"required":    doc(obj{"type": "boolean"}, "The input must have a value (default true)."),
 		"description": doc(nullable(text()), "What the input is for."),

@@ -3,7 +3,9 @@ package runner
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,17 +25,10 @@ import (
 // disagree, each with the reason: what a JSON Schema cannot express. The list must be exact:
 // a file listed here that the schema now judges as the loader does fails the test.
 var schemaExceptions = map[string]string{
-	// flowctl accepts them, the schema does not.
-	"runner/testdata/load/inputs-valid.yml":    "type name in another casing (type: string)",
-	"runner/testdata/load/task-types-case.yml": "type name in another casing",
-	"runner/testdata/load/triggers-valid.yml":  "type name in another casing",
-	"testdata/script/validate.txtar:good.yml":  "type name in another casing",
 	// flowctl refuses them, the schema does not.
-	"runner/testdata/load/alias-duplicate.yml":    "duplicate task id (an anchor used twice)",
-	"runner/testdata/load/merge-key.yml":          "YAML merge key (<<): yaml.v3 merges it, flowctl refuses it as Kestra does",
-	"runner/testdata/load/multiple-documents.yml": "more than one YAML document: the schema sees the first",
-	"runner/testdata/load/templates.yml":          "template syntax errors",
-	"testdata/script/templates.txtar:broken.yml":  "template syntax errors",
+	"runner/testdata/load/alias-duplicate.yml":   "duplicate task id (an anchor used twice)",
+	"runner/testdata/load/templates.yml":         "template syntax errors",
+	"testdata/script/templates.txtar:broken.yml": "template syntax errors",
 }
 
 // flowFile is one flow of the repository.
@@ -120,22 +115,88 @@ func compileSchema(t testing.TB, reg tasks.Registry) *jsonschema.Schema {
 	return sch
 }
 
-// validateYAML checks a flow file against the schema as an editor would: a file that is not
-// YAML (or has no JSON form, such as keys that are not strings) is refused.
+// validateYAML checks a flow file against the schema as an editor would: every document of
+// the file, aliases resolved, a merge key (<<) kept as the key it is written as; a file that
+// is not YAML (or has no JSON form, such as keys that are not strings) is refused.
 func validateYAML(sch *jsonschema.Schema, src []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for n := 0; ; n++ {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			if n == 0 {
+				return errors.New("not YAML: an empty file")
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("not YAML: %w", err)
+		}
+		v, err := nodeValue(&doc, 0)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("no JSON form: %w", err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		if err := sch.Validate(inst); err != nil {
+			return fmt.Errorf("document %d: %w", n+1, err)
+		}
+	}
+}
+
+// nodeValue turns a YAML node into the value an editor validates: aliases resolved, merge
+// keys not applied.
+func nodeValue(n *yaml.Node, depth int) (any, error) {
+	if depth > 100 {
+		return nil, errors.New("nested too deep")
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return nodeValue(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return nodeValue(n.Alias, depth+1)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := nodeValue(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return nil, errors.New("no JSON form: a key that is not a string")
+			}
+			if _, dup := out[k.Value]; dup {
+				return nil, fmt.Errorf("not YAML: key %q is given twice", k.Value)
+			}
+			v, err := nodeValue(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	}
 	var v any
-	if err := yaml.Unmarshal(src, &v); err != nil {
-		return fmt.Errorf("not YAML: %w", err)
+	if err := n.Decode(&v); err != nil {
+		return nil, err
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("no JSON form: %w", err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	return sch.Validate(inst)
+	return v, nil
 }
 
 func TestSchemaCompilesAsDraft2020(t *testing.T) {

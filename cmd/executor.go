@@ -280,11 +280,15 @@ func (e *executor) runTriggered(ctx context.Context, f *runner.Flow, revision in
 	e.fire(ctx, y, depth+1)
 }
 
-// renderTriggerInputs renders a Flow trigger's inputs with the trigger.* variables, as
+// renderTriggerInputs renders a trigger's inputs with the trigger.* and envs.* variables, as
 // strings for ParseInputs.
 func renderTriggerInputs(in map[string]any, trigger map[string]any) (map[string]string, error) {
 	out := make(map[string]string, len(in))
-	env := &templating.Env{Vars: map[string]any{"trigger": trigger}, Secret: templating.EnvSecrets(os.LookupEnv)}
+	// As in Kestra, the trigger's variables and the environment's (envs.*, secrets).
+	env := &templating.Env{
+		Vars:   map[string]any{"trigger": trigger, "envs": templating.EnvVars(os.Environ())},
+		Secret: templating.EnvSecrets(os.LookupEnv),
+	}
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		s, ok := in[k].(string)
 		if !ok {

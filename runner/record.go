@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -63,12 +64,20 @@ func View(x *Execution) *tasks.ExecutionView {
 	return v
 }
 
-// errorLog is the last tasks.ErrorLogLines lines tr logged at ERROR level, leaving out the
-// line that repeats its error.
+// errorLog is the last tasks.ErrorLogLines lines tr logged at ERROR level during its last
+// attempt (the earlier ones failed the same way, or not at all), leaving out the line that
+// repeats its error.
 func errorLog(tr *TaskRun) []string {
+	var since time.Time
+	if n := len(tr.Attempts); n > 1 {
+		since = tr.Attempts[n-1].State.StartDate
+	}
 	var out []string
 	for i := len(tr.Logs) - 1; i >= 0 && len(out) < tasks.ErrorLogLines; i-- {
 		l := tr.Logs[i]
+		if l.Time.Before(since) {
+			break
+		}
 		if l.Level == tasks.LevelError && l.Message != tr.Error {
 			out = append(out, l.Message)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -37,5 +38,18 @@ func TestAttachLogs(t *testing.T) {
 	}
 	if got := x.TaskRunList[1].Logs; len(got) != 2 || got[0].Level != tasks.LevelError || got[1].Message != "b2" || got[1].Level != tasks.LevelWarn {
 		t.Errorf("task run b: got %+v", got)
+	}
+}
+
+func TestViewErrorLogKeepsTheLastAttempt(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+	tr := &TaskRun{ID: "r1", TaskID: "py", Error: "Command failed with exit code 1", Attempts: []*Attempt{
+		{State: State{StartDate: t0}}, {State: State{StartDate: t0.Add(time.Second)}}}}
+	tr.Logs = []LogLine{
+		{Time: t0.Add(100 * time.Millisecond), Level: tasks.LevelError, Message: "unhealthy (first attempt)"},
+		{Time: t0.Add(1100 * time.Millisecond), Level: tasks.LevelError, Message: "unhealthy (second attempt)"},
+	}
+	if got := View(&Execution{TaskRunList: []*TaskRun{tr}}).TaskRuns[0].ErrorLog; !slices.Equal(got, []string{"unhealthy (second attempt)"}) {
+		t.Errorf("ErrorLog after a retry: got %q, want the last attempt's lines only", got)
 	}
 }

@@ -241,7 +241,16 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 	}
 	msg.Blocks = append(msg.Blocks, section)
 
-	att := slackMsgAttachment{Color: stateColor(x.State), Fallback: title}
+	colour := stateColor(x.State)
+	if x.EndDate.IsZero() && !failed {
+		// The execution being summarised is this one, still running (a summary sent from its
+		// finally): nothing failed so far, so not the red of a failure.
+		colour = stateColor("SUCCESS")
+		if hasWarning(x) {
+			colour = stateColor("WARNING")
+		}
+	}
+	att := slackMsgAttachment{Color: colour, Fallback: title}
 	field := func(title, value string) {
 		att.Fields = append(att.Fields, slackMsgField{Title: title, Value: value, Short: true})
 	}
@@ -269,6 +278,16 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 	}
 	msg.Attachments = []slackMsgAttachment{att}
 	return msg
+}
+
+// hasWarning reports whether a task run of x's tasks branch ended WARNING.
+func hasWarning(x *ExecutionView) bool {
+	for _, tr := range x.TaskRuns {
+		if tr.Branch == "tasks" && tr.State == "WARNING" {
+			return true
+		}
+	}
+	return false
 }
 
 // stateColor is the attachment's colour for a state, as Kestra chooses it.

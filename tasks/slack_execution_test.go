@@ -280,6 +280,18 @@ func TestFailedTaskRun(t *testing.T) {
 	if want := "*[dev] f ➛ RUNNING*\n> Failed on task `a` after 00:01:30.000"; m.Text != want {
 		t.Errorf("running: got %q, want %q", m.Text, want)
 	}
+	if got := m.Attachments[0].Color; got != "danger" {
+		t.Errorf("running, a task failed: got colour %q, want danger", got)
+	}
+	// Sent from its finally after its tasks succeeded (or warned): not a failure's red.
+	for _, c := range []struct{ state, want string }{{"SUCCESS", "good"}, {"WARNING", "warning"}} {
+		x = summaryExec("f", "RUNNING", summaryRun("a", "tasks", c.state, 0, ""), TaskRunView{TaskID: "notify", Branch: "finally", State: "RUNNING"})
+		x.EndDate = time.Time{}
+		m = slackExecutionMessage(x, "", summaryInput{}, summaryStart.Add(time.Second))
+		if got := m.Attachments[0].Color; got != c.want {
+			t.Errorf("running from finally, tasks %s: got colour %q, want %q", c.state, got, c.want)
+		}
+	}
 }
 
 // TestSlackExecutionStaysWithinSlackLimits summarises executions that hold what no flow

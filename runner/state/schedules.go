@@ -197,7 +197,15 @@ func encodeSchedule(e ScheduleEntry) []byte {
 func (s *Store) decodeSchedule(k, v []byte) (ScheduleEntry, error) {
 	parts := strings.SplitN(string(k), "\x00", 3)
 	d := decoder{b: v}
-	e := ScheduleEntry{Last: d.time(), Next: d.time(), Ran: d.time(), Spec: d.string()}
+	e := ScheduleEntry{Last: d.time(), Next: d.time()}
+	// Ran and Spec came later: an entry written without them reads as never run, and its
+	// spec as unknown (the next apply starts it afresh).
+	if len(d.b) > 0 {
+		e.Ran = d.time()
+	}
+	if len(d.b) > 0 {
+		e.Spec = d.string()
+	}
 	if len(parts) != 3 || d.err != nil {
 		return e, s.corrupt(fmt.Sprintf("schedule entry %q: damaged", k))
 	}

@@ -262,13 +262,25 @@ func (sc *scheduler) runEntry(ctx context.Context, en state.ScheduleEntry, now t
 			if ctx.Err() != nil {
 				return
 			}
-			claimed, err := sc.store.ClaimSchedule(en.Namespace, en.FlowID, en.TriggerID, date, sched.Next(date), true)
-			if err != nil {
+			// A date whose conditions do not hold is handled without running, as in Kestra:
+			// claimed, but not as run (the flow's "last" stays the last date that ran).
+			holds, condErr := true, error(nil)
+			if len(t.Conditions) > 0 {
+				dates := runner.ScheduleDates{Date: date, Next: sched.Next(date), Previous: sched.Prev(date)}
+				holds, condErr = t.ScheduleHolds(dates, sched.Location())
+			}
+			claimed, err := sc.store.ClaimSchedule(en.Namespace, en.FlowID, en.TriggerID, date, sched.Next(date), holds)
+			switch {
+			case err != nil:
 				sc.ex.warnf("schedule %s: %v", name, err)
 				return
-			}
-			if claimed { // else an overlapping tick has it
+			case !claimed: // an overlapping tick has it
+			case holds:
 				sc.runDate(ctx, f, rec.Revision, t, sched, date)
+			case condErr != nil:
+				sc.ex.warnf("schedule %s: the date %s skipped: its conditions could not be evaluated: %v", name, formatScheduleDate(date), condErr)
+			default:
+				fmt.Fprintf(sc.out, "flowctl: schedule %s: the date %s skipped: its conditions do not hold\n", name, formatScheduleDate(date))
 			}
 		}
 		if plan.Last.After(last) {

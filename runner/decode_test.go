@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,6 +204,107 @@ func TestDecodeConditionAliases(t *testing.T) {
 		if got := f.Triggers[0].Conditions[0].Type; got != want {
 			t.Errorf("%q: got %q, want %q", typ, got, want)
 		}
+	}
+}
+
+// describeConditions writes conditions as one line each, nested ones indented, with what
+// the loader read of them.
+func describeConditions(b *strings.Builder, cs []*Condition, indent string) {
+	for _, c := range cs {
+		fmt.Fprintf(b, "%s%s", indent, shortName(c.Type))
+		for _, f := range []struct{ k, v string }{
+			{"dayOfWeek", c.DayOfWeek}, {"dayInMonth", c.DayInMonth}, {"date", c.Date},
+			{"afterTime", fmtTimeOfDay(c.AfterTime)}, {"beforeTime", fmtTimeOfDay(c.BeforeTime)},
+			{"after", fmtInstant(c.After)}, {"before", fmtInstant(c.Before)},
+		} {
+			if f.v != "" {
+				fmt.Fprintf(b, " %s=%s", f.k, f.v)
+			}
+		}
+		fmt.Fprintf(b, " @%d:%d\n", c.Pos.Line, c.Pos.Col)
+		describeConditions(b, c.Conditions, indent+"  ")
+	}
+}
+
+func fmtTimeOfDay(t *TimeOfDay) string {
+	if t == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s%+ds", t.Clock, t.Offset)
+}
+
+func fmtInstant(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano) + "[" + t.Location().String() + "]"
+}
+
+func TestDecodeScheduleConditions(t *testing.T) {
+	f := loadTestdata(t, "schedule-conditions-valid.yml")
+	var b strings.Builder
+	for _, tr := range f.Triggers {
+		fmt.Fprintf(&b, "%s:\n", tr.ID)
+		describeConditions(&b, tr.Conditions, "  ")
+	}
+	want := `mondays:
+  DayWeek dayOfWeek=MONDAY @13:9
+  DayWeekInMonth dayOfWeek=MONDAY dayInMonth=LAST date={{ trigger.date }} @15:9
+  Not @19:9
+    Weekend @21:13
+    Or @22:13
+      TimeBetween afterTime=16h0m0s+7200s beforeTime=20h0m0s+0s @24:17
+      DateTimeBetween date={{ trigger.previous }} after=2026-01-01T00:00:00Z[] before=2026-12-31T23:59:59.5+01:00[Europe/Paris] @27:17
+weekdays:
+  Not @35:9
+    Weekend date=2026-03-07 @37:13
+  TimeBetween beforeTime=12h30m15.25s-18000s @39:9
+  DateTimeBetween after=2026-03-01T00:00:00Z[] @41:9
+  Or @43:9
+    DayWeek dayOfWeek=SATURDAY @45:13
+listen:
+  ExecutionStatus @50:9
+`
+	if got := b.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestDecodeScheduleConditionAliases(t *testing.T) {
+	props := map[string]string{
+		CondDayWeek:         "dayOfWeek: MONDAY",
+		CondDayWeekInMonth:  "dayOfWeek: MONDAY\n        dayInMonth: FIRST",
+		CondWeekend:         "date: \"{{ trigger.date }}\"",
+		CondTimeBetween:     "after: \"08:00Z\"",
+		CondDateTimeBetween: "before: \"2030-01-01T00:00:00Z\"",
+		CondNot:             "conditions:\n          - type: io.kestra.plugin.core.condition.Weekend",
+		CondOr:              "conditions:\n          - type: io.kestra.plugin.core.condition.Weekend",
+	}
+	for _, names := range conditionTypes {
+		want := names[0]
+		if _, ok := props[want]; !ok {
+			continue // an Execution condition (TestDecodeConditionAliases)
+		}
+		for _, typ := range append(names, strings.ToUpper(names[len(names)-1]), names[0]+"Conditio") {
+			src := "id: t\nnamespace: dev\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"@daily\"\n    conditions:\n      - type: \"" + typ + "\"\n        " + props[want] + "\n"
+			f, err := Parse("flow.yml", []byte(src), testRegistry())
+			if strings.HasSuffix(typ, "Conditio") {
+				if err == nil {
+					t.Errorf("%q: got no error, want one", typ)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("%q: got %v, want no error", typ, err)
+				continue
+			}
+			if got := f.Triggers[0].Conditions[0].Type; got != want {
+				t.Errorf("%q: got %q, want %q", typ, got, want)
+			}
+		}
+	}
+	if len(props) != len(triggerConditions[TriggerSchedule]) {
+		t.Errorf("got %d schedule conditions tried, want %d", len(props), len(triggerConditions[TriggerSchedule]))
 	}
 }
 

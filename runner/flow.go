@@ -138,16 +138,25 @@ type Trigger struct {
 	Pos              Pos
 }
 
-// The canonical trigger and condition types.
+// The canonical trigger and condition types. The Execution conditions belong to Flow
+// triggers, the schedule conditions (DayWeek to Or) to Schedule triggers.
 const (
 	TriggerFlow         = "io.kestra.plugin.core.trigger.Flow"
 	TriggerSchedule     = "io.kestra.plugin.core.trigger.Schedule"
 	CondExecutionStatus = "io.kestra.plugin.core.condition.ExecutionStatus"
 	CondExecutionFlow   = "io.kestra.plugin.core.condition.ExecutionFlow"
 	CondExecutionNS     = "io.kestra.plugin.core.condition.ExecutionNamespace"
+	CondDayWeek         = "io.kestra.plugin.core.condition.DayWeek"
+	CondDayWeekInMonth  = "io.kestra.plugin.core.condition.DayWeekInMonth"
+	CondWeekend         = "io.kestra.plugin.core.condition.Weekend"
+	CondTimeBetween     = "io.kestra.plugin.core.condition.TimeBetween"
+	CondDateTimeBetween = "io.kestra.plugin.core.condition.DateTimeBetween"
+	CondNot             = "io.kestra.plugin.core.condition.Not"
+	CondOr              = "io.kestra.plugin.core.condition.Or"
 )
 
-// Condition is one condition of a Flow trigger.
+// Condition is one condition of a trigger: an Execution condition of a Flow trigger, or a
+// schedule condition of a Schedule trigger.
 type Condition struct {
 	Type string // canonical type name
 	// ExecutionStatus.
@@ -156,7 +165,26 @@ type Condition struct {
 	Namespace  string
 	FlowID     string
 	Comparison string // EQUALS, PREFIX, SUFFIX (the `prefix: true` shortcut is folded in)
+	// Date is the template of the date a schedule condition tests; "" stands for Kestra's
+	// default, {{ trigger.date }}: the scheduled date in the trigger's time zone.
+	Date string
+	// DayOfWeek (DayWeek, DayWeekInMonth) is MONDAY to SUNDAY.
+	DayOfWeek string
+	// DayInMonth (DayWeekInMonth) is FIRST, SECOND, THIRD, FOURTH or LAST.
+	DayInMonth string
+	// AfterTime and BeforeTime are TimeBetween's bounds, nil when unset.
+	AfterTime, BeforeTime *TimeOfDay
+	// After and Before are DateTimeBetween's bounds, zero when unset.
+	After, Before time.Time
+	// Conditions are those of Not and Or.
+	Conditions []*Condition
 	Pos        Pos
+}
+
+// TimeOfDay is a time of day at an offset from UTC, as Java's OffsetTime: 16:00:00+02:00.
+type TimeOfDay struct {
+	Clock  time.Duration // since midnight
+	Offset int           // seconds east of UTC
 }
 
 // AllTasks returns the tasks of every branch, in order: tasks, errors, finally.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/flowctl/flowctl/runner/schedule"
 	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
 
 	// The zone database is built in so that timezone checks and schedules do not depend on
 	// the machine (CI images often lack /usr/share/zoneinfo).
@@ -1010,8 +1012,27 @@ var (
 		{CondExecutionStatus, "io.kestra.core.models.conditions.types.ExecutionStatusCondition", "io.kestra.plugin.core.condition.ExecutionStatusCondition"},
 		{CondExecutionFlow, "io.kestra.core.models.conditions.types.ExecutionFlowCondition", "io.kestra.plugin.core.condition.ExecutionFlowCondition"},
 		{CondExecutionNS, "io.kestra.core.models.conditions.types.ExecutionNamespaceCondition", "io.kestra.plugin.core.condition.ExecutionNamespaceCondition"},
+		{CondDayWeek, "io.kestra.core.models.conditions.types.DayWeekCondition", "io.kestra.plugin.core.condition.DayWeekCondition"},
+		{CondDayWeekInMonth, "io.kestra.core.models.conditions.types.DayWeekInMonthCondition", "io.kestra.plugin.core.condition.DayWeekInMonthCondition"},
+		{CondWeekend, "io.kestra.core.models.conditions.types.WeekendCondition", "io.kestra.plugin.core.condition.WeekendCondition"},
+		{CondTimeBetween, "io.kestra.core.models.conditions.types.TimeBetweenCondition", "io.kestra.plugin.core.condition.TimeBetweenCondition"},
+		{CondDateTimeBetween, "io.kestra.core.models.conditions.types.DateTimeBetweenCondition", "io.kestra.plugin.core.condition.DateTimeBetweenCondition"},
+		{CondNot, "io.kestra.core.models.conditions.types.NotCondition", "io.kestra.plugin.core.condition.NotCondition"},
+		{CondOr, "io.kestra.core.models.conditions.types.OrCondition", "io.kestra.plugin.core.condition.OrCondition"},
 	}
 )
+
+// conditionNames are the canonical condition type names.
+var conditionNames = canonical(conditionTypes)
+
+// canonical returns the canonical name (the first) of each of types.
+func canonical(types [][]string) []string {
+	out := make([]string, len(types))
+	for i, names := range types {
+		out[i] = names[0]
+	}
+	return out
+}
 
 // triggerAliases maps every accepted trigger type name, lower-cased, to its canonical name.
 var triggerAliases = aliasIndex(triggerTypes)
@@ -1050,19 +1071,63 @@ var (
 )
 
 // conditionKeys are the properties of each condition type, besides type; conditionRequired
-// are those it needs.
+// are those it needs, conditionAnyOf those of which it needs one at least.
 var (
 	conditionKeys = map[string][]string{
 		CondExecutionStatus: {"in", "notIn"},
 		CondExecutionFlow:   {"namespace", "flowId"},
 		CondExecutionNS:     {"namespace", "comparison", "prefix"},
+		CondDayWeek:         {"dayOfWeek", "date"},
+		CondDayWeekInMonth:  {"dayOfWeek", "dayInMonth", "date"},
+		CondWeekend:         {"date"},
+		CondTimeBetween:     {"after", "before", "date"},
+		CondDateTimeBetween: {"after", "before", "date"},
+		CondNot:             {"conditions"},
+		CondOr:              {"conditions"},
 	}
 	conditionRequired = map[string][]string{
-		CondExecutionFlow: {"namespace", "flowId"},
-		CondExecutionNS:   {"namespace"},
+		CondExecutionFlow:  {"namespace", "flowId"},
+		CondExecutionNS:    {"namespace"},
+		CondDayWeek:        {"dayOfWeek"},
+		CondDayWeekInMonth: {"dayOfWeek", "dayInMonth"},
+		CondNot:            {"conditions"},
+		CondOr:             {"conditions"},
+	}
+	conditionAnyOf = map[string][]string{
+		CondTimeBetween:     {"after", "before"},
+		CondDateTimeBetween: {"after", "before"},
+	}
+	// triggerConditions are the condition types each trigger type takes: Execution
+	// conditions test the execution that ended, schedule conditions the scheduled date.
+	triggerConditions = map[string][]string{
+		TriggerFlow:     {CondExecutionStatus, CondExecutionFlow, CondExecutionNS},
+		TriggerSchedule: {CondDayWeek, CondDayWeekInMonth, CondWeekend, CondTimeBetween, CondDateTimeBetween, CondNot, CondOr},
 	}
 	// comparisons are the values of an ExecutionNamespace condition's comparison.
 	comparisons = []string{"EQUALS", "PREFIX", "SUFFIX"}
+	// weekdays are the values of dayOfWeek, Java's DayOfWeek, Monday first.
+	weekdays = []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
+	// dayInMonths are the values of DayWeekInMonth's dayInMonth.
+	dayInMonths = []string{"FIRST", "SECOND", "THIRD", "FOURTH", "LAST"}
+	// zonedDateConditions test a date and time (TimeBetween, DateTimeBetween); the others
+	// test a day, and take a plain date (2026-03-02) too.
+	zonedDateConditions = []string{CondTimeBetween, CondDateTimeBetween}
+)
+
+// The syntax of the times and dates of schedule conditions, as Java's ISO formatters read
+// them: OffsetTime (TimeBetween's bounds: 16:00:00+02:00, an offset required),
+// ZonedDateTime (DateTimeBetween's bounds and a tested date: 2026-03-02T09:00:00Z, with an
+// optional [Zone/Id]) and LocalDate. The schema uses the same patterns.
+const (
+	clockSyntax  = `(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?`
+	offsetSyntax = `(?:[Zz]|[-+](?:(?:0[0-9]|1[0-7]):[0-5][0-9](?::[0-5][0-9])?|18:00(?::00)?))`
+	dateSyntax   = `[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])`
+)
+
+var (
+	offsetTimePattern    = regexp.MustCompile(`^(` + clockSyntax + `)(` + offsetSyntax + `)$`)
+	zonedDateTimePattern = regexp.MustCompile(`^(` + dateSyntax + `)[Tt](` + clockSyntax + `)(` + offsetSyntax + `)(?:\[([^\]]+)\])?$`)
+	localDatePattern     = regexp.MustCompile(`^` + dateSyntax + `$`)
 )
 
 // executionStates are Kestra's execution states, which a trigger or condition may name.
@@ -1135,7 +1200,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 		t.Type = l.kindOf(typeNode, ctx, "trigger", typ, triggerAliases, []string{TriggerFlow, TriggerSchedule})
 	}
 
-	var cronNode, condKey *yaml.Node
+	var cronNode, condNode *yaml.Node
 	hasStates := false
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
@@ -1149,7 +1214,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			t.Disabled, _ = l.boolean(v, ctx, key)
 			continue
 		case "conditions":
-			t.Conditions, condKey = l.conditions(v, ctx), p.key
+			condNode = v // read once the type is known
 			continue
 		}
 		if t.Type == "" {
@@ -1204,6 +1269,9 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			}
 		}
 	}
+	if condNode != nil {
+		t.Conditions = l.conditions(condNode, ctx, t.Type, "")
+	}
 	for _, k := range triggerRequired[t.Type] {
 		if !slices.ContainsFunc(ps, func(p pair) bool { return p.key.Value == k }) {
 			l.errorf(n, "%smissing required property %q", ctx, k)
@@ -1220,11 +1288,6 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 			if err := schedule.Validate(t.Cron, t.WithSeconds, ""); err != nil {
 				l.errorf(cronNode, "%scron: %v", ctx, err)
 			}
-		}
-		if len(t.Conditions) > 0 {
-			// The conditions flowctl knows are about executions; Kestra's schedule
-			// conditions (days, time windows, holidays) are not implemented: never ignore one.
-			l.errorf(condKey, "%sconditions: Execution conditions belong to Flow triggers; the conditions of Schedule triggers (DayWeek, Weekend, TimeBetween, ...) are not supported by flowctl yet", ctx)
 		}
 	}
 	return t, idNode
@@ -1305,8 +1368,9 @@ func (l *loader) states(n *yaml.Node, ctx string) []string {
 	return out
 }
 
-// conditions reads the conditions of a trigger.
-func (l *loader) conditions(n *yaml.Node, ctx string) []*Condition {
+// conditions reads the conditions of a trigger of type owner ("" when unknown: any
+// condition goes), or those of a Not or Or condition (in names it).
+func (l *loader) conditions(n *yaml.Node, ctx, owner, in string) []*Condition {
 	r := resolve(n)
 	if isNull(r) {
 		return nil
@@ -1317,15 +1381,15 @@ func (l *loader) conditions(n *yaml.Node, ctx string) []*Condition {
 	}
 	out := make([]*Condition, 0, len(r.Content))
 	for i, item := range r.Content {
-		if c := l.condition(item, fmt.Sprintf("%sconditions[%d]: ", ctx, i)); c != nil {
+		if c := l.condition(item, fmt.Sprintf("%sconditions[%d]: ", ctx, i), owner, in); c != nil {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// condition reads one condition; ctx names it.
-func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
+// condition reads one condition; ctx names it. owner and in say where it is (conditions).
+func (l *loader) condition(n *yaml.Node, ctx, owner, in string) *Condition {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		l.errorf(n, "%sexpected a condition (a mapping with type), got %s", ctx, kindName(n))
@@ -1336,7 +1400,10 @@ func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
 	for _, p := range ps {
 		if p.key.Value == "type" {
 			if typ, ok := l.str(p.val, ctx, "type"); ok {
-				c.Type = l.kindOf(p.val, ctx, "condition", typ, conditionAliases, []string{CondExecutionStatus, CondExecutionFlow, CondExecutionNS})
+				c.Type = l.kindOf(p.val, ctx, "condition", typ, conditionAliases, conditionNames)
+				if c.Type != "" {
+					l.checkPlace(p.val, ctx, c.Type, owner, in)
+				}
 			}
 		}
 	}
@@ -1376,6 +1443,22 @@ func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
 			}
 		case "prefix":
 			prefix, _ = l.boolean(v, ctx, key)
+		case "dayOfWeek":
+			c.DayOfWeek = l.enum(v, ctx, key, weekdays)
+		case "dayInMonth":
+			c.DayInMonth = l.enum(v, ctx, key, dayInMonths)
+		case "date":
+			if s, ok := l.str(v, ctx, key); ok {
+				c.Date = s
+				l.checkConditionDate(v, ctx, c)
+			}
+		case "after", "before":
+			l.bound(v, ctx, key, c)
+		case "conditions":
+			c.Conditions = l.conditions(v, ctx, TriggerSchedule, shortName(c.Type))
+			if r := resolve(v); isNull(r) || r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
+				l.errorf(r, "%sconditions: at least one condition is required", ctx)
+			}
 		}
 	}
 	required := conditionRequired[c.Type]
@@ -1396,7 +1479,117 @@ func (l *loader) condition(n *yaml.Node, ctx string) *Condition {
 			l.errorf(n, "%smissing required property %q", ctx, k)
 		}
 	}
+	if keys := conditionAnyOf[c.Type]; len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return seen[k] != nil }) {
+		l.errorf(n, "%smissing required property %s (or both)", ctx, quoteJoin(keys, " or "))
+	}
 	return c
+}
+
+// checkPlace reports a condition of type typ (at n) written where it does not go: an
+// Execution condition in a Schedule trigger, a schedule condition in a Flow trigger, or an
+// Execution condition inside a Not or Or (in).
+func (l *loader) checkPlace(n *yaml.Node, ctx, typ, owner, in string) {
+	if owner == "" || slices.Contains(triggerConditions[owner], typ) {
+		return
+	}
+	belongs, kind := TriggerSchedule, "a schedule"
+	if slices.Contains(triggerConditions[TriggerFlow], typ) {
+		belongs, kind = TriggerFlow, "an Execution"
+	}
+	where := fmt.Sprintf("not to %s triggers", shortName(owner))
+	if in != "" {
+		where = fmt.Sprintf("%s takes schedule conditions only", in)
+	}
+	l.errorf(n, "%s%s is %s condition: it belongs to %s triggers, %s", ctx, shortName(typ), kind, shortName(belongs), where)
+}
+
+// enum reads one of values, in any casing; it returns it upper-cased, "" when it is none.
+func (l *loader) enum(n *yaml.Node, ctx, key string, values []string) string {
+	s, ok := l.str(n, ctx, key)
+	if !ok {
+		return ""
+	}
+	up := strings.ToUpper(s)
+	switch {
+	case slices.Contains(values, up):
+		return up
+	case hasTemplate(s):
+		l.errorf(n, "%s%s: a template is not supported by flowctl yet here: write one of %s", ctx, key, strings.Join(values, ", "))
+	default:
+		l.errorf(n, "%s%s: %q is not one of %s%s", ctx, key, s, strings.Join(values, ", "), didYouMean(up, values))
+	}
+	return ""
+}
+
+// quoteJoin quotes each of keys and joins them with sep.
+func quoteJoin(keys []string, sep string) string {
+	q := make([]string, len(keys))
+	for i, k := range keys {
+		q[i] = strconv.Quote(k)
+	}
+	return strings.Join(q, sep)
+}
+
+// bound reads the after or before (key) of a TimeBetween or DateTimeBetween condition c.
+func (l *loader) bound(n *yaml.Node, ctx, key string, c *Condition) {
+	s, ok := l.str(n, ctx, key)
+	if !ok {
+		return
+	}
+	if hasTemplate(s) {
+		l.errorf(n, "%s%s: a template is not supported by flowctl yet here: write the value itself", ctx, key)
+		return
+	}
+	if c.Type == CondTimeBetween {
+		t, err := parseTimeOfDay(s)
+		if err != nil {
+			l.errorf(n, "%s%s: %v", ctx, key, err)
+			return
+		}
+		if key == "after" {
+			c.AfterTime = &t
+		} else {
+			c.BeforeTime = &t
+		}
+		return
+	}
+	t, err := parseZonedDateTime(s)
+	if err != nil {
+		l.errorf(n, "%s%s: %v", ctx, key, err)
+		return
+	}
+	if key == "after" {
+		c.After = t
+	} else {
+		c.Before = t
+	}
+}
+
+// sampleDates are the dates a schedule condition's date template is tried with when the flow
+// loads, so that a misspelt variable is reported then, not at each scheduled date.
+var sampleDates = ScheduleDates{
+	Date:     time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+	Next:     time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC),
+	Previous: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
+}
+
+// checkConditionDate checks the date of schedule condition c: a template must parse and
+// render to a date with the trigger variables; a plain value must be a date.
+func (l *loader) checkConditionDate(n *yaml.Node, ctx string, c *Condition) {
+	if strings.ContainsAny(c.Date, "{<") {
+		if _, err := templating.Parse(c.Date); err != nil {
+			l.checkTemplate(n, c.Date, ctx+"date: ")
+			return
+		}
+	}
+	if _, err := c.testedDate(sampleDates, time.UTC); err != nil {
+		var te *templating.Error
+		if errors.As(err, &te) {
+			l.errorAt(l.templatePos(resolve(n), c.Date, te), "%sdate: %s", ctx, te.Msg)
+			return
+		}
+		l.errorf(n, "%sdate: %v", ctx, err)
+	}
 }
 
 // checkTimezone checks a time zone name as Java's ZoneId would read it. The zone database is

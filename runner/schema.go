@@ -34,9 +34,10 @@ const casingComment = "flowctl compares type names (of tasks, triggers, conditio
 // uncheckedComment lists what only `flowctl validate` checks.
 const uncheckedComment = "Not checked by this schema, checked by flowctl validate: task ids unique across " +
 	"tasks, errors and finally, and trigger, input and label keys unique; template syntax; cron " +
-	"expressions and time zones; an ENUM input's defaults among its values and a JSON input's " +
-	"defaults being JSON; retry intervals below maxInterval and maxDuration; YAML merge keys (<<) " +
-	"and files holding more than one document."
+	"expressions and time zones; the days and zones of schedule conditions' dates (a 30 February, " +
+	"a [Zone/Id]); an ENUM input's defaults among its values and a JSON input's defaults being JSON; " +
+	"retry intervals below maxInterval and maxDuration; YAML merge keys (<<) and files holding more " +
+	"than one document."
 
 // Schema returns the JSON Schema (draft 2020-12) of the flows the loader accepts with the task
 // types of reg, as indented JSON.
@@ -361,17 +362,13 @@ func (b *schemaBuilder) retry() (obj, error) {
 // triggers is the schema of the flow's triggers.
 func (b *schemaBuilder) triggers() (obj, error) {
 	states := obj{"type": "array", "items": caseless(executionStates)}
-	condition, err := b.condition(states)
-	if err != nil {
-		return nil, err
-	}
 	schemas := obj{
 		"id":          idSchema(taskIDPattern, maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
 		"type":        doc(caseless(slices.Concat(triggerTypes...)), "The trigger type."),
 		"description": doc(nullable(text()), "What the trigger is for."),
 		"disabled":    doc(obj{"type": "boolean"}, "A disabled trigger does not fire."),
-		"conditions": doc(obj{"type": []string{"array", "null"}, "items": condition},
-			"Conditions on the execution that ended; all must hold."),
+		"conditions": doc(obj{"type": []string{"array", "null"}},
+			"Conditions that must all hold; each trigger type takes its own."),
 		"states":                 doc(states, "The states of the executions that fire the trigger (default: the terminal states)."),
 		"inputs":                 doc(obj{"type": []string{"object", "null"}}, "The inputs of the execution the trigger starts, rendered with {{ trigger.* }}."),
 		"cron":                   doc(text(), "When to run: 5 fields (6 with withSeconds), or @daily, @hourly..."),
@@ -392,11 +389,12 @@ func (b *schemaBuilder) triggers() (obj, error) {
 			return nil, err
 		}
 		own = allowing(own, triggerCommon)
-		if typ == TriggerSchedule {
-			// The conditions flowctl knows are about executions (see the loader).
-			own["conditions"] = doc(obj{"type": []string{"array", "null"}, "maxItems": 0},
-				"Schedule conditions (DayWeek, TimeBetween...) are not supported by flowctl yet.")
+		// Each trigger type takes its own conditions (triggerConditions).
+		condition, err := b.condition(typ, states)
+		if err != nil {
+			return nil, err
 		}
+		own["conditions"] = doc(obj{"type": []string{"array", "null"}, "items": condition}, conditionsDoc[typ])
 		branches = append(branches, selectType(names, b.ref(typ, obj{
 			"title":                typ,
 			"properties":           own,
@@ -414,25 +412,105 @@ func (b *schemaBuilder) triggers() (obj, error) {
 	return doc(obj{"type": []string{"array", "null"}, "items": trigger}, "What starts the flow: Flow triggers (another execution ended) and Schedule triggers."), nil
 }
 
-// condition is the schema of one condition of a Flow trigger; states is a list of states.
-func (b *schemaBuilder) condition(states obj) (obj, error) {
-	schemas := obj{
-		"in":         doc(states, "The execution's state is one of these."),
-		"notIn":      doc(states, "The execution's state is none of these."),
-		"namespace":  doc(text(), "The namespace of the execution's flow."),
-		"flowId":     doc(text(), "The id of the execution's flow."),
-		"comparison": doc(caseless(comparisons), "How namespace is compared (default EQUALS)."),
-		"prefix":     doc(obj{"type": "boolean"}, "Compare namespace as a prefix (comparison: PREFIX)."),
+// conditionsDoc describes the conditions of each trigger type.
+var conditionsDoc = map[string]string{
+	TriggerFlow:     "Conditions on the execution that ended; all must hold.",
+	TriggerSchedule: "Conditions on the scheduled date (DayWeek, Weekend, TimeBetween...); all must hold, else the date is skipped.",
+}
+
+// conditionDef names the $defs entry of the conditions trigger type typ takes.
+func conditionDef(typ string) string {
+	return strings.ToLower(shortName(typ)) + "Condition"
+}
+
+// conditionSchemas are the schemas of the condition properties, by key then, where a key
+// differs between condition types, by type ("" for the others). self refers to the
+// conditions of the same trigger type (those of Not and Or).
+func conditionSchemas(states, self obj) map[string]map[string]obj {
+	dateTime := obj{"type": "string", "pattern": zonedDateTimePattern.String()}
+	day := obj{"type": "string", "pattern": `^` + dateSyntax + `$`}
+	tested := func(kinds ...obj) obj {
+		return doc(obj{"anyOf": append([]any{templateString()}, anySlice(kinds)...)},
+			"The date to test: a template rendered with {{ trigger.date }}, {{ trigger.next }} and {{ trigger.previous }} (default {{ trigger.date }}, in the trigger's time zone).")
 	}
-	props := obj{"type": doc(caseless(slices.Concat(conditionTypes...)), "The condition type.")}
+	timeOfDay := obj{"type": "string", "pattern": offsetTimePattern.String()}
+	return map[string]map[string]obj{
+		"in":         {"": doc(states, "The execution's state is one of these.")},
+		"notIn":      {"": doc(states, "The execution's state is none of these.")},
+		"namespace":  {"": doc(text(), "The namespace of the execution's flow.")},
+		"flowId":     {"": doc(text(), "The id of the execution's flow.")},
+		"comparison": {"": doc(caseless(comparisons), "How namespace is compared (default EQUALS).")},
+		"prefix":     {"": doc(obj{"type": "boolean"}, "Compare namespace as a prefix (comparison: PREFIX).")},
+		"dayOfWeek":  {"": doc(caseless(weekdays), "The day of the week.")},
+		"dayInMonth": {"": doc(caseless(dayInMonths), "Which of the month's days of that weekday: FIRST to FOURTH, or LAST.")},
+		"date": {
+			"":                  tested(day, dateTime),
+			CondTimeBetween:     tested(dateTime),
+			CondDateTimeBetween: tested(dateTime),
+		},
+		"after": {
+			CondTimeBetween:     doc(timeOfDay, "The time of day must be after this one (excluded), with its offset: 16:00:00+02:00."),
+			CondDateTimeBetween: doc(dateTime, "The date must be this one or later, with its offset: 2026-01-01T00:00:00Z."),
+		},
+		"before": {
+			CondTimeBetween:     doc(timeOfDay, "The time of day must be before this one (excluded), with its offset: 20:00:00+02:00."),
+			CondDateTimeBetween: doc(dateTime, "The date must be this one or earlier, with its offset: 2026-12-31T23:59:59Z."),
+		},
+		"conditions": {"": doc(obj{"type": "array", "minItems": 1, "items": self}, "The conditions it combines.")},
+	}
+}
+
+// keySchema is the schema of a key whatever the condition type: the common one, or any of
+// the types' own.
+func keySchema(byType map[string]obj) obj {
+	if s, ok := byType[""]; ok {
+		return s
+	}
+	var alts []any
+	for _, typ := range slices.Sorted(maps.Keys(byType)) {
+		alts = append(alts, byType[typ])
+	}
+	return obj{"anyOf": alts}
+}
+
+// anySlice turns schemas into a []any for a JSON Schema list.
+func anySlice(schemas []obj) []any {
+	out := make([]any, len(schemas))
+	for i, s := range schemas {
+		out[i] = s
+	}
+	return out
+}
+
+// condition is the schema of one condition of a trigger of type trigger (triggerConditions);
+// states is a list of states.
+func (b *schemaBuilder) condition(trigger string, states obj) (obj, error) {
+	name := conditionDef(trigger)
+	schemas := conditionSchemas(states, obj{"$ref": "#/$defs/" + name})
+	// props lists every key for editors to complete; each type's branch checks its own.
+	props := obj{}
+	var typeNames []string
 	var branches []any
 	for _, names := range conditionTypes {
 		typ := names[0]
-		own, err := pick("condition", schemas, conditionKeys[typ])
-		if err != nil {
-			return nil, err
+		if !slices.Contains(triggerConditions[trigger], typ) {
+			continue
 		}
-		maps.Copy(props, own)
+		typeNames = append(typeNames, names...)
+		own := obj{}
+		for _, k := range conditionKeys[typ] {
+			s, ok := schemas[k][typ]
+			if !ok {
+				s, ok = schemas[k][""]
+			}
+			if !ok {
+				return nil, fmt.Errorf("condition %s: key %q has no schema", shortName(typ), k)
+			}
+			own[k] = s
+			if _, done := props[k]; !done {
+				props[k] = keySchema(schemas[k])
+			}
+		}
 		then := obj{
 			"title":                typ,
 			"properties":           allowing(own, []string{"type"}),
@@ -443,9 +521,17 @@ func (b *schemaBuilder) condition(states obj) (obj, error) {
 			then["if"] = obj{"properties": obj{"prefix": obj{"const": true}}, "required": []string{"prefix"}}
 			then["then"] = obj{"properties": obj{"comparison": caseless([]string{"PREFIX"})}}
 		}
+		if keys := conditionAnyOf[typ]; len(keys) > 0 {
+			var alts []any
+			for _, k := range keys {
+				alts = append(alts, obj{"required": []string{k}})
+			}
+			then["anyOf"] = alts
+		}
 		branches = append(branches, selectType(names, b.ref(typ, then)))
 	}
-	return b.ref("condition", obj{
+	props["type"] = doc(caseless(typeNames), "The condition type.")
+	return b.ref(name, obj{
 		"type":                  "object",
 		"properties":            props,
 		"required":              []string{"type"},

@@ -281,6 +281,11 @@ func TestSchemaRules(t *testing.T) {
 	}
 	trigger := func(props string) string { return head + log + "triggers:\n  - id: t\n" + props }
 	input := func(props string) string { return head + log + "inputs:\n  - id: i\n" + props }
+	// when is a Schedule trigger with conditions, each "      - type: ..." and its properties.
+	when := func(conditions string) string {
+		return trigger("    type: io.kestra.plugin.core.trigger.Schedule\n    cron: \"@daily\"\n    conditions:\n" + conditions)
+	}
+	const cond = "      - type: io.kestra.plugin.core.condition."
 	cases := []struct {
 		name  string
 		flow  string
@@ -375,6 +380,37 @@ func TestSchemaRules(t *testing.T) {
 		{"condition missing flowId", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n        namespace: dev\n"), false},
 		{"condition prefix", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionNamespace\n        namespace: dev\n        prefix: true\n        comparison: PREFIX\n"), true},
 		{"condition prefix contradicted", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionNamespace\n        namespace: dev\n        prefix: true\n        comparison: SUFFIX\n"), false},
+		{"schedule DayWeek", when(cond + "DayWeek\n        dayOfWeek: MONDAY\n"), true},
+		{"schedule DayWeek in lower case, old name", when("      - type: io.kestra.core.models.conditions.types.DayWeekCondition\n        dayOfWeek: monday\n"), true},
+		{"schedule DayWeek without dayOfWeek", when(cond + "DayWeek\n"), false},
+		{"schedule DayWeek bad day", when(cond + "DayWeek\n        dayOfWeek: MON\n"), false},
+		{"schedule DayWeek templated day", when(cond + "DayWeek\n        dayOfWeek: \"{{ trigger.day }}\"\n"), false},
+		{"schedule DayWeek with dayInMonth", when(cond + "DayWeek\n        dayOfWeek: MONDAY\n        dayInMonth: FIRST\n"), false},
+		{"schedule DayWeekInMonth", when(cond + "DayWeekInMonth\n        dayOfWeek: FRIDAY\n        dayInMonth: last\n        date: \"{{ trigger.date }}\"\n"), true},
+		{"schedule DayWeekInMonth without dayInMonth", when(cond + "DayWeekInMonth\n        dayOfWeek: FRIDAY\n"), false},
+		{"schedule DayWeekInMonth fifth", when(cond + "DayWeekInMonth\n        dayOfWeek: FRIDAY\n        dayInMonth: FIFTH\n"), false},
+		{"schedule Weekend", when(cond + "WeekendCondition\n"), true},
+		{"schedule Weekend plain date", when(cond + "Weekend\n        date: \"2026-03-07\"\n"), true},
+		{"schedule Weekend bad date", when(cond + "Weekend\n        date: tomorrow\n"), false},
+		{"schedule Weekend null date", when(cond + "Weekend\n        date:\n"), false},
+		{"schedule TimeBetween", when(cond + "TimeBetween\n        after: \"16:00:00+02:00\"\n        before: \"20:00Z\"\n"), true},
+		{"schedule TimeBetween one bound", when(cond + "TimeBetween\n        before: \"20:00:00.5-05:00\"\n"), true},
+		{"schedule TimeBetween no bound", when(cond + "TimeBetween\n"), false},
+		{"schedule TimeBetween without offset", when(cond + "TimeBetween\n        after: \"16:00\"\n"), false},
+		{"schedule TimeBetween offset too large", when(cond + "TimeBetween\n        after: \"16:00+19:00\"\n"), false},
+		{"schedule TimeBetween with a date", when(cond + "TimeBetween\n        after: 2026-03-02T16:00:00Z\n"), false},
+		{"schedule TimeBetween plain date", when(cond + "TimeBetween\n        after: \"16:00Z\"\n        date: \"2026-03-07\"\n"), false},
+		{"schedule DateTimeBetween", when(cond + "DateTimeBetween\n        after: 2026-01-01T00:00:00Z\n        before: \"2026-12-31T23:59+01:00[Europe/Paris]\"\n        date: \"{{ trigger.previous }}\"\n"), true},
+		{"schedule DateTimeBetween plain date", when(cond + "DateTimeBetween\n        after: \"2026-01-01\"\n"), false},
+		{"schedule DateTimeBetween templated bound", when(cond + "DateTimeBetween\n        after: \"{{ trigger.date }}\"\n"), false},
+		{"schedule DateTimeBetween no bound", when(cond + "DateTimeBetween\n        date: \"{{ trigger.date }}\"\n"), false},
+		{"schedule Not Or nested", when(cond + "Not\n        conditions:\n          - type: io.kestra.plugin.core.condition.Or\n            conditions:\n              - type: io.kestra.plugin.core.condition.Weekend\n              - type: io.kestra.plugin.core.condition.DayWeek\n                dayOfWeek: FRIDAY\n"), true},
+		{"schedule Not empty", when(cond + "Not\n        conditions: []\n"), false},
+		{"schedule Or without conditions", when(cond + "Or\n"), false},
+		{"schedule Or of an Execution condition", when(cond + "Or\n        conditions:\n          - type: io.kestra.plugin.core.condition.ExecutionStatus\n            in: [FAILED]\n"), false},
+		{"schedule Or nested bad", when(cond + "Or\n        conditions:\n          - type: io.kestra.plugin.core.condition.DayWeek\n"), false},
+		{"schedule PublicHoliday", when(cond + "PublicHoliday\n        country: FR\n"), false},
+		{"flow trigger with Weekend", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n" + cond + "Weekend\n"), false},
 		{"condition unknown key", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionStatus\n        notin: [FAILED]\n"), false},
 
 		{"input", input("    type: STRING\n    defaults: 3\n    required: false\n"), true},

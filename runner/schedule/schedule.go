@@ -88,6 +88,12 @@ func Validate(expr string, withSeconds bool, tz string) error {
 	return err
 }
 
+// Location is the time zone the schedule is evaluated in: its timezone, else the zone Parse
+// was given.
+func (s *Schedule) Location() *time.Location {
+	return s.loc
+}
+
 // Next returns the first scheduled time strictly after t.
 //
 // The result is in the schedule's time zone. The cron fields match local

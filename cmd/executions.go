@@ -147,7 +147,7 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 	}
 	fmt.Fprintln(w)
 	if x.Trigger != nil {
-		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, shortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, runner.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
 	}
 	if len(x.Inputs) > 0 {
 		b, _ := json.Marshal(x.Inputs)

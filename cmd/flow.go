@@ -188,7 +188,7 @@ func newFlowListCmd(s Streams) *cobra.Command {
 					if i > 0 {
 						trig += ", "
 					}
-					trig += t.ID + " (" + shortType(t.Type)
+					trig += t.ID + " (" + runner.ShortType(t.Type)
 					if t.Next != nil {
 						trig += ", next " + t.Next.Format(time.RFC3339)
 					}
@@ -209,16 +209,6 @@ func newFlowListCmd(s Streams) *cobra.Command {
 	stateFlag(c, &statePath)
 	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return c
-}
-
-// shortType is the last part of a type name: io.kestra.plugin.core.trigger.Flow → Flow.
-func shortType(t string) string {
-	for i := len(t) - 1; i >= 0; i-- {
-		if t[i] == '.' {
-			return t[i+1:]
-		}
-	}
-	return t
 }
 
 func newFlowDeleteCmd(s Streams) *cobra.Command {

@@ -295,10 +295,12 @@ func (sc *scheduler) runEntry(ctx context.Context, en state.ScheduleEntry, now t
 			break
 		}
 	}
-	// The stored next date may come from `flow apply` in another time zone (a trigger
+	// Claims set the next date; with none, the stored one may come from `flow apply` in another time zone (a trigger
 	// without timezone follows the machine's): put it right, or it would stay due.
-	if err := sc.store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, last, sched.Next(last)); err != nil {
-		sc.ex.warnf("schedule %s: %v", name, err)
+	if next := sched.Next(last); last.Equal(en.Last) && !next.Equal(en.Next) {
+		if err := sc.store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, last, next); err != nil {
+			sc.ex.warnf("schedule %s: %v", name, err)
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *Flow, file string)
 func (s *CISink) TaskStarted(tr *TaskRun) {
 	header := tr.TaskID
 	if spec := s.specs[tr.TaskID]; spec != nil {
-		header += " (" + shortTypeName(spec.Type) + ")"
+		header += " (" + ShortType(spec.Type) + ")"
 	}
 	if tr.Branch != BranchTasks {
 		header += " [" + tr.Branch + "]"
@@ -128,8 +128,8 @@ func ghProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// shortTypeName is the last part of a type name: io.kestra.plugin.core.log.Log → Log.
-func shortTypeName(t string) string {
+// ShortType is the last part of a type name: io.kestra.plugin.core.log.Log → Log.
+func ShortType(t string) string {
 	return t[strings.LastIndexByte(t, '.')+1:]
 }
 
@@ -168,7 +168,7 @@ func WriteMarkdownSummary(w io.Writer, x *Execution) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v, _ := json.Marshal(tr.Outputs[k])
-			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k), mdCell(cutRunes(string(v), summaryOutputLen))))
+			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k), mdCell(tasks.CutRunes(string(v), summaryOutputLen))))
 		}
 	}
 	if len(outs) > 0 {
@@ -181,7 +181,7 @@ func WriteMarkdownSummary(w io.Writer, x *Execution) error {
 			continue
 		}
 		fmt.Fprintf(&b, "**`%s` %s:**\n\n````\n%s\n````\n\n", mdCell(tr.TaskID), tr.State.Current,
-			strings.ReplaceAll(cutRunes(tr.Error, 4000), "````", "` ` ` `"))
+			strings.ReplaceAll(tasks.CutRunes(tr.Error, 4000), "````", "` ` ` `"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -206,13 +206,4 @@ func stateMark(st string) string {
 // pipe, no backtick to close the code span.
 func mdCell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "\r", " ", "`", "'").Replace(s)
-}
-
-// cutRunes cuts s to n characters, ending with … when it was longer.
-func cutRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

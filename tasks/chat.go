@@ -422,7 +422,7 @@ func answerWord(body []byte) (word, detail string) {
 		return s, ""
 	}
 	line, _, _ := strings.Cut(s, "\n")
-	return "", cutRunes(strings.TrimSpace(line), 200)
+	return "", CutRunes(strings.TrimSpace(line), 200)
 }
 
 // isWord reports whether s looks like one of Slack's error words: lower case, digits and
@@ -526,9 +526,9 @@ func (p *chatPost) send(ctx context.Context, client *http.Client, ua string) cha
 	return chatAttempt{status: resp.StatusCode, header: resp.Header, answer: answer, connected: true}
 }
 
-// cutRunes cuts s to at most n characters (runes, never inside one), the last being … when
+// CutRunes cuts s to at most n characters (runes, never inside one), the last being … when
 // something was cut.
-func cutRunes(s string, n int) string {
+func CutRunes(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}

@@ -230,12 +230,12 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 	took := executionDuration(x, now)
 	main := head + "\n" + outcome + " after " + FormatClock(took)
 
-	msg := slackMsg{Text: cutRunes(main, maxTextLen)}
+	msg := slackMsg{Text: CutRunes(main, maxTextLen)}
 	if in.customMessage != "" {
 		msg.Blocks = append(msg.Blocks, slackMsgBlock{Type: "section",
-			Text: &slackMsgText{Type: "mrkdwn", Text: cutRunes(in.customMessage, SlackMaxSectionText)}})
+			Text: &slackMsgText{Type: "mrkdwn", Text: CutRunes(in.customMessage, SlackMaxSectionText)}})
 	}
-	section := slackMsgBlock{Type: "section", Text: &slackMsgText{Type: "mrkdwn", Text: cutRunes(main, SlackMaxSectionText)}}
+	section := slackMsgBlock{Type: "section", Text: &slackMsgText{Type: "mrkdwn", Text: CutRunes(main, SlackMaxSectionText)}}
 	if link != "" {
 		section.Accessory = &slackMsgButton{Type: "button", Text: slackMsgText{Type: "plain_text", Text: "Details"}, URL: link}
 	}
@@ -265,7 +265,7 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 	field("Duration", FormatClock(took))
 	keys := slices.Sorted(maps.Keys(in.customFields))
 	for _, k := range keys[:min(len(keys), maxCustomFields)] {
-		field(cutRunes(k, maxFieldTitle), cutRunes(in.customFields[k], maxFieldValue))
+		field(CutRunes(k, maxFieldTitle), CutRunes(in.customFields[k], maxFieldValue))
 	}
 	if last := finalTaskRun(x); last != nil {
 		field("Final task ID", slackEscape(last.TaskID, maxFieldValue))

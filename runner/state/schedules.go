@@ -97,29 +97,16 @@ func (s *Store) Schedules() ([]ScheduleEntry, error) {
 // without it), is not claimed.
 func (s *Store) ClaimSchedule(ns, id, trigger string, date, next time.Time, run bool) (bool, error) {
 	claimed := false
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSchedules)
-		if b == nil {
-			return nil
-		}
-		key := scheduleKey(ns, id, trigger)
-		v := b.Get(key)
-		if v == nil {
-			return nil
-		}
-		e, err := s.decodeSchedule(key, v)
-		if err != nil {
-			return err
-		}
+	err := s.updateSchedule(ns, id, trigger, func(e *ScheduleEntry) bool {
 		if !date.After(e.Last) {
-			return nil
+			return false
 		}
 		e.Last, e.Next = date, next
 		if run {
 			e.Ran = date
 		}
 		claimed = true
-		return b.Put(key, encodeSchedule(e))
+		return true
 	})
 	return claimed, err
 }
@@ -129,6 +116,18 @@ func (s *Store) ClaimSchedule(ns, id, trigger string, date, next time.Time, run 
 // (`flow apply` on a machine set to another zone), or to look at a schedule that cannot run
 // now again later instead of at every tick.
 func (s *Store) SetScheduleNext(ns, id, trigger string, last, next time.Time) error {
+	return s.updateSchedule(ns, id, trigger, func(e *ScheduleEntry) bool {
+		if !e.Last.Equal(last) || e.Next.Equal(next) {
+			return false
+		}
+		e.Next = next
+		return true
+	})
+}
+
+// updateSchedule lets change change the entry of trigger ns.id/trigger, in one transaction,
+// and writes it back when change says it changed it. An entry that is gone is left alone.
+func (s *Store) updateSchedule(ns, id, trigger string, change func(*ScheduleEntry) bool) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSchedules)
 		if b == nil {
@@ -140,10 +139,9 @@ func (s *Store) SetScheduleNext(ns, id, trigger string, last, next time.Time) er
 			return nil
 		}
 		e, err := s.decodeSchedule(key, v)
-		if err != nil || !e.Last.Equal(last) || e.Next.Equal(next) {
+		if err != nil || !change(&e) {
 			return err
 		}
-		e.Next = next
 		return b.Put(key, encodeSchedule(e))
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -68,6 +69,9 @@ type Options struct {
 	// Inherit are open files every task process holds too (the lease of a concurrency
 	// slot: see state.Lease).
 	Inherit []*os.File
+	// LogCap is how many bytes of messages each task run keeps of its log, in memory and
+	// in the state (state.DefaultLogCap when zero); past it lines are counted, not kept.
+	LogCap int64
 	// Timeout bounds the whole execution (`run --timeout`), a wait for a concurrency slot
 	// included: when it passes, the running task's processes are killed and its task run
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
@@ -124,6 +128,9 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	}
 	if opts.Environ == nil {
 		opts.Environ = os.Environ()
+	}
+	if opts.LogCap <= 0 {
+		opts.LogCap = state.DefaultLogCap
 	}
 	id := NewID()
 	// One folder per execution holds the task runs' working folders and the files their
@@ -230,9 +237,18 @@ func (e *engine) remask() {
 			tr.Outputs = m.Value(tr.Outputs).(map[string]any)
 		}
 		tr.Error = m.String(tr.Error)
-		for i := range tr.Logs {
-			tr.Logs[i].Message = m.String(tr.Logs[i].Message)
+		remaskLines(m, tr.Logs)
+		if c := tr.LogCut; c != nil {
+			remaskLines(m, c.tail.lines)
+			remaskLines(m, c.errors.lines)
 		}
+	}
+}
+
+// remaskLines masks again the messages of lines, in place.
+func remaskLines(m *Masker, lines []LogLine) {
+	for i := range lines {
+		lines[i].Message = m.String(lines[i].Message)
 	}
 }
 
@@ -382,7 +398,7 @@ func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, err
 func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 	line := LogLine{Time: e.opts.Now().UTC(), Level: level, Message: e.opts.Masker.String(msg)}
 	e.mu.Lock()
-	tr.Logs = append(tr.Logs, line)
+	tr.keepLog(line, e.opts.LogCap)
 	e.mu.Unlock()
 	if e.opts.Sink != nil {
 		e.opts.Sink.Log(tr, line)
@@ -526,7 +542,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 		},
 		TaskID:    spec.ID,
 		Render:    e.renderer(spec, tr),
-		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
+		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,
 		Environ:   e.opts.Environ,

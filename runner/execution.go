@@ -138,9 +138,14 @@ type TaskRun struct {
 	Outputs  map[string]any `json:"outputs,omitempty"`
 	Metrics  []tasks.Metric `json:"metrics,omitempty"`
 	Error    string         `json:"error,omitempty"`
-	// Logs are the lines the task run logged, masked. They are kept apart from the execution
-	// document, as in Kestra.
+	// Logs are the lines the task run logged, masked, up to the log cap (the first 1 MiB of
+	// messages, as the state keeps them). They are kept apart from the execution document,
+	// as in Kestra.
 	Logs []LogLine `json:"-"`
+	// LogCut, when the task run logged more than the cap, counts what Logs does not hold.
+	LogCut *LogCut `json:"-"`
+	// logBytes is the size of the messages in Logs.
+	logBytes int64
 }
 
 // Attempt is one try of a task run.

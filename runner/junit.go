@@ -121,7 +121,7 @@ func junitTaskCase(suite string, tr *TaskRun) junitCase {
 		branch = BranchTasks
 	}
 	c := junitCase{classname: suite + "." + branch, name: tr.TaskID, time: tr.State.Duration()}
-	lines, errLines := junitLogLines(tr.Logs)
+	lines, errLines := junitLogLines(tr.shownLogs())
 
 	var head []string
 	switch st := tr.State.Current; st {

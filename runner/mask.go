@@ -21,6 +21,7 @@ type Masker struct {
 	values   map[string]bool
 	replacer *strings.Replacer
 	gen      int // incremented each time the set of values changes
+	longest  int // length of the longest value
 }
 
 // NewMasker returns an empty Masker.
@@ -68,6 +69,9 @@ func (m *Masker) rebuild() {
 		}
 		return vals[i] < vals[j]
 	})
+	if len(vals) > 0 {
+		m.longest = len(vals[0])
+	}
 	pairs := make([]string, 0, 2*len(vals))
 	for _, v := range vals {
 		pairs = append(pairs, v, Mask)
@@ -81,6 +85,17 @@ func (m *Masker) Generation() int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.gen
+}
+
+// Longest is the length in bytes of the longest value registered: a text cut in pieces
+// must hold back that many bytes less one, or a secret across the cut escapes masking.
+func (m *Masker) Longest() int {
+	if m == nil {
+		return 0
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.longest
 }
 
 // String masks every secret in s.

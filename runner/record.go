@@ -28,12 +28,16 @@ func Record(x *Execution) (state.ExecRecord, error) {
 	}, nil
 }
 
-// LogEntries returns every line the task runs of x logged, in order, as the state keeps them.
+// LogEntries returns the lines the task runs of x kept, in order, as the state keeps them,
+// each task run's followed by the count of what it did not keep.
 func LogEntries(x *Execution) []state.LogEntry {
 	var out []state.LogEntry
 	for _, tr := range x.TaskRunList {
 		for _, l := range tr.Logs {
 			out = append(out, state.LogEntry{TaskRunID: tr.ID, Time: l.Time, Level: l.Level.String(), Message: l.Message})
+		}
+		if c := tr.LogCut; c != nil {
+			out = append(out, state.LogEntry{TaskRunID: tr.ID, Time: c.Time, Cut: c.Bytes})
 		}
 	}
 	return out
@@ -73,13 +77,16 @@ func errorLog(tr *TaskRun) []string {
 		since = tr.Attempts[n-1].State.StartDate
 	}
 	var out []string
-	for i := len(tr.Logs) - 1; i >= 0 && len(out) < tasks.ErrorLogLines; i-- {
-		l := tr.Logs[i]
-		if l.Time.Before(since) {
-			break
-		}
-		if l.Level == tasks.LevelError && l.Message != tr.Error {
-			out = append(out, l.Message)
+	// Newest first: the ERROR lines logged past the cap, then those kept.
+	for _, lines := range [][]LogLine{tr.LogCut.errorLines(), tr.Logs} {
+		for i := len(lines) - 1; i >= 0 && len(out) < tasks.ErrorLogLines; i-- {
+			l := lines[i]
+			if l.Time.Before(since) {
+				break
+			}
+			if l.Level == tasks.LevelError && l.Message != tr.Error {
+				out = append(out, l.Message)
+			}
 		}
 	}
 	slices.Reverse(out)

@@ -14,7 +14,9 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
     one-task Log run: the difference is what a Slack post costs end to end,
   - the one-task run, `executions list` and `executions show` against a state holding
     100,000 executions (made by scripts/fillstate),
-  - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due.
+  - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due,
+  - `flowctl run` of a task printing 1 GB in 1,000-byte lines, in text and in -o json mode:
+    the peak RSS stays flat (the log keeps its first 1 MiB and a short tail).
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
@@ -150,6 +152,15 @@ def main():
         sched_env = dict(env, FLOWCTL_STATE=os.path.join(d, "sched", "state.db"))
         subprocess.run([binary, "flow", "apply"] + paths, env=sched_env, check=True, stdout=subprocess.DEVNULL)
         show("flowctl scheduler tick (1,000 flows, none due)", measure([binary, "scheduler", "tick"], runs, sched_env))
+
+        # A task printing 1 GB: a million lines of 999 bytes and a newline.
+        loud = os.path.join(d, "loud.yml")
+        with open(loud, "w") as f:
+            f.write("id: loud\nnamespace: bench\ntasks:\n  - id: loud\n"
+                    "    type: io.kestra.plugin.scripts.shell.Commands\n"
+                    "    commands: [\"yes \\\"$(printf '%0999d' 0)\\\" | head -c 1000000000\"]\n")
+        show("flowctl run a task printing 1 GB", measure([binary, "run", loud], 3, env))
+        show("flowctl run a task printing 1 GB, -o json", measure([binary, "run", loud, "-o", "json"], 3, env))
 
 
 if __name__ == "__main__":

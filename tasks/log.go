@@ -45,6 +45,30 @@ func ParseLevel(s string) (Level, error) {
 // prefixed, masked and kept in the execution; tasks only call it.
 type Logger struct {
 	emit func(Level, string)
+	mask Masking
+}
+
+// Masking hides the secret values of an execution in text (the runner's masker).
+type Masking interface {
+	// String returns s with every secret value replaced.
+	String(s string) string
+	// Longest is the length in bytes of the longest secret value.
+	Longest() int
+}
+
+// WithMasking makes the logger hand out m to tasks that cut long output in pieces: they mask
+// before cutting, so that no secret is split across two lines. It returns l.
+func (l *Logger) WithMasking(m Masking) *Logger {
+	l.mask = m
+	return l
+}
+
+// masking is the Masking of l, or nil.
+func (l *Logger) masking() Masking {
+	if l == nil {
+		return nil
+	}
+	return l.mask
 }
 
 // NewLogger returns a Logger that hands every line to emit.

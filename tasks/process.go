@@ -24,8 +24,8 @@ const killGrace = 2 * time.Second
 // group but holds the pipes; then what is left of the group is killed. The error is then
 // ctx's error, wrapped.
 func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
-	stdout := &lineWriter{emit: func(s string) { log.line(false, s) }}
-	stderr := &lineWriter{emit: func(s string) { log.line(true, s) }}
+	stdout := &lineWriter{emit: func(s string) { log.line(false, s) }, mask: log.log.masking()}
+	stderr := &lineWriter{emit: func(s string) { log.line(true, s) }, mask: log.log.masking()}
 	cmd := exec.CommandContext(ctx, path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Dir = dir

@@ -21,6 +21,8 @@ const maxLine = 1 << 20
 type lineWriter struct {
 	buf  []byte
 	emit func(string)
+	// mask, when set, masks a line before it is cut in pieces (see split).
+	mask Masking
 }
 
 // Write emits every complete line of p and keeps the rest for the next Write.
@@ -42,16 +44,31 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// split emits pieces of maxLine bytes while the pending line is longer than that, cutting
-// on a rune boundary so each piece stays valid UTF-8 when the line is.
+// split emits pieces of at most maxLine bytes while the pending line is longer than that,
+// cutting on a rune boundary so each piece stays valid UTF-8 when the line is.
+//
+// Each piece is masked on its own downstream, so a secret across a cut would show both of
+// its halves: the pending bytes are masked first, and the last Longest()-1 of them stay for
+// the next piece, since they may begin a secret whose end has not arrived yet.
 func (w *lineWriter) split() {
 	for len(w.buf) > maxLine {
 		cut := maxLine
+		if w.mask != nil {
+			w.buf = append(w.buf[:0], w.mask.String(string(w.buf))...)
+			if len(w.buf) <= maxLine {
+				return
+			}
+			// A secret longer than half a piece cannot be held back whole: such a value is
+			// a file, not a token, and the engine still masks each piece.
+			hold := min(w.mask.Longest()-1, maxLine/2)
+			cut = min(cut, len(w.buf)-max(hold, 0))
+		}
+		start := cut
 		for k := 0; k < utf8.UTFMax && cut > 0 && !utf8.RuneStart(w.buf[cut]); k++ {
 			cut--
 		}
 		if cut == 0 || !utf8.RuneStart(w.buf[cut]) {
-			cut = maxLine
+			cut = start
 		}
 		w.emit(string(w.buf[:cut]))
 		w.buf = append(w.buf[:0], w.buf[cut:]...)

@@ -99,3 +99,58 @@ func TestCompileGlob(t *testing.T) {
 		}
 	}
 }
+
+// replaceMasking masks fixed values, as the runner's masker does.
+type replaceMasking []string
+
+func (m replaceMasking) String(s string) string {
+	for _, v := range m {
+		s = strings.ReplaceAll(s, v, "******")
+	}
+	return s
+}
+
+func (m replaceMasking) Longest() int {
+	n := 0
+	for _, v := range m {
+		n = max(n, len(v))
+	}
+	return n
+}
+
+func TestLineWriterMasksSecretsAcrossCuts(t *testing.T) {
+	const secret = "s3cr3t-t0ken-value"
+	// Place the secret across the first cut, in writes that split it too, as a pipe does.
+	for _, at := range []int{maxLine - 3, maxLine - len(secret) + 1, maxLine - 1, maxLine} {
+		t.Run("", func(t *testing.T) {
+			line := strings.Repeat("a", at) + secret + strings.Repeat("b", maxLine)
+			var got []string
+			w := &lineWriter{emit: func(s string) { got = append(got, s) }, mask: replaceMasking{secret}}
+			for rest := line + "\n"; rest != ""; {
+				n := min(len(rest), 32<<10+7)
+				w.Write([]byte(rest[:n]))
+				rest = rest[n:]
+			}
+			w.flush()
+			if len(got) < 2 {
+				t.Fatalf("pieces: got %d, want the line cut in 2 or more", len(got))
+			}
+			for i, p := range got {
+				if len(p) > maxLine {
+					t.Errorf("piece %d: got %d bytes, want at most %d", i, len(p), maxLine)
+				}
+				// Each piece is what the engine masks on its own: no part of the secret
+				// 4 bytes or longer may be left in any piece.
+				for k := len(secret); k >= 4; k-- {
+					if strings.HasSuffix(p, secret[:k]) || strings.HasPrefix(p, secret[len(secret)-k:]) {
+						t.Fatalf("piece %d ends or starts with part of the secret (%d bytes)", i, k)
+					}
+				}
+			}
+			if joined := strings.Join(got, ""); strings.Count(joined, "******") != 1 || len(joined) != len(line)-len(secret)+6 {
+				t.Errorf("pieces joined: got %d bytes with %d masks, want the line with the secret masked once",
+					len(joined), strings.Count(joined, "******"))
+			}
+		})
+	}
+}

@@ -15,6 +15,10 @@ type LogEntry struct {
 	Time      time.Time
 	Level     string
 	Message   string
+	// Cut, when not zero, makes the entry no line but a count: the writer dropped that many
+	// bytes of the task run's messages here (it keeps the same cap in memory). The state
+	// cuts the log at this point, as if it had dropped them itself.
+	Cut uint64
 }
 
 // An execution's logs live in a bucket of its own under bucketLogs (so prune drops them in
@@ -94,7 +98,10 @@ func (s *Store) putLogs(tx *bolt.Tx, execID string, entries []LogEntry) error {
 				tallies[e.TaskRunID] = t
 			}
 			size := uint64(len(e.Message))
-			if t.marker == 0 && t.kept+size > limit {
+			if e.Cut > 0 {
+				size = e.Cut
+			}
+			if t.marker == 0 && (e.Cut > 0 || t.kept+size > limit) {
 				// The marker takes the place of the first line dropped; its text is
 				// written below, once the count of bytes cut is known.
 				if t.marker, err = lines.NextSequence(); err != nil {

@@ -46,6 +46,36 @@ func TestLogsCappedPerTaskRunWithMarker(t *testing.T) {
 	}
 }
 
+func TestLogsCutByTheWriterGetTheMarker(t *testing.T) {
+	s := newStore(t, Options{LogCap: 100})
+	if err := s.PutExecution(execRec("e1", "dev", "f", "RUNNING", t0)); err != nil {
+		t.Fatal(err)
+	}
+	// The writer kept two short lines and counted 5000 bytes it did not keep.
+	entries := []LogEntry{
+		{TaskRunID: "a", Time: t0, Level: "INFO", Message: "one"},
+		{TaskRunID: "a", Time: t0, Level: "INFO", Message: "two"},
+		{TaskRunID: "a", Time: t0.Add(time.Second), Cut: 5000},
+	}
+	if err := s.PutLogs("e1", entries); err != nil {
+		t.Fatal(err)
+	}
+	// A later line of the same task run is cut too.
+	if err := s.PutLogs("e1", []LogEntry{{TaskRunID: "a", Time: t0.Add(2 * time.Second), Level: "INFO", Message: "late"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Logs("e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Message != "one" || got[1].Message != "two" {
+		t.Fatalf("lines: got %+v, want one, two and the marker", got)
+	}
+	if m := got[2]; m.Level != MarkerLevel || m.Message != "… log cut at 100 bytes: 5004 more bytes not kept" || !m.Time.Equal(t0.Add(time.Second)) {
+		t.Errorf("marker: got %s %q at %v, want the writer's cut counted with the late line, at its time", m.Level, m.Message, m.Time)
+	}
+}
+
 func TestLogsNeedTheirExecution(t *testing.T) {
 	s := newStore(t, Options{})
 	if err := s.PutLogs("ghost", []LogEntry{{Message: "x"}}); err == nil {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -132,8 +133,9 @@ func slotsHeld(res state.SlotResult) string {
 
 // execute runs f and records it: RUNNING before its first task, then its final document and
 // its logs. A state that refuses the first record stops the run before anything ran.
+// correlation is the id of the execution that started the chain ("": this one starts it).
 func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[string]any, secrets []string,
-	trig *runner.ExecTrigger, revision int, sink runner.Sink) (*runner.Execution, error) {
+	trig *runner.ExecTrigger, correlation string, revision int, sink runner.Sink) (*runner.Execution, error) {
 	masker := runner.NewMasker()
 	for _, v := range secrets {
 		masker.Add(v)
@@ -151,16 +153,18 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		inherit = []*os.File{lease.File()}
 	}
 	x, err := runner.Run(ctx, f, runner.Options{
-		Inputs:    inputs,
-		Masker:    masker,
-		Sink:      sink,
-		Trigger:   trig,
-		Revision:  revision,
-		UserAgent: "flowctl/" + version(),
-		Lookup:    runner.Lookup(e.store),
-		Timeout:   e.remaining(),
-		Admit:     e.admit(f, lease),
-		Inherit:   inherit,
+		Inputs:   inputs,
+		Masker:   masker,
+		Sink:     sink,
+		Trigger:  trig,
+		Revision: revision,
+		// The chain's first execution, for the label system.correlationId.
+		CorrelationID: correlation,
+		UserAgent:     "flowctl/" + version(),
+		Lookup:        runner.Lookup(e.store),
+		Timeout:       e.remaining(),
+		Admit:         e.admit(f, lease),
+		Inherit:       inherit,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {
@@ -255,21 +259,26 @@ func (e *executor) fire(ctx context.Context, x *runner.Execution, depth int) {
 
 // runTriggered runs flow f for its trigger t, fired by x.
 func (e *executor) runTriggered(ctx context.Context, f *runner.Flow, revision int, t *runner.Trigger, x *runner.Execution, depth int) {
-	vars := runner.TriggerVariables(x)
 	name := fmt.Sprintf("%s.%s", f.Namespace, f.ID)
-	given, err := renderTriggerInputs(t.Inputs, vars)
+	given, err := renderTriggerInputs(t.Inputs, runner.TriggerContext(f, revision, x))
 	if err != nil {
 		e.warnf("trigger %s/%s: inputs: %v", name, t.ID, err)
 		return
 	}
-	inputs, secrets, err := runner.ParseInputs(f, given)
+	inputs, secrets, missing, err := runner.ParseTriggerInputs(f, given)
 	if err != nil {
 		e.warnf("trigger %s/%s: %v", name, t.ID, err)
 		return
 	}
+	for _, in := range missing {
+		// Kestra starts the execution all the same: a listener that works on a Kestra
+		// server must not silently never run here.
+		e.warnf("trigger %s/%s: input %q is required but the trigger does not give it: the execution starts without it", name, t.ID, in)
+	}
 	fmt.Fprintf(e.stderr, "flowctl: trigger %s/%s fired by %s.%s %s (%s)\n", name, t.ID, x.Namespace, x.FlowID, x.ID, e.errPal.State(x.State.Current))
 	y, err := e.execute(ctx, f, inputs, secrets,
-		&runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: vars}, revision,
+		&runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: runner.TriggerVariables(x)},
+		cmp.Or(x.Labels[runner.LabelCorrelationID], x.ID), revision,
 		runner.NewTextSink(e.stderr, e.errPal, f))
 	if err != nil {
 		e.warnf("trigger %s/%s: %v", name, t.ID, err)
@@ -280,15 +289,13 @@ func (e *executor) runTriggered(ctx context.Context, f *runner.Flow, revision in
 	e.fire(ctx, y, depth+1)
 }
 
-// renderTriggerInputs renders a trigger's inputs with the trigger.* and envs.* variables, as
-// strings for ParseInputs.
-func renderTriggerInputs(in map[string]any, trigger map[string]any) (map[string]string, error) {
+// renderTriggerInputs renders a trigger's inputs with vars (runner.TriggerContext) and the
+// environment's envs.* and secrets, as strings for ParseTriggerInputs.
+func renderTriggerInputs(in map[string]any, vars map[string]any) (map[string]string, error) {
 	out := make(map[string]string, len(in))
-	// As in Kestra, the trigger's variables and the environment's (envs.*, secrets).
-	env := &templating.Env{
-		Vars:   map[string]any{"trigger": trigger, "envs": templating.EnvVars(os.Environ())},
-		Secret: templating.EnvSecrets(os.LookupEnv),
-	}
+	all := maps.Clone(vars)
+	all["envs"] = templating.EnvVars(os.Environ())
+	env := &templating.Env{Vars: all, Secret: templating.EnvSecrets(os.LookupEnv)}
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		s, ok := in[k].(string)
 		if !ok {

@@ -116,7 +116,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	ciSystem, _ := tasks.CIJob(os.Environ())
 	sink := runner.NewCISink(runner.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
-	x, err := ex.execute(ctx, flow, values, secrets, nil, revision, sink)
+	x, err := ex.execute(ctx, flow, values, secrets, nil, "", revision, sink)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

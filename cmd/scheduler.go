@@ -312,7 +312,7 @@ func (sc *scheduler) runDate(ctx context.Context, f *runner.Flow, revision int, 
 		"next":     formatScheduleDate(sched.Next(date)),
 		"previous": formatScheduleDate(sched.Prev(date)),
 	}
-	given, err := renderTriggerInputs(t.Inputs, vars)
+	given, err := renderTriggerInputs(t.Inputs, map[string]any{"trigger": vars})
 	if err != nil {
 		sc.ex.warnf("schedule %s: inputs: %v", name, err)
 		return
@@ -324,7 +324,7 @@ func (sc *scheduler) runDate(ctx context.Context, f *runner.Flow, revision int, 
 	}
 	fmt.Fprintf(sc.out, "flowctl: schedule %s: running the date %s\n", name, vars["date"])
 	x, err := sc.ex.execute(ctx, f, inputs, secrets, &runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: vars},
-		revision, runner.NewTextSink(sc.out, sc.pal, f))
+		"", revision, runner.NewTextSink(sc.out, sc.pal, f))
 	if err != nil {
 		sc.ex.warnf("schedule %s: %v", name, err)
 		return

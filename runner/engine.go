@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,10 @@ type Options struct {
 	Sink Sink
 	// Trigger is set on executions a trigger started; exposed as trigger.*.
 	Trigger *ExecTrigger
+	// CorrelationID is the label system.correlationId of the execution: the id of the
+	// execution that started its chain (the one whose end fired a Flow trigger). Empty: the
+	// execution's own id, as for every execution that starts a chain.
+	CorrelationID string
 	// UserAgent is sent by tasks that call out over HTTP.
 	UserAgent string
 	// Lookup finds a recorded execution by id (SlackExecution's summary of another
@@ -159,6 +164,8 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	for _, l := range f.Labels {
 		e.exec.Labels[l.Key] = l.Value
 	}
+	// Every Kestra execution carries the id of the execution that started its chain.
+	e.exec.Labels[LabelCorrelationID] = cmp.Or(opts.CorrelationID, id)
 	now := opts.Now()
 	if opts.Revision > 0 {
 		e.exec.FlowRevision = opts.Revision
@@ -338,17 +345,13 @@ func (e *engine) secretFunc() func(string) (string, error) {
 // baseVars builds the variables every task sees.
 func (e *engine) baseVars() map[string]any {
 	f, x := e.flow, e.exec
-	labels := make(map[string]any, len(x.Labels))
-	for k, v := range x.Labels {
-		labels[k] = v
-	}
 	vars := map[string]any{
 		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": x.FlowRevision},
-		"execution": map[string]any{"id": x.ID, "startDate": formatDate(x.State.StartDate), "originalId": x.ID},
+		"execution": executionVars(x),
 		"inputs":    orEmpty(e.opts.Inputs),
 		"vars":      orEmpty(f.Variables),
 		"outputs":   e.outputs,
-		"labels":    labels,
+		"labels":    labelVars(x.Labels),
 		"envs":      templating.EnvVars(e.opts.Environ),
 	}
 	if t := e.opts.Trigger; t != nil {
@@ -381,7 +384,7 @@ func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, err
 	vars["task"] = map[string]any{"id": spec.ID, "type": spec.Type}
 	vars["taskrun"] = map[string]any{
 		"id":            tr.ID,
-		"startDate":     formatDate(tr.State.StartDate),
+		"startDate":     templateDate(tr.State.StartDate),
 		"attemptsCount": len(tr.Attempts),
 	}
 	env := &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now}
@@ -515,6 +518,9 @@ func (e *engine) fail(tr *TaskRun, msg string) {
 
 // attempt runs one try of the task and records it.
 func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (string, error) {
+	// As in Kestra, the attempt's variables are made before the attempt is added: the first
+	// attempt sees taskrun.attemptsCount 0.
+	render := e.renderer(spec, tr)
 	a := &Attempt{}
 	a.State.set(StateRunning, e.opts.Now())
 	tr.Attempts = append(tr.Attempts, a)
@@ -541,7 +547,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 			return d, err
 		},
 		TaskID:    spec.ID,
-		Render:    e.renderer(spec, tr),
+		Render:    render,
 		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,

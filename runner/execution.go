@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/flowctl/flowctl/tasks"
@@ -121,6 +122,19 @@ func formatDate(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
+// templateDate writes a date as a template sees it in Kestra: an Instant as its stores keep
+// it, to the millisecond, printed by Java's ISO_INSTANT (no fraction on a whole second).
+func templateDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.UTC().Truncate(time.Millisecond)
+	if t.Nanosecond() == 0 {
+		return t.Format("2006-01-02T15:04:05Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000Z")
+}
+
 func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -165,4 +179,31 @@ type ExecTrigger struct {
 	ID        string         `json:"id"`
 	Type      string         `json:"type"`
 	Variables map[string]any `json:"variables"`
+}
+
+// LabelCorrelationID is the label every execution carries: the id of the execution that
+// started its chain of triggered executions (its own id when it started one).
+const LabelCorrelationID = "system.correlationId"
+
+// executionVars are the execution.* variables of x.
+func executionVars(x *Execution) map[string]any {
+	return map[string]any{"id": x.ID, "startDate": templateDate(x.State.StartDate), "originalId": x.ID}
+}
+
+// labelVars are the labels.* variables: a label named system.X is labels.system.X, as
+// Kestra exposes its system labels.
+func labelVars(labels map[string]string) map[string]any {
+	out := make(map[string]any, len(labels))
+	system := map[string]any{}
+	for k, v := range labels {
+		if name, ok := strings.CutPrefix(k, "system."); ok {
+			system[name] = v
+			continue
+		}
+		out[k] = v
+	}
+	if len(system) > 0 {
+		out["system"] = system
+	}
+	return out
 }

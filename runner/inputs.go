@@ -217,6 +217,18 @@ func (l *loader) enumValues(n *yaml.Node, ctx string) []string {
 // a default is left out of values. Every problem is reported at once, one per line; a
 // message names the input and its type, and never shows the value of a SECRET input.
 func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secrets []string, err error) {
+	values, secrets, _, err = parseInputs(f, given, false)
+	return values, secrets, err
+}
+
+// ParseTriggerInputs is ParseInputs for the inputs a Flow trigger renders: as in Kestra, a
+// required input the trigger does not give is no error; it is left out, and named in missing
+// so that the caller can say so.
+func ParseTriggerInputs(f *Flow, given map[string]string) (values map[string]any, secrets, missing []string, err error) {
+	return parseInputs(f, given, true)
+}
+
+func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values map[string]any, secrets, missing []string, err error) {
 	var errs []error
 	ids := make([]string, len(f.Inputs))
 	for i, in := range f.Inputs {
@@ -259,6 +271,9 @@ func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secre
 			if perr == nil && in.Type == InputSecret {
 				secrets = append(secrets, v.(string))
 			}
+		case in.Required && allowMissing:
+			missing = append(missing, in.ID)
+			continue
 		case in.Required:
 			errs = append(errs, fmt.Errorf("input %q (%s) is required: give it with -i %s=VALUE", in.ID, in.Type, in.ID))
 			continue
@@ -272,9 +287,9 @@ func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secre
 		values[in.ID] = v
 	}
 	if len(errs) > 0 {
-		return nil, nil, errors.Join(errs...)
+		return nil, nil, nil, errors.Join(errs...)
 	}
-	return values, secrets, nil
+	return values, secrets, missing, nil
 }
 
 // defaultValue is the typed value of an input's defaults. A JSON input may give its default

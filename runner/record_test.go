@@ -53,3 +53,17 @@ func TestViewErrorLogKeepsTheLastAttempt(t *testing.T) {
 		t.Errorf("ErrorLog after a retry: got %q, want the last attempt's lines only", got)
 	}
 }
+
+func TestTemplateDateIsJavasInstantToTheMillisecond(t *testing.T) {
+	for in, want := range map[time.Time]string{
+		time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC):                        "2026-03-02T09:00:00Z",
+		time.Date(2026, 3, 2, 9, 0, 0, 120_000_000, time.UTC):              "2026-03-02T09:00:00.120Z",
+		time.Date(2026, 3, 2, 9, 0, 0, 123_456_789, time.UTC):              "2026-03-02T09:00:00.123Z",
+		time.Date(2026, 3, 2, 10, 0, 0, 999_999, time.FixedZone("", 3600)): "2026-03-02T09:00:00Z",
+		{}: "",
+	} {
+		if got := templateDate(in); got != want {
+			t.Errorf("templateDate(%v): got %q, want %q", in, got, want)
+		}
+	}
+}

@@ -261,3 +261,24 @@ func offsetOf(s string) int {
 	}
 	return off
 }
+
+// TriggerContext is what the inputs of listener's Flow trigger are rendered with when x
+// fires it, as in Kestra: the context of x (execution.*, inputs.*, the outputs of its task
+// runs, labels.*), the listening flow as flow.*, and trigger.* (TriggerVariables of x).
+// Values come from x's document, so secrets in them stay masked.
+func TriggerContext(listener *Flow, revision int, x *Execution) map[string]any {
+	outputs := map[string]any{}
+	for _, tr := range x.TaskRunList {
+		if tr.Outputs != nil {
+			outputs[tr.TaskID] = tr.Outputs
+		}
+	}
+	return map[string]any{
+		"flow":      map[string]any{"id": listener.ID, "namespace": listener.Namespace, "revision": max(revision, listener.Revision)},
+		"execution": executionVars(x),
+		"inputs":    orEmpty(x.Inputs),
+		"outputs":   outputs,
+		"labels":    labelVars(x.Labels),
+		"trigger":   TriggerVariables(x),
+	}
+}

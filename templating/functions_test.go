@@ -1,6 +1,7 @@
 package templating
 
 import (
+	"regexp"
 	"testing"
 	"time"
 )
@@ -10,7 +11,7 @@ func TestFunctions(t *testing.T) {
 		{"secret", "{{ secret('TOKEN') }}", "s3cr3t"},
 		{"secret named", "{{ secret(key='TOKEN') }}", "s3cr3t"},
 		{"secret in angles", "export T=<< secret('TOKEN') >>", "export T=s3cr3t"},
-		{"now", "{{ now() }}", "2026-11-26T17:04:05.123456789Z"},
+		{"now", "{{ now() }}", "2026-11-26T17:04:05.123456Z"},
 		{"now formatted", "{{ now(format='yyyy-MM-dd', timeZone='UTC') }}", "2026-11-26"},
 		{"now piped to date", "{{ now() | date('HH:mm:ss.SSS', 'UTC') }}", "17:04:05.123"},
 		{"now compared", "{{ now() > inputs.when }}", "true"},
@@ -51,6 +52,10 @@ func TestNowDefaultsToTheWallClock(t *testing.T) {
 	at, err := time.Parse(time.RFC3339Nano, got)
 	if err != nil {
 		t.Fatalf("now() rendered %q, not RFC 3339: %v", got, err)
+	}
+	// Kestra's default format: microseconds, always six digits.
+	if !regexp.MustCompile(`:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$`).MatchString(got) {
+		t.Errorf("now(): got %q, want six fractional digits", got)
 	}
 	if at.Before(before.Add(-time.Second)) || at.After(time.Now().Add(time.Second)) {
 		t.Errorf("now(): got %s, want about %s", at, before)

@@ -77,9 +77,9 @@ func ToString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// formatTime is RFC 3339 with trailing zeros of the fraction dropped and UTC written Z, the
-// form Kestra's execution documents use.
-func formatTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+// formatTime writes a date as Kestra's default "iso" format does
+// (yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX): Java's microseconds, always six digits, UTC written Z.
+func formatTime(t time.Time) string { return t.Format("2006-01-02T15:04:05.000000Z07:00") }
 
 // toJSON encodes v compactly without HTML escaping: a Slack payload with "<url|text>" links
 // must come out as written, not as \u003c.

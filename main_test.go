@@ -59,7 +59,9 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitport": waitPort,
+			"waitport":   waitPort,
+			"ghcommands": checkCommands(ghCommands),
+			"glsections": checkCommands(glSections),
 		},
 	})
 }

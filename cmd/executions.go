@@ -149,9 +149,11 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 	if x.Trigger != nil {
 		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, runner.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
 	}
+	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
+	// of their lines behind flowctl's own text, control sequences made visible.
 	if len(x.Inputs) > 0 {
 		b, _ := json.Marshal(x.Inputs)
-		fmt.Fprintf(w, "inputs %s\n", b)
+		fmt.Fprintf(w, "inputs %s\n", p.Text(string(b)))
 	}
 	for _, tr := range x.TaskRunList {
 		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), runner.HumanDuration(tr.State.Duration()))
@@ -166,14 +168,14 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 			sort.Strings(keys)
 			for _, k := range keys {
 				b, _ := json.Marshal(tr.Outputs[k])
-				fmt.Fprintf(w, "  outputs.%s = %s\n", k, b)
+				fmt.Fprintf(w, "  outputs.%s = %s\n", p.Text(k), p.Text(string(b)))
 			}
 		}
 		if tr.Error != "" {
-			fmt.Fprintf(w, "  error: %s\n", tr.Error)
+			writeLines(w, p, "  error: ", tr.Error)
 		}
 		for _, l := range tr.Logs {
-			fmt.Fprintf(w, "  %s %s %s\n", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level)), l.Message)
+			writeLines(w, p, fmt.Sprintf("  %s %s ", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level))), l.Message)
 		}
 	}
 	if len(x.TaskRunList) == 0 && x.State.EndDate.IsZero() {
@@ -183,6 +185,15 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 		return
 	}
 	runner.WriteSummary(w, p, x)
+}
+
+// writeLines writes each line of text behind prefix, as the run's log does.
+func writeLines(w io.Writer, p *runner.Palette, prefix, text string) {
+	var b strings.Builder
+	for _, l := range strings.Split(text, "\n") {
+		b.WriteString(prefix + p.Text(l) + "\n")
+	}
+	io.WriteString(w, b.String())
 }
 
 func newExecPruneCmd(s Streams) *cobra.Command {

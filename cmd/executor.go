@@ -315,11 +315,12 @@ func renderTriggerInputs(in map[string]any, vars map[string]any) (map[string]str
 	return out, nil
 }
 
-// notef writes one line about the run on stderr.
+// notef writes one line about the run on stderr. Its arguments may hold an execution's
+// text (an output a trigger's input was rendered from): it is shown as a log line is.
 func (e *executor) notef(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "flowctl: "+format+"\n", args...)
+	fmt.Fprintf(e.stderr, "flowctl: %s\n", e.errPal.Text(fmt.Sprintf(format, args...)))
 }
 
 func (e *executor) warnf(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "flowctl: warning: "+format+"\n", args...)
+	e.notef("warning: "+format, args...)
 }

@@ -122,12 +122,10 @@ func newVersionCmd(s Streams) *cobra.Command {
 }
 
 // colorEnabled decides colour for one stream: only on a terminal, never with NO_COLOR set
-// (whatever its value, per no-color.org), TERM=dumb or --no-color.
+// to a value that is not empty (no-color.org: an empty NO_COLOR does not count, as for
+// fatih/color), TERM=dumb or --no-color.
 func colorEnabled(w io.Writer, noColor bool) bool {
-	if noColor {
-		return false
-	}
-	if _, set := os.LookupEnv("NO_COLOR"); set || os.Getenv("TERM") == "dumb" {
+	if noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
 	f, ok := w.(*os.File)

@@ -18,12 +18,12 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -679,21 +679,10 @@ func slackToken(t string) string {
 	}
 }
 
-// sinkClean replaces control characters other than newline and tab, so a post cannot
-// drive the terminal (move the cursor, change colours, rewrite earlier lines) through
-// the sink's output.
-func sinkClean(s string) string {
-	isCtl := func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
-	if strings.IndexFunc(s, isCtl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isCtl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
+// sinkClean shows the control characters of s (runner.Printable), colour sequences
+// included, as Slack shows them: a post cannot drive the terminal (move the cursor, change
+// colours, rewrite earlier lines) through the sink's output.
+func sinkClean(s string) string { return runner.Printable(s, runner.SGRShow) }
 
 // sinkExcerptLen bounds how much of a body that is not JSON is printed.
 const sinkExcerptLen = 300

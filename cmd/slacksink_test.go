@@ -283,7 +283,7 @@ func TestSlackSinkReadableMrkdwn(t *testing.T) {
 		"a &lt; b &amp;&amp; c &gt; d":            "a < b && c > d",
 		"x < y and z":                             "x < y and z",
 		"a <b\nc> d":                              "a <b\nc> d",
-		"bell\a":                                  "bell\uFFFD",
+		"bell\a":                                  "bell␇",
 	}
 	for in, want := range cases {
 		if got := slackReadable(in); got != want {

@@ -85,7 +85,8 @@ func (s *CISink) TaskEnded(tr *TaskRun) {
 	default:
 		return
 	}
-	msg := tr.Error
+	// The task's error, shown as its log line is: the annotation stays in the job's log.
+	msg := Printable(tr.Error, SGRStrip)
 	if msg == "" {
 		msg = "task " + tr.TaskID + " ended " + tr.State.Current
 	}
@@ -168,7 +169,8 @@ func WriteMarkdownSummary(w io.Writer, x *Execution) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			v, _ := json.Marshal(tr.Outputs[k])
-			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k), mdCell(tasks.CutRunes(string(v), summaryOutputLen))))
+			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k),
+				mdCell(Printable(tasks.CutRunes(string(v), summaryOutputLen), SGRStrip))))
 		}
 	}
 	if len(outs) > 0 {
@@ -180,8 +182,9 @@ func WriteMarkdownSummary(w io.Writer, x *Execution) error {
 		if tr.Error == "" {
 			continue
 		}
-		fmt.Fprintf(&b, "**`%s` %s:**\n\n````\n%s\n````\n\n", mdCell(tr.TaskID), tr.State.Current,
-			strings.ReplaceAll(tasks.CutRunes(tr.Error, 4000), "````", "` ` ` `"))
+		text := Printable(tasks.CutRunes(tr.Error, 4000), SGRStrip)
+		fence := mdFence(text)
+		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(tr.TaskID), tr.State.Current, fence, text, fence)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -200,6 +203,21 @@ func stateMark(st string) string {
 		return "⏭️"
 	}
 	return "•"
+}
+
+// mdFence is a code fence that no line of text can close: longer than its longest run of
+// backticks (CommonMark closes a fence only with one at least as long).
+func mdFence(text string) string {
+	longest, run := 0, 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(4, longest+1))
 }
 
 // mdCell makes s safe inside a Markdown table cell and inline code: no line break, no

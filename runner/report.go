@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,6 +52,15 @@ func (p *Palette) State(st string) string {
 	default:
 		return p.paint(color.Faint, st)
 	}
+}
+
+// Text renders text a task controls for this stream (see Printable): colour sequences kept
+// when colour is on, stripped when it is off, every other control sequence shown.
+func (p *Palette) Text(s string) string {
+	if p == nil || !p.enabled {
+		return Printable(s, SGRStrip)
+	}
+	return Printable(s, SGRKeep)
 }
 
 // Faint dims s.
@@ -115,10 +125,10 @@ func (s *TextSink) write(taskID, level, msg string) {
 	defer s.mu.Unlock()
 	prefix := s.p.Faint("[" + taskID + "]" + strings.Repeat(" ", s.width-len(taskID)))
 	// Each line of a multi-line message gets the prefix: a line of the log always says
-	// which task wrote it.
+	// which task wrote it, and no line starts with what the task wrote.
 	var b strings.Builder
 	for _, l := range strings.Split(msg, "\n") {
-		fmt.Fprintf(&b, "%s %s %s\n", prefix, level, l)
+		fmt.Fprintf(&b, "%s %s %s\n", prefix, level, s.p.Text(l))
 	}
 	io.WriteString(s.w, b.String())
 }
@@ -181,10 +191,16 @@ func HumanDuration(d time.Duration) string {
 }
 
 // WriteJSON writes v as one indented JSON document. HTML characters are not escaped, so a
-// URL or a `<` in a message reads as written.
+// URL or a `<` in a message reads as written. The few a CI system would act on if the
+// document were printed in a job's log are \u escapes (jsonInert): it decodes the same.
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonInert(b.Bytes()))
+	return err
 }

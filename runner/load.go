@@ -36,6 +36,15 @@ const MaxFileSize = 5 << 20
 // its own node count, so a "billion laughs" file fails fast instead of exhausting memory.
 const maxExpanded = 1_000_000
 
+// maxAliasBytes bounds the bytes (scalar values and keys) that YAML aliases add to a flow
+// beyond what the file holds. A count of values alone lets a large anchor aliased a few
+// hundred times through: 300 aliases of a 1 MiB string are 300 MiB, and a run holds each
+// copy several times over (rendered, logged, recorded), so it ran out of memory. Real flows
+// alias task defaults or short lists, a few kilobytes at most; 16 MiB is thousands of times
+// that, over three times the largest file accepted, and keeps the worst case a run can be
+// handed to tens of megabytes.
+const maxAliasBytes = 16 << 20
+
 // maxProblems bounds the problems listed for one file.
 const maxProblems = 1000
 
@@ -328,72 +337,110 @@ func (l *loader) secondDocPos(doc *yaml.Node) Pos {
 }
 
 // checkExpansion walks the tree once as the rest of the loader will see it, aliases
-// followed, and refuses a file whose aliases refer to themselves, nest too deeply or expand
-// to far more values than the file holds. Past this check every later walk is bounded.
+// followed, and refuses a file whose aliases refer to themselves, nest too deeply, or add
+// more than maxExpanded values or maxAliasBytes bytes to what the file holds. The problem is
+// at the alias that goes over, counted in the order of the file. Past this check every later
+// walk, and every copy a run makes of the flow's values, is bounded.
 func (l *loader) checkExpansion(root *yaml.Node) bool {
-	own, aliases := 0, false
-	var count func(n *yaml.Node)
-	count = func(n *yaml.Node) {
-		own++
+	// The aliases the file itself holds, with their depth: what each adds is the whole
+	// expansion of its anchor, aliases inside it followed.
+	type use struct {
+		alias *yaml.Node
+		depth int
+	}
+	var uses []use
+	ownValues := 0
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		ownValues++
 		for _, c := range n.Content {
 			if c.Kind == yaml.AliasNode {
-				aliases = true
+				uses = append(uses, use{c, depth + 1})
 			} else {
-				count(c)
+				walk(c, depth+1)
 			}
 		}
 	}
-	count(root)
-	if !aliases {
-		// Without aliases the tree is the file: yaml.v3 already bounded its depth.
+	walk(root, 0)
+	if len(uses) == 0 {
+		// Without aliases the tree is the file: yaml.v3 already bounded its depth, and the
+		// file's size its bytes.
 		return true
 	}
-	sizes := map[*yaml.Node]int{}
-	active := map[*yaml.Node]bool{}
-	limit := own + maxExpanded
-	ok := true
-	var size func(n *yaml.Node, depth int) int
-	size = func(n *yaml.Node, depth int) int {
+	x := expander{l: l, memo: map[*yaml.Node]expansion{}, active: map[*yaml.Node]bool{}}
+	var added expansion
+	for _, u := range uses {
+		e, ok := x.expand(u.alias, u.depth)
 		if !ok {
-			return 0
+			return false
 		}
+		added.values += e.values
+		added.bytes += e.bytes
+		switch {
+		case added.values > maxExpanded:
+			l.errorf(u.alias, "alias *%s: aliases expand the flow to more than %d values beyond the %d the file holds: use fewer aliases of large anchors (an alias bomb?)",
+				u.alias.Value, maxExpanded, ownValues)
+			return false
+		case added.bytes > maxAliasBytes:
+			l.errorf(u.alias, "alias *%s: aliases expand the flow by more than %d MiB (the file is %d bytes): use fewer aliases of large anchors (an alias bomb?)",
+				u.alias.Value, maxAliasBytes>>20, len(l.src))
+			return false
+		}
+	}
+	return true
+}
+
+// expansion is what a node amounts to with its aliases followed: its values (nodes), the
+// bytes of its scalars (keys included) and how many levels it nests below itself. Values and
+// bytes saturate just past their limits, so an exponential bomb never overflows them.
+type expansion struct{ values, bytes, height int }
+
+// expander computes expansions, each node's once.
+type expander struct {
+	l      *loader
+	memo   map[*yaml.Node]expansion
+	active map[*yaml.Node]bool // the nodes being expanded: an alias to one is a cycle
+}
+
+// expand is the expansion of n (an alias is followed) found depth levels below the root. It
+// reports a cycle or a nesting over maxDepth at n and returns false.
+func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
+	at := n
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return expansion{values: 1}, true
+		}
+		if x.active[n.Alias] {
+			x.l.errorf(n, "alias *%s refers to a value that contains it", n.Value)
+			return expansion{}, false
+		}
+		n = n.Alias
+	}
+	e, seen := x.memo[n]
+	if !seen {
 		if depth > maxDepth {
-			l.errorf(n, "values are nested more than %d levels deep", maxDepth)
-			ok = false
-			return 0
+			x.l.errorf(at, "values are nested more than %d levels deep", maxDepth)
+			return expansion{}, false
 		}
-		if n.Kind == yaml.AliasNode {
-			t := n.Alias
-			if t == nil {
-				return 1
-			}
-			if active[t] {
-				l.errorf(n, "alias *%s refers to a value that contains it", n.Value)
-				ok = false
-				return 0
-			}
-			n = t
-		}
-		if s, seen := sizes[n]; seen {
-			return s
-		}
-		active[n] = true
-		total := 1
+		x.active[n] = true
+		e = expansion{values: 1, bytes: len(n.Value)}
 		for _, c := range n.Content {
-			total += size(c, depth+1)
-			if total > limit {
-				total = limit + 1
+			ce, ok := x.expand(c, depth+1)
+			if !ok {
+				return expansion{}, false
 			}
+			e.values = min(e.values+ce.values, maxExpanded+1)
+			e.bytes = min(e.bytes+ce.bytes, maxAliasBytes+1)
+			e.height = max(e.height, ce.height+1)
 		}
-		delete(active, n)
-		sizes[n] = total
-		return total
+		delete(x.active, n)
+		x.memo[n] = e
 	}
-	if total := size(root, 0); ok && total > limit {
-		l.errorAt(Pos{1, 1}, "the file expands to more than %d values through its aliases: refused (an alias bomb?)", limit)
-		ok = false
+	if depth+e.height > maxDepth {
+		x.l.errorf(at, "values are nested more than %d levels deep", maxDepth)
+		return expansion{}, false
 	}
-	return ok
+	return e, true
 }
 
 // The patterns and lengths of Kestra's ids.

@@ -167,6 +167,8 @@ type loader struct {
 	lineStarts []int
 	// taskIDs holds where each task id was first defined, across tasks, errors and finally.
 	taskIDs map[string]Pos
+	// anchored holds the values of anchors already converted (see value).
+	anchored map[anchoredValue]any
 }
 
 // errorf records a problem at n's position.

@@ -2,9 +2,11 @@ package runner
 
 import (
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // aliasedLogFlow is a flow whose variable big is a string of size bytes, anchored once, and
@@ -113,4 +115,66 @@ func TestLoadAliasNestingIsBoundedAcrossAnchors(t *testing.T) {
 		t.Errorf("11 anchors of 1,000 levels: got %q, want one nesting problem located at an alias", got)
 	}
 	mustParse(t, anchorChain(9))
+}
+
+func TestLoadAliasesOfADeepAnchorAreReadOnce(t *testing.T) {
+	// 100 aliases of a list 5,000 levels deep: an 11 KB file that took half a minute and
+	// gigabytes of allocations to load while each alias was converted anew, each level's
+	// path built in full.
+	const depth = 5000
+	src := "id: deep\nnamespace: dev\nvariables:\n  d: &d " + strings.Repeat("[", depth) + "x" + strings.Repeat("]", depth) +
+		"\n  copies: [" + strings.Repeat("*d, ", 99) + "*d]\ntasks:\n  - id: x\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+	var f *Flow
+	allocated := allocatedBy(func() { f = mustParse(t, src) })
+	if allocated > 64<<20 {
+		t.Errorf("Parse allocated %d MiB, want under 64 MiB", allocated>>20)
+	}
+	copies, _ := f.Variables["copies"].([]any)
+	if len(copies) != 100 {
+		t.Fatalf("variables.copies: got %d values, want 100", len(copies))
+	}
+	v := copies[99]
+	for i := 0; i < depth; i++ {
+		l, ok := v.([]any)
+		if !ok || len(l) != 1 {
+			t.Fatalf("copies[99] at depth %d: got %#v, want a list of one", i, v)
+		}
+		v = l[0]
+	}
+	if v != "x" {
+		t.Errorf("copies[99] at the bottom: got %#v, want \"x\"", v)
+	}
+}
+
+func TestLoadMistakeInAnAnchorIsReportedOnce(t *testing.T) {
+	got := parseProblems(t, `id: dup
+namespace: dev
+variables:
+  a: &a {k: 1, k: 2}
+  b: [*a, *a, *a]
+tasks:
+  - id: x
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`)
+	want := []string{`flow.yml:4:16: variables.a: duplicate key "k" (first at line 4)`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSubPathElidesTheMiddleOfALongPath(t *testing.T) {
+	path := "variables.é"
+	for i := 0; i < 1000; i++ {
+		path = subPath(path, "[", fmt.Sprint(i), "]")
+		if len(path) > maxPathLen || !utf8.ValidString(path) {
+			t.Fatalf("step %d: got %q (%d bytes), want valid text of at most %d bytes", i, path, len(path), maxPathLen)
+		}
+	}
+	if !strings.HasPrefix(path, "variables.é[0][1][2]") || !strings.HasSuffix(path, "[998][999]") || !strings.Contains(path, "…") {
+		t.Errorf("got %q, want the head and the tail kept, … between", path)
+	}
+	if got := subPath("variables.a", ".", "b"); got != "variables.a.b" {
+		t.Errorf("short path: got %q, want variables.a.b", got)
+	}
 }

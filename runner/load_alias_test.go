@@ -163,6 +163,47 @@ tasks:
 	}
 }
 
+func TestLoadCountsProblemsPastThoseItKeeps(t *testing.T) {
+	// A list of 300 lists where commands takes strings, aliased by 1,600 tasks: 480,000
+	// problems from a 70 KB file. Past the 10,000 kept they are only counted.
+	var b strings.Builder
+	b.WriteString("id: many\nnamespace: dev\nvariables:\n  bad: &bad [" + strings.Repeat("[x], ", 299) + "[x]]\ntasks:\n")
+	for i := 0; i < 1600; i++ {
+		fmt.Fprintf(&b, "  - {id: t%d, type: io.kestra.plugin.scripts.shell.Commands, commands: *bad}\n", i)
+	}
+	got := parseProblems(t, b.String())
+	if len(got) != maxProblems+1 {
+		t.Fatalf("got %d problems, want %d", len(got), maxProblems+1)
+	}
+	if want := `flow.yml:4:14: task "t0": commands[0]: expected a string, got a list`; got[0] != want {
+		t.Errorf("first: got %q, want %q", got[0], want)
+	}
+	if want := "479000 more problems not listed"; !strings.HasSuffix(got[maxProblems], want) {
+		t.Errorf("last: got %q, want it to end with %q", got[maxProblems], want)
+	}
+	l := &loader{file: "flow.yml", src: []byte(b.String()), reg: testRegistry()}
+	l.load()
+	if len(l.problems) != maxRecorded || l.droppedProblems != 480_000-maxRecorded {
+		t.Errorf("got %d problems kept and %d counted, want %d and %d", len(l.problems), l.droppedProblems, maxRecorded, 480_000-maxRecorded)
+	}
+}
+
+func TestLoadListsAtMostMaxProblemsWarnings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id: old\nnamespace: dev\ninputs:\n")
+	for i := 0; i < maxProblems+5; i++ {
+		fmt.Fprintf(&b, "  - name: in%d\n    type: STRING\n    required: false\n", i)
+	}
+	b.WriteString("tasks:\n  - id: x\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+	f := mustParse(t, b.String())
+	if len(f.Warnings) != maxProblems+1 {
+		t.Fatalf("got %d warnings, want %d", len(f.Warnings), maxProblems+1)
+	}
+	if want := "5 more warnings not listed"; !strings.HasSuffix(f.Warnings[maxProblems], want) {
+		t.Errorf("last: got %q, want it to end with %q", f.Warnings[maxProblems], want)
+	}
+}
+
 func TestSubPathElidesTheMiddleOfALongPath(t *testing.T) {
 	path := "variables.é"
 	for i := 0; i < 1000; i++ {

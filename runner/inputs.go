@@ -245,13 +245,13 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 		}
 		switch {
 		case len(ids) == 0:
-			errs = append(errs, fmt.Errorf("unknown input %q: flow %s declares no inputs", k, f.ID))
+			errs = append(errs, fmt.Errorf("unknown input %s: flow %s declares no inputs", shown(k), f.ID))
 		default:
 			hint := didYouMean(k, ids)
 			if hint == "" {
 				hint = " (the flow's inputs: " + strings.Join(ids, ", ") + ")"
 			}
-			errs = append(errs, fmt.Errorf("unknown input %q%s", k, hint))
+			errs = append(errs, fmt.Errorf("unknown input %s%s", shown(k), hint))
 		}
 	}
 
@@ -317,7 +317,7 @@ func defaultValue(in *Input) (any, error) {
 // of a SECRET input (that type takes any text, so it never fails).
 func parseInputValue(in *Input, s string) (any, error) {
 	bad := func(want string) error {
-		return fmt.Errorf("%q is not a valid %s: expected %s", s, in.Type, want)
+		return fmt.Errorf("%s is not a valid %s: expected %s", shown(s), in.Type, want)
 	}
 	switch in.Type {
 	case InputString, InputSecret:
@@ -358,19 +358,29 @@ func parseInputValue(in *Input, s string) (any, error) {
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%q is not valid JSON: %v", s, err)
+			return nil, fmt.Errorf("%s is not valid JSON: %v", shown(s), err)
 		}
 		if _, err := dec.Token(); err != io.EOF {
-			return nil, fmt.Errorf("%q is not valid JSON: more than one value", s)
+			return nil, fmt.Errorf("%s is not valid JSON: more than one value", shown(s))
 		}
 		return jsonNumbers(v), nil
 	case InputEnum:
 		if slices.Contains(in.Values, s) {
 			return s, nil
 		}
-		return nil, fmt.Errorf("%q is not one of %s%s", s, strings.Join(in.Values, ", "), didYouMean(s, in.Values))
+		return nil, fmt.Errorf("%s is not one of %s%s", shown(s), strings.Join(in.Values, ", "), didYouMean(s, in.Values))
 	}
 	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", in.Type)
+}
+
+// maxShown bounds the characters of a given value quoted in a message: a value can be as
+// long as a command line or an output rendered by a trigger, and the message needs to say
+// which value, not to repeat it.
+const maxShown = 80
+
+// shown is s quoted for a message, cut to maxShown characters.
+func shown(s string) string {
+	return strconv.Quote(tasks.CutRunes(s, maxShown))
 }
 
 // jsonNumbers replaces json.Number with int64 for whole numbers and float64 otherwise, so

@@ -195,3 +195,20 @@ func TestInputDefaultsFromYAML(t *testing.T) {
 		t.Errorf("BOOL: got type %q, want %q", got, InputBoolean)
 	}
 }
+
+func TestParseInputsShowsOnlyTheStartOfALongValue(t *testing.T) {
+	f := mustParse(t, inputsFlow)
+	long := strings.Repeat("7x", 64<<10) // 128 KiB, as long as one argument of a command line
+	for _, c := range []struct{ key, want string }{
+		{"count", `input "count": "7x7x`},
+		{"conf", `input "conf": "7x7x`},
+		{"size", `input "size": "7x7x`},
+		{long, `unknown input "7x7x`},
+	} {
+		given := map[string]string{"count": "1", "pass": "x", c.key: long}
+		_, _, err := ParseInputs(f, given)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || !strings.Contains(err.Error(), `…"`) || len(err.Error()) > 400 {
+			t.Errorf("%.10s: got %.500q, want an error of at most 400 bytes starting %q, the value cut with …", c.key, err, c.want)
+		}
+	}
+}

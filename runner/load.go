@@ -36,6 +36,15 @@ const MaxFileSize = 5 << 20
 // its own node count, so a "billion laughs" file fails fast instead of exhausting memory.
 const maxExpanded = 1_000_000
 
+// maxAliasBytes bounds the bytes (scalar values and keys) that YAML aliases add to a flow
+// beyond what the file holds. A count of values alone lets a large anchor aliased a few
+// hundred times through: 300 aliases of a 1 MiB string are 300 MiB, and a run holds each
+// copy several times over (rendered, logged, recorded), so it ran out of memory. Real flows
+// alias task defaults or short lists, a few kilobytes at most; 16 MiB is thousands of times
+// that, over three times the largest file accepted, and keeps the worst case a run can be
+// handed to tens of megabytes.
+const maxAliasBytes = 16 << 20
+
 // maxProblems bounds the problems listed for one file.
 const maxProblems = 1000
 
@@ -112,20 +121,26 @@ func Parse(file string, src []byte, reg tasks.Registry) (*Flow, error) {
 	l := &loader{file: file, src: src, reg: reg}
 	f := l.load()
 	if len(l.problems) > 0 {
-		ps := sortProblems(l.problems)
-		if len(ps) > maxProblems {
-			// Past this many the file is not a flow gone wrong in places, and megabytes of
-			// messages would help nobody.
-			more := ps[maxProblems]
-			more.Msg = fmt.Sprintf("%d more problems not listed", len(ps)-maxProblems)
-			ps = append(ps[:maxProblems], more)
-		}
-		return nil, &LoadError{File: file, Problems: ps}
+		return nil, &LoadError{File: file, Problems: listed(l.problems, l.droppedProblems, "problems")}
 	}
-	for _, w := range sortProblems(l.warnings) {
+	for _, w := range listed(l.warnings, l.droppedWarnings, "warnings") {
 		f.Warnings = append(f.Warnings, w.Error())
 	}
 	return f, nil
+}
+
+// listed sorts ps and keeps the first maxProblems: past this many the file is not a flow gone
+// wrong in places, and megabytes of messages would help nobody. A last entry then says how
+// many more there are, dropped (never recorded) included.
+func listed(ps []Problem, dropped int, what string) []Problem {
+	ps = sortProblems(ps)
+	if len(ps) <= maxProblems && dropped == 0 {
+		return ps
+	}
+	n := min(len(ps), maxProblems)
+	more := ps[min(n, len(ps)-1)]
+	more.Msg = fmt.Sprintf("%d more %s not listed", len(ps)-n+dropped, what)
+	return append(ps[:n], more)
 }
 
 // tooLarge is the error for a file over MaxFileSize.
@@ -158,6 +173,10 @@ type loader struct {
 	lineStarts []int
 	// taskIDs holds where each task id was first defined, across tasks, errors and finally.
 	taskIDs map[string]Pos
+	// droppedProblems and droppedWarnings count those found past maxRecorded.
+	droppedProblems, droppedWarnings int
+	// anchored holds the values of anchors already converted (see value).
+	anchored map[anchoredValue]any
 }
 
 // errorf records a problem at n's position.
@@ -168,13 +187,29 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 
 // errorAt records a problem at p.
 func (l *loader) errorAt(p Pos, format string, args ...any) {
-	l.problems = append(l.problems, Problem{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+	l.record(&l.problems, &l.droppedProblems, p, format, args)
 }
 
 // warnf records a warning at n's position.
 func (l *loader) warnf(n *yaml.Node, format string, args ...any) {
-	p := posOf(n)
-	l.warnings = append(l.warnings, Problem{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
+	l.record(&l.warnings, &l.droppedWarnings, posOf(n), format, args)
+}
+
+// maxRecorded bounds the problems (and, apart, the warnings) kept while loading; past it they
+// are only counted. A task property is read again at each alias, so a small file can make
+// hundreds of thousands of messages: 1,600 tasks aliasing one list of 300 wrong items (a
+// 70 KB file) made 480,000 and took 186 MiB to validate, 79 MiB now. The loader walks in
+// file order, so the first maxRecorded hold the maxProblems listed but in a file wrong
+// almost everywhere.
+const maxRecorded = 10 * maxProblems
+
+// record appends a problem to list, or counts it in dropped once list holds maxRecorded.
+func (l *loader) record(list *[]Problem, dropped *int, p Pos, format string, args []any) {
+	if len(*list) >= maxRecorded {
+		*dropped++
+		return
+	}
+	*list = append(*list, Problem{File: l.file, Line: p.Line, Col: p.Col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // posOf is n's position; the start of the file when n carries none.
@@ -328,72 +363,110 @@ func (l *loader) secondDocPos(doc *yaml.Node) Pos {
 }
 
 // checkExpansion walks the tree once as the rest of the loader will see it, aliases
-// followed, and refuses a file whose aliases refer to themselves, nest too deeply or expand
-// to far more values than the file holds. Past this check every later walk is bounded.
+// followed, and refuses a file whose aliases refer to themselves, nest too deeply, or add
+// more than maxExpanded values or maxAliasBytes bytes to what the file holds. The problem is
+// at the alias that goes over, counted in the order of the file. Past this check every later
+// walk, and every copy a run makes of the flow's values, is bounded.
 func (l *loader) checkExpansion(root *yaml.Node) bool {
-	own, aliases := 0, false
-	var count func(n *yaml.Node)
-	count = func(n *yaml.Node) {
-		own++
+	// The aliases the file itself holds, with their depth: what each adds is the whole
+	// expansion of its anchor, aliases inside it followed.
+	type use struct {
+		alias *yaml.Node
+		depth int
+	}
+	var uses []use
+	ownValues := 0
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		ownValues++
 		for _, c := range n.Content {
 			if c.Kind == yaml.AliasNode {
-				aliases = true
+				uses = append(uses, use{c, depth + 1})
 			} else {
-				count(c)
+				walk(c, depth+1)
 			}
 		}
 	}
-	count(root)
-	if !aliases {
-		// Without aliases the tree is the file: yaml.v3 already bounded its depth.
+	walk(root, 0)
+	if len(uses) == 0 {
+		// Without aliases the tree is the file: yaml.v3 already bounded its depth, and the
+		// file's size its bytes.
 		return true
 	}
-	sizes := map[*yaml.Node]int{}
-	active := map[*yaml.Node]bool{}
-	limit := own + maxExpanded
-	ok := true
-	var size func(n *yaml.Node, depth int) int
-	size = func(n *yaml.Node, depth int) int {
+	x := expander{l: l, memo: map[*yaml.Node]expansion{}, active: map[*yaml.Node]bool{}}
+	var added expansion
+	for _, u := range uses {
+		e, ok := x.expand(u.alias, u.depth)
 		if !ok {
-			return 0
+			return false
 		}
+		added.values += e.values
+		added.bytes += e.bytes
+		switch {
+		case added.values > maxExpanded:
+			l.errorf(u.alias, "alias *%s: aliases expand the flow to more than %d values beyond the %d the file holds: use fewer aliases of large anchors (an alias bomb?)",
+				u.alias.Value, maxExpanded, ownValues)
+			return false
+		case added.bytes > maxAliasBytes:
+			l.errorf(u.alias, "alias *%s: aliases expand the flow by more than %d MiB (the file is %d bytes): use fewer aliases of large anchors (an alias bomb?)",
+				u.alias.Value, maxAliasBytes>>20, len(l.src))
+			return false
+		}
+	}
+	return true
+}
+
+// expansion is what a node amounts to with its aliases followed: its values (nodes), the
+// bytes of its scalars (keys included) and how many levels it nests below itself. Values and
+// bytes saturate just past their limits, so an exponential bomb never overflows them.
+type expansion struct{ values, bytes, height int }
+
+// expander computes expansions, each node's once.
+type expander struct {
+	l      *loader
+	memo   map[*yaml.Node]expansion
+	active map[*yaml.Node]bool // the nodes being expanded: an alias to one is a cycle
+}
+
+// expand is the expansion of n (an alias is followed) found depth levels below the root. It
+// reports a cycle or a nesting over maxDepth at n and returns false.
+func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
+	at := n
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return expansion{values: 1}, true
+		}
+		if x.active[n.Alias] {
+			x.l.errorf(n, "alias *%s refers to a value that contains it", n.Value)
+			return expansion{}, false
+		}
+		n = n.Alias
+	}
+	e, seen := x.memo[n]
+	if !seen {
 		if depth > maxDepth {
-			l.errorf(n, "values are nested more than %d levels deep", maxDepth)
-			ok = false
-			return 0
+			x.l.errorf(at, "values are nested more than %d levels deep", maxDepth)
+			return expansion{}, false
 		}
-		if n.Kind == yaml.AliasNode {
-			t := n.Alias
-			if t == nil {
-				return 1
-			}
-			if active[t] {
-				l.errorf(n, "alias *%s refers to a value that contains it", n.Value)
-				ok = false
-				return 0
-			}
-			n = t
-		}
-		if s, seen := sizes[n]; seen {
-			return s
-		}
-		active[n] = true
-		total := 1
+		x.active[n] = true
+		e = expansion{values: 1, bytes: len(n.Value)}
 		for _, c := range n.Content {
-			total += size(c, depth+1)
-			if total > limit {
-				total = limit + 1
+			ce, ok := x.expand(c, depth+1)
+			if !ok {
+				return expansion{}, false
 			}
+			e.values = min(e.values+ce.values, maxExpanded+1)
+			e.bytes = min(e.bytes+ce.bytes, maxAliasBytes+1)
+			e.height = max(e.height, ce.height+1)
 		}
-		delete(active, n)
-		sizes[n] = total
-		return total
+		delete(x.active, n)
+		x.memo[n] = e
 	}
-	if total := size(root, 0); ok && total > limit {
-		l.errorAt(Pos{1, 1}, "the file expands to more than %d values through its aliases: refused (an alias bomb?)", limit)
-		ok = false
+	if depth+e.height > maxDepth {
+		x.l.errorf(at, "values are nested more than %d levels deep", maxDepth)
+		return expansion{}, false
 	}
-	return ok
+	return e, true
 }
 
 // The patterns and lengths of Kestra's ids.

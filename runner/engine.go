@@ -356,8 +356,9 @@ func (e *engine) template(src string) (*templating.Template, error) {
 	return t, nil
 }
 
-// renderer returns the Render function lent to one attempt of a task run.
-func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
+// renderer returns the Render function lent to one attempt of a task run. It stops when ctx
+// ends, so that an interrupt or a timeout ends a template as it ends a process.
+func (e *engine) renderer(ctx context.Context, spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
 	vars := make(map[string]any, len(e.base)+2)
 	for k, v := range e.base {
 		vars[k] = v
@@ -374,7 +375,7 @@ func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, err
 		if err != nil {
 			return "", err
 		}
-		return t.Render(env)
+		return t.RenderContext(ctx, env)
 	}
 }
 
@@ -405,9 +406,18 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 	}()
 
 	if spec.HasRunIf {
-		out, err := e.renderer(spec, tr)(spec.RunIf)
+		out, err := e.renderer(ctx, spec, tr)(spec.RunIf)
 		if err != nil {
-			e.fail(tr, e.describe(spec, &tasks.PropError{Prop: "runIf", Err: err}))
+			// A template stopped by an interrupt or a timeout ends the task run as an
+			// attempt so stopped would.
+			switch t := timedOut(ctx); {
+			case ctx.Err() == nil || !errors.Is(err, ctx.Err()):
+				e.fail(tr, e.describe(spec, &tasks.PropError{Prop: "runIf", Err: err}))
+			case t != nil:
+				e.fail(tr, t.Error())
+			default:
+				tr.State.end(StateKilled, e.opts.Now())
+			}
 			return tr
 		}
 		if !templating.Truthy(out) {
@@ -525,7 +535,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 			return d, err
 		},
 		TaskID:    spec.ID,
-		Render:    e.renderer(spec, tr),
+		Render:    e.renderer(actx, spec, tr),
 		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,

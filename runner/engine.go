@@ -375,8 +375,9 @@ func (e *engine) template(src string) (*templating.Template, error) {
 	return t, nil
 }
 
-// renderer returns the Render function lent to one attempt of a task run.
-func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
+// renderer returns the Render function lent to one attempt of a task run. It stops when ctx
+// ends, so that an interrupt or a timeout ends a template as it ends a process.
+func (e *engine) renderer(ctx context.Context, spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
 	vars := make(map[string]any, len(e.base)+2)
 	for k, v := range e.base {
 		vars[k] = v
@@ -393,7 +394,7 @@ func (e *engine) renderer(spec *TaskSpec, tr *TaskRun) func(string) (string, err
 		if err != nil {
 			return "", err
 		}
-		return t.Render(env)
+		return t.RenderContext(ctx, env)
 	}
 }
 
@@ -424,9 +425,18 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 	}()
 
 	if spec.HasRunIf {
-		out, err := e.renderer(spec, tr)(spec.RunIf)
+		out, err := e.renderer(ctx, spec, tr)(spec.RunIf)
 		if err != nil {
-			e.fail(tr, e.describe(spec, &tasks.PropError{Prop: "runIf", Err: err}))
+			// A template stopped by an interrupt or a timeout ends the task run as an
+			// attempt so stopped would.
+			switch t := timedOut(ctx); {
+			case ctx.Err() == nil || !errors.Is(err, ctx.Err()):
+				e.fail(tr, e.describe(spec, &tasks.PropError{Prop: "runIf", Err: err}))
+			case t != nil:
+				e.fail(tr, t.Error())
+			default:
+				tr.State.end(StateKilled, e.opts.Now())
+			}
 			return tr
 		}
 		if !templating.Truthy(out) {
@@ -518,18 +528,18 @@ func (e *engine) fail(tr *TaskRun, msg string) {
 
 // attempt runs one try of the task and records it.
 func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (string, error) {
-	// As in Kestra, the attempt's variables are made before the attempt is added: the first
-	// attempt sees taskrun.attemptsCount 0.
-	render := e.renderer(spec, tr)
-	a := &Attempt{}
-	a.State.set(StateRunning, e.opts.Now())
-	tr.Attempts = append(tr.Attempts, a)
-
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if spec.Timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, spec.Timeout)
 	}
 	defer cancel()
+
+	// As in Kestra, the attempt's variables are made before the attempt is added: the first
+	// attempt sees taskrun.attemptsCount 0.
+	render := e.renderer(actx, spec, tr)
+	a := &Attempt{}
+	a.State.set(StateRunning, e.opts.Now())
+	tr.Attempts = append(tr.Attempts, a)
 
 	warned := map[string]bool{}
 	var lent []string // working folders lent to this attempt, removed after it

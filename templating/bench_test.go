@@ -1,6 +1,9 @@
 package templating
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 // slackPayload is a realistic Slack message body with four tags, as a flow's notify task
 // would carry it.
@@ -38,6 +41,22 @@ func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
 		if _, err := tpl.Render(env); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderFanOut renders the fan-out, render() ten calls a level nine levels
+// deep, until the default budget stops it: how long a runaway template can hold a task.
+func BenchmarkRenderFanOut(b *testing.B) {
+	tpl, err := Parse("{{ render(vars.a9) }}")
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := testEnv()
+	for b.Loop() {
+		var be *BudgetError
+		if _, err := tpl.Render(env); !errors.As(err, &be) {
+			b.Fatalf("got %v, want the budget exceeded", err)
 		}
 	}
 }

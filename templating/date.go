@@ -102,11 +102,28 @@ func loadZone(name string) (*time.Location, error) {
 			return t.Location(), nil
 		}
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil || name == "" || name == "Local" {
-		return nil, fmt.Errorf("unknown time zone %q", name)
+		return nil, fmt.Errorf("unknown time zone %q", abbreviateText(name, 64))
 	}
+	zones.Store(name, loc)
 	return loc, nil
+}
+
+// zones caches the zones loaded by name: time.LoadLocation reads and parses the zone's data
+// on every call. Only names that exist are kept, so the cache cannot grow past the zone
+// database.
+var zones sync.Map
+
+// abbreviateText cuts s to n characters or so for an error message, saying it was cut.
+func abbreviateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return prefixRunes(s, n) + "..."
 }
 
 // dateLayout is a compiled Java DateTimeFormatter pattern.
@@ -193,6 +210,10 @@ var compiledDates sync.Map
 
 const maxCompiledDates = 256
 
+// maxDatePattern bounds a date pattern: a real one is a few letters, and a long one would
+// be cached and parsed letter by letter.
+const maxDatePattern = 1 << 10
+
 var compiledDatesCount struct {
 	sync.Mutex
 	n int
@@ -227,6 +248,9 @@ func compileDate(format string) (*dateFormatter, error) {
 		pattern := format
 		if p, ok := namedFormats[format]; ok {
 			pattern = p
+		}
+		if len(pattern) > maxDatePattern {
+			return nil, fmt.Errorf("date pattern of %s: longer than the %s flowctl accepts", sizeText(int64(len(pattern))), sizeText(maxDatePattern))
 		}
 		layout, err := parsePattern(pattern)
 		if err != nil {

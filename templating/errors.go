@@ -3,6 +3,7 @@ package templating
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is a template error with its position inside the template source (1-based line, and
@@ -78,7 +79,12 @@ func unknownName(kind, name string, known []string) string {
 // edits, case aside), else "".
 func closest(name string, known []string) string {
 	best, bestD := "", 3
+	n := utf8.RuneCountInString(name)
 	for _, k := range known {
+		// The distance is at least the difference in length: a long name costs nothing.
+		if abs(n-utf8.RuneCountInString(k)) >= bestD {
+			continue
+		}
 		if d := distance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
 			best, bestD = k, d
 		}

@@ -9,12 +9,28 @@ import (
 // everything that varies per call lives here, never in the tree.
 type evalCtx struct {
 	env   *Env
-	depth int // how many render() calls deep this evaluation is
+	depth int     // how many render() calls deep this evaluation is
+	b     *budget // shared with the render() calls nested in this one
 }
 
-// node is one compiled expression.
+// node is one compiled expression. Nodes evaluate their operands through evalCtx.eval, never
+// directly, so that every step is counted.
 type node interface {
 	eval(c *evalCtx) (any, error)
+}
+
+// eval evaluates n as one step of the budget; a long string it yields costs the steps of
+// scanning it, which covers whatever the operation reading it does with it (compare it,
+// count its characters, search it).
+func (c *evalCtx) eval(n node) (any, error) {
+	if err := c.b.step(1); err != nil {
+		return nil, err
+	}
+	v, err := n.eval(c)
+	if s, ok := v.(string); ok && len(s) >= 1<<10 && err == nil {
+		err = c.b.scan(len(s))
+	}
+	return v, err
 }
 
 // missingError is a path that leads nowhere: a variable or key that does not exist, an index
@@ -52,11 +68,11 @@ type attrNode struct {
 }
 
 func (n *attrNode) eval(c *evalCtx) (any, error) {
-	base, err := n.base.eval(c)
+	base, err := c.eval(n.base)
 	if err != nil {
 		return nil, err
 	}
-	key, err := n.key.eval(c)
+	key, err := c.key(n.key)
 	if err != nil {
 		return nil, err
 	}
@@ -70,9 +86,12 @@ func (n *attrNode) eval(c *evalCtx) (any, error) {
 type listNode struct{ items []node }
 
 func (n *listNode) eval(c *evalCtx) (any, error) {
+	if err := c.b.grow(elemBytes * len(n.items)); err != nil {
+		return nil, err
+	}
 	out := make([]any, len(n.items))
 	for i, x := range n.items {
-		v, err := x.eval(c)
+		v, err := c.eval(x)
 		if err != nil {
 			return nil, err
 		}
@@ -84,13 +103,16 @@ func (n *listNode) eval(c *evalCtx) (any, error) {
 type mapNode struct{ keys, vals []node }
 
 func (n *mapNode) eval(c *evalCtx) (any, error) {
+	if err := c.b.grow(elemBytes * len(n.keys)); err != nil {
+		return nil, err
+	}
 	out := make(map[string]any, len(n.keys))
 	for i := range n.keys {
-		k, err := n.keys[i].eval(c)
+		k, err := c.key(n.keys[i])
 		if err != nil {
 			return nil, err
 		}
-		v, err := n.vals[i].eval(c)
+		v, err := c.eval(n.vals[i])
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +127,7 @@ type unaryNode struct {
 }
 
 func (n *unaryNode) eval(c *evalCtx) (any, error) {
-	v, err := n.x.eval(c)
+	v, err := c.eval(n.x)
 	if err != nil {
 		return nil, err
 	}
@@ -130,14 +152,14 @@ func (n *unaryNode) eval(c *evalCtx) (any, error) {
 type condNode struct{ c, a, b node }
 
 func (n *condNode) eval(c *evalCtx) (any, error) {
-	v, err := n.c.eval(c)
+	v, err := c.eval(n.c)
 	if err != nil {
 		return nil, err
 	}
 	if truth(v) {
-		return n.a.eval(c)
+		return c.eval(n.a)
 	}
-	return n.b.eval(c)
+	return c.eval(n.b)
 }
 
 type binaryNode struct {
@@ -146,16 +168,16 @@ type binaryNode struct {
 }
 
 func (n *binaryNode) eval(c *evalCtx) (any, error) {
-	l, err := n.l.eval(c)
+	l, err := c.eval(n.l)
 	switch n.op {
 	case "??":
 		if (err == nil && l == nil) || isMissing(err) {
-			return n.r.eval(c)
+			return c.eval(n.r)
 		}
 		return l, err
 	case "???":
 		if isMissing(err) {
-			return n.r.eval(c)
+			return c.eval(n.r)
 		}
 		return l, err
 	}
@@ -169,7 +191,7 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		if !truth(l) {
 			return false, nil
 		}
-		r, err := n.r.eval(c)
+		r, err := c.eval(n.r)
 		if err != nil {
 			return nil, err
 		}
@@ -178,21 +200,20 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		if truth(l) {
 			return true, nil
 		}
-		r, err := n.r.eval(c)
+		r, err := c.eval(n.r)
 		if err != nil {
 			return nil, err
 		}
 		return truth(r), nil
 	}
-	r, err := n.r.eval(c)
+	r, err := c.eval(n.r)
 	if err != nil {
 		return nil, err
 	}
 	switch n.op {
-	case "==":
-		return equal(l, r), nil
-	case "!=":
-		return !equal(l, r), nil
+	case "==", "!=":
+		eq, err := c.equal(l, r)
+		return eq == (n.op == "=="), err
 	case "<", ">", "<=", ">=":
 		d, err := compare(l, r)
 		if err != nil {
@@ -208,11 +229,11 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		}
 		return d >= 0, nil
 	case "contains":
-		return contains(l, r)
+		return c.contains(l, r)
 	case "~":
-		return ToString(l) + ToString(r), nil
+		return c.concat(l, r)
 	case "+":
-		return add(l, r)
+		return c.add(l, r)
 	}
 	return arith(n.op, l, r)
 }
@@ -225,7 +246,7 @@ type testNode struct {
 }
 
 func (n *testNode) eval(c *evalCtx) (any, error) {
-	v, err := n.x.eval(c)
+	v, err := c.eval(n.x)
 	var ok bool
 	if n.name == "defined" {
 		if err != nil && !isMissing(err) {
@@ -279,7 +300,7 @@ type filterNode struct {
 }
 
 func (n *filterNode) eval(c *evalCtx) (any, error) {
-	in, err := n.input.eval(c)
+	in, err := c.eval(n.input)
 	if n.def.name == "default" {
 		// Like Pebble, default catches a missing variable anywhere in its input, so that
 		// "outputs.x.vars.y | default('n/a')" works before task x has run.
@@ -287,7 +308,7 @@ func (n *filterNode) eval(c *evalCtx) (any, error) {
 			return nil, err
 		}
 		if err != nil || isEmpty(in) {
-			return n.args[0].eval(c)
+			return c.eval(n.args[0])
 		}
 		return in, nil
 	}
@@ -299,6 +320,9 @@ func (n *filterNode) eval(c *evalCtx) (any, error) {
 		return nil, err
 	}
 	v, err := n.def.apply(c, in, args)
+	if err == nil {
+		err = c.b.grow(sizeOf(v))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("filter %s: %w", n.def.name, err)
 	}
@@ -316,7 +340,31 @@ func (n *callNode) eval(c *evalCtx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return n.def.call(c, args)
+	v, err := n.def.call(c, args)
+	if err == nil {
+		err = c.b.grow(sizeOf(v))
+	}
+	return v, err
+}
+
+// key evaluates a map key or an index: a list or a map used as one stands for its JSON, as
+// keyString would write it.
+func (c *evalCtx) key(n node) (any, error) {
+	k, err := c.eval(n)
+	if err != nil {
+		return nil, err
+	}
+	return c.scalar(k)
+}
+
+// scalar turns a list or a map into its JSON text, within the budget, and leaves any other
+// value as it is.
+func (c *evalCtx) scalar(v any) (any, error) {
+	switch v.(type) {
+	case []any, map[string]any:
+		return c.json(v)
+	}
+	return v, nil
 }
 
 // evalArgs evaluates bound arguments; an argument that was not given stays nil.
@@ -329,7 +377,7 @@ func evalArgs(c *evalCtx, nodes []node) ([]any, error) {
 		if x == nil {
 			continue
 		}
-		v, err := x.eval(c)
+		v, err := c.eval(x)
 		if err != nil {
 			return nil, err
 		}

@@ -52,17 +52,21 @@ func filterNames() []string { return sortedKeys(filters) }
 // stringFilter lifts a string function into a filter; null passes through as Pebble's
 // string filters do, and the tag then reports it.
 func stringFilter(f func(string) string) func(*evalCtx, any, []any) (any, error) {
-	return func(_ *evalCtx, in any, _ []any) (any, error) {
+	return func(c *evalCtx, in any, _ []any) (any, error) {
 		if in == nil {
 			return nil, nil
 		}
-		return f(ToString(in)), nil
+		s, err := c.str(in)
+		if err != nil {
+			return nil, err
+		}
+		return f(s), nil
 	}
 }
 
 // abbreviateFilter shortens a string to at most length characters, ending with "..." when it
 // had to cut (Pebble's rules, counted in characters rather than bytes).
-func abbreviateFilter(_ *evalCtx, in any, args []any) (any, error) {
+func abbreviateFilter(c *evalCtx, in any, args []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
@@ -73,7 +77,10 @@ func abbreviateFilter(_ *evalCtx, in any, args []any) (any, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("length must not be negative, got %d", n)
 	}
-	s := ToString(in)
+	s, err := c.str(in)
+	if err != nil {
+		return nil, err
+	}
 	runes := utf8.RuneCountInString(s)
 	if int64(runes) < n || runes <= 3 {
 		return s, nil
@@ -173,7 +180,9 @@ func lengthFilter(_ *evalCtx, in any, _ []any) (any, error) {
 	return nil, fmt.Errorf("needs a string, a list or a map, got %s", describe(in))
 }
 
-func joinFilter(_ *evalCtx, in any, args []any) (any, error) {
+// joinFilter joins the elements of a list as text. The result's size is known, and charged,
+// before it is built: a list may hold the same long string many times.
+func joinFilter(c *evalCtx, in any, args []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
@@ -186,15 +195,28 @@ func joinFilter(_ *evalCtx, in any, args []any) (any, error) {
 		return nil, fmt.Errorf("needs a list, got %s", describe(in))
 	}
 	parts := make([]string, len(list))
+	size := len(sep) * max(len(list)-1, 0)
 	for i, v := range list {
-		parts[i] = ToString(v)
+		if err := c.b.step(1); err != nil {
+			return nil, err
+		}
+		if parts[i], err = c.str(v); err != nil {
+			return nil, err
+		}
+		size += len(parts[i])
+		if err := c.b.fits(size); err != nil {
+			return nil, err
+		}
 	}
 	return strings.Join(parts, sep), nil
 }
 
 // toJSONFilter encodes any value as JSON; null gives the string "null", so it always renders.
-func toJSONFilter(_ *evalCtx, in any, _ []any) (any, error) {
-	s, err := toJSON(in)
+func toJSONFilter(c *evalCtx, in any, _ []any) (any, error) {
+	s, err := c.json(in)
+	if c.b.stop != nil {
+		return nil, c.b.stop
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot encode %s as JSON: %v", describe(in), err)
 	}
@@ -202,13 +224,16 @@ func toJSONFilter(_ *evalCtx, in any, _ []any) (any, error) {
 }
 
 // keysFilter lists a map's keys, sorted: Go maps have no order and output must be stable.
-func keysFilter(_ *evalCtx, in any, _ []any) (any, error) {
+func keysFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
 	m, ok := asMap(in)
 	if !ok {
 		return nil, fmt.Errorf("needs a map, got %s", describe(in))
+	}
+	if err := c.b.step(int64(len(m))); err != nil {
+		return nil, err
 	}
 	keys := sortedKeys(m)
 	out := make([]any, len(keys))
@@ -221,7 +246,7 @@ func keysFilter(_ *evalCtx, in any, _ []any) (any, error) {
 // replaceFilter is Kestra's replace: each key of the map is replaced by its value, in a
 // string, or in every string of a list or map. Pairs apply longest key first (then in key
 // order), so that overlapping keys give the same result on every run.
-func replaceFilter(_ *evalCtx, in any, args []any) (any, error) {
+func replaceFilter(c *evalCtx, in any, args []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
@@ -239,58 +264,124 @@ func replaceFilter(_ *evalCtx, in any, args []any) (any, error) {
 	}
 	keys := sortedKeys(pairs)
 	sort.SliceStable(keys, func(i, j int) bool { return len(keys[i]) > len(keys[j]) })
-	type pair struct {
-		re       *regexp.Regexp
-		old, new string
-	}
-	ps := make([]pair, len(keys))
+	ps := make([]replacement, len(keys))
 	for i, k := range keys {
-		ps[i] = pair{old: k, new: ToString(pairs[k])}
+		s, err := c.str(pairs[k])
+		if err != nil {
+			return nil, err
+		}
+		ps[i] = replacement{old: k, new: s}
 		if useRegexp {
-			re, err := regexp.Compile(k)
+			re, err := c.compile("regular expression", k)
 			if err != nil {
-				return nil, fmt.Errorf("invalid regular expression %q: %v", k, err)
+				return nil, err
 			}
 			ps[i].re = re
-			ps[i].new = javaGroupRefs.ReplaceAllString(ps[i].new, "$${$1}")
+			ps[i].new = goGroupRefs(ps[i].new)
 		}
 	}
-	var apply func(v any) any
-	apply = func(v any) any {
+	// Every value made below the top one is charged here; the top one is charged by
+	// filterNode as every filter's result is.
+	var apply func(v any) (any, error)
+	charged := func(v any) (any, error) {
+		out, err := apply(v)
+		if err == nil {
+			err = c.b.grow(sizeOf(out))
+		}
+		return out, err
+	}
+	apply = func(v any) (any, error) {
+		if err := c.b.step(1); err != nil {
+			return nil, err
+		}
 		if list, ok := asList(v); ok {
 			out := make([]any, len(list))
 			for i, x := range list {
-				out[i] = apply(x)
+				var err error
+				if out[i], err = charged(x); err != nil {
+					return nil, err
+				}
 			}
-			return out
+			return out, nil
 		}
 		if m, ok := asMap(v); ok {
 			out := make(map[string]any, len(m))
 			for k, x := range m {
-				out[k] = apply(x)
+				var err error
+				if out[k], err = charged(x); err != nil {
+					return nil, err
+				}
 			}
-			return out
+			return out, nil
 		}
-		s := ToString(v)
+		s, err := c.str(v)
 		for _, p := range ps {
-			if p.re != nil {
-				s = p.re.ReplaceAllString(s, p.new)
-			} else {
-				s = strings.ReplaceAll(s, p.old, p.new)
+			if err != nil {
+				break
 			}
+			s, err = c.replace(s, p)
 		}
-		return s
+		return s, err
 	}
-	return apply(in), nil
+	return apply(in)
 }
 
-// javaGroupRefs finds Java's $1 group references, which Go would read as ${1abc} when a
-// letter follows.
-var javaGroupRefs = regexp.MustCompile(`\$(\d+)`)
+// replacement is one pair of replace: a string or a regular expression, and what replaces it.
+type replacement struct {
+	re       *regexp.Regexp
+	old, new string
+}
+
+// replace applies one pair to s, once the size of the result is known to fit the budget.
+func (c *evalCtx) replace(s string, p replacement) (string, error) {
+	if p.re == nil {
+		if err := c.b.scan(len(s)); err != nil {
+			return "", err
+		}
+		n := strings.Count(s, p.old)
+		if err := c.b.fits(len(s) + n*(len(p.new)-len(p.old))); err != nil {
+			return "", err
+		}
+		return strings.ReplaceAll(s, p.old, p.new), nil
+	}
+	matches, err := c.matches(p.re, s, -1)
+	if err != nil {
+		return "", err
+	}
+	// Each match becomes the replacement, whose group references expand to at most the
+	// text the match covered.
+	size, refs := len(s), strings.Count(p.new, "$")
+	for _, m := range matches {
+		size += len(p.new) + (refs-1)*(m[1]-m[0])
+	}
+	if err := c.b.fits(size); err != nil {
+		return "", err
+	}
+	return p.re.ReplaceAllString(s, p.new), nil
+}
+
+// goGroupRefs rewrites Java's $1 group references as Go's ${1}: Go would read $1abc as the
+// group named 1abc.
+func goGroupRefs(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 == len(s) || !isDigit(s[i+1]) {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		b.WriteString("${" + s[i+1:j] + "}")
+		i = j - 1
+	}
+	return b.String()
+}
 
 // splitFilter is Java's String.split, which Pebble's split calls: the delimiter is a regular
 // expression; without a limit, trailing empty strings are dropped.
-func splitFilter(_ *evalCtx, in any, args []any) (any, error) {
+func splitFilter(c *evalCtx, in any, args []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
@@ -304,11 +395,24 @@ func splitFilter(_ *evalCtx, in any, args []any) (any, error) {
 			return nil, err
 		}
 	}
-	re, err := regexp.Compile(delim)
+	re, err := c.compile("delimiter", delim)
 	if err != nil {
-		return nil, fmt.Errorf("invalid delimiter %q: %v", delim, err)
+		return nil, err
 	}
-	parts := javaSplit(ToString(in), re, limit)
+	s, err := c.str(in)
+	if err != nil {
+		return nil, err
+	}
+	most := -1
+	if limit > 0 {
+		// One more match than pieces: javaSplit skips a zero-width match at the start.
+		most = int(min(limit, int64(len(s))+1)) + 1
+	}
+	matches, err := c.matches(re, s, most)
+	if err != nil {
+		return nil, err
+	}
+	parts := javaSplit(s, matches, limit)
 	out := make([]any, len(parts))
 	for i, p := range parts {
 		out[i] = p
@@ -316,16 +420,16 @@ func splitFilter(_ *evalCtx, in any, args []any) (any, error) {
 	return out, nil
 }
 
-// javaSplit follows java.lang.String.split: no match gives the whole string; a zero-width
-// match at the start gives no leading empty string; a positive limit caps the number of
-// pieces; a zero limit drops trailing empty strings.
-func javaSplit(s string, re *regexp.Regexp, limit int64) []string {
+// javaSplit follows java.lang.String.split, given the delimiter's matches in s: no match
+// gives the whole string; a zero-width match at the start gives no leading empty string; a
+// positive limit caps the number of pieces; a zero limit drops trailing empty strings.
+func javaSplit(s string, matches [][]int, limit int64) []string {
 	if s == "" {
 		return []string{""}
 	}
 	var parts []string
 	last := 0
-	for _, m := range re.FindAllStringIndex(s, -1) {
+	for _, m := range matches {
 		if limit > 0 && int64(len(parts)) == limit-1 {
 			break
 		}

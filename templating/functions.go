@@ -70,12 +70,16 @@ func nowFunc(c *evalCtx, args []any) (any, error) {
 }
 
 // fromJSONFunc parses a JSON string into maps, lists and scalars; integers come back as
-// int64 so that they render without decimals.
-func fromJSONFunc(_ *evalCtx, args []any) (any, error) {
+// int64 so that they render without decimals. What it builds is charged as the size of the
+// text: a lower bound, known before parsing.
+func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 	switch x := args[0].(type) {
 	case nil:
 		return nil, nil
 	case string:
+		if err := c.b.grow(len(x)); err != nil {
+			return nil, err
+		}
 		v, err := parseJSON(x)
 		if err != nil {
 			return nil, fmt.Errorf("fromJson: invalid JSON: %v", err)
@@ -141,7 +145,7 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 	}
 	src, ok := args[0].(string)
 	if !ok {
-		return ToString(args[0]), nil
+		return c.str(args[0])
 	}
 	recursive := true
 	if args[1] != nil {
@@ -158,16 +162,23 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 		if pass == maxRenderPasses {
 			return nil, fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
 		}
-		t, err := Parse(src)
+		t, err := c.b.parse(src)
+		if c.b.stop != nil {
+			return nil, c.b.stop
+		}
 		if err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
 		if t.Static() {
 			return t.text, nil
 		}
-		out, err := t.render(&evalCtx{env: c.env, depth: c.depth + 1})
+		out, err := t.render(&evalCtx{env: c.env, depth: c.depth + 1, b: c.b})
+		// A loop, an exhausted budget or an interrupt: say so once rather than once per
+		// level.
+		if c.b.stop != nil {
+			return nil, c.b.stop
+		}
 		if errors.Is(err, errRenderDepth) {
-			// A loop: say so once rather than once per level.
 			return nil, errRenderDepth
 		}
 		if err != nil {

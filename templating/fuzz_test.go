@@ -23,10 +23,16 @@ func FuzzParseRender(f *testing.F) {
 		"{{ flow.id ",
 		"{% if x %}",
 		"\x00{{ flow.id }}\x01",
+		// render() fanning out ten calls a level, nine levels deep.
+		"{{ render(vars.a9) }}",
+		"{{ render(vars.b9) }}",
+		"{{ ['" + strings.Repeat("x", 100) + "', vars.a1] | join(vars.a2) | replace({'x': vars.a3}) | toJson }}",
 	} {
 		f.Add(seed)
 	}
 	env := testEnv()
+	// Small limits keep each input fast; they are the same checks as the defaults.
+	env.Limits = Limits{Steps: 100_000, Bytes: 1 << 20}
 	f.Fuzz(func(t *testing.T, src string) {
 		tpl, err := Parse(src)
 		plain := !strings.Contains(src, "{{") && !strings.Contains(src, "<<") && !strings.Contains(src, "{%")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,7 +14,7 @@ var fixedNow = time.Date(2026, 11, 26, 17, 4, 5, 123456789, time.UTC)
 
 // testEnv is the variables a task of a real flow would see, plus a few odd values.
 func testEnv() *Env {
-	return &Env{
+	env := &Env{
 		Vars: map[string]any{
 			"flow": map[string]any{"id": "hello", "namespace": "dev", "revision": 3},
 			"execution": map[string]any{
@@ -70,6 +71,22 @@ func testEnv() *Env {
 		},
 		Now: func() time.Time { return fixedNow },
 	}
+	vars := env.Vars["vars"].(map[string]any)
+	fanOut(vars, "a", "{{ render(vars.a%d) }}")
+	fanOut(vars, "b", "{{ render(vars.b%d) == 'x' }}")
+	return env
+}
+
+// fanOut adds vars.<name>0 to vars.<name>9, a template bomb of a 1 KB flow: <name>0 is "x"
+// and each next one holds leaf, naming the one before, ten times. Nine levels deep,
+// render(vars.<name>9) evaluates a billion leaves: with "{{ render(vars.a%d) }}" it asks for
+// 10^9 bytes; with "{{ render(vars.b%d) == 'x' }}" it only ever holds a few bytes, so that
+// only a check of the steps or of the context can end it.
+func fanOut(vars map[string]any, name, leaf string) {
+	vars[name+"0"] = "x"
+	for i := 1; i <= 9; i++ {
+		vars[fmt.Sprintf("%s%d", name, i)] = strings.Repeat(fmt.Sprintf(leaf, i-1), 10)
+	}
 }
 
 // renderString parses and renders src against env.
@@ -111,9 +128,15 @@ type errorCase struct {
 // runErrorCases checks each case fails with exactly want, as an *Error.
 func runErrorCases(t *testing.T, cases []errorCase) {
 	t.Helper()
+	runErrorCasesIn(t, testEnv(), cases)
+}
+
+// runErrorCasesIn is runErrorCases against env.
+func runErrorCasesIn(t *testing.T, env *Env, cases []errorCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := renderString(tc.src, testEnv())
+			got, err := renderString(tc.src, env)
 			if err == nil {
 				t.Fatalf("render %q: got %q and no error, want error %q", tc.src, got, tc.want)
 			}

@@ -8,12 +8,13 @@ import (
 
 // contains is Pebble's contains: an element of a list (every element, when the right side
 // is a list too), a key of a map, a substring of a string.
-func contains(l, r any) (any, error) {
+func (c *evalCtx) contains(l, r any) (any, error) {
 	switch x := l.(type) {
 	case nil:
 		return false, nil
 	case string:
-		return strings.Contains(x, ToString(r)), nil
+		s, err := c.str(r)
+		return strings.Contains(x, s), err
 	}
 	if list, ok := asList(l); ok {
 		want := []any{r}
@@ -23,7 +24,11 @@ func contains(l, r any) (any, error) {
 	outer:
 		for _, w := range want {
 			for _, item := range list {
-				if equal(item, w) {
+				eq, err := c.equal(item, w)
+				if err != nil {
+					return nil, err
+				}
+				if eq {
 					continue outer
 				}
 			}
@@ -32,26 +37,50 @@ func contains(l, r any) (any, error) {
 		return true, nil
 	}
 	if m, ok := asMap(l); ok {
-		_, ok := m[keyString(r)]
+		k, err := c.scalar(r)
+		if err != nil {
+			return nil, err
+		}
+		_, ok := m[keyString(k)]
 		return ok, nil
 	}
 	return nil, fmt.Errorf("contains needs a string, list or map on its left, got %s", describe(l))
 }
 
+// concat is ~: both sides as text, joined. The size is charged before the string is built.
+func (c *evalCtx) concat(l, r any) (any, error) {
+	ls, err := c.str(l)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := c.str(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.b.grow(len(ls) + len(rs)); err != nil {
+		return nil, err
+	}
+	return ls + rs, nil
+}
+
 // add is Pebble's +: a string on either side concatenates, a list on the left appends,
 // numbers add.
-func add(l, r any) (any, error) {
+func (c *evalCtx) add(l, r any) (any, error) {
 	_, ls := l.(string)
 	_, rs := r.(string)
 	if ls || rs {
-		return ToString(l) + ToString(r), nil
+		return c.concat(l, r)
 	}
 	if list, ok := asList(l); ok {
-		out := append([]any{}, list...)
-		if rl, ok := asList(r); ok {
-			return append(out, rl...), nil
+		rl, ok := asList(r)
+		if !ok {
+			rl = []any{r}
 		}
-		return append(out, r), nil
+		if err := c.b.grow(elemBytes * (len(list) + len(rl))); err != nil {
+			return nil, err
+		}
+		out := make([]any, 0, len(list)+len(rl))
+		return append(append(out, list...), rl...), nil
 	}
 	return arith("+", l, r)
 }

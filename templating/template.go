@@ -1,6 +1,7 @@
 package templating
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ type Template struct {
 	ft   *fasttemplate.Template // nil when the template is static
 }
 
-// Env is what expressions see.
+// Env is what expressions see, and how much work they may do.
 type Env struct {
 	// Vars are the top-level names: flow, execution, task, taskrun, inputs, vars, outputs,
 	// labels, trigger, envs... Values are map[string]any, []any, string, bool, int, int64,
@@ -29,6 +30,8 @@ type Env struct {
 	Secret func(name string) (string, error)
 	// Now is the clock of now(); nil means time.Now.
 	Now func() time.Time
+	// Limits bound each Render; the zero value takes the defaults.
+	Limits Limits
 }
 
 // Placeholders in the string handed to fasttemplate. Control characters cannot be mistaken
@@ -79,9 +82,19 @@ func Parse(src string) (*Template, error) {
 // source unchanged, minus the {% raw %} markers.
 func (t *Template) Static() bool { return t.ft == nil }
 
-// Render evaluates the template against env. Errors are *Error.
+// Render evaluates the template against env, within env.Limits. Errors are *Error.
 func (t *Template) Render(env *Env) (string, error) {
-	return t.render(&evalCtx{env: env})
+	return t.RenderContext(context.Background(), env)
+}
+
+// RenderContext is Render that stops when ctx ends: its error then wraps ctx.Err(), so a
+// caller tells an interrupt or a timeout from a template that failed. A render that goes over
+// env.Limits fails with an error wrapping a *BudgetError. Errors are *Error.
+func (t *Template) RenderContext(ctx context.Context, env *Env) (string, error) {
+	if t.ft == nil {
+		return t.text, nil
+	}
+	return t.render(&evalCtx{env: env, b: newBudget(ctx, env)})
 }
 
 func (t *Template) render(c *evalCtx) (string, error) {
@@ -105,20 +118,24 @@ func (t *Template) renderTag(c *evalCtx, w io.Writer, name string) (int, error) 
 		return 0, &Error{Line: 1, Col: 1, Msg: fmt.Sprintf("internal error: unknown placeholder %q", name)}
 	}
 	tg := t.tags[i]
-	v, err := tg.root.eval(c)
+	v, err := c.eval(tg.root)
 	if err != nil {
 		return 0, tg.fail(err)
 	}
-	switch x := v.(type) {
-	case string:
-		return io.WriteString(w, x)
-	case nil:
+	if v == nil {
 		if !tg.nullable {
 			return 0, tg.null()
 		}
 		return 0, nil
 	}
-	return io.WriteString(w, ToString(v))
+	s, err := c.str(v)
+	if err == nil {
+		err = c.b.grow(len(s))
+	}
+	if err != nil {
+		return 0, tg.fail(err)
+	}
+	return io.WriteString(w, s)
 }
 
 // fail turns an evaluation error into an *Error at the tag, in Kestra's words for a missing

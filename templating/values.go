@@ -349,58 +349,65 @@ func isEmpty(v any) bool {
 }
 
 // equal is Pebble's ==: numbers compare by value whatever their type, lists and maps
-// element by element, anything else only with a value of the same type.
-func equal(a, b any) bool {
+// element by element, anything else only with a value of the same type. Each value compared
+// is a step: lists may hold the same large list many times over.
+func (c *evalCtx) equal(a, b any) (bool, error) {
+	if err := c.b.step(1); err != nil {
+		return false, err
+	}
 	if a == nil || b == nil {
-		return a == nil && b == nil
+		return a == nil && b == nil, nil
 	}
 	if ai, af, aInt, ok := toNumber(a); ok {
 		bi, bf, bInt, ok := toNumber(b)
 		if !ok {
-			return false
+			return false, nil
 		}
 		if aInt && bInt {
-			return ai == bi
+			return ai == bi, nil
 		}
-		return toFloat(ai, af, aInt) == toFloat(bi, bf, bInt)
+		return toFloat(ai, af, aInt) == toFloat(bi, bf, bInt), nil
 	}
 	switch x := a.(type) {
 	case string:
 		y, ok := b.(string)
-		return ok && x == y
+		return ok && x == y, nil
 	case bool:
 		y, ok := b.(bool)
-		return ok && x == y
+		return ok && x == y, nil
 	case time.Time:
 		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
+		return ok && x.Equal(y), nil
 	}
 	if la, ok := asList(a); ok {
 		lb, ok := asList(b)
 		if !ok || len(la) != len(lb) {
-			return false
+			return false, nil
 		}
 		for i := range la {
-			if !equal(la[i], lb[i]) {
-				return false
+			if eq, err := c.equal(la[i], lb[i]); !eq || err != nil {
+				return false, err
 			}
 		}
-		return true
+		return true, nil
 	}
 	if ma, ok := asMap(a); ok {
 		mb, ok := asMap(b)
 		if !ok || len(ma) != len(mb) {
-			return false
+			return false, nil
 		}
 		for k, v := range ma {
 			w, ok := mb[k]
-			if !ok || !equal(v, w) {
-				return false
+			if !ok {
+				return false, nil
+			}
+			if eq, err := c.equal(v, w); !eq || err != nil {
+				return false, err
 			}
 		}
-		return true
+		return true, nil
 	}
-	return reflect.DeepEqual(a, b)
+	return reflect.DeepEqual(a, b), nil
 }
 
 func toFloat(i int64, f float64, isInt bool) float64 {

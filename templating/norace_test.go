@@ -1,0 +1,5 @@
+//go:build !race
+
+package templating
+
+const raceEnabled = false

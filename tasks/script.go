@@ -124,7 +124,11 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
 	if tc.WorkDir == nil {
-		defer os.RemoveAll(workDir)
+		defer func() {
+			if err := RemoveAll(workDir); err != nil {
+				tc.Log.Warnf("working folder not removed: %v", err)
+			}
+		}()
 	}
 	outputDir := filepath.Join(workDir, "outputs")
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {

@@ -512,14 +512,17 @@ func TestScriptCancelKillsGrandchildrenThatIgnoreSIGTERM(t *testing.T) {
 	}
 }
 
-func TestScriptReturnsWhenAnEscapedProcessHoldsThePipes(t *testing.T) {
-	// setsid puts the grandchild out of the group: flowctl cannot kill it, but must not wait
-	// for it either.
-	task := &ShellCommands{Commands: []string{"setsid sleep 300 & echo grandchild $!; wait"}}
+func TestScriptCancelKillsProcessesThatLeftTheGroup(t *testing.T) {
+	// setsid puts the grandchild out of the group, and it ignores SIGTERM while holding the
+	// pipes: Run must not wait for it, and must kill it all the same.
+	task := &ShellCommands{Commands: []string{`setsid sh -c 'trap "" TERM; echo grandchild $$; exec sleep 300' & wait`}}
 	r, pid := runWithWatchdog(t, task, 30*time.Second)
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	if !errors.Is(r.err, context.Canceled) {
 		t.Errorf("error: got %v, want one wrapping context.Canceled", r.err)
+	}
+	if !exited(t, pid, 5*time.Second) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("grandchild %d out of the group: got alive after cancel, want killed", pid)
 	}
 }
 

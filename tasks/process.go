@@ -26,8 +26,7 @@ const killGrace = 2 * time.Second
 // (WaitDelay), which also bounds the wait for a process that escaped but holds the pipes;
 // then what is left of the tree is killed. The error is then ctx's error, wrapped.
 func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
-	stdout := &lineWriter{emit: func(s string) { log.line(false, s) }}
-	stderr := &lineWriter{emit: func(s string) { log.line(true, s) }}
+	stdout, stderr := log.writers()
 	cmd := exec.CommandContext(ctx, path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Dir = dir

@@ -121,14 +121,22 @@ tasks:
       - mkdir -p locked/in && echo x > locked/in/f && chmod 0 locked/in locked
   - id: self
     type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles: [f]
     commands:
-      - echo x > f && chmod -R a-w .
+      - echo kept > f && chmod -R a-w .
+  - id: read
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - cat {{ outputs.self.outputFiles.f }}
 `)
 	if code != 0 {
 		t.Fatalf("exit code: got %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if stderr != "" {
 		t.Errorf("stderr: got %q, want nothing", stderr)
+	}
+	if !regexp.MustCompile(`(?m)^\[read\] +INFO  kept$`).MatchString(stdout) {
+		t.Errorf("stdout: got %q, want the file kept by outputFiles read by the next task", stdout)
 	}
 	left, err := os.ReadDir(filepath.Join(dir, "tmp"))
 	if err != nil {

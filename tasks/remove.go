@@ -12,12 +12,12 @@ func RemoveAll(path string) error {
 	return CleanUp(path, func() error { return os.RemoveAll(path) })
 }
 
-// CleanUp runs remove, which removes dir or things in it. When remove fails, it gives the
-// owner read, write and search permission on dir and on every folder under it, then runs
-// remove once more and returns what that gives.
+// CleanUp runs remove, which removes dir, or removes or moves things out of it. When remove
+// fails, it gives the owner read, write and search permission on dir and on every folder
+// under it, then runs remove once more and returns what that gives.
 //
-// Removing an entry needs write permission on its folder, and a task may leave folders
-// without it: a Go module cache is read-only, a script may run `chmod -R a-w`. Root
+// Removing or moving an entry needs write permission on its folder, and a task may leave
+// folders without it: a Go module cache is read-only, a script may run `chmod -R a-w`. Root
 // ignores permissions; any other user would leave the working folder behind, run after run.
 // The first attempt is the common case and costs no walk.
 func CleanUp(dir string, remove func() error) error {

@@ -364,8 +364,9 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 			return files, fmt.Errorf("outputFiles: %w", err)
 		}
 		// Both folders are under tc.TempDir, so a rename is enough: the working folder is
-		// about to be removed anyway.
-		if err := os.Rename(filepath.Join(workDir, filepath.FromSlash(rel)), dst); err != nil {
+		// about to be removed anyway. A folder the task left read-only is made writable.
+		src := filepath.Join(workDir, filepath.FromSlash(rel))
+		if err := CleanUp(workDir, func() error { return os.Rename(src, dst) }); err != nil {
 			return files, fmt.Errorf("outputFiles: %w", err)
 		}
 		files[rel] = dst

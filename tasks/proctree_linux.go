@@ -59,6 +59,9 @@ func (t *taskTree) terminate(leader int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.initLocked(leader)
+	if t.leader <= 0 {
+		return
+	}
 	members := t.members()
 	_ = syscall.Kill(-t.leader, syscall.SIGTERM)
 	for _, p := range members {
@@ -74,6 +77,9 @@ func (t *taskTree) terminate(leader int) {
 func (t *taskTree) kill() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.leader <= 0 {
+		return // never started: kill(-0) would be flowctl's own group
+	}
 	for range 100 {
 		members := t.members()
 		// After the reading: a group member forked since is in the group and dies too.

@@ -14,12 +14,16 @@ func (t *taskTree) init(leader int) { t.leader = leader }
 
 // terminate sends SIGTERM to the group.
 func (t *taskTree) terminate(leader int) {
-	_ = syscall.Kill(-leader, syscall.SIGTERM)
+	if leader > 0 { // kill(-0) would be flowctl's own group
+		_ = syscall.Kill(-leader, syscall.SIGTERM)
+	}
 }
 
 // kill sends SIGKILL to the group.
 func (t *taskTree) kill() {
-	_ = syscall.Kill(-t.leader, syscall.SIGKILL)
+	if t.leader > 0 {
+		_ = syscall.Kill(-t.leader, syscall.SIGKILL)
+	}
 }
 
 // AdoptOrphans does nothing: only Linux has child subreapers.

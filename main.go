@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/flowctl/flowctl/cmd"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 func main() {
@@ -19,6 +20,9 @@ func main() {
 
 // run is the whole program; the end-to-end tests run it as the flowctl command.
 func run() int {
+	// A task's process whose parent exits becomes flowctl's child, not init's, so a timeout
+	// or an interrupt still finds it (Linux; elsewhere a no-op).
+	tasks.AdoptOrphans()
 	// SIGINT and SIGTERM cancel the context: the running task's processes are killed and the
 	// execution ends KILLED (exit 130) instead of the process dying mid-record.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

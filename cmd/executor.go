@@ -165,6 +165,7 @@ func (e *executor) execute(ctx context.Context, f *runner.Flow, inputs map[strin
 		Timeout:       e.remaining(),
 		Admit:         e.admit(f, lease),
 		Inherit:       inherit,
+		Warn:          func(msg string) { e.warnf("%s", msg) },
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

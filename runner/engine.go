@@ -82,6 +82,9 @@ type Options struct {
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
 	// Zero: no bound.
 	Timeout time.Duration
+	// Warn receives, already masked, a problem outside any task run that the user must hear
+	// about: working folders that could not be removed. Nil writes it to os.Stderr.
+	Warn func(msg string)
 }
 
 // execTimeout is the cause of a context ended by Options.Timeout.
@@ -137,6 +140,9 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	if opts.LogCap <= 0 {
 		opts.LogCap = state.DefaultLogCap
 	}
+	if opts.Warn == nil {
+		opts.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "flowctl: warning: %s\n", msg) }
+	}
 	id := NewID()
 	// One folder per execution holds the task runs' working folders and the files their
 	// outputFiles kept: they live as long as the execution, so a cron job running for years
@@ -149,7 +155,7 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	opts.TempDir = filepath.Join(base, "flowctl-"+id)
 	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{},
 		workdirs: newWorkdirs(opts.TempDir)}
-	defer e.workdirs.close()
+	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
 	e.exec = &Execution{
 		ID:           id,
@@ -524,6 +530,14 @@ func (e *engine) fail(tr *TaskRun, msg string) {
 	tr.Error = e.opts.Masker.String(msg)
 	e.log(tr, tasks.LevelError, tr.Error)
 	tr.State.end(StateFailed, e.opts.Now())
+}
+
+// removeWorkdirs removes the execution's folder, and says when something of it stays: a
+// folder left on disk after every run must not go unnoticed.
+func (e *engine) removeWorkdirs() {
+	if err := e.workdirs.close(); err != nil {
+		e.opts.Warn(e.opts.Masker.String(fmt.Sprintf("working folders of execution %s not removed: %v (remove %s by hand)", e.exec.ID, err, e.opts.TempDir)))
+	}
 }
 
 // attempt runs one try of the task and records it.

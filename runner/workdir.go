@@ -3,6 +3,8 @@ package runner
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // workdirs hands out empty working folders, each with an empty `outputs` subfolder, and
@@ -48,10 +50,11 @@ func (w *workdirs) get() (string, error) {
 	return dir, nil
 }
 
-// release empties dir and keeps it for the next get. A folder that cannot be emptied (the
-// task changed its permissions, say) is not lent again.
+// release empties dir and keeps it for the next get. Folders the task left read-only are
+// made writable first (see tasks.CleanUp). A folder that still cannot be emptied is not lent
+// again; close tries once more and says what it could not remove.
 func (w *workdirs) release(dir string) {
-	if err := empty(dir, "outputs"); err == nil {
+	if err := tasks.CleanUp(dir, func() error { return empty(dir, "outputs") }); err == nil {
 		w.free = append(w.free, dir)
 	}
 }
@@ -83,11 +86,11 @@ func empty(dir, keep string) error {
 	return nil
 }
 
-// close removes root and everything in it.
+// close removes root and everything in it, read-only folders included.
 func (w *workdirs) close() error {
 	w.free = nil
 	if !w.created {
 		return nil
 	}
-	return os.RemoveAll(w.root)
+	return tasks.RemoveAll(w.root)
 }

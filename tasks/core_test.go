@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -50,19 +51,21 @@ func TestReturnRendersFormatIntoValue(t *testing.T) {
 		{"hello {{ name }}", "hello world", ""},
 		{"", "", ""},
 		{"{{ nope }}", "", "format: Unable to find `nope`"},
+		{strings.Repeat("a", maxOutput), strings.Repeat("a", maxOutput), ""},
+		{strings.Repeat("a", maxOutput+1), "", "format: renders to 1048577 bytes, over the 1 MiB an output may hold"},
 	}
 	for _, c := range cases {
 		tc, _ := newContext(t)
 		res, err := (&Return{Format: c.format}).Run(context.Background(), tc)
 		if !errContains(err, c.wantErr) {
-			t.Errorf("Return{%q}: error: got %v, want %q", c.format, err, c.wantErr)
+			t.Errorf("Return{%q}: error: got %v, want %q", CutRunes(c.format, 40), err, c.wantErr)
 			continue
 		}
 		if err != nil {
 			continue
 		}
 		if got := res.Outputs["value"]; got != c.want {
-			t.Errorf("Return{%q}: value: got %v, want %q", c.format, got, c.want)
+			t.Errorf("Return{%q}: value: got %v, want %q", CutRunes(c.format, 40), CutRunes(fmt.Sprint(got), 40), CutRunes(c.want, 40))
 		}
 	}
 }

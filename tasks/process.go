@@ -6,26 +6,27 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 )
 
-// killGrace is how long a cancelled script's process group has to exit after SIGTERM before
-// what is left of it is killed. Long enough for a trap to clean up, short enough that a
+// killGrace is how long a cancelled script's processes have to exit after SIGTERM before
+// what is left of them is killed. Long enough for a trap to clean up, short enough that a
 // timeout or Ctrl-C ends the run promptly.
 const killGrace = 2 * time.Second
 
 // runProcess runs path with args (args[0] as written by the user) in its own process group,
 // feeding its stdout and stderr to log line by line while it runs, and returns its exit code.
 //
-// When ctx is done the whole group gets SIGTERM, so grandchildren (a `sleep &` in the script)
-// die with the shell. If the group is not gone after killGrace, os/exec kills the leader and
-// closes the pipes (WaitDelay), which also bounds the wait for a grandchild that escaped the
-// group but holds the pipes; then what is left of the group is killed. The error is then
-// ctx's error, wrapped.
+// When ctx is done the task's processes get SIGTERM: the group, so grandchildren (a `sleep &`
+// in the script) die with the shell, and on Linux every other process descending from the
+// script, found through /proc (see taskTree), so one that left the group (`setsid`) dies too.
+// If the group is not gone after killGrace, os/exec kills the leader and closes the pipes
+// (WaitDelay), which also bounds the wait for a process that escaped but holds the pipes;
+// then what is left of the tree is killed. The error is then ctx's error, wrapped.
 func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
-	stdout := &lineWriter{emit: func(s string) { log.line(false, s) }, mask: log.log.masking()}
-	stderr := &lineWriter{emit: func(s string) { log.line(true, s) }, mask: log.log.masking()}
+	stdout, stderr := log.writers()
 	cmd := exec.CommandContext(ctx, path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Dir = dir
@@ -34,24 +35,26 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 	cmd.Stderr = stderr
 	cmd.ExtraFiles = inherit
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	tree := &taskTree{}
 	cmd.Cancel = func() error {
-		// The error is dropped: the group may already be gone, and WaitDelay is the backstop.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		// Nothing to report: the processes may already be gone, and WaitDelay is the backstop.
+		// cmd.Process is set before os/exec calls Cancel.
+		tree.terminate(cmd.Process.Pid)
 		return nil
 	}
 	cmd.WaitDelay = killGrace
 
-	if err := cmd.Start(); err != nil {
+	if err := startChild(cmd); err != nil {
 		if ctx.Err() != nil {
 			return -1, fmt.Errorf("process not started: %w", ctx.Err())
 		}
 		return -1, fmt.Errorf("start %s: %w", args[0], err)
 	}
-	waitErr := cmd.Wait()
+	tree.init(cmd.Process.Pid)
+	waitErr := waitChild(cmd)
 	if ctx.Err() != nil {
-		// Members of the group that ignored SIGTERM and hold no pipe are still running. The
-		// group id cannot be reused while any of them lives, so this reaches only them.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// What ignored SIGTERM, or forked since, or held no pipe and so was not waited for.
+		tree.kill()
 	}
 	// Both pipes are drained and closed once Wait returns: no Write runs concurrently.
 	stdout.flush()
@@ -63,7 +66,7 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 	}
 	switch {
 	case ctx.Err() != nil:
-		return code, fmt.Errorf("process group killed: %w", ctx.Err())
+		return code, fmt.Errorf("processes killed: %w", ctx.Err())
 	case cmd.ProcessState == nil:
 		return code, waitErr
 	case errors.Is(waitErr, exec.ErrWaitDelay):
@@ -76,6 +79,39 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 		return code, waitErr
 	}
 	return code, nil
+}
+
+// children counts the processes flowctl started and has not waited for yet, by pid. Its lock
+// is held while one starts, so that reapOrphans, which takes the same lock, never waits for
+// a process os/exec is about to wait for.
+var children = struct {
+	sync.Mutex
+	started map[int]int
+}{started: map[int]int{}}
+
+// startChild starts cmd and counts it among the children.
+func startChild(cmd *exec.Cmd) error {
+	children.Lock()
+	defer children.Unlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	children.started[cmd.Process.Pid]++
+	return nil
+}
+
+// waitChild waits for cmd, a child startChild started, then reaps the orphans its exit
+// status may have hidden from reapOrphans.
+func waitChild(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	children.Lock()
+	pid := cmd.Process.Pid
+	if children.started[pid]--; children.started[pid] <= 0 {
+		delete(children.started, pid)
+	}
+	children.Unlock()
+	reapOrphans()
+	return err
 }
 
 // exitCode returns the exit status, or 128 plus the signal number for a process killed by a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -23,6 +22,10 @@ type lineWriter struct {
 	emit func(string)
 	// mask, when set, masks a line before it is cut in pieces (see split).
 	mask Masking
+	// piece, when set, receives the pieces of a line cut at maxLine instead of emit: every
+	// piece but the last, which ends the line and goes to emit. A reader that must tell a
+	// line from a piece of one (the output protocol) sets it.
+	piece func(string)
 }
 
 // Write emits every complete line of p and keeps the rest for the next Write.
@@ -70,9 +73,18 @@ func (w *lineWriter) split() {
 		if cut == 0 || !utf8.RuneStart(w.buf[cut]) {
 			cut = start
 		}
-		w.emit(string(w.buf[:cut]))
+		w.emitPiece(string(w.buf[:cut]))
 		w.buf = append(w.buf[:0], w.buf[cut:]...)
 	}
+}
+
+// emitPiece hands a piece of a cut line to piece, or to emit when piece is not set.
+func (w *lineWriter) emitPiece(s string) {
+	if w.piece != nil {
+		w.piece(s)
+		return
+	}
+	w.emit(s)
 }
 
 // flush emits a last line that had no newline.
@@ -83,9 +95,32 @@ func (w *lineWriter) flush() {
 	}
 }
 
-// protocolLine is Kestra's output protocol: a line ::{json}:: carries outputs, metrics and
-// log entries instead of being logged.
-var protocolLine = regexp.MustCompile(`^::(\{.*\})::$`)
+// protocolStart is how every protocol line starts: a line cut at maxLine that starts so was
+// meant as one.
+const protocolStart = "::{"
+
+// protocolJSON returns the JSON of a protocol line, Kestra's output protocol: a line
+// ::{json}:: carries outputs, metrics and log entries instead of being logged. (A regular
+// expression would say the same, at a tenth of a second per MiB.)
+func protocolJSON(line string) (string, bool) {
+	if !strings.HasPrefix(line, protocolStart) || !strings.HasSuffix(line, "}::") {
+		return "", false
+	}
+	return line[2 : len(line)-2], true
+}
+
+// maxOutputs bounds what the protocol lines of one task run keep: the JSON of its outputs
+// (the values it holds at the end, keys included) and of its metrics, all together. Each
+// line is bounded by maxLine, so each output is too. Outputs are held in memory, kept in the
+// state and read by every later template: large data belongs in a file (outputFiles).
+const maxOutputs = 16 << 20
+
+// maxOutput is the most a single output value made from user text may hold (a Return's
+// value), as a protocol line does.
+const maxOutput = maxLine
+
+// outputsHint tells where large data goes instead.
+const outputsHint = "write large data to a file and list it in outputFiles"
 
 // scriptLog receives the lines of a script's stdout and stderr. The two pipes are read by two
 // goroutines; mu serializes them so the Logger sees one call at a time, in order, and the
@@ -96,22 +131,85 @@ type scriptLog struct {
 	stderrLines int
 	vars        map[string]any
 	metrics     []Metric
+	// sizes are the JSON sizes of the outputs held (key and value); kept is their sum plus
+	// the metrics' sizes, checked against maxOutputs.
+	sizes map[string]int
+	kept  int
+	// err is the first protocol line that could not be applied for being too large: the
+	// task fails with it, and later protocol lines are dropped.
+	err error
+	// cut is set, per stream (stdout, stderr), while a line cut at maxLine goes on: its
+	// pieces are not lines. dropping is set while that line is a protocol line.
+	cut, dropping [2]bool
 }
 
 // newScriptLog returns a scriptLog logging to l, with no outputs yet.
 func newScriptLog(l *Logger) *scriptLog {
-	return &scriptLog{log: l, vars: map[string]any{}}
+	return &scriptLog{log: l, vars: map[string]any{}, sizes: map[string]int{}}
 }
 
-// line logs one output line (stdout at INFO, stderr at ERROR), or applies it when it is a
-// protocol line.
+// writers returns the writers of the script's stdout and stderr.
+func (s *scriptLog) writers() (stdout, stderr *lineWriter) {
+	mask := s.log.masking()
+	return &lineWriter{emit: func(t string) { s.line(false, t) }, piece: func(t string) { s.piece(false, t) }, mask: mask},
+		&lineWriter{emit: func(t string) { s.line(true, t) }, piece: func(t string) { s.piece(true, t) }, mask: mask}
+}
+
+// line takes one output line: it logs it (stdout at INFO, stderr at ERROR), or applies it
+// when it is a protocol line. The last piece of a cut line ends up here too: it is logged.
 func (s *scriptLog) line(stderr bool, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m := protocolLine.FindStringSubmatch(text); m != nil {
-		s.protocol(text, m[1])
+	i := stream(stderr)
+	if s.cut[i] {
+		s.cut[i] = false
+		if s.dropping[i] {
+			s.dropping[i] = false
+			return
+		}
+		s.logLine(stderr, text)
 		return
 	}
+	if js, ok := protocolJSON(text); ok {
+		if s.err == nil {
+			s.protocol(text, js)
+		}
+		return
+	}
+	s.logLine(stderr, text)
+}
+
+// piece takes a piece of a line longer than maxLine, all but the last. Such a line is logged
+// in pieces, unless it is a protocol line: that is over the size a protocol line may have.
+func (s *scriptLog) piece(stderr bool, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := stream(stderr)
+	if !s.cut[i] {
+		s.cut[i] = true
+		if strings.HasPrefix(text, protocolStart) {
+			s.dropping[i] = true
+			s.fail(fmt.Errorf("outputs: a ::{...}:: line is over %s, the most one may hold; %s", mib(maxLine), outputsHint))
+		}
+	}
+	if !s.dropping[i] {
+		s.logLine(stderr, text)
+	}
+}
+
+// mib writes a size that is a whole number of MiB.
+func mib(n int) string { return fmt.Sprintf("%d MiB", n>>20) }
+
+// stream indexes the per-stream state of scriptLog.
+func stream(stderr bool) int {
+	if stderr {
+		return 1
+	}
+	return 0
+}
+
+// logLine logs one line of output, or piece of one.
+func (s *scriptLog) logLine(stderr bool, text string) {
 	if stderr {
 		s.stderrLines++
 		s.log.Log(LevelError, text)
@@ -120,9 +218,17 @@ func (s *scriptLog) line(stderr bool, text string) {
 	s.log.Log(LevelInfo, text)
 }
 
-// protocolMessage is the JSON of a protocol line.
+// fail records the first reason the task fails for (the runner logs the task's error).
+func (s *scriptLog) fail(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// protocolMessage is the JSON of a protocol line. Outputs stay raw until their size is
+// checked.
 type protocolMessage struct {
-	Outputs map[string]any `json:"outputs"`
+	Outputs map[string]json.RawMessage `json:"outputs"`
 	Metrics []struct {
 		Name  string         `json:"name"`
 		Type  string         `json:"type"`
@@ -173,17 +279,57 @@ func (s *scriptLog) protocol(line, js string) {
 		}
 		levels[i], err = protocolLevel(l.Level)
 	}
+	values := make(map[string]any, len(msg.Outputs))
+	for k, raw := range msg.Outputs {
+		if err != nil {
+			break
+		}
+		values[k], err = decodeValue(raw)
+	}
 	if err != nil {
 		s.log.Log(LevelWarn, fmt.Sprintf("Invalid outputs '%s'", line))
 		return
 	}
-	for k, v := range msg.Outputs {
-		s.vars[k] = jsonValue(v)
+	kept := s.kept
+	for k, raw := range msg.Outputs {
+		kept += len(k) + len(raw) - s.sizes[k]
+	}
+	for _, m := range metrics {
+		kept += metricSize(m)
+	}
+	if kept > maxOutputs {
+		s.fail(fmt.Errorf("outputs: the outputs and metrics of this task run are over %s in all, the most they may hold; %s", mib(maxOutputs), outputsHint))
+		return
+	}
+	s.kept = kept
+	for k, v := range values {
+		s.vars[k] = v
+		s.sizes[k] = len(k) + len(msg.Outputs[k])
 	}
 	s.metrics = append(s.metrics, metrics...)
 	for i, l := range msg.Logs {
 		s.log.Log(levels[i], l.Message)
 	}
+}
+
+// decodeValue decodes one output value, numbers as jsonValue makes them.
+func decodeValue(raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return jsonValue(v), nil
+}
+
+// metricSize is about what a metric's JSON takes, for maxOutputs.
+func metricSize(m Metric) int {
+	n := len(`{"name":"","type":"","value":}`) + len(m.Name) + len(m.Type) + 24
+	for k, v := range m.Tags {
+		n += len(k) + len(v) + len(`"":"",`)
+	}
+	return n
 }
 
 // protocolLevel reads the level of a protocol log entry: Kestra's names, plus the Python

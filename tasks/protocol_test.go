@@ -44,6 +44,21 @@ func TestLineWriterCutsLines(t *testing.T) {
 	}
 }
 
+func TestLineWriterHandsPiecesApart(t *testing.T) {
+	var lines, pieces []string
+	w := &lineWriter{emit: func(s string) { lines = append(lines, s) }, piece: func(s string) { pieces = append(pieces, s) }}
+	long := strings.Repeat("x", 2*maxLine+5)
+	if _, err := w.Write([]byte("a\n" + long + "\nb\n")); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", long[2*maxLine:], "b"}; !slices.Equal(lines, want) {
+		t.Errorf("lines: got %q, want %q", abbreviate(lines), abbreviate(want))
+	}
+	if want := []string{long[:maxLine], long[maxLine : 2*maxLine]}; !slices.Equal(pieces, want) {
+		t.Errorf("pieces: got %q, want %q", abbreviate(pieces), abbreviate(want))
+	}
+}
+
 // abbreviate shortens long lines for failure messages.
 func abbreviate(lines []string) []string {
 	out := make([]string, len(lines))

@@ -1,6 +1,9 @@
 package tasks
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // returnDef is Kestra's Return task.
 var returnDef = &Def{
@@ -20,6 +23,9 @@ func (t *Return) Run(ctx context.Context, tc *Context) (Result, error) {
 	v, err := tc.render("format", t.Format)
 	if err != nil {
 		return Result{}, err
+	}
+	if len(v) > maxOutput {
+		return Result{}, &PropError{Prop: "format", Err: fmt.Errorf("renders to %d bytes, over the %s an output may hold", len(v), mib(maxOutput))}
 	}
 	return Result{Outputs: map[string]any{"value": v}}, nil
 }

@@ -124,7 +124,11 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
 	if tc.WorkDir == nil {
-		defer os.RemoveAll(workDir)
+		defer func() {
+			if err := RemoveAll(workDir); err != nil {
+				tc.Log.Warnf("working folder not removed: %v", err)
+			}
+		}()
 	}
 	outputDir := filepath.Join(workDir, "outputs")
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
@@ -163,6 +167,9 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	args := append(slices.Clone(p.interpreter), strings.Join(lines, "\n"))
 	out := newScriptLog(tc.Log)
 	code, runErr := runProcess(ctx, interpPath, args, workDir, env, tc.Inherit, out)
+	if runErr == nil {
+		runErr = out.err // outputs too large: the task fails, whatever the script returned
+	}
 
 	outputs := map[string]any{"exitCode": code, "vars": out.vars}
 	res := Result{Outputs: outputs, Metrics: out.metrics}
@@ -326,6 +333,7 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 		matchers = append(matchers, m)
 	}
 	var matched []string
+	size := 0 // of the map to return, as its paths will be: keys, and values about as long as workDir/key
 	err := filepath.WalkDir(workDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() || path == skip {
 			return err
@@ -337,6 +345,9 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 		rel = filepath.ToSlash(rel)
 		if slices.ContainsFunc(matchers, func(m *globMatcher) bool { return m.match(rel) }) {
 			matched = append(matched, rel)
+			if size += 2*len(rel) + len(workDir); size > maxOutputs {
+				return fmt.Errorf("outputFiles: the files matched are too many: their paths would take over %s, the most outputs may hold; match fewer files (an archive of them, say)", mib(maxOutputs))
+			}
 		}
 		return nil
 	})
@@ -353,8 +364,9 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 			return files, fmt.Errorf("outputFiles: %w", err)
 		}
 		// Both folders are under tc.TempDir, so a rename is enough: the working folder is
-		// about to be removed anyway.
-		if err := os.Rename(filepath.Join(workDir, filepath.FromSlash(rel)), dst); err != nil {
+		// about to be removed anyway. A folder the task left read-only is made writable.
+		src := filepath.Join(workDir, filepath.FromSlash(rel))
+		if err := CleanUp(workDir, func() error { return os.Rename(src, dst) }); err != nil {
 			return files, fmt.Errorf("outputFiles: %w", err)
 		}
 		files[rel] = dst

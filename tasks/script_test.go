@@ -512,14 +512,17 @@ func TestScriptCancelKillsGrandchildrenThatIgnoreSIGTERM(t *testing.T) {
 	}
 }
 
-func TestScriptReturnsWhenAnEscapedProcessHoldsThePipes(t *testing.T) {
-	// setsid puts the grandchild out of the group: flowctl cannot kill it, but must not wait
-	// for it either.
-	task := &ShellCommands{Commands: []string{"setsid sleep 300 & echo grandchild $!; wait"}}
+func TestScriptCancelKillsProcessesThatLeftTheGroup(t *testing.T) {
+	// setsid puts the grandchild out of the group, and it ignores SIGTERM while holding the
+	// pipes: Run must not wait for it, and must kill it all the same.
+	task := &ShellCommands{Commands: []string{`setsid sh -c 'trap "" TERM; echo grandchild $$; exec sleep 300' & wait`}}
 	r, pid := runWithWatchdog(t, task, 30*time.Second)
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	if !errors.Is(r.err, context.Canceled) {
 		t.Errorf("error: got %v, want one wrapping context.Canceled", r.err)
+	}
+	if !exited(t, pid, 5*time.Second) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("grandchild %d out of the group: got alive after cancel, want killed", pid)
 	}
 }
 
@@ -557,4 +560,85 @@ func TestScriptLongLinesAreSplitNotDropped(t *testing.T) {
 	if want := []int{maxLine, maxLine, 2500000 - 2*maxLine, 4}; !slices.Equal(lens, want) {
 		t.Errorf("line lengths: got %v, want %v", lens, want)
 	}
+}
+
+// outputLine is a shell command printing a protocol line whose output key holds a string of
+// n letters.
+func outputLine(key string, n int) string {
+	return `printf '::{"outputs":{"%s":"' "` + key + `"; head -c ` + strconv.Itoa(n) + ` /dev/zero | tr '\0' a; printf '"}}::\n'`
+}
+
+func TestScriptOutputsAreBounded(t *testing.T) {
+	const mb = 1_000_000
+	tooMuch := `outputs: the outputs and metrics of this task run are over 16 MiB in all, the most they may hold; write large data to a file and list it in outputFiles`
+	tooLong := `outputs: a ::{...}:: line is over 1 MiB, the most one may hold; write large data to a file and list it in outputFiles`
+	t.Run("outputs over 16 MiB in all fail the task, what came before is kept", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{
+			`for i in $(seq 18); do ` + outputLine("k$i", mb) + `; done`,
+			`echo '::{"outputs":{"after":1}}::'`, "echo still logged",
+		}})
+		failedWith(tooMuch)(t, r)
+		vars := r.res.Outputs["vars"].(map[string]any)
+		if len(vars) != 16 || vars["k16"] == nil || vars["k17"] != nil || vars["after"] != nil {
+			t.Errorf("vars: got %d keys, want k1 to k16 (16 MB, under 16 MiB) and nothing after", len(vars))
+		}
+		logsContain(LevelInfo, "still logged")(t, r)
+	})
+	t.Run("an output replaced is counted once", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{`for i in $(seq 18); do ` + outputLine("same", mb) + `; done`}})
+		succeeded(t, r)
+		if got := len(r.res.Outputs["vars"].(map[string]any)["same"].(string)); got != mb {
+			t.Errorf("vars.same: got %d bytes, want %d", got, mb)
+		}
+	})
+	t.Run("metrics count too", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{
+			`for i in $(seq 36); do printf '::{"metrics":[{"name":"m","type":"counter","value":1,"tags":{"t":"'; head -c 500000 /dev/zero | tr '\0' t; printf '"}}]}::\n'; done`,
+		}})
+		failedWith(tooMuch)(t, r)
+		if n := len(r.res.Metrics); n < 30 || n > 34 {
+			t.Errorf("metrics: got %d, want the 33 or so that fit in 16 MiB", n)
+		}
+	})
+	t.Run("a protocol line over 1 MiB fails the task and is not logged in pieces", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{
+			outputLine("big", 3*mb), `echo '::{"outputs":{"after":1}}::'`, "echo next",
+		}})
+		failedWith(tooLong)(t, r)
+		varsAre(map[string]any{})(t, r)
+		if got, want := r.rec.at(LevelInfo), []string{"next"}; !slices.Equal(got, want) {
+			t.Errorf("INFO lines: got %q, want %q", abbreviate(got), want)
+		}
+	})
+	t.Run("a protocol line over 1 MiB on stderr too", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{"{ " + outputLine("big", 2*mb) + "; } >&2", "echo next >&2"}})
+		failedWith(tooLong)(t, r)
+		if got, want := r.rec.at(LevelError), []string{"next"}; !slices.Equal(got, want) {
+			t.Errorf("ERROR lines: got %q, want %q", abbreviate(got), want)
+		}
+	})
+	t.Run("the end of a long line is not a protocol line", func(t *testing.T) {
+		r := runTask(t, &ShellCommands{Commands: []string{
+			`head -c 1500000 /dev/zero | tr '\0' a; echo '::{"outputs":{"x":1}}::'`, `echo '::{"outputs":{"y":2}}::'`,
+		}})
+		succeeded(t, r)
+		varsAre(map[string]any{"y": 2})(t, r)
+		lines := r.rec.at(LevelInfo)
+		if len(lines) != 2 || !strings.HasSuffix(lines[1], `::{"outputs":{"x":1}}::`) {
+			t.Errorf("INFO lines: got %q, want the long line in two pieces", abbreviate(lines))
+		}
+	})
+}
+
+func TestScriptOutputFilesAreBounded(t *testing.T) {
+	// 2,300 files 15 folders deep, paths of 3,800 characters: over 16 MiB of paths in
+	// outputs.outputFiles (keys and values).
+	pad := strings.Repeat("f", 240)
+	deep := strings.Repeat(pad+"/", 15)
+	r := runTask(t, &ShellCommands{
+		Commands:     []string{"mkdir -p " + deep, "cd " + deep, `seq 2300 | sed 's/^/` + pad + `-/' | xargs touch`},
+		ProcessProps: ProcessProps{OutputFiles: []string{"**"}},
+	})
+	failedWith("outputFiles: the files matched are too many: their paths would take over 16 MiB, the most outputs may hold; match fewer files (an archive of them, say)")(t, r)
+	outputFileKeys()(t, r)
 }

@@ -1,11 +1,11 @@
 package state
 
 import (
-	"bytes"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/flowctl/flowctl/internal/procfs"
 )
 
 // Self is the running process as a slot holder.
@@ -38,27 +38,12 @@ var bootOnce = sync.OnceValue(func() string {
 
 func bootID() string { return bootOnce() }
 
-// procStart reads the start time of process pid (field 22 of /proc/PID/stat, in clock ticks
-// since boot); ok is false when there is no such process or it is a zombie.
+// procStart reads the start time of process pid; ok is false when there is no such process
+// or it is a zombie.
 func procStart(pid int) (uint64, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
+	p, err := procfs.Read(pid)
+	if err != nil || p.Exited() {
 		return 0, false
 	}
-	// The command name, field 2, is in parentheses and may hold spaces or parentheses: the
-	// fields that follow start after the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(string(b[i+1:]))
-	// fields[0] is field 3 (the state), so field 22 is fields[19].
-	if len(fields) < 20 || fields[0] == "Z" || fields[0] == "X" {
-		return 0, false
-	}
-	start, err := strconv.ParseUint(fields[19], 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return start, true
+	return p.Start, true
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -58,19 +59,19 @@ func newExecListCmd(s Streams) *cobra.Command {
 				for i, r := range recs {
 					docs[i] = r.Doc
 				}
-				return runner.WriteJSON(s.Out, docs)
+				return report.WriteJSON(s.Out, docs)
 			}
 			if len(recs) == 0 {
 				fmt.Fprintln(s.Err, "no execution recorded (that matches)")
 				return nil
 			}
-			pal := runner.NewPalette(colorEnabled(s.Out, false))
+			pal := report.NewPalette(colorEnabled(s.Out, false))
 			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAMESPACE\tFLOW\tSTATE\tSTARTED\tDURATION")
 			for _, r := range recs {
 				d := "-"
 				if !r.EndDate.IsZero() {
-					d = runner.HumanDuration(r.EndDate.Sub(r.StartDate))
+					d = report.HumanDuration(r.EndDate.Sub(r.StartDate))
 				}
 				// Padding is done before colouring so the escape codes do not skew the columns.
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Namespace, r.FlowID,
@@ -115,7 +116,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 				return usageErrorf("no execution %q in %s: see flowctl executions list", args[0], store.Path())
 			}
 			if output == "json" {
-				return runner.WriteJSON(s.Out, json.RawMessage(rec.Doc))
+				return report.WriteJSON(s.Out, json.RawMessage(rec.Doc))
 			}
 			x, err := runner.Decode(rec)
 			if err != nil {
@@ -126,7 +127,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 				return &exitError{code: ExitUsage, err: err}
 			}
 			runner.AttachLogs(x, logs)
-			writeExecution(s.Out, runner.NewPalette(colorEnabled(s.Out, false)), x)
+			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x)
 			return nil
 		},
 	}
@@ -137,7 +138,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 
 // writeExecution prints one recorded execution: its header, each task run with its outputs,
 // error and log lines, then the summary table.
-func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
+func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution) {
 	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
 	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
 	if !x.State.EndDate.IsZero() {
@@ -156,7 +157,7 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 		fmt.Fprintf(w, "inputs %s\n", p.Text(string(b)))
 	}
 	for _, tr := range x.TaskRunList {
-		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), runner.HumanDuration(tr.State.Duration()))
+		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), report.HumanDuration(tr.State.Duration()))
 		if len(tr.Attempts) > 1 {
 			fmt.Fprintf(w, "  attempts: %d\n", len(tr.Attempts))
 		}
@@ -184,11 +185,11 @@ func writeExecution(w io.Writer, p *runner.Palette, x *runner.Execution) {
 		fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
 		return
 	}
-	runner.WriteSummary(w, p, x)
+	report.WriteSummary(w, p, x)
 }
 
 // writeLines writes each line of text behind prefix, as the run's log does.
-func writeLines(w io.Writer, p *runner.Palette, prefix, text string) {
+func writeLines(w io.Writer, p *report.Palette, prefix, text string) {
 	var b strings.Builder
 	for _, l := range strings.Split(text, "\n") {
 		b.WriteString(prefix + p.Text(l) + "\n")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -28,7 +29,7 @@ type executor struct {
 	store    *state.Store
 	registry tasks.Registry
 	stderr   io.Writer
-	errPal   *runner.Palette
+	errPal   *report.Palette
 	// timeout is run --timeout: it bounds the first execution and, all together, the ones
 	// its triggers start, through deadline (set when the first starts). Zero: no bound.
 	timeout  time.Duration
@@ -74,7 +75,7 @@ func (e *executor) admit(f *runner.Flow, lease *state.Lease) func(context.Contex
 			}
 			if res.Acquired {
 				if !noted.IsZero() {
-					e.notef("%s: execution %s got a concurrency slot after %s", name, x.ID, runner.HumanDuration(time.Since(start)))
+					e.notef("%s: execution %s got a concurrency slot after %s", name, x.ID, report.HumanDuration(time.Since(start)))
 				}
 				return runner.StateRunning, nil
 			}
@@ -280,13 +281,13 @@ func (e *executor) runTriggered(ctx context.Context, f *runner.Flow, revision in
 	y, err := e.execute(ctx, f, inputs, secrets,
 		&runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: runner.TriggerVariables(x)},
 		cmp.Or(x.Labels[runner.LabelCorrelationID], x.ID), revision,
-		runner.NewTextSink(e.stderr, e.errPal, f))
+		report.NewTextSink(e.stderr, e.errPal, f))
 	if err != nil {
 		e.warnf("trigger %s/%s: %v", name, t.ID, err)
 		return
 	}
 	fmt.Fprintf(e.stderr, "flowctl: triggered execution %s of %s ended %s in %s\n", y.ID, name,
-		e.errPal.State(y.State.Current), runner.HumanDuration(y.State.Duration()))
+		e.errPal.State(y.State.Current), report.HumanDuration(y.State.Duration()))
 	e.fire(ctx, y, depth+1)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -174,7 +175,7 @@ func newFlowListCmd(s Streams) *cobra.Command {
 				entries = append(entries, e)
 			}
 			if output == "json" {
-				return runner.WriteJSON(s.Out, entries)
+				return report.WriteJSON(s.Out, entries)
 			}
 			if len(entries) == 0 {
 				fmt.Fprintln(s.Err, "no flow applied yet: flowctl flow apply FILE...")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 )
 
@@ -85,7 +86,7 @@ func writeJUnitFile(path string, x *runner.Execution) (err error) {
 		}
 	}()
 	w := bufio.NewWriter(f)
-	if err := runner.WriteJUnit(w, x); err != nil {
+	if err := report.WriteJUnit(w, x); err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -103,30 +104,30 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		store:    store,
 		registry: reg,
 		stderr:   s.Err,
-		errPal:   runner.NewPalette(colorEnabled(s.Err, o.noColor)),
+		errPal:   report.NewPalette(colorEnabled(s.Err, o.noColor)),
 		timeout:  timeout,
 	}
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}
-	pal := runner.NewPalette(colorEnabled(human, o.noColor))
+	pal := report.NewPalette(colorEnabled(human, o.noColor))
 	revision := 0
 	if rec, ok, err := store.Flow(flow.Namespace, flow.ID); err == nil && ok && string(rec.Source) == string(flow.Source) {
 		revision = rec.Revision // the applied flow, run from its file
 	}
 	ciSystem, _ := tasks.CIJob(os.Environ())
-	sink := runner.NewCISink(runner.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
+	sink := report.NewCISink(report.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
 	x, err := ex.execute(ctx, flow, values, secrets, nil, "", revision, sink)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
 
 	if o.output == "json" {
-		if err := runner.WriteJSON(s.Out, x); err != nil {
+		if err := report.WriteJSON(s.Out, x); err != nil {
 			return err
 		}
 	} else {
-		runner.WriteSummary(human, pal, x)
+		report.WriteSummary(human, pal, x)
 	}
 	if ciSystem == tasks.CIGitHub {
 		writeStepSummary(s, x)
@@ -178,7 +179,7 @@ func writeStepSummary(s Streams, x *runner.Execution) {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err == nil {
-		err = runner.WriteMarkdownSummary(f, x)
+		err = report.WriteMarkdownSummary(f, x)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

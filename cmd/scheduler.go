@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/schedule"
 	"github.com/flowctl/flowctl/runner/state"
@@ -149,7 +150,7 @@ type scheduler struct {
 	store *state.Store
 	ex    *executor
 	out   io.Writer
-	pal   *runner.Palette
+	pal   *report.Palette
 	reg   tasks.Registry
 	// loc is the zone of schedules without a timezone: the machine's, as for cron.
 	loc *time.Location
@@ -166,9 +167,9 @@ func newScheduler(s Streams, o *schedulerOptions) (*scheduler, error) {
 	return &scheduler{
 		store: store,
 		ex: &executor{store: store, registry: reg, stderr: s.Err,
-			errPal: runner.NewPalette(colorEnabled(s.Err, o.noColor))},
+			errPal: report.NewPalette(colorEnabled(s.Err, o.noColor))},
 		out: s.Out,
-		pal: runner.NewPalette(colorEnabled(s.Out, o.noColor)),
+		pal: report.NewPalette(colorEnabled(s.Out, o.noColor)),
 		reg: reg,
 		loc: time.Local,
 	}, nil
@@ -324,13 +325,13 @@ func (sc *scheduler) runDate(ctx context.Context, f *runner.Flow, revision int, 
 	}
 	fmt.Fprintf(sc.out, "flowctl: schedule %s: running the date %s\n", name, vars["date"])
 	x, err := sc.ex.execute(ctx, f, inputs, secrets, &runner.ExecTrigger{ID: t.ID, Type: t.Type, Variables: vars},
-		"", revision, runner.NewTextSink(sc.out, sc.pal, f))
+		"", revision, report.NewTextSink(sc.out, sc.pal, f))
 	if err != nil {
 		sc.ex.warnf("schedule %s: %v", name, err)
 		return
 	}
 	fmt.Fprintf(sc.out, "flowctl: schedule %s: execution %s ended %s in %s\n", name, x.ID,
-		sc.pal.State(x.State.Current), runner.HumanDuration(x.State.Duration()))
+		sc.pal.State(x.State.Current), report.HumanDuration(x.State.Duration()))
 	if x.State.Current == runner.StateKilled && ctx.Err() != nil {
 		sc.killed = true
 		return

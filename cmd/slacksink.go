@@ -23,7 +23,7 @@ import (
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -679,10 +679,10 @@ func slackToken(t string) string {
 	}
 }
 
-// sinkClean shows the control characters of s (runner.Printable), colour sequences
+// sinkClean shows the control characters of s (report.Printable), colour sequences
 // included, as Slack shows them: a post cannot drive the terminal (move the cursor, change
 // colours, rewrite earlier lines) through the sink's output.
-func sinkClean(s string) string { return runner.Printable(s, runner.SGRShow) }
+func sinkClean(s string) string { return report.Printable(s, report.SGRShow) }
 
 // sinkExcerptLen bounds how much of a body that is not JSON is printed.
 const sinkExcerptLen = 300

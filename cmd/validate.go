@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -77,7 +78,7 @@ func runValidate(s Streams, o *validateOptions) error {
 		reports = append(reports, r)
 	}
 	if o.output == "json" {
-		if err := runner.WriteJSON(s.Out, reports); err != nil {
+		if err := report.WriteJSON(s.Out, reports); err != nil {
 			return err
 		}
 	}

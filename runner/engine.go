@@ -176,7 +176,7 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	if opts.Revision > 0 {
 		e.exec.FlowRevision = opts.Revision
 	}
-	e.exec.State.set(StateCreated, now)
+	e.exec.State.Set(StateCreated, now)
 	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
 	// finally run under ctx, after a timeout too.
 	tctx := ctx
@@ -186,28 +186,28 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 		defer cancel()
 	}
 	if opts.Admit != nil {
-		st, err := opts.Admit(tctx, e.exec, func() { e.exec.State.set(StateQueued, opts.Now()) })
+		st, err := opts.Admit(tctx, e.exec, func() { e.exec.State.Set(StateQueued, opts.Now()) })
 		switch {
 		case err != nil:
-			e.exec.State.end(StateFailed, opts.Now())
+			e.exec.State.End(StateFailed, opts.Now())
 			return e.exec, err
 		case ctx.Err() != nil:
-			e.exec.State.end(StateKilled, opts.Now())
+			e.exec.State.End(StateKilled, opts.Now())
 			return e.exec, nil
 		case tctx.Err() != nil:
-			e.exec.State.end(StateFailed, opts.Now())
+			e.exec.State.End(StateFailed, opts.Now())
 			return e.exec, nil
 		case st != StateRunning:
-			e.exec.State.end(st, opts.Now())
+			e.exec.State.End(st, opts.Now())
 			return e.exec, nil
 		}
 	}
-	e.exec.State.set(StateRunning, opts.Now())
+	e.exec.State.Set(StateRunning, opts.Now())
 	e.base = e.baseVars()
 	gen := opts.Masker.Generation()
 	if opts.OnStart != nil {
 		if err := opts.OnStart(e.exec); err != nil {
-			e.exec.State.end(StateFailed, opts.Now())
+			e.exec.State.End(StateFailed, opts.Now())
 			return e.exec, err
 		}
 	}
@@ -229,7 +229,7 @@ func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
 	}
-	e.exec.State.end(final, opts.Now())
+	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in
 		// the flow): what was logged or kept before it knew must not carry it into the record.
@@ -419,7 +419,7 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *TaskRun {
 	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Attempts: []*Attempt{}}
 	start := e.opts.Now()
-	tr.State.set(StateCreated, start)
+	tr.State.Set(StateCreated, start)
 	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
 	if e.opts.Sink != nil {
 		e.opts.Sink.TaskStarted(tr)
@@ -441,17 +441,17 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 			case t != nil:
 				e.fail(tr, t.Error())
 			default:
-				tr.State.end(StateKilled, e.opts.Now())
+				tr.State.End(StateKilled, e.opts.Now())
 			}
 			return tr
 		}
 		if !templating.Truthy(out) {
 			e.log(tr, tasks.LevelInfo, fmt.Sprintf("skipped: runIf rendered %q", out))
-			tr.State.end(StateSkipped, e.opts.Now())
+			tr.State.End(StateSkipped, e.opts.Now())
 			return tr
 		}
 	}
-	tr.State.set(StateRunning, e.opts.Now())
+	tr.State.Set(StateRunning, e.opts.Now())
 
 	var (
 		state   string
@@ -496,7 +496,7 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 	if state == StateWarning && spec.AllowWarning {
 		state = StateSuccess
 	}
-	tr.State.end(state, e.opts.Now())
+	tr.State.End(state, e.opts.Now())
 	return tr
 }
 
@@ -529,7 +529,7 @@ func (e *engine) describe(spec *TaskSpec, err error) string {
 func (e *engine) fail(tr *TaskRun, msg string) {
 	tr.Error = e.opts.Masker.String(msg)
 	e.log(tr, tasks.LevelError, tr.Error)
-	tr.State.end(StateFailed, e.opts.Now())
+	tr.State.End(StateFailed, e.opts.Now())
 }
 
 // removeWorkdirs removes the execution's folder, and says when something of it stays: a
@@ -552,7 +552,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	// attempt sees taskrun.attemptsCount 0.
 	render := e.renderer(actx, spec, tr)
 	a := &Attempt{}
-	a.State.set(StateRunning, e.opts.Now())
+	a.State.Set(StateRunning, e.opts.Now())
 	tr.Attempts = append(tr.Attempts, a)
 
 	warned := map[string]bool{}
@@ -615,7 +615,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	case res.Warning:
 		state = StateWarning
 	}
-	a.State.end(state, e.opts.Now())
+	a.State.End(state, e.opts.Now())
 	return state, err
 }
 

@@ -100,8 +100,10 @@ func (s State) Duration() time.Duration {
 	return s.EndDate.Sub(s.StartDate)
 }
 
-// set moves the state to st at t, recording the change.
-func (s *State) set(st string, t time.Time) {
+// Set moves the state to st at t, recording the change. The engine makes every change of
+// an execution; Set is exported so that code building a document (a report's tests) makes
+// the same history.
+func (s *State) Set(st string, t time.Time) {
 	s.Current = st
 	s.Histories = append(s.Histories, History{State: st, Date: t.UTC()})
 	if s.StartDate.IsZero() {
@@ -109,9 +111,9 @@ func (s *State) set(st string, t time.Time) {
 	}
 }
 
-// end moves the state to a terminal st at t.
-func (s *State) end(st string, t time.Time) {
-	s.set(st, t)
+// End moves the state to a terminal st at t.
+func (s *State) End(st string, t time.Time) {
+	s.Set(st, t)
 	s.EndDate = t
 }
 

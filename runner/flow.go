@@ -1,9 +1,11 @@
 // Package runner loads flow files into a checked model and executes them: the engine of
 // Kestra's execution model (sequence, errors, finally, retries, timeouts), masking, and the
-// execution document.
+// execution document. The reports that read that document (text, CI, JUnit, JSON) are in
+// package report, which imports runner for its types: runner never imports report.
 package runner
 
 import (
+	"strings"
 	"time"
 
 	"github.com/flowctl/flowctl/tasks"
@@ -193,4 +195,9 @@ func (f *Flow) AllTasks() []*TaskSpec {
 	out = append(out, f.Tasks...)
 	out = append(out, f.Errors...)
 	return append(out, f.Finally...)
+}
+
+// ShortType is the last part of a type name: io.kestra.plugin.core.log.Log → Log.
+func ShortType(t string) string {
+	return t[strings.LastIndexByte(t, '.')+1:]
 }

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +15,8 @@ import (
 	"github.com/flowctl/flowctl/tasks"
 )
 
-// The -update flag (report_test.go) rewrites the golden files of testdata/load too.
+// update rewrites the golden files of testdata/load from the current output (make update).
+var update = flag.Bool("update", false, "rewrite golden files from the current output")
 
 // The task types of the loader tests. They stand in for the real ones under the real names,
 // so the tests read like real flows yet do not change when a real type gains a property.

@@ -74,9 +74,9 @@ func (tr *TaskRun) keepLog(l LogLine, limit int64) {
 	}
 }
 
-// shownLogs is the log of tr as reports show it: the lines kept, then, when it was cut, a
+// ShownLogs is the log of tr as reports show it: the lines kept, then, when it was cut, a
 // marker line and the last lines logged.
-func (tr *TaskRun) shownLogs() []LogLine {
+func (tr *TaskRun) ShownLogs() []LogLine {
 	c := tr.LogCut
 	if c == nil {
 		return tr.Logs

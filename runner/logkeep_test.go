@@ -56,7 +56,7 @@ func TestTaskRunLogIsCappedInMemoryAndInTheState(t *testing.T) {
 	}
 
 	// Reports still see how it ended: the last lines and the last ERROR lines.
-	shown := tr.shownLogs()
+	shown := tr.ShownLogs()
 	if last := shown[len(shown)-1].Message; last != tr.Error {
 		t.Errorf("last line shown: got %.40q, want the task's error %q", last, tr.Error)
 	}
@@ -100,7 +100,7 @@ func TestRemaskReachesLinesPastTheCap(t *testing.T) {
 	})}}, nil, nil)
 	x, _ := Run(context.Background(), f, Options{Environ: []string{}, LogCap: 200})
 	tr := x.TaskRunList[0]
-	for _, l := range tr.shownLogs() {
+	for _, l := range tr.ShownLogs() {
 		if strings.Contains(l.Message, late) {
 			t.Fatalf("line %q: got the late secret in clear, want it masked", l.Message)
 		}

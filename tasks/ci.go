@@ -2,7 +2,7 @@ package tasks
 
 import "strings"
 
-// The CI systems CIJob names. flowctl marks its log up for the first two (see runner.CISink).
+// The CI systems CIJob names. flowctl marks its log up for the first two (see report.CISink).
 const (
 	CIGitHub    = "GitHub Actions"
 	CIGitLab    = "GitLab CI"

@@ -1,4 +1,4 @@
-package runner
+package report
 
 // A validator for the subset of XML Schema that the vendored JUnit schema
 // (testdata/junit/junit-10.xsd, from jenkinsci/xunit-plugin) uses. Go has no XSD validator

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -139,15 +140,15 @@ func FuzzJSONInert(f *testing.F) {
 }
 
 func TestTextSinkShowsControlSequences(t *testing.T) {
-	f := &Flow{Tasks: []*TaskSpec{{ID: "t"}}}
-	tr := &TaskRun{TaskID: "t"}
+	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "t"}}}
+	tr := &runner.TaskRun{TaskID: "t"}
 	msg := "\x1b[32mok\x1b[0m \x1b]0;title\a\nfake\r\x1b[1A[t] INFO  SUCCESS"
 	for colour, want := range map[bool]string{
 		false: "[t] INFO  ok ␛]0;title␇\n[t] INFO  fake␍␛[1A[t] INFO  SUCCESS\n",
 		true:  "\x1b[2m[t]\x1b[22m INFO  \x1b[32mok\x1b[0m ␛]0;title␇\x1b[0m\n\x1b[2m[t]\x1b[22m INFO  fake␍␛[1A[t] INFO  SUCCESS\n",
 	} {
 		var b bytes.Buffer
-		NewTextSink(&b, NewPalette(colour), f).Log(tr, LogLine{Level: tasks.LevelInfo, Message: msg})
+		NewTextSink(&b, NewPalette(colour), f).Log(tr, runner.LogLine{Level: tasks.LevelInfo, Message: msg})
 		if b.String() != want {
 			t.Errorf("colour %v: got %q, want %q", colour, b.String(), want)
 		}
@@ -174,11 +175,11 @@ func TestMarkdownSummaryKeepsTaskTextInside(t *testing.T) {
 }
 
 func TestCIAnnotationShowsControlSequences(t *testing.T) {
-	f := &Flow{Tasks: []*TaskSpec{{ID: "t", Type: "io.kestra.plugin.core.log.Log"}}}
+	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "t", Type: "io.kestra.plugin.core.log.Log"}}}
 	var b bytes.Buffer
 	sink := NewCISink(NewTextSink(&b, NewPalette(false), f), &b, tasks.CIGitHub, f, "flow.yml")
-	tr := &TaskRun{TaskID: "t", Branch: BranchTasks, Error: "\x1b[31mfailed\x1b[0m\r::error::x\n100%"}
-	tr.State.end(StateFailed, time.Now())
+	tr := &runner.TaskRun{TaskID: "t", Branch: runner.BranchTasks, Error: "\x1b[31mfailed\x1b[0m\r::error::x\n100%"}
+	tr.State.End(runner.StateFailed, time.Now())
 	sink.TaskEnded(tr)
 	want := "::error file=flow.yml,title=task t FAILED::failed␍::error::x%0A100%25\n"
 	if !strings.HasSuffix(b.String(), want) {

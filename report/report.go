@@ -1,4 +1,10 @@
-package runner
+// Package report reads execution documents and writes them for people and tools: the
+// text log and end-of-run summary, the CI markup (GitHub Actions groups and annotations,
+// GitLab sections, the Markdown job summary), JUnit XML and JSON, and Printable, which
+// neutralises the control sequences of text a task controls. It imports runner for the
+// types of the document (Execution, TaskRun, Sink, the states); runner never imports it,
+// so the engine runs without knowing how its executions are shown.
+package report
 
 import (
 	"bytes"
@@ -11,6 +17,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -43,11 +50,11 @@ func (p *Palette) paint(a color.Attribute, s string) string {
 // State colours a state name by its meaning.
 func (p *Palette) State(st string) string {
 	switch st {
-	case StateSuccess:
+	case runner.StateSuccess:
 		return p.paint(color.FgGreen, st)
-	case StateWarning:
+	case runner.StateWarning:
 		return p.paint(color.FgYellow, st)
-	case StateFailed, StateKilled:
+	case runner.StateFailed, runner.StateKilled:
 		return p.paint(color.FgRed, st)
 	default:
 		return p.paint(color.Faint, st)
@@ -96,7 +103,7 @@ type TextSink struct {
 }
 
 // NewTextSink returns a sink writing to w, aligned for the task ids of f.
-func NewTextSink(w io.Writer, p *Palette, f *Flow) *TextSink {
+func NewTextSink(w io.Writer, p *Palette, f *runner.Flow) *TextSink {
 	width := 0
 	for _, t := range f.AllTasks() {
 		width = max(width, len(t.ID))
@@ -104,19 +111,19 @@ func NewTextSink(w io.Writer, p *Palette, f *Flow) *TextSink {
 	return &TextSink{w: w, p: p, width: width}
 }
 
-// TaskStarted implements Sink.
-func (s *TextSink) TaskStarted(tr *TaskRun) {}
+// TaskStarted implements runner.Sink.
+func (s *TextSink) TaskStarted(tr *runner.TaskRun) {}
 
-// TaskEnded implements Sink: a failed or warned task run says so at once.
-func (s *TextSink) TaskEnded(tr *TaskRun) {
-	if tr.State.Current == StateSuccess {
+// TaskEnded implements runner.Sink: a failed or warned task run says so at once.
+func (s *TextSink) TaskEnded(tr *runner.TaskRun) {
+	if tr.State.Current == runner.StateSuccess {
 		return
 	}
 	s.write(tr.TaskID, "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
 }
 
-// Log implements Sink.
-func (s *TextSink) Log(tr *TaskRun, line LogLine) {
+// Log implements runner.Sink.
+func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
 	s.write(tr.TaskID, s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
 }
 
@@ -138,7 +145,7 @@ const barWidth = 30
 
 // WriteSummary writes the end-of-run table: each task run with its branch, state, duration
 // and a bar showing its share of the execution's time, then the execution's line.
-func WriteSummary(w io.Writer, p *Palette, x *Execution) {
+func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 	idW, total := len("TASK"), x.State.Duration()
 	for _, tr := range x.TaskRunList {
 		idW = max(idW, len(tr.TaskID))
@@ -163,7 +170,7 @@ func WriteSummary(w io.Writer, p *Palette, x *Execution) {
 			n = 1 // a task that took any time at all gets a mark
 		}
 		bar := strings.Repeat("█", n)
-		if tr.State.Current == StateSkipped {
+		if tr.State.Current == runner.StateSkipped {
 			bar = p.Faint("skipped")
 		}
 		fmt.Fprintf(&b, "%-*s  %-8s  %s  %9s  %s\n", idW, tr.TaskID, tr.Branch,

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -25,7 +26,7 @@ type CISink struct {
 	w      io.Writer
 	system string // tasks.CIGitHub or tasks.CIGitLab
 	file   string // the flow file as the CI system names it (relative to the checkout)
-	specs  map[string]*TaskSpec
+	specs  map[string]*runner.TaskSpec
 	now    func() time.Time
 
 	mu sync.Mutex
@@ -34,24 +35,24 @@ type CISink struct {
 // NewCISink returns a sink for system (tasks.CIGitHub or tasks.CIGitLab; any other value
 // gives the TextSink alone) writing to w, the stream text writes to. file is the flow file's
 // path as annotations should name it.
-func NewCISink(text *TextSink, w io.Writer, system string, f *Flow, file string) Sink {
+func NewCISink(text *TextSink, w io.Writer, system string, f *runner.Flow, file string) runner.Sink {
 	if system != tasks.CIGitHub && system != tasks.CIGitLab {
 		return text
 	}
-	specs := map[string]*TaskSpec{}
+	specs := map[string]*runner.TaskSpec{}
 	for _, t := range f.AllTasks() {
 		specs[t.ID] = t
 	}
 	return &CISink{text: text, w: w, system: system, file: file, specs: specs, now: time.Now}
 }
 
-// TaskStarted implements Sink: it opens the task run's group or section.
-func (s *CISink) TaskStarted(tr *TaskRun) {
+// TaskStarted implements runner.Sink: it opens the task run's group or section.
+func (s *CISink) TaskStarted(tr *runner.TaskRun) {
 	header := tr.TaskID
 	if spec := s.specs[tr.TaskID]; spec != nil {
-		header += " (" + ShortType(spec.Type) + ")"
+		header += " (" + runner.ShortType(spec.Type) + ")"
 	}
-	if tr.Branch != BranchTasks {
+	if tr.Branch != runner.BranchTasks {
 		header += " [" + tr.Branch + "]"
 	}
 	s.emit(func() string {
@@ -62,12 +63,12 @@ func (s *CISink) TaskStarted(tr *TaskRun) {
 	})
 }
 
-// Log implements Sink.
-func (s *CISink) Log(tr *TaskRun, line LogLine) { s.text.Log(tr, line) }
+// Log implements runner.Sink.
+func (s *CISink) Log(tr *runner.TaskRun, line runner.LogLine) { s.text.Log(tr, line) }
 
-// TaskEnded implements Sink: it closes the group or section, then annotates a task run that
-// did not succeed.
-func (s *CISink) TaskEnded(tr *TaskRun) {
+// TaskEnded implements runner.Sink: it closes the group or section, then annotates a task
+// run that did not succeed.
+func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 	s.text.TaskEnded(tr)
 	if s.system == tasks.CIGitLab {
 		s.emit(func() string {
@@ -78,9 +79,9 @@ func (s *CISink) TaskEnded(tr *TaskRun) {
 	s.emit(func() string { return "::endgroup::" })
 	var kind string
 	switch tr.State.Current {
-	case StateFailed, StateKilled:
+	case runner.StateFailed, runner.StateKilled:
 		kind = "error"
-	case StateWarning:
+	case runner.StateWarning:
 		kind = "warning"
 	default:
 		return
@@ -109,7 +110,7 @@ func (s *CISink) emit(line func() string) {
 }
 
 // gitlabSection names a task run's section: GitLab takes letters, digits, '_', '.' and '-'.
-func gitlabSection(tr *TaskRun) string {
+func gitlabSection(tr *runner.TaskRun) string {
 	return "flowctl_" + strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-' {
 			return r
@@ -129,18 +130,13 @@ func ghProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
-// ShortType is the last part of a type name: io.kestra.plugin.core.log.Log → Log.
-func ShortType(t string) string {
-	return t[strings.LastIndexByte(t, '.')+1:]
-}
-
 // summaryOutputLen bounds an output value in the Markdown summary.
 const summaryOutputLen = 300
 
 // WriteMarkdownSummary writes x as a GitHub job summary ($GITHUB_STEP_SUMMARY): the
 // execution's state and duration, a table of its task runs, their outputs and the error of
 // the ones that failed. Everything in x is already masked.
-func WriteMarkdownSummary(w io.Writer, x *Execution) error {
+func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s `%s.%s` %s in %s\n\n", stateMark(x.State.Current), x.Namespace, x.FlowID,
 		x.State.Current, HumanDuration(x.State.Duration()))
@@ -193,13 +189,13 @@ func WriteMarkdownSummary(w io.Writer, x *Execution) error {
 // stateMark is a state's sign in a Markdown summary.
 func stateMark(st string) string {
 	switch st {
-	case StateSuccess:
+	case runner.StateSuccess:
 		return "✅"
-	case StateWarning:
+	case runner.StateWarning:
 		return "⚠️"
-	case StateFailed, StateKilled:
+	case runner.StateFailed, runner.StateKilled:
 		return "❌"
-	case StateSkipped, StateCancelled:
+	case runner.StateSkipped, runner.StateCancelled:
 		return "⏭️"
 	}
 	return "•"

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"encoding/xml"
@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -53,7 +54,7 @@ type junitCase struct {
 // Everything in x is already masked. Text that XML 1.0 cannot carry (control characters,
 // U+FFFE, U+FFFF) is dropped and invalid UTF-8 becomes U+FFFD, so the report parses
 // whatever the tasks printed.
-func WriteJUnit(w io.Writer, x *Execution) error {
+func WriteJUnit(w io.Writer, x *runner.Execution) error {
 	suite := x.Namespace + "." + x.FlowID
 	cases := make([]junitCase, 0, len(x.TaskRunList))
 	for _, tr := range x.TaskRunList {
@@ -115,22 +116,22 @@ func WriteJUnit(w io.Writer, x *Execution) error {
 }
 
 // junitTaskCase is the testcase of one task run.
-func junitTaskCase(suite string, tr *TaskRun) junitCase {
+func junitTaskCase(suite string, tr *runner.TaskRun) junitCase {
 	branch := tr.Branch
 	if branch == "" {
-		branch = BranchTasks
+		branch = runner.BranchTasks
 	}
 	c := junitCase{classname: suite + "." + branch, name: tr.TaskID, time: tr.State.Duration()}
-	lines, errLines := junitLogLines(tr.shownLogs())
+	lines, errLines := junitLogLines(tr.ShownLogs())
 
 	var head []string
 	switch st := tr.State.Current; st {
-	case StateSuccess:
-	case StateWarning:
+	case runner.StateSuccess:
+	case runner.StateWarning:
 		// GitLab shows no output for a passing test, Jenkins shows its standard output:
 		// the first line is the one Jenkins keeps when it trims a passing test's output.
 		head = append(head, fmt.Sprintf("flowctl: WARNING: task %s ended WARNING (reported as passed: flowctl exits 0 on WARNING unless --fail-on-warning)", tr.TaskID))
-	case StateSkipped:
+	case runner.StateSkipped:
 		// GitLab shows the text of a <skipped>, not its message: say it in both.
 		c.outcome = "skipped"
 		c.msg = junitFirstLine(tr.Error)
@@ -158,17 +159,17 @@ func junitTaskCase(suite string, tr *TaskRun) junitCase {
 
 // junitEmptyCase is the one testcase of an execution without any task run, so that the
 // report still says what happened instead of showing an empty, passing suite.
-func junitEmptyCase(suite string, x *Execution) junitCase {
+func junitEmptyCase(suite string, x *runner.Execution) junitCase {
 	c := junitCase{classname: suite, name: suite, time: x.State.Duration()}
 	what := fmt.Sprintf("execution %s of %s ended %s before any task ran", x.ID, suite, x.State.Current)
 	switch x.State.Current {
-	case StateSuccess, StateWarning:
+	case runner.StateSuccess, runner.StateWarning:
 		c.stdout = what
-	case StateCancelled:
+	case runner.StateCancelled:
 		c.outcome = "skipped"
 		c.msg = what + ": its flow's concurrency limit was reached"
 		c.body = c.msg
-	case StateSkipped:
+	case runner.StateSkipped:
 		c.outcome, c.msg, c.body = "skipped", what, what
 	default:
 		c.outcome, c.failType, c.msg, c.body = "failure", x.State.Current, what, what
@@ -178,7 +179,7 @@ func junitEmptyCase(suite string, x *Execution) junitCase {
 
 // junitLogLines formats a task run's log one line per line of text, as the terminal shows
 // it, and returns apart its ERROR lines.
-func junitLogLines(logs []LogLine) (all, errs []string) {
+func junitLogLines(logs []runner.LogLine) (all, errs []string) {
 	for _, l := range logs {
 		prefix := fmt.Sprintf("%s %-5s ", l.Time.UTC().Format("2006-01-02T15:04:05.000Z"), l.Level)
 		for _, text := range strings.Split(strings.TrimSuffix(l.Message, "\n"), "\n") {

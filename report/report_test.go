@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -30,30 +31,38 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// must fails the test at once on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fixedExecution is an execution with known dates and durations.
-func fixedExecution() *Execution {
+func fixedExecution() *runner.Execution {
 	t0 := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	run := func(id, branch, state string, from, to int) *TaskRun {
-		tr := &TaskRun{ID: id + "-run", TaskID: id, Branch: branch}
-		tr.State.set(StateCreated, at(from))
-		tr.State.set(StateRunning, at(from))
-		tr.State.end(state, at(to))
+	run := func(id, branch, state string, from, to int) *runner.TaskRun {
+		tr := &runner.TaskRun{ID: id + "-run", TaskID: id, Branch: branch}
+		tr.State.Set(runner.StateCreated, at(from))
+		tr.State.Set(runner.StateRunning, at(from))
+		tr.State.End(state, at(to))
 		return tr
 	}
-	x := &Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "nightly", FlowRevision: 1,
+	x := &runner.Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "nightly", FlowRevision: 1,
 		Labels: map[string]string{"team": "data"}, Inputs: map[string]any{}}
-	x.State.set(StateCreated, at(0))
-	x.State.set(StateRunning, at(0))
-	x.TaskRunList = []*TaskRun{
-		run("download", BranchTasks, StateSuccess, 0, 1200),
-		run("check", BranchTasks, StateSkipped, 1200, 1200),
-		run("transform", BranchTasks, StateFailed, 1200, 4000),
-		run("notify", BranchErrors, StateSuccess, 4000, 4050),
-		run("cleanup", BranchFinally, StateSuccess, 4050, 4100),
+	x.State.Set(runner.StateCreated, at(0))
+	x.State.Set(runner.StateRunning, at(0))
+	x.TaskRunList = []*runner.TaskRun{
+		run("download", runner.BranchTasks, runner.StateSuccess, 0, 1200),
+		run("check", runner.BranchTasks, runner.StateSkipped, 1200, 1200),
+		run("transform", runner.BranchTasks, runner.StateFailed, 1200, 4000),
+		run("notify", runner.BranchErrors, runner.StateSuccess, 4000, 4050),
+		run("cleanup", runner.BranchFinally, runner.StateSuccess, 4050, 4100),
 	}
 	x.TaskRunList[2].Error = "Command failed with exit code 1"
-	x.State.end(StateFailed, at(4100))
+	x.State.End(runner.StateFailed, at(4100))
 	return x
 }
 
@@ -71,12 +80,12 @@ func TestWriteSummaryGolden(t *testing.T) {
 
 func TestTextSinkPrefixesTaskIDs(t *testing.T) {
 	var b bytes.Buffer
-	f := &Flow{Tasks: []*TaskSpec{{ID: "a"}, {ID: "longer-id"}}}
+	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "a"}, {ID: "longer-id"}}}
 	s := NewTextSink(&b, NewPalette(false), f)
-	tr := &TaskRun{TaskID: "a"}
-	s.Log(tr, LogLine{Level: tasks.LevelInfo, Message: "hello"})
-	s.Log(tr, LogLine{Level: tasks.LevelError, Message: "oops"})
-	tr.State.end(StateFailed, time.Now())
+	tr := &runner.TaskRun{TaskID: "a"}
+	s.Log(tr, runner.LogLine{Level: tasks.LevelInfo, Message: "hello"})
+	s.Log(tr, runner.LogLine{Level: tasks.LevelError, Message: "oops"})
+	tr.State.End(runner.StateFailed, time.Now())
 	s.TaskEnded(tr)
 	golden(t, "report/sink.txt", b.Bytes())
 }

@@ -1,4 +1,4 @@
-package runner
+package report
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -21,101 +22,101 @@ func junitAt(ms int) time.Time { return junitT0.Add(time.Duration(ms) * time.Mil
 
 // junitRun is a task run from ms from to ms to, its attempts ending in the states given
 // (one attempt ending state when none is given).
-func junitRun(id, branch, state string, from, to int, attempts ...string) *TaskRun {
-	tr := &TaskRun{ID: id + "-run", TaskID: id, Branch: branch, Attempts: []*Attempt{}}
-	tr.State.set(StateCreated, junitAt(from))
-	if state == StateSkipped {
-		tr.State.end(state, junitAt(to))
+func junitRun(id, branch, state string, from, to int, attempts ...string) *runner.TaskRun {
+	tr := &runner.TaskRun{ID: id + "-run", TaskID: id, Branch: branch, Attempts: []*runner.Attempt{}}
+	tr.State.Set(runner.StateCreated, junitAt(from))
+	if state == runner.StateSkipped {
+		tr.State.End(state, junitAt(to))
 		return tr
 	}
-	tr.State.set(StateRunning, junitAt(from))
-	tr.State.end(state, junitAt(to))
+	tr.State.Set(runner.StateRunning, junitAt(from))
+	tr.State.End(state, junitAt(to))
 	if len(attempts) == 0 {
 		attempts = []string{state}
 	}
 	step := (to - from) / len(attempts)
 	for i, st := range attempts {
-		a := &Attempt{}
-		a.State.set(StateRunning, junitAt(from+i*step))
-		a.State.end(st, junitAt(from+(i+1)*step))
+		a := &runner.Attempt{}
+		a.State.Set(runner.StateRunning, junitAt(from+i*step))
+		a.State.End(st, junitAt(from+(i+1)*step))
 		tr.Attempts = append(tr.Attempts, a)
 	}
 	return tr
 }
 
 // junitLog appends a log line at ms.
-func junitLog(tr *TaskRun, ms int, level tasks.Level, msg string) {
-	tr.Logs = append(tr.Logs, LogLine{Time: junitAt(ms), Level: level, Message: msg})
+func junitLog(tr *runner.TaskRun, ms int, level tasks.Level, msg string) {
+	tr.Logs = append(tr.Logs, runner.LogLine{Time: junitAt(ms), Level: level, Message: msg})
 }
 
 // junitExecution is an execution of dev.nightly ending in state at ms end.
-func junitExecution(state string, end int, runs ...*TaskRun) *Execution {
-	x := &Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "nightly", FlowRevision: 3,
+func junitExecution(state string, end int, runs ...*runner.TaskRun) *runner.Execution {
+	x := &runner.Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "nightly", FlowRevision: 3,
 		Labels: map[string]string{"team": "data"}, Inputs: map[string]any{}, TaskRunList: runs}
-	x.State.set(StateCreated, junitAt(0))
-	if state != StateCancelled {
-		x.State.set(StateRunning, junitAt(0))
+	x.State.Set(runner.StateCreated, junitAt(0))
+	if state != runner.StateCancelled {
+		x.State.Set(runner.StateRunning, junitAt(0))
 	}
-	x.State.end(state, junitAt(end))
+	x.State.End(state, junitAt(end))
 	return x
 }
 
-func junitSuccess() *Execution {
-	hello := junitRun("hello", BranchTasks, StateSuccess, 0, 120)
+func junitSuccess() *runner.Execution {
+	hello := junitRun("hello", runner.BranchTasks, runner.StateSuccess, 0, 120)
 	junitLog(hello, 10, tasks.LevelInfo, "Hello from flowctl")
 	junitLog(hello, 20, tasks.LevelDebug, "rendered message:\nline two")
-	upload := junitRun("upload", BranchTasks, StateSuccess, 120, 1620)
+	upload := junitRun("upload", runner.BranchTasks, runner.StateSuccess, 120, 1620)
 	junitLog(upload, 1600, tasks.LevelInfo, "uploaded 3 files to s3://bucket/******/out")
-	x := junitExecution(StateSuccess, 1620, hello, upload)
-	x.Trigger = &ExecTrigger{ID: "listen", Type: "io.kestra.plugin.core.trigger.Flow",
+	x := junitExecution(runner.StateSuccess, 1620, hello, upload)
+	x.Trigger = &runner.ExecTrigger{ID: "listen", Type: "io.kestra.plugin.core.trigger.Flow",
 		Variables: map[string]any{"executionId": "0000000000000000000000", "state": "SUCCESS"}}
 	return x
 }
 
-func junitFailed() *Execution {
-	download := junitRun("download", BranchTasks, StateSuccess, 0, 1200, StateFailed, StateSuccess)
+func junitFailed() *runner.Execution {
+	download := junitRun("download", runner.BranchTasks, runner.StateSuccess, 0, 1200, runner.StateFailed, runner.StateSuccess)
 	junitLog(download, 300, tasks.LevelWarn, "connection reset, retrying")
 	junitLog(download, 1100, tasks.LevelInfo, "downloaded 12 MB")
-	check := junitRun("check", BranchTasks, StateSkipped, 1200, 1200)
-	transform := junitRun("transform", BranchTasks, StateFailed, 1200, 4000, StateFailed, StateFailed, StateFailed)
+	check := junitRun("check", runner.BranchTasks, runner.StateSkipped, 1200, 1200)
+	transform := junitRun("transform", runner.BranchTasks, runner.StateFailed, 1200, 4000, runner.StateFailed, runner.StateFailed, runner.StateFailed)
 	for i := 1; i <= 60; i++ {
 		junitLog(transform, 1200+i*40, tasks.LevelInfo, fmt.Sprintf("row %d transformed", i))
 	}
 	junitLog(transform, 3990, tasks.LevelError, "Traceback (most recent call last):\n  File \"main.py\", line 3, in <module>\nModuleNotFoundError: No module named 'non_existing_library'")
 	transform.Error = "Command failed with exit code 1\nModuleNotFoundError: No module named 'non_existing_library'"
-	notify := junitRun("notify", BranchErrors, StateSuccess, 4000, 4050)
+	notify := junitRun("notify", runner.BranchErrors, runner.StateSuccess, 4000, 4050)
 	junitLog(notify, 4040, tasks.LevelInfo, "posted to #alerts")
-	cleanup := junitRun("cleanup", BranchFinally, StateSuccess, 4050, 4100)
-	return junitExecution(StateFailed, 4100, download, check, transform, notify, cleanup)
+	cleanup := junitRun("cleanup", runner.BranchFinally, runner.StateSuccess, 4050, 4100)
+	return junitExecution(runner.StateFailed, 4100, download, check, transform, notify, cleanup)
 }
 
-func junitWarning() *Execution {
-	lint := junitRun("lint", BranchTasks, StateWarning, 0, 800)
+func junitWarning() *runner.Execution {
+	lint := junitRun("lint", runner.BranchTasks, runner.StateWarning, 0, 800)
 	junitLog(lint, 100, tasks.LevelInfo, "checking 14 files")
 	junitLog(lint, 700, tasks.LevelWarn, "flows/old.yml: deprecated type io.kestra.core.tasks.log.Log")
-	build := junitRun("build", BranchTasks, StateSuccess, 800, 2000)
-	return junitExecution(StateWarning, 2000, lint, build)
+	build := junitRun("build", runner.BranchTasks, runner.StateSuccess, 800, 2000)
+	return junitExecution(runner.StateWarning, 2000, lint, build)
 }
 
-func junitKilled() *Execution {
-	sleep := junitRun("sleep", BranchTasks, StateKilled, 0, 5250)
+func junitKilled() *runner.Execution {
+	sleep := junitRun("sleep", runner.BranchTasks, runner.StateKilled, 0, 5250)
 	junitLog(sleep, 10, tasks.LevelInfo, "sleeping for PT1H")
 	sleep.Error = "Killed: flowctl was interrupted (SIGINT)"
-	cleanup := junitRun("cleanup", BranchFinally, StateSuccess, 5250, 5300)
-	return junitExecution(StateKilled, 5300, sleep, cleanup)
+	cleanup := junitRun("cleanup", runner.BranchFinally, runner.StateSuccess, 5250, 5300)
+	return junitExecution(runner.StateKilled, 5300, sleep, cleanup)
 }
 
 func TestWriteJUnitGolden(t *testing.T) {
 	cases := []struct {
 		name string
-		x    *Execution
+		x    *runner.Execution
 	}{
 		{"success", junitSuccess()},
 		{"failed", junitFailed()},
 		{"warning", junitWarning()},
 		{"killed", junitKilled()},
-		{"cancelled", junitExecution(StateCancelled, 0)},
-		{"failed-before-any-task", junitExecution(StateFailed, 5)},
+		{"cancelled", junitExecution(runner.StateCancelled, 0)},
+		{"failed-before-any-task", junitExecution(runner.StateFailed, 5)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,7 +237,7 @@ func TestWriteJUnitWarningPassesAndSaysSo(t *testing.T) {
 
 func TestWriteJUnitExecutionWithoutTaskRuns(t *testing.T) {
 	cases := []struct{ state, outcome string }{
-		{StateCancelled, "skipped"}, {StateFailed, "failure"}, {StateKilled, "failure"}, {StateSuccess, ""},
+		{runner.StateCancelled, "skipped"}, {runner.StateFailed, "failure"}, {runner.StateKilled, "failure"}, {runner.StateSuccess, ""},
 	}
 	for _, c := range cases {
 		var b bytes.Buffer
@@ -260,14 +261,14 @@ func TestWriteJUnitExecutionWithoutTaskRuns(t *testing.T) {
 }
 
 func TestWriteJUnitCapsOutput(t *testing.T) {
-	tr := junitRun("chatty", BranchTasks, StateFailed, 0, 1000)
+	tr := junitRun("chatty", runner.BranchTasks, runner.StateFailed, 0, 1000)
 	line := strings.Repeat("é", 100) // 2-byte runes: a cut must not split one
 	for i := range 5000 {
 		junitLog(tr, 1, tasks.LevelError, fmt.Sprintf("%05d %s", i, line))
 	}
 	tr.Error = strings.Repeat("huge error ", 10000)
 	var b bytes.Buffer
-	must(t, WriteJUnit(&b, junitExecution(StateFailed, 1000, tr)))
+	must(t, WriteJUnit(&b, junitExecution(runner.StateFailed, 1000, tr)))
 	if err := validateJUnit(t, b.Bytes()); err != nil {
 		t.Fatalf("got %v, want a valid report", err)
 	}
@@ -310,15 +311,15 @@ func TestWriteJUnitAnyContent(t *testing.T) {
 	}
 	for i, s := range hostile {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			tr := junitRun("task-"+s, BranchTasks, StateFailed, 0, 10)
+			tr := junitRun("task-"+s, runner.BranchTasks, runner.StateFailed, 0, 10)
 			tr.Error = s + "\nsecond line " + s
 			junitLog(tr, 5, tasks.LevelError, s)
 			junitLog(tr, 6, tasks.LevelInfo, "ok "+s)
-			warn := junitRun("warn"+s, BranchFinally, StateWarning, 10, 20)
+			warn := junitRun("warn"+s, runner.BranchFinally, runner.StateWarning, 10, 20)
 			junitLog(warn, 15, tasks.LevelWarn, s)
-			x := junitExecution(StateFailed, 20, tr, warn)
+			x := junitExecution(runner.StateFailed, 20, tr, warn)
 			x.Namespace, x.ID = "ns"+s, "id"+s
-			x.Trigger = &ExecTrigger{Type: "type" + s}
+			x.Trigger = &runner.ExecTrigger{Type: "type" + s}
 			var b bytes.Buffer
 			must(t, WriteJUnit(&b, x))
 			if err := validateJUnit(t, b.Bytes()); err != nil {

@@ -27,6 +27,7 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./runner
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRender$$' -fuzztime $(FUZZTIME) ./templating
+	$(GO) test -run '^$$' -fuzz '^FuzzPrintable$$' -fuzztime $(FUZZTIME) ./report
 
 # Go benchmarks (loading, rendering, the engine) and end-to-end timings of the binary.
 bench: build
@@ -42,7 +43,7 @@ demo: build
 
 # Rewrite golden files from the current output (review the diff before committing).
 update:
-	$(GO) test ./... -update
+	$(GO) test ./cmd ./report ./runner ./tasks -update
 	UPDATE_SCRIPTS=1 $(GO) test -run TestScript .
 
 clean:

@@ -36,6 +36,8 @@ type executor struct {
 	deadline time.Time
 	// recordErr is the first failure to record an execution, reported once at the end.
 	recordErr error
+	// masker hides the environment's secrets in notes (see secrets).
+	masker *runner.Masker
 }
 
 // Waiting for a concurrency slot: a try that finds the line unmoved is a short read
@@ -318,9 +320,19 @@ func renderTriggerInputs(in map[string]any, vars map[string]any) (map[string]str
 }
 
 // notef writes one line about the run on stderr. Its arguments may hold an execution's
-// text (an output a trigger's input was rendered from): it is shown as a log line is.
+// text (an output a trigger's input was rendered from): it is shown as a log line is, and
+// masked, since a trigger input that failed to render may quote the secret it read.
 func (e *executor) notef(format string, args ...any) {
-	fmt.Fprintf(e.stderr, "flowctl: %s\n", e.errPal.Text(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(e.stderr, "flowctl: %s\n", e.errPal.Text(e.secrets().String(fmt.Sprintf(format, args...))))
+}
+
+// secrets is the masker of the environment's SECRET_* values, made on first use.
+func (e *executor) secrets() *runner.Masker {
+	if e.masker == nil {
+		e.masker = runner.NewMasker()
+		runner.AddEnvSecrets(e.masker, os.Environ())
+	}
+	return e.masker
 }
 
 func (e *executor) warnf(format string, args ...any) {

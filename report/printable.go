@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -119,18 +122,37 @@ func Printable(s string, sgr SGR) string {
 }
 
 // inert reports whether s needs no change: printable ASCII, tabs and newlines, and none of
-// the markers Printable breaks. Most log lines are, and are returned as they are.
-func inert(s string) bool {
+// the markers Printable breaks. Most log lines are, and are returned as they are. It reads
+// strings and encoded documents alike, without a copy.
+func inert[T ~string | ~[]byte](s T) bool {
+	lineStart := true // only spaces and tabs since the line began
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f {
+		c := s[i]
+		switch {
+		case (c < 0x20 && c != '\t' && c != '\n') || c >= 0x7f:
+			return false
+		case c == '\n':
+			lineStart = true
+			continue
+		case lineStart && (c == ' ' || c == '\t'):
+			continue
+		case lineStart && c == ':' && i+1 < len(s) && s[i+1] == ':':
+			return false
+		case c == '#' && hasAt(s, i, "##["), c == 's' && hasAt(s, i, "section_"):
 			return false
 		}
+		lineStart = false
 	}
-	if strings.Contains(s, "##[") || strings.Contains(s, "section_") {
+	return true
+}
+
+// hasAt reports whether s holds p at i.
+func hasAt[T ~string | ~[]byte](s T, i int, p string) bool {
+	if len(s)-i < len(p) {
 		return false
 	}
-	for line := range strings.Lines(s) {
-		if strings.HasPrefix(strings.TrimLeft(line, " \t"), "::") {
+	for k := 0; k < len(p); k++ {
+		if s[i+k] != p[k] {
 			return false
 		}
 	}
@@ -191,40 +213,59 @@ func sectionMarker(s string) bool {
 	return false
 }
 
-// jsonInert escapes, in an encoded JSON document, what a CI log reader would act on if the
-// document were printed in a job's log: the characters the Actions runner ignores when it
-// compares, C1 controls and DEL (encoding/json writes them as they are), a '[' after "##"
-// and the '_' of a GitLab section marker. These can only stand inside JSON strings, where
-// \uXXXX means the same character: the document decodes to the same values.
-func jsonInert(doc []byte) []byte {
-	s := string(doc)
-	if inert(s) {
-		return doc
+// writeJSONInert writes an encoded JSON document to w with escaped what a CI log reader
+// would act on if the document were printed in a job's log: the characters the Actions
+// runner ignores when it compares, C1 controls and DEL (encoding/json writes them as they
+// are), a '[' after "##" and the '_' of a GitLab section marker. These can only stand inside
+// JSON strings, where \uXXXX means the same character: the document decodes to the same
+// values. It writes through a small buffer, not a second copy of the document: outputs make
+// documents of megabytes.
+func writeJSONInert(w io.Writer, doc []byte) error {
+	if inert(doc) {
+		_, err := w.Write(doc)
+		return err
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
+	bw := bufio.NewWriter(w)
+	var last [2]byte // the last two bytes written, for "##["
+	write := func(p []byte) {
+		bw.Write(p)
+		if len(p) >= 2 {
+			last = [2]byte{p[len(p)-2], p[len(p)-1]}
+		} else if len(p) == 1 {
+			last = [2]byte{last[1], p[0]}
+		}
+	}
 	esc := func(r rune) {
 		if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
+			write(fmt.Appendf(nil, `\u%04x\u%04x`, r1, r2))
 			return
 		}
-		fmt.Fprintf(&b, `\u%04x`, r)
+		write(fmt.Appendf(nil, `\u%04x`, r))
 	}
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+	for i := 0; i < len(doc); {
+		r, size := utf8.DecodeRune(doc[i:])
 		switch {
 		case ignorable(r), r >= 0x7f && r <= 0x9f:
 			esc(r)
-		case r == '[' && strings.HasSuffix(b.String(), "##"):
+		case r == '[' && last == [2]byte{'#', '#'}:
 			esc(r)
-		case r == 's' && sectionMarker(s[i:]):
-			b.WriteString("section")
+		case r == 's' && bytes.HasPrefix(doc[i:], []byte("section_")) && sectionMarker(string(markerSpan(doc[i:]))):
+			write([]byte("section"))
 			esc('_')
 			size = len("section_")
 		default:
-			b.WriteString(s[i : i+size])
+			write(doc[i : i+size])
 		}
 		i += size
 	}
-	return []byte(b.String())
+	return bw.Flush()
+}
+
+// markerSpan is the start of doc a section marker could take: up to its first ':' or the
+// end of its line.
+func markerSpan(doc []byte) []byte {
+	if end := bytes.IndexAny(doc, ":\n"); end >= 0 {
+		return doc[:end+1]
+	}
+	return doc
 }

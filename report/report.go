@@ -199,7 +199,7 @@ func HumanDuration(d time.Duration) string {
 
 // WriteJSON writes v as one indented JSON document. HTML characters are not escaped, so a
 // URL or a `<` in a message reads as written. The few a CI system would act on if the
-// document were printed in a job's log are \u escapes (jsonInert): it decodes the same.
+// document were printed in a job's log are \u escapes (writeJSONInert): it decodes the same.
 func WriteJSON(w io.Writer, v any) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -208,6 +208,5 @@ func WriteJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(jsonInert(b.Bytes()))
-	return err
+	return writeJSONInert(w, b.Bytes())
 }

@@ -322,23 +322,7 @@ func (e *engine) runBranch(ctx context.Context, specs []*TaskSpec, branch string
 // secretFunc resolves secret('NAME') from the environment and registers every value it
 // returns with the masker before any template output can carry it.
 func (e *engine) secretFunc() func(string) (string, error) {
-	env := map[string]string{}
-	for _, kv := range e.opts.Environ {
-		// An empty SECRET_X counts as missing: a CI variable that expanded to nothing should
-		// fail with the hint, not render an empty token.
-		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && strings.HasPrefix(k, "SECRET_") {
-			env[k] = v
-		}
-	}
-	lookup := templating.EnvSecrets(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	// Script tasks inherit the SECRET_* variables: mask every one, decoded and as written,
-	// before any task can print it.
-	for k, v := range env {
-		e.opts.Masker.Add(v)
-		if plain, err := lookup(strings.TrimPrefix(k, "SECRET_")); err == nil {
-			e.opts.Masker.Add(plain)
-		}
-	}
+	lookup := AddEnvSecrets(e.opts.Masker, e.opts.Environ)
 	return func(name string) (string, error) {
 		v, err := lookup(name)
 		if err == nil {

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // Mask is what a secret is replaced by wherever it could surface.
@@ -112,36 +114,98 @@ func (m *Masker) String(s string) string {
 	return r.Replace(s)
 }
 
-// Value returns a copy of v with every string inside it masked (map keys included).
+// Value returns v with every string inside it masked (map keys included). What holds no
+// secret is returned as it is, not copied: outputs are the largest values an execution
+// holds, and a masked copy of them would double what it takes. Lists and maps of strings
+// come back as []any and map[string]any when a string in them was masked.
 func (m *Masker) Value(v any) any {
+	out, _ := m.value(v)
+	return out
+}
+
+// value masks v, copying only the lists and maps a secret was found in; changed says
+// whether it did.
+func (m *Masker) value(v any) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		return m.String(x)
+		s := m.String(x)
+		return s, s != x
 	case map[string]any:
-		out := make(map[string]any, len(x))
+		var out map[string]any
 		for k, e := range x {
-			out[m.String(k)] = m.Value(e)
+			mk := m.String(k)
+			me, changed := m.value(e)
+			if out == nil && (changed || mk != k) {
+				out = make(map[string]any, len(x))
+				for k2, e2 := range x {
+					out[k2] = e2
+				}
+			}
+			if out != nil {
+				if mk != k {
+					delete(out, k)
+				}
+				out[mk] = me
+			}
 		}
-		return out
+		if out == nil {
+			return x, false
+		}
+		return out, true
 	case []any:
-		out := make([]any, len(x))
+		var out []any
 		for i, e := range x {
-			out[i] = m.Value(e)
+			me, changed := m.value(e)
+			if out == nil && changed {
+				out = append([]any(nil), x...)
+			}
+			if out != nil {
+				out[i] = me
+			}
 		}
-		return out
+		if out == nil {
+			return x, false
+		}
+		return out, true
 	case map[string]string:
 		out := make(map[string]any, len(x))
+		changed := false
 		for k, e := range x {
-			out[m.String(k)] = m.String(e)
+			mk, me := m.String(k), m.String(e)
+			changed = changed || mk != k || me != e
+			out[mk] = me
 		}
-		return out
+		return out, changed
 	case []string:
 		out := make([]any, len(x))
+		changed := false
 		for i, e := range x {
 			out[i] = m.String(e)
+			changed = changed || out[i] != e
 		}
-		return out
+		return out, changed
 	default:
-		return v
+		return v, false
 	}
+}
+
+// AddEnvSecrets registers with m every SECRET_* value of environ, decoded and as written
+// (script tasks inherit the variables, and a message may quote either form), and returns
+// the lookup secret('NAME') reads them with. An empty SECRET_X counts as missing: a CI
+// variable that expanded to nothing should fail with the hint, not render an empty token.
+func AddEnvSecrets(m *Masker, environ []string) func(name string) (string, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && v != "" && strings.HasPrefix(k, "SECRET_") {
+			env[k] = v
+		}
+	}
+	lookup := templating.EnvSecrets(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	for k, v := range env {
+		m.Add(v)
+		if plain, err := lookup(strings.TrimPrefix(k, "SECRET_")); err == nil {
+			m.Add(plain)
+		}
+	}
+	return lookup
 }

@@ -53,7 +53,9 @@ func (c *Condition) Holds(x *Execution) bool {
 func TriggerVariables(x *Execution) map[string]any {
 	labels := make(map[string]any, len(x.Labels))
 	for k, v := range x.Labels {
-		labels[k] = v
+		if !strings.HasPrefix(k, "system.") { // flowctl's own labels, not the flow's
+			labels[k] = v
+		}
 	}
 	return map[string]any{
 		"executionId":     x.ID,
@@ -264,7 +266,8 @@ func offsetOf(s string) int {
 
 // TriggerContext is what the inputs of listener's Flow trigger are rendered with when x
 // fires it, as in Kestra: the context of x (execution.*, inputs.*, the outputs of its task
-// runs, labels.*), the listening flow as flow.*, and trigger.* (TriggerVariables of x).
+// runs, labels.*), the listening flow as flow.* and its variables as vars.*, and trigger.*
+// (TriggerVariables of x).
 // Values come from x's document, so secrets in them stay masked.
 func TriggerContext(listener *Flow, revision int, x *Execution) map[string]any {
 	outputs := map[string]any{}
@@ -275,6 +278,7 @@ func TriggerContext(listener *Flow, revision int, x *Execution) map[string]any {
 	}
 	return map[string]any{
 		"flow":      map[string]any{"id": listener.ID, "namespace": listener.Namespace, "revision": max(revision, listener.Revision)},
+		"vars":      orEmpty(listener.Variables),
 		"execution": executionVars(x),
 		"inputs":    orEmpty(x.Inputs),
 		"outputs":   outputs,

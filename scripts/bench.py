@@ -16,7 +16,8 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
     100,000 executions (made by scripts/fillstate),
   - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due,
   - `flowctl run` of a task printing 1 GB in 1,000-byte lines, in text and in -o json mode:
-    the peak RSS stays flat (the log keeps its first 1 MiB and a short tail).
+    the peak RSS stays flat (the log keeps its first 1 MiB and a short tail),
+  - `flowctl run` of a task writing outputs up to their 8 MiB bound.
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
@@ -161,6 +162,16 @@ def main():
                     "    commands: [\"yes \\\"$(printf '%0999d' 0)\\\" | head -c 1000000000\"]\n")
         show("flowctl run a task printing 1 GB", measure([binary, "run", loud], 3, env))
         show("flowctl run a task printing 1 GB, -o json", measure([binary, "run", loud, "-o", "json"], 3, env))
+
+        # A task filling its outputs: twenty 1 MB ::{...}:: lines, the task fails past 8 MiB.
+        outs = os.path.join(d, "outs.yml")
+        with open(outs, "w") as f:
+            f.write("id: outs\nnamespace: bench\ntasks:\n  - id: outs\n"
+                    "    type: io.kestra.plugin.scripts.shell.Commands\n"
+                    "    commands: [\"for i in $(seq 20); do printf '::{\\\"outputs\\\":{\\\"k%s\\\":\\\"' $i;"
+                    " head -c 1000000 /dev/zero | tr '\\\\0' a; printf '\\\"}}::\\\\n'; done\"]\n")
+        show("flowctl run a task writing 8 MiB of outputs", measure([binary, "run", outs], 3, env))
+        show("flowctl run a task writing 8 MiB of outputs, -o json", measure([binary, "run", outs, "-o", "json"], 3, env))
 
 
 if __name__ == "__main__":

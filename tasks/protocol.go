@@ -109,11 +109,13 @@ func protocolJSON(line string) (string, bool) {
 	return line[2 : len(line)-2], true
 }
 
-// maxOutputs bounds what the protocol lines of one task run keep: the JSON of its outputs
-// (the values it holds at the end, keys included) and of its metrics, all together. Each
-// line is bounded by maxLine, so each output is too. Outputs are held in memory, kept in the
-// state and read by every later template: large data belongs in a file (outputFiles).
-const maxOutputs = 16 << 20
+// maxOutputs bounds what the protocol lines of one task run keep: the memory its outputs
+// take (the values it holds at the end, keys included: see memSize) and its metrics, all
+// together. Each line is bounded by maxLine, so each output is too. Outputs are held in
+// memory (the engine's copy, a masked copy when a secret is in them), written into the
+// execution document and the state, and read by every later template: 8 MiB of them keep a
+// run within 64 MiB. Large data belongs in a file (outputFiles).
+const maxOutputs = 8 << 20
 
 // maxOutput is the most a single output value made from user text may hold (a Return's
 // value), as a protocol line does.
@@ -131,7 +133,7 @@ type scriptLog struct {
 	stderrLines int
 	vars        map[string]any
 	metrics     []Metric
-	// sizes are the JSON sizes of the outputs held (key and value); kept is their sum plus
+	// sizes are the memory sizes of the outputs held (key and value); kept is their sum plus
 	// the metrics' sizes, checked against maxOutputs.
 	sizes map[string]int
 	kept  int
@@ -291,8 +293,10 @@ func (s *scriptLog) protocol(line, js string) {
 		return
 	}
 	kept := s.kept
-	for k, raw := range msg.Outputs {
-		kept += len(k) + len(raw) - s.sizes[k]
+	sizes := make(map[string]int, len(values))
+	for k, v := range values {
+		sizes[k] = len(k) + memSize(v)
+		kept += sizes[k] - s.sizes[k]
 	}
 	for _, m := range metrics {
 		kept += metricSize(m)
@@ -304,7 +308,7 @@ func (s *scriptLog) protocol(line, js string) {
 	s.kept = kept
 	for k, v := range values {
 		s.vars[k] = v
-		s.sizes[k] = len(k) + len(msg.Outputs[k])
+		s.sizes[k] = sizes[k]
 	}
 	s.metrics = append(s.metrics, metrics...)
 	for i, l := range msg.Logs {
@@ -321,6 +325,29 @@ func decodeValue(raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	return jsonValue(v), nil
+}
+
+// memSize is about what a decoded output value takes in memory: its text plus a word pair
+// per value, so that a list of a million zeros counts for what it costs (16 MB), not for its
+// 2 MB of JSON.
+func memSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return 16 + len(x)
+	case map[string]any:
+		n := 48
+		for k, e := range x {
+			n += 16 + len(k) + memSize(e)
+		}
+		return n
+	case []any:
+		n := 24
+		for _, e := range x {
+			n += memSize(e)
+		}
+		return n
+	}
+	return 16
 }
 
 // metricSize is about what a metric's JSON takes, for maxOutputs.

@@ -570,17 +570,17 @@ func outputLine(key string, n int) string {
 
 func TestScriptOutputsAreBounded(t *testing.T) {
 	const mb = 1_000_000
-	tooMuch := `outputs: the outputs and metrics of this task run are over 16 MiB in all, the most they may hold; write large data to a file and list it in outputFiles`
+	tooMuch := `outputs: the outputs and metrics of this task run are over 8 MiB in all, the most they may hold; write large data to a file and list it in outputFiles`
 	tooLong := `outputs: a ::{...}:: line is over 1 MiB, the most one may hold; write large data to a file and list it in outputFiles`
-	t.Run("outputs over 16 MiB in all fail the task, what came before is kept", func(t *testing.T) {
+	t.Run("outputs over 8 MiB in all fail the task, what came before is kept", func(t *testing.T) {
 		r := runTask(t, &ShellCommands{Commands: []string{
 			`for i in $(seq 18); do ` + outputLine("k$i", mb) + `; done`,
 			`echo '::{"outputs":{"after":1}}::'`, "echo still logged",
 		}})
 		failedWith(tooMuch)(t, r)
 		vars := r.res.Outputs["vars"].(map[string]any)
-		if len(vars) != 16 || vars["k16"] == nil || vars["k17"] != nil || vars["after"] != nil {
-			t.Errorf("vars: got %d keys, want k1 to k16 (16 MB, under 16 MiB) and nothing after", len(vars))
+		if len(vars) != 8 || vars["k8"] == nil || vars["k9"] != nil || vars["after"] != nil {
+			t.Errorf("vars: got %d keys, want k1 to k8 (8 MB, under 8 MiB) and nothing after", len(vars))
 		}
 		logsContain(LevelInfo, "still logged")(t, r)
 	})
@@ -591,13 +591,25 @@ func TestScriptOutputsAreBounded(t *testing.T) {
 			t.Errorf("vars.same: got %d bytes, want %d", got, mb)
 		}
 	})
+	t.Run("a list counts for the memory it takes, not its JSON", func(t *testing.T) {
+		// 300,000 zeros: 600 KB of JSON, 4.8 MB in memory; two of them are over 8 MiB.
+		zeros := func(key string) string {
+			return `printf '::{"outputs":{"` + key + `":['; yes 0, | head -n 299999 | tr -d '\n'; printf '0]}}::\n'`
+		}
+		r := runTask(t, &ShellCommands{Commands: []string{zeros("a"), zeros("b")}})
+		failedWith(tooMuch)(t, r)
+		vars := r.res.Outputs["vars"].(map[string]any)
+		if a, _ := vars["a"].([]any); len(a) != 300000 || vars["b"] != nil {
+			t.Errorf("vars: got a of %d values and b %v, want a whole and no b", len(a), vars["b"] != nil)
+		}
+	})
 	t.Run("metrics count too", func(t *testing.T) {
 		r := runTask(t, &ShellCommands{Commands: []string{
 			`for i in $(seq 36); do printf '::{"metrics":[{"name":"m","type":"counter","value":1,"tags":{"t":"'; head -c 500000 /dev/zero | tr '\0' t; printf '"}}]}::\n'; done`,
 		}})
 		failedWith(tooMuch)(t, r)
-		if n := len(r.res.Metrics); n < 30 || n > 34 {
-			t.Errorf("metrics: got %d, want the 33 or so that fit in 16 MiB", n)
+		if n := len(r.res.Metrics); n < 15 || n > 17 {
+			t.Errorf("metrics: got %d, want the 16 or so that fit in 8 MiB", n)
 		}
 	})
 	t.Run("a protocol line over 1 MiB fails the task and is not logged in pieces", func(t *testing.T) {
@@ -631,7 +643,7 @@ func TestScriptOutputsAreBounded(t *testing.T) {
 }
 
 func TestScriptOutputFilesAreBounded(t *testing.T) {
-	// 2,300 files 15 folders deep, paths of 3,800 characters: over 16 MiB of paths in
+	// 2,300 files 15 folders deep, paths of 3,800 characters: over 8 MiB of paths in
 	// outputs.outputFiles (keys and values).
 	pad := strings.Repeat("f", 240)
 	deep := strings.Repeat(pad+"/", 15)
@@ -639,6 +651,6 @@ func TestScriptOutputFilesAreBounded(t *testing.T) {
 		Commands:     []string{"mkdir -p " + deep, "cd " + deep, `seq 2300 | sed 's/^/` + pad + `-/' | xargs touch`},
 		ProcessProps: ProcessProps{OutputFiles: []string{"**"}},
 	})
-	failedWith("outputFiles: the files matched are too many: their paths would take over 16 MiB, the most outputs may hold; match fewer files (an archive of them, say)")(t, r)
+	failedWith("outputFiles: the files matched are too many: their paths would take over 8 MiB, the most outputs may hold; match fewer files (an archive of them, say)")(t, r)
 	outputFileKeys()(t, r)
 }

@@ -129,8 +129,13 @@ func (t *Template) renderTag(c *evalCtx, w io.Writer, name string) (int, error) 
 		return 0, nil
 	}
 	s, err := c.str(v)
-	if err == nil {
-		err = c.b.grow(len(s))
+	switch v.(type) {
+	case []any, map[string]any:
+		// c.json charged the text it made: it is written out as it is.
+	default:
+		if err == nil {
+			err = c.b.grow(len(s))
+		}
 	}
 	if err != nil {
 		return 0, tg.fail(err)

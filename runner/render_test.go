@@ -49,10 +49,10 @@ func TestATaskTemplateStopsWhenTheRunEnds(t *testing.T) {
 		message string // its error
 	}{
 		{name: "interrupt", cancel: true, want: context.Canceled, state: StateKilled},
-		{name: "execution timeout", timeout: 30 * time.Millisecond, want: context.DeadlineExceeded,
-			state: StateFailed, message: "Execution timeout after 00:00:00.030"},
-		{name: "task timeout", task: 20 * time.Millisecond, want: context.DeadlineExceeded,
-			state: StateFailed, message: "Timeout after 00:00:00.020"},
+		{name: "execution timeout", timeout: 100 * time.Millisecond, want: context.DeadlineExceeded,
+			state: StateFailed, message: "Execution timeout after 00:00:00.100"},
+		{name: "task timeout", task: 100 * time.Millisecond, want: context.DeadlineExceeded,
+			state: StateFailed, message: "Timeout after 00:00:00.100"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -66,6 +66,9 @@ func TestATaskTemplateStopsWhenTheRunEnds(t *testing.T) {
 			x, _ := Run(ctx, fanOutFlow(s), Options{Environ: []string{}, Timeout: c.timeout})
 			if !errors.Is(task.err, c.want) {
 				t.Errorf("the template ended with %v, want %v", task.err, c.want)
+			}
+			if len(x.TaskRunList) == 0 {
+				t.Fatalf("no task run: the execution ended %s before its task started", x.State.Current)
 			}
 			tr := x.TaskRunList[0]
 			if tr.State.Current != c.state || tr.Error != c.message {
@@ -97,9 +100,9 @@ func TestARunIfTemplateStopsWhenTheRunEnds(t *testing.T) {
 		}
 	})
 	t.Run("execution timeout", func(t *testing.T) {
-		x, _ := Run(context.Background(), fanOutFlow(spec()), Options{Environ: []string{}, Timeout: 30 * time.Millisecond})
+		x, _ := Run(context.Background(), fanOutFlow(spec()), Options{Environ: []string{}, Timeout: 100 * time.Millisecond})
 		tr := x.TaskRunList[0]
-		if want := "Execution timeout after 00:00:00.030"; tr.State.Current != StateFailed || tr.Error != want {
+		if want := "Execution timeout after 00:00:00.100"; tr.State.Current != StateFailed || tr.Error != want {
 			t.Errorf("task run: got %s %q, want FAILED %q", tr.State.Current, tr.Error, want)
 		}
 	})

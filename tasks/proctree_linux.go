@@ -193,7 +193,7 @@ func AdoptOrphans() {
 
 // reapOrphans waits for every adopted child that has exited, never for one that os/exec
 // started: the children lock, held across their start, keeps their exit status theirs.
-// A zombie os/exec has yet to wait for hides the others from waitid; waitStarted calls
+// A zombie os/exec has yet to wait for hides the others from waitid; waitChild calls
 // reapOrphans again once it is gone.
 func reapOrphans() {
 	if !adopting.Load() {

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -196,7 +197,7 @@ func (l *loader) duration(n *yaml.Node, ctx, name string) (time.Duration, bool) 
 	if !ok {
 		return 0, false
 	}
-	d, err := tasks.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil {
 		l.errorf(n, "%s%s: %v", ctx, name, err)
 		return 0, false

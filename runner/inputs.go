@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -349,7 +350,7 @@ func parseInputValue(in *Input, s string) (any, error) {
 		}
 		return t.UTC().Format(time.RFC3339Nano), nil
 	case InputDuration:
-		if _, err := tasks.ParseDuration(s); err != nil {
+		if _, err := duration.Parse(s); err != nil {
 			return nil, bad("an ISO-8601 duration such as PT5M or P1DT2H")
 		}
 		return s, nil

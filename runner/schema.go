@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -748,31 +749,12 @@ const (
 	positiveDuration
 )
 
-// durationPattern matches what tasks.ParseDuration reads, in the usual order of the units:
-// [-+]P[nW][nD][T[nH][nM][n.nS]], upper or lower case. Signed, each amount may carry a sign
-// too.
-func durationPattern(signed bool) string {
-	sign := ""
-	if signed {
-		sign = "[-+]?"
-	}
-	n := sign + `[0-9]+`
-	sec := sign + `(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)[Ss]`
-	date := `(?:` + n + `[Ww](?:` + n + `[Dd])?|` + n + `[Dd])`
-	clock := `[Tt](?:` + n + `[Hh](?:` + n + `[Mm])?(?:` + sec + `)?|` + n + `[Mm](?:` + sec + `)?|` + sec + `)`
-	lead := `\+?`
-	if signed {
-		lead = sign
-	}
-	return `^` + lead + `[Pp](?:` + date + `(?:` + clock + `)?|` + clock + `)$`
-}
-
 // durationSchema is an ISO-8601 duration of the given sign. A template is not accepted: the
 // loader reads durations when it loads the flow.
 func durationSchema(sign int) obj {
-	s := obj{"type": "string", "pattern": durationPattern(sign == anyDuration)}
+	s := obj{"type": "string", "pattern": duration.Pattern(sign == anyDuration)}
 	if sign == positiveDuration {
-		s["allOf"] = []any{obj{"pattern": "[1-9]", "$comment": "not zero"}}
+		s["allOf"] = []any{obj{"pattern": duration.NonZeroPattern, "$comment": "not zero"}}
 	}
 	return doc(s, "An ISO-8601 duration: PT30S, PT5M, P1DT2H.")
 }

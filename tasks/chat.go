@@ -29,6 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/flowctl/flowctl/internal/duration"
 )
 
 // ChatOptions are the HTTP options of a chat webhook task, Kestra's `options` property.
@@ -162,7 +164,7 @@ func renderTimeout(tc *Context, prop, tmpl string, def time.Duration) (time.Dura
 	if err != nil {
 		return 0, err
 	}
-	d, err := ParseDuration(strings.TrimSpace(s))
+	d, err := duration.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return 0, &PropError{Prop: prop, Err: err}
 	}

@@ -109,7 +109,7 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node) {
 	} else if id, ok := l.str(idNode, ctx, "id"); ok {
 		in.ID = id
 		ctx = fmt.Sprintf("input %q: ", id)
-		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern, maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
 	var typeNode, defaultsNode, valuesNode *yaml.Node

@@ -57,19 +57,6 @@ const (
 // 504 or a failure to connect.
 var chatBackoff = [chatMaxAttempts - 1]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 
-// chatSleep waits d, or less when ctx ends first (the task's timeout, a SIGINT). Tests replace
-// it to record the waits asked for without waiting.
-var chatSleep = func(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
-
 // The causes an attempt's context is cancelled with, to tell the two timeouts apart.
 var (
 	errConnectTimeout = errors.New("connect timeout")
@@ -273,7 +260,7 @@ func postChat(ctx context.Context, tc *Context, p chatPost) (Result, error) {
 			return res, fmt.Errorf("%s (gave up after %d attempts)", problem, attempt)
 		}
 		tc.Log.Warnf("%s; sending again in %s (attempt %d of %d)", problem, wait, attempt+1, chatMaxAttempts)
-		if err := chatSleep(ctx, wait); err != nil {
+		if err := tc.sleep(ctx, wait); err != nil {
 			return res, fmt.Errorf("posting to %s: stopped while waiting to send again: %v", where, err)
 		}
 		after = failedShort(a)

@@ -12,10 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
-	"github.com/flowctl/flowctl/tasks"
 )
 
 func newExecutionsCmd(s Streams) *cobra.Command {
@@ -215,7 +215,7 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 			}
 			var cutoff time.Time
 			if olderThan != "" {
-				d, err := parseAge(olderThan)
+				d, err := duration.ParseFlag(olderThan)
 				if err != nil {
 					return usageErrorf("--older-than: %v", err)
 				}
@@ -237,19 +237,4 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 	c.Flags().StringVar(&olderThan, "older-than", "", "delete executions started longer ago than this (P30D, 720h)")
 	c.Flags().IntVar(&keep, "keep", 0, "keep only the newest N executions")
 	return c
-}
-
-// parseAge reads an ISO-8601 duration, or Go's form (720h) that Unix users type.
-func parseAge(s string) (time.Duration, error) {
-	d, err := tasks.ParseDuration(s)
-	if err != nil {
-		var goErr error
-		if d, goErr = time.ParseDuration(s); goErr != nil {
-			return 0, err
-		}
-	}
-	if d <= 0 {
-		return 0, fmt.Errorf("%q is not a positive duration", s)
-	}
-	return d, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
@@ -108,7 +109,7 @@ func (e *executor) admit(f *runner.Flow, lease *state.Lease) func(context.Contex
 			case <-ctx.Done():
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 					e.notef("%s: execution %s FAILED: Execution timeout after %s, still waiting for a concurrency slot", name, x.ID,
-						tasks.FormatClock(time.Since(start).Round(time.Millisecond)))
+						duration.FormatClock(time.Since(start).Round(time.Millisecond)))
 				}
 				return "", nil
 			case <-time.After(wait):

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
@@ -74,7 +75,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	var timeout time.Duration
 	if o.timeout != "" {
-		if timeout, err = parseAge(o.timeout); err != nil {
+		if timeout, err = duration.ParseFlag(o.timeout); err != nil {
 			return usageErrorf("invalid --timeout: %v", err)
 		}
 	}

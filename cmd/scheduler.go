@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/schedule"
@@ -353,7 +354,7 @@ func scheduleTrigger(f *runner.Flow, id string) *runner.Trigger {
 func skipReason(t *runner.Trigger) string {
 	switch {
 	case t.LateMaximumDelay > 0 && t.RecoverMissedSchedules != "LAST" && t.RecoverMissedSchedules != "NONE":
-		return fmt.Sprintf("later than lateMaximumDelay %s", tasks.FormatClock(t.LateMaximumDelay))
+		return fmt.Sprintf("later than lateMaximumDelay %s", duration.FormatClock(t.LateMaximumDelay))
 	case t.RecoverMissedSchedules == "":
 		return "recoverMissedSchedules ALL"
 	}

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -196,7 +197,7 @@ func (l *loader) duration(n *yaml.Node, ctx, name string) (time.Duration, bool) 
 	if !ok {
 		return 0, false
 	}
-	d, err := tasks.ParseDuration(s)
+	d, err := duration.Parse(s)
 	if err != nil {
 		l.errorf(n, "%s%s: %v", ctx, name, err)
 		return 0, false
@@ -526,7 +527,9 @@ type structInfo struct {
 }
 
 // structInfos caches structInfo by type: reflection over a struct's tags is done once per
-// process, not once per task.
+// process, not once per task. Process-wide on purpose, as encoding/json's field cache: a
+// type's tags are fixed when flowctl is compiled, so an entry never goes stale; there is
+// one per struct type decoded, and an entry is never changed once stored.
 var structInfos sync.Map // reflect.Type → *structInfo
 
 // infoOf returns the properties of struct type t. Embedded structs without a tag lend their

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
@@ -91,7 +92,7 @@ type Options struct {
 type execTimeout struct{ after time.Duration }
 
 func (t *execTimeout) Error() string {
-	return "Execution timeout after " + tasks.FormatClock(t.after)
+	return "Execution timeout after " + duration.FormatClock(t.after)
 }
 
 // timedOut returns the execution timeout that ended ctx, or nil when ctx is live or was
@@ -593,7 +594,7 @@ func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (stri
 	case ctx.Err() != nil:
 		state, err = StateKilled, nil
 	case spec.Timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded):
-		state, err = StateFailed, fmt.Errorf("Timeout after %s", tasks.FormatClock(spec.Timeout))
+		state, err = StateFailed, fmt.Errorf("Timeout after %s", duration.FormatClock(spec.Timeout))
 	case err != nil:
 		state = StateFailed
 	case res.Warning:

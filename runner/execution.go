@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -72,7 +73,7 @@ func (s State) MarshalJSON() ([]byte, error) {
 	j := stateJSON{Current: s.Current, StartDate: formatDate(s.StartDate), Histories: s.Histories}
 	if !s.EndDate.IsZero() {
 		j.EndDate = formatDate(s.EndDate)
-		j.Duration = tasks.FormatDuration(s.Duration())
+		j.Duration = duration.Format(s.Duration())
 	}
 	return json.Marshal(j)
 }

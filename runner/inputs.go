@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -108,7 +109,7 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node) {
 	} else if id, ok := l.str(idNode, ctx, "id"); ok {
 		in.ID = id
 		ctx = fmt.Sprintf("input %q: ", id)
-		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern, maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
 	var typeNode, defaultsNode, valuesNode *yaml.Node
@@ -349,7 +350,7 @@ func parseInputValue(in *Input, s string) (any, error) {
 		}
 		return t.UTC().Format(time.RFC3339Nano), nil
 	case InputDuration:
-		if _, err := tasks.ParseDuration(s); err != nil {
+		if _, err := duration.Parse(s); err != nil {
 			return nil, bad("an ISO-8601 duration such as PT5M or P1DT2H")
 		}
 		return s, nil

@@ -273,15 +273,22 @@ func decode(dec *yaml.Decoder, doc *yaml.Node) (err error) {
 	return dec.Decode(doc)
 }
 
+// lazyRegexp returns expr compiled on first use: start-up (flowctl version, executions
+// list) pays for no pattern it does not use, and a flow without schedule conditions never
+// compiles theirs.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // yamlMessage matches yaml.v3's errors: "yaml: line 3: did not find expected key".
-var yamlMessage = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+var yamlMessage = lazyRegexp(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // yamlProblem turns a yaml.v3 error into a problem at its line, with a clearer word for the
 // usual suspects: tabs, control characters and bytes that are not UTF-8.
 func (l *loader) yamlProblem(err error) {
 	msg := err.Error()
 	line := 0
-	if m := yamlMessage.FindStringSubmatch(msg); m != nil {
+	if m := yamlMessage().FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &line)
 		msg = m[2]
 	}
@@ -471,10 +478,10 @@ func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
 
 // The patterns and lengths of Kestra's ids.
 var (
-	flowIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
-	namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	taskIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
-	inputIDPattern   = regexp.MustCompile(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
+	flowIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+	namespacePattern = lazyRegexp(`^[a-z0-9][a-z0-9._-]*$`)
+	taskIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
+	inputIDPattern   = lazyRegexp(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
 )
 
 const (
@@ -518,15 +525,15 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 		case "id":
 			if s, ok := l.str(v, "", "id"); ok {
 				f.ID = s
-				l.checkID(v, "id", s, "flow id", flowIDPattern, maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+				l.checkID(v, "id", s, "flow id", flowIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 			}
 		case "namespace":
 			if s, ok := l.str(v, "", "namespace"); ok {
 				f.Namespace = s
-				if l.checkID(v, "namespace", s, "namespace", namespacePattern, maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
+				if l.checkID(v, "namespace", s, "namespace", namespacePattern(), maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
 					continue
 				}
-				if low := strings.ToLower(s); low != s && namespacePattern.MatchString(low) {
+				if low := strings.ToLower(s); low != s && namespacePattern().MatchString(low) {
 					l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
 				}
 			}
@@ -795,7 +802,7 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 		if id, ok := l.str(idNode, ctx, "id"); ok {
 			spec.ID = id
 			ctx = fmt.Sprintf("task %q: ", id)
-			if l.checkID(idNode, ctx+"id", id, "task id", taskIDPattern, maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`) {
+			if l.checkID(idNode, ctx+"id", id, "task id", taskIDPattern(), maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`) {
 				if first, dup := l.taskIDs[id]; dup {
 					if at.Kind != yaml.AliasNode {
 						at = idNode
@@ -1198,9 +1205,9 @@ const (
 )
 
 var (
-	offsetTimePattern    = regexp.MustCompile(`^(` + clockSyntax + `)(` + offsetSyntax + `)$`)
-	zonedDateTimePattern = regexp.MustCompile(`^(` + dateSyntax + `)[Tt](` + clockSyntax + `)(` + offsetSyntax + `)(?:\[([^\]]+)\])?$`)
-	localDatePattern     = regexp.MustCompile(`^` + dateSyntax + `$`)
+	offsetTimePattern    = lazyRegexp(`^(` + clockSyntax + `)(` + offsetSyntax + `)$`)
+	zonedDateTimePattern = lazyRegexp(`^(` + dateSyntax + `)[Tt](` + clockSyntax + `)(` + offsetSyntax + `)(?:\[([^\]]+)\])?$`)
+	localDatePattern     = lazyRegexp(`^` + dateSyntax + `$`)
 )
 
 // executionStates are Kestra's execution states, which a trigger or condition may name.
@@ -1265,7 +1272,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 	} else if id, ok := l.str(idNode, ctx, "id"); ok {
 		t.ID = id
 		ctx = fmt.Sprintf("trigger %q: ", id)
-		l.checkID(idNode, ctx+"id", id, "trigger id", taskIDPattern, maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`)
+		l.checkID(idNode, ctx+"id", id, "trigger id", taskIDPattern(), maxFlowIDLen, `letters, digits, "_" and "-" (no dots)`)
 	}
 	if typeNode == nil {
 		l.errorf(n, "%smissing required property \"type\"", ctx)
@@ -1681,5 +1688,9 @@ func checkTimezone(s string) error {
 	return nil
 }
 
-// zones remembers the time zones found valid: loading one reads a file each time.
+// zones remembers the time zones found valid: loading one reads a file each time, and a
+// scheduler tick loads every applied flow. Process-wide on purpose, as a memo of a check whose
+// answer cannot change while flowctl runs: entries are only added, each is true forever, only
+// valid names are kept (so no more than the zone database holds), and sync.Map makes
+// concurrent loads safe.
 var zones sync.Map

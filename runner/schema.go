@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -85,8 +86,8 @@ func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
 		return nil, err
 	}
 	props := obj{
-		"id":          idSchema(flowIDPattern, maxFlowIDLen, "The flow's id, unique in its namespace."),
-		"namespace":   idSchema(namespacePattern, maxNamespaceLen, "The flow's namespace: lower-case, dotted (company.team)."),
+		"id":          idSchema(flowIDPattern(), maxFlowIDLen, "The flow's id, unique in its namespace."),
+		"namespace":   idSchema(namespacePattern(), maxNamespaceLen, "The flow's namespace: lower-case, dotted (company.team)."),
 		"description": doc(nullable(text()), "What the flow does."),
 		"labels": doc(obj{
 			"type":                 []string{"object", "array", "null"},
@@ -139,7 +140,7 @@ func (b *schemaBuilder) commonTaskProps(typeNames []string) (obj, error) {
 		return nil, err
 	}
 	props := obj{
-		"id":           idSchema(taskIDPattern, maxFlowIDLen, "The task's id, unique across tasks, errors and finally (no dots)."),
+		"id":           idSchema(taskIDPattern(), maxFlowIDLen, "The task's id, unique across tasks, errors and finally (no dots)."),
 		"type":         doc(caseless(typeNames), "The task type."),
 		"description":  doc(nullable(text()), "What the task does."),
 		"disabled":     doc(obj{"type": "boolean"}, "A disabled task is dropped: no task run at all."),
@@ -363,7 +364,7 @@ func (b *schemaBuilder) retry() (obj, error) {
 func (b *schemaBuilder) triggers() (obj, error) {
 	states := obj{"type": "array", "items": caseless(executionStates)}
 	schemas := obj{
-		"id":          idSchema(taskIDPattern, maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
+		"id":          idSchema(taskIDPattern(), maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
 		"type":        doc(caseless(slices.Concat(triggerTypes...)), "The trigger type."),
 		"description": doc(nullable(text()), "What the trigger is for."),
 		"disabled":    doc(obj{"type": "boolean"}, "A disabled trigger does not fire."),
@@ -427,13 +428,13 @@ func conditionDef(typ string) string {
 // differs between condition types, by type ("" for the others). self refers to the
 // conditions of the same trigger type (those of Not and Or).
 func conditionSchemas(states, self obj) map[string]map[string]obj {
-	dateTime := obj{"type": "string", "pattern": zonedDateTimePattern.String()}
-	day := obj{"type": "string", "pattern": `^` + dateSyntax + `$`}
+	dateTime := obj{"type": "string", "pattern": zonedDateTimePattern().String()}
+	day := obj{"type": "string", "pattern": localDatePattern().String()}
 	tested := func(kinds ...obj) obj {
 		return doc(obj{"anyOf": append([]any{templateString()}, anySlice(kinds)...)},
 			"The date to test: a template rendered with {{ trigger.date }}, {{ trigger.next }} and {{ trigger.previous }} (default {{ trigger.date }}, in the trigger's time zone).")
 	}
-	timeOfDay := obj{"type": "string", "pattern": offsetTimePattern.String()}
+	timeOfDay := obj{"type": "string", "pattern": offsetTimePattern().String()}
 	return map[string]map[string]obj{
 		"in":         {"": doc(states, "The execution's state is one of these.")},
 		"notIn":      {"": doc(states, "The execution's state is none of these.")},
@@ -540,22 +541,25 @@ func (b *schemaBuilder) condition(trigger string, states obj) (obj, error) {
 	}), nil
 }
 
-// inputDefaults are the schemas of each input type's defaults, as defaultValue reads them.
-var inputDefaults = map[string]obj{
-	InputString:   text(),
-	InputSecret:   text(),
-	InputEnum:     text(),
-	InputInt:      {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
-	InputFloat:    {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
-	InputBoolean:  {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
-	InputDateTime: {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
-	InputDuration: durationSchema(anyDuration),
-	InputJSON:     {"$comment": "JSON text, or the value written as YAML"},
+// inputDefaults returns the schemas of each input type's defaults, as defaultValue reads
+// them. A function, not a table: only the schema needs it, and start-up need not build it.
+func inputDefaults() map[string]obj {
+	return map[string]obj{
+		InputString:   text(),
+		InputSecret:   text(),
+		InputEnum:     text(),
+		InputInt:      {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
+		InputFloat:    {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
+		InputBoolean:  {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
+		InputDateTime: {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
+		InputDuration: durationSchema(anyDuration),
+		InputJSON:     {"$comment": "JSON text, or the value written as YAML"},
+	}
 }
 
 // input is the schema of one flow input.
 func (b *schemaBuilder) input() (obj, error) {
-	id := idSchema(inputIDPattern, maxFlowIDLen, "The input's id: {{ inputs.ID }}.")
+	id := idSchema(inputIDPattern(), maxFlowIDLen, "The input's id: {{ inputs.ID }}.")
 	schemas := obj{
 		"id":          id,
 		"type":        doc(caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))), "The input's type."),
@@ -571,6 +575,7 @@ func (b *schemaBuilder) input() (obj, error) {
 	}
 	props["name"] = doc(obj{"allOf": []any{id}, "deprecated": true}, "The old spelling of id (Kestra before 0.15).")
 	var branches []any
+	defaultsOf := inputDefaults()
 	for _, typ := range inputTypes {
 		names := []string{typ}
 		for alias, canon := range inputTypeAliases {
@@ -579,7 +584,7 @@ func (b *schemaBuilder) input() (obj, error) {
 			}
 		}
 		slices.Sort(names[1:])
-		defaults, ok := inputDefaults[typ]
+		defaults, ok := defaultsOf[typ]
 		if !ok {
 			return nil, fmt.Errorf("input type %s has no schema for its defaults", typ)
 		}
@@ -748,31 +753,12 @@ const (
 	positiveDuration
 )
 
-// durationPattern matches what tasks.ParseDuration reads, in the usual order of the units:
-// [-+]P[nW][nD][T[nH][nM][n.nS]], upper or lower case. Signed, each amount may carry a sign
-// too.
-func durationPattern(signed bool) string {
-	sign := ""
-	if signed {
-		sign = "[-+]?"
-	}
-	n := sign + `[0-9]+`
-	sec := sign + `(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)[Ss]`
-	date := `(?:` + n + `[Ww](?:` + n + `[Dd])?|` + n + `[Dd])`
-	clock := `[Tt](?:` + n + `[Hh](?:` + n + `[Mm])?(?:` + sec + `)?|` + n + `[Mm](?:` + sec + `)?|` + sec + `)`
-	lead := `\+?`
-	if signed {
-		lead = sign
-	}
-	return `^` + lead + `[Pp](?:` + date + `(?:` + clock + `)?|` + clock + `)$`
-}
-
 // durationSchema is an ISO-8601 duration of the given sign. A template is not accepted: the
 // loader reads durations when it loads the flow.
 func durationSchema(sign int) obj {
-	s := obj{"type": "string", "pattern": durationPattern(sign == anyDuration)}
+	s := obj{"type": "string", "pattern": duration.Pattern(sign == anyDuration)}
 	if sign == positiveDuration {
-		s["allOf"] = []any{obj{"pattern": "[1-9]", "$comment": "not zero"}}
+		s["allOf"] = []any{obj{"pattern": duration.NonZeroPattern, "$comment": "not zero"}}
 	}
 	return doc(s, "An ISO-8601 duration: PT30S, PT5M, P1DT2H.")
 }

@@ -162,7 +162,7 @@ func (c *Condition) testedDate(d ScheduleDates, loc *time.Location) (time.Time, 
 		return time.Time{}, err
 	}
 	s = strings.TrimSpace(s)
-	if !slices.Contains(zonedDateConditions, c.Type) && localDatePattern.MatchString(s) {
+	if !slices.Contains(zonedDateConditions, c.Type) && localDatePattern().MatchString(s) {
 		if t, err := time.Parse(time.DateOnly, s); err == nil {
 			return t, nil
 		}
@@ -194,12 +194,12 @@ func timeOfDay(t time.Time) TimeOfDay {
 // parseTimeOfDay reads a time of day with its offset, as Java's OffsetTime: 16:00+02:00,
 // 16:00:30Z. The offset is required, as in Kestra.
 func parseTimeOfDay(s string) (TimeOfDay, error) {
-	m := offsetTimePattern.FindStringSubmatch(s)
+	m := offsetTimePattern().FindStringSubmatch(s)
 	if m == nil {
-		if zonedDateTimePattern.MatchString(s) || localDatePattern.MatchString(s[:min(len(s), 10)]) {
+		if zonedDateTimePattern().MatchString(s) || localDatePattern().MatchString(s[:min(len(s), 10)]) {
 			return TimeOfDay{}, fmt.Errorf("%q is a date: TimeBetween takes a time of day with its offset, such as 16:00:00+02:00 (DateTimeBetween takes dates)", s)
 		}
-		if len(s) >= 5 && offsetTimePattern.MatchString(s+"Z") {
+		if len(s) >= 5 && offsetTimePattern().MatchString(s+"Z") {
 			return TimeOfDay{}, fmt.Errorf("%q has no offset: write one, as Kestra requires, such as %s+02:00 or %sZ (UTC)", s, s, s)
 		}
 		return TimeOfDay{}, fmt.Errorf("%q is not a time of day with its offset, such as 16:00:00+02:00 or 16:00Z", s)
@@ -210,7 +210,7 @@ func parseTimeOfDay(s string) (TimeOfDay, error) {
 // parseZonedDateTime reads a date and time with its offset, as Java's ZonedDateTime:
 // 2026-03-02T09:00:00Z, 2026-03-02T10:00+01:00, 2026-03-02T10:00+01:00[Europe/Paris].
 func parseZonedDateTime(s string) (time.Time, error) {
-	m := zonedDateTimePattern.FindStringSubmatch(s)
+	m := zonedDateTimePattern().FindStringSubmatch(s)
 	if m == nil {
 		return time.Time{}, fmt.Errorf("%q is not a date and time with its offset, such as 2026-03-02T09:00:00Z or 2026-03-02T10:00:00+01:00", s)
 	}

@@ -29,6 +29,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/flowctl/flowctl/internal/duration"
 )
 
 // ChatOptions are the HTTP options of a chat webhook task, Kestra's `options` property.
@@ -54,19 +56,6 @@ const (
 // chatBackoff are the waits before the second, third and fourth attempts after a 502, 503,
 // 504 or a failure to connect.
 var chatBackoff = [chatMaxAttempts - 1]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
-
-// chatSleep waits d, or less when ctx ends first (the task's timeout, a SIGINT). Tests replace
-// it to record the waits asked for without waiting.
-var chatSleep = func(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
 
 // The causes an attempt's context is cancelled with, to tell the two timeouts apart.
 var (
@@ -162,7 +151,7 @@ func renderTimeout(tc *Context, prop, tmpl string, def time.Duration) (time.Dura
 	if err != nil {
 		return 0, err
 	}
-	d, err := ParseDuration(strings.TrimSpace(s))
+	d, err := duration.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return 0, &PropError{Prop: prop, Err: err}
 	}
@@ -271,7 +260,7 @@ func postChat(ctx context.Context, tc *Context, p chatPost) (Result, error) {
 			return res, fmt.Errorf("%s (gave up after %d attempts)", problem, attempt)
 		}
 		tc.Log.Warnf("%s; sending again in %s (attempt %d of %d)", problem, wait, attempt+1, chatMaxAttempts)
-		if err := chatSleep(ctx, wait); err != nil {
+		if err := tc.sleep(ctx, wait); err != nil {
 			return res, fmt.Errorf("posting to %s: stopped while waiting to send again: %v", where, err)
 		}
 		after = failedShort(a)

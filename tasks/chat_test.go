@@ -95,17 +95,13 @@ func (h *slackHook) body(t *testing.T, n int) []byte {
 	return h.bodies[n]
 }
 
-// stubSleep replaces the waits between attempts for the test: none is waited, each is kept.
-// Tests that call it must not run in parallel, as chatSleep is a package variable.
-func stubSleep(t *testing.T) *[]time.Duration {
-	t.Helper()
+// stubSleep replaces the waits between attempts of tc's task: none is waited, each is kept.
+func stubSleep(tc *Context) *[]time.Duration {
 	var waits []time.Duration
-	orig := chatSleep
-	chatSleep = func(ctx context.Context, d time.Duration) error {
+	tc.Sleep = func(ctx context.Context, d time.Duration) error {
 		waits = append(waits, d)
 		return ctx.Err()
 	}
-	t.Cleanup(func() { chatSleep = orig })
 	return &waits
 }
 
@@ -176,9 +172,9 @@ func TestSlackErrorWordsFailAtOnceWithTheirHint(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.word, func(t *testing.T) {
-			waits := stubSleep(t)
 			h := newSlackHook(t, hookAnswer{status: c.status, body: c.word})
 			tc, _, _ := slackContext(t, h)
+			waits := stubSleep(tc)
 			res, err := postTask(t, textTask(h.url()), tc)
 			hint := slackHints[c.word]
 			if hint == "" {
@@ -239,11 +235,11 @@ func TestSlackAnswerWithoutAWord(t *testing.T) {
 }
 
 func TestSlack429WaitsRetryAfterThenSendsAgain(t *testing.T) {
-	waits := stubSleep(t)
 	h := newSlackHook(t,
 		hookAnswer{status: 429, body: "rate_limited", header: map[string]string{"Retry-After": "3"}},
 		hookAnswer{status: 200, body: okAnswer})
 	tc, rec, _ := slackContext(t, h)
+	waits := stubSleep(tc)
 	res, err := postTask(t, textTask(h.url()), tc)
 	if err != nil {
 		t.Fatalf("error: got %v, want none", err)
@@ -264,9 +260,9 @@ func TestSlack429WaitsRetryAfterThenSendsAgain(t *testing.T) {
 }
 
 func TestSlack429KeptUpGivesUp(t *testing.T) {
-	waits := stubSleep(t)
 	h := newSlackHook(t, hookAnswer{status: 429, body: `{"ok":false,"error":"rate_limited","retry_after":2}`})
 	tc, _, _ := slackContext(t, h)
+	waits := stubSleep(tc)
 	res, err := postTask(t, textTask(h.url()), tc)
 	want := "slack answered 429 rate_limited: " + slackHints["rate_limited"] + " (gave up after 4 attempts)"
 	if err == nil || err.Error() != want {
@@ -309,12 +305,12 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestSlack503TwiceThenOk(t *testing.T) {
-	waits := stubSleep(t)
 	h := newSlackHook(t,
 		hookAnswer{status: 503, body: "service_unavailable"},
 		hookAnswer{status: 503},
 		hookAnswer{status: 200, body: okAnswer})
 	tc, rec, _ := slackContext(t, h)
+	waits := stubSleep(tc)
 	res, err := postTask(t, textTask(h.url()), tc)
 	if err != nil {
 		t.Fatalf("error: got %v, want none", err)
@@ -337,9 +333,9 @@ func TestSlack503TwiceThenOk(t *testing.T) {
 func TestSlackGatewayErrorsGiveUpAfterThreeRetries(t *testing.T) {
 	for _, status := range []int{502, 503, 504} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
-			waits := stubSleep(t)
 			h := newSlackHook(t, hookAnswer{status: status})
 			tc, _, _ := slackContext(t, h)
+			waits := stubSleep(tc)
 			res, err := postTask(t, textTask(h.url()), tc)
 			want := fmt.Sprintf("slack answered %d %s (gave up after 4 attempts)", status, http.StatusText(status))
 			if err == nil || err.Error() != want {
@@ -355,9 +351,9 @@ func TestSlackGatewayErrorsGiveUpAfterThreeRetries(t *testing.T) {
 }
 
 func TestSlack500IsNotSentAgain(t *testing.T) {
-	waits := stubSleep(t)
 	h := newSlackHook(t, hookAnswer{status: 500, body: "rollup_error"}, hookAnswer{status: 200, body: okAnswer})
 	tc, _, _ := slackContext(t, h)
+	waits := stubSleep(tc)
 	res, err := postTask(t, textTask(h.url()), tc)
 	if err == nil || !strings.HasPrefix(err.Error(), "slack answered 500 rollup_error: ") {
 		t.Errorf("error: got %v, want slack answered 500 rollup_error: ...", err)
@@ -370,7 +366,6 @@ func TestSlack500IsNotSentAgain(t *testing.T) {
 }
 
 func TestSlackTimeoutOnceSentIsNotSentAgain(t *testing.T) {
-	waits := stubSleep(t)
 	release := make(chan struct{})
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -383,6 +378,7 @@ func TestSlackTimeoutOnceSentIsNotSentAgain(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) }) // runs first, so Close does not wait on the handler
 	tc, rec, _ := slackContext(t, nil)
+	waits := stubSleep(tc)
 	tc.HTTP = srv.Client()
 	task := textTask(srv.URL + hookPath)
 	task.Options = &ChatOptions{ReadTimeout: "PT0.2S"}
@@ -420,9 +416,9 @@ func closedAddr(t *testing.T) string {
 }
 
 func TestSlackRefusedConnectionIsSentAgainThenFails(t *testing.T) {
-	waits := stubSleep(t)
 	addr := closedAddr(t)
 	tc, rec, _ := slackContext(t, nil)
+	waits := stubSleep(tc)
 	res, err := postTask(t, textTask("http://"+addr+hookPath), tc)
 	prefix := "cannot connect to http://" + addr + hookShown + ": "
 	if err == nil || !strings.HasPrefix(err.Error(), prefix) ||
@@ -437,9 +433,9 @@ func TestSlackRefusedConnectionIsSentAgainThenFails(t *testing.T) {
 }
 
 func TestSlackRefusedThenOk(t *testing.T) {
-	waits := stubSleep(t)
 	h := newSlackHook(t)
 	tc, rec, _ := slackContext(t, h)
+	waits := stubSleep(tc)
 	// The first dial is refused, the next ones reach the hook.
 	var dials atomic.Int32
 	base := h.srv.Client().Transport.(*http.Transport).Clone()
@@ -467,9 +463,9 @@ func TestSlackRefusedThenOk(t *testing.T) {
 }
 
 func TestSlackConnectTimeoutIsSentAgain(t *testing.T) {
-	waits := stubSleep(t)
 	var dials atomic.Int32
 	tc, _, _ := slackContext(t, nil)
+	waits := stubSleep(tc)
 	// A dial that never completes, as to a host that drops packets.
 	tc.HTTP = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		dials.Add(1)
@@ -490,8 +486,8 @@ func TestSlackConnectTimeoutIsSentAgain(t *testing.T) {
 }
 
 func TestSlackUnknownHostIsNotSentAgain(t *testing.T) {
-	waits := stubSleep(t)
 	tc, _, _ := slackContext(t, nil)
+	waits := stubSleep(tc)
 	tc.HTTP = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "hooks.example", IsNotFound: true}}
 	}}}
@@ -507,12 +503,10 @@ func TestSlackStopsWhenTheTaskIsCancelled(t *testing.T) {
 	h := newSlackHook(t, hookAnswer{status: 503})
 	tc, _, _ := slackContext(t, h)
 	ctx, cancel := context.WithCancel(context.Background())
-	orig := chatSleep
-	chatSleep = func(ctx context.Context, d time.Duration) error {
+	tc.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel() // the task's timeout ends while it waits
-		return orig(ctx, d)
+		return timerSleep(ctx, d)
 	}
-	t.Cleanup(func() { chatSleep = orig })
 	res, err := textTask(h.url()).Run(ctx, tc)
 	want := "posting to " + h.shown() + ": stopped while waiting to send again: context canceled"
 	if err == nil || err.Error() != want {
@@ -648,13 +642,13 @@ func TestSlackNeverShowsTheURL(t *testing.T) {
 	secrets := []string{hookPath, hookTeam, hookBot, hookToken}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			stubSleep(t)
 			h := newSlackHook(t, c.answers...)
 			u := c.url
 			if u == "" {
 				u = h.url()
 			}
 			tc, rec, masked := slackContext(t, h)
+			stubSleep(tc)
 			task := textTask(u)
 			task.Options = c.opts
 			res, err := postTask(t, task, tc)

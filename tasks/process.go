@@ -83,7 +83,9 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 
 // children counts the processes flowctl started and has not waited for yet, by pid. Its lock
 // is held while one starts, so that reapOrphans, which takes the same lock, never waits for
-// a process os/exec is about to wait for.
+// a process os/exec is about to wait for. Process-wide because what it mirrors is: a
+// process's children, and the reaper that waits for any of them, belong to the whole
+// process, not to a task or an execution.
 var children = struct {
 	sync.Mutex
 	started map[int]int

@@ -153,7 +153,8 @@ func signalProc(p procfs.Proc, sig syscall.Signal) {
 	_ = proc.Signal(sig)
 }
 
-// adopting is true once flowctl is a child subreaper.
+// adopting is true once flowctl is a child subreaper, a setting of the whole process (see
+// children).
 var adopting atomic.Bool
 
 // adopted reports whether pid, a child of flowctl, was adopted rather than started by it.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -204,12 +205,21 @@ func excerptAt(line string, col int) (string, int) {
 	return out, caret
 }
 
-// The Markdown that messageText turns into Slack's mrkdwn.
-var (
-	mdLink   = regexp.MustCompile(`\[([^\[\]\n]+)\]\(([^()\s]+)\)`)
-	mdBold   = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
-	mdItalic = regexp.MustCompile(`__([^_\n]+)__`)
-)
+// mrkdwnRule is one Markdown form that messageText turns into Slack's mrkdwn.
+type mrkdwnRule struct {
+	re   *regexp.Regexp
+	repl string
+}
+
+// mrkdwnRules are applied in this order: links, bold, italic. Compiled on first use, since
+// only Slack messages need them.
+var mrkdwnRules = sync.OnceValue(func() []mrkdwnRule {
+	return []mrkdwnRule{
+		{regexp.MustCompile(`\[([^\[\]\n]+)\]\(([^()\s]+)\)`), "<$2|$1>"},
+		{regexp.MustCompile(`\*\*([^*\n]+)\*\*`), "*$1*"},
+		{regexp.MustCompile(`__([^_\n]+)__`), "_${1}_"},
+	}
+})
 
 // slackMarkdown turns Markdown's **bold**, __italic__ and [text](url) into Slack's *bold*,
 // _italic_ and <url|text>. Code (`x` and ```x```) is left as written, as Slack shows it.
@@ -246,7 +256,8 @@ func markdownToMrkdwn(s string) string {
 	if !strings.ContainsAny(s, "*_[") {
 		return s
 	}
-	s = mdLink.ReplaceAllString(s, "<$2|$1>")
-	s = mdBold.ReplaceAllString(s, "*$1*")
-	return mdItalic.ReplaceAllString(s, "_${1}_")
+	for _, r := range mrkdwnRules() {
+		s = r.re.ReplaceAllString(s, r.repl)
+	}
+	return s
 }

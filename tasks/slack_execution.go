@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/flowctl/flowctl/internal/duration"
 )
 
 // slackExecutionDef is Kestra's SlackExecution.
@@ -228,7 +230,7 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 		}
 	}
 	took := executionDuration(x, now)
-	main := head + "\n" + outcome + " after " + FormatClock(took)
+	main := head + "\n" + outcome + " after " + duration.FormatClock(took)
 
 	msg := slackMsg{Text: CutRunes(main, maxTextLen)}
 	if in.customMessage != "" {
@@ -262,7 +264,7 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 		field("Start date", x.StartDate.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
 		att.TS = x.StartDate.Unix()
 	}
-	field("Duration", FormatClock(took))
+	field("Duration", duration.FormatClock(took))
 	keys := slices.Sorted(maps.Keys(in.customFields))
 	for _, k := range keys[:min(len(keys), maxCustomFields)] {
 		field(CutRunes(k, maxFieldTitle), CutRunes(in.customFields[k], maxFieldValue))

@@ -60,6 +60,9 @@ type Context struct {
 	HTTP *http.Client
 	// Now is the clock.
 	Now func() time.Time
+	// Sleep waits d, or less when ctx ends first, and then returns context.Cause(ctx). Nil
+	// means a real timer; tests record the waits a task asks for without waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Environ is the environment processes inherit (os.Environ() in production).
 	Environ []string
 	// Inherit are open files the task's processes hold too (as file descriptors 3, 4 ...):
@@ -206,4 +209,24 @@ func (tc *Context) warn(msg string) {
 		return
 	}
 	tc.Log.Log(LevelWarn, msg)
+}
+
+// sleep waits d as tc.Sleep does, with a real timer when the caller gave no Sleep.
+func (tc *Context) sleep(ctx context.Context, d time.Duration) error {
+	if tc.Sleep != nil {
+		return tc.Sleep(ctx, d)
+	}
+	return timerSleep(ctx, d)
+}
+
+// timerSleep waits d on a timer, or less when ctx ends first.
+func timerSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }

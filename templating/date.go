@@ -114,8 +114,10 @@ func loadZone(name string) (*time.Location, error) {
 }
 
 // zones caches the zones loaded by name: time.LoadLocation reads and parses the zone's data
-// on every call. Only names that exist are kept, so the cache cannot grow past the zone
-// database.
+// on every call. Process-wide on purpose, as a memo: a *time.Location is immutable and safe
+// to share, a name means the same zone for as long as flowctl runs, and only names that
+// exist are kept, so the cache cannot grow past the zone database. An Env lives for one
+// task attempt, too short to hold it.
 var zones sync.Map
 
 // abbreviateText cuts s to n characters or so for an error message, saying it was cut.
@@ -206,6 +208,8 @@ func isoWeekday(t time.Time) int {
 }
 
 // compiledDates caches compiled patterns; templates use a handful, rendered many times.
+// Process-wide on purpose, as a memo: a pattern always compiles to the same layout, which is
+// never changed once stored, and compiledDatesCount bounds the entries.
 var compiledDates sync.Map
 
 const maxCompiledDates = 256

@@ -340,7 +340,12 @@ func (n *callNode) eval(c *evalCtx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := n.def.call(c, args)
+	var v any
+	if n.def.name == "render" {
+		v, err = renderFunc(c, args)
+	} else {
+		v, err = n.def.call(c, args)
+	}
 	if err == nil {
 		err = c.b.grow(sizeOf(v))
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -17,12 +18,9 @@ type filterDef struct {
 	apply    func(c *evalCtx, in any, args []any) (any, error)
 }
 
-// filters holds every filter flowctl knows. It is filled in init because date and render
-// reach back into the parser.
-var filters map[string]*filterDef
-
-func init() {
-	defs := []*filterDef{
+// filters holds every filter flowctl knows, built on first use rather than at start-up.
+var filters = sync.OnceValue(func() map[string]*filterDef {
+	return byName([]*filterDef{
 		{name: "abbreviate", params: []string{"length"}, required: 1, apply: abbreviateFilter},
 		{name: "date", params: []string{"format", "timeZone", "existingFormat", "locale"}, apply: dateFilter},
 		// default never reaches apply: filterNode evaluates it itself, to catch a missing
@@ -40,14 +38,10 @@ func init() {
 		{name: "toJson", apply: toJSONFilter},
 		{name: "trim", apply: stringFilter(strings.TrimSpace)},
 		{name: "upper", apply: stringFilter(strings.ToUpper)},
-	}
-	filters = make(map[string]*filterDef, len(defs))
-	for _, d := range defs {
-		filters[d.name] = d
-	}
-}
+	}, func(d *filterDef) string { return d.name })
+})
 
-func filterNames() []string { return sortedKeys(filters) }
+func filterNames() []string { return sortedKeys(filters()) }
 
 // stringFilter lifts a string function into a filter; null passes through as Pebble's
 // string filters do, and the tag then reports it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,25 +18,21 @@ type funcDef struct {
 	call     func(c *evalCtx, args []any) (any, error)
 }
 
-// functions holds every function flowctl knows; filled in init because render calls Parse,
-// which reads this table.
-var functions map[string]*funcDef
-
-func init() {
-	defs := []*funcDef{
+// functions holds every function flowctl knows, built on first use rather than at start-up.
+// render is evaluated by callNode itself (see renderFunc), so no entry leads back to the
+// parser, which reads this table.
+var functions = sync.OnceValue(func() map[string]*funcDef {
+	return byName([]*funcDef{
 		{name: "secret", params: []string{"key"}, required: 1, call: secretFunc},
 		{name: "now", params: []string{"format", "timeZone", "locale"}, call: nowFunc},
 		{name: "fromJson", params: []string{"json"}, required: 1, call: fromJSONFunc},
 		{name: "json", params: []string{"json"}, required: 1, call: fromJSONFunc},
-		{name: "render", params: []string{"template", "recursive"}, required: 1, call: renderFunc},
-	}
-	functions = make(map[string]*funcDef, len(defs))
-	for _, d := range defs {
-		functions[d.name] = d
-	}
-}
+		// render never reaches call: callNode evaluates it itself.
+		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
+	}, func(d *funcDef) string { return d.name })
+})
 
-func functionNames() []string { return sortedKeys(functions) }
+func functionNames() []string { return sortedKeys(functions()) }
 
 // errNoSecrets is what secret() says where the caller gave no way to read secrets.
 var errNoSecrets = errors.New("secrets are not available here")
@@ -138,7 +135,9 @@ const (
 var errRenderDepth = fmt.Errorf("render: nested more than %d deep (does a variable render itself?)", maxRenderDepth)
 
 // renderFunc renders a string as a template with the same variables. As in Kestra it renders
-// again until the result stops changing (recursive=false renders once).
+// again until the result stops changing (recursive=false renders once). It parses, and the
+// parser reads the functions table: callNode calls it by name, so that the table does not
+// refer to it, which would be an initialization cycle.
 func renderFunc(c *evalCtx, args []any) (any, error) {
 	if args[0] == nil {
 		return nil, nil

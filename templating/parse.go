@@ -481,7 +481,7 @@ func joinNames(names []string) string {
 
 // call parses a function call; the function must be known.
 func (p *parser) call(name token) (node, *parseError) {
-	def, ok := functions[name.val]
+	def, ok := functions()[name.val]
 	if !ok {
 		return nil, &parseError{pos: name.pos, msg: unknownName("function", name.val, functionNames())}
 	}
@@ -502,7 +502,7 @@ func (p *parser) filter(input node) (node, *parseError) {
 	if name.kind != tokName {
 		return nil, p.unexpected(name, "a filter name after `|`")
 	}
-	def, ok := filters[name.val]
+	def, ok := filters()[name.val]
 	if !ok {
 		return nil, &parseError{pos: name.pos, msg: unknownName("filter", name.val, filterNames())}
 	}

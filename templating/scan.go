@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // segment is a piece of a scanned template: literal text, or a tag to evaluate.
@@ -199,11 +200,13 @@ func (s *scanner) newTag(start int, text string, root node) *tag {
 }
 
 // endTags find the end of a raw block in one linear pass; the groups mark white space
-// control on either side.
-var endTags = map[string]*regexp.Regexp{
-	"raw":      regexp.MustCompile(`\{%(-)?[ \t\r\n]*endraw[ \t\r\n]*(-)?%\}`),
-	"verbatim": regexp.MustCompile(`\{%(-)?[ \t\r\n]*endverbatim[ \t\r\n]*(-)?%\}`),
-}
+// control on either side. Compiled on first use: most templates have no raw block.
+var endTags = sync.OnceValue(func() map[string]*regexp.Regexp {
+	return map[string]*regexp.Regexp{
+		"raw":      regexp.MustCompile(`\{%(-)?[ \t\r\n]*endraw[ \t\r\n]*(-)?%\}`),
+		"verbatim": regexp.MustCompile(`\{%(-)?[ \t\r\n]*endverbatim[ \t\r\n]*(-)?%\}`),
+	}
+})
 
 // blockTag is a {% ... %} tag: its name and whether it asks for white space control.
 type blockTag struct {
@@ -256,7 +259,7 @@ func (s *scanner) block(start int) (int, *Error) {
 		return 0, s.errorAt(start, text, fmt.Sprintf("`{%% %s %%}` takes no arguments", b.name))
 	}
 	endName := "end" + b.name
-	loc := endTags[b.name].FindStringSubmatchIndex(s.src[b.end:])
+	loc := endTags()[b.name].FindStringSubmatchIndex(s.src[b.end:])
 	if loc == nil {
 		return 0, s.errorAt(start, text, fmt.Sprintf("unclosed `{%% %s %%}`: no `{%% %s %%}` after it", b.name, endName))
 	}

@@ -451,6 +451,15 @@ func cmp3(less, more bool) int {
 	return 0
 }
 
+// byName indexes defs by the name each gives.
+func byName[T any](defs []T, name func(T) string) map[string]T {
+	m := make(map[string]T, len(defs))
+	for _, d := range defs {
+		m[name(d)] = d
+	}
+	return m
+}
+
 // sortedKeys returns the keys of m in order, so output never depends on map iteration.
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -1,4 +1,10 @@
-package tasks
+// Package duration holds flowctl's one definition of an ISO-8601 duration: the parser the
+// flow loader, the tasks and the command-line flags use, the printer of the execution
+// document, and the regular expression the JSON Schema gives editors, checked against the
+// parser by this package's tests.
+//
+// It imports nothing of flowctl's, so every package may use it: tasks, runner, cmd.
+package duration
 
 import (
 	"fmt"
@@ -8,10 +14,10 @@ import (
 	"time"
 )
 
-// ParseDuration reads an ISO-8601 duration as Kestra (java.time.Duration) accepts it:
+// Parse reads an ISO-8601 duration as Kestra (java.time.Duration) accepts it:
 // PnDTnHnMn.nS, with an optional leading sign; weeks (PnW) are accepted too. Years and months
 // are refused because their length is not fixed.
-func ParseDuration(s string) (time.Duration, error) {
+func Parse(s string) (time.Duration, error) {
 	orig := s
 	bad := func(why string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid ISO-8601 duration %q: %s (e.g. PT30S, PT5M, P1DT2H)", orig, why)
@@ -99,9 +105,9 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// FormatDuration writes d as ISO-8601 the way java.time.Duration prints it: PT1.111111S,
-// PT2M3S, PT26H.
-func FormatDuration(d time.Duration) string {
+// Format writes d as ISO-8601 the way java.time.Duration prints it: PT1.111111S, PT2M3S,
+// PT26H.
+func Format(d time.Duration) string {
 	if d == 0 {
 		return "PT0S"
 	}
@@ -146,3 +152,47 @@ func FormatClock(d time.Duration) string {
 	ms := d.Milliseconds()
 	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
 }
+
+// ParseFlag reads a duration given on the command line (run --timeout, executions prune
+// --older-than): ISO-8601 as Parse reads it, or Go's form (720h, 10m) that Unix users type.
+// It must be positive. A value that is neither form gets Parse's error, which shows the
+// ISO-8601 examples.
+func ParseFlag(s string) (time.Duration, error) {
+	d, err := Parse(s)
+	if err != nil {
+		var goErr error
+		if d, goErr = time.ParseDuration(s); goErr != nil {
+			return 0, err
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration", s)
+	}
+	return d, nil
+}
+
+// Pattern is a regular expression, in the syntax both Go and JSON Schema (ECMA-262) read,
+// matching what Parse reads with its units in their usual order:
+// [-+]P[nW][nD][T[nH][nM][n.nS]], upper or lower case. Signed, each amount may carry a sign
+// too; unsigned, only a leading + is allowed, so no match is negative. Parse also takes the
+// units in any order: the schema asks editors for the usual one.
+func Pattern(signed bool) string {
+	sign := ""
+	if signed {
+		sign = "[-+]?"
+	}
+	n := sign + `[0-9]+`
+	sec := sign + `(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)[Ss]`
+	date := `(?:` + n + `[Ww](?:` + n + `[Dd])?|` + n + `[Dd])`
+	clock := `[Tt](?:` + n + `[Hh](?:` + n + `[Mm])?(?:` + sec + `)?|` + n + `[Mm](?:` + sec + `)?|` + sec + `)`
+	lead := `\+?`
+	if signed {
+		lead = sign
+	}
+	return `^` + lead + `[Pp](?:` + date + `(?:` + clock + `)?|` + clock + `)$`
+}
+
+// NonZeroPattern, searched in a duration that Pattern(false) matches, tells a positive one
+// from zero: some digit other than 0. An amount below a nanosecond (PT0.0000000001S) has one
+// yet reads as zero: the loader, which checks the value, refuses it.
+const NonZeroPattern = "[1-9]"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -25,7 +26,8 @@ func stateFlag(c *cobra.Command, path *string) {
 // that cannot be used is an exit-2 error: nothing was run. ctx ends its waits for the lock
 // and its long operations (exit 130); commands that record an execution KILLED after a
 // signal give one that the signal does not end (context.WithoutCancel), so that record is
-// still written, waiting at most the lock timeout.
+// still written, waiting at most the lock timeout. It warns on s.Err when the file or its
+// folder is open to other users.
 func openState(ctx context.Context, s Streams, flag string, readOnly bool) (*state.Store, error) {
 	path, err := resolveStatePath(flag)
 	if err != nil {
@@ -35,6 +37,7 @@ func openState(ctx context.Context, s Streams, flag string, readOnly bool) (*sta
 	if err != nil {
 		return nil, &exitError{code: ExitUsage, err: err}
 	}
+	warnOpenModes(s.Err, path)
 	return store, nil
 }
 
@@ -45,6 +48,21 @@ func resolveStatePath(flag string) (string, error) {
 		return "", &exitError{code: ExitUsage, err: err}
 	}
 	return path, nil
+}
+
+// warnOpenModes warns when the state file or its folder lets other users in: the state holds
+// every execution's outputs and logs. A shared folder with the sticky bit (/tmp) is left
+// alone: there the file's own mode is what keeps others out.
+func warnOpenModes(w io.Writer, path string) {
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(w, "flowctl: warning: state file %s has mode %04o, open to other users: chmod 600 %s\n",
+			path, st.Mode().Perm(), shellQuote(path))
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o077 != 0 && st.Mode()&fs.ModeSticky == 0 {
+		fmt.Fprintf(w, "flowctl: warning: state folder %s has mode %04o, open to other users: chmod 700 %s\n",
+			dir, st.Mode().Perm(), shellQuote(dir))
+	}
 }
 
 var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)

@@ -113,6 +113,7 @@ what is readable into a new file. The file is only read.`,
 			if err != nil {
 				return err
 			}
+			warnOpenModes(s.Err, path)
 			rep, err := state.Check(path, state.Options{Context: c.Context()})
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
@@ -197,6 +198,7 @@ Concurrency slots are not copied: they belong to executions running now.`,
 			if err != nil {
 				return err
 			}
+			warnOpenModes(s.Err, path)
 			if to == "" {
 				to = path + ".recovered"
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -271,7 +272,7 @@ func (s *Store) checkPrune(cutoff []byte, keep int) error {
 			return err
 		}
 		var keys [][]byte
-		if err := g.keys(func(k []byte) { keys = append(keys, k) }, bucketIndex); err != nil {
+		if err := g.keys(func(k []byte) { keys = append(keys, bytes.Clone(k)) }, bucketIndex); err != nil {
 			g.f.Close()
 			return err
 		}
@@ -279,44 +280,58 @@ func (s *Store) checkPrune(cutoff []byte, keep int) error {
 		if keep > 0 && len(keys) >= keep {
 			boundary = keys[len(keys)-keep]
 		}
+		var ids [][]byte
 		for _, k := range keys {
 			if !isVictim(k, boundary, cutoff) {
 				break
 			}
-			if err := g.victim(k[8:]); err != nil {
-				g.f.Close()
-				return err
-			}
+			ids = append(ids, k[8:])
+		}
+		if err := g.victims(ids); err != nil {
+			g.f.Close()
+			return err
 		}
 		return g.close()
 	})
 }
 
-// victim checks the pages that deleting execution id touches.
-func (g *guard) victim(id []byte) error {
-	if err := g.s.checkInterrupt(); err != nil {
-		return err
-	}
+// victims checks the pages that deleting the executions ids touches: the paths to their
+// records, summaries and logs, and every page of their logs. It goes through each bucket in
+// key order, so that the pages one path reads are at hand for the next.
+func (g *guard) victims(ids [][]byte) error {
+	slices.SortFunc(ids, bytes.Compare)
 	execs, _, err := g.bucket(bucketExecs)
 	if err != nil {
 		return err
 	}
-	_, el, err := g.pf.find(execs, id, true)
-	if err != nil {
-		return g.fail(err)
-	}
-	if el == nil {
-		// The store writes and deletes an execution and its index entry together: an
-		// entry without its execution is a damaged key.
-		return g.s.corrupt(fmt.Sprintf("the index names execution %q, which is not recorded", id))
+	for _, id := range ids {
+		if err := g.s.checkInterrupt(); err != nil {
+			return err
+		}
+		_, el, err := g.pf.find(execs, id, true)
+		if err != nil {
+			return g.fail(err)
+		}
+		if el == nil {
+			// The store writes and deletes an execution and its index entry together:
+			// an entry without its execution is a damaged key.
+			return g.s.corrupt(fmt.Sprintf("the index names execution %q, which is not recorded", id))
+		}
 	}
 	for _, b := range [][]byte{bucketSummaries, bucketLogs} {
-		if err := g.key(id, b); err != nil {
+		for _, id := range ids {
+			if err := g.key(id, b); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range ids {
+		// Deleting a bucket frees every page of it.
+		if err := g.whole(bucketLogs, id); err != nil {
 			return err
 		}
 	}
-	// Deleting a bucket frees every page of it.
-	return g.whole(bucketLogs, id)
+	return nil
 }
 
 // isVictim tells whether the execution of index key k goes: it started before the keep-th

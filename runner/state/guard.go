@@ -20,6 +20,8 @@ type guard struct {
 	s  *Store
 	f  *os.File
 	pf *pageFile
+	// top holds the top-level buckets found so far: most checks start from one.
+	top map[string]tbucket
 }
 
 // guard starts the checks of a transaction; close ends them.
@@ -33,7 +35,7 @@ func (s *Store) guard(tx *bolt.Tx) (*guard, error) {
 		f.Close()
 		return nil, s.corrupt(err.Error())
 	}
-	return &guard{s: s, f: f, pf: pf}, nil
+	return &guard{s: s, f: f, pf: pf, top: map[string]tbucket{}}, nil
 }
 
 // fail turns a damaged page into the corrupt-state error; interruptions and I/O errors pass.
@@ -49,9 +51,16 @@ func (g *guard) fail(err error) error {
 // is false when it does not exist.
 func (g *guard) bucket(path ...[]byte) (b tbucket, ok bool, err error) {
 	b = g.pf.rootBucket()
-	for _, name := range path {
+	for i, name := range path {
+		if top, found := g.top[string(name)]; i == 0 && found {
+			b = top
+			continue
+		}
 		if b, ok, err = g.pf.bucket(b, name); err != nil || !ok {
 			return b, false, g.fail(err)
+		}
+		if i == 0 {
+			g.top[string(name)] = b
 		}
 	}
 	return b, true, nil
@@ -111,7 +120,7 @@ func (s *Store) checkWhole(path string) error {
 	if err != nil {
 		return s.corrupt(err.Error())
 	}
-	g := &guard{s: s, f: f, pf: pf}
+	g := &guard{s: s, f: f, pf: pf, top: map[string]tbucket{}}
 	w := newWalker(pf)
 	w.stop = s.checkInterrupt
 	if err := w.walkBucket(nil, pf.rootBucket(), func([][]byte, *tnode, telem) error { return nil }); err != nil {

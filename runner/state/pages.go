@@ -33,7 +33,7 @@ const (
 	maxTreeDepth    = 64   // a B+tree of bbolt's is a few levels deep; deeper means a cycle or worse
 	noFreelist      = ^uint64(0)
 	wholePageBuffer = 64 << 10 // a page up to this size is read in one call; beyond, its parts
-	maxCachedPages  = 4096     // parsed pages kept (the upper pages of trees): tens of MiB at most
+	maxCachedPages  = 256      // parsed pages kept: the upper pages of trees, and the last few leaves
 )
 
 // pageFile reads the pages of a bbolt file, as of its newest valid meta page.

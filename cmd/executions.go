@@ -42,11 +42,14 @@ func newExecListCmd(s Streams) *cobra.Command {
 			if f.Limit < 0 {
 				return usageErrorf("--limit must be 0 (all) or more, got %d", f.Limit)
 			}
+			if f.Documents && output != "json" {
+				return usageErrorf("--documents goes with -o json")
+			}
 			f.State = strings.ToUpper(f.State)
 			if f.State != "" && !slices.Contains(listableStates, f.State) {
 				return usageErrorf("invalid --status %q: use one of %s", f.State, strings.Join(listableStates, ", "))
 			}
-			store, err := openState(statePath, true)
+			store, err := openState(c.Context(), s, statePath, true)
 			if err != nil {
 				return err
 			}
@@ -87,6 +90,7 @@ func newExecListCmd(s Streams) *cobra.Command {
 	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
 	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
 	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
+	fl.BoolVar(&f.Documents, "documents", false, "with -o json, whole execution documents, taskRunList included (each read in full)")
 	return c
 }
 
@@ -104,7 +108,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			store, err := openState(statePath, true)
+			store, err := openState(c.Context(), s, statePath, true)
 			if err != nil {
 				return err
 			}
@@ -221,7 +225,7 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 				}
 				cutoff = time.Now().Add(-d)
 			}
-			store, err := openState(statePath, false)
+			store, err := openState(c.Context(), s, statePath, false)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -33,14 +34,14 @@ its revision plus one, an unchanged one keeps its revision. If one flow is inval
 applied (exit 2).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runFlowApply(s, statePath, args)
+			return runFlowApply(c.Context(), s, statePath, args)
 		},
 	}
 	stateFlag(c, &statePath)
 	return c
 }
 
-func runFlowApply(s Streams, statePath string, files []string) error {
+func runFlowApply(ctx context.Context, s Streams, statePath string, files []string) error {
 	reg := tasks.Builtin()
 	flows := make([]*runner.Flow, 0, len(files))
 	invalid := false
@@ -59,7 +60,7 @@ func runFlowApply(s Streams, statePath string, files []string) error {
 	if invalid {
 		return usageErrorf("nothing applied: fix the flows above first")
 	}
-	store, err := openState(statePath, false)
+	store, err := openState(ctx, s, statePath, false)
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func newFlowListCmd(s Streams) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			store, err := openState(statePath, true)
+			store, err := openState(c.Context(), s, statePath, true)
 			if err != nil {
 				return err
 			}
@@ -219,7 +220,7 @@ func newFlowDeleteCmd(s Streams) *cobra.Command {
 		Short: "Remove a flow from the state (its executions are kept)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			store, err := openState(statePath, false)
+			store, err := openState(c.Context(), s, statePath, false)
 			if err != nil {
 				return err
 			}

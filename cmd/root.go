@@ -12,6 +12,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+
+	"github.com/flowctl/flowctl/runner/state"
 )
 
 // Version is flowctl's version, set at build time with
@@ -71,6 +73,10 @@ func Main(ctx context.Context, args []string, s Streams) int {
 		if ee.err != nil {
 			fmt.Fprintf(s.Err, "flowctl: %v\n", ee.err)
 		}
+		if errors.Is(ee.err, state.ErrInterrupted) {
+			// A signal ended a wait for the state or a long operation on it.
+			return ExitInterrupted
+		}
 		return ee.code
 	}
 	// Anything cobra itself reports is about the command line.
@@ -94,7 +100,7 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(s), newValidateCmd(s), newFlowCmd(s), newExecutionsCmd(s), newSchedulerCmd(s), newSlackSinkCmd(s), newSchemaCmd(s), newVersionCmd(s))
+	root.AddCommand(newRunCmd(s), newValidateCmd(s), newFlowCmd(s), newExecutionsCmd(s), newSchedulerCmd(s), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(s), newVersionCmd(s))
 	return root
 }
 

@@ -91,7 +91,8 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-	store, err := openState(o.state, false)
+	// The execution is recorded KILLED after the signal that kills it: the state outlives it.
+	store, err := openState(context.WithoutCancel(ctx), s, o.state, false)
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,9 @@ type scheduler struct {
 }
 
 func newScheduler(s Streams, o *schedulerOptions) (*scheduler, error) {
-	store, err := openState(o.state, false)
+	// Executions killed by the signal that stops the scheduler are recorded KILLED after
+	// it: the state outlives it.
+	store, err := openState(context.Background(), s, o.state, false)
 	if err != nil {
 		return nil, err
 	}

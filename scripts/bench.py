@@ -14,6 +14,7 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
     one-task Log run: the difference is what a Slack post costs end to end,
   - the one-task run, `executions list` and `executions show` against a state holding
     100,000 executions (made by scripts/fillstate),
+  - `executions list` on 100 executions whose outputs weigh 10 MiB each, beside 100 small,
   - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due,
   - `flowctl run` of a task printing 1 GB in 1,000-byte lines, in text and in -o json mode:
     the peak RSS stays flat (the log keeps its first 1 MiB and a short tail),
@@ -136,6 +137,22 @@ def main():
                                 env=big_env, capture_output=True, text=True, check=True).stdout
         some_id = listed.split('"id": "')[1].split('"')[0]
         show("flowctl executions show ID (100k state)", measure([binary, "executions", "show", some_id], runs, big_env))
+
+        # Listing does not read documents: 100 executions whose task runs output 10 MiB each
+        # list as fast as 100 small ones (their summaries are alike).
+        lists = {}
+        for name, output in (("small", 0), ("10 MiB outputs", 10 << 20)):
+            path = os.path.join(d, "list-" + str(output), "state.db")
+            subprocess.run(["go", "run", "./scripts/fillstate", "-state", path, "-n", "100", "-output", str(output)],
+                           cwd=os.path.join(here, ".."), check=True)
+            list_env = dict(env, FLOWCTL_STATE=path)
+            for argv in (["executions", "list"], ["executions", "list", "--limit", "0", "-o", "json"]):
+                r = measure([binary] + argv, runs, list_env)
+                show(f"flowctl {' '.join(argv[1:])} (100 {name})", r)
+                lists.setdefault(" ".join(argv[1:]), []).append(r["median_ms"])
+            os.remove(path)
+        for argv, (small, fat) in lists.items():
+            print(f"{argv}: 10 MiB outputs take {fat / small:.2f}x the time of small executions")
 
         # The scheduler's idle tick, as a crontab line runs it every minute: 1,000 applied flows
         # with a schedule (29 February at midnight: never due while the bench runs).

@@ -80,8 +80,8 @@ func TestCompactKeepsEverything(t *testing.T) {
 		t.Errorf("left %q, want %q", ids(list), want)
 	}
 	for _, r := range list {
-		if string(r.Doc) != string(doc5K(r.ID)) {
-			t.Errorf("%s: document changed", r.ID)
+		if full, _, err := s.Execution(r.ID); err != nil || string(full.Doc) != string(doc5K(r.ID)) {
+			t.Errorf("%s: document changed (%v)", r.ID, err)
 		}
 	}
 	if f, ok, err := s.Flow("dev", "build"); err != nil || !ok || f.Revision != 1 {

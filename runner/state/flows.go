@@ -52,6 +52,9 @@ func (s *Store) ApplyFlow(ns, id string, source []byte, disabled bool, now time.
 	err = s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketFlows)
 		key := flowKey(ns, id)
+		if err := s.guarded(tx, func(g *guard) error { return g.key(key, bucketFlows) }); err != nil {
+			return err
+		}
 		old, found, err := s.decodeFlow(b.Get(key))
 		if err != nil {
 			return err
@@ -96,12 +99,18 @@ func (s *Store) Flows() ([]FlowRecord, error) {
 		}
 		return out[i].Namespace < out[j].Namespace
 	})
-	return out, err
+	if err != nil {
+		// What an interrupted read (see Store.locked) may still write is not read.
+		return nil, err
+	}
+	return out, nil
 }
 
 // Flow returns one registered flow; ok is false when there is none (or it was deleted).
-func (s *Store) Flow(ns, id string) (rec FlowRecord, ok bool, err error) {
-	err = s.read(func(tx *bolt.Tx) error {
+func (s *Store) Flow(ns, id string) (FlowRecord, bool, error) {
+	var rec FlowRecord
+	var ok bool
+	err := s.read(func(tx *bolt.Tx) error {
 		v, found, err := s.decodeFlow(tx.Bucket(bucketFlows).Get(flowKey(ns, id)))
 		if err != nil {
 			return err
@@ -111,7 +120,10 @@ func (s *Store) Flow(ns, id string) (rec FlowRecord, ok bool, err error) {
 		}
 		return nil
 	})
-	return rec, ok, err
+	if err != nil {
+		return FlowRecord{}, false, err
+	}
+	return rec, ok, nil
 }
 
 // DeleteFlow unregisters a flow, so its triggers no longer fire; it reports whether there
@@ -121,6 +133,15 @@ func (s *Store) DeleteFlow(ns, id string) (bool, error) {
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketFlows)
 		key := flowKey(ns, id)
+		err := s.guarded(tx, func(g *guard) error {
+			if err := g.key(key, bucketFlows); err != nil {
+				return err
+			}
+			return g.whole(bucketSchedules)
+		})
+		if err != nil {
+			return err
+		}
 		v, found, err := s.decodeFlow(b.Get(key))
 		if err != nil || !found || v.Deleted {
 			return err
@@ -136,7 +157,10 @@ func (s *Store) DeleteFlow(ns, id string) (bool, error) {
 		}
 		return b.Put(key, buf)
 	})
-	return deleted, err
+	if err != nil {
+		return false, err
+	}
+	return deleted, nil
 }
 
 func (s *Store) decodeFlow(raw []byte) (flowValue, bool, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -48,7 +49,9 @@ func (s *Store) PutLogs(execID string, entries []LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	return s.update(func(tx *bolt.Tx) error { return s.putLogs(tx, execID, entries) })
+	return s.update(func(tx *bolt.Tx) error {
+		return s.guarded(tx, func(g *guard) error { return s.putLogs(tx, g, execID, entries) })
+	})
 }
 
 // PutExecutionLogs records an execution and appends its log lines in one transaction: what
@@ -58,18 +61,39 @@ func (s *Store) PutExecutionLogs(r ExecRecord, entries []LogEntry) error {
 		return err
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		if err := s.putExec(tx, r); err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			return nil
-		}
-		return s.putLogs(tx, r.ID, entries)
+		return s.guarded(tx, func(g *guard) error {
+			if err := s.putExec(tx, g, r); err != nil {
+				return err
+			}
+			if len(entries) == 0 {
+				return nil
+			}
+			return s.putLogs(tx, g, r.ID, entries)
+		})
 	})
 }
 
-func (s *Store) putLogs(tx *bolt.Tx, execID string, entries []LogEntry) error {
+// putLogs appends entries to the logs of execID within tx, checking with g the pages it
+// touches first: the path to the execution's bucket, to the end of its lines, and to the tally
+// of each task run.
+func (s *Store) putLogs(tx *bolt.Tx, g *guard, execID string, entries []LogEntry) error {
 	limit := uint64(s.opts.LogCap)
+	id := []byte(execID)
+	if err := g.key(id, bucketLogs); err != nil {
+		return err
+	}
+	if err := g.key(seqKey(math.MaxUint64), bucketLogs, id, bucketLines); err != nil {
+		return err
+	}
+	checked := map[string]bool{}
+	for _, e := range entries {
+		if !checked[e.TaskRunID] {
+			if err := g.key(runKey(e.TaskRunID), bucketLogs, id, bucketRuns); err != nil {
+				return err
+			}
+			checked[e.TaskRunID] = true
+		}
+	}
 	{
 		// Logs of an execution that is not recorded would never be pruned.
 		if tx.Bucket(bucketExecs).Get([]byte(execID)) == nil {
@@ -153,16 +177,18 @@ func (s *Store) Logs(execID string) ([]LogEntry, error) {
 			return s.corrupt(fmt.Sprintf("logs of execution %s: no lines bucket", execID))
 		}
 		return lines.ForEach(func(_, v []byte) error {
-			d := decoder{b: v}
-			e := LogEntry{TaskRunID: d.string(), Time: d.time(), Level: d.string(), Message: d.string()}
-			if d.err != nil {
-				return s.corrupt(fmt.Sprintf("log line of execution %s: %v", execID, d.err))
+			e, err := decodeLine(v)
+			if err != nil {
+				return s.corrupt(fmt.Sprintf("log line of execution %s: %v", execID, err))
 			}
 			out = append(out, e)
 			return nil
 		})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // runKey prefixes the task run id, because a bbolt key cannot be empty and an execution's
@@ -179,6 +205,12 @@ func encodeLine(e LogEntry) []byte {
 	return appendString(b, e.Message)
 }
 
+func decodeLine(v []byte) (LogEntry, error) {
+	d := decoder{b: v}
+	e := LogEntry{TaskRunID: d.string(), Time: d.time(), Level: d.string(), Message: d.string()}
+	return e, d.err
+}
+
 func encodeTally(t *tally) []byte {
 	b := binary.BigEndian.AppendUint64(nil, t.kept)
 	b = binary.BigEndian.AppendUint64(b, t.cut)
@@ -187,17 +219,21 @@ func encodeTally(t *tally) []byte {
 }
 
 func (s *Store) decodeTally(v []byte) (*tally, error) {
-	t := &tally{}
 	if v == nil {
-		return t, nil
+		return &tally{}, nil
 	}
-	d := decoder{b: bytes.Clone(v)}
-	t.kept, t.cut, t.marker = d.uint64(), d.uint64(), d.uint64()
-	t.markerTime = d.time()
-	if d.err != nil {
-		return nil, s.corrupt("log tally: " + d.err.Error())
+	t, err := readTally(bytes.Clone(v))
+	if err != nil {
+		return nil, s.corrupt("log tally: " + err.Error())
 	}
 	return t, nil
+}
+
+func readTally(v []byte) (*tally, error) {
+	d := decoder{b: v}
+	t := &tally{kept: d.uint64(), cut: d.uint64(), marker: d.uint64()}
+	t.markerTime = d.time()
+	return t, d.err
 }
 
 // formatSize writes a byte count the way people say it: 1 MiB, 512 KiB, 300 bytes.

@@ -241,4 +241,8 @@ func checkConsistent(t *testing.T, path string) {
 	if err != nil {
 		t.Fatalf("bbolt check: %v", err)
 	}
+	// Check's own walk must find nothing either: it must never call a sound state damaged.
+	if rep, err := Check(path, Options{}); err != nil || rep.Damaged > 0 {
+		t.Fatalf("Check: %v, %q; want no damage", err, rep.Problems)
+	}
 }

@@ -45,6 +45,9 @@ func scheduleKey(ns, id, trigger string) []byte {
 // triggers that stay and starts new ones from now.
 func (s *Store) SetSchedules(ns, id string, fn func(old map[string]ScheduleEntry) []ScheduleEntry) error {
 	return s.update(func(tx *bolt.Tx) error {
+		if err := s.guarded(tx, func(g *guard) error { return g.whole(bucketSchedules) }); err != nil {
+			return err
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketSchedules)
 		if err != nil {
 			return err
@@ -86,8 +89,12 @@ func (s *Store) Schedules() ([]ScheduleEntry, error) {
 			return nil
 		})
 	})
+	if err != nil {
+		// What an interrupted read (see Store.locked) may still write is not read.
+		return nil, err
+	}
 	slices.SortStableFunc(out, func(a, b ScheduleEntry) int { return a.Next.Compare(b.Next) })
-	return out, err
+	return out, nil
 }
 
 // ClaimSchedule takes scheduled date of trigger ns.id/trigger: it succeeds when date is after
@@ -108,7 +115,10 @@ func (s *Store) ClaimSchedule(ns, id, trigger string, date, next time.Time, run 
 		claimed = true
 		return true
 	})
-	return claimed, err
+	if err != nil {
+		return false, err
+	}
+	return claimed, nil
 }
 
 // SetScheduleNext sets the next date of trigger ns.id/trigger, if its Last is still last (no
@@ -134,6 +144,9 @@ func (s *Store) updateSchedule(ns, id, trigger string, change func(*ScheduleEntr
 			return nil
 		}
 		key := scheduleKey(ns, id, trigger)
+		if err := s.guarded(tx, func(g *guard) error { return g.key(key, bucketSchedules) }); err != nil {
+			return err
+		}
 		v := b.Get(key)
 		if v == nil {
 			return nil
@@ -149,7 +162,12 @@ func (s *Store) updateSchedule(ns, id, trigger string, change func(*ScheduleEntr
 // DeleteSchedules drops the schedule entries of flow ns.id: a tick that finds entries of a
 // flow no longer applied (deleted between its apply's two transactions) cleans them up.
 func (s *Store) DeleteSchedules(ns, id string) error {
-	return s.update(func(tx *bolt.Tx) error { return deleteSchedules(tx, ns, id) })
+	return s.update(func(tx *bolt.Tx) error {
+		if err := s.guarded(tx, func(g *guard) error { return g.whole(bucketSchedules) }); err != nil {
+			return err
+		}
+		return deleteSchedules(tx, ns, id)
+	})
 }
 
 // flowSchedules reads the entries of one flow.

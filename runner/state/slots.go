@@ -78,10 +78,17 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 		res, write, err = s.planSlot(b, ns, id, execID, limit, queue, alive)
 		return err
 	})
-	if err != nil || !write {
-		return res, err
+	if err != nil {
+		// What an interrupted read (see Store.locked) may still write is not read.
+		return SlotResult{}, err
+	}
+	if !write {
+		return res, nil
 	}
 	err = s.update(func(tx *bolt.Tx) error {
+		if err := s.guarded(tx, func(g *guard) error { return g.whole(bucketSlots, flowKey(ns, id)) }); err != nil {
+			return err
+		}
 		root, err := tx.CreateBucketIfNotExists(bucketSlots)
 		if err != nil {
 			return err
@@ -112,7 +119,10 @@ func (s *Store) AcquireSlot(ns, id, execID string, h Holder, limit int, queue bo
 		}
 		return nil
 	})
-	return res, err
+	if err != nil {
+		return SlotResult{}, err
+	}
+	return res, nil
 }
 
 // planSlot works out what AcquireSlot does with the slots in b (nil: none yet), and whether
@@ -166,7 +176,13 @@ func (s *Store) planSlot(b *bolt.Bucket, ns, id, execID string, limit int, queue
 // holds one. Recording an execution's end does this already; ReleaseSlot is for an
 // execution that ends without being recorded.
 func (s *Store) ReleaseSlot(ns, id, execID string) error {
-	return s.update(func(tx *bolt.Tx) error { return releaseSlot(tx, ns, id, execID) })
+	return s.update(func(tx *bolt.Tx) error {
+		err := s.guarded(tx, func(g *guard) error { return g.key([]byte(execID), bucketSlots, flowKey(ns, id)) })
+		if err != nil {
+			return err
+		}
+		return releaseSlot(tx, ns, id, execID)
+	})
 }
 
 // Slots lists the executions holding or waiting for a slot of flow ns.id.
@@ -190,9 +206,12 @@ func (s *Store) Slots(ns, id string) ([]Slot, error) {
 			return nil
 		})
 	})
+	if err != nil {
+		return nil, err
+	}
 	// Running slots first, then the line in its order.
 	slices.SortStableFunc(out, func(a, b Slot) int { return cmp.Compare(a.Queued, b.Queued) })
-	return out, err
+	return out, nil
 }
 
 // releaseSlot deletes the slot of execID, if any, within tx. Executions of flows without a

@@ -12,6 +12,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -65,6 +66,8 @@ var (
 	ErrNotState    = errors.New("not a flowctl state")
 	ErrNewerFormat = errors.New("state written by a newer flowctl")
 	ErrReadOnly    = errors.New("state opened read-only")
+	// ErrInterrupted: Options.Context was done before the method could finish.
+	ErrInterrupted = errors.New("interrupted")
 )
 
 // Error is a failure of the state file itself: damaged, not a state, newer, locked,
@@ -98,6 +101,12 @@ type Options struct {
 	ReadOnly bool
 	// LogCap is how many bytes of log messages are kept per task run; 0 means 1 MiB.
 	LogCap int64
+	// Context, when done, ends what the store is doing: a wait for the lock, a long
+	// operation (PruneExecutions, Check, Recover, Compact), a transaction under way (a write
+	// is rolled back). The method then returns an *Error wrapping ErrInterrupted, at once,
+	// even when the file holds it in a loop; whatever it left running stops with the
+	// process. nil never ends anything.
+	Context context.Context
 }
 
 // Store is a state file. It holds no open database between calls (see the package doc), so
@@ -143,12 +152,12 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 
 	// Read first: a file that is not ours must never be opened for writing.
-	err = s.withDB(false, func(*bolt.Tx) error { return nil })
+	err = s.locked(false, func() error { return s.withDB(false, func(*bolt.Tx) error { return nil }) })
 	if errors.Is(err, errEmpty) {
 		if opts.ReadOnly {
 			return s, nil
 		}
-		err = s.withDB(true, func(*bolt.Tx) error { return nil })
+		err = s.locked(true, func() error { return s.withDB(true, func(*bolt.Tx) error { return nil }) })
 	}
 	if err != nil {
 		return nil, err
@@ -208,9 +217,7 @@ var errEmpty = errors.New("empty state")
 // read runs fn in a read-only transaction under a shared lock. A missing or empty file
 // reads as an empty state: fn is not called.
 func (s *Store) read(fn func(*bolt.Tx) error) error {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	err := s.withDB(false, fn)
+	err := s.locked(false, func() error { return s.withDB(false, fn) })
 	if errors.Is(err, errEmpty) {
 		return nil
 	}
@@ -222,9 +229,57 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if s.opts.ReadOnly {
 		return &Error{Path: s.path, Msg: "opened read-only, cannot write", Err: ErrReadOnly}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.withDB(true, fn)
+	return s.locked(true, func() error { return s.withDB(true, fn) })
+}
+
+// locked runs fn holding mu (exclusively to write), and returns as soon as Options.Context
+// is done: fn then goes on in the background, until the process exits, and its transaction
+// is not committed (see withDB). bbolt cannot be called off otherwise, and a page damaged in
+// a way no check foresaw could hold it in a loop.
+func (s *Store) locked(write bool, fn func() error) error {
+	run := func() error {
+		if write {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+		} else {
+			s.mu.RLock()
+			defer s.mu.RUnlock()
+		}
+		return fn()
+	}
+	ctx := s.opts.Context
+	if ctx == nil || ctx.Done() == nil {
+		return run()
+	}
+	if ctx.Err() != nil {
+		return s.interrupted()
+	}
+	done := make(chan error, 1)
+	go func() { done <- run() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		select {
+		case err := <-done: // it finished meanwhile: what it did stands
+			return err
+		default:
+			return s.interrupted()
+		}
+	}
+}
+
+// interrupted is the error of a method whose Options.Context is done.
+func (s *Store) interrupted() *Error {
+	return &Error{Path: s.path, Msg: "interrupted; a change under way was not made", Err: ErrInterrupted}
+}
+
+// checkInterrupt is the context check of a long loop.
+func (s *Store) checkInterrupt() error {
+	if ctx := s.opts.Context; ctx != nil && ctx.Err() != nil {
+		return s.interrupted()
+	}
+	return nil
 }
 
 // withDB opens the file, runs fn in one transaction and closes the file again, so the lock
@@ -236,7 +291,11 @@ func (s *Store) withDB(write bool, fn func(*bolt.Tx) error) error {
 				if err := s.checkMeta(tx, true); err != nil {
 					return err
 				}
-				return fn(tx)
+				if err := fn(tx); err != nil {
+					return err
+				}
+				// A caller that gave up (see locked) was told nothing was written.
+				return s.checkInterrupt()
 			})
 		}
 		return db.View(func(tx *bolt.Tx) error {
@@ -304,8 +363,8 @@ func (s *Store) openFile(name string, flag int, perm os.FileMode) (*os.File, err
 			}
 			return nil, err
 		}
-		if err := lockFile(f, write, s.opts.LockTimeout); err != nil {
-			if !errors.Is(err, errLockTimeout) {
+		if err := lockFile(s.opts.Context, f, write, s.opts.LockTimeout); err != nil {
+			if !errors.Is(err, errLockTimeout) && !errors.Is(err, errLockInterrupted) {
 				f.Close()
 			}
 			return nil, err
@@ -354,8 +413,7 @@ func (s *Store) checkMeta(tx *bolt.Tx, init bool) error {
 		return s.corrupt(fmt.Sprintf("format version %q is not a number", meta.Get(keyFormat)))
 	}
 	if f > Format {
-		return &Error{Path: s.path, Msg: fmt.Sprintf("written by a newer flowctl (format %d); upgrade flowctl", f),
-			Hint: fmt.Sprintf("this flowctl reads format %d and left the file untouched", Format), Err: ErrNewerFormat}
+		return s.newer(f)
 	}
 	for _, b := range dataBuckets {
 		if tx.Bucket(b) == nil {
@@ -395,12 +453,15 @@ const (
 
 type boltMeta struct {
 	pageSize uint32
+	root     uint64 // the root bucket's root page
+	freelist uint64
 	pgid     uint64 // high water mark: pages in use, so the file holds at least pgid*pageSize bytes
+	txid     uint64 // bbolt reads the valid meta page with the highest
 }
 
 // readMeta reads and validates one meta page; ok is false for anything that bbolt too would
 // reject as a header.
-func readMeta(f *os.File, off int64) (m boltMeta, ok bool) {
+func readMeta(f io.ReaderAt, off int64) (m boltMeta, ok bool) {
 	var b [pageHeader + metaSize]byte
 	if _, err := f.ReadAt(b[:], off); err != nil {
 		return m, false
@@ -416,11 +477,33 @@ func readMeta(f *os.File, off int64) (m boltMeta, ok bool) {
 		return m, false
 	}
 	m.pageSize = e.Uint32(p[8:])
+	m.root = e.Uint64(p[16:])
+	m.freelist = e.Uint64(p[32:])
 	m.pgid = e.Uint64(p[40:])
+	m.txid = e.Uint64(p[48:])
 	if m.pageSize < 512 || m.pageSize > 1<<16 || m.pageSize&(m.pageSize-1) != 0 {
 		return m, false
 	}
 	return m, true
+}
+
+// readMetas reads the valid meta pages of f, as bbolt finds them.
+func readMetas(f io.ReaderAt) []boltMeta {
+	var metas []boltMeta
+	if m0, ok := readMeta(f, 0); ok {
+		metas = append(metas, m0)
+		if m1, ok := readMeta(f, int64(m0.pageSize)); ok {
+			metas = append(metas, m1)
+		}
+		return metas
+	}
+	// bbolt too falls back to the second page, found at the usual page sizes.
+	for _, ps := range []int64{int64(os.Getpagesize()), 4096} {
+		if m1, ok := readMeta(f, ps); ok && int64(m1.pageSize) == ps {
+			return append(metas, m1)
+		}
+	}
+	return nil
 }
 
 // checkHeader checks what bbolt assumes and would otherwise crash on: two meta pages, at
@@ -438,21 +521,7 @@ func (s *Store) checkHeader(f *os.File, write bool) error {
 		}
 		return errEmpty
 	}
-	var metas []boltMeta
-	if m0, ok := readMeta(f, 0); ok {
-		metas = append(metas, m0)
-		if m1, ok := readMeta(f, int64(m0.pageSize)); ok {
-			metas = append(metas, m1)
-		}
-	} else {
-		// bbolt too falls back to the second page, found at the usual page sizes.
-		for _, ps := range []int64{int64(os.Getpagesize()), 4096} {
-			if m1, ok := readMeta(f, ps); ok && int64(m1.pageSize) == ps {
-				metas = append(metas, m1)
-				break
-			}
-		}
-	}
+	metas := readMetas(f)
 	if len(metas) == 0 {
 		return s.corrupt("no valid database header (a file that is not a state, or one damaged beyond use)")
 	}
@@ -466,7 +535,12 @@ func (s *Store) checkHeader(f *os.File, write bool) error {
 
 func (s *Store) corrupt(detail string) *Error {
 	return &Error{Path: s.path, Msg: "damaged: " + detail,
-		Hint: "flowctl left it untouched; move it aside to start a new state, or restore a backup", Err: ErrCorrupt}
+		Hint: "flowctl left it untouched; `flowctl state recover` copies what is readable into a new file", Err: ErrCorrupt}
+}
+
+func (s *Store) newer(format int) *Error {
+	return &Error{Path: s.path, Msg: fmt.Sprintf("written by a newer flowctl (format %d); upgrade flowctl", format),
+		Hint: fmt.Sprintf("this flowctl reads format %d and left the file untouched", Format), Err: ErrNewerFormat}
 }
 
 func (s *Store) notState(detail string) *Error {
@@ -482,6 +556,8 @@ func (s *Store) wrap(err error) error {
 		return err
 	case errors.As(err, &se):
 		return se
+	case errors.Is(err, errLockInterrupted):
+		return s.interrupted()
 	case errors.Is(err, errLockTimeout), errors.Is(err, bolterrors.ErrTimeout):
 		return &Error{Path: s.path, Msg: fmt.Sprintf("locked by another flowctl process for more than %s", s.opts.LockTimeout),
 			Hint: "its transaction should take milliseconds: try again, and if it stays locked look for a stuck process with fuser " + s.path,
@@ -597,19 +673,24 @@ func (s *Store) Compact() (before, after int64, err error) {
 	if s.opts.ReadOnly {
 		return 0, 0, &Error{Path: s.path, Msg: "opened read-only, cannot compact", Err: ErrReadOnly}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	err = s.withOpenDB(true, func(db *bolt.DB) error {
-		if err := db.View(func(tx *bolt.Tx) error { return s.checkMeta(tx, false) }); err != nil {
+	var b, a int64
+	err = s.locked(true, func() error {
+		return s.withOpenDB(true, func(db *bolt.DB) error {
+			if err := db.View(func(tx *bolt.Tx) error { return s.checkMeta(tx, false) }); err != nil {
+				return err
+			}
+			var err error
+			b, a, err = s.compact(db)
 			return err
-		}
-		before, after, err = s.compact(db)
-		return err
+		})
 	})
-	if errors.Is(err, errEmpty) {
+	switch {
+	case errors.Is(err, errEmpty):
 		return 0, 0, nil // nothing to compact yet
+	case err != nil:
+		return 0, 0, err
 	}
-	return before, after, err
+	return b, a, nil
 }
 
 // compactIfWorthIt compacts after a prune when the free pages outweigh the live data and
@@ -618,23 +699,23 @@ func (s *Store) compactIfWorthIt() error {
 	if !canReplaceOpenFile {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.withOpenDB(true, func(db *bolt.DB) error {
-		var size int64
-		if err := db.View(func(tx *bolt.Tx) error {
-			size = tx.Size()
-			return s.checkMeta(tx, false)
-		}); err != nil {
+	return s.locked(true, func() error {
+		return s.withOpenDB(true, func(db *bolt.DB) error {
+			var size int64
+			if err := db.View(func(tx *bolt.Tx) error {
+				size = tx.Size()
+				return s.checkMeta(tx, false)
+			}); err != nil {
+				return err
+			}
+			st := db.Stats()
+			free := int64(st.FreePageN+st.PendingPageN) * int64(db.Info().PageSize)
+			if st.FreePageN+st.PendingPageN < autoCompactMinFree || free < size-free || size-free > autoCompactMaxBytes {
+				return nil
+			}
+			_, _, err := s.compact(db)
 			return err
-		}
-		st := db.Stats()
-		free := int64(st.FreePageN+st.PendingPageN) * int64(db.Info().PageSize)
-		if st.FreePageN+st.PendingPageN < autoCompactMinFree || free < size-free || size-free > autoCompactMaxBytes {
-			return nil
-		}
-		_, _, err := s.compact(db)
-		return err
+		})
 	})
 }
 
@@ -642,6 +723,11 @@ func (s *Store) compactIfWorthIt() error {
 // beside it, then renames that over it. A crash midway leaves the old file in place, and
 // possibly a stray .compact file beside it.
 func (s *Store) compact(src *bolt.DB) (before, after int64, err error) {
+	// The copy reads every page: check them all first (see guard), or a damaged one could
+	// be copied as if it were sound.
+	if err := s.checkWhole(src.Path()); err != nil {
+		return 0, 0, err
+	}
 	// Replace the file itself, not a symbolic link that leads to it.
 	target, err := filepath.EvalSymlinks(s.path)
 	if err != nil {
@@ -657,8 +743,9 @@ func (s *Store) compact(src *bolt.DB) (before, after int64, err error) {
 	}
 	name := tmp.Name()
 	tmp.Close()
+	renamed := false
 	defer func() {
-		if err != nil {
+		if !renamed { // failed, or panicked on a page no check foresaw
 			os.Remove(name)
 		}
 	}()
@@ -679,6 +766,7 @@ func (s *Store) compact(src *bolt.DB) (before, after int64, err error) {
 	if err := os.Rename(name, target); err != nil {
 		return before, 0, err
 	}
+	renamed = true
 	syncDir(dir)
 	return before, after, nil
 }

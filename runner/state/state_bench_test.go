@@ -125,6 +125,24 @@ func BenchmarkLargeState(b *testing.B) {
 			i++
 		}
 	})
+	// What a prune checks before it deletes (see checkPrune): the whole index, then the
+	// pages of each execution it will delete.
+	for _, victims := range []int{0, 1000, 10_000} {
+		b.Run(fmt.Sprintf("checkPrune_%d_victims", victims), func(b *testing.B) {
+			for b.Loop() {
+				if err := s.checkPrune(nil, largeExecutions-victims); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("Check", func(b *testing.B) {
+		for b.Loop() {
+			if rep, err := Check(s.Path(), Options{}); err != nil || rep.Damaged > 0 {
+				b.Fatal(rep.Problems, err)
+			}
+		}
+	})
 	b.Logf("after the runs above: %s", fileStats(b, s.Path()))
 }
 

@@ -35,8 +35,9 @@ func unprivileged(t *testing.T) (dir string, prefix []string) {
 	// The test binary is flowctl when named so (see TestMain); the one testscript installs
 	// is in a folder only root may enter.
 	copyFile(t, self, filepath.Join(dir, "flowctl"), 0o755)
-	for _, sub := range []string{"tmp", "state"} {
-		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+	// The state folder is private, as flowctl makes it (a more open one gets a warning).
+	for sub, perm := range map[string]os.FileMode{"tmp": 0o755, "state": 0o700} {
+		if err := os.Mkdir(filepath.Join(dir, sub), perm); err != nil {
 			t.Fatal(err)
 		}
 	}

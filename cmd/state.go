@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner/state"
 )
 
@@ -124,7 +124,7 @@ what is readable into a new file. The file is only read.`,
 				if j.Problems == nil {
 					j.Problems = []string{}
 				}
-				if err := runner.WriteJSON(s.Out, j); err != nil {
+				if err := report.WriteJSON(s.Out, j); err != nil {
 					return err
 				}
 			} else if rep.Damaged == 0 {
@@ -212,7 +212,7 @@ Concurrency slots are not copied: they belong to executions running now.`,
 				if j.Problems == nil {
 					j.Problems = []string{}
 				}
-				return runner.WriteJSON(s.Out, j)
+				return report.WriteJSON(s.Out, j)
 			}
 			writeProblems(s.Out, rep.Problems, rep.Damaged)
 			fmt.Fprintf(s.Out, "%d executions recovered (%d log lines), %d lost; %d flows, %d schedule entries; into %s\n",

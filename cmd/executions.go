@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -165,16 +164,8 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution) {
 		if len(tr.Attempts) > 1 {
 			fmt.Fprintf(w, "  attempts: %d\n", len(tr.Attempts))
 		}
-		if len(tr.Outputs) > 0 {
-			keys := make([]string, 0, len(tr.Outputs))
-			for k := range tr.Outputs {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				b, _ := json.Marshal(tr.Outputs[k])
-				fmt.Fprintf(w, "  outputs.%s = %s\n", p.Text(k), p.Text(string(b)))
-			}
+		for k, v := range report.OutputsJSON(tr.Outputs) {
+			fmt.Fprintf(w, "  outputs.%s = %s\n", p.Text(k), p.Text(v))
 		}
 		if tr.Error != "" {
 			writeLines(w, p, "  error: ", tr.Error)

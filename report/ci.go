@@ -1,10 +1,8 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -158,15 +156,9 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 	b.WriteString("\n")
 	var outs []string
 	for _, tr := range x.TaskRunList {
-		keys := make([]string, 0, len(tr.Outputs))
-		for k := range tr.Outputs {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v, _ := json.Marshal(tr.Outputs[k])
+		for k, v := range OutputsJSON(tr.Outputs) {
 			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k),
-				mdCell(Printable(tasks.CutRunes(string(v), summaryOutputLen), SGRStrip))))
+				mdCell(Printable(tasks.CutRunes(v, summaryOutputLen), SGRStrip))))
 		}
 	}
 	if len(outs) > 0 {

@@ -11,6 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -209,4 +212,20 @@ func WriteJSON(w io.Writer, v any) error {
 		return err
 	}
 	return writeJSONInert(w, b.Bytes())
+}
+
+// OutputsJSON yields a task run's outputs in the order of their names, each value as
+// compact JSON: how the summaries and `executions show` list them.
+func OutputsJSON(outputs map[string]any) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, k := range slices.Sorted(maps.Keys(outputs)) {
+			b, err := json.Marshal(outputs[k])
+			if err != nil {
+				b = []byte(fmt.Sprintf("%q", err.Error()))
+			}
+			if !yield(k, string(b)) {
+				return
+			}
+		}
+	}
 }

@@ -139,38 +139,27 @@ func Check(path string, opts Options) (CheckReport, error) {
 		return CheckReport{}, err
 	}
 	var rep CheckReport
-	err = s.locked(false, func() error {
-		return s.withOpenDB(false, func(db *bolt.DB) error {
-			f, err := os.Open(db.Path())
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			sc, err := s.newScan(f)
-			if err != nil {
-				return err
-			}
-			r, err := sc.check()
-			if err != nil {
-				return err
-			}
-			if r.Damaged == 0 {
-				// bbolt's own check, once the walk found no page that could send it round
-				// in circles.
-				err = db.View(func(tx *bolt.Tx) error {
-					for err := range tx.Check() { // drain it: the checker blocks on its next error
-						sc.problem("%v", err)
-					}
-					return nil
-				})
-				if err != nil {
-					return err
+	err = s.scanFile(func(db *bolt.DB, sc *scan) error {
+		r, err := sc.check()
+		if err != nil {
+			return err
+		}
+		if r.Damaged == 0 {
+			// bbolt's own check, once the walk found no page that could send it round
+			// in circles.
+			err = db.View(func(tx *bolt.Tx) error {
+				for err := range tx.Check() { // drain it: the checker blocks on its next error
+					sc.problem("%v", err)
 				}
-				r.Problems, r.Damaged = sc.problems, sc.damaged
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			rep = r
-			return nil
-		})
+			r.Problems, r.Damaged = sc.problems, sc.damaged
+		}
+		rep = r
+		return nil
 	})
 	if errors.Is(err, errEmpty) {
 		return CheckReport{}, nil
@@ -330,4 +319,23 @@ func checkNested(path [][]byte, k, v []byte) error {
 		return err
 	}
 	return errors.New("a record of an unknown kind")
+}
+
+// scanFile runs f with a scan of the state file's pages, read apart from bbolt's own map,
+// under the shared lock: what state check and state recover read the file with.
+func (s *Store) scanFile(f func(db *bolt.DB, sc *scan) error) error {
+	return s.locked(false, func() error {
+		return s.withOpenDB(false, func(db *bolt.DB) error {
+			file, err := os.Open(db.Path())
+			if err != nil {
+				return err
+			}
+			defer file.Close()
+			sc, err := s.newScan(file)
+			if err != nil {
+				return err
+			}
+			return f(db, sc)
+		})
+	})
 }

@@ -50,24 +50,13 @@ func Recover(src, dst string, opts Options) (RecoverReport, error) {
 		return RecoverReport{}, err
 	}
 	var rep RecoverReport
-	err = s.locked(false, func() error {
-		return s.withOpenDB(false, func(db *bolt.DB) error {
-			f, err := os.Open(db.Path())
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			sc, err := s.newScan(f)
-			if err != nil {
-				return err
-			}
-			if err := sc.meta(); err != nil {
-				return err
-			}
-			r, err := sc.recoverInto(to)
-			rep = r
+	err = s.scanFile(func(_ *bolt.DB, sc *scan) error {
+		if err := sc.meta(); err != nil {
 			return err
-		})
+		}
+		r, err := sc.recoverInto(to)
+		rep = r
+		return err
 	})
 	if err == nil {
 		_, _, err = to.Compact() // written in batches, it holds many free pages

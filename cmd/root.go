@@ -115,6 +115,9 @@ func version() string {
 	return "dev"
 }
 
+// userAgent is what tasks that call out over HTTP send.
+func userAgent() string { return "flowctl/" + version() }
+
 func newVersionCmd(s Streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

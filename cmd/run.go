@@ -14,6 +14,7 @@ import (
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -102,12 +103,13 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if o.output == "json" {
 		human = s.Err
 	}
-	ex := &executor{
-		store:    store,
-		registry: reg,
-		stderr:   s.Err,
-		errPal:   report.NewPalette(colorEnabled(s.Err, o.noColor)),
-		timeout:  timeout,
+	errPal := report.NewPalette(colorEnabled(s.Err, o.noColor))
+	svc := &service.Service{
+		Store:     store,
+		Registry:  reg,
+		Notify:    &notifier{err: s.Err, errPal: errPal},
+		UserAgent: userAgent(),
+		Timeout:   timeout,
 	}
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
@@ -119,7 +121,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	ciSystem, _ := tasks.CIJob(os.Environ())
 	sink := report.NewCISink(report.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
-	x, err := ex.execute(ctx, flow, values, secrets, nil, "", revision, sink)
+	x, err := svc.Run(ctx, flow, service.RunOptions{Inputs: values, Secrets: secrets, Revision: revision, Sink: sink})
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -143,11 +145,11 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	// An interrupted execution fires no trigger: the user asked flowctl to stop.
 	if !o.noTriggers && ctx.Err() == nil {
-		ex.fire(ctx, x, 1)
+		svc.Fire(ctx, x)
 	}
-	if ex.recordErr != nil {
+	if err := svc.RecordErr(); err != nil {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
-		fmt.Fprintf(s.Err, "flowctl: %v\n", ex.recordErr)
+		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
 	}
 	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
 		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -68,15 +69,11 @@ func runFlowApply(ctx context.Context, s Streams, statePath string, files []stri
 	if err != nil {
 		return err
 	}
+	svc := &service.Service{Store: store, Location: time.Local}
 	for _, f := range flows {
-		now := clock.UTC()
-		rec, changed, err := store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, now)
+		rec, changed, err := svc.Apply(f, clock)
 		if err != nil {
 			return &exitError{code: ExitUsage, err: err}
-		}
-		// Unchanged flows too: a flow applied by an older flowctl gets its schedule entries.
-		if err := applySchedules(store, f, now); err != nil {
-			return err
 		}
 		switch {
 		case !changed:
@@ -86,24 +83,6 @@ func runFlowApply(ctx context.Context, s Streams, statePath string, files []stri
 		default:
 			fmt.Fprintf(s.Out, "%s.%s updated (revision %d)\n", f.Namespace, f.ID, rec.Revision)
 		}
-	}
-	return nil
-}
-
-// applySchedules writes the schedule entries of an applied flow, keeping the progress of the
-// triggers it had.
-func applySchedules(store *state.Store, f *runner.Flow, now time.Time) error {
-	var schedErr error
-	err := store.SetSchedules(f.Namespace, f.ID, func(old map[string]state.ScheduleEntry) []state.ScheduleEntry {
-		var entries []state.ScheduleEntry
-		entries, schedErr = scheduleEntries(f, old, now, time.Local)
-		return entries
-	})
-	if err == nil {
-		err = schedErr
-	}
-	if err != nil {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%s.%s: schedules: %w", f.Namespace, f.ID, err)}
 	}
 	return nil
 }

@@ -10,10 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/report"
-	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/runner/schedule"
 	"github.com/flowctl/flowctl/runner/service"
-	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -179,34 +176,4 @@ func (sc *scheduler) exit(killed bool) error {
 		return silentExit(ExitInterrupted)
 	}
 	return nil
-}
-
-// scheduleEntries are the schedule entries of flow f applied at now: a trigger that was
-// there keeps its progress (its last date), a new one starts at now, a disabled one (or any
-// of a disabled flow) has none, so that enabling it again does not recover the dates of
-// while it was off.
-func scheduleEntries(f *runner.Flow, old map[string]state.ScheduleEntry, now time.Time, loc *time.Location) ([]state.ScheduleEntry, error) {
-	var out []state.ScheduleEntry
-	if f.Disabled {
-		return nil, nil
-	}
-	for _, t := range f.Triggers {
-		if t.Type != runner.TriggerSchedule || t.Disabled {
-			continue
-		}
-		sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, loc)
-		if err != nil {
-			return nil, fmt.Errorf("trigger %q: %w", t.ID, err)
-		}
-		spec := fmt.Sprintf("%s|withSeconds=%v|%s", t.Cron, t.WithSeconds, t.Timezone)
-		e := state.ScheduleEntry{Namespace: f.Namespace, FlowID: f.ID, TriggerID: t.ID, Last: now, Spec: spec}
-		// A trigger whose schedule changed starts again from now: the dates of the new cron
-		// before the apply were never due.
-		if o, ok := old[t.ID]; ok && !o.Last.IsZero() && o.Spec == spec {
-			e.Last, e.Ran = o.Last, o.Ran
-		}
-		e.Next = sched.Next(e.Last)
-		out = append(out, e)
-	}
-	return out, nil
 }

@@ -154,6 +154,7 @@ func (s *Service) Run(ctx context.Context, f *runner.Flow, o RunOptions) (*runne
 		Admit:         s.admit(f, lease),
 		Inherit:       inherit,
 		Environ:       s.Environ,
+		Now:           s.Now,
 		Warn:          func(msg string) { s.warnf("%s", msg) },
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)

@@ -11,21 +11,19 @@ import (
 
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/runner/state"
-	"github.com/flowctl/flowctl/tasks"
 )
 
-func newFlowCmd(s Streams) *cobra.Command {
+func newFlowCmd(f *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "flow",
 		Short: "Register flows in the state, so that their triggers fire",
 	}
-	c.AddCommand(newFlowApplyCmd(s), newFlowListCmd(s), newFlowDeleteCmd(s))
+	c.AddCommand(newFlowApplyCmd(f), newFlowListCmd(f), newFlowDeleteCmd(f.Streams))
 	return c
 }
 
-func newFlowApplyCmd(s Streams) *cobra.Command {
+func newFlowApplyCmd(f *factory) *cobra.Command {
 	var statePath string
 	c := &cobra.Command{
 		Use:   "apply FILE...",
@@ -35,15 +33,15 @@ its revision plus one, an unchanged one keeps its revision. If one flow is inval
 applied (exit 2).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runFlowApply(c.Context(), s, statePath, args)
+			return runFlowApply(c.Context(), f, statePath, args)
 		},
 	}
 	stateFlag(c, &statePath)
 	return c
 }
 
-func runFlowApply(ctx context.Context, s Streams, statePath string, files []string) error {
-	reg := tasks.Builtin()
+func runFlowApply(ctx context.Context, fac *factory, statePath string, files []string) error {
+	s, reg := fac.Streams, fac.registry()
 	flows := make([]*runner.Flow, 0, len(files))
 	invalid := false
 	for _, file := range files {
@@ -61,15 +59,15 @@ func runFlowApply(ctx context.Context, s Streams, statePath string, files []stri
 	if invalid {
 		return usageErrorf("nothing applied: fix the flows above first")
 	}
-	store, err := openState(ctx, s, statePath, false)
+	store, err := fac.openState(ctx, statePath, false)
 	if err != nil {
 		return err
 	}
-	clock, err := scheduleNow()
+	clock, err := fac.scheduleNow()
 	if err != nil {
 		return err
 	}
-	svc := &service.Service{Store: store, Location: time.Local}
+	svc := fac.service(store, false)
 	for _, f := range flows {
 		rec, changed, err := svc.Apply(f, clock)
 		if err != nil {
@@ -106,7 +104,8 @@ type triggerEntry struct {
 	Last *time.Time `json:"last,omitempty"`
 }
 
-func newFlowListCmd(s Streams) *cobra.Command {
+func newFlowListCmd(f *factory) *cobra.Command {
+	s := f.Streams
 	var statePath, output string
 	c := &cobra.Command{
 		Use:   "list",
@@ -116,7 +115,7 @@ func newFlowListCmd(s Streams) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			store, err := openState(c.Context(), s, statePath, true)
+			store, err := f.openState(c.Context(), statePath, true)
 			if err != nil {
 				return err
 			}
@@ -132,7 +131,7 @@ func newFlowListCmd(s Streams) *cobra.Command {
 			for _, sc := range scheds {
 				progress[sc.Namespace+"\x00"+sc.FlowID+"\x00"+sc.TriggerID] = sc
 			}
-			reg := tasks.Builtin()
+			reg := f.registry()
 			entries := make([]flowEntry, 0, len(recs))
 			for _, r := range recs {
 				e := flowEntry{Namespace: r.Namespace, ID: r.ID, Revision: r.Revision, Updated: r.Updated.UTC(),

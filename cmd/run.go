@@ -31,7 +31,7 @@ type runOptions struct {
 	junit         string
 }
 
-func newRunCmd(s Streams) *cobra.Command {
+func newRunCmd(f *factory) *cobra.Command {
 	o := &runOptions{}
 	c := &cobra.Command{
 		Use:   "run FILE",
@@ -46,22 +46,23 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.file = args[0]
-			return runRun(c.Context(), s, o)
+			return runRun(c.Context(), f, o)
 		},
 	}
-	f := c.Flags()
-	f.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
-	f.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
-	f.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
-	f.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
-	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
+	fl := c.Flags()
+	fl.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
+	fl.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
+	fl.BoolVar(&o.noColor, "no-color", false, "never colour the output")
+	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
+	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
+	fl.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
+	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
 	stateFlag(c, &o.state)
 	return c
 }
 
-func runRun(ctx context.Context, s Streams, o *runOptions) error {
+func runRun(ctx context.Context, fac *factory, o *runOptions) error {
+	s := fac.Streams
 	if err := outputFlag(o.output); err != nil {
 		return err
 	}
@@ -80,8 +81,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 			return usageErrorf("invalid --timeout: %v", err)
 		}
 	}
-	reg := tasks.Builtin()
-	flow, err := loadFlow(s, o.file, reg)
+	flow, err := loadFlow(s, o.file, fac.registry())
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		return &exitError{code: ExitUsage, err: err}
 	}
 	// The execution is recorded KILLED after the signal that kills it: the state outlives it.
-	store, err := openState(context.WithoutCancel(ctx), s, o.state, false)
+	store, err := fac.openState(context.WithoutCancel(ctx), o.state, false)
 	if err != nil {
 		return err
 	}
@@ -103,14 +103,8 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if o.output == "json" {
 		human = s.Err
 	}
-	errPal := report.NewPalette(colorEnabled(s.Err, o.noColor))
-	svc := &service.Service{
-		Store:     store,
-		Registry:  reg,
-		Notify:    &notifier{err: s.Err, errPal: errPal},
-		UserAgent: userAgent(),
-		Timeout:   timeout,
-	}
+	svc := fac.service(store, o.noColor)
+	svc.Timeout = timeout
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}

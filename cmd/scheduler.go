@@ -4,42 +4,21 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner/service"
-	"github.com/flowctl/flowctl/tasks"
 )
 
-// nowVar names the environment variable that sets the clock of `flow apply` and `scheduler
-// tick` (RFC 3339): to test a schedule's behaviour over days in seconds, as the end-to-end
-// tests do. Unset, the clock is the machine's.
-const nowVar = "FLOWCTL_NOW"
-
-// scheduleNow is the time `flow apply` and `scheduler tick` take as now.
-func scheduleNow() (time.Time, error) {
-	v := os.Getenv(nowVar)
-	if v == "" {
-		return time.Now(), nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, usageErrorf("%s=%q is not an RFC 3339 date like 2026-11-26T17:00:00Z", nowVar, v)
-	}
-	return t, nil
-}
-
-func newSchedulerCmd(s Streams) *cobra.Command {
+func newSchedulerCmd(f *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scheduler",
 		Short: "Run the Schedule triggers of applied flows",
 		Long: `Run the applied flows whose Schedule trigger came due: once per call with "tick", for a
 crontab line, or in the foreground with "run", for hosts without cron.`,
 	}
-	c.AddCommand(newSchedulerTickCmd(s), newSchedulerRunCmd(s))
+	c.AddCommand(newSchedulerTickCmd(f), newSchedulerRunCmd(f))
 	return c
 }
 
@@ -54,7 +33,7 @@ func (o *schedulerOptions) flags(c *cobra.Command) {
 	c.Flags().BoolVar(&o.noColor, "no-color", false, "never colour the output")
 }
 
-func newSchedulerTickCmd(s Streams) *cobra.Command {
+func newSchedulerTickCmd(f *factory) *cobra.Command {
 	o := &schedulerOptions{}
 	c := &cobra.Command{
 		Use:   "tick",
@@ -70,11 +49,11 @@ is due. Exit 0 whatever the executions' states (they are recorded; use a Flow tr
 report failures), 2 when the state cannot be opened, 130 when interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			sc, err := newScheduler(s, o)
+			sc, err := newScheduler(f, o)
 			if err != nil {
 				return err
 			}
-			now, err := scheduleNow()
+			now, err := f.scheduleNow()
 			if err != nil {
 				return err
 			}
@@ -85,7 +64,7 @@ report failures), 2 when the state cannot be opened, 130 when interrupted.`,
 	return c
 }
 
-func newSchedulerRunCmd(s Streams) *cobra.Command {
+func newSchedulerRunCmd(f *factory) *cobra.Command {
 	o := &schedulerOptions{}
 	c := &cobra.Command{
 		Use:   "run",
@@ -96,12 +75,12 @@ A signal that comes while an execution runs kills its processes; the execution i
 KILLED and said so.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			sc, err := newScheduler(s, o)
+			sc, err := newScheduler(f, o)
 			if err != nil {
 				return err
 			}
 			ctx := c.Context()
-			fmt.Fprintf(s.Err, "flowctl: scheduler running on %s (SIGTERM to stop)\n", sc.svc.Store.Path())
+			fmt.Fprintf(f.Err, "flowctl: scheduler running on %s (SIGTERM to stop)\n", sc.svc.Store.Path())
 			killed := false
 			for ctx.Err() == nil {
 				now := time.Now()
@@ -121,9 +100,9 @@ KILLED and said so.`,
 				}
 			}
 			if killed {
-				fmt.Fprintln(s.Err, "flowctl: scheduler stopped; the execution it was running is recorded KILLED")
+				fmt.Fprintln(f.Err, "flowctl: scheduler stopped; the execution it was running is recorded KILLED")
 			} else {
-				fmt.Fprintln(s.Err, "flowctl: scheduler stopped")
+				fmt.Fprintln(f.Err, "flowctl: scheduler stopped")
 			}
 			return sc.exit(false) // a stop asked for: exit 0
 		},
@@ -146,24 +125,14 @@ type scheduler struct {
 	errw io.Writer
 }
 
-func newScheduler(s Streams, o *schedulerOptions) (*scheduler, error) {
+func newScheduler(f *factory, o *schedulerOptions) (*scheduler, error) {
 	// Executions killed by the signal that stops the scheduler are recorded KILLED after
 	// it: the state outlives it.
-	store, err := openState(context.Background(), s, o.state, false)
+	store, err := f.openState(context.Background(), o.state, false)
 	if err != nil {
 		return nil, err
 	}
-	return &scheduler{
-		svc: &service.Service{
-			Store:    store,
-			Registry: tasks.Builtin(),
-			Notify: &notifier{err: s.Err, errPal: report.NewPalette(colorEnabled(s.Err, o.noColor)),
-				out: s.Out, pal: report.NewPalette(colorEnabled(s.Out, o.noColor))},
-			UserAgent: userAgent(),
-			Location:  time.Local,
-		},
-		errw: s.Err,
-	}, nil
+	return &scheduler{svc: f.service(store, o.noColor), errw: f.Err}, nil
 }
 
 // exit is the scheduler's exit: 130 when a signal killed an execution, else 0, with the

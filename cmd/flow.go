@@ -11,7 +11,6 @@ import (
 
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/runner/state"
 )
 
 func newFlowCmd(f *factory) *cobra.Command {
@@ -85,25 +84,6 @@ func runFlowApply(ctx context.Context, fac *factory, statePath string, files []s
 	return nil
 }
 
-// flowEntry is one flow of `flow list -o json`.
-type flowEntry struct {
-	Namespace string         `json:"namespace"`
-	ID        string         `json:"id"`
-	Revision  int            `json:"revision"`
-	Updated   time.Time      `json:"updated"`
-	Disabled  bool           `json:"disabled"`
-	Triggers  []triggerEntry `json:"triggers"`
-}
-
-type triggerEntry struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Disabled bool   `json:"disabled,omitempty"`
-	// Next and Last are a Schedule trigger's next date and the latest date it ran.
-	Next *time.Time `json:"next,omitempty"`
-	Last *time.Time `json:"last,omitempty"`
-}
-
 func newFlowListCmd(f *factory) *cobra.Command {
 	s := f.Streams
 	var statePath, output string
@@ -119,39 +99,9 @@ func newFlowListCmd(f *factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			recs, err := store.Flows()
+			entries, err := f.service(store, true).Flows()
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
-			}
-			scheds, err := store.Schedules()
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			progress := make(map[string]state.ScheduleEntry, len(scheds))
-			for _, sc := range scheds {
-				progress[sc.Namespace+"\x00"+sc.FlowID+"\x00"+sc.TriggerID] = sc
-			}
-			reg := f.registry()
-			entries := make([]flowEntry, 0, len(recs))
-			for _, r := range recs {
-				e := flowEntry{Namespace: r.Namespace, ID: r.ID, Revision: r.Revision, Updated: r.Updated.UTC(),
-					Disabled: r.Disabled, Triggers: []triggerEntry{}}
-				// A flow applied by an older flowctl may no longer load: list it anyway.
-				if f, err := runner.Parse(r.Namespace+"."+r.ID, r.Source, reg); err == nil {
-					for _, t := range f.Triggers {
-						te := triggerEntry{ID: t.ID, Type: t.Type, Disabled: t.Disabled}
-						if sc, ok := progress[r.Namespace+"\x00"+r.ID+"\x00"+t.ID]; ok {
-							next := sc.Next.UTC()
-							te.Next = &next
-							if !sc.Ran.IsZero() {
-								ran := sc.Ran.UTC()
-								te.Last = &ran
-							}
-						}
-						e.Triggers = append(e.Triggers, te)
-					}
-				}
-				entries = append(entries, e)
 			}
 			if output == "json" {
 				return report.WriteJSON(s.Out, entries)

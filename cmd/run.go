@@ -109,13 +109,9 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}
 	pal := report.NewPalette(colorEnabled(human, o.noColor))
-	revision := 0
-	if rec, ok, err := store.Flow(flow.Namespace, flow.ID); err == nil && ok && string(rec.Source) == string(flow.Source) {
-		revision = rec.Revision // the applied flow, run from its file
-	}
 	ciSystem, _ := tasks.CIJob(os.Environ())
 	sink := report.NewCISink(report.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
-	x, err := svc.Run(ctx, flow, service.RunOptions{Inputs: values, Secrets: secrets, Revision: revision, Sink: sink})
+	x, err := svc.Run(ctx, flow, service.RunOptions{Inputs: values, Secrets: secrets, Revision: svc.AppliedRevision(flow), Sink: sink})
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

@@ -90,3 +90,28 @@ func TestTickRecoversMissedDates(t *testing.T) {
 		})
 	}
 }
+
+func TestFlowsShowScheduleProgress(t *testing.T) {
+	s, _ := newService(t)
+	f := apply(t, s, quarterly(""))
+	apply(t, s, logFlow("aa", "plain", ""))
+	if got := s.AppliedRevision(f); got != 1 {
+		t.Errorf("applied revision %d, want 1", got)
+	}
+	if got := s.AppliedRevision(parse(t, logFlow("dev", "quarterly", ""))); got != 0 {
+		t.Errorf("a changed source has applied revision %d, want 0", got)
+	}
+	s.Tick(context.Background(), t0.Add(16*time.Minute))
+	flows, err := s.Flows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(flows) != 2 || flows[0].ID != "plain" || len(flows[0].Triggers) != 0 || flows[1].ID != "quarterly" {
+		t.Fatalf("flows %+v, want aa.plain then dev.quarterly", flows)
+	}
+	tr := flows[1].Triggers
+	if len(tr) != 1 || tr[0].ID != "every" || tr[0].Next == nil || tr[0].Last == nil ||
+		!tr[0].Next.Equal(t0.Add(30*time.Minute)) || !tr[0].Last.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("triggers %+v, want every, last 12:15, next 12:30", tr)
+	}
+}

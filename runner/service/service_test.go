@@ -339,3 +339,29 @@ func onNamespace(ns string) string {
 	return fmt.Sprintf("triggers:\n  - id: on\n    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n"+
 		"      - type: io.kestra.plugin.core.condition.ExecutionNamespace\n        namespace: %s\n", ns)
 }
+
+func TestAdmissionQueueTimesOut(t *testing.T) {
+	s, n := newService(t)
+	s.Timeout = 50 * time.Millisecond
+	f := parse(t, logFlow("dev", "queued", "concurrency:\n  limit: 1\n  behavior: QUEUE\n"))
+	holdSlot(t, s, "dev", "queued")
+	x, err := s.Run(context.Background(), f, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.State.Current != runner.StateFailed || len(x.TaskRunList) != 0 {
+		t.Fatalf("ended %s with %d task runs, want FAILED before any task", x.State.Current, len(x.TaskRunList))
+	}
+	if got := recorded(t, s, x.ID); got != runner.StateFailed {
+		t.Errorf("recorded %s, want FAILED", got)
+	}
+	notes := n.all("note")
+	if len(notes) != 2 || !strings.Contains(notes[1], "execution "+x.ID+" FAILED: Execution timeout after 00:00:00.") ||
+		!strings.HasSuffix(notes[1], ", still waiting for a concurrency slot") {
+		t.Errorf("notes %q", notes)
+	}
+	// It left the line: only the holder remains.
+	if slots, err := s.Store.Slots("dev", "queued"); err != nil || len(slots) != 1 || slots[0].ExecID != "other" {
+		t.Errorf("slots after the timeout: %+v, %v", slots, err)
+	}
+}

@@ -365,3 +365,27 @@ func TestAdmissionQueueTimesOut(t *testing.T) {
 		t.Errorf("slots after the timeout: %+v, %v", slots, err)
 	}
 }
+
+func TestNotesMaskTheEnvironmentsSecrets(t *testing.T) {
+	s, n := newService(t)
+	// base64 of "s3cr3t-value", as Kestra's SECRET_ variables hold it.
+	s.Environ = []string{"SECRET_TOKEN=czNjcjN0LXZhbHVl"}
+	src := logFlow("dev", "src", "")
+	apply(t, s, logFlow("dev", "listener", "inputs:\n  - id: n\n    type: INT\n"+onFlow("dev", "src")+
+		"    inputs:\n      n: \"{{ secret('TOKEN') }}\"\n"))
+	x, err := s.Run(context.Background(), parse(t, src), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Fire(context.Background(), x)
+	notes := n.all("note")
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "note warning: trigger dev.listener/on: ") {
+		t.Fatalf("notes %q, want the trigger's input refused", notes)
+	}
+	if strings.Contains(notes[0], "s3cr3t") {
+		t.Errorf("the note shows the secret: %q", notes[0])
+	}
+	if !strings.Contains(notes[0], `"******" is not a valid INT`) {
+		t.Errorf("the note %q does not quote the refused value, masked", notes[0])
+	}
+}

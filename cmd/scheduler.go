@@ -87,16 +87,9 @@ KILLED and said so.`,
 				if sc.svc.Tick(ctx, now) {
 					killed = true
 				}
-				wake := now.Add(service.Recheck)
-				if next, ok := sc.svc.NextDue(); ok && next.Before(wake) {
-					wake = next
-				}
-				// A date still due after a tick (a schedule that could not be claimed) must
-				// not make the loop spin.
-				wake = later(wake, now.Add(100*time.Millisecond))
 				select {
 				case <-ctx.Done():
-				case <-time.After(time.Until(wake)):
+				case <-time.After(time.Until(sc.svc.NextWake(now))):
 				}
 			}
 			if killed {
@@ -109,14 +102,6 @@ KILLED and said so.`,
 	}
 	o.flags(c)
 	return c
-}
-
-// later returns the later of a and b.
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // scheduler is the service of the scheduler commands, with the state it ticks on.

@@ -11,11 +11,11 @@ import (
 	"github.com/flowctl/flowctl/runner/state"
 )
 
-// Recheck is how long a schedule that cannot run (its flow no longer loads, its trigger is
+// recheck is how long a schedule that cannot run (its flow no longer loads, its trigger is
 // gone) waits before it is looked at again, and how often a scheduler running in the
 // foreground looks at the state with nothing due: flows applied meanwhile get their
 // schedules picked up within it.
-const Recheck = time.Minute
+const recheck = time.Minute
 
 // Tick runs every schedule due at now, recovering the dates missed since the last tick as
 // each trigger's recoverMissedSchedules says, then the Flow triggers their executions fire.
@@ -50,6 +50,24 @@ func (s *Service) NextDue() (time.Time, bool) {
 	return entries[0].Next, true
 }
 
+// minWake is the shortest wait between two ticks of a scheduler in the foreground: a date
+// still due after a tick (one that could not be claimed) must not make the loop spin.
+const minWake = 100 * time.Millisecond
+
+// NextWake is when a scheduler running in the foreground, having ticked at now, ticks
+// again: at the earliest next date of all schedules, at most recheck later (to pick up
+// flows applied meanwhile), at least minWake later.
+func (s *Service) NextWake(now time.Time) time.Time {
+	wake := now.Add(recheck)
+	if next, ok := s.NextDue(); ok && next.Before(wake) {
+		wake = next
+	}
+	if floor := now.Add(minWake); wake.Before(floor) {
+		wake = floor
+	}
+	return wake
+}
+
 func (s *Service) location() *time.Location {
 	if s.Location == nil {
 		return time.Local
@@ -64,7 +82,7 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 	// loop by `scheduler run`).
 	postpone := func(format string, args ...any) {
 		s.warnf("schedule %s skipped: "+format, append([]any{name}, args...)...)
-		if err := s.Store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, en.Last, now.Add(Recheck)); err != nil {
+		if err := s.Store.SetScheduleNext(en.Namespace, en.FlowID, en.TriggerID, en.Last, now.Add(recheck)); err != nil {
 			s.warnf("schedule %s: %v", name, err)
 		}
 	}

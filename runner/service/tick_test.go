@@ -115,3 +115,20 @@ func TestFlowsShowScheduleProgress(t *testing.T) {
 		t.Errorf("triggers %+v, want every, last 12:15, next 12:30", tr)
 	}
 }
+
+func TestNextWake(t *testing.T) {
+	s, _ := newService(t)
+	if got := s.NextWake(t0); !got.Equal(t0.Add(recheck)) {
+		t.Errorf("with no schedule: %v, want a recheck at %v", got, t0.Add(recheck))
+	}
+	apply(t, s, quarterly(""))
+	for _, c := range []struct{ now, want time.Time }{
+		{t0, t0.Add(recheck)}, // the next date is further than a recheck
+		{t0.Add(14*time.Minute + 30*time.Second), t0.Add(15 * time.Minute)}, // the next date first
+		{t0.Add(16 * time.Minute), t0.Add(16*time.Minute + minWake)},        // still due: no spin
+	} {
+		if got := s.NextWake(c.now); !got.Equal(c.want) {
+			t.Errorf("at %v: wake at %v, want %v", c.now, got, c.want)
+		}
+	}
+}

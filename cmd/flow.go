@@ -11,20 +11,18 @@ import (
 
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/runner/state"
-	"github.com/flowctl/flowctl/tasks"
 )
 
-func newFlowCmd(s Streams) *cobra.Command {
+func newFlowCmd(f *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "flow",
 		Short: "Register flows in the state, so that their triggers fire",
 	}
-	c.AddCommand(newFlowApplyCmd(s), newFlowListCmd(s), newFlowDeleteCmd(s))
+	c.AddCommand(newFlowApplyCmd(f), newFlowListCmd(f), newFlowDeleteCmd(f.Streams))
 	return c
 }
 
-func newFlowApplyCmd(s Streams) *cobra.Command {
+func newFlowApplyCmd(f *factory) *cobra.Command {
 	var statePath string
 	c := &cobra.Command{
 		Use:   "apply FILE...",
@@ -34,15 +32,15 @@ its revision plus one, an unchanged one keeps its revision. If one flow is inval
 applied (exit 2).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runFlowApply(c.Context(), s, statePath, args)
+			return runFlowApply(c.Context(), f, statePath, args)
 		},
 	}
 	stateFlag(c, &statePath)
 	return c
 }
 
-func runFlowApply(ctx context.Context, s Streams, statePath string, files []string) error {
-	reg := tasks.Builtin()
+func runFlowApply(ctx context.Context, fac *factory, statePath string, files []string) error {
+	s, reg := fac.Streams, fac.registry()
 	flows := make([]*runner.Flow, 0, len(files))
 	invalid := false
 	for _, file := range files {
@@ -60,23 +58,19 @@ func runFlowApply(ctx context.Context, s Streams, statePath string, files []stri
 	if invalid {
 		return usageErrorf("nothing applied: fix the flows above first")
 	}
-	store, err := openState(ctx, s, statePath, false)
+	store, err := fac.openState(ctx, statePath, false)
 	if err != nil {
 		return err
 	}
-	clock, err := scheduleNow()
+	clock, err := fac.scheduleNow()
 	if err != nil {
 		return err
 	}
+	svc := fac.service(store, false)
 	for _, f := range flows {
-		now := clock.UTC()
-		rec, changed, err := store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, now)
+		rec, changed, err := svc.Apply(f, clock)
 		if err != nil {
 			return &exitError{code: ExitUsage, err: err}
-		}
-		// Unchanged flows too: a flow applied by an older flowctl gets its schedule entries.
-		if err := applySchedules(store, f, now); err != nil {
-			return err
 		}
 		switch {
 		case !changed:
@@ -90,44 +84,8 @@ func runFlowApply(ctx context.Context, s Streams, statePath string, files []stri
 	return nil
 }
 
-// applySchedules writes the schedule entries of an applied flow, keeping the progress of the
-// triggers it had.
-func applySchedules(store *state.Store, f *runner.Flow, now time.Time) error {
-	var schedErr error
-	err := store.SetSchedules(f.Namespace, f.ID, func(old map[string]state.ScheduleEntry) []state.ScheduleEntry {
-		var entries []state.ScheduleEntry
-		entries, schedErr = scheduleEntries(f, old, now, time.Local)
-		return entries
-	})
-	if err == nil {
-		err = schedErr
-	}
-	if err != nil {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%s.%s: schedules: %w", f.Namespace, f.ID, err)}
-	}
-	return nil
-}
-
-// flowEntry is one flow of `flow list -o json`.
-type flowEntry struct {
-	Namespace string         `json:"namespace"`
-	ID        string         `json:"id"`
-	Revision  int            `json:"revision"`
-	Updated   time.Time      `json:"updated"`
-	Disabled  bool           `json:"disabled"`
-	Triggers  []triggerEntry `json:"triggers"`
-}
-
-type triggerEntry struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Disabled bool   `json:"disabled,omitempty"`
-	// Next and Last are a Schedule trigger's next date and the latest date it ran.
-	Next *time.Time `json:"next,omitempty"`
-	Last *time.Time `json:"last,omitempty"`
-}
-
-func newFlowListCmd(s Streams) *cobra.Command {
+func newFlowListCmd(f *factory) *cobra.Command {
+	s := f.Streams
 	var statePath, output string
 	c := &cobra.Command{
 		Use:   "list",
@@ -137,43 +95,13 @@ func newFlowListCmd(s Streams) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			store, err := openState(c.Context(), s, statePath, true)
+			store, err := f.openState(c.Context(), statePath, true)
 			if err != nil {
 				return err
 			}
-			recs, err := store.Flows()
+			entries, err := f.service(store, true).Flows()
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
-			}
-			scheds, err := store.Schedules()
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			progress := make(map[string]state.ScheduleEntry, len(scheds))
-			for _, sc := range scheds {
-				progress[sc.Namespace+"\x00"+sc.FlowID+"\x00"+sc.TriggerID] = sc
-			}
-			reg := tasks.Builtin()
-			entries := make([]flowEntry, 0, len(recs))
-			for _, r := range recs {
-				e := flowEntry{Namespace: r.Namespace, ID: r.ID, Revision: r.Revision, Updated: r.Updated.UTC(),
-					Disabled: r.Disabled, Triggers: []triggerEntry{}}
-				// A flow applied by an older flowctl may no longer load: list it anyway.
-				if f, err := runner.Parse(r.Namespace+"."+r.ID, r.Source, reg); err == nil {
-					for _, t := range f.Triggers {
-						te := triggerEntry{ID: t.ID, Type: t.Type, Disabled: t.Disabled}
-						if sc, ok := progress[r.Namespace+"\x00"+r.ID+"\x00"+t.ID]; ok {
-							next := sc.Next.UTC()
-							te.Next = &next
-							if !sc.Ran.IsZero() {
-								ran := sc.Ran.UTC()
-								te.Last = &ran
-							}
-						}
-						e.Triggers = append(e.Triggers, te)
-					}
-				}
-				entries = append(entries, e)
 			}
 			if output == "json" {
 				return report.WriteJSON(s.Out, entries)

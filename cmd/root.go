@@ -62,7 +62,7 @@ func silentExit(code int) error { return &exitError{code: code} }
 
 // Main runs flowctl with args and returns the process exit code.
 func Main(ctx context.Context, args []string, s Streams) int {
-	root := newRoot(ctx, s)
+	root := newRoot(newFactory(s))
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -84,7 +84,10 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	return ExitUsage
 }
 
-func newRoot(ctx context.Context, s Streams) *cobra.Command {
+// newRoot is the command tree on the factory f: the one place the commands get their
+// registry, state and clock from.
+func newRoot(f *factory) *cobra.Command {
+	s := f.Streams
 	root := &cobra.Command{
 		Use:   "flowctl",
 		Short: "Run Kestra-style flow files on one machine",
@@ -100,7 +103,7 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(s), newValidateCmd(s), newFlowCmd(s), newExecutionsCmd(s), newSchedulerCmd(s), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(s), newVersionCmd(s))
+	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(s), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
 	return root
 }
 
@@ -114,6 +117,9 @@ func version() string {
 	}
 	return "dev"
 }
+
+// userAgent is what tasks that call out over HTTP send.
+func userAgent() string { return "flowctl/" + version() }
 
 func newVersionCmd(s Streams) *cobra.Command {
 	return &cobra.Command{

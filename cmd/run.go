@@ -14,6 +14,7 @@ import (
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -30,7 +31,7 @@ type runOptions struct {
 	junit         string
 }
 
-func newRunCmd(s Streams) *cobra.Command {
+func newRunCmd(f *factory) *cobra.Command {
 	o := &runOptions{}
 	c := &cobra.Command{
 		Use:   "run FILE",
@@ -45,22 +46,23 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.file = args[0]
-			return runRun(c.Context(), s, o)
+			return runRun(c.Context(), f, o)
 		},
 	}
-	f := c.Flags()
-	f.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
-	f.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	f.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
-	f.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
-	f.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
-	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
+	fl := c.Flags()
+	fl.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
+	fl.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
+	fl.BoolVar(&o.noColor, "no-color", false, "never colour the output")
+	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
+	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
+	fl.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
+	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
 	stateFlag(c, &o.state)
 	return c
 }
 
-func runRun(ctx context.Context, s Streams, o *runOptions) error {
+func runRun(ctx context.Context, fac *factory, o *runOptions) error {
+	s := fac.Streams
 	if err := outputFlag(o.output); err != nil {
 		return err
 	}
@@ -79,8 +81,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 			return usageErrorf("invalid --timeout: %v", err)
 		}
 	}
-	reg := tasks.Builtin()
-	flow, err := loadFlow(s, o.file, reg)
+	flow, err := loadFlow(s, o.file, fac.registry())
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 		return &exitError{code: ExitUsage, err: err}
 	}
 	// The execution is recorded KILLED after the signal that kills it: the state outlives it.
-	store, err := openState(context.WithoutCancel(ctx), s, o.state, false)
+	store, err := fac.openState(context.WithoutCancel(ctx), o.state, false)
 	if err != nil {
 		return err
 	}
@@ -102,24 +103,15 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	if o.output == "json" {
 		human = s.Err
 	}
-	ex := &executor{
-		store:    store,
-		registry: reg,
-		stderr:   s.Err,
-		errPal:   report.NewPalette(colorEnabled(s.Err, o.noColor)),
-		timeout:  timeout,
-	}
+	svc := fac.service(store, o.noColor)
+	svc.Timeout = timeout
 	for _, w := range flow.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}
 	pal := report.NewPalette(colorEnabled(human, o.noColor))
-	revision := 0
-	if rec, ok, err := store.Flow(flow.Namespace, flow.ID); err == nil && ok && string(rec.Source) == string(flow.Source) {
-		revision = rec.Revision // the applied flow, run from its file
-	}
 	ciSystem, _ := tasks.CIJob(os.Environ())
 	sink := report.NewCISink(report.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
-	x, err := ex.execute(ctx, flow, values, secrets, nil, "", revision, sink)
+	x, err := svc.Run(ctx, flow, service.RunOptions{Inputs: values, Secrets: secrets, Revision: svc.AppliedRevision(flow), Sink: sink})
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -143,11 +135,11 @@ func runRun(ctx context.Context, s Streams, o *runOptions) error {
 	}
 	// An interrupted execution fires no trigger: the user asked flowctl to stop.
 	if !o.noTriggers && ctx.Err() == nil {
-		ex.fire(ctx, x, 1)
+		svc.Fire(ctx, x)
 	}
-	if ex.recordErr != nil {
+	if err := svc.RecordErr(); err != nil {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
-		fmt.Fprintf(s.Err, "flowctl: %v\n", ex.recordErr)
+		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
 	}
 	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
 		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,

@@ -4,10 +4,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/tasks"
 )
 
-func newSchemaCmd(s Streams) *cobra.Command {
+func newSchemaCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",
 		Short: "Print the JSON Schema of the flow language",
@@ -25,11 +24,11 @@ flowctl validate checks more than the schema can: unique task ids, templates, cr
 time zones.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			b, err := runner.Schema(tasks.Builtin())
+			b, err := runner.Schema(f.registry())
 			if err != nil {
 				return err
 			}
-			_, err = s.Out.Write(b)
+			_, err = f.Out.Write(b)
 			return err
 		},
 	}

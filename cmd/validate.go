@@ -8,7 +8,6 @@ import (
 
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
-	"github.com/flowctl/flowctl/tasks"
 )
 
 // validateOptions are the flags of `flowctl validate`.
@@ -30,7 +29,7 @@ type errorReport struct {
 	Message string `json:"message"`
 }
 
-func newValidateCmd(s Streams) *cobra.Command {
+func newValidateCmd(f *factory) *cobra.Command {
 	o := &validateOptions{}
 	c := &cobra.Command{
 		Use:   "validate FILE...",
@@ -40,20 +39,21 @@ templates. Every problem is printed as file:line:col: message. Exit 0 when all a
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.files = args
-			return runValidate(s, o)
+			return runValidate(f, o)
 		},
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	return c
 }
 
-func runValidate(s Streams, o *validateOptions) error {
+func runValidate(f *factory, o *validateOptions) error {
+	s := f.Streams
 	if err := outputFlag(o.output); err != nil {
 		return err
 	}
 	reports := make([]fileReport, 0, len(o.files))
 	invalid := false
-	reg := tasks.Builtin()
+	reg := f.registry()
 	for _, file := range o.files {
 		r := fileReport{File: file, Valid: true, Errors: []errorReport{}}
 		flow, err := runner.Load(file, reg)

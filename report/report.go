@@ -20,6 +20,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -184,21 +185,9 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 	io.WriteString(w, b.String())
 }
 
-// HumanDuration writes d short and readable: 850µs, 12ms, 1.24s, 2m03s, 1h02m.
-func HumanDuration(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%.2fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
+// HumanDuration writes d short and readable: 850µs, 12ms, 1.24s, 2m03s, 1h02m (see
+// duration.Human).
+func HumanDuration(d time.Duration) string { return duration.Human(d) }
 
 // WriteJSON writes v as one indented JSON document. HTML characters are not escaped, so a
 // URL or a `<` in a message reads as written. The few a CI system would act on if the

@@ -144,6 +144,23 @@ func Format(d time.Duration) string {
 	return b.String()
 }
 
+// Human writes d short and readable: 850µs, 12ms, 1.24s, 2m03s, 1h02m. It is how the
+// summary and the notes of the CLI write a duration.
+func Human(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
 // FormatClock writes d as HH:MM:SS.mmm, the form of Kestra's timeout messages.
 func FormatClock(d time.Duration) string {
 	if d < 0 {

@@ -1,0 +1,65 @@
+package service
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/schedule"
+	"github.com/flowctl/flowctl/runner/state"
+)
+
+// Apply registers f in the state at now (its revision plus one when its source changed)
+// with the entries of its Schedule triggers: a trigger that was there keeps its progress,
+// a new one starts at now. Unchanged flows get their entries too, so that a flow applied
+// by an older flowctl gets its schedules.
+func (s *Service) Apply(f *runner.Flow, now time.Time) (rec state.FlowRecord, changed bool, err error) {
+	now = now.UTC()
+	rec, changed, err = s.Store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, now)
+	if err != nil {
+		return rec, changed, err
+	}
+	var schedErr error
+	err = s.Store.SetSchedules(f.Namespace, f.ID, func(old map[string]state.ScheduleEntry) []state.ScheduleEntry {
+		var entries []state.ScheduleEntry
+		entries, schedErr = scheduleEntries(f, old, now, s.location())
+		return entries
+	})
+	if err == nil {
+		err = schedErr
+	}
+	if err != nil {
+		return rec, changed, fmt.Errorf("%s.%s: schedules: %w", f.Namespace, f.ID, err)
+	}
+	return rec, changed, nil
+}
+
+// scheduleEntries are the schedule entries of flow f applied at now: a trigger that was
+// there keeps its progress (its last date), a new one starts at now, a disabled one (or any
+// of a disabled flow) has none, so that enabling it again does not recover the dates of
+// while it was off.
+func scheduleEntries(f *runner.Flow, old map[string]state.ScheduleEntry, now time.Time, loc *time.Location) ([]state.ScheduleEntry, error) {
+	var out []state.ScheduleEntry
+	if f.Disabled {
+		return nil, nil
+	}
+	for _, t := range f.Triggers {
+		if t.Type != runner.TriggerSchedule || t.Disabled {
+			continue
+		}
+		sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, loc)
+		if err != nil {
+			return nil, fmt.Errorf("trigger %q: %w", t.ID, err)
+		}
+		spec := fmt.Sprintf("%s|withSeconds=%v|%s", t.Cron, t.WithSeconds, t.Timezone)
+		e := state.ScheduleEntry{Namespace: f.Namespace, FlowID: f.ID, TriggerID: t.ID, Last: now, Spec: spec}
+		// A trigger whose schedule changed starts again from now: the dates of the new cron
+		// before the apply were never due.
+		if o, ok := old[t.ID]; ok && !o.Last.IsZero() && o.Spec == spec {
+			e.Last, e.Ran = o.Last, o.Ran
+		}
+		e.Next = sched.Next(e.Last)
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -224,7 +224,7 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
-			fmt.Fprintf(s.Out, "%d executions deleted\n", n)
+			fmt.Fprintf(s.Out, "%s deleted\n", count(n, "execution"))
 			return nil
 		},
 	}

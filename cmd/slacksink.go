@@ -123,6 +123,11 @@ func plural(n int) string {
 	return "s"
 }
 
+// count writes n with its noun, in the plural unless n is 1: "1 execution", "0 flows".
+func count(n int, noun string) string {
+	return fmt.Sprintf("%d %s%s", n, noun, plural(n))
+}
+
 // checkSinkAddr refuses an address other machines could reach, unless public: a stand-in for
 // a webhook is for one developer's machine, and one left open on a network takes posts
 // (and prints them) from anyone.

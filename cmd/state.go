@@ -128,7 +128,7 @@ what is readable into a new file. The file is only read.`,
 					return err
 				}
 			} else if rep.Damaged == 0 {
-				fmt.Fprintf(s.Out, "state %s: sound: %d executions, %d flows, %d pages\n", path, rep.Executions, rep.Flows, rep.Pages)
+				fmt.Fprintf(s.Out, "state %s: sound: %s, %s, %s\n", path, count(rep.Executions, "execution"), count(rep.Flows, "flow"), count(rep.Pages, "page"))
 			} else {
 				writeProblems(s.Out, rep.Problems, rep.Damaged)
 			}
@@ -215,8 +215,8 @@ Concurrency slots are not copied: they belong to executions running now.`,
 				return report.WriteJSON(s.Out, j)
 			}
 			writeProblems(s.Out, rep.Problems, rep.Damaged)
-			fmt.Fprintf(s.Out, "%d executions recovered (%d log lines), %d lost; %d flows, %d schedule entries; into %s\n",
-				rep.Executions, rep.LogLines, rep.Lost, rep.Flows, rep.Schedules, to)
+			fmt.Fprintf(s.Out, "%s recovered (%s), %d lost; %s, %s; into %s\n", count(rep.Executions, "execution"),
+				count(rep.LogLines, "log line"), rep.Lost, count(rep.Flows, "flow"), count(rep.Schedules, "schedule"), to)
 			fmt.Fprintf(s.Err, "flowctl: %s is as it was; to use the recovered state: mv %s %s.damaged && mv %s %s\n",
 				path, shellQuote(path), shellQuote(path), shellQuote(to), shellQuote(path))
 			return nil

@@ -25,7 +25,7 @@ lint:
 
 # A few seconds of each fuzz target (longer with FUZZTIME=10m).
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./runner
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./flow
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRender$$' -fuzztime $(FUZZTIME) ./templating
 	$(GO) test -run '^$$' -fuzz '^FuzzPrintable$$' -fuzztime $(FUZZTIME) ./report
 
@@ -43,7 +43,7 @@ demo: build
 
 # Rewrite golden files from the current output (review the diff before committing).
 update:
-	$(GO) test ./cmd ./report ./runner ./tasks -update
+	$(GO) test ./cmd ./flow ./report ./tasks -update
 	UPDATE_SCRIPTS=1 $(GO) test -run TestScript .
 
 clean:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
@@ -151,7 +152,7 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution) {
 	}
 	fmt.Fprintln(w)
 	if x.Trigger != nil {
-		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, runner.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
 	}
 	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
 	// of their lines behind flowctl's own text, control sequences made visible.

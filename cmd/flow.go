@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
-	"github.com/flowctl/flowctl/runner"
 )
 
 func newFlowCmd(f *factory) *cobra.Command {
@@ -41,7 +41,7 @@ applied (exit 2).`,
 
 func runFlowApply(ctx context.Context, fac *factory, statePath string, files []string) error {
 	s, reg := fac.Streams, fac.registry()
-	flows := make([]*runner.Flow, 0, len(files))
+	flows := make([]*flow.Flow, 0, len(files))
 	invalid := false
 	for _, file := range files {
 		f, err := loadFlow(s, file, reg)
@@ -118,7 +118,7 @@ func newFlowListCmd(f *factory) *cobra.Command {
 					if i > 0 {
 						trig += ", "
 					}
-					trig += t.ID + " (" + runner.ShortType(t.Type)
+					trig += t.ID + " (" + flow.ShortType(t.Type)
 					if t.Next != nil {
 						trig += ", next " + t.Next.Format(time.RFC3339)
 					}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 )
@@ -22,27 +23,27 @@ func (n *notifier) Note(msg string) {
 	fmt.Fprintf(n.err, "flowctl: %s\n", n.errPal.Text(msg))
 }
 
-func (n *notifier) Fired(f *runner.Flow, t *runner.Trigger, by *runner.Execution) runner.Sink {
+func (n *notifier) Fired(f *flow.Flow, t *flow.Trigger, by *runner.Execution) runner.Sink {
 	fmt.Fprintf(n.err, "flowctl: trigger %s.%s/%s fired by %s.%s %s (%s)\n", f.Namespace, f.ID, t.ID,
 		by.Namespace, by.FlowID, by.ID, n.errPal.State(by.State.Current))
 	return report.NewTextSink(n.err, n.errPal, f)
 }
 
-func (n *notifier) FiredEnded(f *runner.Flow, y *runner.Execution) {
+func (n *notifier) FiredEnded(f *flow.Flow, y *runner.Execution) {
 	fmt.Fprintf(n.err, "flowctl: triggered execution %s of %s.%s ended %s in %s\n", y.ID, f.Namespace, f.ID,
 		n.errPal.State(y.State.Current), report.HumanDuration(y.State.Duration()))
 }
 
-func (n *notifier) Scheduled(f *runner.Flow, t *runner.Trigger, date string) runner.Sink {
+func (n *notifier) Scheduled(f *flow.Flow, t *flow.Trigger, date string) runner.Sink {
 	fmt.Fprintf(n.out, "flowctl: schedule %s.%s/%s: running the date %s\n", f.Namespace, f.ID, t.ID, date)
 	return report.NewTextSink(n.out, n.pal, f)
 }
 
-func (n *notifier) ScheduledEnded(f *runner.Flow, t *runner.Trigger, x *runner.Execution) {
+func (n *notifier) ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution) {
 	fmt.Fprintf(n.out, "flowctl: schedule %s.%s/%s: execution %s ended %s in %s\n", f.Namespace, f.ID, t.ID, x.ID,
 		n.pal.State(x.State.Current), report.HumanDuration(x.State.Duration()))
 }
 
-func (n *notifier) DateSkipped(f *runner.Flow, t *runner.Trigger, date string) {
+func (n *notifier) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	fmt.Fprintf(n.out, "flowctl: schedule %s.%s/%s: the date %s skipped: its conditions do not hold\n", f.Namespace, f.ID, t.ID, date)
 }

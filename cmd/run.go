@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
@@ -81,14 +82,14 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 			return usageErrorf("invalid --timeout: %v", err)
 		}
 	}
-	flow, err := loadFlow(s, o.file, fac.registry())
+	f, err := loadFlow(s, o.file, fac.registry())
 	if err != nil {
 		return err
 	}
-	if flow.Disabled {
-		return usageErrorf("%s: flow %s.%s is disabled (disabled: true): nothing was run", o.file, flow.Namespace, flow.ID)
+	if f.Disabled {
+		return usageErrorf("%s: flow %s.%s is disabled (disabled: true): nothing was run", o.file, f.Namespace, f.ID)
 	}
-	values, secrets, err := runner.ParseInputs(flow, given)
+	values, secrets, err := flow.ParseInputs(f, given)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -105,13 +106,13 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	}
 	svc := fac.service(store, o.noColor)
 	svc.Timeout = timeout
-	for _, w := range flow.Warnings {
+	for _, w := range f.Warnings {
 		fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 	}
 	pal := report.NewPalette(colorEnabled(human, o.noColor))
 	ciSystem, _ := tasks.CIJob(os.Environ())
-	sink := report.NewCISink(report.NewTextSink(human, pal, flow), human, ciSystem, flow, ciPath(o.file))
-	x, err := svc.Run(ctx, flow, service.RunOptions{Inputs: values, Secrets: secrets, Revision: svc.AppliedRevision(flow), Sink: sink})
+	sink := report.NewCISink(report.NewTextSink(human, pal, f), human, ciSystem, f, ciPath(o.file))
+	x, err := svc.Run(ctx, f, service.RunOptions{Inputs: values, Secrets: secrets, Revision: svc.AppliedRevision(f), Sink: sink})
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -201,12 +202,12 @@ func exitCode(state string, failOnWarning bool) int {
 }
 
 // loadFlow loads a flow; a flow with problems prints them all on stderr and ends with exit 2.
-func loadFlow(s Streams, path string, reg tasks.Registry) (*runner.Flow, error) {
-	flow, err := runner.Load(path, reg)
+func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
+	f, err := flow.Load(path, reg)
 	if err == nil {
-		return flow, nil
+		return f, nil
 	}
-	var le *runner.LoadError
+	var le *flow.LoadError
 	if errors.As(err, &le) {
 		fmt.Fprintln(s.Err, le.Error())
 		return nil, silentExit(ExitUsage)

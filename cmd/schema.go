@@ -3,7 +3,7 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/flow"
 )
 
 func newSchemaCmd(f *factory) *cobra.Command {
@@ -24,7 +24,7 @@ flowctl validate checks more than the schema can: unique task ids, templates, cr
 time zones.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			b, err := runner.Schema(f.registry())
+			b, err := flow.Schema(f.registry())
 			if err != nil {
 				return err
 			}

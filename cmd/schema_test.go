@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -16,12 +16,12 @@ func TestSchemaPrintsTheBuiltinSchema(t *testing.T) {
 	if !json.Valid([]byte(out)) {
 		t.Fatalf("got output that is not JSON:\n%s", out)
 	}
-	want, err := runner.Schema(tasks.Builtin())
+	want, err := flow.Schema(tasks.Builtin())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out != string(want) {
-		t.Errorf("got a schema other than runner.Schema(tasks.Builtin())")
+		t.Errorf("got a schema other than flow.Schema(tasks.Builtin())")
 	}
 }
 

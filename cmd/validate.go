@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
-	"github.com/flowctl/flowctl/runner"
 )
 
 // validateOptions are the flags of `flowctl validate`.
@@ -56,10 +56,10 @@ func runValidate(f *factory, o *validateOptions) error {
 	reg := f.registry()
 	for _, file := range o.files {
 		r := fileReport{File: file, Valid: true, Errors: []errorReport{}}
-		flow, err := runner.Load(file, reg)
+		fl, err := flow.Load(file, reg)
 		if err != nil {
 			invalid, r.Valid = true, false
-			var le *runner.LoadError
+			var le *flow.LoadError
 			if errors.As(err, &le) {
 				for _, p := range le.Problems {
 					r.Errors = append(r.Errors, errorReport{Line: p.Line, Column: p.Col, Message: p.Msg})
@@ -71,7 +71,7 @@ func runValidate(f *factory, o *validateOptions) error {
 				fmt.Fprintln(s.Err, err.Error())
 			}
 		} else if o.output == "text" {
-			for _, w := range flow.Warnings {
+			for _, w := range fl.Warnings {
 				fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 			}
 		}

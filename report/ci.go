@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -24,7 +25,7 @@ type CISink struct {
 	w      io.Writer
 	system string // tasks.CIGitHub or tasks.CIGitLab
 	file   string // the flow file as the CI system names it (relative to the checkout)
-	specs  map[string]*runner.TaskSpec
+	specs  map[string]*flow.TaskSpec
 	now    func() time.Time
 
 	mu sync.Mutex
@@ -33,11 +34,11 @@ type CISink struct {
 // NewCISink returns a sink for system (tasks.CIGitHub or tasks.CIGitLab; any other value
 // gives the TextSink alone) writing to w, the stream text writes to. file is the flow file's
 // path as annotations should name it.
-func NewCISink(text *TextSink, w io.Writer, system string, f *runner.Flow, file string) runner.Sink {
+func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file string) runner.Sink {
 	if system != tasks.CIGitHub && system != tasks.CIGitLab {
 		return text
 	}
-	specs := map[string]*runner.TaskSpec{}
+	specs := map[string]*flow.TaskSpec{}
 	for _, t := range f.AllTasks() {
 		specs[t.ID] = t
 	}
@@ -48,7 +49,7 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *runner.Flow, file 
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
 	header := tr.TaskID
 	if spec := s.specs[tr.TaskID]; spec != nil {
-		header += " (" + runner.ShortType(spec.Type) + ")"
+		header += " (" + flow.ShortType(spec.Type) + ")"
 	}
 	if tr.Branch != runner.BranchTasks {
 		header += " [" + tr.Branch + "]"

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -140,7 +141,7 @@ func FuzzJSONInert(f *testing.F) {
 }
 
 func TestTextSinkShowsControlSequences(t *testing.T) {
-	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "t"}}}
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "t"}}}
 	tr := &runner.TaskRun{TaskID: "t"}
 	msg := "\x1b[32mok\x1b[0m \x1b]0;title\a\nfake\r\x1b[1A[t] INFO  SUCCESS"
 	for colour, want := range map[bool]string{
@@ -175,7 +176,7 @@ func TestMarkdownSummaryKeepsTaskTextInside(t *testing.T) {
 }
 
 func TestCIAnnotationShowsControlSequences(t *testing.T) {
-	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "t", Type: "io.kestra.plugin.core.log.Log"}}}
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "t", Type: "io.kestra.plugin.core.log.Log"}}}
 	var b bytes.Buffer
 	sink := NewCISink(NewTextSink(&b, NewPalette(false), f), &b, tasks.CIGitHub, f, "flow.yml")
 	tr := &runner.TaskRun{TaskID: "t", Branch: runner.BranchTasks, Error: "\x1b[31mfailed\x1b[0m\r::error::x\n100%"}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
@@ -107,7 +108,7 @@ type TextSink struct {
 }
 
 // NewTextSink returns a sink writing to w, aligned for the task ids of f.
-func NewTextSink(w io.Writer, p *Palette, f *runner.Flow) *TextSink {
+func NewTextSink(w io.Writer, p *Palette, f *flow.Flow) *TextSink {
 	width := 0
 	for _, t := range f.AllTasks() {
 		width = max(width, len(t.ID))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -80,7 +81,7 @@ func TestWriteSummaryGolden(t *testing.T) {
 
 func TestTextSinkPrefixesTaskIDs(t *testing.T) {
 	var b bytes.Buffer
-	f := &runner.Flow{Tasks: []*runner.TaskSpec{{ID: "a"}, {ID: "longer-id"}}}
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "a"}, {ID: "longer-id"}}}
 	s := NewTextSink(&b, NewPalette(false), f)
 	tr := &runner.TaskRun{TaskID: "a"}
 	s.Log(tr, runner.LogLine{Level: tasks.LevelInfo, Message: "hello"})

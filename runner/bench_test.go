@@ -7,14 +7,15 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/tasks"
 )
 
 // shellFlow is a flow of n shell tasks, each echoing one line.
-func shellFlow(n int) *Flow {
-	f := &Flow{ID: "bench", Namespace: "bench", Revision: 1}
+func shellFlow(n int) *flow.Flow {
+	f := &flow.Flow{ID: "bench", Namespace: "bench", Revision: 1}
 	for i := 0; i < n; i++ {
-		f.Tasks = append(f.Tasks, &TaskSpec{
+		f.Tasks = append(f.Tasks, &flow.TaskSpec{
 			ID:   fmt.Sprintf("t%d", i),
 			Type: "io.kestra.plugin.scripts.shell.Commands",
 			Task: &tasks.ShellCommands{Commands: []string{"echo task << task.id >>"}},
@@ -51,7 +52,7 @@ func BenchmarkSpawn100Shell(b *testing.B) {
 
 // BenchmarkRunLogFlow runs a one-task Log flow: the engine's fixed cost per execution.
 func BenchmarkRunLogFlow(b *testing.B) {
-	f := &Flow{ID: "one", Namespace: "bench", Revision: 1, Tasks: []*TaskSpec{{
+	f := &flow.Flow{ID: "one", Namespace: "bench", Revision: 1, Tasks: []*flow.TaskSpec{{
 		ID: "hello", Type: "io.kestra.plugin.core.log.Log",
 		Task: &tasks.Log{Message: tasks.StringList{"hello {{ flow.id }} << execution.id >>"}},
 	}}}

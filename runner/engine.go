@@ -1,3 +1,7 @@
+// Package runner executes loaded flows (package flow): the engine of Kestra's execution
+// model (sequence, errors, finally, retries, timeouts), masking, and the execution document.
+// The reports that read that document (text, CI, JUnit, JSON) are in package report, which
+// imports runner for its types: runner never imports report, and flow never imports runner.
 package runner
 
 import (
@@ -14,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -107,7 +112,7 @@ func timedOut(ctx context.Context) *execTimeout {
 
 // engine runs one execution.
 type engine struct {
-	flow    *Flow
+	flow    *flow.Flow
 	opts    Options
 	exec    *Execution
 	secret  func(string) (string, error)
@@ -125,7 +130,7 @@ type engine struct {
 // Run executes f and returns its execution document, in its final state. It returns when the
 // execution ended: SUCCESS, WARNING, FAILED, or KILLED when ctx is cancelled (SIGINT/SIGTERM).
 // The error is OnStart's, when it refused the execution.
-func Run(ctx context.Context, f *Flow, opts Options) (*Execution, error) {
+func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if opts.Masker == nil {
 		opts.Masker = NewMasker()
 	}
@@ -300,7 +305,7 @@ func finalState(x *Execution, interrupted bool) string {
 
 // runBranch runs specs one after another. With stopOnFailure (the `tasks` branch) the first
 // FAILED task run stops the branch. It reports whether a task run FAILED.
-func (e *engine) runBranch(ctx context.Context, specs []*TaskSpec, branch string, stopOnFailure bool) bool {
+func (e *engine) runBranch(ctx context.Context, specs []*flow.TaskSpec, branch string, stopOnFailure bool) bool {
 	failed := false
 	for _, spec := range specs {
 		if ctx.Err() != nil {
@@ -368,7 +373,7 @@ func (e *engine) template(src string) (*templating.Template, error) {
 
 // renderer returns the Render function lent to one attempt of a task run. It stops when ctx
 // ends, so that an interrupt or a timeout ends a template as it ends a process.
-func (e *engine) renderer(ctx context.Context, spec *TaskSpec, tr *TaskRun) func(string) (string, error) {
+func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) func(string) (string, error) {
 	vars := make(map[string]any, len(e.base)+2)
 	for k, v := range e.base {
 		vars[k] = v
@@ -401,7 +406,7 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 }
 
 // runTask runs one task: runIf, attempts with retries and timeouts, then the state rewrites.
-func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *TaskRun {
+func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string) *TaskRun {
 	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Attempts: []*Attempt{}}
 	start := e.opts.Now()
 	tr.State.Set(StateCreated, start)
@@ -489,7 +494,7 @@ func (e *engine) runTask(ctx context.Context, spec *TaskSpec, branch string) *Ta
 // did not render) points at the property in the flow file, names the task and the property:
 //
 //	flow.yml:6:14: task "b": message: Unable to find `outputs.zz` used in the expression ...
-func (e *engine) describe(spec *TaskSpec, err error) string {
+func (e *engine) describe(spec *flow.TaskSpec, err error) string {
 	var pe *tasks.PropError
 	if !errors.As(err, &pe) {
 		return err.Error()
@@ -526,7 +531,7 @@ func (e *engine) removeWorkdirs() {
 }
 
 // attempt runs one try of the task and records it.
-func (e *engine) attempt(ctx context.Context, spec *TaskSpec, tr *TaskRun) (string, error) {
+func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) (string, error) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if spec.Timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, spec.Timeout)
@@ -633,7 +638,7 @@ func runSafely(ctx context.Context, t tasks.Task, tc *tasks.Context) (res tasks.
 
 // nextWait says how long to wait before attempt n+1, and whether there is one, given how
 // long the task run has taken so far.
-func nextWait(r *Retry, n int, elapsed time.Duration) (time.Duration, bool) {
+func nextWait(r *flow.Retry, n int, elapsed time.Duration) (time.Duration, bool) {
 	if r == nil {
 		return 0, false
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -43,15 +44,15 @@ func (f *fakeTask) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, er
 	return tasks.Result{Outputs: s.outputs, Warning: s.warning}, s.err
 }
 
-func spec(id string, steps ...step) *TaskSpec {
+func spec(id string, steps ...step) *flow.TaskSpec {
 	if len(steps) == 0 {
 		steps = []step{{}}
 	}
-	return &TaskSpec{ID: id, Type: "test.Fake", Task: &fakeTask{steps: steps}}
+	return &flow.TaskSpec{ID: id, Type: "test.Fake", Task: &fakeTask{steps: steps}}
 }
 
-func testFlow(ts, errs, fin []*TaskSpec) *Flow {
-	return &Flow{ID: "f", Namespace: "dev", Revision: 1, Tasks: ts, Errors: errs, Finally: fin}
+func testFlow(ts, errs, fin []*flow.TaskSpec) *flow.Flow {
+	return &flow.Flow{ID: "f", Namespace: "dev", Revision: 1, Tasks: ts, Errors: errs, Finally: fin}
 }
 
 // runs summarises an execution's task runs as "id:STATE" in order.
@@ -68,46 +69,46 @@ var errBoom = errors.New("boom")
 func TestRunStatesAndBranches(t *testing.T) {
 	cases := []struct {
 		name      string
-		flow      *Flow
+		flow      *flow.Flow
 		wantRuns  string
 		wantState string
 	}{
-		{"sequence succeeds", testFlow([]*TaskSpec{spec("a"), spec("b")}, nil, nil),
+		{"sequence succeeds", testFlow([]*flow.TaskSpec{spec("a"), spec("b")}, nil, nil),
 			"a:SUCCESS b:SUCCESS", StateSuccess},
 		{"first failure stops tasks, errors then finally run",
-			testFlow([]*TaskSpec{spec("a"), spec("b", step{err: errBoom}), spec("c")},
-				[]*TaskSpec{spec("e1", step{err: errBoom}), spec("e2")}, []*TaskSpec{spec("fin")}),
+			testFlow([]*flow.TaskSpec{spec("a"), spec("b", step{err: errBoom}), spec("c")},
+				[]*flow.TaskSpec{spec("e1", step{err: errBoom}), spec("e2")}, []*flow.TaskSpec{spec("fin")}),
 			"a:SUCCESS b:FAILED e1:FAILED e2:SUCCESS fin:SUCCESS", StateFailed},
 		{"errors do not run after success, finally does",
-			testFlow([]*TaskSpec{spec("a")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}),
+			testFlow([]*flow.TaskSpec{spec("a")}, []*flow.TaskSpec{spec("e")}, []*flow.TaskSpec{spec("fin")}),
 			"a:SUCCESS fin:SUCCESS", StateSuccess},
 		{"a failing finally does not change the state",
-			testFlow([]*TaskSpec{spec("a")}, nil, []*TaskSpec{spec("fin", step{err: errBoom})}),
+			testFlow([]*flow.TaskSpec{spec("a")}, nil, []*flow.TaskSpec{spec("fin", step{err: errBoom})}),
 			"a:SUCCESS fin:FAILED", StateSuccess},
-		{"warning", testFlow([]*TaskSpec{spec("a", step{warning: true}), spec("b")}, nil, nil),
+		{"warning", testFlow([]*flow.TaskSpec{spec("a", step{warning: true}), spec("b")}, nil, nil),
 			"a:WARNING b:SUCCESS", StateWarning},
-		{"allowFailure turns FAILED into WARNING and goes on", testFlow([]*TaskSpec{
-			func() *TaskSpec { s := spec("a", step{err: errBoom}); s.AllowFailure = true; return s }(),
-			spec("b")}, []*TaskSpec{spec("e")}, nil),
+		{"allowFailure turns FAILED into WARNING and goes on", testFlow([]*flow.TaskSpec{
+			func() *flow.TaskSpec { s := spec("a", step{err: errBoom}); s.AllowFailure = true; return s }(),
+			spec("b")}, []*flow.TaskSpec{spec("e")}, nil),
 			"a:WARNING b:SUCCESS", StateWarning},
-		{"allowFailure then allowWarning gives SUCCESS", testFlow([]*TaskSpec{
-			func() *TaskSpec {
+		{"allowFailure then allowWarning gives SUCCESS", testFlow([]*flow.TaskSpec{
+			func() *flow.TaskSpec {
 				s := spec("a", step{err: errBoom})
 				s.AllowFailure, s.AllowWarning = true, true
 				return s
 			}()}, nil, nil),
 			"a:SUCCESS", StateSuccess},
-		{"disabled task has no task run", testFlow([]*TaskSpec{
-			func() *TaskSpec { s := spec("a", step{err: errBoom}); s.Disabled = true; return s }(),
+		{"disabled task has no task run", testFlow([]*flow.TaskSpec{
+			func() *flow.TaskSpec { s := spec("a", step{err: errBoom}); s.Disabled = true; return s }(),
 			spec("b")}, nil, nil),
 			"b:SUCCESS", StateSuccess},
-		{"runIf false skips, SKIPPED counts as success", testFlow([]*TaskSpec{
-			func() *TaskSpec {
+		{"runIf false skips, SKIPPED counts as success", testFlow([]*flow.TaskSpec{
+			func() *flow.TaskSpec {
 				s := spec("a", step{err: errBoom})
 				s.HasRunIf, s.RunIf = true, "{{ 1 == 2 }}"
 				return s
 			}(),
-			func() *TaskSpec { s := spec("b"); s.HasRunIf, s.RunIf = true, "{{ flow.id == 'f' }}"; return s }()}, nil, nil),
+			func() *flow.TaskSpec { s := spec("b"); s.HasRunIf, s.RunIf = true, "{{ flow.id == 'f' }}"; return s }()}, nil, nil),
 			"a:SKIPPED b:SUCCESS", StateSuccess},
 	}
 	for _, c := range cases {
@@ -130,31 +131,31 @@ func TestRunRetry(t *testing.T) {
 	ms := time.Millisecond
 	cases := []struct {
 		name         string
-		retry        *Retry
+		retry        *flow.Retry
 		steps        []step
 		wantState    string
 		wantAttempts int
 	}{
-		{"constant retries until success", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
+		{"constant retries until success", &flow.Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
 			[]step{{err: errBoom}, {err: errBoom}, {}}, StateSuccess, 3},
-		{"warningOnRetry marks a success after retry", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3, WarningOnRetry: true},
+		{"warningOnRetry marks a success after retry", &flow.Retry{Type: "constant", Interval: ms, MaxAttempt: 3, WarningOnRetry: true},
 			[]step{{err: errBoom}, {}}, StateWarning, 2},
-		{"maxAttempt counts the first try", &Retry{Type: "constant", Interval: ms, MaxAttempt: 2},
+		{"maxAttempt counts the first try", &flow.Retry{Type: "constant", Interval: ms, MaxAttempt: 2},
 			[]step{{err: errBoom}}, StateFailed, 2},
-		{"maxDuration stops retries", &Retry{Type: "constant", Interval: 30 * ms, MaxDuration: 50 * ms},
+		{"maxDuration stops retries", &flow.Retry{Type: "constant", Interval: 30 * ms, MaxDuration: 50 * ms},
 			[]step{{err: errBoom}}, StateFailed, 2},
-		{"exponential", &Retry{Type: "exponential", Interval: ms, MaxInterval: 4 * ms, MaxAttempt: 4},
+		{"exponential", &flow.Retry{Type: "exponential", Interval: ms, MaxInterval: 4 * ms, MaxAttempt: 4},
 			[]step{{err: errBoom}}, StateFailed, 4},
-		{"random", &Retry{Type: "random", MinInterval: ms, MaxInterval: 2 * ms, MaxAttempt: 3},
+		{"random", &flow.Retry{Type: "random", MinInterval: ms, MaxInterval: 2 * ms, MaxAttempt: 3},
 			[]step{{err: errBoom}, {}}, StateSuccess, 2},
-		{"a warning is not retried", &Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
+		{"a warning is not retried", &flow.Retry{Type: "constant", Interval: ms, MaxAttempt: 3},
 			[]step{{warning: true}}, StateWarning, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := spec("a", c.steps...)
 			s.Retry = c.retry
-			x, _ := Run(context.Background(), testFlow([]*TaskSpec{s}, nil, nil), Options{Environ: []string{}})
+			x, _ := Run(context.Background(), testFlow([]*flow.TaskSpec{s}, nil, nil), Options{Environ: []string{}})
 			tr := x.TaskRunList[0]
 			if tr.State.Current != c.wantState {
 				t.Errorf("state: got %s, want %s", tr.State.Current, c.wantState)
@@ -168,7 +169,7 @@ func TestRunRetry(t *testing.T) {
 
 func TestNextWait(t *testing.T) {
 	s := time.Second
-	exp := &Retry{Type: "exponential", Interval: s, MaxInterval: 5 * s, MaxAttempt: 10}
+	exp := &flow.Retry{Type: "exponential", Interval: s, MaxInterval: 5 * s, MaxAttempt: 10}
 	for n, want := range map[int]time.Duration{1: s, 2: 2 * s, 3: 4 * s, 4: 5 * s} {
 		if got, ok := nextWait(exp, n, 0); !ok || got != want {
 			t.Errorf("exponential wait after attempt %d: got %v %v, want %v true", n, got, ok, want)
@@ -177,10 +178,10 @@ func TestNextWait(t *testing.T) {
 	if _, ok := nextWait(exp, 10, 0); ok {
 		t.Error("got a retry after maxAttempt, want none")
 	}
-	if _, ok := nextWait(&Retry{Type: "constant", Interval: s, MaxDuration: 3 * s}, 1, 2500*time.Millisecond); ok {
+	if _, ok := nextWait(&flow.Retry{Type: "constant", Interval: s, MaxDuration: 3 * s}, 1, 2500*time.Millisecond); ok {
 		t.Error("got a retry past maxDuration, want none")
 	}
-	rnd := &Retry{Type: "random", MinInterval: s, MaxInterval: 2 * s, MaxAttempt: 100}
+	rnd := &flow.Retry{Type: "random", MinInterval: s, MaxInterval: 2 * s, MaxAttempt: 100}
 	for i := 0; i < 50; i++ {
 		if got, _ := nextWait(rnd, 1, 0); got < s || got >= 2*s {
 			t.Fatalf("random wait: got %v, want in [1s, 2s)", got)
@@ -191,7 +192,7 @@ func TestNextWait(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	s := spec("slow", step{block: true})
 	s.Timeout = 20 * time.Millisecond
-	x, _ := Run(context.Background(), testFlow([]*TaskSpec{s, spec("next")}, []*TaskSpec{spec("e")}, nil), Options{Environ: []string{}})
+	x, _ := Run(context.Background(), testFlow([]*flow.TaskSpec{s, spec("next")}, []*flow.TaskSpec{spec("e")}, nil), Options{Environ: []string{}})
 	if got, want := runs(x), "slow:FAILED e:SUCCESS"; got != want {
 		t.Errorf("task runs: got %q, want %q", got, want)
 	}
@@ -203,13 +204,13 @@ func TestRunTimeout(t *testing.T) {
 func TestRunInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{})
-	blocker := &TaskSpec{ID: "wait", Task: taskFunc(func(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+	blocker := &flow.TaskSpec{ID: "wait", Task: taskFunc(func(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
 		close(started)
 		<-ctx.Done()
 		return tasks.Result{}, ctx.Err()
 	})}
 	go func() { <-started; cancel() }()
-	x, _ := Run(ctx, testFlow([]*TaskSpec{blocker, spec("b")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")}), Options{Environ: []string{}})
+	x, _ := Run(ctx, testFlow([]*flow.TaskSpec{blocker, spec("b")}, []*flow.TaskSpec{spec("e")}, []*flow.TaskSpec{spec("fin")}), Options{Environ: []string{}})
 	if got, want := runs(x), "wait:KILLED"; got != want {
 		t.Errorf("task runs: got %q, want %q (errors and finally must not run)", got, want)
 	}
@@ -225,12 +226,12 @@ func (f taskFunc) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, err
 }
 
 func TestRunOutputsAndVariables(t *testing.T) {
-	f := testFlow([]*TaskSpec{
+	f := testFlow([]*flow.TaskSpec{
 		spec("first", step{outputs: map[string]any{"value": "v1"}}),
 		spec("second", step{log: "{{ outputs.first.value }} << flow.namespace >>.{{ flow.id }} {{ task.id }} {{ inputs.who }} {{ vars.x }} {{ labels.team }}"}),
 	}, nil, nil)
 	f.Variables = map[string]any{"x": "{{ not rendered }}"}
-	f.Labels = []Label{{Key: "team", Value: "data"}}
+	f.Labels = []flow.Label{{Key: "team", Value: "data"}}
 	x, _ := Run(context.Background(), f, Options{Inputs: map[string]any{"who": "me"}, Environ: []string{}})
 	got := x.TaskRunList[1].Logs[0].Message
 	if want := "v1 dev.f second me {{ not rendered }} data"; got != want {
@@ -242,7 +243,7 @@ func TestRunOutputsAndVariables(t *testing.T) {
 }
 
 func TestRunMissingVariableFailsTheTask(t *testing.T) {
-	x, _ := Run(context.Background(), testFlow([]*TaskSpec{spec("a", step{log: "{{ outputs.nope.value }}"})}, nil, nil), Options{Environ: []string{}})
+	x, _ := Run(context.Background(), testFlow([]*flow.TaskSpec{spec("a", step{log: "{{ outputs.nope.value }}"})}, nil, nil), Options{Environ: []string{}})
 	tr := x.TaskRunList[0]
 	if tr.State.Current != StateFailed || !strings.Contains(tr.Error, "Unable to find `outputs.nope") {
 		t.Errorf("got %s %q, want FAILED with Unable to find `outputs.nope...`", tr.State.Current, tr.Error)
@@ -252,7 +253,7 @@ func TestRunMissingVariableFailsTheTask(t *testing.T) {
 func TestRunMasksSecrets(t *testing.T) {
 	const secret = "hunter2-very-secret"
 	env := []string{"SECRET_TOKEN=" + base64.StdEncoding.EncodeToString([]byte(secret))}
-	f := testFlow([]*TaskSpec{
+	f := testFlow([]*flow.TaskSpec{
 		spec("a", step{log: "token is {{ secret('token') }}", outputs: map[string]any{"echo": secret}, err: errors.New("failed with " + secret)}),
 	}, nil, nil)
 	x, _ := Run(context.Background(), f, Options{Environ: env})
@@ -266,7 +267,7 @@ func TestRunMasksSecrets(t *testing.T) {
 
 func TestRunOnStartErrorStopsBeforeAnyTask(t *testing.T) {
 	ran := false
-	f := testFlow([]*TaskSpec{{ID: "a", Task: taskFunc(func(context.Context, *tasks.Context) (tasks.Result, error) {
+	f := testFlow([]*flow.TaskSpec{{ID: "a", Task: taskFunc(func(context.Context, *tasks.Context) (tasks.Result, error) {
 		ran = true
 		return tasks.Result{}, nil
 	})}}, nil, nil)
@@ -288,7 +289,7 @@ func TestTasksSeeTheirExecution(t *testing.T) {
 		TaskRunList: []*TaskRun{{TaskID: "broken", Branch: BranchTasks, State: State{Current: StateFailed}, Error: "boom"}}}
 	var current, other *tasks.ExecutionView
 	var missing error
-	f := testFlow([]*TaskSpec{spec("first"), {ID: "look", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
+	f := testFlow([]*flow.TaskSpec{spec("first"), {ID: "look", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
 		var err error
 		if current, err = tc.Execution(tc.TaskID); err == nil {
 			t.Error("an unknown id was found")
@@ -319,7 +320,7 @@ func TestTasksSeeTheirExecution(t *testing.T) {
 
 func TestRunMasksAgainWhatWasKeptBeforeAValueWasRegistered(t *testing.T) {
 	const url = "https://hooks.example.com/services/T0/B0/late-secret"
-	f := testFlow([]*TaskSpec{
+	f := testFlow([]*flow.TaskSpec{
 		spec("early", step{log: "posting to " + url, outputs: map[string]any{"url": url}, warning: true}),
 		{ID: "post", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
 			tc.Mask(url) // as a chat task does with its webhook URL
@@ -336,7 +337,7 @@ func TestRunMasksAgainWhatWasKeptBeforeAValueWasRegistered(t *testing.T) {
 }
 
 func TestRunFlowRevisionIsTheExecutions(t *testing.T) {
-	f := testFlow([]*TaskSpec{spec("a", step{log: "rev {{ flow.revision }}"})}, nil, nil)
+	f := testFlow([]*flow.TaskSpec{spec("a", step{log: "rev {{ flow.revision }}"})}, nil, nil)
 	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Revision: 7})
 	if got := x.TaskRunList[0].Logs[0].Message; got != "rev 7" || x.FlowRevision != 7 {
 		t.Errorf("got %q and flowRevision %d, want rev 7 (the applied revision)", got, x.FlowRevision)
@@ -346,7 +347,7 @@ func TestRunFlowRevisionIsTheExecutions(t *testing.T) {
 func TestRunExecutionTimeout(t *testing.T) {
 	slow := spec("slow", step{block: true})
 	slow.AllowFailure = true // an execution timeout fails the execution all the same
-	f := testFlow([]*TaskSpec{spec("quick"), slow, spec("never")}, []*TaskSpec{spec("e")}, []*TaskSpec{spec("fin")})
+	f := testFlow([]*flow.TaskSpec{spec("quick"), slow, spec("never")}, []*flow.TaskSpec{spec("e")}, []*flow.TaskSpec{spec("fin")})
 	x, _ := Run(context.Background(), f, Options{Environ: []string{}, Timeout: 30 * time.Millisecond})
 	if got, want := runs(x), "quick:SUCCESS slow:WARNING e:SUCCESS fin:SUCCESS"; got != want {
 		t.Errorf("task runs: got %q, want %q (errors and finally run after the timeout)", got, want)
@@ -403,7 +404,7 @@ func TestRunAdmit(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			started := false
-			x, err := Run(c.ctx, testFlow([]*TaskSpec{spec("a")}, nil, nil), Options{Environ: []string{}, Admit: c.admit, Timeout: c.timeout,
+			x, err := Run(c.ctx, testFlow([]*flow.TaskSpec{spec("a")}, nil, nil), Options{Environ: []string{}, Admit: c.admit, Timeout: c.timeout,
 				OnStart: func(*Execution) error { started = true; return nil }})
 			if got := runs(x); got != c.runs {
 				t.Errorf("task runs: got %q, want %q", got, c.runs)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -33,7 +34,7 @@ func TestTaskRunLogIsCappedInMemoryAndInTheState(t *testing.T) {
 		size  = 1000
 		limit = 100 << 10
 	)
-	f := testFlow([]*TaskSpec{{ID: "loud", Task: chatty(lines, size)}}, nil, nil)
+	f := testFlow([]*flow.TaskSpec{{ID: "loud", Task: chatty(lines, size)}}, nil, nil)
 	x, err := Run(context.Background(), f, Options{Environ: []string{}, LogCap: limit})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +92,7 @@ func TestTaskRunLogIsCappedInMemoryAndInTheState(t *testing.T) {
 
 func TestRemaskReachesLinesPastTheCap(t *testing.T) {
 	const late = "https://hooks.example.test/T000/B000/late-secret"
-	f := testFlow([]*TaskSpec{{ID: "a", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
+	f := testFlow([]*flow.TaskSpec{{ID: "a", Task: taskFunc(func(_ context.Context, tc *tasks.Context) (tasks.Result, error) {
 		for range 50 {
 			tc.Log.Log(tasks.LevelError, "posting to "+late)
 		}
@@ -115,7 +116,7 @@ func TestSecretAcrossALongLineCutIsMasked(t *testing.T) {
 	env := []string{"SECRET_TOKEN=" + base64.StdEncoding.EncodeToString([]byte(secret)), "PATH=/usr/bin:/bin"}
 	// The secret straddles the 1 MiB cut of a script's long output line.
 	script := fmt.Sprintf(`head -c %d /dev/zero | tr '\0' a; printf '%%s' "$TOKEN"; head -c 2000 /dev/zero | tr '\0' b; echo`, (1<<20)-7)
-	f := testFlow([]*TaskSpec{{ID: "sh", Type: "io.kestra.plugin.scripts.shell.Commands",
+	f := testFlow([]*flow.TaskSpec{{ID: "sh", Type: "io.kestra.plugin.scripts.shell.Commands",
 		Task: &tasks.ShellCommands{Commands: []string{script}, ProcessProps: tasks.ProcessProps{Env: map[string]string{"TOKEN": "{{ secret('token') }}"}}}}}, nil, nil)
 	x, _ := Run(context.Background(), f, Options{Environ: env, LogCap: 4 << 20})
 	tr := x.TaskRunList[0]

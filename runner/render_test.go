@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/tasks"
 )
 
 // fanOutFlow is a flow whose variables b0 to b9 make "{{ render(vars.b9) }}" evaluate a
 // billion render() calls, in a few bytes of memory: only the context, or after about a
 // second the template work budget, ends it.
-func fanOutFlow(ts ...*TaskSpec) *Flow {
+func fanOutFlow(ts ...*flow.TaskSpec) *flow.Flow {
 	f := testFlow(ts, nil, nil)
 	f.Variables = map[string]any{"b0": "x"}
 	for i := 1; i <= 9; i++ {
@@ -62,7 +63,7 @@ func TestATaskTemplateStopsWhenTheRunEnds(t *testing.T) {
 			if c.cancel {
 				go func() { <-task.started; cancel() }()
 			}
-			s := &TaskSpec{ID: "t", Type: "test.Render", Task: task, Timeout: c.task}
+			s := &flow.TaskSpec{ID: "t", Type: "test.Render", Task: task, Timeout: c.task}
 			x, _ := Run(ctx, fanOutFlow(s), Options{Environ: []string{}, Timeout: c.timeout})
 			if !errors.Is(task.err, c.want) {
 				t.Errorf("the template ended with %v, want %v", task.err, c.want)
@@ -86,7 +87,7 @@ func (cancelOnStart) Log(*TaskRun, LogLine)  {}
 func (cancelOnStart) TaskEnded(tr *TaskRun)  {}
 
 func TestARunIfTemplateStopsWhenTheRunEnds(t *testing.T) {
-	spec := func() *TaskSpec {
+	spec := func() *flow.TaskSpec {
 		s := spec("t")
 		s.HasRunIf, s.RunIf = true, fanOut
 		return s
@@ -110,7 +111,7 @@ func TestARunIfTemplateStopsWhenTheRunEnds(t *testing.T) {
 
 func TestATemplateOverItsBudgetFailsTheTask(t *testing.T) {
 	s := spec("t", step{log: "{{ [" + strings.Repeat("vars.big, ", 20) + "vars.big] | join }}"})
-	f := testFlow([]*TaskSpec{s}, nil, nil)
+	f := testFlow([]*flow.TaskSpec{s}, nil, nil)
 	f.Variables = map[string]any{"big": strings.Repeat("x", 1<<20)}
 	x, _ := Run(context.Background(), f, Options{Environ: []string{}})
 	tr := x.TaskRunList[0]

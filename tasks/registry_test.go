@@ -37,7 +37,7 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 	}
 }
 
-// loaderKinds are the field types the loader in package runner decodes.
+// loaderKinds are the field types the loader in package flow decodes.
 var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[string]():            true,
 	reflect.TypeFor[[]string]():          true,

@@ -1,7 +1,7 @@
 // Package tasks holds the task types flowctl runs: the Task interface, the Registry of every
 // accepted type name, the Context a task gets for one run, and one file per task type.
 //
-// A task type is a struct of its properties. The loader (package runner) decodes a flow's
+// A task type is a struct of its properties. The loader (package flow) decodes a flow's
 // task into that struct by its `flow` field tags, so the struct is the one definition of the
 // type's properties: no second list exists to drift from it.
 //

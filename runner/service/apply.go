@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner/schedule"
 	"github.com/flowctl/flowctl/runner/state"
 )
@@ -13,7 +13,7 @@ import (
 // with the entries of its Schedule triggers: a trigger that was there keeps its progress,
 // a new one starts at now. Unchanged flows get their entries too, so that a flow applied
 // by an older flowctl gets its schedules.
-func (s *Service) Apply(f *runner.Flow, now time.Time) (rec state.FlowRecord, changed bool, err error) {
+func (s *Service) Apply(f *flow.Flow, now time.Time) (rec state.FlowRecord, changed bool, err error) {
 	now = now.UTC()
 	rec, changed, err = s.Store.ApplyFlow(f.Namespace, f.ID, f.Source, f.Disabled, now)
 	if err != nil {
@@ -38,13 +38,13 @@ func (s *Service) Apply(f *runner.Flow, now time.Time) (rec state.FlowRecord, ch
 // there keeps its progress (its last date), a new one starts at now, a disabled one (or any
 // of a disabled flow) has none, so that enabling it again does not recover the dates of
 // while it was off.
-func scheduleEntries(f *runner.Flow, old map[string]state.ScheduleEntry, now time.Time, loc *time.Location) ([]state.ScheduleEntry, error) {
+func scheduleEntries(f *flow.Flow, old map[string]state.ScheduleEntry, now time.Time, loc *time.Location) ([]state.ScheduleEntry, error) {
 	var out []state.ScheduleEntry
 	if f.Disabled {
 		return nil, nil
 	}
 	for _, t := range f.Triggers {
-		if t.Type != runner.TriggerSchedule || t.Disabled {
+		if t.Type != flow.TriggerSchedule || t.Disabled {
 			continue
 		}
 		sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, loc)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -40,7 +41,7 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 			// stays fast with hundreds of applied flows.
 			continue
 		}
-		f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, s.Registry)
+		f, err := flow.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, s.Registry)
 		if err != nil {
 			s.warnf("applied flow %s.%s is no longer valid, its triggers are skipped: %v", rec.Namespace, rec.ID, err)
 			continue
@@ -49,7 +50,7 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 			continue
 		}
 		for _, t := range f.Triggers {
-			if !t.Fires(x) {
+			if !runner.Fires(t, x) {
 				continue
 			}
 			if depth > MaxTriggerDepth {
@@ -62,14 +63,14 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 }
 
 // runTriggered runs flow f for its trigger t, fired by x.
-func (s *Service) runTriggered(ctx context.Context, f *runner.Flow, revision int, t *runner.Trigger, x *runner.Execution, depth int) {
+func (s *Service) runTriggered(ctx context.Context, f *flow.Flow, revision int, t *flow.Trigger, x *runner.Execution, depth int) {
 	name := fmt.Sprintf("%s.%s", f.Namespace, f.ID)
 	given, err := s.renderTriggerInputs(t.Inputs, runner.TriggerContext(f, revision, x))
 	if err != nil {
 		s.warnf("trigger %s/%s: inputs: %v", name, t.ID, err)
 		return
 	}
-	inputs, secrets, missing, err := runner.ParseTriggerInputs(f, given)
+	inputs, secrets, missing, err := flow.ParseTriggerInputs(f, given)
 	if err != nil {
 		s.warnf("trigger %s/%s: %v", name, t.ID, err)
 		return

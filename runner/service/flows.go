@@ -3,7 +3,7 @@ package service
 import (
 	"time"
 
-	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner/state"
 )
 
@@ -47,7 +47,7 @@ func (s *Service) Flows() ([]AppliedFlow, error) {
 	for _, r := range recs {
 		e := AppliedFlow{Namespace: r.Namespace, ID: r.ID, Revision: r.Revision, Updated: r.Updated.UTC(),
 			Disabled: r.Disabled, Triggers: []AppliedTrigger{}}
-		if f, err := runner.Parse(r.Namespace+"."+r.ID, r.Source, s.Registry); err == nil {
+		if f, err := flow.Parse(r.Namespace+"."+r.ID, r.Source, s.Registry); err == nil {
 			for _, t := range f.Triggers {
 				te := AppliedTrigger{ID: t.ID, Type: t.Type, Disabled: t.Disabled}
 				if sc, ok := progress[r.Namespace+"\x00"+r.ID+"\x00"+t.ID]; ok {
@@ -68,7 +68,7 @@ func (s *Service) Flows() ([]AppliedFlow, error) {
 
 // AppliedRevision is the revision of f in the state when f is the applied flow (the same
 // source, run from its file); 0 when it is not applied, or applied with another source.
-func (s *Service) AppliedRevision(f *runner.Flow) int {
+func (s *Service) AppliedRevision(f *flow.Flow) int {
 	if rec, ok, err := s.Store.Flow(f.Namespace, f.ID); err == nil && ok && string(rec.Source) == string(f.Source) {
 		return rec.Revision
 	}

@@ -3,8 +3,9 @@
 // triggers its end fires, and runs the Schedule triggers that came due. The CLI is one
 // front end; an HTTP API or a UI would be others, calling the same methods.
 //
-// It imports the engine (runner), the state, tasks and templating; it prints nothing
-// itself: what it has to say goes to a Notifier, which the front end writes as it likes.
+// It imports the engine (runner), the language (flow), the state, tasks and templating; it
+// prints nothing itself: what it has to say goes to a Notifier, which the front end writes
+// as it likes.
 // Nothing here imports cmd.
 package service
 
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
@@ -30,17 +32,17 @@ type Notifier interface {
 	Note(msg string)
 	// Fired says that trigger t of flow f was fired by the ended execution by; it returns
 	// the sink the execution it starts logs to.
-	Fired(f *runner.Flow, t *runner.Trigger, by *runner.Execution) runner.Sink
+	Fired(f *flow.Flow, t *flow.Trigger, by *runner.Execution) runner.Sink
 	// FiredEnded says that y, started by a Flow trigger of f, has ended.
-	FiredEnded(f *runner.Flow, y *runner.Execution)
+	FiredEnded(f *flow.Flow, y *runner.Execution)
 	// Scheduled says that trigger t of f runs for the scheduled date (RFC 3339, UTC); it
 	// returns the sink the execution logs to.
-	Scheduled(f *runner.Flow, t *runner.Trigger, date string) runner.Sink
+	Scheduled(f *flow.Flow, t *flow.Trigger, date string) runner.Sink
 	// ScheduledEnded says that x, run by trigger t of f for a scheduled date, has ended.
-	ScheduledEnded(f *runner.Flow, t *runner.Trigger, x *runner.Execution)
+	ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution)
 	// DateSkipped says that the scheduled date of trigger t of f was handled without a
 	// run: its conditions do not hold.
-	DateSkipped(f *runner.Flow, t *runner.Trigger, date string)
+	DateSkipped(f *flow.Flow, t *flow.Trigger, date string)
 }
 
 // MaxTriggerDepth stops chains of Flow triggers (a flow whose execution fires another whose
@@ -88,7 +90,7 @@ type Service struct {
 
 // RunOptions are what an execution starts with, besides its flow.
 type RunOptions struct {
-	// Inputs are the typed input values (runner.ParseInputs) and Secrets the values among
+	// Inputs are the typed input values (flow.ParseInputs) and Secrets the values among
 	// them to mask.
 	Inputs  map[string]any
 	Secrets []string
@@ -123,7 +125,7 @@ func (s *Service) environ() []string {
 // Run runs f and records it: admitted to its flow's concurrency slots first, recorded
 // RUNNING before its first task, then its final document and its logs. A state that
 // refuses the first record stops the run before anything ran: the error says so.
-func (s *Service) Run(ctx context.Context, f *runner.Flow, o RunOptions) (*runner.Execution, error) {
+func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
 	masker := runner.NewMasker()
 	for _, v := range o.Secrets {
 		masker.Add(v)
@@ -185,7 +187,7 @@ func (s *Service) Run(ctx context.Context, f *runner.Flow, o RunOptions) (*runne
 // that takes a slot of the limit for the execution, or does what the flow's behavior says
 // when none is free: CANCEL and FAIL end the execution at once, QUEUE records it QUEUED and
 // waits its turn. Slots held by processes that are gone are freed, and said so.
-func (s *Service) admit(f *runner.Flow, lease *state.Lease) func(context.Context, *runner.Execution, func()) (string, error) {
+func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, *runner.Execution, func()) (string, error) {
 	c := f.Concurrency
 	if c == nil {
 		return nil
@@ -195,7 +197,7 @@ func (s *Service) admit(f *runner.Flow, lease *state.Lease) func(context.Context
 		self := state.Self()
 		self.Since = s.now().UTC()
 		self.Lease = lease.Name()
-		queue := c.Behavior == runner.ConcurrencyQueue
+		queue := c.Behavior == flow.ConcurrencyQueue
 		wait, start := slotPollFirst, time.Now()
 		var noted time.Time
 		for {
@@ -215,10 +217,10 @@ func (s *Service) admit(f *runner.Flow, lease *state.Lease) func(context.Context
 			}
 			why := fmt.Sprintf("%s (concurrency limit %d, behavior %s)", slotsHeld(res), c.Limit, c.Behavior)
 			switch c.Behavior {
-			case runner.ConcurrencyCancel:
+			case flow.ConcurrencyCancel:
 				s.notef("%s: execution %s CANCELLED: %s", name, x.ID, why)
 				return runner.StateCancelled, nil
-			case runner.ConcurrencyFail:
+			case flow.ConcurrencyFail:
 				s.notef("%s: execution %s FAILED: %s", name, x.ID, why)
 				return runner.StateFailed, nil
 			}
@@ -268,7 +270,7 @@ func slotsHeld(res state.SlotResult) string {
 
 // releaseSlot lets go of the concurrency slot (or place in line) of x when recording its end,
 // which does it too, failed: a long-lived process (the scheduler) must not keep it held.
-func (s *Service) releaseSlot(f *runner.Flow, x *runner.Execution) {
+func (s *Service) releaseSlot(f *flow.Flow, x *runner.Execution) {
 	if f.Concurrency == nil || x == nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -37,16 +38,16 @@ func (n *notes) Note(msg string) {
 	}
 }
 
-func (n *notes) Fired(f *runner.Flow, t *runner.Trigger, by *runner.Execution) runner.Sink {
+func (n *notes) Fired(f *flow.Flow, t *flow.Trigger, by *runner.Execution) runner.Sink {
 	n.add("fired %s.%s/%s by %s.%s", f.Namespace, f.ID, t.ID, by.Namespace, by.FlowID)
 	return nil
 }
 
-func (n *notes) FiredEnded(f *runner.Flow, y *runner.Execution) {
+func (n *notes) FiredEnded(f *flow.Flow, y *runner.Execution) {
 	n.add("ended %s.%s %s", f.Namespace, f.ID, y.State.Current)
 }
 
-func (n *notes) Scheduled(f *runner.Flow, t *runner.Trigger, date string) runner.Sink {
+func (n *notes) Scheduled(f *flow.Flow, t *flow.Trigger, date string) runner.Sink {
 	n.add("scheduled %s.%s/%s %s", f.Namespace, f.ID, t.ID, date)
 	if hook := n.scheduled; hook != nil {
 		n.scheduled = nil
@@ -55,11 +56,11 @@ func (n *notes) Scheduled(f *runner.Flow, t *runner.Trigger, date string) runner
 	return nil
 }
 
-func (n *notes) ScheduledEnded(f *runner.Flow, t *runner.Trigger, x *runner.Execution) {
+func (n *notes) ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution) {
 	n.add("scheduled ended %s.%s/%s %s", f.Namespace, f.ID, t.ID, x.State.Current)
 }
 
-func (n *notes) DateSkipped(f *runner.Flow, t *runner.Trigger, date string) {
+func (n *notes) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	n.add("skipped %s.%s/%s %s", f.Namespace, f.ID, t.ID, date)
 }
 
@@ -100,9 +101,9 @@ func newService(t *testing.T) (*Service, *notes) {
 }
 
 // parse parses a flow of the test.
-func parse(t *testing.T, src string) *runner.Flow {
+func parse(t *testing.T, src string) *flow.Flow {
 	t.Helper()
-	f, err := runner.Parse("test.yml", []byte(src), tasks.Builtin())
+	f, err := flow.Parse("test.yml", []byte(src), tasks.Builtin())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func logFlow(ns, id, more string) string {
 }
 
 // apply registers a flow in the service's state.
-func apply(t *testing.T, s *Service, src string) *runner.Flow {
+func apply(t *testing.T, s *Service, src string) *flow.Flow {
 	t.Helper()
 	f := parse(t, src)
 	if _, _, err := s.Apply(f, t0); err != nil {

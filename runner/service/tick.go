@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/schedule"
@@ -98,7 +99,7 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 		}
 		return false
 	}
-	f, err := runner.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, s.Registry)
+	f, err := flow.Parse(fmt.Sprintf("%s.%s (applied revision %d)", rec.Namespace, rec.ID, rec.Revision), rec.Source, s.Registry)
 	if err != nil {
 		postpone("the applied flow does not load (apply it again once fixed): %v", err)
 		return false
@@ -129,7 +130,7 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 			// claimed, but not as run (the flow's "last" stays the last date that ran).
 			holds, condErr := true, error(nil)
 			if len(t.Conditions) > 0 {
-				dates := runner.ScheduleDates{Date: date, Next: sched.Next(date), Previous: sched.Prev(date)}
+				dates := flow.ScheduleDates{Date: date, Next: sched.Next(date), Previous: sched.Prev(date)}
 				holds, condErr = t.ScheduleHolds(dates, sched.Location())
 			}
 			claimed, err := s.Store.ClaimSchedule(en.Namespace, en.FlowID, en.TriggerID, date, sched.Next(date), holds)
@@ -172,7 +173,7 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 
 // runDate runs flow f for the scheduled date of trigger t, then the Flow triggers it fires;
 // true when ctx ended while it ran.
-func (s *Service) runDate(ctx context.Context, f *runner.Flow, revision int, t *runner.Trigger, sched *schedule.Schedule, date time.Time) (killed bool) {
+func (s *Service) runDate(ctx context.Context, f *flow.Flow, revision int, t *flow.Trigger, sched *schedule.Schedule, date time.Time) (killed bool) {
 	name := fmt.Sprintf("%s.%s/%s", f.Namespace, f.ID, t.ID)
 	vars := map[string]any{
 		"date":     formatScheduleDate(date),
@@ -184,7 +185,7 @@ func (s *Service) runDate(ctx context.Context, f *runner.Flow, revision int, t *
 		s.warnf("schedule %s: inputs: %v", name, err)
 		return false
 	}
-	inputs, secrets, err := runner.ParseInputs(f, given)
+	inputs, secrets, err := flow.ParseInputs(f, given)
 	if err != nil {
 		s.warnf("schedule %s: %v", name, err)
 		return false
@@ -210,9 +211,9 @@ func (s *Service) runDate(ctx context.Context, f *runner.Flow, revision int, t *
 }
 
 // scheduleTrigger returns f's enabled Schedule trigger with this id, or nil.
-func scheduleTrigger(f *runner.Flow, id string) *runner.Trigger {
+func scheduleTrigger(f *flow.Flow, id string) *flow.Trigger {
 	for _, t := range f.Triggers {
-		if t.ID == id && t.Type == runner.TriggerSchedule && !t.Disabled {
+		if t.ID == id && t.Type == flow.TriggerSchedule && !t.Disabled {
 			return t
 		}
 	}
@@ -220,7 +221,7 @@ func scheduleTrigger(f *runner.Flow, id string) *runner.Trigger {
 }
 
 // skipReason says why missed dates were not run.
-func skipReason(t *runner.Trigger) string {
+func skipReason(t *flow.Trigger) string {
 	switch {
 	case t.LateMaximumDelay > 0 && t.RecoverMissedSchedules != "LAST" && t.RecoverMissedSchedules != "NONE":
 		return fmt.Sprintf("later than lateMaximumDelay %s", duration.FormatClock(t.LateMaximumDelay))

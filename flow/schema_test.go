@@ -1,4 +1,4 @@
-package runner
+package flow
 
 import (
 	"bytes"
@@ -25,8 +25,8 @@ import (
 // a file listed here that the schema now judges as the loader does fails the test.
 var schemaExceptions = map[string]string{
 	// flowctl refuses them, the schema does not.
-	"runner/testdata/load/alias-duplicate.yml":   "duplicate task id (an anchor used twice)",
-	"runner/testdata/load/templates.yml":         "template syntax errors",
+	"flow/testdata/load/alias-duplicate.yml":     "duplicate task id (an anchor used twice)",
+	"flow/testdata/load/templates.yml":           "template syntax errors",
 	"testdata/script/templates.txtar:broken.yml": "template syntax errors",
 }
 
@@ -87,7 +87,7 @@ func repoPath(p string) string {
 	if rest, ok := strings.CutPrefix(p, "../"); ok {
 		return rest
 	}
-	return "runner/" + p
+	return "flow/" + p
 }
 
 // compileSchema compiles the schema of reg as draft 2020-12 (the compiler also checks it

@@ -1,8 +1,11 @@
-// Package runner loads flow files into a checked model and executes them: the engine of
-// Kestra's execution model (sequence, errors, finally, retries, timeouts), masking, and the
-// execution document. The reports that read that document (text, CI, JUnit, JSON) are in
-// package report, which imports runner for its types: runner never imports report.
-package runner
+// Package flow is the flow language: the model of a flow (Flow, TaskSpec, Input, Trigger,
+// Condition...), loading a flow file with the position of every problem, decoding task,
+// trigger and condition properties, the JSON Schema of the language, the checking of inputs,
+// and the Schedule trigger conditions, which read only a date.
+//
+// It imports the leaves (tasks, templating, runner/schedule, internal/...) and nothing of the
+// engine: runner, its state and service, report and cmd import flow, never the reverse.
+package flow
 
 import (
 	"strings"

@@ -133,8 +133,8 @@ what is readable into a new file. The file is only read.`,
 				writeProblems(s.Out, rep.Problems, rep.Damaged)
 			}
 			if rep.Damaged > 0 {
-				return &exitError{code: ExitUsage, err: fmt.Errorf("state %s: damaged (%d problems); copy what is readable into a new file with: flowctl state recover --state %s",
-					path, rep.Damaged, shellQuote(path))}
+				return &exitError{code: ExitUsage, err: fmt.Errorf("state %s: damaged (%s); copy what is readable into a new file with: flowctl state recover --state %s",
+					path, count(rep.Damaged, "problem"), shellQuote(path))}
 			}
 			return nil
 		},

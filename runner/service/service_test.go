@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -357,7 +358,7 @@ func TestAdmissionQueueTimesOut(t *testing.T) {
 		t.Errorf("recorded %s, want FAILED", got)
 	}
 	notes := n.all("note")
-	if len(notes) != 2 || !strings.Contains(notes[1], "execution "+x.ID+" FAILED: Execution timeout after 00:00:00.") ||
+	if len(notes) != 2 || !regexp.MustCompile(`execution `+x.ID+` FAILED: Execution timeout after \d\d:\d\d:\d\d\.\d{3}`).MatchString(notes[1]) ||
 		!strings.HasSuffix(notes[1], ", still waiting for a concurrency slot") {
 		t.Errorf("notes %q", notes)
 	}

@@ -232,14 +232,15 @@ func (s *Store) PruneExecutions(olderThan time.Time, keep int) (int, error) {
 	if !olderThan.IsZero() {
 		cutoff = startKey(olderThan)
 	}
-	if err := s.checkPrune(cutoff, keep); err != nil {
+	last, err := s.checkPrune(cutoff, keep)
+	if err != nil || last == nil {
 		return 0, err
 	}
 	total := 0
 	for {
 		n, more := 0, false
 		err := s.update(func(tx *bolt.Tx) error {
-			victims, m := pruneVictims(tx.Bucket(bucketIndex), cutoff, keep)
+			victims, m := pruneVictims(tx.Bucket(bucketIndex), cutoff, keep, last)
 			deleted, err := deleteExecs(tx, victims)
 			n, more = deleted, m
 			return err
@@ -265,8 +266,8 @@ func (s *Store) PruneExecutions(olderThan time.Time, keep int) (int, error) {
 // and its logs, and every page of its logs, which deleting frees. It reads them under the
 // shared lock, so a prune of many executions holds up other processes' writes only for the
 // batches themselves; what they write meanwhile passed the same checks.
-func (s *Store) checkPrune(cutoff []byte, keep int) error {
-	return s.read(func(tx *bolt.Tx) error {
+func (s *Store) checkPrune(cutoff []byte, keep int) (last []byte, err error) {
+	err = s.read(func(tx *bolt.Tx) error {
 		g, err := s.guard(tx)
 		if err != nil {
 			return err
@@ -286,6 +287,7 @@ func (s *Store) checkPrune(cutoff []byte, keep int) error {
 				break
 			}
 			ids = append(ids, k[8:])
+			last = k
 		}
 		if err := g.victims(ids); err != nil {
 			g.f.Close()
@@ -293,6 +295,7 @@ func (s *Store) checkPrune(cutoff []byte, keep int) error {
 		}
 		return g.close()
 	})
+	return last, err
 }
 
 // victims checks the pages that deleting the executions ids touches: the paths to their
@@ -342,8 +345,10 @@ func isVictim(k, boundary, cutoff []byte) bool {
 }
 
 // pruneVictims returns the index keys of the next batch of executions to prune (at most
-// pruneBatch), and whether more may follow.
-func pruneVictims(index *bolt.Bucket, cutoff []byte, keep int) (victims [][]byte, more bool) {
+// pruneBatch), and whether more may follow. None is past last, the newest victim checkPrune
+// checked: runs recorded meanwhile move the --keep boundary, and an execution whose pages
+// were not checked is never deleted.
+func pruneVictims(index *bolt.Bucket, cutoff []byte, keep int, last []byte) (victims [][]byte, more bool) {
 	c := index.Cursor()
 	// Both the age and the count limit cut the index (sorted by start) at one point, so the
 	// victims are a run from its oldest end.
@@ -357,7 +362,7 @@ func pruneVictims(index *bolt.Bucket, cutoff []byte, keep int) (victims [][]byte
 			}
 		}
 	}
-	for k, _ := c.First(); k != nil && isVictim(k, boundary, cutoff); k, _ = c.Next() {
+	for k, _ := c.First(); k != nil && isVictim(k, boundary, cutoff) && bytes.Compare(k, last) <= 0; k, _ = c.Next() {
 		if len(victims) == pruneBatch {
 			return victims, true
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestPutExecutionReplaces(t *testing.T) {
@@ -165,5 +167,35 @@ func TestPruneInBatches(t *testing.T) {
 	}
 	if len(left) != 10 || left[0].ID != recs[len(recs)-1].ID || left[9].ID != recs[len(recs)-10].ID {
 		t.Errorf("left %q, want the newest 10", ids(left))
+	}
+}
+
+func TestPruneDeletesOnlyTheExecutionsItChecked(t *testing.T) {
+	s := newStore(t, Options{})
+	put := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := s.PutExecution(execRec(fmt.Sprintf("e%02d", i), "dev", "f", "SUCCESS", t0.Add(time.Duration(i)*time.Minute))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	put(0, 10)
+	// keep 5 of 10: the five oldest are checked.
+	last, err := s.checkPrune(nil, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Runs recorded after the check move the --keep boundary past what was checked.
+	put(10, 15)
+	var victims [][]byte
+	err = s.read(func(tx *bolt.Tx) error {
+		victims, _ = pruneVictims(tx.Bucket(bucketIndex), nil, 5, last)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(victims) != 5 || string(victims[4][8:]) != "e04" {
+		t.Errorf("victims: got %d ending %q, want the 5 checked, e00 to e04", len(victims), victims[len(victims)-1][8:])
 	}
 }

@@ -130,7 +130,7 @@ func BenchmarkLargeState(b *testing.B) {
 	for _, victims := range []int{0, 1000, 10_000} {
 		b.Run(fmt.Sprintf("checkPrune_%d_victims", victims), func(b *testing.B) {
 			for b.Loop() {
-				if err := s.checkPrune(nil, largeExecutions-victims); err != nil {
+				if _, err := s.checkPrune(nil, largeExecutions-victims); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -75,6 +75,20 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// stateFileFor checks the -o flag and returns the existing state file that state check and
+// state recover read, warning when it is open to other users.
+func stateFileFor(s Streams, output, statePath string) (string, error) {
+	if err := outputFlag(output); err != nil {
+		return "", err
+	}
+	path, err := existingStatePath(statePath)
+	if err != nil {
+		return "", err
+	}
+	warnOpenModes(s.Err, path)
+	return path, nil
+}
+
 func newStateCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "state",
@@ -106,14 +120,10 @@ state is sound, 2 when it is damaged or cannot be read; flowctl state recover th
 what is readable into a new file. The file is only read.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := outputFlag(output); err != nil {
-				return err
-			}
-			path, err := existingStatePath(statePath)
+			path, err := stateFileFor(s, output, statePath)
 			if err != nil {
 				return err
 			}
-			warnOpenModes(s.Err, path)
 			rep, err := state.Check(path, state.Options{Context: c.Context()})
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
@@ -191,14 +201,10 @@ Run it while no other flowctl process uses the state, then put the new file in i
 Concurrency slots are not copied: they belong to executions running now.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := outputFlag(output); err != nil {
-				return err
-			}
-			path, err := existingStatePath(statePath)
+			path, err := stateFileFor(s, output, statePath)
 			if err != nil {
 				return err
 			}
-			warnOpenModes(s.Err, path)
 			if to == "" {
 				to = path + ".recovered"
 			}

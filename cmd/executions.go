@@ -18,17 +18,18 @@ import (
 	"github.com/flowctl/flowctl/runner/state"
 )
 
-func newExecutionsCmd(s Streams) *cobra.Command {
+func newExecutionsCmd(fac *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "executions",
 		Aliases: []string{"execution", "exec"},
 		Short:   "List, show and prune the executions recorded in the state",
 	}
-	c.AddCommand(newExecListCmd(s), newExecShowCmd(s), newExecPruneCmd(s))
+	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecPruneCmd(fac))
 	return c
 }
 
-func newExecListCmd(s Streams) *cobra.Command {
+func newExecListCmd(fac *factory) *cobra.Command {
+	s := fac.Streams
 	var statePath, output string
 	var f state.ListFilter
 	c := &cobra.Command{
@@ -49,7 +50,7 @@ func newExecListCmd(s Streams) *cobra.Command {
 			if f.State != "" && !slices.Contains(listableStates, f.State) {
 				return usageErrorf("invalid --status %q: use one of %s", f.State, strings.Join(listableStates, ", "))
 			}
-			store, err := openState(c.Context(), s, statePath, true)
+			store, err := fac.openState(c.Context(), statePath, true)
 			if err != nil {
 				return err
 			}
@@ -98,7 +99,8 @@ func newExecListCmd(s Streams) *cobra.Command {
 var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
 	runner.StateFailed, runner.StateKilled, runner.StateCancelled}
 
-func newExecShowCmd(s Streams) *cobra.Command {
+func newExecShowCmd(fac *factory) *cobra.Command {
+	s := fac.Streams
 	var statePath, output string
 	c := &cobra.Command{
 		Use:   "show ID",
@@ -108,7 +110,7 @@ func newExecShowCmd(s Streams) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			store, err := openState(c.Context(), s, statePath, true)
+			store, err := fac.openState(c.Context(), statePath, true)
 			if err != nil {
 				return err
 			}
@@ -193,7 +195,8 @@ func writeLines(w io.Writer, p *report.Palette, prefix, text string) {
 	io.WriteString(w, b.String())
 }
 
-func newExecPruneCmd(s Streams) *cobra.Command {
+func newExecPruneCmd(fac *factory) *cobra.Command {
+	s := fac.Streams
 	var statePath, olderThan string
 	var keep int
 	c := &cobra.Command{
@@ -217,7 +220,7 @@ func newExecPruneCmd(s Streams) *cobra.Command {
 				}
 				cutoff = time.Now().Add(-d)
 			}
-			store, err := openState(c.Context(), s, statePath, false)
+			store, err := fac.openState(c.Context(), statePath, false)
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func newFlowCmd(f *factory) *cobra.Command {
 		Use:   "flow",
 		Short: "Register flows in the state, so that their triggers fire",
 	}
-	c.AddCommand(newFlowApplyCmd(f), newFlowListCmd(f), newFlowDeleteCmd(f.Streams))
+	c.AddCommand(newFlowApplyCmd(f), newFlowListCmd(f), newFlowDeleteCmd(f))
 	return c
 }
 
@@ -141,14 +141,15 @@ func newFlowListCmd(f *factory) *cobra.Command {
 	return c
 }
 
-func newFlowDeleteCmd(s Streams) *cobra.Command {
+func newFlowDeleteCmd(f *factory) *cobra.Command {
+	s := f.Streams
 	var statePath string
 	c := &cobra.Command{
 		Use:   "delete NAMESPACE ID",
 		Short: "Remove a flow from the state (its executions are kept)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			store, err := openState(c.Context(), s, statePath, false)
+			store, err := f.openState(c.Context(), statePath, false)
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/flowctl/flowctl/internal/units"
 )
 
 // maxLine is the longest line kept whole; a longer one is logged in pieces of this size, so a
@@ -191,7 +193,7 @@ func (s *scriptLog) piece(stderr bool, text string) {
 		s.cut[i] = true
 		if strings.HasPrefix(text, protocolStart) {
 			s.dropping[i] = true
-			s.fail(fmt.Errorf("outputs: a ::{...}:: line is over %s, the most one may hold; %s", mib(maxLine), outputsHint))
+			s.fail(fmt.Errorf("outputs: a ::{...}:: line is over %s, the most one may hold; %s", units.Bytes(maxLine), outputsHint))
 		}
 	}
 	if !s.dropping[i] {
@@ -200,8 +202,6 @@ func (s *scriptLog) piece(stderr bool, text string) {
 }
 
 // mib writes a size that is a whole number of MiB.
-func mib(n int) string { return fmt.Sprintf("%d MiB", n>>20) }
-
 // stream indexes the per-stream state of scriptLog.
 func stream(stderr bool) int {
 	if stderr {
@@ -302,7 +302,7 @@ func (s *scriptLog) protocol(line, js string) {
 		kept += metricSize(m)
 	}
 	if kept > maxOutputs {
-		s.fail(fmt.Errorf("outputs: the outputs and metrics of this task run are over %s in all, the most they may hold; %s", mib(maxOutputs), outputsHint))
+		s.fail(fmt.Errorf("outputs: the outputs and metrics of this task run are over %s in all, the most they may hold; %s", units.Bytes(maxOutputs), outputsHint))
 		return
 	}
 	s.kept = kept

@@ -3,6 +3,8 @@ package tasks
 import (
 	"context"
 	"fmt"
+
+	"github.com/flowctl/flowctl/internal/units"
 )
 
 // returnDef is Kestra's Return task.
@@ -25,7 +27,7 @@ func (t *Return) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	if len(v) > maxOutput {
-		return Result{}, &PropError{Prop: "format", Err: fmt.Errorf("renders to %d bytes, over the %s an output may hold", len(v), mib(maxOutput))}
+		return Result{}, &PropError{Prop: "format", Err: fmt.Errorf("renders to %d bytes, over the %s an output may hold", len(v), units.Bytes(maxOutput))}
 	}
 	return Result{Outputs: map[string]any{"value": v}}, nil
 }

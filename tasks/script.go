@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/flowctl/flowctl/internal/units"
 )
 
 // ScriptProps are the properties of the Script types (shell.Script and python.Script).
@@ -346,7 +348,7 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 		if slices.ContainsFunc(matchers, func(m *globMatcher) bool { return m.match(rel) }) {
 			matched = append(matched, rel)
 			if size += 2*len(rel) + len(workDir); size > maxOutputs {
-				return fmt.Errorf("outputFiles: the files matched are too many: their paths would take over %s, the most outputs may hold; match fewer files (an archive of them, say)", mib(maxOutputs))
+				return fmt.Errorf("outputFiles: the files matched are too many: their paths would take over %s, the most outputs may hold; match fewer files (an archive of them, say)", units.Bytes(maxOutputs))
 			}
 		}
 		return nil

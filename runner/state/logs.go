@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/flowctl/flowctl/internal/units"
 )
 
 // LogEntry is one line a task run logged.
@@ -154,7 +156,7 @@ func (s *Store) putLogs(tx *bolt.Tx, g *guard, execID string, entries []LogEntry
 				continue
 			}
 			m := LogEntry{TaskRunID: id, Time: t.markerTime, Level: MarkerLevel,
-				Message: fmt.Sprintf("… log cut at %s: %d more bytes not kept", formatSize(limit), t.cut)}
+				Message: fmt.Sprintf("… log cut at %s: %d more bytes not kept", units.Bytes(limit), t.cut)}
 			if err := lines.Put(seqKey(t.marker), encodeLine(m)); err != nil {
 				return err
 			}
@@ -234,15 +236,4 @@ func readTally(v []byte) (*tally, error) {
 	t := &tally{kept: d.uint64(), cut: d.uint64(), marker: d.uint64()}
 	t.markerTime = d.time()
 	return t, d.err
-}
-
-// formatSize writes a byte count the way people say it: 1 MiB, 512 KiB, 300 bytes.
-func formatSize(n uint64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -86,14 +86,6 @@ func TestLogsNeedTheirExecution(t *testing.T) {
 	}
 }
 
-func TestFormatSize(t *testing.T) {
-	for n, want := range map[uint64]string{1 << 20: "1 MiB", 3 << 20: "3 MiB", 512 << 10: "512 KiB", 100: "100 bytes", 1<<20 + 1: "1048577 bytes"} {
-		if got := formatSize(n); got != want {
-			t.Errorf("formatSize(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 func TestPutExecutionLogsRecordsBothAtOnce(t *testing.T) {
 	s := newStore(t, Options{})
 	rec := execRec("e1", "dev", "f", "SUCCESS", t0)

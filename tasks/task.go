@@ -13,6 +13,7 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -84,6 +85,23 @@ type Context struct {
 	Execution func(id string) (*ExecutionView, error)
 	// UserAgent is the User-Agent of outgoing HTTP requests ("flowctl/<version>").
 	UserAgent string
+	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
+	// when the run has none, and a task that needs it fails saying so.
+	Storage Storage
+}
+
+// Storage is the internal storage as one task run sees it: the files it stores land under
+// its own path (kestra:///<namespace>/<flow>/executions/<execution>/tasks/<task>/<taskrun>/),
+// and it may read only the files of its execution (or of the execution that started it).
+type Storage interface {
+	// Put stores what r yields as a file called name of this task run and returns its
+	// kestra:// URI. name is a base name; a file of that name stored before is replaced.
+	Put(name string, r io.Reader) (uri string, err error)
+	// Open opens the file at a kestra:// URI, refusing one outside what the run may read.
+	Open(uri string) (io.ReadCloser, error)
+	// Stat returns the size of the file at a kestra:// URI (fs.ErrNotExist when there is
+	// none), under Open's rule.
+	Stat(uri string) (size int64, err error)
 }
 
 // ExecutionView is what a task can read of an execution (SlackExecution's summary).

@@ -66,6 +66,13 @@ func (p *Palette) State(st string) string {
 	}
 }
 
+// PaddedState colours st as State does and pads it with spaces to width columns. The
+// padding stays outside the colour: a state looked up with its padding would match no state
+// and come out faint.
+func (p *Palette) PaddedState(st string, width int) string {
+	return p.State(st) + strings.Repeat(" ", max(0, width-len(st)))
+}
+
 // Text renders text a task controls for this stream (see Printable): colour sequences kept
 // when colour is on, stripped when it is off, every other control sequence shown.
 func (p *Palette) Text(s string) string {
@@ -179,7 +186,7 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 			bar = p.Faint("skipped")
 		}
 		fmt.Fprintf(&b, "%-*s  %-8s  %s  %9s  %s\n", idW, tr.TaskID, tr.Branch,
-			p.State(fmt.Sprintf("%-7s", tr.State.Current)), HumanDuration(d), bar)
+			p.PaddedState(tr.State.Current, len("SUCCESS")), HumanDuration(d), bar)
 	}
 	fmt.Fprintf(&b, "\n%s %s.%s %s %s in %s\n", p.Bold("execution"), x.Namespace, x.FlowID, x.ID,
 		p.State(x.State.Current), HumanDuration(total))

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,19 @@ func TestWriteSummaryGolden(t *testing.T) {
 			name = "report/summary-colour.txt"
 		}
 		golden(t, name, b.Bytes())
+	}
+}
+
+func TestSummaryColoursEachStateRow(t *testing.T) {
+	var b bytes.Buffer
+	WriteSummary(&b, NewPalette(true), fixedExecution())
+	red := "\x1b[31mFAILED\x1b[0m "
+	if !strings.Contains(b.String(), "transform") || !strings.Contains(b.String(), red) {
+		t.Fatalf("the FAILED row is not red: got\n%q\nwant it to hold %q", b.String(), red)
+	}
+	green := "\x1b[32mSUCCESS\x1b[0m"
+	if got := strings.Count(b.String(), green); got < 3 {
+		t.Fatalf("got %d green SUCCESS rows, want at least 3 (build, notify, cleanup and the execution)", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,11 +44,27 @@ func openState(ctx context.Context, s Streams, flag string, readOnly bool) (*sta
 
 // resolveStatePath is the state file the flag, the environment or the default names.
 func resolveStatePath(flag string) (string, error) {
+	if err := statusForState(flag); err != nil {
+		return "", err
+	}
 	path, err := state.Path(flag, os.Getenv)
 	if err != nil {
 		return "", &exitError{code: ExitUsage, err: err}
 	}
 	return path, nil
+}
+
+// statusForState refuses a --state naming an execution state and no file (`executions list
+// --state FAILED`): the user meant --status, and reading a state file called FAILED would
+// print "no execution" and exit 0, a wrong answer that looks right.
+func statusForState(flag string) error {
+	if !slices.Contains(listableStates, strings.ToUpper(flag)) {
+		return nil
+	}
+	if _, err := os.Stat(flag); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return usageErrorf("--state %s names the state file, and there is no file %q: to list the executions in a state, use --status %s", flag, flag, strings.ToUpper(flag))
 }
 
 // warnOpenModes warns when the state file or its folder lets other users in: the state holds

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -103,7 +104,11 @@ func newExecShowCmd(fac *factory) *cobra.Command {
 	s := fac.Streams
 	var statePath, output string
 	c := &cobra.Command{
-		Use:   "show ID",
+		Use: "show ID",
+		Long: `Show one execution: task runs, states, durations, outputs and logs.
+
+ID is a whole execution id, a prefix of exactly one (as git takes commits), or "last" for
+the newest execution.`,
 		Short: "Show one execution: task runs, states, durations, outputs and logs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -114,12 +119,17 @@ func newExecShowCmd(fac *factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rec, ok, err := store.Execution(args[0])
+			id, err := resolveExecution(store, args[0])
+			if err != nil {
+				return err
+			}
+			rec, ok, err := store.Execution(id)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
 			if !ok {
-				return usageErrorf("no execution %q in %s: see flowctl executions list", args[0], store.Path())
+				// Pruned between the two reads.
+				return usageErrorf("no execution %q in %s: see flowctl executions list", id, store.Path())
 			}
 			if output == "json" {
 				return report.WriteJSON(s.Out, json.RawMessage(rec.Doc))
@@ -236,4 +246,22 @@ func newExecPruneCmd(fac *factory) *cobra.Command {
 	c.Flags().StringVar(&olderThan, "older-than", "", "delete executions started longer ago than this (P30D, 720h)")
 	c.Flags().IntVar(&keep, "keep", 0, "keep only the newest N executions")
 	return c
+}
+
+// resolveExecution finds the execution a user named: a whole id, a unique prefix of one, or
+// "last" (see state.Store.ResolveID). Not found or ambiguous is a usage error that says
+// where to look.
+func resolveExecution(store *state.Store, ref string) (string, error) {
+	id, err := store.ResolveID(ref)
+	var nf *state.NotFoundError
+	var amb *state.AmbiguousError
+	switch {
+	case errors.As(err, &nf):
+		return "", usageErrorf("%v in %s: see flowctl executions list", err, store.Path())
+	case errors.As(err, &amb):
+		return "", usageErrorf("%v", err)
+	case err != nil:
+		return "", &exitError{code: ExitUsage, err: err}
+	}
+	return id, nil
 }

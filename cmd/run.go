@@ -209,7 +209,7 @@ func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
 	}
 	var le *flow.LoadError
 	if errors.As(err, &le) {
-		fmt.Fprintln(s.Err, le.Error())
+		fmt.Fprintln(s.Err, le.Explain())
 		return nil, silentExit(ExitUsage)
 	}
 	return nil, &exitError{code: ExitUsage, err: err}

@@ -68,7 +68,11 @@ func runValidate(f *factory, o *validateOptions) error {
 				r.Errors = append(r.Errors, errorReport{Message: err.Error()})
 			}
 			if o.output == "text" {
-				fmt.Fprintln(s.Err, err.Error())
+				if le != nil {
+					fmt.Fprintln(s.Err, le.Explain())
+				} else {
+					fmt.Fprintln(s.Err, err.Error())
+				}
 			}
 		} else if o.output == "text" {
 			for _, w := range fl.Warnings {

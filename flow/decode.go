@@ -138,7 +138,7 @@ func (l *loader) pairs(m *yaml.Node, ctx string) []pair {
 func (l *loader) str(n *yaml.Node, ctx, name string) (string, bool) {
 	r := resolve(n)
 	if r.Kind != yaml.ScalarNode || isNull(r) {
-		l.errorf(r, "%s%s: expected a string, got %s", ctx, name, got(r))
+		l.errorf(r, "%s%s: expected a string, got %s%s", ctx, name, got(r), l.quoteHint(r))
 		return "", false
 	}
 	return r.Value, true
@@ -711,7 +711,11 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 	}
 	t := rv.Type()
 	bad := func() bool {
-		l.errorf(r, "%s%s: expected %s, got %s", c.ctx, path, expected(t), got(r))
+		hint := ""
+		if t.Kind() == reflect.String {
+			hint = l.quoteHint(r)
+		}
+		l.errorf(r, "%s%s: expected %s, got %s%s", c.ctx, path, expected(t), got(r), hint)
 		return false
 	}
 	if t == durationType {

@@ -72,6 +72,8 @@ func (p Problem) Error() string {
 type LoadError struct {
 	File     string
 	Problems []Problem
+	// src is the file's content, for Explain's source lines.
+	src []byte
 }
 
 // Error returns one problem per line.
@@ -121,7 +123,7 @@ func Parse(file string, src []byte, reg tasks.Registry) (*Flow, error) {
 	l := &loader{file: file, src: src, reg: reg}
 	f := l.load()
 	if len(l.problems) > 0 {
-		return nil, &LoadError{File: file, Problems: listed(l.problems, l.droppedProblems, "problems")}
+		return nil, &LoadError{File: file, Problems: listed(l.problems, l.droppedProblems, "problems"), src: src}
 	}
 	for _, w := range listed(l.warnings, l.droppedWarnings, "warnings") {
 		f.Warnings = append(f.Warnings, w.Error())
@@ -309,6 +311,10 @@ func (l *loader) yamlProblem(err error) {
 			l.errorAt(p, "invalid YAML: the file is not valid UTF-8 text")
 			return
 		}
+	}
+	if p, why, ok := l.syntaxPlace(line, msg); ok {
+		l.errorAt(p, "invalid YAML: %s: %s", msg, why)
+		return
 	}
 	if line <= 0 {
 		line = 1

@@ -4,13 +4,19 @@ BIN     ?= bin/flowctl
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flowctl/flowctl/cmd.Version=$(VERSION)
 FUZZTIME ?= 5s
+PREFIX  ?= /usr/local
 
-.PHONY: all build test lint fuzz bench demo update clean
+.PHONY: all build install test lint fuzz bench demo update clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# Copy the binary to $(PREFIX)/bin (DESTDIR stages it for packaging).
+install: build
+	install -d '$(DESTDIR)$(PREFIX)/bin'
+	install -m 0755 '$(BIN)' '$(DESTDIR)$(PREFIX)/bin/flowctl'
 
 # The whole test suite: unit and golden tests with the race detector, then the end-to-end
 # scripts (testdata/script) against a plain build: they start flowctl hundreds of times, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,13 +38,14 @@ func newRunCmd(f *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Run a flow file",
-		Long: `Run the flow in FILE: its tasks in sequence, then its errors tasks if one failed,
+		Long: `Run the flow in FILE ("-" reads it from stdin): its tasks in sequence, then its errors tasks if one failed,
 then its finally tasks. The execution is recorded in the state, and the Flow triggers of
 applied flows that it fires run after it. Exit 0 on SUCCESS or WARNING, 1 on FAILED, 2 when
 the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`,
 		Example: `  flowctl run flow.yml
   flowctl run deploy.yml -i env=prod -i replicas=3
-  flowctl run flow.yml -o json | jq .state.current`,
+  flowctl run flow.yml -o json | jq .state.current
+  generate-flow | flowctl run -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			o.file = args[0]
@@ -152,8 +154,11 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 }
 
 // ciPath is the flow file as a CI system names files in annotations: relative to the
-// checkout (GITHUB_WORKSPACE) when it is inside it, else as given.
+// checkout (GITHUB_WORKSPACE) when it is inside it, else as given; "" for stdin.
 func ciPath(file string) string {
+	if file == "-" {
+		return "" // stdin: no file in the checkout to point at
+	}
 	ws := os.Getenv("GITHUB_WORKSPACE")
 	abs, err := filepath.Abs(file)
 	if ws == "" || err != nil {
@@ -202,8 +207,17 @@ func exitCode(state string, failOnWarning bool) int {
 }
 
 // loadFlow loads a flow; a flow with problems prints them all on stderr and ends with exit 2.
+// The path "-" reads the flow from stdin (`generate-flow | flowctl run -`), named <stdin>.
 func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
-	f, err := flow.Load(path, reg)
+	var (
+		f   *flow.Flow
+		err error
+	)
+	if path == "-" {
+		f, err = parseStdin(s, reg)
+	} else {
+		f, err = flow.Load(path, reg)
+	}
 	if err == nil {
 		return f, nil
 	}
@@ -213,6 +227,21 @@ func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
 		return nil, silentExit(ExitUsage)
 	}
 	return nil, &exitError{code: ExitUsage, err: err}
+}
+
+// stdinName names a flow read from stdin in messages.
+const stdinName = "<stdin>"
+
+// parseStdin reads a flow from stdin, bounded as a file is.
+func parseStdin(s Streams, reg tasks.Registry) (*flow.Flow, error) {
+	if s.In == nil {
+		return nil, usageErrorf("no flow on stdin")
+	}
+	src, err := io.ReadAll(io.LimitReader(s.In, flow.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", stdinName, err)
+	}
+	return flow.Parse(stdinName, src, reg)
 }
 
 // parseInputFlags reads -i KEY=VALUE flags.

@@ -44,7 +44,7 @@ func runFlowApply(ctx context.Context, fac *factory, statePath string, files []s
 	flows := make([]*flow.Flow, 0, len(files))
 	invalid := false
 	for _, file := range files {
-		f, err := loadFlow(s, file, reg)
+		f, err := loadFlow(s, file, reg, s.Out)
 		if err != nil {
 			var ee *exitError
 			if errors.As(err, &ee) && ee.err != nil {

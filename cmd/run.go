@@ -84,7 +84,12 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 			return usageErrorf("invalid --timeout: %v", err)
 		}
 	}
-	f, err := loadFlow(s, o.file, fac.registry())
+	// With -o json stdout holds the document alone: everything human goes to stderr.
+	human := s.Out
+	if o.output == "json" {
+		human = s.Err
+	}
+	f, err := loadFlow(s, o.file, fac.registry(), human)
 	if err != nil {
 		return err
 	}
@@ -101,11 +106,6 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 		return err
 	}
 
-	// With -o json stdout holds the document alone: everything human goes to stderr.
-	human := s.Out
-	if o.output == "json" {
-		human = s.Err
-	}
 	svc := fac.service(store, o.noColor)
 	svc.Timeout = timeout
 	for _, w := range f.Warnings {
@@ -206,9 +206,10 @@ func exitCode(state string, failOnWarning bool) int {
 	}
 }
 
-// loadFlow loads a flow; a flow with problems prints them all on stderr and ends with exit 2.
-// The path "-" reads the flow from stdin (`generate-flow | flowctl run -`), named <stdin>.
-func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
+// loadFlow loads a flow; a flow with problems prints them all on stderr and ends with exit 2,
+// and under GitHub Actions annotates the file with them on ci (nil: nowhere). The path "-"
+// reads the flow from stdin (`generate-flow | flowctl run -`), named <stdin>.
+func loadFlow(s Streams, path string, reg tasks.Registry, ci io.Writer) (*flow.Flow, error) {
 	var (
 		f   *flow.Flow
 		err error
@@ -224,9 +225,21 @@ func loadFlow(s Streams, path string, reg tasks.Registry) (*flow.Flow, error) {
 	var le *flow.LoadError
 	if errors.As(err, &le) {
 		fmt.Fprintln(s.Err, le.Explain())
+		annotateLoadError(ci, path, le)
 		return nil, silentExit(ExitUsage)
 	}
 	return nil, &exitError{code: ExitUsage, err: err}
+}
+
+// annotateLoadError writes le's problems as GitHub Actions annotations on w when the job
+// runs there.
+func annotateLoadError(w io.Writer, path string, le *flow.LoadError) {
+	if w == nil {
+		return
+	}
+	if system, _ := tasks.CIJob(os.Environ()); system == tasks.CIGitHub {
+		report.WriteLoadAnnotations(w, ciPath(path), le.Problems)
+	}
 }
 
 // stdinName names a flow read from stdin in messages.

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -74,6 +75,15 @@ func runValidate(f *factory, o *validateOptions) error {
 				} else {
 					fmt.Fprintln(s.Err, err.Error())
 				}
+			}
+			if le != nil {
+				// Beside the JSON document (stdout), the annotations go to stderr: the
+				// runner reads workflow commands from both.
+				var ci io.Writer = s.Err
+				if o.output == "text" {
+					ci = s.Out
+				}
+				annotateLoadError(ci, file, le)
 			}
 		} else if o.output == "text" {
 			for _, w := range fl.Warnings {

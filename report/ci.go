@@ -86,7 +86,7 @@ func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 		return
 	}
 	// The task's error, shown as its log line is: the annotation stays in the job's log.
-	msg := Printable(tr.Error, SGRStrip)
+	msg := Printable(explanation(tr), SGRStrip)
 	if msg == "" {
 		msg = "task " + tr.TaskID + " ended " + tr.State.Current
 	}
@@ -99,6 +99,49 @@ func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 	}
 	props = append(props, "title="+ghProp(fmt.Sprintf("task %s %s", tr.TaskID, tr.State.Current)))
 	s.emit(func() string { return "::" + kind + " " + strings.Join(props, ",") + "::" + ghData(msg) })
+}
+
+// WriteLoadAnnotations writes a GitHub Actions ::error annotation for each problem of an
+// invalid flow file, so the job's page and the pull request show it on the file's line.
+// path is the file as the CI system names it ("" when there is none, as for stdin).
+func WriteLoadAnnotations(w io.Writer, path string, ps []flow.Problem) {
+	for _, p := range ps {
+		props := []string{}
+		if path != "" {
+			props = append(props, "file="+ghProp(path))
+			if p.Line > 0 {
+				props = append(props, fmt.Sprintf("line=%d", p.Line))
+				if p.Col > 0 {
+					props = append(props, fmt.Sprintf("col=%d", p.Col))
+				}
+			}
+		}
+		props = append(props, "title="+ghProp("invalid flow"))
+		fmt.Fprintf(w, "::error %s::%s\n", strings.Join(props, ","), ghData(Printable(p.Msg, SGRStrip)))
+	}
+}
+
+// explanation says why a task run did not succeed, for an annotation or a summary: its
+// error, then the last ERROR lines it logged (a traceback's end says more than "Command
+// failed with exit code 1"); for a WARNING without an error, its last WARN line (which
+// stderr line made it one).
+func explanation(tr *runner.TaskRun) string {
+	if tr.Error != "" {
+		if lines := tr.ErrorLines(); len(lines) > 0 {
+			return strings.Join(lines, "\n") + "\n" + tr.Error
+		}
+		return tr.Error
+	}
+	if tr.State.Current != runner.StateWarning {
+		return ""
+	}
+	shown := tr.ShownLogs()
+	for i := len(shown) - 1; i >= 0; i-- {
+		if shown[i].Level == tasks.LevelWarn {
+			return shown[i].Message
+		}
+	}
+	return ""
 }
 
 // emit writes one line of markup, between the text sink's lines.
@@ -168,10 +211,11 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		b.WriteString("\n\n</details>\n\n")
 	}
 	for _, tr := range x.TaskRunList {
-		if tr.Error == "" {
+		why := explanation(tr)
+		if why == "" {
 			continue
 		}
-		text := Printable(tasks.CutRunes(tr.Error, 4000), SGRStrip)
+		text := Printable(tasks.CutRunes(why, 4000), SGRStrip)
 		fence := mdFence(text)
 		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(tr.TaskID), tr.State.Current, fence, text, fence)
 	}

@@ -68,6 +68,11 @@ func View(x *Execution) *tasks.ExecutionView {
 	return v
 }
 
+// ErrorLines returns the last lines tr logged at ERROR level during its last attempt, oldest
+// first, leaving out the one that repeats its error: what explains a failure (a traceback's
+// end) in annotations and summaries.
+func (tr *TaskRun) ErrorLines() []string { return errorLog(tr) }
+
 // errorLog is the last tasks.ErrorLogLines lines tr logged at ERROR level during its last
 // attempt (the earlier ones failed the same way, or not at all), leaving out the line that
 // repeats its error.

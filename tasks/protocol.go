@@ -133,6 +133,8 @@ type scriptLog struct {
 	mu          sync.Mutex
 	log         *Logger
 	stderrLines int
+	// firstStderr is the first stderr line, masked and cut: what a WARNING names as its cause.
+	firstStderr string
 	vars        map[string]any
 	metrics     []Metric
 	// sizes are the memory sizes of the outputs held (key and value); kept is their sum plus
@@ -214,10 +216,25 @@ func stream(stderr bool) int {
 func (s *scriptLog) logLine(stderr bool, text string) {
 	if stderr {
 		s.stderrLines++
+		if s.stderrLines == 1 {
+			s.firstStderr = warnQuote(s.log.masking(), text)
+		}
 		s.log.Log(LevelError, text)
 		return
 	}
 	s.log.Log(LevelInfo, text)
+}
+
+// warnQuoteLen bounds the stderr line a WARNING quotes.
+const warnQuoteLen = 200
+
+// warnQuote masks text, then cuts it: cut first, a secret split at the cut would not be
+// recognised.
+func warnQuote(m Masking, text string) string {
+	if m != nil {
+		text = m.String(text)
+	}
+	return CutRunes(text, warnQuoteLen)
 }
 
 // fail records the first reason the task fails for (the runner logs the task's error).

@@ -189,6 +189,11 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return res, fmt.Errorf("Command failed with exit code %d", code)
 	}
 	res.Warning = p.warningOnStdErr && out.stderrLines > 0
+	if res.Warning {
+		// Say why: a WARNING whose cause is a stray line on stderr is otherwise a puzzle.
+		tc.Log.Warnf("WARNING because the script wrote %d line(s) to stderr and warningOnStdErr is true (set it false if stderr is expected); the first: %s",
+			out.stderrLines, out.firstStderr)
+	}
 	return res, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,18 +70,24 @@ func newExecListCmd(fac *factory) *cobra.Command {
 				return nil
 			}
 			pal := report.NewPalette(colorEnabled(s.Out, false))
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAMESPACE\tFLOW\tSTATE\tSTARTED\tDURATION")
+			// Columns are padded by hand, not by a tabwriter: the colour codes of the
+			// states differ in length and would skew the columns after them.
+			idW, nsW, flowW := len("ID"), len("NAMESPACE"), len("FLOW")
+			for _, r := range recs {
+				idW, nsW, flowW = max(idW, len(r.ID)), max(nsW, len(r.Namespace)), max(flowW, len(r.FlowID))
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %-9s  %-20s  %s\n", idW, "ID", nsW, "NAMESPACE", flowW, "FLOW", "STATE", "STARTED", "DURATION")
 			for _, r := range recs {
 				d := "-"
 				if !r.EndDate.IsZero() {
 					d = report.HumanDuration(r.EndDate.Sub(r.StartDate))
 				}
-				// Padding is done before colouring so the escape codes do not skew the columns.
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Namespace, r.FlowID,
-					pal.State(fmt.Sprintf("%-7s", r.State)), r.StartDate.UTC().Format(time.RFC3339), d)
+				fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s  %-20s  %s\n", idW, r.ID, nsW, r.Namespace, flowW, r.FlowID,
+					pal.PaddedState(r.State, len("CANCELLED")), r.StartDate.UTC().Format(time.RFC3339), d)
 			}
-			return tw.Flush()
+			_, err = io.WriteString(s.Out, b.String())
+			return err
 		},
 	}
 	stateFlag(c, &statePath)

@@ -104,6 +104,7 @@ The same YAML runs unchanged on a Kestra server.`,
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
+	registerCompletions(root, f)
 	return root
 }
 

@@ -1,0 +1,209 @@
+package cmd
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/runner/state"
+)
+
+// Shell completion (cobra's `flowctl completion bash|zsh|fish|powershell`) offers what the
+// state and the flow files hold: execution ids with their flow and state, applied flows,
+// statuses, and the inputs of the flow being run. A completion never writes, never waits
+// long for the state lock and says nothing when the state cannot be read: a shell's Tab
+// must not hang or print errors.
+
+// completionWait bounds how long a completion waits for the state.
+const completionWait = 500 * time.Millisecond
+
+// completionIDs is how many of the newest executions are offered as ids.
+const completionIDs = 50
+
+type completer func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective)
+
+// withState opens the state the command's --state flag names, read-only, and calls fn with
+// it; nothing is offered when it cannot be opened in time.
+func withState(fac *factory, c *cobra.Command, fn func(*state.Store) []cobra.Completion) []cobra.Completion {
+	flag, _ := c.Flags().GetString("state")
+	ctx, cancel := context.WithTimeout(context.Background(), completionWait)
+	defer cancel()
+	store, err := fac.openState(ctx, flag, true)
+	if err != nil {
+		return nil
+	}
+	return fn(store)
+}
+
+// completeExecutionIDs offers the newest execution ids (and "last"), each described by its
+// flow, state and start.
+func completeExecutionIDs(fac *factory) completer {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+			recs, err := s.Executions(state.ListFilter{Limit: completionIDs})
+			if err != nil || len(recs) == 0 {
+				return nil
+			}
+			out := []cobra.Completion{cobra.CompletionWithDesc(state.LastExecution, "the newest execution")}
+			for _, r := range recs {
+				if strings.HasPrefix(r.ID, toComplete) {
+					out = append(out, cobra.CompletionWithDesc(r.ID, r.Namespace+"."+r.FlowID+" "+r.State+" "+r.StartDate.UTC().Format(time.RFC3339)))
+				}
+			}
+			return out
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeStatuses offers the states an execution can be listed by.
+func completeStatuses(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return slices.Clone(listableStates), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeFlowIDs offers the ids of the applied flows.
+func completeFlowIDs(fac *factory) completer {
+	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+			recs, err := s.Flows()
+			if err != nil {
+				return nil
+			}
+			var out []cobra.Completion
+			for _, r := range recs {
+				if !slices.Contains(out, r.ID) {
+					out = append(out, r.ID)
+				}
+			}
+			return out
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeNamespaces offers the namespaces of the applied flows.
+func completeNamespaces(fac *factory) completer {
+	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+			recs, err := s.Flows()
+			if err != nil {
+				return nil
+			}
+			var out []cobra.Completion
+			for _, r := range recs {
+				if !slices.Contains(out, r.Namespace) {
+					out = append(out, r.Namespace)
+				}
+			}
+			return out
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeAppliedFlow offers `NAMESPACE ID` of an applied flow, one word at a time.
+func completeAppliedFlow(fac *factory) completer {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return completeNamespaces(fac)(c, args, toComplete)
+		}
+		if len(args) > 1 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+			recs, err := s.Flows()
+			if err != nil {
+				return nil
+			}
+			var out []cobra.Completion
+			for _, r := range recs {
+				if r.Namespace == args[0] {
+					out = append(out, r.ID)
+				}
+			}
+			return out
+		})
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeFlowFiles offers YAML files.
+func completeFlowFiles(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return []cobra.Completion{"yml", "yaml"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// completeInputs offers `-i NAME=` for each input of the flow file already on the command
+// line, described by its type (and whether it is required).
+func completeInputs(fac *factory) completer {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) == 0 || args[0] == "-" || strings.Contains(toComplete, "=") {
+			return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		}
+		f, err := flow.Load(args[0], fac.registry())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, in := range f.Inputs {
+			desc := in.Type
+			if in.Required && in.Defaults == nil {
+				desc += ", required"
+			}
+			out = append(out, cobra.CompletionWithDesc(in.ID+"=", desc))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+}
+
+// completeOutput offers the -o formats.
+func completeOutput(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return []cobra.Completion{"text", "json"}, cobra.ShellCompDirectiveNoFileComp
+}
+
+// registerCompletions attaches the completions to the command tree; a flag a command does
+// not have is skipped.
+func registerCompletions(root *cobra.Command, fac *factory) {
+	find := func(path ...string) *cobra.Command {
+		c, _, err := root.Find(path)
+		if err != nil || c == root {
+			return nil
+		}
+		return c
+	}
+	if c := find("executions", "show"); c != nil {
+		c.ValidArgsFunction = completeExecutionIDs(fac)
+	}
+	if c := find("executions", "list"); c != nil {
+		c.RegisterFlagCompletionFunc("status", completeStatuses)
+		c.RegisterFlagCompletionFunc("flow", completeFlowIDs(fac))
+		c.RegisterFlagCompletionFunc("namespace", completeNamespaces(fac))
+	}
+	if c := find("flow", "delete"); c != nil {
+		c.ValidArgsFunction = completeAppliedFlow(fac)
+	}
+	for _, path := range [][]string{{"run"}, {"validate"}, {"flow", "apply"}} {
+		if c := find(path...); c != nil {
+			c.ValidArgsFunction = completeFlowFiles
+		}
+	}
+	if c := find("run"); c != nil {
+		c.RegisterFlagCompletionFunc("input", completeInputs(fac))
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Flags().Lookup("output") != nil {
+			c.RegisterFlagCompletionFunc("output", completeOutput)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}

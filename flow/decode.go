@@ -932,6 +932,14 @@ func (l *loader) decodeLiteral(rv reflect.Value, n *yaml.Node, c *decodeCtx, pat
 		var b bool
 		b, ok = l.boolean(n, c.ctx, path)
 		rv.SetBool(b)
+	case t.Kind() == reflect.Int:
+		var i int
+		i, ok = l.integer(n, c.ctx, path)
+		rv.SetInt(int64(i))
+	case t.Kind() == reflect.Float64:
+		var f float64
+		f, ok = l.number(n, c.ctx, path)
+		rv.SetFloat(f)
 	case t.Kind() == reflect.Pointer:
 		e := reflect.New(t.Elem())
 		if ok = l.decodeValue(e.Elem(), n, c, path, nil); ok {

@@ -514,9 +514,11 @@ type field struct {
 	name     string
 	index    []int
 	required bool
-	ignored  bool
-	enum     []string
-	doc      string
+	// anyOf marks the properties of which a type needs one at least.
+	anyOf   bool
+	ignored bool
+	enum    []string
+	doc     string
 }
 
 // structInfo lists the properties of one struct type.
@@ -560,6 +562,8 @@ func infoOf(t reflect.Type) *structInfo {
 					f.required = true
 				case "ignored":
 					f.ignored = true
+				case "anyOf":
+					f.anyOf = true
 				}
 			}
 			if e := sf.Tag.Get("enum"); e != "" {
@@ -632,8 +636,71 @@ func (d *propDecoder) finish() {
 
 // decodeCtx is what decoding a task's properties carries down.
 type decodeCtx struct {
-	spec *TaskSpec // PropPos is filled in
+	spec *TaskSpec // PropPos is filled in; nil for a trigger or condition
 	ctx  string    // `task "x": `
+	// literal reads properties as Kestra reads a trigger's or a condition's: null is a
+	// mistake rather than an absent value, and a string is a value, not a template.
+	literal bool
+	// place is where the conditions of a combining condition (Not, Or) go.
+	place *conditionPlace
+}
+
+// A propertyType is a property type that reads itself, for the rules and messages of a
+// trigger or condition property that a plain Go type cannot carry (flow/props.go): a list
+// of execution states, a time of day with its offset, nested conditions... schemaOf is its
+// JSON Schema. decodeProp reports whether a value was set.
+type propertyType interface {
+	decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key string) bool
+	schemaOf() obj
+}
+
+// finisher is a trigger or condition type that checks or completes its properties once all
+// are read (a default, a rule across two properties).
+type finisher interface {
+	finish(f *finishing)
+}
+
+// finishing is what a finisher gets: the loader for messages, the prefix of its messages,
+// and the value node of each property given.
+type finishing struct {
+	l    *loader
+	ctx  string
+	seen map[string]*yaml.Node
+}
+
+// decodeProps decodes the properties ps of a trigger or condition (mapping n) into the
+// struct sv by its fields' `flow` tags, in the order written; a key of no field goes to
+// unknown. Then it reports the required properties missing, and lets the type finish.
+func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decodeCtx, unknown func(p pair)) {
+	info := infoOf(sv.Type())
+	seen := map[string]*yaml.Node{}
+	for _, p := range ps {
+		f := info.byName[p.key.Value]
+		if f == nil {
+			unknown(p)
+			continue
+		}
+		// A property written with a wrong value is not also reported missing.
+		seen[f.name] = p.val
+		l.decodeValue(sv.FieldByIndex(f.index), p.val, c, f.name, f.enum)
+	}
+	var anyOf []string
+	given := false
+	for _, f := range info.fields {
+		if f.required && seen[f.name] == nil {
+			l.errorf(n, "%smissing required property %q", c.ctx, f.name)
+		}
+		if f.anyOf {
+			anyOf = append(anyOf, f.name)
+			given = given || seen[f.name] != nil
+		}
+	}
+	if len(anyOf) > 0 && !given {
+		l.errorf(n, "%smissing required property %s (or both)", c.ctx, quoteJoin(anyOf, " or "))
+	}
+	if fin, ok := sv.Addr().Interface().(finisher); ok {
+		fin.finish(&finishing{l: l, ctx: c.ctx, seen: seen})
+	}
 }
 
 // ignoredReasons say why a property accepted for compatibility has no effect.
@@ -662,6 +729,7 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 var (
 	durationType   = reflect.TypeFor[time.Duration]()
 	stringListType = reflect.TypeFor[tasks.StringList]()
+	timeType       = reflect.TypeFor[time.Time]()
 )
 
 // expected describes what a property of type t takes, for messages.
@@ -703,6 +771,14 @@ func isScalarOrList(t reflect.Type) bool {
 // values of a string, compared without regard to case when the string is not a template.
 func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path string, enum []string) bool {
 	r := resolve(n)
+	if rv.CanAddr() {
+		if p, ok := rv.Addr().Interface().(propertyType); ok {
+			return p.decodeProp(l, n, c, path)
+		}
+	}
+	if c.literal {
+		return l.decodeLiteral(rv, n, c, path)
+	}
 	if isNull(r) {
 		return false
 	}
@@ -834,6 +910,49 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 	}
 	l.errorf(r, "%s%s: flowctl cannot read this property (internal error: Go type %s)", c.ctx, path, t)
 	return false
+}
+
+// decodeLiteral decodes a trigger's or a condition's property of a plain Go type (see
+// decodeCtx.literal).
+func (l *loader) decodeLiteral(rv reflect.Value, n *yaml.Node, c *decodeCtx, path string) bool {
+	var ok bool
+	switch t := rv.Type(); {
+	case t == durationType:
+		var d time.Duration
+		if d, ok = l.duration(n, c.ctx, path); ok {
+			rv.SetInt(int64(d))
+		}
+	case t == timeType:
+		var at time.Time
+		if at, ok = l.zonedDateTime(n, c.ctx, path); ok {
+			rv.Set(reflect.ValueOf(at))
+		}
+	case t.Kind() == reflect.String:
+		var s string
+		if s, ok = l.str(n, c.ctx, path); ok {
+			rv.SetString(s)
+		}
+	case t.Kind() == reflect.Bool:
+		var b bool
+		b, ok = l.boolean(n, c.ctx, path)
+		rv.SetBool(b)
+	case t.Kind() == reflect.Int:
+		var i int
+		i, ok = l.integer(n, c.ctx, path)
+		rv.SetInt(int64(i))
+	case t.Kind() == reflect.Float64:
+		var f float64
+		f, ok = l.number(n, c.ctx, path)
+		rv.SetFloat(f)
+	case t.Kind() == reflect.Pointer:
+		e := reflect.New(t.Elem())
+		if ok = l.decodeValue(e.Elem(), n, c, path, nil); ok {
+			rv.Set(e)
+		}
+	default:
+		l.errorf(resolve(n), "%s%s: flowctl cannot read this property (internal error: Go type %s)", c.ctx, path, t)
+	}
+	return ok
 }
 
 // decodeItem decodes an element of a list or a value of a map, where null is a mistake

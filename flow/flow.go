@@ -120,7 +120,10 @@ type Retry struct {
 	DelayFactor    float64       // exponential; 0 means Kestra's default of 2
 }
 
-// Trigger is one entry of the flow's `triggers`.
+// Trigger is one entry of the flow's `triggers`: the keys every trigger has, and the
+// properties of its type (registry.go). The properties of the built-in types have fields of
+// their own here, which the engine and the scheduler read; those of a type without such
+// fields are in Props.
 type Trigger struct {
 	ID          string
 	Type        string // canonical type name
@@ -140,7 +143,10 @@ type Trigger struct {
 	RecoverMissedSchedules string
 	// LateMaximumDelay is zero when unset.
 	LateMaximumDelay time.Duration
-	Pos              Pos
+	// Props holds the decoded properties (its TriggerType) of a type whose properties the
+	// fields above cannot hold; nil otherwise.
+	Props TriggerType
+	Pos   Pos
 }
 
 // The canonical trigger and condition types. The Execution conditions belong to Flow
@@ -161,7 +167,9 @@ const (
 )
 
 // Condition is one condition of a trigger: an Execution condition of a Flow trigger, or a
-// schedule condition of a Schedule trigger.
+// schedule condition of a Schedule trigger. As with Trigger, the properties of the built-in
+// types have fields of their own, those of other types are in Props; each type's test is
+// its struct's (registry.go).
 type Condition struct {
 	Type string // canonical type name
 	// ExecutionStatus.
@@ -183,7 +191,10 @@ type Condition struct {
 	After, Before time.Time
 	// Conditions are those of Not and Or.
 	Conditions []*Condition
-	Pos        Pos
+	// Props holds the decoded properties (its ConditionType) of a type whose properties the
+	// fields above cannot hold; nil otherwise.
+	Props ConditionType
+	Pos   Pos
 }
 
 // TimeOfDay is a time of day at an offset from UTC, as Java's OffsetTime: 16:00:00+02:00.

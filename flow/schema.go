@@ -217,6 +217,11 @@ func typeProps(d *tasks.Def) (obj, []string, error) {
 // structProps are the schemas of the properties of struct type t, by its `flow` tags as the
 // loader reads them (infoOf), and those it requires.
 func structProps(t reflect.Type) (obj, []string, error) {
+	return fieldProps(t, true)
+}
+
+// fieldProps is structProps; optionalNull says an optional property may be written null.
+func fieldProps(t reflect.Type, optionalNull bool) (obj, []string, error) {
 	props := obj{}
 	required := []string{}
 	for _, f := range infoOf(t).fields {
@@ -226,7 +231,7 @@ func structProps(t reflect.Type) (obj, []string, error) {
 		}
 		if f.required {
 			required = append(required, f.name)
-		} else {
+		} else if optionalNull {
 			// An optional property written without a value is absent.
 			s = nullable(s)
 		}
@@ -237,8 +242,14 @@ func structProps(t reflect.Type) (obj, []string, error) {
 
 // propSchema is the schema of a property of Go type t, as decodeValue reads it.
 func propSchema(t reflect.Type, enum []string) (obj, error) {
-	if t == durationType {
+	if p, ok := reflect.New(t).Interface().(propertyType); ok {
+		return p.schemaOf(), nil
+	}
+	switch t {
+	case durationType:
 		return durationSchema(anyDuration), nil
+	case timeType:
+		return obj{"type": "string", "pattern": zonedDateTimePattern().String()}, nil
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -360,46 +371,52 @@ func (b *schemaBuilder) retry() (obj, error) {
 	}, "Retry a failed attempt: constant, exponential or random waits, bounded by maxAttempt or maxDuration.")), nil
 }
 
-// triggers is the schema of the flow's triggers.
+// triggers is the schema of the flow's triggers: the keys every trigger has, and each
+// registered type's properties selected by its type name, with the conditions it takes.
 func (b *schemaBuilder) triggers() (obj, error) {
-	states := obj{"type": "array", "items": caseless(executionStates)}
-	schemas := obj{
+	k := registry()
+	var all []string
+	for _, d := range k.triggers {
+		all = append(all, names(d.Type, d.Aliases)...)
+	}
+	props := obj{
 		"id":          idSchema(taskIDPattern(), maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
-		"type":        doc(caseless(slices.Concat(triggerTypes...)), "The trigger type."),
+		"type":        doc(caseless(all), "The trigger type."),
 		"description": doc(nullable(text()), "What the trigger is for."),
 		"disabled":    doc(obj{"type": "boolean"}, "A disabled trigger does not fire."),
 		"conditions": doc(obj{"type": []string{"array", "null"}},
 			"Conditions that must all hold; each trigger type takes its own."),
-		"states":                 doc(states, "The states of the executions that fire the trigger (default: the terminal states)."),
-		"inputs":                 doc(obj{"type": []string{"object", "null"}}, "The inputs of the execution the trigger starts, rendered with {{ trigger.* }}."),
-		"cron":                   doc(text(), "When to run: 5 fields (6 with withSeconds), or @daily, @hourly..."),
-		"timezone":               doc(text(), "The IANA time zone of the cron (Europe/Paris; default UTC)."),
-		"withSeconds":            doc(obj{"type": "boolean"}, "The cron has a leading seconds field."),
-		"recoverMissedSchedules": doc(caseless(recoverModes), "Which schedules missed while nothing ran are run late."),
-		"lateMaximumDelay":       doc(durationSchema(positiveDuration), "A schedule later than this is skipped, ISO-8601."),
 	}
-	props, err := pick("trigger", schemas, triggerCommon)
-	if err != nil {
+	if err := covers("trigger", props, triggerCommon); err != nil {
 		return nil, err
 	}
 	var branches []any
-	for _, names := range triggerTypes {
-		typ := names[0]
-		own, err := pick("trigger", schemas, triggerKeys[typ])
+	for _, d := range k.triggers {
+		own, required, err := literalProps(reflect.TypeOf(d.New()).Elem())
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("trigger type %s: %w", d.Type, err)
+		}
+		for _, key := range triggerCommon {
+			if _, clash := own[key]; clash {
+				return nil, fmt.Errorf("trigger type %s: property %q is a key of every trigger", d.Type, key)
+			}
 		}
 		own = allowing(own, triggerCommon)
-		// Each trigger type takes its own conditions (triggerConditions).
-		condition, err := b.condition(typ, states)
+		condition, err := b.condition(d)
 		if err != nil {
 			return nil, err
 		}
-		own["conditions"] = doc(obj{"type": []string{"array", "null"}, "items": condition}, conditionsDoc[typ])
-		branches = append(branches, selectType(names, b.ref(typ, obj{
-			"title":                typ,
+		var taken []string
+		for _, c := range k.takes[d.Type] {
+			taken = append(taken, shortName(c))
+		}
+		own["conditions"] = doc(obj{"type": []string{"array", "null"}, "items": condition},
+			"Conditions that must all hold: "+strings.Join(taken, ", ")+".")
+		branches = append(branches, selectType(names(d.Type, d.Aliases), b.ref(d.Type, obj{
+			"title":                d.Type,
+			"description":          d.Doc,
 			"properties":           own,
-			"required":             orNone(triggerRequired[typ]),
+			"required":             required,
 			"additionalProperties": false,
 		})))
 	}
@@ -413,125 +430,68 @@ func (b *schemaBuilder) triggers() (obj, error) {
 	return doc(obj{"type": []string{"array", "null"}, "items": trigger}, "What starts the flow: Flow triggers (another execution ended) and Schedule triggers."), nil
 }
 
-// conditionsDoc describes the conditions of each trigger type.
-var conditionsDoc = map[string]string{
-	TriggerFlow:     "Conditions on the execution that ended; all must hold.",
-	TriggerSchedule: "Conditions on the scheduled date (DayWeek, Weekend, TimeBetween...); all must hold, else the date is skipped.",
+// literalProps are the schemas of the properties of a trigger or condition type t, read as
+// the loader reads them (decodeCtx.literal: null is not an absent value there).
+func literalProps(t reflect.Type) (obj, []string, error) {
+	return fieldProps(t, false)
 }
 
-// conditionDef names the $defs entry of the conditions trigger type typ takes.
-func conditionDef(typ string) string {
-	return strings.ToLower(shortName(typ)) + "Condition"
-}
+// conditionListType is the type of the conditions a condition combines.
+var conditionListType = reflect.TypeFor[ConditionList]()
 
-// conditionSchemas are the schemas of the condition properties, by key then, where a key
-// differs between condition types, by type ("" for the others). self refers to the
-// conditions of the same trigger type (those of Not and Or).
-func conditionSchemas(states, self obj) map[string]map[string]obj {
-	dateTime := obj{"type": "string", "pattern": zonedDateTimePattern().String()}
-	day := obj{"type": "string", "pattern": localDatePattern().String()}
-	tested := func(kinds ...obj) obj {
-		return doc(obj{"anyOf": append([]any{templateString()}, anySlice(kinds)...)},
-			"The date to test: a template rendered with {{ trigger.date }}, {{ trigger.next }} and {{ trigger.previous }} (default {{ trigger.date }}, in the trigger's time zone).")
-	}
-	timeOfDay := obj{"type": "string", "pattern": offsetTimePattern().String()}
-	return map[string]map[string]obj{
-		"in":         {"": doc(states, "The execution's state is one of these.")},
-		"notIn":      {"": doc(states, "The execution's state is none of these.")},
-		"namespace":  {"": doc(text(), "The namespace of the execution's flow.")},
-		"flowId":     {"": doc(text(), "The id of the execution's flow.")},
-		"comparison": {"": doc(caseless(comparisons), "How namespace is compared (default EQUALS).")},
-		"prefix":     {"": doc(obj{"type": "boolean"}, "Compare namespace as a prefix (comparison: PREFIX).")},
-		"dayOfWeek":  {"": doc(caseless(weekdays), "The day of the week.")},
-		"dayInMonth": {"": doc(caseless(dayInMonths), "Which of the month's days of that weekday: FIRST to FOURTH, or LAST.")},
-		"date": {
-			"":                  tested(day, dateTime),
-			CondTimeBetween:     tested(dateTime),
-			CondDateTimeBetween: tested(dateTime),
-		},
-		"after": {
-			CondTimeBetween:     doc(timeOfDay, "The time of day must be after this one (excluded), with its offset: 16:00:00+02:00."),
-			CondDateTimeBetween: doc(dateTime, "The date must be this one or later, with its offset: 2026-01-01T00:00:00Z."),
-		},
-		"before": {
-			CondTimeBetween:     doc(timeOfDay, "The time of day must be before this one (excluded), with its offset: 20:00:00+02:00."),
-			CondDateTimeBetween: doc(dateTime, "The date must be this one or earlier, with its offset: 2026-12-31T23:59:59Z."),
-		},
-		"conditions": {"": doc(obj{"type": "array", "minItems": 1, "items": self}, "The conditions it combines.")},
-	}
-}
-
-// keySchema is the schema of a key whatever the condition type: the common one, or any of
-// the types' own.
-func keySchema(byType map[string]obj) obj {
-	if s, ok := byType[""]; ok {
-		return s
-	}
-	var alts []any
-	for _, typ := range slices.Sorted(maps.Keys(byType)) {
-		alts = append(alts, byType[typ])
-	}
-	return obj{"anyOf": alts}
-}
-
-// anySlice turns schemas into a []any for a JSON Schema list.
-func anySlice(schemas []obj) []any {
-	out := make([]any, len(schemas))
-	for i, s := range schemas {
-		out[i] = s
-	}
-	return out
-}
-
-// condition is the schema of one condition of a trigger of type trigger (triggerConditions);
-// states is a list of states.
-func (b *schemaBuilder) condition(trigger string, states obj) (obj, error) {
-	name := conditionDef(trigger)
-	schemas := conditionSchemas(states, obj{"$ref": "#/$defs/" + name})
-	// props lists every key for editors to complete; each type's branch checks its own.
-	props := obj{}
-	var typeNames []string
+// condition is the schema of one condition of a trigger of type trigger: each condition
+// type it takes, selected by its type name. Nested conditions (Not, Or) are of the same
+// trigger's.
+func (b *schemaBuilder) condition(trigger *TriggerDef) (obj, error) {
+	k := registry()
+	name := strings.ToLower(shortName(trigger.Type)) + "Condition"
+	self := obj{"$ref": "#/$defs/" + name}
+	// variants lists the schemas of each key, by condition type: editors complete every key,
+	// each type's branch checks its own.
+	variants := map[string][]obj{}
+	var keys, typeNames []string
 	var branches []any
-	for _, names := range conditionTypes {
-		typ := names[0]
-		if !slices.Contains(triggerConditions[trigger], typ) {
-			continue
+	for _, typ := range k.takes[trigger.Type] {
+		d := k.conditionDef(typ)
+		typeNames = append(typeNames, names(d.Type, d.Aliases)...)
+		spec := d.New()
+		t := reflect.TypeOf(spec).Elem()
+		own, required, err := literalProps(t)
+		if err != nil {
+			return nil, fmt.Errorf("condition type %s: %w", d.Type, err)
 		}
-		typeNames = append(typeNames, names...)
-		own := obj{}
-		for _, k := range conditionKeys[typ] {
-			s, ok := schemas[k][typ]
-			if !ok {
-				s, ok = schemas[k][""]
+		var anyOf []any
+		for _, f := range infoOf(t).fields {
+			if t.FieldByIndex(f.index).Type == conditionListType {
+				own[f.name] = doc(obj{"type": "array", "minItems": 1, "items": self}, f.doc)
 			}
-			if !ok {
-				return nil, fmt.Errorf("condition %s: key %q has no schema", shortName(typ), k)
+			if f.anyOf {
+				anyOf = append(anyOf, obj{"required": []string{f.name}})
 			}
-			own[k] = s
-			if _, done := props[k]; !done {
-				props[k] = keySchema(schemas[k])
+			if _, seen := variants[f.name]; !seen {
+				keys = append(keys, f.name)
 			}
+			variants[f.name] = append(variants[f.name], own[f.name].(obj))
 		}
 		then := obj{
-			"title":                typ,
+			"title":                d.Type,
+			"description":          d.Doc,
 			"properties":           allowing(own, []string{"type"}),
-			"required":             orNone(conditionRequired[typ]),
+			"required":             required,
 			"additionalProperties": false,
 		}
-		if slices.Contains(conditionKeys[typ], "prefix") {
-			then["if"] = obj{"properties": obj{"prefix": obj{"const": true}}, "required": []string{"prefix"}}
-			then["then"] = obj{"properties": obj{"comparison": caseless([]string{"PREFIX"})}}
+		if anyOf != nil {
+			then["anyOf"] = anyOf
 		}
-		if keys := conditionAnyOf[typ]; len(keys) > 0 {
-			var alts []any
-			for _, k := range keys {
-				alts = append(alts, obj{"required": []string{k}})
-			}
-			then["anyOf"] = alts
+		if r, ok := spec.(interface{ schemaRules() obj }); ok {
+			maps.Copy(then, r.schemaRules())
 		}
-		branches = append(branches, selectType(names, b.ref(typ, then)))
+		branches = append(branches, selectType(names(d.Type, d.Aliases), b.ref(d.Type, then)))
 	}
-	props["type"] = doc(caseless(typeNames), "The condition type.")
+	props := obj{"type": doc(caseless(typeNames), "The condition type.")}
+	for _, key := range keys {
+		props[key] = oneOrAny(variants[key])
+	}
 	return b.ref(name, obj{
 		"type":                  "object",
 		"properties":            props,
@@ -539,6 +499,24 @@ func (b *schemaBuilder) condition(trigger string, states obj) (obj, error) {
 		"allOf":                 branches,
 		"unevaluatedProperties": false,
 	}), nil
+}
+
+// oneOrAny is the schema of a key whatever the condition type: the one schema the types
+// share, or any of theirs.
+func oneOrAny(schemas []obj) obj {
+	var distinct []any
+	var seen []string
+	for _, s := range schemas {
+		j, _ := json.Marshal(s)
+		if !slices.Contains(seen, string(j)) {
+			seen = append(seen, string(j))
+			distinct = append(distinct, s)
+		}
+	}
+	if len(distinct) == 1 {
+		return distinct[0].(obj)
+	}
+	return obj{"anyOf": distinct}
 }
 
 // inputDefaults returns the schemas of each input type's defaults, as defaultValue reads

@@ -2,18 +2,53 @@ package flow
 
 import (
 	"fmt"
-	"slices"
+	"reflect"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/flowctl/flowctl/templating"
 )
 
 // ScheduleDates are a scheduled date and the schedule's dates around it, which a schedule
 // condition's date template sees as trigger.date, trigger.next and trigger.previous.
 type ScheduleDates struct {
 	Date, Next, Previous time.Time
+}
+
+// EndedExecution is what a Flow trigger and its conditions read of the execution that
+// ended.
+type EndedExecution struct {
+	Namespace, FlowID, State string
+}
+
+// executionTrigger is a trigger type started by an execution that ended (Flow).
+type executionTrigger interface {
+	firesFor(x EndedExecution) bool
+}
+
+// Fires reports whether trigger t fires for the ended execution x: t is enabled, its type
+// is started by ended executions and takes x (a Flow trigger: x's state is one of its
+// states), and every condition holds. It does not know which flow t belongs to: the caller
+// skips a flow's own executions.
+func (t *Trigger) Fires(x EndedExecution) bool {
+	if t.Disabled {
+		return false
+	}
+	spec, ok := t.spec().(executionTrigger)
+	if !ok || !spec.firesFor(x) {
+		return false
+	}
+	for _, c := range t.Conditions {
+		if !c.HoldsFor(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// HoldsFor reports whether the condition c holds for the ended execution x; a condition
+// that does not test executions does not.
+func (c *Condition) HoldsFor(x EndedExecution) bool {
+	spec, ok := c.spec().(ExecutionCondition)
+	return ok && spec.HoldsFor(x)
 }
 
 // ScheduleHolds reports whether every condition of the Schedule trigger t holds for the
@@ -38,84 +73,44 @@ func (t *Trigger) ScheduleHolds(d ScheduleDates, loc *time.Location) (bool, erro
 
 // scheduleHolds reports whether the schedule condition c holds for d, as Kestra tests it.
 func (c *Condition) scheduleHolds(d ScheduleDates, loc *time.Location) (bool, error) {
-	if c.Type == CondNot || c.Type == CondOr {
-		// Not holds when none of its conditions holds, Or when one does.
-		for i, sub := range c.Conditions {
-			ok, err := sub.scheduleHolds(d, loc)
-			if err != nil {
-				return false, fmt.Errorf("%s: conditions[%d]: %w", shortName(c.Type), i, err)
-			}
-			if ok {
-				return c.Type == CondOr, nil
-			}
-		}
-		return c.Type == CondNot, nil
+	spec, ok := c.spec().(DateCondition)
+	if !ok {
+		return false, fmt.Errorf("%s is not a schedule condition", shortName(c.Type))
 	}
-	at, err := c.testedDate(d, loc)
+	holds, err := spec.HoldsOn(d, loc)
 	if err != nil {
-		return false, fmt.Errorf("%s: date: %w", shortName(c.Type), err)
+		return false, fmt.Errorf("%s: %w", shortName(c.Type), err)
 	}
-	switch c.Type {
-	case CondDayWeek:
-		return at.Weekday() == weekday(c.DayOfWeek), nil
-	case CondWeekend:
-		return at.Weekday() == time.Saturday || at.Weekday() == time.Sunday, nil
-	case CondDayWeekInMonth:
-		if at.Weekday() != weekday(c.DayOfWeek) {
-			return false, nil
-		}
-		if c.DayInMonth == "LAST" {
-			// No later one in the month: a fifth one is the last, as is a fourth one in a
-			// month that holds only four.
-			return at.Day()+7 > time.Date(at.Year(), at.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day(), nil
-		}
-		return (at.Day()-1)/7 == slices.Index(dayInMonths, c.DayInMonth), nil
-	case CondTimeBetween:
-		// Java's OffsetTime comparisons: both times of day moved to UTC on one common day,
-		// bounds excluded.
-		now := timeOfDay(at).utc()
-		return (c.AfterTime == nil || now > c.AfterTime.utc()) && (c.BeforeTime == nil || now < c.BeforeTime.utc()), nil
-	case CondDateTimeBetween:
-		// Bounds included, as in Kestra's DateTimeBetween (its older class,
-		// DateTimeBetweenCondition, excluded them).
-		return (c.After.IsZero() || !at.Before(c.After)) && (c.Before.IsZero() || !at.After(c.Before)), nil
-	}
-	return false, fmt.Errorf("%s is not a schedule condition", shortName(c.Type))
+	return holds, nil
 }
 
-// testedDate is the date schedule condition c tests: the scheduled date in loc by default,
-// else its date template rendered with the trigger variables (dates in loc, as Kestra
-// renders them in the trigger's zone) and read as Kestra's DateUtils reads it.
-func (c *Condition) testedDate(d ScheduleDates, loc *time.Location) (time.Time, error) {
-	if c.Date == "" {
-		return d.Date.In(loc), nil
+// spec returns the typed properties of t (its type's struct, whose methods are its
+// behaviour): Props, or a struct filled from t's fields; nil for an unknown type.
+func (t *Trigger) spec() TriggerType {
+	if t.Props != nil {
+		return t.Props
 	}
-	tmpl, err := templating.Parse(c.Date)
-	if err != nil {
-		return time.Time{}, err
+	def := registry().triggerDef(t.Type)
+	if def == nil {
+		return nil
 	}
-	trigger := map[string]any{}
-	for k, t := range map[string]time.Time{"date": d.Date, "next": d.Next, "previous": d.Previous} {
-		if !t.IsZero() {
-			trigger[k] = t.In(loc).Format(time.RFC3339Nano)
-		}
-	}
-	s, err := tmpl.Render(&templating.Env{Vars: map[string]any{"trigger": trigger}})
-	if err != nil {
-		return time.Time{}, err
-	}
-	s = strings.TrimSpace(s)
-	if !slices.Contains(zonedDateConditions, c.Type) && localDatePattern().MatchString(s) {
-		if t, err := time.Parse(time.DateOnly, s); err == nil {
-			return t, nil
-		}
-	}
-	return parseZonedDateTime(s)
+	spec := def.New()
+	mirrorFrom(reflect.ValueOf(spec).Elem(), reflect.ValueOf(t).Elem())
+	return spec
 }
 
-// weekday is the time.Weekday of a dayOfWeek value (MONDAY...).
-func weekday(name string) time.Weekday {
-	return time.Weekday((slices.Index(weekdays, name) + 1) % 7)
+// spec returns the typed properties of c, as Trigger.spec.
+func (c *Condition) spec() ConditionType {
+	if c.Props != nil {
+		return c.Props
+	}
+	def := registry().conditionDef(c.Type)
+	if def == nil {
+		return nil
+	}
+	spec := def.New()
+	mirrorFrom(reflect.ValueOf(spec).Elem(), reflect.ValueOf(c).Elem())
+	return spec
 }
 
 // utc is the time of day moved to UTC, without wrapping round midnight (as Java's

@@ -1,51 +1,27 @@
 package runner
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/flowctl/flowctl/flow"
 )
 
-// Fires reports whether the Flow trigger t fires for the ended execution x: the trigger is
-// enabled, x's state is one of its states, and every condition holds. It does not know which
-// flow t belongs to: the caller skips a flow's own executions. Fires and Holds read an
-// execution, so they live with the engine; the schedule conditions, which read only a date,
-// are package flow's (Trigger.ScheduleHolds).
+// Fires reports whether the trigger t fires for the ended execution x (flow.Trigger.Fires):
+// the trigger is enabled, its type is started by ended executions (Flow: x's state is one of
+// its states), and every condition holds. It does not know which flow t belongs to: the
+// caller skips a flow's own executions.
 func Fires(t *flow.Trigger, x *Execution) bool {
-	if t.Type != flow.TriggerFlow || t.Disabled {
-		return false
-	}
-	if !slices.Contains(t.States, x.State.Current) {
-		return false
-	}
-	for _, c := range t.Conditions {
-		if !Holds(c, x) {
-			return false
-		}
-	}
-	return true
+	return t.Fires(ended(x))
 }
 
 // Holds reports whether the condition c holds for execution x.
 func Holds(c *flow.Condition, x *Execution) bool {
-	switch c.Type {
-	case flow.CondExecutionStatus:
-		st := x.State.Current
-		return (len(c.In) == 0 || slices.Contains(c.In, st)) && !slices.Contains(c.NotIn, st)
-	case flow.CondExecutionFlow:
-		return c.Namespace == x.Namespace && c.FlowID == x.FlowID
-	case flow.CondExecutionNS:
-		switch c.Comparison {
-		case "PREFIX":
-			return strings.HasPrefix(x.Namespace, c.Namespace)
-		case "SUFFIX":
-			return strings.HasSuffix(x.Namespace, c.Namespace)
-		default:
-			return x.Namespace == c.Namespace
-		}
-	}
-	return false
+	return c.HoldsFor(ended(x))
+}
+
+// ended is what triggers and their conditions read of x.
+func ended(x *Execution) flow.EndedExecution {
+	return flow.EndedExecution{Namespace: x.Namespace, FlowID: x.FlowID, State: x.State.Current}
 }
 
 // TriggerVariables are the trigger.* variables of an execution a Flow trigger started for x.

@@ -8,6 +8,8 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - `/bin/true` and an empty Go program, the machine's process start floors,
   - `flowctl version`,
   - `flowctl run` of a one-task Log flow,
+  - the start-up ratios: `flowctl version` and the one-task run to the empty Go program,
+    measured in turns,
   - `flowctl run` of a 100-task shell flow, against a shell loop spawning the same 100
     `/bin/sh -c` processes: the difference divided by 100 is flowctl's cost per task,
   - the seed's slack-simple-message.yml posting to a slack-sink on loopback, beside the
@@ -47,6 +49,17 @@ def measure(argv, runs, env=None):
         "peak_mib": max(rss) / 1024,
         "exit": code,
     }
+
+
+def side_by_side(cmds, runs, env):
+    """Measures the commands of cmds (name -> argv) in turns, one run of each per round, so
+    that a machine whose load changes during the measure weighs on all of them alike."""
+    walls = {name: [] for name in cmds}
+    for _ in range(runs):
+        for name, argv in cmds.items():
+            out = subprocess.run([SPAWN] + argv, env=env, capture_output=True, text=True, check=True).stdout
+            walls[name].append(int(out.split()[0]) / 1e6)
+    return {name: statistics.median(w) for name, w in walls.items()}
 
 
 def show(name, r):
@@ -93,6 +106,12 @@ def main():
         show("flowctl version", measure([binary, "version"], runs, env))
         r1 = measure([binary, "run", one], runs, env)
         show("flowctl run one-task Log flow", r1)
+        # Start-up as ratios to the empty Go program, measured in turns (the targets: version
+        # within 1.6x, a one-task Log run with its state written within 2.5x).
+        turns = side_by_side({"empty": [empty], "version": [binary, "version"], "run": [binary, "run", one]}, runs, env)
+        print(f"{'start-up, ratio to the empty Go program':<44} version {turns['version'] / turns['empty']:.2f}x"
+              f"  one-task run {turns['run'] / turns['empty']:.2f}x  (medians {turns['empty']:.2f} /"
+              f" {turns['version']:.2f} / {turns['run']:.2f} ms, in turns)")
         few = max(5, runs // 5)
         r100 = measure([binary, "run", hundred], few, env)
         show("flowctl run 100 shell tasks", r100)

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -82,14 +81,27 @@ func warnOpenModes(w io.Writer, path string) {
 	}
 }
 
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
-
 // shellQuote writes s so that a shell reads it back as one word.
 func shellQuote(s string) string {
-	if plainWord.MatchString(s) {
+	if plainWord(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// plainWord reports whether s is a word a shell reads as it is: letters, digits and
+// _./:@%+=,- only. A loop, not a regexp compiled when flowctl starts.
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_./:@%+=,-", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // stateFileFor checks the -o flag and returns the existing state file that state check and

@@ -69,3 +69,19 @@ func TestWarnOpenModes(t *testing.T) {
 		t.Errorf("sticky folder: got %q, want no warning", w.String())
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/flowctl-state":  "/tmp/flowctl-state",
+		"a_b.c:d@e%f+g=h,i-j": "a_b.c:d@e%f+g=h,i-j",
+		"my state":            "'my state'",
+		"it's":                `'it'\''s'`,
+		"":                    "''",
+		"$HOME":               "'$HOME'",
+		"été":                 "'été'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q): got %s, want %s", in, got, want)
+		}
+	}
+}

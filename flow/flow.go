@@ -1,7 +1,10 @@
 // Package flow is the flow language: the model of a flow (Flow, TaskSpec, Input, Trigger,
 // Condition...), loading a flow file with the position of every problem, decoding task,
 // trigger and condition properties, the JSON Schema of the language, the checking of inputs,
-// and the Schedule trigger conditions, which read only a date.
+// and the trigger and condition types (registry.go), each a struct of its properties with
+// its behaviour: a condition's test of an ended execution or of a scheduled date, a
+// trigger's matching. An ended execution reaches them as an EndedExecution, so that flow
+// needs nothing of the engine.
 //
 // It imports the leaves (tasks, templating, runner/schedule, internal/...) and nothing of the
 // engine: runner, its state and service, report and cmd import flow, never the reverse.

@@ -16,9 +16,9 @@ import (
 )
 
 // This file builds `flowctl schema`: a JSON Schema of the flow language, made from the tables
-// the loader itself reads (flowKeys, commonTaskKeys, triggerTypes, retryKeys, inputTypes, the
-// id patterns...) and from the task types' structs, walked by their `flow` tags as the loader
-// decodes them. A key that gains a table entry without a schema here makes Schema fail, and
+// the loader itself reads (flowKeys, commonTaskKeys, triggerCommon, retryKeys, inputTypes, the
+// id patterns...) and from the structs of the task, trigger and condition types, walked by
+// their `flow` tags as the loader decodes them. A key that gains a table entry without a schema here makes Schema fail, and
 // its tests check the schema's verdict against the loader's on every flow of the repository.
 
 // schemaDraft is the JSON Schema dialect of the schema.

@@ -32,6 +32,9 @@ type Env struct {
 	Now func() time.Time
 	// Limits bound each Render; the zero value takes the defaults.
 	Limits Limits
+	// KV reads a value of Kestra's KV store for kv(): found is false when the key is
+	// missing. Nil makes kv() fail saying the KV store needs a state file (see kv.go).
+	KV func(namespace, key string) (v any, found bool, err error)
 }
 
 // Placeholders in the string handed to fasttemplate. Control characters cannot be mistaken

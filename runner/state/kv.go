@@ -37,6 +37,15 @@ var kvKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
 // overwrite it.
 var ErrKVExists = errors.New("key already exists")
 
+// kvExistsError is Kestra's error for a key that SetKV must not overwrite.
+type kvExistsError string
+
+func (e kvExistsError) Error() string {
+	return fmt.Sprintf("Cannot set value for key '%s'. Key already exists and `overwrite` is set to `false`.", string(e))
+}
+
+func (kvExistsError) Is(target error) bool { return target == ErrKVExists }
+
 // KVEntry is one pair of the KV store.
 type KVEntry struct {
 	Namespace string
@@ -153,7 +162,7 @@ func (s *Store) SetKV(ns, key string, w KVWrite) error {
 		return err
 	}
 	if exists {
-		return fmt.Errorf("Cannot set value for key '%s'. Key already exists and `overwrite` is set to `false`.: %w", key, ErrKVExists)
+		return kvExistsError(key)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func TestKVOverwriteFalseKeepsTheValue(t *testing.T) {
 	setKV(t, s, "dev", "k", "STRING", `"one"`)
 	err := s.SetKV("dev", "k", KVWrite{Type: "STRING", Value: []byte(`"two"`)})
 	want := "Cannot set value for key 'k'. Key already exists and `overwrite` is set to `false`."
-	if err == nil || !errors.Is(err, ErrKVExists) || !strings.HasPrefix(err.Error(), want) {
+	if err == nil || !errors.Is(err, ErrKVExists) || err.Error() != want {
 		t.Fatalf("got %v, want %q wrapping ErrKVExists", err, want)
 	}
 	e, _, _ := s.GetKV("dev", "k")

@@ -132,7 +132,8 @@ func NewKVValue(v any) (KVValue, error) {
 	return DecodeKVValue(KVJSON, raw)
 }
 
-// ConvertKVValue gives v the type typ (a Kestra kvType, any case). Text is converted as
+// ConvertKVValue gives v the type typ (a Kestra kvType, any case); its errors say what is
+// wrong with the value, for the caller to name the type. Text is converted as
 // Kestra's Set does with its kvType: NUMBER parses a JSON number, BOOLEAN true or false,
 // DATETIME an RFC 3339 date, DATE a date (2024-05-02) or an RFC 3339 date (its day in UTC),
 // DURATION an ISO-8601 duration, JSON a JSON document. A value that is already of the type
@@ -145,9 +146,9 @@ func ConvertKVValue(typ string, v any) (KVValue, error) {
 	s, isText := v.(string)
 	fail := func(want string) (KVValue, error) {
 		if isText {
-			return KVValue{}, fmt.Errorf("kvType %s: %q is not %s", typ, clip(s), want)
+			return KVValue{}, fmt.Errorf("%q is not %s", clip(s), want)
 		}
-		return KVValue{}, fmt.Errorf("kvType %s: the value is %s, not %s", typ, kindOf(v), want)
+		return KVValue{}, fmt.Errorf("the value is %s, not %s", kindOf(v), want)
 	}
 	switch typ {
 	case KVString:
@@ -233,7 +234,7 @@ func ConvertKVValue(typ string, v any) (KVValue, error) {
 		if isText {
 			d, err := decodeJSON([]byte(s))
 			if err != nil {
-				return KVValue{}, fmt.Errorf("kvType JSON: %q is not JSON: %v", clip(s), err)
+				return KVValue{}, fmt.Errorf("%q is not JSON: %v", clip(s), err)
 			}
 			return KVValue{Type: typ, Value: d}, nil
 		}
@@ -247,7 +248,7 @@ func ConvertKVValue(typ string, v any) (KVValue, error) {
 		}
 		return DecodeKVValue(KVJSON, raw)
 	}
-	return KVValue{}, fmt.Errorf("unknown kvType %q: use one of %s", typ, strings.Join(KVTypes, ", "))
+	return KVValue{}, fmt.Errorf("unknown type %q: use one of %s", typ, strings.Join(KVTypes, ", "))
 }
 
 // number returns v as an int64 or a float64 when it is a number.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,7 +46,9 @@ func (t *KVSet) Run(ctx context.Context, tc *Context) (Result, error) {
 	}
 	var v KVValue
 	if t.KVType != "" {
-		v, err = ConvertKVValue(t.KVType, raw)
+		if v, err = ConvertKVValue(t.KVType, raw); err != nil {
+			err = fmt.Errorf("kvType %s: %w", strings.ToUpper(t.KVType), err)
+		}
 	} else {
 		v, err = NewKVValue(raw)
 	}

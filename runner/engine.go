@@ -392,7 +392,7 @@ func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 		"startDate":     templateDate(tr.State.StartDate),
 		"attemptsCount": len(tr.Attempts),
 	}
-	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup()}
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs}
 }
 
 // renderWith renders templates against env until ctx ends.

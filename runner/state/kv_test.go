@@ -370,3 +370,34 @@ func TestKVCheckFindsADamagedPair(t *testing.T) {
 		t.Errorf("check: damaged %d, problems %q (%v); want the bad pair", rep.Damaged, rep.Problems, err)
 	}
 }
+
+// A KV write checks the pages it touches, as every write does: a damaged leaf of the
+// namespace's bucket fails SetKV and DeleteKV with the corrupt-state error, the file as it was.
+func TestKVWritesLeaveADamagedStateUntouched(t *testing.T) {
+	s := newStore(t, Options{})
+	value := []byte(`"` + strings.Repeat("v", 200) + `"`)
+	for i := range 200 {
+		if err := s.SetKV("dev", fmt.Sprintf("key-%03d", i), KVWrite{Type: "STRING", Value: value, Overwrite: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaves := leavesOf(t, s.Path(), bucketKV, []byte("dev"))
+	if len(leaves) < 3 {
+		t.Fatalf("%d leaf pages, want several", len(leaves))
+	}
+	page := leafWith(t, leaves, []byte("key-100"))
+	damage(t, s.Path(), page, 1, 16)
+	before := fileSum(t, s.Path())
+	if err := s.SetKV("dev", "key-100", KVWrite{Type: "STRING", Value: []byte(`"new"`), Overwrite: true}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("SetKV: got %v, want ErrCorrupt", err)
+	}
+	if _, err := s.DeleteKV("dev", "key-100"); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("DeleteKV: got %v, want ErrCorrupt", err)
+	}
+	if _, err := s.ListKV("dev", ""); err == nil {
+		t.Error("ListKV over the damaged page: no error")
+	}
+	if fileSum(t, s.Path()) != before {
+		t.Error("the file changed")
+	}
+}

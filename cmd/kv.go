@@ -73,7 +73,7 @@ func newKVSetCmd(fac *factory) *cobra.Command {
 		},
 	}
 	stateFlag(c, &statePath)
-	c.Flags().StringVar(&typ, "type", "", "the value's type: "+strings.Join(tasks.KVTypes, ", ")+" (default STRING)")
+	c.Flags().StringVar(&typ, "type", "", "the value's type: "+strings.Join(tasks.KVTypes(), ", ")+" (default STRING)")
 	c.Flags().StringVar(&ttl, "ttl", "", "how long the pair lives, an ISO-8601 duration such as PT1H (default: for ever)")
 	return c
 }

@@ -51,7 +51,9 @@ const (
 )
 
 // KVTypes lists the types in Kestra's order, for flags and messages.
-var KVTypes = []string{KVString, KVNumber, KVBoolean, KVDateTime, KVDate, KVDuration, KVJSON}
+func KVTypes() []string {
+	return []string{KVString, KVNumber, KVBoolean, KVDateTime, KVDate, KVDuration, KVJSON}
+}
 
 // KVValue is a typed value of the KV store. Value holds, by Type: STRING a string, NUMBER an
 // int64 or a float64, BOOLEAN a bool, DATETIME a time.Time in UTC, DATE a time.Time at
@@ -248,7 +250,7 @@ func ConvertKVValue(typ string, v any) (KVValue, error) {
 		}
 		return DecodeKVValue(KVJSON, raw)
 	}
-	return KVValue{}, fmt.Errorf("unknown type %q: use one of %s", typ, strings.Join(KVTypes, ", "))
+	return KVValue{}, fmt.Errorf("unknown type %q: use one of %s", typ, strings.Join(KVTypes(), ", "))
 }
 
 // number returns v as an int64 or a float64 when it is a number.

@@ -3,7 +3,6 @@ package state
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -29,9 +28,18 @@ var bucketKV = []byte("kv")
 // shared between flows, not a place for files (those go to the internal storage).
 const MaxKVValue = 1 << 20
 
-// kvKeyPattern is Kestra's KVStore.KEY_VALIDATOR_PATTERN; namespaces follow it too, so that
-// one cannot smuggle a separator into a bucket name.
-var kvKeyPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+// validKVName reports whether s matches Kestra's KVStore.KEY_VALIDATOR_PATTERN,
+// [a-zA-Z0-9][a-zA-Z0-9._-]*. Namespaces follow it too, so that none can smuggle a separator
+// into a bucket name.
+func validKVName(s string) bool {
+	for i, c := range []byte(s) {
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // ErrKVExists is wrapped by the error of a SetKV that found the key and was told not to
 // overwrite it.
@@ -84,7 +92,7 @@ func CheckKVKey(key string) error {
 	if key == "" {
 		return errors.New("Key cannot be null or empty")
 	}
-	if !kvKeyPattern.MatchString(key) {
+	if !validKVName(key) {
 		return errors.New("Key must start with an alphanumeric character (uppercase or lowercase) and can contain alphanumeric characters (uppercase or lowercase), dots (.), underscores (_), and hyphens (-) only.")
 	}
 	return nil
@@ -92,7 +100,7 @@ func CheckKVKey(key string) error {
 
 // checkKVNamespace refuses a namespace that no flow could have.
 func checkKVNamespace(ns string) error {
-	if !kvKeyPattern.MatchString(ns) {
+	if !validKVName(ns) {
 		return fmt.Errorf("invalid namespace %q: a namespace starts with a letter or digit and holds letters, digits, dots, underscores and hyphens only", ns)
 	}
 	return nil

@@ -78,11 +78,17 @@ func (e *engine) taskKV() tasks.KV {
 
 // kvLookup is kv()'s way into the KV store (templating.Env.KV); nil when there is none.
 func (e *engine) kvLookup() func(ns, key string) (any, bool, error) {
-	if e.opts.KV == nil {
+	return KVLookup(e.opts.KV)
+}
+
+// KVLookup is kv's Get as templating.Env.KV wants it, values as templates hold them; nil when
+// kv is nil.
+func KVLookup(kv tasks.KV) func(ns, key string) (any, bool, error) {
+	if kv == nil {
 		return nil
 	}
 	return func(ns, key string) (any, bool, error) {
-		v, ok, err := e.opts.KV.Get(ns, key)
+		v, ok, err := kv.Get(ns, key)
 		return v.Plain(), ok, err
 	}
 }

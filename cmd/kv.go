@@ -121,8 +121,9 @@ func newKVListCmd(fac *factory) *cobra.Command {
 			if err := outputFlag(output); err != nil {
 				return err
 			}
-			// Writable: the expired pairs a listing meets are removed.
-			store, err := fac.openState(c.Context(), statePath, false)
+			// Read-only, like every listing: expired pairs are left out, and removed by the
+			// next write (or listing by a flow) that meets them.
+			store, err := fac.openState(c.Context(), statePath, true)
 			if err != nil {
 				return err
 			}

@@ -214,6 +214,7 @@ type recoverJSON struct {
 	LogLines   int      `json:"logLines"`
 	Flows      int      `json:"flows"`
 	Schedules  int      `json:"schedules"`
+	KV         int      `json:"kv"`
 	Damaged    int      `json:"damaged"`
 	Problems   []string `json:"problems"`
 }
@@ -223,8 +224,8 @@ func newStateRecoverCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "recover [--to NEW]",
 		Short: "Copy what is readable of a damaged state into a new state file",
-		Long: `Copy every readable execution of the state, with its logs, the applied flows and the
-schedule entries into a new state file (default: the state's path with .recovered added),
+		Long: `Copy every readable execution of the state, with its logs, the applied flows, the
+schedule entries and the KV store into a new state file (default: the state's path with .recovered added),
 reading the old one page by page and skipping what is damaged. The old file is only read.
 Run it while no other flowctl process uses the state, then put the new file in its place.
 Concurrency slots are not copied: they belong to executions running now.`,
@@ -243,15 +244,15 @@ Concurrency slots are not copied: they belong to executions running now.`,
 			}
 			if output == "json" {
 				j := recoverJSON{From: path, To: to, Executions: rep.Executions, Lost: rep.Lost, LogLines: rep.LogLines,
-					Flows: rep.Flows, Schedules: rep.Schedules, Damaged: rep.Damaged, Problems: rep.Problems}
+					Flows: rep.Flows, Schedules: rep.Schedules, KV: rep.KV, Damaged: rep.Damaged, Problems: rep.Problems}
 				if j.Problems == nil {
 					j.Problems = []string{}
 				}
 				return report.WriteJSON(s.Out, j)
 			}
 			writeProblems(s.Out, rep.Problems, rep.Damaged)
-			fmt.Fprintf(s.Out, "%s recovered (%s), %d lost; %s, %s; into %s\n", count(rep.Executions, "execution"),
-				count(rep.LogLines, "log line"), rep.Lost, count(rep.Flows, "flow"), count(rep.Schedules, "schedule"), to)
+			fmt.Fprintf(s.Out, "%s recovered (%s), %d lost; %s, %s, %s; into %s\n", count(rep.Executions, "execution"),
+				count(rep.LogLines, "log line"), rep.Lost, count(rep.Flows, "flow"), count(rep.Schedules, "schedule"), count(rep.KV, "KV pair"), to)
 			fmt.Fprintf(s.Err, "flowctl: %s is as it was; to use the recovered state: mv %s %s.damaged && mv %s %s\n",
 				path, shellQuote(path), shellQuote(path), shellQuote(to), shellQuote(path))
 			return nil

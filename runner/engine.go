@@ -91,6 +91,9 @@ type Options struct {
 	// Warn receives, already masked, a problem outside any task run that the user must hear
 	// about: working folders that could not be removed. Nil writes it to os.Stderr.
 	Warn func(msg string)
+	// KV is the KV store of the kv tasks and of kv() in templates (see KV); nil when there
+	// is no state, and they fail saying so.
+	KV tasks.KV
 }
 
 // execTimeout is the cause of a context ended by Options.Timeout.
@@ -374,6 +377,11 @@ func (e *engine) template(src string) (*templating.Template, error) {
 // renderer returns the Render function lent to one attempt of a task run. It stops when ctx
 // ends, so that an interrupt or a timeout ends a template as it ends a process.
 func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) func(string) (string, error) {
+	return e.renderWith(ctx, e.templateEnv(spec, tr))
+}
+
+// templateEnv is what the templates of one attempt of a task run see.
+func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 	vars := make(map[string]any, len(e.base)+2)
 	for k, v := range e.base {
 		vars[k] = v
@@ -384,7 +392,11 @@ func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun)
 		"startDate":     templateDate(tr.State.StartDate),
 		"attemptsCount": len(tr.Attempts),
 	}
-	env := &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now}
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs}
+}
+
+// renderWith renders templates against env until ctx ends.
+func (e *engine) renderWith(ctx context.Context, env *templating.Env) func(string) (string, error) {
 	return func(src string) (string, error) {
 		t, err := e.template(src)
 		if err != nil {
@@ -540,7 +552,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 
 	// As in Kestra, the attempt's variables are made before the attempt is added: the first
 	// attempt sees taskrun.attemptsCount 0.
-	render := e.renderer(actx, spec, tr)
+	env := e.templateEnv(spec, tr)
+	render := e.renderWith(actx, env)
 	a := &Attempt{}
 	a.State.Set(StateRunning, e.opts.Now())
 	tr.Attempts = append(tr.Attempts, a)
@@ -577,6 +590,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 				e.log(tr, tasks.LevelWarn, msg)
 			}
 		},
+		RenderTyped: e.typedRenderer(actx, env),
+		KV:          e.taskKV(),
 	}
 	res, err := runSafely(actx, spec.Task, tc)
 	if res.Outputs != nil {

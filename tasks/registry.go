@@ -56,4 +56,8 @@ var builtin = []*Def{
 	pythonCommandsDef,
 	slackIncomingWebhookDef,
 	slackExecutionDef,
+	kvSetDef,
+	kvGetDef,
+	kvGetKeysDef,
+	kvDeleteDef,
 }

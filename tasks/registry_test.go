@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
@@ -19,6 +20,10 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.plugin.scripts.shell.Commands":  "io.kestra.plugin.scripts.shell.Commands",
 		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":   "io.kestra.plugin.scripts.python.Script",
 		"io.kestra.plugin.scripts.python.Commands": "io.kestra.plugin.scripts.python.Commands",
+		"io.kestra.plugin.core.kv.Set":             "io.kestra.plugin.core.kv.Set",
+		"io.kestra.plugin.core.kv.Get":             "io.kestra.plugin.core.kv.Get",
+		"io.kestra.plugin.core.kv.GetKeys":         "io.kestra.plugin.core.kv.GetKeys",
+		"io.kestra.plugin.core.kv.Delete":          "io.kestra.plugin.core.kv.Delete",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -32,8 +37,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 9 {
-		t.Errorf("Defs: got %d types, want 9", got)
+	if got := len(r.Defs()); got != 13 {
+		t.Errorf("Defs: got %d types, want 13", got)
 	}
 }
 
@@ -47,6 +52,8 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[bool]():              true,
 	reflect.TypeFor[int]():               true,
 	reflect.TypeFor[map[string]any]():    true,
+	reflect.TypeFor[any]():               true, // any YAML value (kv.Set's value)
+	reflect.TypeFor[time.Duration]():     true, // an ISO-8601 duration
 	reflect.TypeFor[*ChatOptions]():      true, // a nested struct, decoded by the same rules
 }
 

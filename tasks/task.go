@@ -55,6 +55,10 @@ type Context struct {
 	// Render renders one template (both << >> and {{ }}) with the execution's variables.
 	// Secrets it resolves are registered for masking before it returns.
 	Render func(tmpl string) (string, error)
+	// RenderTyped renders a template that is one expression and nothing else to the
+	// expression's value (a map stays a map, a number a number), as Kestra's renderTyped
+	// does; any other template renders to text. Nil falls back to Render.
+	RenderTyped func(tmpl string) (any, error)
 	// Log records a line of the task run: prefixed, masked, kept in the execution.
 	Log *Logger
 	// HTTP is the client for tasks that call out; tests point it at an httptest server.
@@ -88,6 +92,9 @@ type Context struct {
 	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
 	// when the run has none, and a task that needs it fails saying so.
 	Storage Storage
+	// KV is the KV store of Kestra's kv tasks; nil when the run has no state, and a task
+	// that needs it fails saying so.
+	KV KV
 }
 
 // Storage is the internal storage as one task run sees it: the files it stores land under

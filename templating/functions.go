@@ -27,6 +27,8 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "now", params: []string{"format", "timeZone", "locale"}, call: nowFunc},
 		{name: "fromJson", params: []string{"json"}, required: 1, call: fromJSONFunc},
 		{name: "json", params: []string{"json"}, required: 1, call: fromJSONFunc},
+		{name: "kv", params: []string{"key", "namespace", "errorOnMissing"}, required: 1, call: kvFunc},
+		{name: "errorLogs", call: errorLogsFunc},
 		// render never reaches call: callNode evaluates it itself.
 		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
 	}, func(d *funcDef) string { return d.name })

@@ -32,6 +32,12 @@ type Env struct {
 	Now func() time.Time
 	// Limits bound each Render; the zero value takes the defaults.
 	Limits Limits
+	// KV reads a value of Kestra's KV store for kv(): found is false when the key is
+	// missing. Nil makes kv() fail saying the KV store needs a state file (see kv.go).
+	KV func(namespace, key string) (v any, found bool, err error)
+	// ErrorLogs returns the execution's ERROR log lines for errorLogs() (see errorlogs.go).
+	// Nil makes errorLogs() fail saying it is only available in a task.
+	ErrorLogs func() []any
 }
 
 // Placeholders in the string handed to fasttemplate. Control characters cannot be mistaken

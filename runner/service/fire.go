@@ -104,7 +104,7 @@ func (s *Service) renderTriggerInputs(in map[string]any, vars map[string]any) (m
 	env := s.environ()
 	all := maps.Clone(vars)
 	all["envs"] = templating.EnvVars(env)
-	tenv := &templating.Env{Vars: all, Secret: templating.EnvSecrets(s.lookupEnv())}
+	tenv := &templating.Env{Vars: all, Secret: templating.EnvSecrets(s.lookupEnv()), KV: runner.KVLookup(runner.KV(s.Store))}
 	for _, k := range slices.Sorted(maps.Keys(in)) {
 		v, ok := in[k].(string)
 		if !ok {

@@ -245,8 +245,8 @@ func (sc *scan) check() (CheckReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	// Logs and slots are buckets of buckets: walk them with their nesting.
-	for _, top := range [][]byte{bucketLogs, bucketSlots} {
+	// Logs, slots and KV pairs are buckets of buckets: walk them with their nesting.
+	for _, top := range [][]byte{bucketLogs, bucketSlots, bucketKV} {
 		b, ok := sc.bucket(top)
 		if !ok {
 			continue
@@ -308,6 +308,9 @@ func checkNested(path [][]byte, k, v []byte) error {
 	switch {
 	case bytes.Equal(path[0], bucketSlots) && len(path) == 2:
 		_, err := decodeSlot(k, v)
+		return err
+	case bytes.Equal(path[0], bucketKV) && len(path) == 2:
+		_, err := readKV(string(path[1]), string(k), v)
 		return err
 	case len(path) != 3:
 		return errors.New("a record where a bucket belongs")

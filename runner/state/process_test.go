@@ -34,6 +34,8 @@ func runHelper(name string) int {
 		err = helperPut(path, id)
 	case "loop":
 		err = helperLoop(path, id)
+	case "kv":
+		err = helperKV(path, id)
 	default:
 		err = fmt.Errorf("unknown helper %q", name)
 	}

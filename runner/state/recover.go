@@ -21,6 +21,7 @@ type RecoverReport struct {
 	LogLines  int
 	Flows     int // applied flows, deleted ones included (they keep the revision count)
 	Schedules int // schedule entries
+	KV        int // KV pairs, expired ones included (they vanish when met)
 	// Problems lists the first damage met (at most 20); Damaged counts it all.
 	Problems []string
 	Damaged  int
@@ -165,6 +166,9 @@ func (sc *scan) recoverInto(to *Store) (RecoverReport, error) {
 		if err != nil {
 			return rep, err
 		}
+	}
+	if rep.KV, err = sc.recoverKV(to); err != nil {
+		return rep, err
 	}
 	rep.Problems, rep.Damaged = sc.problems, sc.damaged
 	return rep, nil

@@ -107,6 +107,8 @@ type Options struct {
 	// even when the file holds it in a loop; whatever it left running stops with the
 	// process. nil never ends anything.
 	Context context.Context
+	// Now is the clock the KV store's expiry dates are set and read by; nil means time.Now.
+	Now func() time.Time
 }
 
 // Store is a state file. It holds no open database between calls (see the package doc), so

@@ -56,4 +56,6 @@ var builtin = []*Def{
 	pythonCommandsDef,
 	slackIncomingWebhookDef,
 	slackExecutionDef,
+	httpRequestDef,
+	httpDownloadDef,
 }

@@ -19,6 +19,10 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.plugin.scripts.shell.Commands":  "io.kestra.plugin.scripts.shell.Commands",
 		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":   "io.kestra.plugin.scripts.python.Script",
 		"io.kestra.plugin.scripts.python.Commands": "io.kestra.plugin.scripts.python.Commands",
+		"io.kestra.plugin.core.http.Request":       "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.fs.http.Request":         "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.core.http.Download":      "io.kestra.plugin.core.http.Download",
+		"io.kestra.plugin.fs.http.Download":        "io.kestra.plugin.core.http.Download",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -32,8 +36,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 9 {
-		t.Errorf("Defs: got %d types, want 9", got)
+	if got := len(r.Defs()); got != 11 {
+		t.Errorf("Defs: got %d types, want 11", got)
 	}
 }
 
@@ -48,6 +52,11 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[int]():               true,
 	reflect.TypeFor[map[string]any]():    true,
 	reflect.TypeFor[*ChatOptions]():      true, // a nested struct, decoded by the same rules
+	reflect.TypeFor[*HTTPOptions]():      true,
+	reflect.TypeFor[*HTTPSSLOptions]():   true,
+	reflect.TypeFor[*int64]():            true,
+	reflect.TypeFor[[]int]():             true,
+	reflect.TypeFor[*HTTPAuth]():         true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

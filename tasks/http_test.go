@@ -3,7 +3,7 @@ package tasks
 import (
 	"bytes"
 	"context"
-		"encoding/base64"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash/crc32"

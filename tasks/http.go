@@ -546,17 +546,25 @@ func (c *httpCall) do(ctx context.Context, tc *Context) (*httpResponse, error) {
 	}
 	req.Header = c.header.Clone()
 	client := c.client(tc)
+	// The transport bounds the connection and the wait for the headers; this timer does too,
+	// for a transport that is not Go's own (a test's, say), and then bounds each read.
+	timer := time.AfterFunc(c.connect+c.read, func() { cancel(errReadTimeout) })
 	resp, err := client.Do(req)
 	if endBody != nil && err != nil {
 		_ = endBody()
 	}
 	if err != nil {
+		timer.Stop()
+		timedOut := errors.Is(context.Cause(rctx), errReadTimeout)
 		cancel(nil)
 		client.CloseIdleConnections()
+		if timedOut && ctx.Err() == nil {
+			return nil, fmt.Errorf("%s %s: no answer within %s (options.readTimeout)", c.method, c.shown, formatDuration(c.read))
+		}
 		return nil, c.failure(ctx, err, 0, false)
 	}
-	idle := &idleReader{r: resp.Body, d: c.read}
-	idle.timer = time.AfterFunc(c.read, func() { cancel(errReadTimeout) })
+	timer.Reset(c.read)
+	idle := &idleReader{r: resp.Body, d: c.read, timer: timer}
 	return &httpResponse{Response: resp, body: idle, timedOut: func() bool { return errors.Is(context.Cause(rctx), errReadTimeout) }, stop: func() {
 		idle.timer.Stop()
 		resp.Body.Close()

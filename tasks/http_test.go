@@ -371,6 +371,15 @@ func TestRequestTimeouts(t *testing.T) {
 			t.Errorf("got %v, want %q", err, want)
 		}
 	})
+	t.Run("a server that never answers, through a transport not Go's own", func(t *testing.T) {
+		srv := stallServer(t, -1)
+		tc, _, _ := httpContext(t, srv)
+		tc.HTTP = &http.Client{Transport: wrappedTransport{srv.Client().Transport}}
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S", ConnectTimeout: "PT0.1S"}}}, tc)
+		if want := "GET " + srv.URL + ": no answer within PT0.2S (options.readTimeout)"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	})
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 10)
 		tc, _, _ := httpContext(t, srv)
@@ -656,5 +665,27 @@ func TestDownloadStreamsTwoGiB(t *testing.T) {
 	t.Logf("2 GiB download: peak heap in use %.1f MiB", float64(peak)/(1<<20))
 	if peak > 30<<20 {
 		t.Errorf("peak heap in use: got %.1f MiB, want under 30 MiB", float64(peak)/(1<<20))
+	}
+}
+
+// wrappedTransport hides the *http.Transport it wraps, as a transport of a test would.
+type wrappedTransport struct{ rt http.RoundTripper }
+
+func (w wrappedTransport) RoundTrip(r *http.Request) (*http.Response, error) { return w.rt.RoundTrip(r) }
+
+func TestRequestInsecureTrustAllCertificates(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))
+	defer srv.Close()
+	tc, rec, _ := httpContext(t, nil) // Go's default transport: the test certificate is not trusted
+	_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL}}, tc)
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("checked: got %v, want the certificate refused", err)
+	}
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, SSLOptions: &HTTPSSLOptions{InsecureTrustAllCertificates: true}}}, tc)
+	if err != nil || res.Outputs["body"] != "tls ok" {
+		t.Errorf("insecure: got %v, %v, want the body", res.Outputs, err)
+	}
+	if !rec.has(LevelWarn, "sslOptions.insecureTrustAllCertificates: the server's certificate is not checked") {
+		t.Errorf("log: got%s, want a warning", rec.dump())
 	}
 }

@@ -671,7 +671,9 @@ func TestDownloadStreamsTwoGiB(t *testing.T) {
 // wrappedTransport hides the *http.Transport it wraps, as a transport of a test would.
 type wrappedTransport struct{ rt http.RoundTripper }
 
-func (w wrappedTransport) RoundTrip(r *http.Request) (*http.Response, error) { return w.rt.RoundTrip(r) }
+func (w wrappedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return w.rt.RoundTrip(r)
+}
 
 func TestRequestInsecureTrustAllCertificates(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))

@@ -45,18 +45,27 @@ type HTTPProperties struct {
 
 // HTTPOptions are Kestra's `options` of the HTTP tasks.
 type HTTPOptions struct {
-	ConnectTimeout            string    `flow:"connectTimeout" doc:"the longest wait for a connection, ISO-8601 (default PT10S)"`
-	ReadTimeout               string    `flow:"readTimeout" doc:"the longest wait for the server: for the answer, then for each part of its body, ISO-8601 (default PT10S)"`
-	ReadIdleTimeout           string    `flow:"readIdleTimeout" doc:"how long an unused connection is kept open, ISO-8601 (default PT5M)"`
-	ConnectionPoolIdleTimeout string    `flow:"connectionPoolIdleTimeout,ignored" doc:"accepted; connections live as long as the task run"`
-	MaxContentLength          *int64    `flow:"maxContentLength" doc:"the largest body Request reads, in bytes (default 10485760, 10 MiB); Download streams to storage and has no limit"`
-	FollowRedirects           *bool     `flow:"followRedirects" doc:"follow 3xx redirects, at most 10 (default true)"`
-	BasicAuthUser             string    `flow:"basicAuthUser" doc:"HTTP basic authentication user, rendered (Kestra's older spelling of auth)"`
-	BasicAuthPassword         string    `flow:"basicAuthPassword" doc:"HTTP basic authentication password, rendered; masked in logs"`
-	Auth                      *HTTPAuth `flow:"auth" doc:"authentication: {type: BASIC, username, password} or {type: BEARER, token}"`
-	AllowFailed               *bool     `flow:"allowFailed" doc:"an answer of 400 or more does not fail the task"`
-	AllowedResponseCodes      []int     `flow:"allowedResponseCodes" doc:"when set, only these codes pass, whatever allowFailed says"`
-	DefaultCharset            string    `flow:"defaultCharset,ignored" doc:"accepted; a body's charset comes from its Content-Type, UTF-8 by default"`
+	ConnectTimeout            string          `flow:"connectTimeout" doc:"the longest wait for a connection, ISO-8601 (default PT10S)"`
+	ReadTimeout               string          `flow:"readTimeout" doc:"the longest wait for the server: for the answer, then for each part of its body, ISO-8601 (default PT10S)"`
+	ReadIdleTimeout           string          `flow:"readIdleTimeout" doc:"how long an unused connection is kept open, ISO-8601 (default PT5M)"`
+	ConnectionPoolIdleTimeout string          `flow:"connectionPoolIdleTimeout,ignored" doc:"accepted; connections live as long as the task run"`
+	MaxContentLength          *int64          `flow:"maxContentLength" doc:"the largest body Request reads, in bytes (default 10485760, 10 MiB); Download streams to storage and has no limit"`
+	FollowRedirects           *bool           `flow:"followRedirects" doc:"follow 3xx redirects, at most 10 (default true)"`
+	BasicAuthUser             string          `flow:"basicAuthUser" doc:"HTTP basic authentication user, rendered (Kestra's older spelling of auth)"`
+	BasicAuthPassword         string          `flow:"basicAuthPassword" doc:"HTTP basic authentication password, rendered; masked in logs"`
+	Auth                      *HTTPAuth       `flow:"auth" doc:"authentication: {type: BASIC, username, password} or {type: BEARER, token}"`
+	AllowFailed               *bool           `flow:"allowFailed" doc:"an answer of 400 or more does not fail the task"`
+	AllowedResponseCodes      []int           `flow:"allowedResponseCodes" doc:"when set, only these codes pass, whatever allowFailed says"`
+	DefaultCharset            string          `flow:"defaultCharset,ignored" doc:"accepted; a body's charset comes from its Content-Type, UTF-8 by default"`
+	DefaultCharSet            string          `flow:"defaultCharSet,ignored" doc:"accepted; a body's charset comes from its Content-Type, UTF-8 by default"`
+	Timeout                   *HTTPTimeout    `flow:"timeout" doc:"Kestra 0.21's spelling of the timeouts: connectTimeout, and readIdleTimeout, the longest wait for the server (as readTimeout)"`
+	SSL                       *HTTPSSLOptions `flow:"ssl" doc:"Kestra 0.21's spelling of sslOptions"`
+}
+
+// HTTPTimeout is `options.timeout`, Kestra 0.21's spelling of the timeouts.
+type HTTPTimeout struct {
+	ConnectTimeout  string `flow:"connectTimeout" doc:"the longest wait for a connection, ISO-8601"`
+	ReadIdleTimeout string `flow:"readIdleTimeout" doc:"the longest wait for the server, for the answer and each part of its body, ISO-8601"`
 }
 
 // HTTPAuth is `options.auth`.
@@ -139,6 +148,8 @@ func (p *HTTPProperties) prepare(tc *Context) (*httpCall, error) {
 	}
 	if p.SSLOptions != nil && p.SSLOptions.InsecureTrustAllCertificates {
 		c.insecure = true
+	}
+	if c.insecure {
 		tc.Log.Warnf("sslOptions.insecureTrustAllCertificates: the server's certificate is not checked")
 	}
 	if err := c.renderBody(tc, p); err != nil {
@@ -185,6 +196,17 @@ func (c *httpCall) options(tc *Context, o *HTTPOptions) error {
 	}
 	if c.idle, err = renderTimeout(tc, "options.readIdleTimeout", o.ReadIdleTimeout, httpDefaultIdleTimeout); err != nil {
 		return err
+	}
+	if t := o.Timeout; t != nil {
+		if c.connect, err = renderTimeout(tc, "options.timeout.connectTimeout", t.ConnectTimeout, c.connect); err != nil {
+			return err
+		}
+		if c.read, err = renderTimeout(tc, "options.timeout.readIdleTimeout", t.ReadIdleTimeout, c.read); err != nil {
+			return err
+		}
+	}
+	if o.SSL != nil && o.SSL.InsecureTrustAllCertificates {
+		c.insecure = true
 	}
 	if o.MaxContentLength != nil {
 		if *o.MaxContentLength <= 0 {

@@ -380,6 +380,14 @@ func TestRequestTimeouts(t *testing.T) {
 			t.Errorf("got %v, want %q", err, want)
 		}
 	})
+	t.Run("options.timeout, Kestra 0.21's spelling", func(t *testing.T) {
+		srv := stallServer(t, -1)
+		tc, _, _ := httpContext(t, srv)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{Timeout: &HTTPTimeout{ReadIdleTimeout: "PT0.2S"}}}}, tc)
+		if want := "GET " + srv.URL + ": no answer within PT0.2S (options.readTimeout)"; err == nil || err.Error() != want {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	})
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 10)
 		tc, _, _ := httpContext(t, srv)

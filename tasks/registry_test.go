@@ -57,6 +57,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*int64]():            true,
 	reflect.TypeFor[[]int]():             true,
 	reflect.TypeFor[*HTTPAuth]():         true,
+	reflect.TypeFor[*HTTPTimeout]():      true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

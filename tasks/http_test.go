@@ -699,3 +699,28 @@ func TestRequestInsecureTrustAllCertificates(t *testing.T) {
 		t.Errorf("log: got%s, want a warning", rec.dump())
 	}
 }
+
+// BenchmarkDownload100MiB downloads 100 MiB from loopback into a storage that only counts,
+// and reports the peak heap in use of the process alongside the throughput.
+func BenchmarkDownload100MiB(b *testing.B) {
+	const size = 100 << 20
+	block := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		io.Copy(w, &patternBody{block: block, left: size})
+	}))
+	defer srv.Close()
+	storage := newFakeStorage()
+	storage.keep = 0
+	tc := &Context{TaskID: "bench", Log: NewLogger(func(Level, string) {}), HTTP: srv.Client(), Storage: storage}
+	task := &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL + "/data.bin"}}
+	b.SetBytes(size)
+	runtime.GC()
+	stop := peakHeap()
+	for b.Loop() {
+		if _, err := task.Run(context.Background(), tc); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
+}

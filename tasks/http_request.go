@@ -91,7 +91,7 @@ func bodyText(raw []byte, contentType string) (string, error) {
 // equalFoldAny reports whether s is one of names, without regard to case.
 func equalFoldAny(s string, names ...string) bool {
 	for _, n := range names {
-		if len(s) == len(n) && (s == n || strings.EqualFold(s, n)) {
+		if strings.EqualFold(s, n) {
 			return true
 		}
 	}

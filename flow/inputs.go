@@ -62,11 +62,11 @@ var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputD
 
 // inputKeys are the input properties flowctl reads.
 var inputKeys = []string{"id", "type", "defaults", "required", "description", "displayName", "values",
-	"allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill"}
+	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill"}
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
-	"extension": "", "options": " (the old name of values: write values)", "expression": " (list the choices in values)",
+	"extension": "", "expression": " (list the choices in values)",
 	"isRadio": "", "autoSelectFirst": "", "multiple": "",
 }
 
@@ -216,7 +216,8 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
-	var typeNode, defaultsNode, prefillNode, valuesNode, itemTypeNode, validatorNode, depNode *yaml.Node
+	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode *yaml.Node
+	var optionsKey *yaml.Node
 	bounds := map[string]*yaml.Node{}
 	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
 	for _, p := range ps {
@@ -237,6 +238,8 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 			prefillNode = v
 		case "values":
 			valuesNode = v
+		case "options":
+			optionsKey, optionsNode = p.key, v
 		case "itemType":
 			itemTypeNode = v
 		case "validator":
@@ -283,6 +286,17 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		return in, idNode, depNode
 	}
 
+	// MULTISELECT called its values options before Kestra 0.20; still read, with a warning.
+	switch {
+	case optionsNode == nil:
+	case in.Type != InputMultiselect:
+		l.errorf(optionsKey, "%soptions: only MULTISELECT inputs take options (the old name of values)", ctx)
+	case valuesNode != nil:
+		l.errorf(optionsKey, "%soptions: you can't define both `values` and `options` (options is the old name of values: keep values)", ctx)
+	default:
+		l.warnf(optionsKey, "%soptions is the old name of values (Kestra before 0.20): write values", ctx)
+		valuesNode = optionsNode
+	}
 	takesValues := in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect
 	switch {
 	case valuesNode != nil && !takesValues:

@@ -246,3 +246,16 @@ func TestPrefillIsNotAValue(t *testing.T) {
 		t.Errorf("got %v, want the input required: a prefill is not a default", err)
 	}
 }
+
+func TestMultiselectOptionsIsTheOldNameOfValues(t *testing.T) {
+	f := mustParse(t, "id: m\nnamespace: dev\ninputs:\n  - id: pick\n    type: MULTISELECT\n    options: [x, y]\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+	if !reflect.DeepEqual(f.Inputs[0].Values, []string{"x", "y"}) {
+		t.Errorf("values: got %q, want the options", f.Inputs[0].Values)
+	}
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "options is the old name of values") {
+		t.Errorf("warnings: got %q, want one saying to write values", f.Warnings)
+	}
+	if _, _, err := ParseInputs(f, map[string]string{"pick": `["z"]`}); err == nil || !strings.Contains(err.Error(), "it must match the values `[x, y]`") {
+		t.Errorf("got %v, want the options checked as values", err)
+	}
+}

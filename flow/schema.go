@@ -579,6 +579,7 @@ func (b *schemaBuilder) input() (obj, error) {
 		"description":      doc(nullable(text()), "What the input is for."),
 		"displayName":      doc(nullable(text()), "The input's name for people."),
 		"values":           doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}, "The values an ENUM, SELECT or MULTISELECT input allows."),
+		"options":          doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}, "The old name of a MULTISELECT input's values (Kestra before 0.20)."),
 		"allowCustomValue": doc(obj{"type": "boolean"}, "A SELECT or MULTISELECT input also takes values not listed (default false)."),
 		"itemType":         doc(caseless(itemTypes), "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input."),
 		"validator":        doc(text(), "A regular expression the whole value of a STRING input must match."),
@@ -619,10 +620,13 @@ func (b *schemaBuilder) input() (obj, error) {
 		var required []string
 		var refused []string
 		switch typ {
-		case InputEnum, InputSelect, InputMultiselect:
+		case InputEnum, InputSelect:
 			required = append(required, "values")
+			refused = append(refused, "options")
+		case InputMultiselect:
+			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}}
 		default:
-			refused = append(refused, "values")
+			refused = append(refused, "values", "options")
 		}
 		if typ == InputArray {
 			required = append(required, "itemType")

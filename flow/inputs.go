@@ -131,14 +131,20 @@ func (l *loader) checkDependsOn(ins []*Input, nodes map[*Input]*yaml.Node) {
 			}
 		}
 	}
-	if _, err := inputOrder(ins); err != nil {
-		for _, in := range ins {
-			if in.DependsOn != nil && strings.Contains(err.Error(), strconv.Quote(in.ID)) {
-				l.errorf(nodes[in], "%v", err)
-				return
-			}
-		}
+	var ce *cycleError
+	if _, err := inputOrder(ins); errors.As(err, &ce) {
+		l.errorf(nodes[ce.in], "%v", err)
 	}
+}
+
+// cycleError is a dependsOn circle: in depends on itself through path.
+type cycleError struct {
+	in   *Input
+	path []string
+}
+
+func (e *cycleError) Error() string {
+	return fmt.Sprintf("input %q: dependsOn: the inputs depend on each other in a circle: %s", e.in.ID, strings.Join(e.path, " → "))
 }
 
 // inputOrder is the order inputs are resolved in: as declared, each after the inputs it
@@ -160,7 +166,9 @@ func inputOrder(ins []*Input) ([]*Input, error) {
 		case done:
 			return nil
 		case visiting:
-			return fmt.Errorf("input %q: dependsOn: the inputs depend on each other in a circle: %s", in.ID, strings.Join(append(path, strconv.Quote(in.ID)), " → "))
+			// The circle starts where in first appears on the path.
+			start := slices.Index(path, strconv.Quote(in.ID))
+			return &cycleError{in: in, path: append(slices.Clone(path[max(start, 0):]), strconv.Quote(in.ID))}
 		}
 		mark[in] = visiting
 		if in.DependsOn != nil {

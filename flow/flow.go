@@ -11,6 +11,7 @@
 package flow
 
 import (
+	"regexp"
 	"strings"
 	"time"
 
@@ -73,16 +74,44 @@ type Label struct {
 
 // Input is one declared flow input.
 type Input struct {
-	ID          string
-	Type        string // upper case: STRING, INT, FLOAT, BOOLEAN, DATETIME, DURATION, JSON, ENUM, SECRET
+	ID string
+	// Type is upper case: STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON,
+	// YAML, URI, EMAIL, ENUM, SELECT, MULTISELECT, ARRAY, SECRET.
+	Type        string
 	Description string
 	DisplayName string
 	Required    bool // default true, as in Kestra
-	// Defaults is the default value as written (nil when absent).
+	// Defaults is the default value as written (nil when absent); a string holding a
+	// template is rendered when the execution starts.
 	Defaults any
-	// Values are the allowed values of an ENUM input.
+	// Prefill is the value a form would start from (Kestra's UI); checked, never used as the
+	// value: a command line has no form to prefill.
+	Prefill any
+	// Values are the allowed values of an ENUM, SELECT or MULTISELECT input.
 	Values []string
-	Pos    Pos
+	// AllowCustomValue lets a SELECT or MULTISELECT input take a value outside Values.
+	AllowCustomValue bool
+	// ItemType is the type of each element of an ARRAY or MULTISELECT input.
+	ItemType string
+	// Validator is the regular expression a STRING input's whole value must match, as
+	// written; validatorRE is it compiled, anchored at both ends as Java's Pattern.matches.
+	Validator   string
+	validatorRE *regexp.Regexp
+	// Min and Max bound an INT, FLOAT or DURATION input; After and Before a DATETIME, DATE
+	// or TIME input. Each is a value of the input's type as an input of that type holds it
+	// (int64, float64, text), nil when unset; MinText and the others are them as printed.
+	Min, Max, After, Before                 any
+	MinText, MaxText, AfterText, BeforeText string
+	// DependsOn makes the input wait for others, and its condition may disable it.
+	DependsOn *DependsOn
+	Pos       Pos
+}
+
+// DependsOn is an input's dependsOn: the inputs resolved before it, and a condition which,
+// rendered to anything but true, disables it (no value, even if required).
+type DependsOn struct {
+	Inputs    []string
+	Condition string
 }
 
 // TaskSpec is one task of a flow: the common properties the runner handles, and the decoded

@@ -522,30 +522,57 @@ func oneOrAny(schemas []obj) obj {
 // inputDefaults returns the schemas of each input type's defaults, as defaultValue reads
 // them. A function, not a table: only the schema needs it, and start-up need not build it.
 func inputDefaults() map[string]obj {
+	list := obj{"anyOf": []any{obj{"type": "array"}, obj{"type": "string", "pattern": `^\s*\[`}}}
 	return map[string]obj{
-		InputString:   text(),
-		InputSecret:   text(),
-		InputEnum:     text(),
-		InputInt:      {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
-		InputFloat:    {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
-		InputBoolean:  {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
-		InputDateTime: {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
-		InputDuration: durationSchema(anyDuration),
-		InputJSON:     {"$comment": "JSON text, or the value written as YAML"},
+		InputString:      text(),
+		InputSecret:      text(),
+		InputEnum:        text(),
+		InputSelect:      text(),
+		InputURI:         text(),
+		InputEmail:       text(),
+		InputInt:         {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
+		InputFloat:       {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
+		InputBoolean:     {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
+		InputDateTime:    {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
+		InputDate:        {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`},
+		InputTime:        {"type": "string", "pattern": `^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?$`},
+		InputDuration:    durationSchema(anyDuration),
+		InputJSON:        {"$comment": "JSON text, or the value written as YAML"},
+		InputYAML:        {"$comment": "YAML text, or the value written as YAML"},
+		InputArray:       doc(list, "a list, or a JSON list as text"),
+		InputMultiselect: doc(list, "a list, or a JSON list as text"),
 	}
 }
 
 // input is the schema of one flow input.
 func (b *schemaBuilder) input() (obj, error) {
 	id := idSchema(inputIDPattern(), maxFlowIDLen, "The input's id: {{ inputs.ID }}.")
+	bound := doc(text(), "A value of the input's own type.")
 	schemas := obj{
-		"id":          id,
-		"type":        doc(caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))), "The input's type."),
-		"defaults":    doc(obj{}, "The value when none is given."),
-		"required":    doc(obj{"type": "boolean"}, "The input must have a value (default true)."),
-		"description": doc(nullable(text()), "What the input is for."),
-		"displayName": doc(nullable(text()), "The input's name for people."),
-		"values":      doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}, "The values an ENUM input allows."),
+		"id":               id,
+		"type":             doc(caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))), "The input's type."),
+		"defaults":         doc(obj{}, "The value when none is given; a template is rendered when the execution starts."),
+		"prefill":          doc(obj{}, "The value a form starts from (Kestra's UI); checked, not used by flowctl."),
+		"required":         doc(obj{"type": "boolean"}, "The input must have a value (default true)."),
+		"description":      doc(nullable(text()), "What the input is for."),
+		"displayName":      doc(nullable(text()), "The input's name for people."),
+		"values":           doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}, "The values an ENUM, SELECT or MULTISELECT input allows."),
+		"options":          doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}, "The old name of a MULTISELECT input's values (Kestra before 0.20)."),
+		"allowCustomValue": doc(obj{"type": "boolean"}, "A SELECT or MULTISELECT input also takes values not listed (default false)."),
+		"itemType":         doc(caseless(itemTypes), "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input."),
+		"validator":        doc(text(), "A regular expression the whole value of a STRING input must match."),
+		"min":              doc(bound, "The least value of an INT, FLOAT or DURATION input."),
+		"max":              doc(bound, "The greatest value of an INT, FLOAT or DURATION input."),
+		"after":            doc(bound, "The earliest value of a DATETIME, DATE or TIME input."),
+		"before":           doc(bound, "The latest value of a DATETIME, DATE or TIME input."),
+		"dependsOn": doc(obj{
+			"type": "object",
+			"properties": obj{
+				"inputs":    obj{"type": "array", "items": text()},
+				"condition": text(),
+			},
+			"additionalProperties": false,
+		}, "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it."),
 	}
 	props, err := pick("input", schemas, inputKeys)
 	if err != nil {
@@ -566,17 +593,51 @@ func (b *schemaBuilder) input() (obj, error) {
 		if !ok {
 			return nil, fmt.Errorf("input type %s has no schema for its defaults", typ)
 		}
-		then := obj{"properties": obj{"defaults": nullable(defaults)}}
-		if typ == InputEnum {
-			then["required"] = []string{"values"}
-		} else {
-			then["not"] = obj{"required": []string{"values"}, "$comment": "only ENUM inputs take values"}
+		value := nullable(obj{"anyOf": []any{defaults, templateString()}})
+		then := obj{"properties": obj{"defaults": value, "prefill": value}}
+		var required []string
+		var refused []string
+		switch typ {
+		case InputEnum, InputSelect:
+			required = append(required, "values")
+			refused = append(refused, "options")
+		case InputMultiselect:
+			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}}
+		default:
+			refused = append(refused, "values", "options")
 		}
+		if typ == InputArray {
+			required = append(required, "itemType")
+		} else if typ != InputMultiselect {
+			refused = append(refused, "itemType")
+		}
+		if typ != InputSelect && typ != InputMultiselect {
+			refused = append(refused, "allowCustomValue")
+		}
+		if typ != InputString {
+			refused = append(refused, "validator")
+		}
+		for _, k := range []string{"min", "max", "after", "before"} {
+			if !slices.Contains(boundKeys[k], typ) {
+				refused = append(refused, k)
+			}
+		}
+		if required != nil {
+			then["required"] = required
+		}
+		var nots []any
+		for _, k := range refused {
+			nots = append(nots, obj{"required": []string{k}})
+		}
+		then["not"] = obj{"anyOf": nots, "$comment": "properties of other input types"}
 		branches = append(branches, selectType(names, then))
 	}
 	branches = append(branches, obj{
 		"$comment": "id, or its old spelling name, but not both",
 		"oneOf":    []any{obj{"required": []string{"id"}}, obj{"required": []string{"name"}}},
+	}, obj{
+		"$comment": "Inputs with a default value cannot also have a prefill.",
+		"not":      obj{"required": []string{"defaults", "prefill"}},
 	})
 	return b.ref("input", obj{
 		"type":                 "object",

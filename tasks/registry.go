@@ -60,4 +60,6 @@ var builtin = []*Def{
 	kvGetDef,
 	kvGetKeysDef,
 	kvDeleteDef,
+	httpRequestDef,
+	httpDownloadDef,
 }

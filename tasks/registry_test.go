@@ -24,6 +24,10 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.plugin.core.kv.Get":             "io.kestra.plugin.core.kv.Get",
 		"io.kestra.plugin.core.kv.GetKeys":         "io.kestra.plugin.core.kv.GetKeys",
 		"io.kestra.plugin.core.kv.Delete":          "io.kestra.plugin.core.kv.Delete",
+		"io.kestra.plugin.core.http.Request":       "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.fs.http.Request":         "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.core.http.Download":      "io.kestra.plugin.core.http.Download",
+		"io.kestra.plugin.fs.http.Download":        "io.kestra.plugin.core.http.Download",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -37,8 +41,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 13 {
-		t.Errorf("Defs: got %d types, want 13", got)
+	if got := len(r.Defs()); got != 15 {
+		t.Errorf("Defs: got %d types, want 15", got)
 	}
 }
 
@@ -55,6 +59,12 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[any]():               true, // any YAML value (kv.Set's value)
 	reflect.TypeFor[time.Duration]():     true, // an ISO-8601 duration
 	reflect.TypeFor[*ChatOptions]():      true, // a nested struct, decoded by the same rules
+	reflect.TypeFor[*HTTPOptions]():      true,
+	reflect.TypeFor[*HTTPSSLOptions]():   true,
+	reflect.TypeFor[*int64]():            true,
+	reflect.TypeFor[[]int]():             true,
+	reflect.TypeFor[*HTTPAuth]():         true,
+	reflect.TypeFor[*HTTPTimeout]():      true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

@@ -21,6 +21,7 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/runner/storage"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -88,6 +89,10 @@ type Options struct {
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
 	// Zero: no bound.
 	Timeout time.Duration
+	// Storage keeps the files the tasks hand each other (kestra:// URIs): the state's
+	// storage.ForState. Nil keeps them in a folder of the execution's own, removed when it
+	// ends.
+	Storage *storage.Root
 	// Warn receives, already masked, a problem outside any task run that the user must hear
 	// about: working folders that could not be removed. Nil writes it to os.Stderr.
 	Warn func(msg string)
@@ -120,6 +125,7 @@ type engine struct {
 	outputs map[string]any // outputs.<taskId>, grows as tasks end
 
 	workdirs *workdirs
+	files    *storage.Execution // the execution's files in the internal storage
 	// timedOut is set when Options.Timeout ended the tasks branch.
 	timedOut bool
 
@@ -150,9 +156,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		opts.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "flowctl: warning: %s\n", msg) }
 	}
 	id := NewID()
-	// One folder per execution holds the task runs' working folders and the files their
-	// outputFiles kept: they live as long as the execution, so a cron job running for years
-	// leaves nothing behind. Only a process killed with SIGKILL cannot remove it; the folder
+	// One folder per execution holds the task runs' working folders: they live as long as
+	// the execution, so a cron job running for years leaves nothing behind. Only a process killed with SIGKILL cannot remove it; the folder
 	// is named after the execution, which the state then shows RUNNING.
 	base := opts.TempDir
 	if base == "" {
@@ -163,6 +168,18 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
+	if opts.Storage == nil {
+		opts.Storage = storage.New(opts.TempDir + "-storage")
+		defer tasks.RemoveAll(opts.Storage.Dir())
+	}
+	e.files = opts.Storage.Execution(f.Namespace, f.ID, id)
+	if t := opts.Trigger; t != nil {
+		// Kestra's rule: an execution a trigger started reads the files of the one behind it.
+		ns, _ := t.Variables["namespace"].(string)
+		fl, _ := t.Variables["flowId"].(string)
+		ex, _ := t.Variables["executionId"].(string)
+		e.files.AllowParent(ns, fl, ex)
+	}
 	e.exec = &Execution{
 		ID:           id,
 		Namespace:    f.Namespace,
@@ -384,7 +401,7 @@ func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun)
 		"startDate":     templateDate(tr.State.StartDate),
 		"attemptsCount": len(tr.Attempts),
 	}
-	env := &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now}
+	env := &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, Files: e.files}
 	return func(src string) (string, error) {
 		t, err := e.template(src)
 		if err != nil {
@@ -571,6 +588,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 		Mask:      e.opts.Masker.Add,
 		UserAgent: e.opts.UserAgent,
 		Execution: e.executionView,
+		Storage:   e.files.Task(spec.ID, tr.ID),
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true

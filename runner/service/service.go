@@ -152,6 +152,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		CorrelationID: o.CorrelationID,
 		UserAgent:     s.UserAgent,
 		Lookup:        runner.Lookup(s.Store),
+		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
 		Admit:         s.admit(f, lease),
 		Inherit:       inherit,

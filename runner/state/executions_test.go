@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,6 +121,9 @@ func TestPruneExecutions(t *testing.T) {
 				if err := s.PutLogs(id, []LogEntry{{TaskRunID: "t", Time: at(i), Level: "INFO", Message: "hi"}}); err != nil {
 					t.Fatal(err)
 				}
+				if _, err := s.Storage().Execution("dev", "f", id).Task("t", "r").Put("out.txt", strings.NewReader(id)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			n, err := s.PruneExecutions(tt.olderThan, tt.keep)
 			if err != nil {
@@ -141,6 +145,10 @@ func TestPruneExecutions(t *testing.T) {
 				logs, _ := s.Logs(id)
 				if kept != (len(logs) == 1) {
 					t.Errorf("%s: kept %v but %d log lines", id, kept, len(logs))
+				}
+				files, err := s.Storage().List("dev", "f", id)
+				if err != nil || kept != (len(files) == 1) {
+					t.Errorf("%s: kept %v but files %v, %v", id, kept, files, err)
 				}
 			}
 		})

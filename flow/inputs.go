@@ -32,13 +32,13 @@ const (
 
 // inputTypes are the input types flowctl implements.
 var inputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDuration, InputJSON, InputEnum, InputSecret}
+	InputDuration, InputJSON, InputEnum, InputSecret, InputFile}
 
 // inputTypeAliases are other names of implemented types: Kestra 0.22 renamed BOOLEAN to BOOL.
 var inputTypeAliases = map[string]string{"BOOL": InputBoolean}
 
 // kestraInputTypes are Kestra's input types that flowctl does not implement yet.
-var kestraInputTypes = []string{"FILE", "URI", "SELECT", "MULTISELECT", "ARRAY", "YAML",
+var kestraInputTypes = []string{"URI", "SELECT", "MULTISELECT", "ARRAY", "YAML",
 	"EMAIL", "TIME", "DATE"}
 
 // inputKeys are the input properties flowctl reads.
@@ -296,6 +296,9 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 // defaultValue is the typed value of an input's defaults. A JSON input may give its default
 // as YAML (a mapping or a list) rather than as JSON text.
 func defaultValue(in *Input) (any, error) {
+	if in.Type == InputFile {
+		return fileDefault(in.Defaults)
+	}
 	switch d := in.Defaults.(type) {
 	case map[string]any, []any:
 		if in.Type == InputJSON {
@@ -370,6 +373,8 @@ func parseInputValue(in *Input, s string) (any, error) {
 			return s, nil
 		}
 		return nil, fmt.Errorf("%s is not one of %s%s", shown(s), strings.Join(in.Values, ", "), didYouMean(s, in.Values))
+	case InputFile:
+		return parseFileInput(s)
 	}
 	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", in.Type)
 }

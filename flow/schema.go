@@ -554,6 +554,7 @@ func inputDefaults() map[string]obj {
 		InputDateTime: {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
 		InputDuration: durationSchema(anyDuration),
 		InputJSON:     {"$comment": "JSON text, or the value written as YAML"},
+		InputFile:     fileDefaultsSchema(),
 	}
 }
 

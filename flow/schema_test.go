@@ -416,7 +416,7 @@ func TestSchemaRules(t *testing.T) {
 		{"input old name", head + log + "inputs:\n  - name: i\n    type: STRING\n", true},
 		{"input id and name", input("    name: i\n    type: STRING\n"), false},
 		{"input without type", input("    required: false\n"), false},
-		{"input unsupported type", input("    type: FILE\n"), false},
+		{"input unsupported type", input("    type: URI\n"), false},
 		{"input alias type", input("    type: BOOL\n    defaults: \"TRUE\"\n"), true},
 		{"input bad boolean", input("    type: BOOLEAN\n    defaults: maybe\n"), false},
 		{"input int", input("    type: INT\n    defaults: \"42\"\n"), true},

@@ -180,13 +180,15 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		ex, _ := t.Variables["executionId"].(string)
 		e.files.AllowParent(ns, fl, ex)
 	}
+	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
+	e.opts.Inputs = inputs
 	e.exec = &Execution{
 		ID:           id,
 		Namespace:    f.Namespace,
 		FlowID:       f.ID,
 		FlowRevision: f.Revision,
 		Labels:       map[string]string{},
-		Inputs:       opts.Masker.Value(orEmpty(opts.Inputs)).(map[string]any),
+		Inputs:       opts.Masker.Value(orEmpty(inputs)).(map[string]any),
 		TaskRunList:  []*TaskRun{},
 		Trigger:      opts.Trigger,
 	}
@@ -200,6 +202,11 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.exec.FlowRevision = opts.Revision
 	}
 	e.exec.State.Set(StateCreated, now)
+	if inputsErr != nil {
+		// A FILE input's file gone, or the storage full: nothing can run.
+		e.exec.State.End(StateFailed, opts.Now())
+		return e.exec, inputsErr
+	}
 	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
 	// finally run under ctx, after a timeout too.
 	tctx := ctx

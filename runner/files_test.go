@@ -78,3 +78,34 @@ func TestTriggeredExecutionsReadTheFilesOfTheOneBehind(t *testing.T) {
 		t.Errorf("another execution: got %s %q, want FAILED with %q", tr.State.Current, tr.Error, want)
 	}
 }
+
+func TestFileInputsAreStoredForTheExecution(t *testing.T) {
+	root := storage.New(t.TempDir())
+	local := t.TempDir() + "/report.csv"
+	if err := os.WriteFile(local, []byte("id\n1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := testFlow([]*flow.TaskSpec{spec("use", step{log: "{{ inputs.report }} {{ read(inputs.report) | trim }}"})}, nil, nil)
+	x, err := Run(context.Background(), f, Options{Environ: []string{}, Storage: root, TempDir: t.TempDir(),
+		Inputs: map[string]any{"report": flow.FileInput(local), "who": "me"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uri := "kestra:///dev/f/executions/" + x.ID + "/inputs/report/report.csv"
+	if got, want := x.TaskRunList[0].Logs[0].Message, uri+" id\n1"; got != want {
+		t.Errorf("rendered: got %q, want %q", got, want)
+	}
+	if x.Inputs["report"] != uri || x.Inputs["who"] != "me" {
+		t.Errorf("the execution's inputs: got %v, want report as its URI", x.Inputs)
+	}
+
+	gone := t.TempDir() + "/gone.csv"
+	x, err = Run(context.Background(), f, Options{Environ: []string{}, Storage: root, TempDir: t.TempDir(),
+		Inputs: map[string]any{"report": flow.FileInput(gone)}})
+	if err == nil || !strings.Contains(err.Error(), `input "report": open `+gone+": no such file or directory") {
+		t.Errorf("a file gone before the run: got %v, want the input and the file named", err)
+	}
+	if x.State.Current != StateFailed || len(x.TaskRunList) != 0 {
+		t.Errorf("a file gone before the run: got %s with %d task runs, want FAILED before any", x.State.Current, len(x.TaskRunList))
+	}
+}

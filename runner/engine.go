@@ -157,8 +157,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	}
 	id := NewID()
 	// One folder per execution holds the task runs' working folders: they live as long as
-	// the execution, so a cron job running for years leaves nothing behind. Only a process killed with SIGKILL cannot remove it; the folder
-	// is named after the execution, which the state then shows RUNNING.
+	// the execution, so a cron job running for years leaves nothing behind. Only a process
+	// killed with SIGKILL cannot remove it; the folder is named after the execution, which
+	// the state then shows RUNNING.
 	base := opts.TempDir
 	if base == "" {
 		base = os.TempDir()
@@ -168,18 +169,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
-	if opts.Storage == nil {
-		opts.Storage = storage.New(opts.TempDir + "-storage")
-		defer tasks.RemoveAll(opts.Storage.Dir())
-	}
-	e.files = opts.Storage.Execution(f.Namespace, f.ID, id)
-	if t := opts.Trigger; t != nil {
-		// Kestra's rule: an execution a trigger started reads the files of the one behind it.
-		ns, _ := t.Variables["namespace"].(string)
-		fl, _ := t.Variables["flowId"].(string)
-		ex, _ := t.Variables["executionId"].(string)
-		e.files.AllowParent(ns, fl, ex)
-	}
+	defer e.openFiles(id)()
 	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
 	e.opts.Inputs = inputs
 	e.exec = &Execution{

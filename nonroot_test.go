@@ -127,8 +127,10 @@ tasks:
       - echo kept > f && chmod -R a-w .
   - id: read
     type: io.kestra.plugin.scripts.shell.Commands
+    inputFiles:
+      f: "{{ outputs.self.outputFiles.f }}"
     commands:
-      - cat {{ outputs.self.outputFiles.f }}
+      - cat f
 `)
 	if code != 0 {
 		t.Fatalf("exit code: got %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)

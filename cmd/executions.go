@@ -16,6 +16,7 @@ import (
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/runner/storage"
 )
 
 func newExecutionsCmd(fac *factory) *cobra.Command {
@@ -148,7 +149,12 @@ the newest execution.`,
 				return &exitError{code: ExitUsage, err: err}
 			}
 			runner.AttachLogs(x, logs)
-			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x)
+			files, err := store.Storage().List(x.Namespace, x.FlowID, x.ID)
+			if err != nil {
+				// The record is there to show; the files' listing is a warning.
+				fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
+			}
+			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x, files)
 			return nil
 		},
 	}
@@ -158,8 +164,8 @@ the newest execution.`,
 }
 
 // writeExecution prints one recorded execution: its header, each task run with its outputs,
-// error and log lines, then the summary table.
-func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution) {
+// error and log lines, the files it stored, then the summary table.
+func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files []storage.File) {
 	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
 	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
 	if !x.State.EndDate.IsZero() {
@@ -192,6 +198,7 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution) {
 			writeLines(w, p, fmt.Sprintf("  %s %s ", p.Faint(l.Time.UTC().Format("15:04:05.000")), p.Level(l.Level, fmt.Sprintf("%-5s", l.Level))), l.Message)
 		}
 	}
+	writeFiles(w, p, files)
 	if len(x.TaskRunList) == 0 && x.State.EndDate.IsZero() {
 		// The record written when it started (or was queued): task runs are written when
 		// it ends.
@@ -216,9 +223,10 @@ func newExecPruneCmd(fac *factory) *cobra.Command {
 	var keep int
 	c := &cobra.Command{
 		Use:   "prune (--older-than DURATION | --keep N)",
-		Short: "Delete old executions and their logs",
+		Short: "Delete old executions, their logs and their files",
 		Long: `Delete executions that started more than DURATION ago (ISO-8601 such as P30D, or Go's
-720h), or all but the newest N, or both. Run it from cron to keep the state bounded.`,
+720h), or all but the newest N, or both, with their logs and the files their tasks stored
+(<state>.storage/). Run it from cron to keep the state bounded.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if keep < 0 {

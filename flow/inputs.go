@@ -46,13 +46,13 @@ const (
 // inputTypes are the input types flowctl implements.
 var inputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
 	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, InputEnum,
-	InputSelect, InputMultiselect, InputArray, InputSecret}
+	InputSelect, InputMultiselect, InputArray, InputSecret, InputFile}
 
 // inputTypeAliases are other names of implemented types: Kestra 0.22 renamed BOOLEAN to BOOL.
 var inputTypeAliases = map[string]string{"BOOL": InputBoolean}
 
 // kestraInputTypes are Kestra's input types that flowctl does not implement yet.
-var kestraInputTypes = []string{"FILE"}
+var kestraInputTypes []string
 
 // itemTypes are the types an element of an ARRAY or MULTISELECT input may have: every
 // scalar type, and JSON or YAML for structured elements. Kestra refuses ARRAY and
@@ -357,7 +357,11 @@ func (l *loader) inputDefault(in *Input, n *yaml.Node, ctx, key string) any {
 	if (in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect) && in.Values == nil {
 		return v // the values are wrong, already said
 	}
-	if _, err := valueOf(in, v); err != nil {
+	check := valueOf
+	if in.Type == InputFile {
+		check = func(_ *Input, v any) (any, error) { return fileDefault(v) }
+	}
+	if _, err := check(in, v); err != nil {
 		l.errorf(resolve(n), "%s%s: %v", ctx, key, err)
 	}
 	return v
@@ -671,7 +675,7 @@ func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
 		}
 		return v, nil
 	}
-	return valueOf(in, in.Defaults)
+	return defaultValue(in)
 }
 
 // renderForInputs renders a template of the inputs (a default, a dependsOn condition) before
@@ -689,6 +693,9 @@ func renderForInputs(f *Flow, tmpl string, values map[string]any) (string, error
 
 // defaultValue is the typed value of an input's defaults as written (not rendered).
 func defaultValue(in *Input) (any, error) {
+	if in.Type == InputFile {
+		return fileDefault(in.Defaults)
+	}
 	return valueOf(in, in.Defaults)
 }
 
@@ -963,6 +970,8 @@ func parseScalar(typ, s string) (any, error) {
 			return nil, fmt.Errorf("The input must be a valid email, but received %s", shown(s))
 		}
 		return s, nil
+	case InputFile:
+		return parseFileInput(s)
 	}
 	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", typ)
 }

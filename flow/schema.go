@@ -541,6 +541,7 @@ func inputDefaults() map[string]obj {
 		InputYAML:        {"$comment": "YAML text, or the value written as YAML"},
 		InputArray:       doc(list, "a list, or a JSON list as text"),
 		InputMultiselect: doc(list, "a list, or a JSON list as text"),
+		InputFile:        fileDefaultsSchema(),
 	}
 }
 

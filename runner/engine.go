@@ -21,6 +21,7 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/runner/storage"
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
@@ -88,6 +89,10 @@ type Options struct {
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
 	// Zero: no bound.
 	Timeout time.Duration
+	// Storage keeps the files the tasks hand each other (kestra:// URIs): the state's
+	// storage.ForState. Nil keeps them in a folder of the execution's own, removed when it
+	// ends.
+	Storage *storage.Root
 	// Warn receives, already masked, a problem outside any task run that the user must hear
 	// about: working folders that could not be removed. Nil writes it to os.Stderr.
 	Warn func(msg string)
@@ -123,6 +128,7 @@ type engine struct {
 	outputs map[string]any // outputs.<taskId>, grows as tasks end
 
 	workdirs *workdirs
+	files    *storage.Execution // the execution's files in the internal storage
 	// timedOut is set when Options.Timeout ended the tasks branch.
 	timedOut bool
 
@@ -153,10 +159,10 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		opts.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "flowctl: warning: %s\n", msg) }
 	}
 	id := NewID()
-	// One folder per execution holds the task runs' working folders and the files their
-	// outputFiles kept: they live as long as the execution, so a cron job running for years
-	// leaves nothing behind. Only a process killed with SIGKILL cannot remove it; the folder
-	// is named after the execution, which the state then shows RUNNING.
+	// One folder per execution holds the task runs' working folders: they live as long as
+	// the execution, so a cron job running for years leaves nothing behind. Only a process
+	// killed with SIGKILL cannot remove it; the folder is named after the execution, which
+	// the state then shows RUNNING.
 	base := opts.TempDir
 	if base == "" {
 		base = os.TempDir()
@@ -166,13 +172,16 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
+	defer e.openFiles(id)()
+	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
+	e.opts.Inputs = inputs
 	e.exec = &Execution{
 		ID:           id,
 		Namespace:    f.Namespace,
 		FlowID:       f.ID,
 		FlowRevision: f.Revision,
 		Labels:       map[string]string{},
-		Inputs:       opts.Masker.Value(orEmpty(opts.Inputs)).(map[string]any),
+		Inputs:       opts.Masker.Value(orEmpty(inputs)).(map[string]any),
 		TaskRunList:  []*TaskRun{},
 		Trigger:      opts.Trigger,
 	}
@@ -186,6 +195,11 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.exec.FlowRevision = opts.Revision
 	}
 	e.exec.State.Set(StateCreated, now)
+	if inputsErr != nil {
+		// A FILE input's file gone, or the storage full: nothing can run.
+		e.exec.State.End(StateFailed, opts.Now())
+		return e.exec, inputsErr
+	}
 	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
 	// finally run under ctx, after a timeout too.
 	tctx := ctx
@@ -392,7 +406,7 @@ func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 		"startDate":     templateDate(tr.State.StartDate),
 		"attemptsCount": len(tr.Attempts),
 	}
-	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs}
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
 }
 
 // renderWith renders templates against env until ctx ends.
@@ -584,6 +598,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 		Mask:      e.opts.Masker.Add,
 		UserAgent: e.opts.UserAgent,
 		Execution: e.executionView,
+		Storage:   e.files.Task(spec.ID, tr.ID),
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true

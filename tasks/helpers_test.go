@@ -102,6 +102,7 @@ func newContext(t *testing.T) (*Context, *recorder) {
 		Environ: os.Environ(),
 		TempDir: t.TempDir(),
 		Warn:    func(msg string) { rec.warns = append(rec.warns, msg) },
+		Storage: newMemStorage("kestra:///dev/flow/executions/E/tasks/task/R/"),
 	}
 	return tc, rec
 }

@@ -34,8 +34,8 @@ type ProcessProps struct {
 	Interpreter     []string          `flow:"interpreter" doc:"the command the script line is handed to (default [\"/bin/sh\", \"-c\"])"`
 	FailFast        *bool             `flow:"failFast" doc:"stop at the first failing command: set -e (default true)"`
 	WarningOnStdErr *bool             `flow:"warningOnStdErr" doc:"end WARNING when anything was written to stderr (default true)"`
-	InputFiles      map[string]string `flow:"inputFiles" doc:"files written into the working folder before the run: relative name to content"`
-	OutputFiles     []string          `flow:"outputFiles" doc:"globs of files of the working folder to keep; listed in outputs.outputFiles"`
+	InputFiles      map[string]string `flow:"inputFiles" doc:"files written into the working folder before the run: relative name to content, or to a kestra:// URI to copy in"`
+	OutputFiles     []string          `flow:"outputFiles" doc:"globs of files of the working folder to keep in the internal storage; their kestra:// URIs are in outputs.outputFiles"`
 	ContainerImage  string            `flow:"containerImage,ignored" doc:"the container image; flowctl runs scripts as local processes"`
 	TaskRunner      map[string]any    `flow:"taskRunner" doc:"the task runner; only io.kestra.plugin.core.runner.Process is used"`
 }
@@ -110,10 +110,10 @@ func workingFolder(tc *Context) (string, error) {
 
 // runScript runs one script task as a local process, as Kestra's Process task runner does.
 //
-// The working folder is a fresh folder under tc.TempDir, removed when the run ends. Kestra
-// uploads outputFiles to its storage; flowctl has none, so matched files are moved to a
-// folder kept under tc.TempDir (flowctl-outputs-<taskID>-*) and outputs.outputFiles maps each
-// relative path to its absolute path there. That folder lives as long as tc.TempDir does.
+// The working folder is a fresh folder under tc.TempDir, removed when the run ends. As in
+// Kestra, inputFiles whose value is a kestra:// URI are copied in from the internal storage,
+// and the files outputFiles match are stored there: outputs.outputFiles maps each relative
+// path to its kestra:// URI.
 func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody) (Result, error) {
 	warnTaskRunner(tc, raw.taskRunner)
 	p, err := renderExec(tc, raw)
@@ -136,7 +136,7 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
-	if err := writeInputFiles(workDir, p.inputFiles); err != nil {
+	if err := writeInputFiles(tc, workDir, p.inputFiles); err != nil {
 		return Result{}, err
 	}
 
@@ -312,12 +312,19 @@ func checkRelative(name string) error {
 	return nil
 }
 
-// writeInputFiles writes each input file, creating its sub-folders.
-func writeInputFiles(workDir string, files map[string]string) error {
+// writeInputFiles writes each input file, creating its sub-folders: its content, or for a
+// kestra:// URI the file it names, copied from the internal storage.
+func writeInputFiles(tc *Context, workDir string, files map[string]string) error {
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		path := filepath.Join(workDir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("inputFiles: %w", err)
+		}
+		if IsStorageURI(files[name]) {
+			if err := fetchFile(tc, files[name], path); err != nil {
+				return &PropError{Prop: "inputFiles." + name, Err: err}
+			}
+			continue
 		}
 		if err := os.WriteFile(path, []byte(files[name]), 0o644); err != nil {
 			return fmt.Errorf("inputFiles: %w", err)
@@ -326,9 +333,9 @@ func writeInputFiles(workDir string, files map[string]string) error {
 	return nil
 }
 
-// keepOutputFiles moves the regular files of workDir that match a glob (all but skip, the
-// script file flowctl wrote) to a kept folder, and maps their relative paths to where they
-// now are.
+// keepOutputFiles stores the regular files of workDir that match a glob (all but skip, the
+// script file flowctl wrote) in the internal storage, and maps their relative paths to their
+// kestra:// URIs.
 func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (map[string]any, error) {
 	files := map[string]any{}
 	var matchers []*globMatcher
@@ -340,7 +347,7 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 		matchers = append(matchers, m)
 	}
 	var matched []string
-	size := 0 // of the map to return, as its paths will be: keys, and values about as long as workDir/key
+	size := 0 // of the map to return: keys, and URIs about as long as workDir/key
 	err := filepath.WalkDir(workDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() || path == skip {
 			return err
@@ -358,25 +365,15 @@ func keepOutputFiles(tc *Context, workDir string, globs []string, skip string) (
 		}
 		return nil
 	})
-	if err != nil || len(matched) == 0 {
+	if err != nil {
 		return files, err
 	}
-	keepDir, err := os.MkdirTemp(tc.TempDir, "flowctl-outputs-"+tc.TaskID+"-*")
-	if err != nil {
-		return files, fmt.Errorf("outputFiles: %w", err)
-	}
 	for _, rel := range matched {
-		dst := filepath.Join(keepDir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return files, fmt.Errorf("outputFiles: %w", err)
+		uri, err := storeFile(tc, filepath.Join(workDir, filepath.FromSlash(rel)))
+		if err != nil {
+			return files, fmt.Errorf("outputFiles: %s: %w", rel, err)
 		}
-		// Both folders are under tc.TempDir, so a rename is enough: the working folder is
-		// about to be removed anyway. A folder the task left read-only is made writable.
-		src := filepath.Join(workDir, filepath.FromSlash(rel))
-		if err := CleanUp(workDir, func() error { return os.Rename(src, dst) }); err != nil {
-			return files, fmt.Errorf("outputFiles: %w", err)
-		}
-		files[rel] = dst
+		files[rel] = uri
 	}
 	return files, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,7 +303,7 @@ func outputFileKeys(want ...string) func(*testing.T, scriptRun) {
 	}
 }
 
-func TestScriptOutputFilesAreKeptWhenTheWorkingFolderGoes(t *testing.T) {
+func TestScriptOutputFilesAreStored(t *testing.T) {
 	task := &ShellCommands{
 		Commands: []string{
 			"echo a > a.txt", "mkdir -p sub/deep", "echo b > sub/deep/b.txt", "echo c > c.log",
@@ -314,15 +316,13 @@ func TestScriptOutputFilesAreKeptWhenTheWorkingFolderGoes(t *testing.T) {
 	outputFileKeys("a.txt", "outputs/o.txt", "sub/deep/b.txt")(t, r)
 	files := r.res.Outputs["outputFiles"].(map[string]any)
 	for rel, content := range map[string]string{"a.txt": "a\n", "sub/deep/b.txt": "b\n", "outputs/o.txt": "o\n"} {
-		path, _ := files[rel].(string)
-		if !strings.HasPrefix(path, filepath.Join(r.tc.TempDir, "flowctl-outputs-task-")) {
-			t.Errorf("outputFiles[%q]: got %q, want a path under %s/flowctl-outputs-task-*", rel, path, r.tc.TempDir)
+		uri, _ := files[rel].(string)
+		// Kestra's name: an id made from the path, a dash, the base name.
+		if !regexp.MustCompile(`^kestra:///dev/flow/executions/E/tasks/task/R/[0-9A-Za-z]{1,22}-` + regexp.QuoteMeta(path.Base(rel)) + `$`).MatchString(uri) {
+			t.Errorf("outputFiles[%q]: got %q, want the task run's URI of <id>-%s", rel, uri, path.Base(rel))
 		}
-		if !strings.HasSuffix(path, "/"+rel) {
-			t.Errorf("outputFiles[%q]: got %q, want it to end with the relative path", rel, path)
-		}
-		if b, err := os.ReadFile(path); err != nil || string(b) != content {
-			t.Errorf("content of %s: got %q, %v; want %q", path, b, err, content)
+		if got := r.tc.Storage.(*memStorage).content(uri); got != content {
+			t.Errorf("content of %s: got %q, want %q", uri, got, content)
 		}
 	}
 	workDir := r.rec.at(LevelInfo)[0]

@@ -22,7 +22,7 @@ type funcDef struct {
 // render is evaluated by callNode itself (see renderFunc), so no entry leads back to the
 // parser, which reads this table.
 var functions = sync.OnceValue(func() map[string]*funcDef {
-	return byName([]*funcDef{
+	return byName(append([]*funcDef{
 		{name: "secret", params: []string{"key"}, required: 1, call: secretFunc},
 		{name: "now", params: []string{"format", "timeZone", "locale"}, call: nowFunc},
 		{name: "fromJson", params: []string{"json"}, required: 1, call: fromJSONFunc},
@@ -31,7 +31,7 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "errorLogs", call: errorLogsFunc},
 		// render never reaches call: callNode evaluates it itself.
 		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
-	}, func(d *funcDef) string { return d.name })
+	}, storageFuncs()...), func(d *funcDef) string { return d.name })
 })
 
 func functionNames() []string { return sortedKeys(functions()) }

@@ -30,6 +30,9 @@ type Env struct {
 	Secret func(name string) (string, error)
 	// Now is the clock of now(); nil means time.Now.
 	Now func() time.Time
+	// Files is the internal storage read(), fileSize(), fileExists() and isFileEmpty()
+	// read; nil makes them fail with "the internal storage is not available here".
+	Files Files
 	// Limits bound each Render; the zero value takes the defaults.
 	Limits Limits
 	// KV reads a value of Kestra's KV store for kv(): found is false when the key is

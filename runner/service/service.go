@@ -153,6 +153,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		UserAgent:     s.UserAgent,
 		Lookup:        runner.Lookup(s.Store),
 		KV:            runner.KV(s.Store),
+		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
 		Admit:         s.admit(f, lease),
 		Inherit:       inherit,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -221,6 +222,9 @@ func (s *Store) Executions(f ListFilter) ([]ExecRecord, error) {
 // PruneExecutions deletes executions, with their logs, that started before olderThan (zero:
 // no age limit) or are beyond the newest keep (0: no count limit), and returns how many it
 // deleted. It works in batches of short transactions, so other processes go on meanwhile.
+// Once a batch is committed, the files of its executions are removed from the storage (see
+// Storage): a crash in between leaves files no execution names, never an execution whose
+// files are gone.
 //
 // It first checks, under the shared lock, every page the batches will touch (checkPrune): a
 // damaged one stops it with the corrupt-state error before anything is deleted.
@@ -237,18 +241,23 @@ func (s *Store) PruneExecutions(olderThan time.Time, keep int) (int, error) {
 		return 0, err
 	}
 	total := 0
+	var filesErr error
 	for {
-		n, more := 0, false
+		var deleted []ExecRecord
+		more := false
 		err := s.update(func(tx *bolt.Tx) error {
 			victims, m := pruneVictims(tx.Bucket(bucketIndex), cutoff, keep, last)
-			deleted, err := deleteExecs(tx, victims)
-			n, more = deleted, m
+			d, err := deleteExecs(tx, victims)
+			deleted, more = d, m
 			return err
 		})
 		if err != nil {
 			return total, err
 		}
-		total += n
+		total += len(deleted)
+		if err := s.removeFiles(deleted); err != nil && filesErr == nil {
+			filesErr = err
+		}
 		if !more {
 			break
 		}
@@ -256,9 +265,33 @@ func (s *Store) PruneExecutions(olderThan time.Time, keep int) (int, error) {
 	if total == 0 {
 		return 0, nil
 	}
-	// The executions are gone whatever happens here; a failed compaction leaves the file
-	// as it was, merely larger, so it is reported but does not undo the count.
-	return total, s.compactIfWorthIt()
+	// The executions are gone whatever happens here; files left behind or a failed
+	// compaction (the file as it was, merely larger) are reported but do not undo the count.
+	return total, errors.Join(filesErr, s.compactIfWorthIt())
+}
+
+// removeFiles removes the stored files of the executions deleted, and says which could not
+// be removed and where they are.
+func (s *Store) removeFiles(deleted []ExecRecord) error {
+	st := s.Storage()
+	var failed []string
+	var first error
+	for _, r := range deleted {
+		if r.Namespace == "" || r.FlowID == "" {
+			continue // a record that did not decode: no folder to find
+		}
+		if err := st.RemoveExecution(r.Namespace, r.FlowID, r.ID); err != nil {
+			failed = append(failed, r.ID)
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return fmt.Errorf("state: the files of %d pruned execution(s) (%s) not removed from %s: %w",
+		len(failed), strings.Join(failed, ", "), st.Dir(), first)
 }
 
 // checkPrune checks the pages that pruning will touch (see guard): every page of the index,
@@ -372,32 +405,37 @@ func pruneVictims(index *bolt.Bucket, cutoff []byte, keep int, last []byte) (vic
 }
 
 // deleteExecs deletes the executions of the index keys victims, with their summaries and
-// logs, within tx, and returns how many of them there were.
-func deleteExecs(tx *bolt.Tx, victims [][]byte) (int, error) {
+// logs, within tx, and returns those there were (their ids, namespaces and flow ids).
+func deleteExecs(tx *bolt.Tx, victims [][]byte) ([]ExecRecord, error) {
 	index, execs, logs := tx.Bucket(bucketIndex), tx.Bucket(bucketExecs), tx.Bucket(bucketLogs)
 	summaries := tx.Bucket(bucketSummaries)
-	n := 0
+	var deleted []ExecRecord
 	for _, k := range victims {
 		id := k[8:]
 		if err := index.Delete(k); err != nil {
-			return 0, err
+			return nil, err
 		}
-		if execs.Get(id) != nil {
-			n++
+		if v := execs.Get(id); v != nil {
+			d := decoder{b: v}
+			r := decodeHeader(&d)
+			// The pages were checked; a record that still does not decode has no files
+			// to find, and goes all the same.
+			r.ID, r.Doc = string(id), nil
+			deleted = append(deleted, r)
 		}
 		if err := execs.Delete(id); err != nil {
-			return 0, err
+			return nil, err
 		}
 		if summaries != nil {
 			if err := summaries.Delete(id); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
 		if err := logs.DeleteBucket(id); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
-			return 0, err
+			return nil, err
 		}
 	}
-	return n, nil
+	return deleted, nil
 }
 
 // recordVersion leads every encoded record, so a later format can tell old records apart.

@@ -2,6 +2,8 @@ package state
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,6 +122,9 @@ func TestPruneExecutions(t *testing.T) {
 				if err := s.PutLogs(id, []LogEntry{{TaskRunID: "t", Time: at(i), Level: "INFO", Message: "hi"}}); err != nil {
 					t.Fatal(err)
 				}
+				if _, err := s.Storage().Execution("dev", "f", id).Task("t", "r").Put("out.txt", strings.NewReader(id)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			n, err := s.PruneExecutions(tt.olderThan, tt.keep)
 			if err != nil {
@@ -141,6 +146,10 @@ func TestPruneExecutions(t *testing.T) {
 				logs, _ := s.Logs(id)
 				if kept != (len(logs) == 1) {
 					t.Errorf("%s: kept %v but %d log lines", id, kept, len(logs))
+				}
+				files, err := s.Storage().List("dev", "f", id)
+				if err != nil || kept != (len(files) == 1) {
+					t.Errorf("%s: kept %v but files %v, %v", id, kept, files, err)
 				}
 			}
 		})
@@ -197,5 +206,31 @@ func TestPruneDeletesOnlyTheExecutionsItChecked(t *testing.T) {
 	}
 	if len(victims) != 5 || string(victims[4][8:]) != "e04" {
 		t.Errorf("victims: got %d ending %q, want the 5 checked, e00 to e04", len(victims), victims[len(victims)-1][8:])
+	}
+}
+
+func TestPruneSaysWhichFilesItCouldNotRemove(t *testing.T) {
+	s := newStore(t, Options{})
+	for i := 1; i <= 3; i++ {
+		if err := s.PutExecution(execRec(fmt.Sprintf("e%d", i), "dev", "f", "SUCCESS", t0.Add(time.Duration(i)*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A storage that cannot be read as a folder: the executions still go, and prune says
+	// which files stay where.
+	if err := os.WriteFile(s.Storage().Dir(), []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneExecutions(time.Time{}, 1)
+	if n != 2 {
+		t.Errorf("pruned %d, want 2", n)
+	}
+	want := "state: the files of 2 pruned execution(s) (e1, e2) not removed from " + s.Storage().Dir() + ": internal storage: "
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error: got %v, want one starting %q", err, want)
+	}
+	left, _ := s.Executions(ListFilter{})
+	if ids(left) != "e3" {
+		t.Errorf("left %q, want e3", ids(left))
 	}
 }

@@ -28,6 +28,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/flowctl/flowctl/runner/storage"
 )
 
 // Format is the version of the state file's layout that this package reads and writes. A
@@ -178,6 +180,11 @@ func Open(path string, opts Options) (*Store, error) {
 
 // Path returns the file this Store reads and writes.
 func (s *Store) Path() string { return s.path }
+
+// Storage returns the internal storage of this state: the files its executions' tasks
+// handed each other, in the folder <state>.storage beside the file. PruneExecutions removes
+// an execution's files with it.
+func (s *Store) Storage() *storage.Root { return storage.ForState(s.path) }
 
 // create makes the folder and an empty file; the first write transaction turns it into a
 // state. Two processes creating the same state at once both open the one file, and the lock

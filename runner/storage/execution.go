@@ -1,0 +1,124 @@
+package storage
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Execution is the storage as one execution sees it: it may read its own files and those of
+// the execution that triggered it (a Subflow child reads its parent's), Kestra's rule.
+type Execution struct {
+	root    *Root
+	prefix  string   // ExecutionPrefix of the execution
+	allowed []string // prefixes of the executions whose files it may read, its own first
+	segs    []string // path segments of the execution's folder
+}
+
+// Execution returns the storage of one execution.
+func (r *Root) Execution(namespace, flowID, executionID string) *Execution {
+	p := ExecutionPrefix(namespace, flowID, executionID)
+	return &Execution{root: r, prefix: p, allowed: []string{p},
+		segs: strings.Split(strings.Trim(strings.TrimPrefix(p, Scheme), "/"), "/")}
+}
+
+// AllowParent lets the execution read the files of the execution that triggered it
+// (trigger.namespace, trigger.flowId, trigger.executionId). Empty values allow nothing.
+func (x *Execution) AllowParent(namespace, flowID, executionID string) {
+	if namespace == "" || flowID == "" || executionID == "" {
+		return
+	}
+	x.allowed = append(x.allowed, ExecutionPrefix(namespace, flowID, executionID))
+}
+
+// Prefix returns the URI every file of the execution starts with.
+func (x *Execution) Prefix() string { return x.prefix }
+
+// check applies the access rule to uri and returns its segments.
+func (x *Execution) check(uri string) ([]string, error) {
+	segs, err := segments(uri)
+	if err != nil {
+		return nil, err
+	}
+	// Kestra compares the URI as written; the segments were checked above, so no "..",
+	// escaped or not, climbs out of the prefix.
+	for _, p := range x.allowed {
+		if strings.HasPrefix(uri, p) {
+			return segs, nil
+		}
+	}
+	return nil, fmt.Errorf("Unable to read the file '%s' as it didn't belong to the current execution", uri)
+}
+
+// Open opens the file at uri, when the execution may read it.
+func (x *Execution) Open(uri string) (io.ReadCloser, error) {
+	segs, err := x.check(uri)
+	if err != nil {
+		return nil, err
+	}
+	return x.root.openFile(uri, segs)
+}
+
+// Stat returns the size of the file at uri, when the execution may read it; the error wraps
+// fs.ErrNotExist when there is no such file.
+func (x *Execution) Stat(uri string) (int64, error) {
+	segs, err := x.check(uri)
+	if err != nil {
+		return 0, err
+	}
+	return x.root.statFile(uri, segs)
+}
+
+// PutInput stores the file of a FILE input: .../executions/<id>/inputs/<input>/<name>.
+func (x *Execution) PutInput(input, name string, r io.Reader) (string, error) {
+	return x.putUnder([]string{"inputs", input}, name, r)
+}
+
+// Task returns the storage of one task run: what it stores lands under
+// .../executions/<id>/tasks/<task slug>/<taskRunID>/. It implements tasks.Storage.
+func (x *Execution) Task(taskID, taskRunID string) *Task {
+	return &Task{Execution: x, dir: []string{"tasks", Slug(taskID), taskRunID}}
+}
+
+// putUnder stores a file called name under the execution's folder, in the sub-folders dir.
+func (x *Execution) putUnder(dir []string, name string, r io.Reader) (string, error) {
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	segs := append(append(append([]string{}, x.segs...), dir...), name)
+	uri := encode(segs)
+	// The URI is made of checked parts; reading it back through segments checks the whole.
+	if _, err := segments(uri); err != nil {
+		return "", err
+	}
+	if err := x.root.put(segs, r); err != nil {
+		return "", err
+	}
+	return uri, nil
+}
+
+// checkName refuses a file name that is not one plain base name.
+func checkName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("internal storage: invalid file name %q", name)
+	case strings.ContainsAny(name, "/\\\x00"):
+		return fmt.Errorf("internal storage: invalid file name %q: a base name, without / or \\", name)
+	case strings.HasPrefix(name, tempPrefix):
+		return fmt.Errorf("internal storage: invalid file name %q: %s starts the files being written", name, tempPrefix)
+	}
+	return nil
+}
+
+// Task is the storage as one task run sees it: Put stores under the run's own folder, Open
+// and Stat follow the execution's rule.
+type Task struct {
+	*Execution
+	dir []string
+}
+
+// Put stores what r yields as the file name of the task run and returns its URI. A file of
+// that name stored before is replaced.
+func (t *Task) Put(name string, r io.Reader) (string, error) {
+	return t.putUnder(t.dir, name, r)
+}

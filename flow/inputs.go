@@ -600,7 +600,11 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 			missing = append(missing, in.ID)
 			continue
 		case in.Required:
-			errs = append(errs, fmt.Errorf("input %q (%s) is required: give it with -i %s=VALUE", in.ID, in.Type, in.ID))
+			value := "VALUE"
+			if in.Type == InputFile {
+				value = "@PATH" // a local file, stored with the execution
+			}
+			errs = append(errs, fmt.Errorf("input %q (%s) is required: give it with -i %s=%s", in.ID, in.Type, in.ID, value))
 			failed[in.ID] = true
 			continue
 		default:

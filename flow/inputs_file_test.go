@@ -68,7 +68,7 @@ func TestFileInputErrors(t *testing.T) {
 		}
 	}
 	_, _, err := ParseInputs(f, map[string]string{})
-	if want := `input "report" (FILE) is required: give it with -i report=VALUE`; err == nil || err.Error() != want {
+	if want := `input "report" (FILE) is required: give it with -i report=@PATH`; err == nil || err.Error() != want {
 		t.Errorf("no value: got %v, want %q", err, want)
 	}
 	problems := parseProblems(t, strings.Replace(fileInputFlow, "kestra:///dev/f/executions/X/inputs/report/old.csv", "./old.csv", 1))

@@ -492,20 +492,18 @@ const (
 // flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
 var (
 	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency"}
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults"}
 	requiredFlowKeys = []string{"id", "namespace", "tasks"}
 )
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"pluginDefaults": "",
 	"outputs":        "",
 	"retry":          " (set retry on each task instead)",
 	"sla":            "",
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
-	"taskDefaults":   "",
 	"revision":       ": remove it (flowctl numbers revisions itself when a flow is applied)",
 	"deleted":        "",
 	"tenantId":       "",
@@ -516,6 +514,7 @@ var unsupportedFlowKeys = map[string]string{
 func (l *loader) flow(root *yaml.Node) *Flow {
 	f := &Flow{File: l.file, Source: l.src, Revision: 1}
 	l.taskIDs = map[string]Pos{}
+	root = l.withDefaults(root)
 	seen := map[string]bool{}
 	for _, p := range l.pairs(root, "") {
 		key := p.key.Value
@@ -560,6 +559,8 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Triggers = l.triggers(v)
 		case "concurrency":
 			f.Concurrency = l.concurrency(v)
+		case "pluginDefaults", "taskDefaults":
+			// Read and applied by withDefaults before the walk.
 		default:
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}

@@ -117,6 +117,23 @@ func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
 			"additionalProperties": false,
 		}, "How many executions of the flow run at once, across every flowctl process sharing the state."),
 	}
+	defaults := b.ref("pluginDefaults", obj{
+		"type": []string{"array", "null"},
+		"items": obj{
+			"type": "object",
+			"properties": obj{
+				"type": doc(obj{"type": "string", "minLength": 1},
+					"The plugin type the values apply to, or a prefix of type names (io.kestra.plugin.scripts)."),
+				"forced": doc(obj{"type": "boolean"}, "The values win over the plugin's own (default false: the plugin's win)."),
+				"values": doc(obj{"type": "object"}, "The properties to give every matching task, trigger or condition."),
+			},
+			"required":             []string{"type", "values"},
+			"additionalProperties": false,
+		},
+	})
+	props["pluginDefaults"] = doc(obj{"allOf": []any{defaults}},
+		"Default property values for the tasks, triggers and conditions of a type (or a type prefix).")
+	props["taskDefaults"] = doc(obj{"allOf": []any{defaults}}, "The older name of pluginDefaults.")
 	if err := covers("flow", props, flowKeys); err != nil {
 		return nil, err
 	}

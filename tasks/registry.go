@@ -56,4 +56,7 @@ var builtin = []*Def{
 	pythonCommandsDef,
 	slackIncomingWebhookDef,
 	slackExecutionDef,
+	outputValuesDef,
+	echoDef,
+	sleepDef,
 }

@@ -4,21 +4,26 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 	r := Builtin()
 	want := map[string]string{
-		"io.kestra.plugin.core.log.Log":            "io.kestra.plugin.core.log.Log",
-		"io.kestra.core.tasks.log.Log":             "io.kestra.plugin.core.log.Log",
-		"io.kestra.plugin.core.debug.Return":       "io.kestra.plugin.core.debug.Return",
-		"io.kestra.core.tasks.debugs.Return":       "io.kestra.plugin.core.debug.Return",
-		"io.kestra.plugin.core.execution.Fail":     "io.kestra.plugin.core.execution.Fail",
-		"io.kestra.core.tasks.executions.Fail":     "io.kestra.plugin.core.execution.Fail",
-		"io.kestra.plugin.scripts.shell.Script":    "io.kestra.plugin.scripts.shell.Script",
-		"io.kestra.plugin.scripts.shell.Commands":  "io.kestra.plugin.scripts.shell.Commands",
-		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":   "io.kestra.plugin.scripts.python.Script",
-		"io.kestra.plugin.scripts.python.Commands": "io.kestra.plugin.scripts.python.Commands",
+		"io.kestra.plugin.core.log.Log":             "io.kestra.plugin.core.log.Log",
+		"io.kestra.core.tasks.log.Log":              "io.kestra.plugin.core.log.Log",
+		"io.kestra.plugin.core.debug.Return":        "io.kestra.plugin.core.debug.Return",
+		"io.kestra.core.tasks.debugs.Return":        "io.kestra.plugin.core.debug.Return",
+		"io.kestra.plugin.core.execution.Fail":      "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.core.tasks.executions.Fail":      "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.plugin.scripts.shell.Script":     "io.kestra.plugin.scripts.shell.Script",
+		"io.kestra.plugin.scripts.shell.Commands":   "io.kestra.plugin.scripts.shell.Commands",
+		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":    "io.kestra.plugin.scripts.python.Script",
+		"io.kestra.plugin.scripts.python.Commands":  "io.kestra.plugin.scripts.python.Commands",
+		"io.kestra.plugin.core.output.OutputValues": "io.kestra.plugin.core.output.OutputValues",
+		"io.kestra.plugin.core.debug.Echo":          "io.kestra.plugin.core.debug.Echo",
+		"io.kestra.core.tasks.debugs.Echo":          "io.kestra.plugin.core.debug.Echo",
+		"io.kestra.plugin.core.flow.Sleep":          "io.kestra.plugin.core.flow.Sleep",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -32,8 +37,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 9 {
-		t.Errorf("Defs: got %d types, want 9", got)
+	if got := len(r.Defs()); got != 12 {
+		t.Errorf("Defs: got %d types, want 12", got)
 	}
 }
 
@@ -46,6 +51,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*bool]():             true,
 	reflect.TypeFor[bool]():              true,
 	reflect.TypeFor[int]():               true,
+	reflect.TypeFor[time.Duration]():     true,
 	reflect.TypeFor[map[string]any]():    true,
 	reflect.TypeFor[*ChatOptions]():      true, // a nested struct, decoded by the same rules
 }

@@ -492,13 +492,12 @@ const (
 // flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
 var (
 	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults"}
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
 	requiredFlowKeys = []string{"id", "namespace", "tasks"}
 )
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"outputs":        "",
 	"retry":          " (set retry on each task instead)",
 	"sla":            "",
 	"afterExecution": " (use finally)",
@@ -559,6 +558,8 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Triggers = l.triggers(v)
 		case "concurrency":
 			f.Concurrency = l.concurrency(v)
+		case "outputs":
+			f.Outputs = l.outputs(v)
 		case "pluginDefaults", "taskDefaults":
 			// Read and applied by withDefaults before the walk.
 		default:

@@ -301,6 +301,8 @@ func TestSchemaRules(t *testing.T) {
 		{"unknown flow key", head + log + "tsks: []\n", false},
 		{"unsupported flow key", head + log + "sla: []\n", false},
 		{"plugin defaults", head + log + "pluginDefaults:\n  - type: io.kestra.plugin.core.log\n    values: {level: WARN}\n", true},
+		{"outputs", head + log + "outputs:\n  - id: o\n    type: INT\n    value: \"{{ 1 }}\"\n", true},
+		{"output without value", head + log + "outputs:\n  - id: o\n    type: INT\n", false},
 		{"plugin default without values", head + log + "pluginDefaults:\n  - type: io.kestra\n", false},
 		{"no tasks", head, false},
 		{"empty tasks", head + "tasks: []\n", false},

@@ -235,6 +235,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
 	}
+	final = e.flowOutputs(ctx, final)
 	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in
@@ -251,6 +252,9 @@ func (e *engine) remask() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.exec.Inputs = m.Value(e.exec.Inputs).(map[string]any)
+	if e.exec.Outputs != nil {
+		e.exec.Outputs = m.Value(e.exec.Outputs).(map[string]any)
+	}
 	for _, tr := range e.exec.TaskRunList {
 		if tr.Outputs != nil {
 			tr.Outputs = m.Value(tr.Outputs).(map[string]any)

@@ -567,12 +567,26 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 		}
 	}
 	l.checkTriggerInputs(f)
+	l.checkRecursion(f)
 	for _, k := range requiredFlowKeys {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
 		}
 	}
 	return f
+}
+
+// checkRecursion refuses a Subflow task that calls its own flow, as Kestra's validation does:
+// its execution would start another, and so on.
+func (l *loader) checkRecursion(f *Flow) {
+	for _, spec := range f.AllTasks() {
+		if spec.Task == nil {
+			continue
+		}
+		if ns, id, ok := tasks.SubflowOf(spec.Task); ok && ns == f.Namespace && id == f.ID {
+			l.errorAt(spec.Pos, "task %q: Recursive call to flow [%s.%s]", spec.ID, ns, id)
+		}
+	}
 }
 
 // concurrencyBehaviors are the values of a concurrency's behavior.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flowctl/flowctl/tasks"
 )
 
 func TestLoadFlowOutputs(t *testing.T) {
@@ -109,5 +111,28 @@ func TestTypedOutput(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s %v: got %#v, %v, want %#v", c.typ, c.in, got, err, c.want)
 		}
+	}
+}
+
+func TestLoadRefusesAFlowThatCallsItself(t *testing.T) {
+	r := testRegistry()
+	d, _ := tasks.Builtin().Lookup("io.kestra.plugin.core.flow.Subflow")
+	r.Add(d)
+	src := `id: recursive-flow
+namespace: io.kestra.tests
+tasks:
+  - id: self
+    type: io.kestra.core.tasks.flows.Flow
+    namespace: io.kestra.tests
+    flowId: recursive-flow
+  - id: dynamic
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: io.kestra.tests
+    flowId: "{{ flow.id }}"
+`
+	_, err := Parse("flow.yml", []byte(src), r)
+	want := `flow.yml:4:5: task "self": Recursive call to flow [io.kestra.tests.recursive-flow]`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -88,6 +89,11 @@ type Options struct {
 	// FAILS with "Execution timeout after HH:MM:SS.mmm"; errors and finally still run.
 	// Zero: no bound.
 	Timeout time.Duration
+	// Subflow runs the child execution of a Subflow task of this execution (parent); nil
+	// when the run has no state to find applied flows in.
+	Subflow func(ctx context.Context, parent *Execution, req tasks.SubflowRequest) (tasks.SubflowResult, error)
+	// Labels are added to the flow's own (a Subflow child's: its parent's, the task's).
+	Labels map[string]string
 	// Warn receives, already masked, a problem outside any task run that the user must hear
 	// about: working folders that could not be removed. Nil writes it to os.Stderr.
 	Warn func(msg string)
@@ -176,6 +182,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	for _, l := range f.Labels {
 		e.exec.Labels[l.Key] = l.Value
 	}
+	maps.Copy(e.exec.Labels, opts.Labels)
 	// Every Kestra execution carries the id of the execution that started its chain.
 	e.exec.Labels[LabelCorrelationID] = cmp.Or(opts.CorrelationID, id)
 	now := opts.Now()
@@ -575,6 +582,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 		Mask:      e.opts.Masker.Add,
 		UserAgent: e.opts.UserAgent,
 		Execution: e.executionView,
+		Subflow:   e.subflowFunc(),
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true

@@ -59,4 +59,5 @@ var builtin = []*Def{
 	outputValuesDef,
 	echoDef,
 	sleepDef,
+	subflowDef,
 }

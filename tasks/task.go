@@ -85,6 +85,9 @@ type Context struct {
 	Execution func(id string) (*ExecutionView, error)
 	// UserAgent is the User-Agent of outgoing HTTP requests ("flowctl/<version>").
 	UserAgent string
+	// Subflow runs a Subflow task's child execution and returns how it ended; nil when the
+	// run has no state to find applied flows in.
+	Subflow func(ctx context.Context, req SubflowRequest) (SubflowResult, error)
 	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
 	// when the run has none, and a task that needs it fails saying so.
 	Storage Storage

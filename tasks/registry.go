@@ -60,4 +60,5 @@ var builtin = []*Def{
 	echoDef,
 	sleepDef,
 	subflowDef,
+	pauseDef,
 }

@@ -24,6 +24,7 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.plugin.core.debug.Echo":          "io.kestra.plugin.core.debug.Echo",
 		"io.kestra.core.tasks.debugs.Echo":          "io.kestra.plugin.core.debug.Echo",
 		"io.kestra.plugin.core.flow.Sleep":          "io.kestra.plugin.core.flow.Sleep",
+		"io.kestra.core.tasks.flows.Pause":          "io.kestra.plugin.core.flow.Pause",
 		"io.kestra.core.tasks.flows.Flow":           "io.kestra.plugin.core.flow.Subflow",
 		"io.kestra.core.tasks.flows.Subflow":        "io.kestra.plugin.core.flow.Subflow",
 	}
@@ -39,8 +40,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 13 {
-		t.Errorf("Defs: got %d types, want 13", got)
+	if got := len(r.Defs()); got != 14 {
+		t.Errorf("Defs: got %d types, want 14", got)
 	}
 }
 

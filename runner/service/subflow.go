@@ -96,10 +96,16 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 }
 
 // startSubflow starts a child that is not waited for: it runs on its own goroutine, which
-// Wait awaits, and the task ends as soon as the child exists, as Kestra reports it: CREATED.
+// Wait awaits, and the task ends as soon as the child runs, its state as Kestra reports it:
+// CREATED. A child that never ran (refused by its flow's concurrency limit) ends the task
+// with its final state.
 func (s *Service) startSubflow(ctx context.Context, child *flow.Flow, o RunOptions, req tasks.SubflowRequest) (tasks.SubflowResult, error) {
+	type ended struct {
+		y   *runner.Execution
+		err error
+	}
 	started := make(chan string, 1)
-	failed := make(chan error, 1)
+	done := make(chan ended, 1)
 	o.started = func(id string) {
 		req.Started(id)
 		started <- id
@@ -108,17 +114,19 @@ func (s *Service) startSubflow(ctx context.Context, child *flow.Flow, o RunOptio
 	go func() {
 		defer s.pending.Done()
 		y, err := s.Run(ctx, child, o)
-		if err != nil {
-			failed <- err
-			return
+		if err == nil {
+			s.Notify.SubflowEnded(child, y)
 		}
-		s.Notify.SubflowEnded(child, y)
+		done <- ended{y, err}
 	}()
 	select {
 	case id := <-started:
 		return tasks.SubflowResult{ExecutionID: id, State: runner.StateCreated}, nil
-	case err := <-failed:
-		return tasks.SubflowResult{}, err
+	case e := <-done:
+		if e.err != nil {
+			return tasks.SubflowResult{}, e.err
+		}
+		return tasks.SubflowResult{ExecutionID: e.y.ID, State: e.y.State.Current}, nil
 	}
 }
 

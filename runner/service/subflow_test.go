@@ -192,3 +192,17 @@ func TestSubflowWithoutWaitIsAwaitedByWait(t *testing.T) {
 		t.Errorf("child after Wait: got %s with %d task runs, want SUCCESS with 1", child.State.Current, len(child.TaskRunList))
 	}
 }
+
+func TestSubflowWithoutWaitWhoseChildNeverRuns(t *testing.T) {
+	s, _ := newService(t)
+	apply(t, s, logFlow("dev", "limited", "concurrency:\n  limit: 1\n  behavior: CANCEL\n"))
+	holdSlot(t, s, "dev", "limited")
+	x, err := s.Run(context.Background(), parse(t, "id: p\nnamespace: dev\ntasks:\n"+subflowTask("t", "dev", "limited", "    wait: false\n")), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Wait()
+	if got := x.TaskRunList[0].Outputs["state"]; x.State.Current != runner.StateSuccess || got != runner.StateCancelled {
+		t.Errorf("got %s with the child %v, want SUCCESS with the child CANCELLED", x.State.Current, got)
+	}
+}

@@ -47,3 +47,14 @@ func (n *notifier) ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execu
 func (n *notifier) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	fmt.Fprintf(n.out, "flowctl: schedule %s.%s/%s: the date %s skipped: its conditions do not hold\n", f.Namespace, f.ID, t.ID, date)
 }
+
+func (n *notifier) Subflow(f *flow.Flow, taskID string, parent *runner.Execution) runner.Sink {
+	fmt.Fprintf(n.err, "flowctl: subflow %s.%s started by task %s of %s.%s %s\n", f.Namespace, f.ID, taskID,
+		parent.Namespace, parent.FlowID, parent.ID)
+	return report.NewTextSink(n.err, n.errPal, f)
+}
+
+func (n *notifier) SubflowEnded(f *flow.Flow, y *runner.Execution) {
+	fmt.Fprintf(n.err, "flowctl: subflow execution %s of %s.%s ended %s in %s\n", y.ID, f.Namespace, f.ID,
+		n.errPal.State(y.State.Current), report.HumanDuration(y.State.Duration()))
+}

@@ -140,6 +140,8 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	if !o.noTriggers && ctx.Err() == nil {
 		svc.Fire(ctx, x)
 	}
+	// Children of Subflow tasks that were not waited for end before the process does.
+	svc.Wait()
 	if err := svc.RecordErr(); err != nil {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
 		fmt.Fprintf(s.Err, "flowctl: %v\n", err)

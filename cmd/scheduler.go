@@ -123,6 +123,8 @@ func newScheduler(f *factory, o *schedulerOptions) (*scheduler, error) {
 // exit is the scheduler's exit: 130 when a signal killed an execution, else 0, with the
 // first failure to record an execution reported.
 func (sc *scheduler) exit(killed bool) error {
+	// Children of Subflow tasks that were not waited for are recorded before the exit.
+	sc.svc.Wait()
 	if err := sc.svc.RecordErr(); err != nil {
 		fmt.Fprintf(sc.errw, "flowctl: %v\n", err)
 	}

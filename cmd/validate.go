@@ -4,17 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
+	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // validateOptions are the flags of `flowctl validate`.
 type validateOptions struct {
 	files  []string
 	output string
+	state  string
 }
 
 // fileReport is one file's entry of `validate -o json`.
@@ -45,6 +49,7 @@ file; each valid file is named on stdout ("FILE: ok"). Exit 0 when all are valid
 		},
 	}
 	c.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	stateFlag(c, &o.state)
 	return c
 }
 
@@ -56,6 +61,7 @@ func runValidate(f *factory, o *validateOptions) error {
 	reports := make([]fileReport, 0, len(o.files))
 	invalid := false
 	reg := f.registry()
+	var valid []*flow.Flow
 	for _, file := range o.files {
 		r := fileReport{File: file, Valid: true, Errors: []errorReport{}}
 		fl, err := flow.Load(file, reg)
@@ -85,14 +91,20 @@ func runValidate(f *factory, o *validateOptions) error {
 				}
 				annotateLoadError(ci, file, le)
 			}
-		} else if o.output == "text" {
-			for _, w := range fl.Warnings {
-				fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
+		} else {
+			valid = append(valid, fl)
+			if o.output == "text" {
+				for _, w := range fl.Warnings {
+					fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
+				}
 			}
 			// A silent success cannot be told from a check that looked at nothing.
 			fmt.Fprintf(s.Out, "%s: ok\n", file)
 		}
 		reports = append(reports, r)
+	}
+	if o.output == "text" {
+		warnUnapplied(f, o.state, valid)
 	}
 	if o.output == "json" {
 		if err := report.WriteJSON(s.Out, reports); err != nil {
@@ -103,4 +115,49 @@ func runValidate(f *factory, o *validateOptions) error {
 		return silentExit(ExitUsage)
 	}
 	return nil
+}
+
+// warnUnapplied warns about the Subflow tasks of flows that call a flow neither applied to
+// the state nor among the files validated: at run time they fail with "Unable to find
+// flow". Without a state file there is nothing to compare with, and nothing is said.
+func warnUnapplied(f *factory, flag string, flows []*flow.Flow) {
+	type call struct {
+		fl   *flow.Flow
+		spec *flow.TaskSpec
+		name [2]string
+	}
+	var calls []call
+	known := map[[2]string]bool{}
+	for _, fl := range flows {
+		known[[2]string{fl.Namespace, fl.ID}] = true
+		for _, spec := range fl.AllTasks() {
+			if ns, id, ok := tasks.SubflowOf(spec.Task); ok {
+				calls = append(calls, call{fl, spec, [2]string{ns, id}})
+			}
+		}
+	}
+	if len(calls) == 0 {
+		return
+	}
+	path, err := resolveStatePath(flag)
+	if err != nil {
+		return
+	}
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	store, err := state.Open(path, state.Options{ReadOnly: true})
+	if err != nil {
+		return
+	}
+	for _, c := range calls {
+		if known[c.name] {
+			continue
+		}
+		if _, ok, err := store.Flow(c.name[0], c.name[1]); err != nil || ok {
+			continue
+		}
+		fmt.Fprintf(f.Err, "flowctl: warning: %s:%d:%d: task %q: flow %s.%s is not applied to the state (flowctl flow apply): the Subflow will fail with \"Unable to find flow '%s'.'%s' with revision '0'\"\n",
+			c.fl.File, c.spec.Pos.Line, c.spec.Pos.Col, c.spec.ID, c.name[0], c.name[1], c.name[0], c.name[1])
+	}
 }

@@ -40,7 +40,9 @@ type Flow struct {
 	Errors    []*TaskSpec
 	Finally   []*TaskSpec
 	Triggers  []*Trigger
-	Disabled  bool
+	// Outputs are the flow's outputs, rendered when an execution has ended.
+	Outputs  []*Output
+	Disabled bool
 	// Concurrency limits how many executions of the flow run at once; nil: no limit.
 	Concurrency *Concurrency
 	// Warnings are things the loader accepted but that do not behave as on a Kestra server

@@ -495,20 +495,17 @@ const (
 // flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
 var (
 	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency"}
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
 	requiredFlowKeys = []string{"id", "namespace", "tasks"}
 )
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"pluginDefaults": "",
-	"outputs":        "",
 	"retry":          " (set retry on each task instead)",
 	"sla":            "",
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
-	"taskDefaults":   "",
 	"revision":       ": remove it (flowctl numbers revisions itself when a flow is applied)",
 	"deleted":        "",
 	"tenantId":       "",
@@ -519,6 +516,7 @@ var unsupportedFlowKeys = map[string]string{
 func (l *loader) flow(root *yaml.Node) *Flow {
 	f := &Flow{File: l.file, Source: l.src, Revision: 1}
 	l.taskIDs = map[string]Pos{}
+	root = l.withDefaults(root)
 	seen := map[string]bool{}
 	for _, p := range l.pairs(root, "") {
 		key := p.key.Value
@@ -563,17 +561,35 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Triggers = l.triggers(v)
 		case "concurrency":
 			f.Concurrency = l.concurrency(v)
+		case "outputs":
+			f.Outputs = l.outputs(v)
+		case "pluginDefaults", "taskDefaults":
+			// Read and applied by withDefaults before the walk.
 		default:
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}
 	}
 	l.checkTriggerInputs(f)
+	l.checkRecursion(f)
 	for _, k := range requiredFlowKeys {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
 		}
 	}
 	return f
+}
+
+// checkRecursion refuses a Subflow task that calls its own flow, as Kestra's validation does:
+// its execution would start another, and so on.
+func (l *loader) checkRecursion(f *Flow) {
+	for _, spec := range f.AllTasks() {
+		if spec.Task == nil {
+			continue
+		}
+		if ns, id, ok := tasks.SubflowOf(spec.Task); ok && ns == f.Namespace && id == f.ID {
+			l.errorAt(spec.Pos, "task %q: Recursive call to flow [%s.%s]", spec.ID, ns, id)
+		}
+	}
 }
 
 // concurrencyBehaviors are the values of a concurrency's behavior.

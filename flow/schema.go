@@ -117,6 +117,38 @@ func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
 			"additionalProperties": false,
 		}, "How many executions of the flow run at once, across every flowctl process sharing the state."),
 	}
+	defaults := b.ref("pluginDefaults", obj{
+		"type": []string{"array", "null"},
+		"items": obj{
+			"type": "object",
+			"properties": obj{
+				"type": doc(obj{"type": "string", "minLength": 1},
+					"The plugin type the values apply to, or a prefix of type names (io.kestra.plugin.scripts)."),
+				"forced": doc(obj{"type": "boolean"}, "The values win over the plugin's own (default false: the plugin's win)."),
+				"values": doc(obj{"type": "object"}, "The properties to give every matching task, trigger or condition."),
+			},
+			"required":             []string{"type", "values"},
+			"additionalProperties": false,
+		},
+	})
+	props["pluginDefaults"] = doc(obj{"allOf": []any{defaults}},
+		"Default property values for the tasks, triggers and conditions of a type (or a type prefix).")
+	props["outputs"] = doc(obj{
+		"type": []string{"array", "null"},
+		"items": obj{
+			"type": "object",
+			"properties": obj{
+				"id":          idSchema(inputIDPattern(), maxFlowIDLen, "The output's id, unique in the flow."),
+				"type":        doc(caseless(outputTypes), "The type the rendered value is converted to."),
+				"value":       doc(obj{"not": obj{"type": "null"}}, "The value: its strings are templates, rendered when the execution has ended."),
+				"description": doc(nullable(text()), "What the output holds."),
+				"displayName": doc(nullable(text()), "The output's name for people."),
+			},
+			"required":             []string{"id", "type", "value"},
+			"additionalProperties": false,
+		},
+	}, "Values the flow exposes once it has ended: on the execution as outputs, and to a Subflow task's parent.")
+	props["taskDefaults"] = doc(obj{"allOf": []any{defaults}}, "The older name of pluginDefaults.")
 	if err := covers("flow", props, flowKeys); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,9 @@ var schemaExceptions = map[string]string{
 	"flow/testdata/load/alias-duplicate.yml":     "duplicate task id (an anchor used twice)",
 	"flow/testdata/load/templates.yml":           "template syntax errors",
 	"testdata/script/templates.txtar:broken.yml": "template syntax errors",
+	"testdata/script/subflow.txtar:self.yml":     "a Subflow calling its own flow",
+	// flowctl accepts them, the schema does not.
+	"testdata/script/plugin_defaults.txtar:flow.yml": "a required property given by pluginDefaults: the schema checks each task alone",
 }
 
 // flowFile is one flow of the repository.
@@ -297,7 +300,11 @@ func TestSchemaRules(t *testing.T) {
 		{"upper-case namespace", "id: f\nnamespace: Dev\n" + log, false},
 		{"null description", head + "description:\n" + log, true},
 		{"unknown flow key", head + log + "tsks: []\n", false},
-		{"unsupported flow key", head + log + "pluginDefaults: []\n", false},
+		{"unsupported flow key", head + log + "sla: []\n", false},
+		{"plugin defaults", head + log + "pluginDefaults:\n  - type: io.kestra.plugin.core.log\n    values: {level: WARN}\n", true},
+		{"outputs", head + log + "outputs:\n  - id: o\n    type: INT\n    value: \"{{ 1 }}\"\n", true},
+		{"output without value", head + log + "outputs:\n  - id: o\n    type: INT\n", false},
+		{"plugin default without values", head + log + "pluginDefaults:\n  - type: io.kestra\n", false},
 		{"no tasks", head, false},
 		{"empty tasks", head + "tasks: []\n", false},
 		{"null errors", head + log + "errors:\n", true},

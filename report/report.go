@@ -190,6 +190,11 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 	}
 	fmt.Fprintf(&b, "\n%s %s.%s %s %s in %s\n", p.Bold("execution"), x.Namespace, x.FlowID, x.ID,
 		p.State(x.State.Current), HumanDuration(total))
+	// The flow's outputs are the flow's text: shown as the tasks' are, control sequences
+	// made visible.
+	for k, v := range OutputsJSON(x.Outputs) {
+		fmt.Fprintf(&b, "outputs.%s = %s\n", p.Text(k), p.Text(v))
+	}
 	io.WriteString(w, b.String())
 }
 

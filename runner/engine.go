@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -93,6 +94,11 @@ type Options struct {
 	// storage.ForState. Nil keeps them in a folder of the execution's own, removed when it
 	// ends.
 	Storage *storage.Root
+	// Subflow runs the child execution of a Subflow task of this execution (parent); nil
+	// when the run has no state to find applied flows in.
+	Subflow func(ctx context.Context, parent *Execution, req tasks.SubflowRequest) (tasks.SubflowResult, error)
+	// Labels are added to the flow's own (a Subflow child's: its parent's, the task's).
+	Labels map[string]string
 	// Warn receives, already masked, a problem outside any task run that the user must hear
 	// about: working folders that could not be removed. Nil writes it to os.Stderr.
 	Warn func(msg string)
@@ -188,6 +194,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	for _, l := range f.Labels {
 		e.exec.Labels[l.Key] = l.Value
 	}
+	maps.Copy(e.exec.Labels, opts.Labels)
 	// Every Kestra execution carries the id of the execution that started its chain.
 	e.exec.Labels[LabelCorrelationID] = cmp.Or(opts.CorrelationID, id)
 	now := opts.Now()
@@ -252,6 +259,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
 	}
+	final = e.flowOutputs(ctx, final)
 	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in
@@ -268,6 +276,9 @@ func (e *engine) remask() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.exec.Inputs = m.Value(e.exec.Inputs).(map[string]any)
+	if e.exec.Outputs != nil {
+		e.exec.Outputs = m.Value(e.exec.Outputs).(map[string]any)
+	}
 	for _, tr := range e.exec.TaskRunList {
 		if tr.Outputs != nil {
 			tr.Outputs = m.Value(tr.Outputs).(map[string]any)
@@ -599,6 +610,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 		UserAgent: e.opts.UserAgent,
 		Execution: e.executionView,
 		Storage:   e.files.Task(spec.ID, tr.ID),
+		Subflow:   e.subflowFunc(),
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true

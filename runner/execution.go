@@ -42,7 +42,9 @@ type Execution struct {
 	Inputs       map[string]any    `json:"inputs"`
 	State        State             `json:"state"`
 	TaskRunList  []*TaskRun        `json:"taskRunList"`
-	Trigger      *ExecTrigger      `json:"trigger,omitempty"`
+	// Outputs are the flow's outputs, rendered and typed when the execution ended.
+	Outputs map[string]any `json:"outputs,omitempty"`
+	Trigger *ExecTrigger   `json:"trigger,omitempty"`
 }
 
 // State is the current state of an execution or task run and how it got there.

@@ -3,8 +3,6 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 )
@@ -40,7 +38,7 @@ func (t *KVSet) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	raw, err := tc.renderValue("value", t.Value)
+	raw, err := tc.renderValue("value", t.Value, true)
 	if err != nil {
 		return Result{}, err
 	}
@@ -60,42 +58,4 @@ func (t *KVSet) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	return Result{}, nil
-}
-
-// renderValue renders a property that may be any YAML value: text through RenderTyped, the
-// entries of maps and lists one by one (map keys as text); numbers and booleans stay.
-func (tc *Context) renderValue(prop string, v any) (any, error) {
-	switch x := v.(type) {
-	case string:
-		if tc.RenderTyped == nil {
-			return tc.render(prop, x)
-		}
-		out, err := tc.RenderTyped(x)
-		if err != nil {
-			return nil, &PropError{Prop: prop, Err: err}
-		}
-		return out, nil
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			rk, err := tc.render(prop+"."+k, k)
-			if err != nil {
-				return nil, err
-			}
-			if out[rk], err = tc.renderValue(prop+"."+k, x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			var err error
-			if out[i], err = tc.renderValue(fmt.Sprintf("%s[%d]", prop, i), e); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	return v, nil
 }

@@ -62,4 +62,9 @@ var builtin = []*Def{
 	kvDeleteDef,
 	httpRequestDef,
 	httpDownloadDef,
+	outputValuesDef,
+	echoDef,
+	sleepDef,
+	subflowDef,
+	pauseDef,
 }

@@ -13,6 +13,7 @@ package tasks
 import (
 	"context"
 	"fmt"
+	"github.com/flowctl/flowctl/internal/units"
 	"io"
 	"maps"
 	"net/http"
@@ -89,6 +90,9 @@ type Context struct {
 	Execution func(id string) (*ExecutionView, error)
 	// UserAgent is the User-Agent of outgoing HTTP requests ("flowctl/<version>").
 	UserAgent string
+	// Subflow runs a Subflow task's child execution and returns how it ended; nil when the
+	// run has no state to find applied flows in.
+	Subflow func(ctx context.Context, req SubflowRequest) (SubflowResult, error)
 	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
 	// when the run has none, and a task that needs it fails saying so.
 	Storage Storage
@@ -254,4 +258,55 @@ func timerSleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+}
+
+// renderValue renders a property that may be any YAML value (a string, a list, a mapping,
+// or a scalar kept as is) at any depth: map keys as text, each string as text, or, when
+// typed and the runner lends RenderTyped, as the value of its one expression (Kestra's
+// renderTyped: `{{ outputs.a.list }}` stays a list). Errors name the path (values.a[2].b).
+func (tc *Context) renderValue(path string, v any, typed bool) (any, error) {
+	switch v := v.(type) {
+	case string:
+		if typed && tc.RenderTyped != nil {
+			out, err := tc.RenderTyped(v)
+			if err != nil {
+				return nil, &PropError{Prop: path, Err: err}
+			}
+			return out, nil
+		}
+		s, err := tc.render(path, v)
+		if err != nil {
+			return nil, err
+		}
+		if len(s) > maxOutput {
+			return nil, &PropError{Prop: path, Err: fmt.Errorf("renders to %d bytes, over the %s an output may hold", len(s), units.Bytes(maxOutput))}
+		}
+		return s, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			r, err := tc.renderValue(fmt.Sprintf("%s[%d]", path, i), e, typed)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			rk, err := tc.render(path+"."+k, k)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := out[rk]; dup {
+				return nil, fmt.Errorf("%s: two keys render to %q", path, rk)
+			}
+			if out[rk], err = tc.renderValue(path+"."+k, v[k], typed); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return v, nil
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
@@ -43,6 +44,12 @@ type Notifier interface {
 	// DateSkipped says that the scheduled date of trigger t of f was handled without a
 	// run: its conditions do not hold.
 	DateSkipped(f *flow.Flow, t *flow.Trigger, date string)
+	// Subflow says that the Subflow task taskID of execution parent runs flow f; it
+	// returns the sink the child execution logs to. Children not waited for call it from
+	// their own goroutines.
+	Subflow(f *flow.Flow, taskID string, parent *runner.Execution) runner.Sink
+	// SubflowEnded says that y, a child execution of flow f, has ended.
+	SubflowEnded(f *flow.Flow, y *runner.Execution)
 }
 
 // MaxTriggerDepth stops chains of Flow triggers (a flow whose execution fires another whose
@@ -81,11 +88,16 @@ type Service struct {
 	// Location is the zone of schedules without a timezone; nil is time.Local, as for cron.
 	Location *time.Location
 
+	// mu guards deadline, recordErr and masker: the children of Subflow tasks that are not
+	// waited for run on goroutines of their own.
+	mu       sync.Mutex
 	deadline time.Time
 	// recordErr is the first failure to record an execution, reported once at the end.
 	recordErr error
 	// masker hides the environment's secrets in notes (see secrets).
 	masker *runner.Masker
+	// pending counts the children of Subflow tasks still running unwaited for.
+	pending sync.WaitGroup
 }
 
 // RunOptions are what an execution starts with, besides its flow.
@@ -102,11 +114,22 @@ type RunOptions struct {
 	Revision int
 	// Sink receives the execution's events as they happen.
 	Sink runner.Sink
+
+	// labels are added to the flow's (a Subflow child's), chain names the flows of the
+	// Subflow executions that led to this one, and started hears the execution's id once it
+	// runs.
+	labels  map[string]string
+	chain   []string
+	started func(id string)
 }
 
 // RecordErr is the first failure to record the end of an execution: the run happened but
 // its record is incomplete. Nil when every record was written.
-func (s *Service) RecordErr() error { return s.recordErr }
+func (s *Service) RecordErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recordErr
+}
 
 func (s *Service) now() time.Time {
 	if s.Now == nil {
@@ -160,12 +183,20 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Environ:       s.Environ,
 		Now:           s.Now,
 		Warn:          func(msg string) { s.warnf("%s", msg) },
+		Labels:        o.labels,
+		Subflow:       s.subflow(ctx, f, o.chain),
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {
 				return err
 			}
-			return s.Store.PutExecution(rec)
+			if err := s.Store.PutExecution(rec); err != nil {
+				return err
+			}
+			if o.started != nil {
+				o.started(x.ID)
+			}
+			return nil
 		},
 	})
 	if err != nil {
@@ -178,9 +209,11 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 	}
 	if err := runner.Save(s.Store, x); err != nil {
 		s.releaseSlot(f, x)
+		s.mu.Lock()
 		if s.recordErr == nil {
 			s.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
 		}
+		s.mu.Unlock()
 	}
 	return x, nil
 }
@@ -286,6 +319,8 @@ func (s *Service) releaseSlot(f *flow.Flow, x *runner.Execution) {
 // for the ones its triggers start; zero without Timeout. It runs on the machine's clock,
 // as the engine's timeout does.
 func (s *Service) remaining() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case s.Timeout <= 0:
 		return 0
@@ -309,6 +344,8 @@ func (s *Service) warnf(format string, args ...any) {
 
 // secrets is the masker of the environment's SECRET_* values, made on first use.
 func (s *Service) secrets() *runner.Masker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.masker == nil {
 		s.masker = runner.NewMasker()
 		runner.AddEnvSecrets(s.masker, s.environ())

@@ -65,6 +65,15 @@ func (n *notes) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	n.add("skipped %s.%s/%s %s", f.Namespace, f.ID, t.ID, date)
 }
 
+func (n *notes) Subflow(f *flow.Flow, taskID string, parent *runner.Execution) runner.Sink {
+	n.add("subflow %s.%s by %s of %s.%s", f.Namespace, f.ID, taskID, parent.Namespace, parent.FlowID)
+	return nil
+}
+
+func (n *notes) SubflowEnded(f *flow.Flow, y *runner.Execution) {
+	n.add("subflow ended %s.%s %s", f.Namespace, f.ID, y.State.Current)
+}
+
 // all returns the lines said so far that start with prefix.
 func (n *notes) all(prefix string) []string {
 	n.mu.Lock()

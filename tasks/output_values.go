@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-
 )
 
 // outputValuesDef is Kestra's OutputValues task.

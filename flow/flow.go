@@ -85,16 +85,16 @@ type Input struct {
 // TaskSpec is one task of a flow: the common properties the runner handles, and the decoded
 // task-type properties.
 type TaskSpec struct {
-	ID          string
-	Type        string // as written in the flow
-	Def         *tasks.Def
-	Task        tasks.Task
+	ID   string
+	Type string // as written in the flow
+	Def  *tasks.Def
+	Task tasks.Task
 	// Flowable is set, and Def and Task are nil, for a flowable task (Sequential, If...).
 	Flowable Flowable
 	// Errors and Finally are a flowable's own errors and finally branches.
 	Errors, Finally []*TaskSpec
-	Description string
-	Disabled    bool
+	Description     string
+	Disabled        bool
 	// Timeout is zero when unset.
 	Timeout      time.Duration
 	Retry        *Retry

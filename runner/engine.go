@@ -119,11 +119,11 @@ func timedOut(ctx context.Context) *execTimeout {
 
 // engine runs one execution.
 type engine struct {
-	flow    *flow.Flow
-	opts    Options
-	exec    *Execution
-	secret  func(string) (string, error)
-	base    map[string]any // variables shared by every task
+	flow   *flow.Flow
+	opts   Options
+	exec   *Execution
+	secret func(string) (string, error)
+	base   map[string]any // variables shared by every task
 
 	workdirs *workdirs
 	// timedOut is set when Options.Timeout ended the tasks branch.

@@ -84,4 +84,3 @@ func TestKestraFlows(t *testing.T) {
 		})
 	}
 }
-

@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flowctl/flowctl/flow"
@@ -82,5 +84,143 @@ func TestKestraFlows(t *testing.T) {
 				t.Errorf("state: got %s, want %s: %s", x.State.Current, c.state, runs(x))
 			}
 		})
+	}
+}
+
+// byValues finds the run of taskID whose loop values, its ancestors' then its own, are
+// values: Kestra's findTaskRunByTaskIdAndValue.
+func byValues(t *testing.T, x *Execution, taskID string, values ...string) *TaskRun {
+	t.Helper()
+	byID := map[string]*TaskRun{}
+	for _, tr := range x.TaskRunList {
+		byID[tr.ID] = tr
+	}
+	for _, tr := range x.TaskRunList {
+		if tr.TaskID != taskID {
+			continue
+		}
+		var path []string
+		for r := tr; r != nil; r = byID[r.ParentTaskRunID] {
+			if r.Value != "" {
+				path = append([]string{r.Value}, path...)
+			}
+		}
+		if slices.Equal(path, values) {
+			return tr
+		}
+	}
+	t.Fatalf("no run of %s with values %q: %s", taskID, values, runs(x))
+	return nil
+}
+
+func TestKestraSwitch(t *testing.T) {
+	cases := []struct {
+		input    string
+		order    []string // task ids of the runs from the second on
+		defaults bool
+		state    string
+	}{
+		{"FIRST", []string{"t1"}, false, StateSuccess},
+		{"SECOND", []string{"t2", "t2_sub"}, false, StateSuccess},
+		{"THIRD", []string{"t3", "failed", "error-t1"}, false, StateFailed},
+		{"DEFAULT", []string{"default"}, true, StateSuccess},
+	}
+	for _, c := range cases {
+		t.Run(c.input, func(t *testing.T) {
+			x := runKestraFlow(t, "switch", map[string]any{"string": c.input, "def": "amazing"})
+			for i, id := range c.order {
+				if got := x.TaskRunList[i+1].TaskID; got != id {
+					t.Errorf("run %d: got %s, want %s (%s)", i+1, got, id, runs(x))
+				}
+			}
+			out := byTask(x, "parent-seq")[0].Outputs
+			if out["value"] != c.input || out["defaults"] != c.defaults {
+				t.Errorf("outputs: got %v, want value %s, defaults %v", out, c.input, c.defaults)
+			}
+			if x.State.Current != c.state {
+				t.Errorf("state: got %s, want %s", x.State.Current, c.state)
+			}
+		})
+	}
+}
+
+func TestKestraIfCondition(t *testing.T) {
+	for _, c := range []struct {
+		param any
+		ran   string
+	}{
+		{true, "when-true"}, {"true", "when-true"}, {1, "when-true"}, {"False", "when-true"},
+		{false, "when-false"}, {"false", "when-false"}, {0, "when-false"}, {"-0", "when-false"}, {"", "when-false"},
+	} {
+		x := runKestraFlow(t, "if-condition", map[string]any{"param": c.param})
+		if len(x.TaskRunList) != 2 || x.TaskRunList[1].TaskID != c.ran || x.State.Current != StateSuccess {
+			t.Errorf("param %#v: got %s %s, want if:SUCCESS %s:SUCCESS, SUCCESS", c.param, runs(x), x.State.Current, c.ran)
+		}
+		if got := x.TaskRunList[0].Outputs["evaluationResult"]; got != (c.ran == "when-true") {
+			t.Errorf("param %#v: evaluationResult: got %v", c.param, got)
+		}
+	}
+}
+
+func TestKestraEachSequentialNested(t *testing.T) {
+	x := runKestraFlow(t, "each-sequential-nested", nil)
+	value := func(tr *TaskRun) string { return tr.Outputs["value"].(string) }
+	last := byTask(x, "2_return")[0]
+	lastWithValue := byValues(t, x, "1-2-1_return", "s1", "a a")
+	if !strings.Contains(value(last), value(lastWithValue)) {
+		t.Errorf("2_return: got %q, want it to hold %q", value(last), value(lastWithValue))
+	}
+	evalL1 := byValues(t, x, "1-3_return", "s1")
+	evalL1Lookup := byValues(t, x, "1-1_return", "s1")
+	if !strings.Contains(value(evalL1), value(evalL1Lookup)) {
+		t.Errorf("1-3_return: got %q, want it to hold %q", value(evalL1), value(evalL1Lookup))
+	}
+	evalL2 := byValues(t, x, "1-2-2_return", "s1", "a a")
+	evalL2Lookup := byValues(t, x, "1-2-1_return", "s1", "a a")
+	if !strings.Contains(value(evalL2), "get "+value(evalL2Lookup)) {
+		t.Errorf("1-2-2_return: got %q, want it to hold %q", value(evalL2), "get "+value(evalL2Lookup))
+	}
+}
+
+func TestKestraEachSwitch(t *testing.T) {
+	x := runKestraFlow(t, "each-switch", nil)
+	if got := byValues(t, x, "2-1-1_switch-number-1", "b", "1").Outputs["value"]; got != "1" {
+		t.Errorf("switch-number-1: got %v, want 1", got)
+	}
+	if got := byValues(t, x, "2-1-1_switch-number-2", "b", "2").Outputs["value"]; got != "2 b" {
+		t.Errorf("switch-number-2: got %v, want \"2 b\"", got)
+	}
+}
+
+func TestKestraEachNull(t *testing.T) {
+	x := runKestraFlow(t, "each-null", nil)
+	want := "Found '1' null values on Each, with values=[1, null, {key=my-key, value=my-value}]"
+	if tr := x.TaskRunList[0]; !strings.Contains(tr.Error, want) {
+		t.Errorf("error: got %q, want it to hold %q", tr.Error, want)
+	}
+}
+
+func TestKestraAllowFailure(t *testing.T) {
+	control := func(x *Execution) {
+		t.Helper()
+		for id, want := range map[string]string{"first": StateWarning, "1-1-allow-failure": StateWarning,
+			"1-1-1_seq": StateFailed, "1-1-1-1": StateSuccess, "ko": StateFailed, "local-error": StateSuccess,
+			"1-2-todo": StateSuccess} {
+			if got := byTask(x, id); len(got) != 1 || got[0].State.Current != want {
+				t.Errorf("%s: got %s, want one run %s", id, runs(x), want)
+			}
+		}
+	}
+	x := runKestraFlow(t, "allow-failure", nil)
+	control(x)
+	if len(byTask(x, "global-error")) != 0 || byTask(x, "last")[0].State.Current != StateSuccess {
+		t.Errorf("got %s, want no global-error and last SUCCESS", runs(x))
+	}
+	x = runKestraFlow(t, "allow-failure", map[string]any{"crash": "1"})
+	control(x)
+	for id, want := range map[string]string{"global-error": StateSuccess, "switch": StateFailed, "crash": StateFailed} {
+		if got := byTask(x, id); len(got) != 1 || got[0].State.Current != want {
+			t.Errorf("%s: got %s, want one run %s", id, runs(x), want)
+		}
 	}
 }

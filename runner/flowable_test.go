@@ -400,7 +400,6 @@ tasks:
 	}
 }
 
-
 func TestParallelStopsStartingOnFailure(t *testing.T) {
 	x := runYAML(t, `
 tasks:
@@ -445,4 +444,6 @@ type funcTask struct {
 	run func(ctx context.Context, tc *tasks.Context) (tasks.Result, error)
 }
 
-func (f *funcTask) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) { return f.run(ctx, tc) }
+func (f *funcTask) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+	return f.run(ctx, tc)
+}

@@ -47,7 +47,7 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file st
 
 // TaskStarted implements runner.Sink: it opens the task run's group or section.
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
-	header := tr.TaskID
+	header := runLabel(tr)
 	if spec := s.specs[tr.TaskID]; spec != nil {
 		header += " (" + flow.ShortType(spec.Type) + ")"
 	}
@@ -150,15 +150,17 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		return err
 	}
 	b.WriteString("| task | branch | state | duration |\n|---|---|---|---|\n")
-	for _, tr := range x.TaskRunList {
-		fmt.Fprintf(&b, "| `%s` | %s | %s %s | %s |\n", mdCell(tr.TaskID), tr.Branch, stateMark(tr.State.Current),
-			tr.State.Current, HumanDuration(tr.State.Duration()))
+	for _, r := range tree(x) {
+		tr := r.tr
+		// Markdown drops leading spaces in a cell: em spaces indent a run under its flowable.
+		fmt.Fprintf(&b, "| %s`%s` | %s | %s %s | %s |\n", strings.Repeat("&emsp;", r.depth), mdCell(runLabel(tr)), tr.Branch,
+			stateMark(tr.State.Current), tr.State.Current, HumanDuration(tr.State.Duration()))
 	}
 	b.WriteString("\n")
 	var outs []string
 	for _, tr := range x.TaskRunList {
 		for k, v := range OutputsJSON(tr.Outputs) {
-			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k),
+			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(outputPath(x, tr)), mdCell(k),
 				mdCell(Printable(tasks.CutRunes(v, summaryOutputLen), SGRStrip))))
 		}
 	}
@@ -173,7 +175,7 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		}
 		text := Printable(tasks.CutRunes(tr.Error, 4000), SGRStrip)
 		fence := mdFence(text)
-		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(tr.TaskID), tr.State.Current, fence, text, fence)
+		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(runLabel(tr)), tr.State.Current, fence, text, fence)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -427,6 +427,9 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	e.mu.Lock()
 	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
 	e.mu.Unlock()
+	if fr.created != nil {
+		fr.created()
+	}
 	if e.opts.Sink != nil {
 		e.opts.Sink.TaskStarted(tr)
 	}

@@ -25,6 +25,8 @@ type frame struct {
 	// retry is the nearest retry policy of the ancestors: it applies to a failing
 	// runnable task that has none of its own.
 	retry *flow.Retry
+	// created, when set, is called once a run is in the task run list (see runJobs).
+	created func()
 }
 
 // siblings are the runs of one branch of a flowable (or of the flow), gathered from every
@@ -108,13 +110,15 @@ func (e *engine) runValue(ctx context.Context, specs []*flow.TaskSpec, branch st
 	return sib
 }
 
-// runJobs runs n jobs, at most limit at once (0: all at once), in order of start; a job
-// starts only while ctx lives and sib is not stopped. It returns when every started job
-// ended. With a limit of 1 the jobs run on the calling goroutine.
-func (e *engine) runJobs(ctx context.Context, n, limit int, sib *siblings, job func(i int)) {
+// runJobs runs n jobs, at most limit at once (0: all at once); a job starts only while ctx
+// lives and sib is not stopped. It returns when every started job ended. With a limit of 1
+// the jobs run on the calling goroutine. A job is given the frame of its first run: the
+// next job starts once that run is created, so the task run list holds the runs of jobs
+// started together in the order of the jobs.
+func (e *engine) runJobs(ctx context.Context, n, limit int, fr frame, sib *siblings, job func(i int, fr frame)) {
 	if limit == 1 || n == 1 {
 		for i := 0; i < n && ctx.Err() == nil && !sib.stopped(); i++ {
-			job(i)
+			job(i, fr)
 		}
 		return
 	}
@@ -132,13 +136,20 @@ func (e *engine) runJobs(ctx context.Context, n, limit int, sib *siblings, job f
 			break
 		}
 		wg.Add(1)
+		created := make(chan struct{})
+		var once sync.Once
+		signal := func() { once.Do(func() { close(created) }) }
+		jfr := fr
+		jfr.created = signal
 		go func() {
 			defer func() {
+				signal()
 				<-slots
 				wg.Done()
 			}()
-			job(i)
+			job(i, jfr)
 		}()
+		<-created
 	}
 	wg.Wait()
 }
@@ -194,8 +205,8 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 		e.runList(ctx, f.Tasks, BranchTasks, child, sib)
 	case *flow.Parallel:
 		list := enabled(f.Tasks)
-		e.runJobs(ctx, len(list), f.Concurrent, sib, func(i int) {
-			sib.add(e.runTask(ctx, list[i], BranchTasks, child, ""))
+		e.runJobs(ctx, len(list), f.Concurrent, child, sib, func(i int, fr frame) {
+			sib.add(e.runTask(ctx, list[i], BranchTasks, fr, ""))
 		})
 	case *flow.If:
 		out, err := e.renderer(ctx, spec, tr)(f.Condition)
@@ -241,8 +252,8 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 			return err
 		}
 		list := enabled(f.Tasks)
-		e.runJobs(ctx, len(values)*len(list), f.Concurrent, sib, func(i int) {
-			sib.add(e.runTask(ctx, list[i%len(list)], BranchTasks, child, values[i/len(list)]))
+		e.runJobs(ctx, len(values)*len(list), f.Concurrent, child, sib, func(i int, fr frame) {
+			sib.add(e.runTask(ctx, list[i%len(list)], BranchTasks, fr, values[i/len(list)]))
 		})
 	case *flow.Dag:
 		e.runDag(ctx, f, child, sib)
@@ -279,8 +290,8 @@ func (e *engine) runLoop(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 	if err != nil {
 		return err
 	}
-	e.runJobs(ctx, len(values), limit, sib, func(i int) {
-		e.runValue(ctx, list, BranchTasks, child, sib, values[i])
+	e.runJobs(ctx, len(values), limit, child, sib, func(i int, fr frame) {
+		e.runValue(ctx, list, BranchTasks, fr, sib, values[i])
 	})
 	return nil
 }

@@ -447,3 +447,21 @@ type funcTask struct {
 func (f *funcTask) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
 	return f.run(ctx, tc)
 }
+
+func TestTriggerContextNestsLoopOutputs(t *testing.T) {
+	x := runYAML(t, `
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    tasks:
+      - id: t
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value }}!"
+`)
+	outputs := TriggerContext(&flow.Flow{ID: "l", Namespace: "dev"}, 1, x)["outputs"].(map[string]any)
+	got := fmt.Sprint(outputs["t"])
+	if want := "map[a:map[value:a!] b:map[value:b!]]"; got != want {
+		t.Errorf("outputs.t: got %s, want %s", got, want)
+	}
+}

@@ -125,12 +125,12 @@ func (s *TextSink) TaskEnded(tr *runner.TaskRun) {
 	if tr.State.Current == runner.StateSuccess {
 		return
 	}
-	s.write(runLabel(tr), "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
+	s.write(logLabel(tr), "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
 }
 
 // Log implements runner.Sink.
 func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
-	s.write(runLabel(tr), s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
+	s.write(logLabel(tr), s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
 }
 
 func (s *TextSink) write(label, level, msg string) {

@@ -53,6 +53,15 @@ func runLabel(tr *runner.TaskRun) string {
 	return tr.TaskID + " (" + tasks.CutRunes(tr.Value, maxValueLen) + ")"
 }
 
+// logLabel names a task run in the log: its task id and the loop value it works for, its
+// own or its nearest ancestor's, so that the lines of loop values run at once tell apart.
+func logLabel(tr *runner.TaskRun) string {
+	if v := tr.LoopValue(); v != "" {
+		return tr.TaskID + " (" + tasks.CutRunes(v, maxValueLen) + ")"
+	}
+	return tr.TaskID
+}
+
 // outputPath is where a template finds the outputs of tr: its task id, then the loop values
 // of its ancestors and its own, `say['s1']['a a']`.
 func outputPath(x *runner.Execution, tr *runner.TaskRun) string {

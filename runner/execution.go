@@ -221,3 +221,14 @@ func labelVars(labels map[string]string) map[string]any {
 	}
 	return out
 }
+
+// LoopValue is the loop value a run works for: its own, else its nearest ancestor's (known
+// while the engine runs it); "" outside any loop.
+func (tr *TaskRun) LoopValue() string {
+	for r := tr; r != nil; r = r.parent {
+		if r.Value != "" {
+			return r.Value
+		}
+	}
+	return ""
+}

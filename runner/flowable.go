@@ -552,11 +552,8 @@ func taskrunVars(tr *TaskRun) map[string]any {
 	if tr.ParentTaskRunID != "" {
 		v["parentId"] = tr.ParentTaskRunID
 	}
-	for r := tr; r != nil; r = r.parent {
-		if r.Value != "" {
-			v["value"] = r.Value
-			break
-		}
+	if value := tr.LoopValue(); value != "" {
+		v["value"] = value
 	}
 	if tr.Iteration != nil {
 		v["iteration"] = *tr.Iteration

@@ -65,6 +65,11 @@ func (l *loader) checkFlowable(spec *TaskSpec, n *yaml.Node, ctx string) {
 			l.errorAt(at("tasks"), "%stasks: at least one task is required", ctx)
 		}
 		notNegative("concurrent", f.Concurrent)
+		for i, t := range f.Tasks {
+			if t == nil {
+				l.errorAt(at(fmt.Sprintf("tasks[%d]", i)), "%stasks[%d]: expected a mapping with task and dependsOn, got nothing (null)", ctx, i)
+			}
+		}
 		l.checkDag(spec, f, ctx)
 	}
 }

@@ -396,8 +396,34 @@ func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun)
 		if err != nil {
 			return "", err
 		}
+		if _, ok := vars["tasks"]; !ok && strings.Contains(src, "tasks") {
+			// tasks.<id>.state walks every run: made for the templates that name it.
+			vars["tasks"] = e.tasksVars()
+		}
 		return t.RenderContext(ctx, env)
 	}
+}
+
+// tasksVars is the tasks variable, Kestra's: tasks.<id>.state of each task's last run, and
+// tasks.<id>[value].state of the runs with a loop value.
+func (e *engine) tasksVars() map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]any{}
+	for _, tr := range e.exec.TaskRunList {
+		st := map[string]any{"state": tr.State.Current}
+		if tr.Value == "" {
+			out[tr.TaskID] = st
+			continue
+		}
+		m, ok := out[tr.TaskID].(map[string]any)
+		if !ok || m["state"] != nil {
+			m = map[string]any{}
+			out[tr.TaskID] = m
+		}
+		m[tr.Value] = st
+	}
+	return out
 }
 
 // log records one line of tr, masked, and hands it to the sink.

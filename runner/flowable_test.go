@@ -465,3 +465,22 @@ tasks:
 		t.Errorf("outputs.t: got %s, want %s", got, want)
 	}
 }
+
+func TestTasksStateVariable(t *testing.T) {
+	x := runYAML(t, `
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a"]
+    tasks:
+      - id: t
+        type: io.kestra.plugin.core.execution.Fail
+        allowFailure: true
+  - id: end
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ tasks.each.state }} {{ tasks.t.a.state }}"
+`)
+	if got, want := output(t, x, "end", "value"), "WARNING WARNING"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

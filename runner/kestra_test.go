@@ -224,3 +224,38 @@ func TestKestraAllowFailure(t *testing.T) {
 		}
 	}
 }
+
+func TestKestraAllowFailureOnFlowable(t *testing.T) {
+	x := runKestraFlow(t, "task-allow-failure-flowable", nil)
+	if len(x.TaskRunList) != 3 || x.State.Current != StateWarning {
+		t.Errorf("got %s %s, want 3 runs, WARNING", runs(x), x.State.Current)
+	}
+}
+
+// TestKestraRetryFlowable: a flowable's retry applies to the failing tasks under it, as
+// Kestra's RetryCaseTest checks (the number of attempts of a child run).
+func TestKestraRetryFlowable(t *testing.T) {
+	cases := []struct {
+		flow string
+		runs []int // indexes of runs with 3 attempts
+	}{
+		{"retry-flowable", []int{1}},
+		{"retry-flowable-child", []int{1}},
+		{"retry-flowable-nested-child", []int{2}},
+		{"retry-flowable-parallel", []int{1, 2}},
+	}
+	for _, c := range cases {
+		t.Run(c.flow, func(t *testing.T) {
+			t.Parallel()
+			x := runKestraFlow(t, c.flow, nil)
+			if x.State.Current != StateFailed {
+				t.Errorf("state: got %s, want FAILED", x.State.Current)
+			}
+			for _, i := range c.runs {
+				if n := len(x.TaskRunList[i].Attempts); n != 3 {
+					t.Errorf("run %d (%s): got %d attempts, want 3", i, x.TaskRunList[i].TaskID, n)
+				}
+			}
+		})
+	}
+}

@@ -28,6 +28,7 @@ var schemaExceptions = map[string]string{
 	"flow/testdata/load/alias-duplicate.yml":     "duplicate task id (an anchor used twice)",
 	"flow/testdata/load/templates.yml":           "template syntax errors",
 	"testdata/script/templates.txtar:broken.yml": "template syntax errors",
+	"testdata/script/flowable_dag.txtar:bad.yml": "a Dag's dependencies: a cycle, an id that is no task of the Dag",
 }
 
 // flowFile is one flow of the repository.

@@ -811,6 +811,12 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 		if v := l.value(r, c.ctx+path, nil); v != nil {
 			rv.Set(reflect.ValueOf(v))
 		}
+		if c.spec != nil && c.spec.Flowable != nil && r.Kind == yaml.SequenceNode {
+			// A loop's values: each item's place, for the checks of checkLoopValues.
+			for i, item := range r.Content {
+				c.spec.PropPos[fmt.Sprintf("%s[%d]", path, i)] = posOf(resolve(item))
+			}
+		}
 		return true
 	case reflect.Slice:
 		if r.Kind == yaml.ScalarNode && isScalarOrList(t) {

@@ -47,7 +47,7 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file st
 
 // TaskStarted implements runner.Sink: it opens the task run's group or section.
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
-	header := runLabel(tr)
+	header := RunLabel(tr)
 	if spec := s.specs[tr.TaskID]; spec != nil {
 		header += " (" + flow.ShortType(spec.Type) + ")"
 	}
@@ -153,7 +153,7 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 	for _, r := range tree(x) {
 		tr := r.tr
 		// Markdown drops leading spaces in a cell: em spaces indent a run under its flowable.
-		fmt.Fprintf(&b, "| %s`%s` | %s | %s %s | %s |\n", strings.Repeat("&emsp;", r.depth), mdCell(runLabel(tr)), tr.Branch,
+		fmt.Fprintf(&b, "| %s`%s` | %s | %s %s | %s |\n", strings.Repeat("&emsp;", r.depth), mdCell(RunLabel(tr)), tr.Branch,
 			stateMark(tr.State.Current), tr.State.Current, HumanDuration(tr.State.Duration()))
 	}
 	b.WriteString("\n")
@@ -175,7 +175,7 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		}
 		text := Printable(tasks.CutRunes(tr.Error, 4000), SGRStrip)
 		fence := mdFence(text)
-		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(runLabel(tr)), tr.State.Current, fence, text, fence)
+		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(RunLabel(tr)), tr.State.Current, fence, text, fence)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

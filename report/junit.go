@@ -61,7 +61,7 @@ func WriteJUnit(w io.Writer, x *runner.Execution) error {
 	// `each > say (a)`, so that each name says where the run sits.
 	var path []string
 	for _, r := range tree(x) {
-		path = append(path[:r.depth], runLabel(r.tr))
+		path = append(path[:r.depth], RunLabel(r.tr))
 		c := junitTaskCase(suite, r.tr)
 		c.name = strings.Join(path, " > ")
 		cases = append(cases, c)

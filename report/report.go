@@ -155,7 +155,7 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 	idW, total := len("TASK"), x.State.Duration()
 	rows := tree(x)
 	for _, r := range rows {
-		idW = max(idW, 2*r.depth+utf8.RuneCountInString(runLabel(r.tr)))
+		idW = max(idW, 2*r.depth+utf8.RuneCountInString(RunLabel(r.tr)))
 	}
 	var b strings.Builder
 	if len(x.TaskRunList) == 0 {
@@ -181,7 +181,7 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 		if tr.State.Current == runner.StateSkipped {
 			bar = p.Faint("skipped")
 		}
-		label := strings.Repeat("  ", r.depth) + runLabel(tr)
+		label := strings.Repeat("  ", r.depth) + RunLabel(tr)
 		label += strings.Repeat(" ", idW-utf8.RuneCountInString(label))
 		fmt.Fprintf(&b, "%s  %-8s  %s  %9s  %s\n", label, tr.Branch,
 			p.State(fmt.Sprintf("%-7s", tr.State.Current)), HumanDuration(d), bar)

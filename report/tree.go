@@ -44,9 +44,9 @@ func tree(x *runner.Execution) []treeRow {
 // maxValueLen bounds a loop value shown beside a task id.
 const maxValueLen = 32
 
-// runLabel names a task run for people: its task id, and the loop value of a run a ForEach
+// RunLabel names a task run for people: its task id, and the loop value of a run a ForEach
 // created, `say (a)`.
-func runLabel(tr *runner.TaskRun) string {
+func RunLabel(tr *runner.TaskRun) string {
 	if tr.Value == "" {
 		return tr.TaskID
 	}

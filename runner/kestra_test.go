@@ -73,6 +73,12 @@ func TestKestraFlows(t *testing.T) {
 		{"foreach-concurrent-no-limit", nil, 7, StateSuccess},
 		{"allow-failure", nil, 9, StateWarning},
 		{"allow-failure", map[string]any{"crash": "1"}, 10, StateFailed},
+		{"disable-flowable", nil, 10, StateFailed}, // its Switch case reads taskrun.value outside a loop
+		{"task-allow-failure-flowable", nil, 3, StateWarning},
+		{"task-allow-warning-flowable", nil, 3, StateSuccess},
+		{"variables-invalid", nil, 2, StateFailed},
+		{"restart_local_errors", nil, 5, StateFailed},
+		{"restart-each", map[string]any{"failed": "FIRST"}, 0, StateFailed},
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {
@@ -257,5 +263,22 @@ func TestKestraRetryFlowable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKestraVariablesInvalid: a variable that does not exist fails the task that reads it,
+// with Kestra's message.
+func TestKestraVariablesInvalid(t *testing.T) {
+	x := runKestraFlow(t, "variables-invalid", nil)
+	want := "used in the expression `{{inputs.invalid}}`"
+	if tr := x.TaskRunList[1]; tr.State.Current != StateFailed || !strings.Contains(tr.Error, want) {
+		t.Errorf("run 1: got %s %q, want FAILED holding %q", tr.State.Current, tr.Error, want)
+	}
+}
+
+func TestKestraRestartLocalErrors(t *testing.T) {
+	x := runKestraFlow(t, "restart_local_errors", nil)
+	if st := x.TaskRunList[3].State.Current; st != StateFailed {
+		t.Errorf("run 3: got %s, want FAILED: %s", st, runs(x))
 	}
 }

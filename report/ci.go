@@ -45,8 +45,13 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file st
 	return &CISink{text: text, w: w, system: system, file: file, specs: specs, now: time.Now}
 }
 
-// TaskStarted implements runner.Sink: it opens the task run's group or section.
+// TaskStarted implements runner.Sink: it opens the task run's group or section. Only the
+// runs at the top of the tree have one: GitHub does not nest groups, and the children of a
+// Parallel run at once; their lines, prefixed with their task id, sit in their flowable's.
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
+	if tr.ParentTaskRunID != "" {
+		return
+	}
 	header := RunLabel(tr)
 	if spec := s.specs[tr.TaskID]; spec != nil {
 		header += " (" + flow.ShortType(spec.Type) + ")"
@@ -69,13 +74,22 @@ func (s *CISink) Log(tr *runner.TaskRun, line runner.LogLine) { s.text.Log(tr, l
 // run that did not succeed.
 func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 	s.text.TaskEnded(tr)
+	top := tr.ParentTaskRunID == ""
 	if s.system == tasks.CIGitLab {
-		s.emit(func() string {
-			return fmt.Sprintf("\x1b[0Ksection_end:%d:%s\r\x1b[0K", s.now().Unix(), gitlabSection(tr))
-		})
+		if top {
+			s.emit(func() string {
+				return fmt.Sprintf("\x1b[0Ksection_end:%d:%s\r\x1b[0K", s.now().Unix(), gitlabSection(tr))
+			})
+		}
 		return
 	}
-	s.emit(func() string { return "::endgroup::" })
+	if top {
+		s.emit(func() string { return "::endgroup::" })
+	}
+	if spec := s.specs[tr.TaskID]; spec != nil && spec.Flowable != nil && tr.Error == "" {
+		// A flowable failed by its children: the child that failed has the annotation.
+		return
+	}
 	var kind string
 	switch tr.State.Current {
 	case runner.StateFailed, runner.StateKilled:

@@ -140,3 +140,27 @@ func TestTextSinkPrefixesLoopValues(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestCISinkGroupsTopRunsAndAnnotatesTheFailedChild(t *testing.T) {
+	var b bytes.Buffer
+	child := &flow.TaskSpec{ID: "ko", Type: "io.kestra.plugin.core.execution.Fail", Pos: flow.Pos{Line: 7, Col: 9}}
+	par := &flow.TaskSpec{ID: "par", Type: flow.TypeParallel, Flowable: &flow.Parallel{Tasks: []*flow.TaskSpec{child}}}
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{par}}
+	s := NewCISink(NewTextSink(&b, NewPalette(false), f), &b, tasks.CIGitHub, f, "flow.yml")
+	top := &runner.TaskRun{ID: "1", TaskID: "par", Branch: runner.BranchTasks}
+	ko := &runner.TaskRun{ID: "2", TaskID: "ko", Branch: runner.BranchTasks, ParentTaskRunID: "1"}
+	s.TaskStarted(top)
+	s.TaskStarted(ko)
+	ko.Error = "Task failure"
+	ko.State.End(runner.StateFailed, time.Now())
+	s.TaskEnded(ko)
+	top.State.End(runner.StateFailed, time.Now())
+	s.TaskEnded(top)
+	out := b.String()
+	if strings.Count(out, "::group::") != 1 || strings.Count(out, "::endgroup::") != 1 {
+		t.Errorf("want one group, the top run's:\n%s", out)
+	}
+	if strings.Count(out, "::error ") != 1 || !strings.Contains(out, "::error file=flow.yml,line=7,col=9,title=task ko FAILED::Task failure") {
+		t.Errorf("want one annotation, the failed child's:\n%s", out)
+	}
+}

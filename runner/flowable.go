@@ -4,10 +4,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/flowctl/flowctl/flow"
@@ -309,7 +312,15 @@ func (e *engine) loopValues(ctx context.Context, spec *flow.TaskSpec, tr *TaskRu
 		if err != nil {
 			return nil, propErr(err)
 		}
-		if err := json.Unmarshal([]byte(out), &values); err != nil {
+		dec := json.NewDecoder(strings.NewReader(out))
+		dec.UseNumber() // 12345678901234567890 stays as written
+		err = dec.Decode(&values)
+		if err == nil {
+			if _, extra := dec.Token(); extra != io.EOF {
+				err = errors.New("text after the array")
+			}
+		}
+		if err != nil {
 			return nil, propErr(fmt.Errorf("expected a JSON array, got %q: %v", short(out), err))
 		}
 	case []any:
@@ -343,6 +354,14 @@ func (e *engine) loopValues(ctx context.Context, spec *flow.TaskSpec, tr *TaskRu
 		if v == nil {
 			nulls++
 			continue
+		}
+		if n, ok := v.(json.Number); ok && strings.ContainsAny(string(n), ".eE") {
+			// A decimal is written as a double: 1.50 is 1.5; integers stay exact.
+			f, err := n.Float64()
+			if err != nil {
+				return nil, propErr(err)
+			}
+			v = f
 		}
 		s, ok := v.(string)
 		if !ok {

@@ -120,6 +120,7 @@ func TestForEachValues(t *testing.T) {
 		{`'[1, {"k": [true]}]'`, []string{"1", `{"k":[true]}`}},
 		{`"{{ [3, 4] | toJson }}"`, []string{"3", "4"}},
 		{`'[]'`, nil},
+		{`'[12345678901234567890, 1.50]'`, []string{"12345678901234567890", "1.5"}},
 	}
 	for _, c := range cases {
 		x := runYAML(t, `

@@ -1,5 +1,6 @@
 // Package runner executes loaded flows (package flow): the engine of Kestra's execution
-// model (sequence, errors, finally, retries, timeouts), masking, and the execution document.
+// model (the task-run tree of flowable tasks, errors, finally, retries, timeouts), masking, and
+// the execution document.
 // The reports that read that document (text, CI, JUnit, JSON) are in package report, which
 // imports runner for its types: runner never imports report, and flow never imports runner.
 package runner

@@ -184,7 +184,7 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		fmt.Fprintf(w, "inputs %s\n", p.Text(string(b)))
 	}
 	for _, tr := range x.TaskRunList {
-		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(tr.TaskID), p.Faint(tr.Branch), p.State(tr.State.Current), report.HumanDuration(tr.State.Duration()))
+		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(report.RunLabel(tr)), p.Faint(tr.Branch), p.State(tr.State.Current), report.HumanDuration(tr.State.Duration()))
 		if len(tr.Attempts) > 1 {
 			fmt.Fprintf(w, "  attempts: %d\n", len(tr.Attempts))
 		}

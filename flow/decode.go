@@ -606,6 +606,13 @@ func (l *loader) newPropDecoder(def *tasks.Def, spec *TaskSpec, ctx string, n *y
 		return nil
 	}
 	spec.Task = t
+	return l.newStructDecoder(t, spec, ctx, n)
+}
+
+// newStructDecoder decodes properties into v, a pointer to a struct: a task's or a
+// flowable's properties.
+func (l *loader) newStructDecoder(v any, spec *TaskSpec, ctx string, n *yaml.Node) *propDecoder {
+	rv := reflect.ValueOf(v)
 	return &propDecoder{l: l, spec: spec, ctx: ctx, node: n, sv: rv.Elem(), info: infoOf(rv.Elem().Type()), seen: map[string]bool{}}
 }
 
@@ -752,6 +759,12 @@ func expected(t reflect.Type) string {
 			return "a string or a list of strings"
 		}
 		return "a list of strings"
+	case t == taskListType:
+		return "a list of tasks"
+	case t == taskSpecPtrType:
+		return "a task (a mapping with id and type)"
+	case t == casesType:
+		return "a mapping of values to lists of tasks"
 	case t.Kind() == reflect.Slice:
 		return "a list"
 	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
@@ -793,6 +806,29 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 		}
 		l.errorf(r, "%s%s: expected %s, got %s%s", c.ctx, path, expected(t), got(r), hint)
 		return false
+	}
+	switch t {
+	case taskListType:
+		rv.Set(reflect.ValueOf(l.taskList(n, c.ctx+path)))
+		return true
+	case taskSpecPtrType:
+		spec := l.task(n, c.ctx+path)
+		if spec == nil {
+			return false
+		}
+		rv.Set(reflect.ValueOf(spec))
+		return true
+	case casesType:
+		if r.Kind != yaml.MappingNode {
+			return bad()
+		}
+		var cases Cases
+		for _, p := range l.pairs(r, c.ctx+path+": ") {
+			cases = append(cases, Case{Key: p.key.Value, Pos: posOf(p.key),
+				Tasks: l.taskList(p.val, fmt.Sprintf("%s%s.%s", c.ctx, path, p.key.Value))})
+		}
+		rv.Set(reflect.ValueOf(cases))
+		return true
 	}
 	if t == durationType {
 		d, ok := l.duration(r, c.ctx, path)
@@ -854,6 +890,12 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 		}
 		if v := l.value(r, c.ctx+path, nil); v != nil {
 			rv.Set(reflect.ValueOf(v))
+		}
+		if c.spec != nil && c.spec.Flowable != nil && r.Kind == yaml.SequenceNode {
+			// A loop's values: each item's place, for the checks of checkLoopValues.
+			for i, item := range r.Content {
+				c.spec.PropPos[fmt.Sprintf("%s[%d]", path, i)] = posOf(resolve(item))
+			}
 		}
 		return true
 	case reflect.Slice:

@@ -119,12 +119,16 @@ type DependsOn struct {
 // TaskSpec is one task of a flow: the common properties the runner handles, and the decoded
 // task-type properties.
 type TaskSpec struct {
-	ID          string
-	Type        string // as written in the flow
-	Def         *tasks.Def
-	Task        tasks.Task
-	Description string
-	Disabled    bool
+	ID   string
+	Type string // as written in the flow
+	Def  *tasks.Def
+	Task tasks.Task
+	// Flowable is set, and Def and Task are nil, for a flowable task (Sequential, If...).
+	Flowable Flowable
+	// Errors and Finally are a flowable's own errors and finally branches.
+	Errors, Finally []*TaskSpec
+	Description     string
+	Disabled        bool
 	// Timeout is zero when unset.
 	Timeout      time.Duration
 	Retry        *Retry
@@ -237,12 +241,15 @@ type TimeOfDay struct {
 	Offset int           // seconds east of UTC
 }
 
-// AllTasks returns the tasks of every branch, in order: tasks, errors, finally.
+// AllTasks returns the tasks of every branch, in order: tasks, errors, finally, each
+// followed by the tasks under it when it is a flowable.
 func (f *Flow) AllTasks() []*TaskSpec {
-	out := make([]*TaskSpec, 0, len(f.Tasks)+len(f.Errors)+len(f.Finally))
-	out = append(out, f.Tasks...)
-	out = append(out, f.Errors...)
-	return append(out, f.Finally...)
+	var out []*TaskSpec
+	add := func(s *TaskSpec) { out = append(out, s) }
+	Walk(f.Tasks, add)
+	Walk(f.Errors, add)
+	Walk(f.Finally, add)
+	return out
 }
 
 // ShortType is the last part of a type name: io.kestra.plugin.core.log.Log → Log.

@@ -59,7 +59,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("loaded a flow without id, namespace or tasks: %+v", flow)
 		}
 		for _, spec := range flow.AllTasks() {
-			if spec.ID == "" || spec.Def == nil || spec.Task == nil {
+			if spec.ID == "" || spec.Flowable == nil && (spec.Def == nil || spec.Task == nil) {
 				t.Fatalf("loaded an incomplete task: %+v", spec)
 			}
 		}

@@ -836,17 +836,26 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 		l.errorf(n, "%smissing required property \"id\"", ctx)
 	}
 
-	var def *tasks.Def
+	var (
+		def   *tasks.Def
+		fdef  *FlowableDef
+		props *propDecoder
+	)
 	if typeNode != nil {
 		if typ, ok := l.str(typeNode, ctx, "type"); ok {
 			spec.Type = typ
-			def = l.taskType(typeNode, ctx, typ)
+			if fdef, ok = LookupFlowable(typ); !ok {
+				def = l.taskType(typeNode, ctx, typ)
+			}
 		}
 	} else {
 		l.errorf(n, "%smissing required property \"type\"", ctx)
 	}
-	var props *propDecoder
-	if def != nil {
+	switch {
+	case fdef != nil:
+		spec.Flowable = fdef.New()
+		props = l.newStructDecoder(spec.Flowable, spec, ctx, n)
+	case def != nil:
 		spec.Def = def
 		props = l.newPropDecoder(def, spec, ctx, n)
 	}
@@ -878,6 +887,19 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 				spec.PropPos[key] = posOf(resolve(v))
 				l.checkTemplate(v, s, ctx+"runIf: ")
 			}
+		case "errors", "finally":
+			if fdef == nil {
+				if props != nil {
+					l.errorf(p.key, "%sunknown property %q: only flowable tasks (Sequential, If...) have their own %s", ctx, key, key)
+				}
+				continue
+			}
+			list := l.taskList(v, ctx+key)
+			if key == "errors" {
+				spec.Errors = list
+			} else {
+				spec.Finally = list
+			}
 		default:
 			if props == nil {
 				// The type is unknown: its properties cannot be checked, and saying so
@@ -893,6 +915,9 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 	}
 	if props != nil {
 		props.finish()
+	}
+	if spec.Flowable != nil {
+		l.checkFlowable(spec, n, ctx)
 	}
 	return spec
 }
@@ -919,7 +944,7 @@ func (l *loader) taskType(n *yaml.Node, ctx, typ string) *tasks.Def {
 	}
 	low := strings.ToLower(typ)
 	if strings.HasPrefix(low, "io.kestra.plugin.core.flow.") || strings.HasPrefix(low, "io.kestra.core.tasks.flows.") {
-		l.errorf(n, "%stask type %q is not supported by flowctl yet (flowable tasks are not implemented)", ctx, typ)
+		l.errorf(n, "%stask type %q is not supported by flowctl yet", ctx, typ)
 		return nil
 	}
 	names := l.typeNames()

@@ -195,11 +195,36 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 		all = append(all, d.Type)
 		all = append(all, d.Aliases...)
 	}
+	flowables := FlowableDefs()
+	for _, d := range flowables {
+		all = append(all, d.Type)
+		all = append(all, d.Aliases...)
+	}
 	common, err := b.commonTaskProps(all)
 	if err != nil {
 		return nil, err
 	}
 	var branches []any
+	for _, d := range flowables {
+		props, required, err := structProps(reflect.TypeOf(d.New()).Elem())
+		if err != nil {
+			return nil, fmt.Errorf("task type %s: %w", d.Type, err)
+		}
+		for _, k := range append(slices.Clone(commonTaskKeys), "errors", "finally") {
+			props[k] = true
+		}
+		props["errors"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run when a task under this one failed.")
+		props["finally"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run after the others, whatever their outcome.")
+		names := append([]string{d.Type}, d.Aliases...)
+		then := b.ref(d.Type, obj{
+			"title":                d.Type,
+			"description":          d.Doc,
+			"properties":           props,
+			"required":             required,
+			"additionalProperties": false,
+		})
+		branches = append(branches, selectType(names, then))
+	}
 	for _, d := range defs {
 		props, required, err := typeProps(d)
 		if err != nil {
@@ -277,11 +302,18 @@ func propSchema(t reflect.Type, enum []string) (obj, error) {
 	if p, ok := reflect.New(t).Interface().(propertyType); ok {
 		return p.schemaOf(), nil
 	}
+	taskRef := obj{"$ref": "#/$defs/task"}
 	switch t {
 	case durationType:
 		return durationSchema(anyDuration), nil
 	case timeType:
 		return obj{"type": "string", "pattern": zonedDateTimePattern().String()}, nil
+	case taskSpecPtrType:
+		return taskRef, nil
+	case taskListType:
+		return obj{"type": "array", "items": taskRef}, nil
+	case casesType:
+		return obj{"type": "object", "additionalProperties": obj{"type": "array", "items": taskRef}}, nil
 	}
 	switch t.Kind() {
 	case reflect.String:

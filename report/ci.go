@@ -45,9 +45,14 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file st
 	return &CISink{text: text, w: w, system: system, file: file, specs: specs, now: time.Now}
 }
 
-// TaskStarted implements runner.Sink: it opens the task run's group or section.
+// TaskStarted implements runner.Sink: it opens the task run's group or section. Only the
+// runs at the top of the tree have one: GitHub does not nest groups, and the children of a
+// Parallel run at once; their lines, prefixed with their task id, sit in their flowable's.
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
-	header := tr.TaskID
+	if tr.ParentTaskRunID != "" {
+		return
+	}
+	header := RunLabel(tr)
 	if spec := s.specs[tr.TaskID]; spec != nil {
 		header += " (" + flow.ShortType(spec.Type) + ")"
 	}
@@ -69,13 +74,22 @@ func (s *CISink) Log(tr *runner.TaskRun, line runner.LogLine) { s.text.Log(tr, l
 // run that did not succeed.
 func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 	s.text.TaskEnded(tr)
+	top := tr.ParentTaskRunID == ""
 	if s.system == tasks.CIGitLab {
-		s.emit(func() string {
-			return fmt.Sprintf("\x1b[0Ksection_end:%d:%s\r\x1b[0K", s.now().Unix(), gitlabSection(tr))
-		})
+		if top {
+			s.emit(func() string {
+				return fmt.Sprintf("\x1b[0Ksection_end:%d:%s\r\x1b[0K", s.now().Unix(), gitlabSection(tr))
+			})
+		}
 		return
 	}
-	s.emit(func() string { return "::endgroup::" })
+	if top {
+		s.emit(func() string { return "::endgroup::" })
+	}
+	if spec := s.specs[tr.TaskID]; spec != nil && spec.Flowable != nil && tr.Error == "" {
+		// A flowable failed by its children: the child that failed has the annotation.
+		return
+	}
 	var kind string
 	switch tr.State.Current {
 	case runner.StateFailed, runner.StateKilled:
@@ -193,15 +207,17 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		return err
 	}
 	b.WriteString("| task | branch | state | duration |\n|---|---|---|---|\n")
-	for _, tr := range x.TaskRunList {
-		fmt.Fprintf(&b, "| `%s` | %s | %s %s | %s |\n", mdCell(tr.TaskID), tr.Branch, stateMark(tr.State.Current),
-			tr.State.Current, HumanDuration(tr.State.Duration()))
+	for _, r := range tree(x) {
+		tr := r.tr
+		// Markdown drops leading spaces in a cell: em spaces indent a run under its flowable.
+		fmt.Fprintf(&b, "| %s`%s` | %s | %s %s | %s |\n", strings.Repeat("&emsp;", r.depth), mdCell(RunLabel(tr)), tr.Branch,
+			stateMark(tr.State.Current), tr.State.Current, HumanDuration(tr.State.Duration()))
 	}
 	b.WriteString("\n")
 	var outs []string
 	for _, tr := range x.TaskRunList {
 		for k, v := range OutputsJSON(tr.Outputs) {
-			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(tr.TaskID), mdCell(k),
+			outs = append(outs, fmt.Sprintf("| `outputs.%s.%s` | `%s` |", mdCell(outputPath(x, tr)), mdCell(k),
 				mdCell(Printable(tasks.CutRunes(v, summaryOutputLen), SGRStrip))))
 		}
 	}
@@ -217,7 +233,7 @@ func WriteMarkdownSummary(w io.Writer, x *runner.Execution) error {
 		}
 		text := Printable(tasks.CutRunes(why, 4000), SGRStrip)
 		fence := mdFence(text)
-		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(tr.TaskID), tr.State.Current, fence, text, fence)
+		fmt.Fprintf(&b, "**`%s` %s:**\n\n%s\n%s\n%s\n\n", mdCell(RunLabel(tr)), tr.State.Current, fence, text, fence)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -46,7 +46,7 @@ type junitCase struct {
 
 // WriteJUnit writes x as a JUnit XML report, the format GitLab (artifacts:reports:junit),
 // Jenkins (the junit step) and the GitHub test-report actions read: one <testsuite> for
-// the execution, one <testcase> per task run in order. A FAILED or KILLED task run is a
+// the execution, one <testcase> per task run in the order of the task-run tree. A FAILED or KILLED task run is a
 // <failure> holding its error and the tail of its log, a SKIPPED one is <skipped>; a
 // WARNING one passes, since flowctl exits 0 on WARNING and the report must not turn a
 // passing pipeline red, and says WARNING on the first line of its <system-out>.
@@ -57,8 +57,14 @@ type junitCase struct {
 func WriteJUnit(w io.Writer, x *runner.Execution) error {
 	suite := x.Namespace + "." + x.FlowID
 	cases := make([]junitCase, 0, len(x.TaskRunList))
-	for _, tr := range x.TaskRunList {
-		cases = append(cases, junitTaskCase(suite, tr))
+	// The testcases follow the task-run tree; a run under a flowable is named by its path,
+	// `each > say (a)`, so that each name says where the run sits.
+	var path []string
+	for _, r := range tree(x) {
+		path = append(path[:r.depth], RunLabel(r.tr))
+		c := junitTaskCase(suite, r.tr)
+		c.name = strings.Join(path, " > ")
+		cases = append(cases, c)
 	}
 	if len(cases) == 0 {
 		cases = append(cases, junitEmptyCase(suite, x))

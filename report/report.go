@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -131,18 +132,18 @@ func (s *TextSink) TaskEnded(tr *runner.TaskRun) {
 	if tr.State.Current == runner.StateSuccess {
 		return
 	}
-	s.write(tr.TaskID, "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
+	s.write(logLabel(tr), "     ", s.p.Faint("ended ")+s.p.State(tr.State.Current))
 }
 
 // Log implements runner.Sink.
 func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
-	s.write(tr.TaskID, s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
+	s.write(logLabel(tr), s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
 }
 
-func (s *TextSink) write(taskID, level, msg string) {
+func (s *TextSink) write(label, level, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prefix := s.p.Faint("[" + taskID + "]" + strings.Repeat(" ", s.width-len(taskID)))
+	prefix := s.p.Faint("[" + label + "]" + strings.Repeat(" ", max(0, s.width-len(label))))
 	// Each line of a multi-line message gets the prefix: a line of the log always says
 	// which task wrote it, and no line starts with what the task wrote.
 	var b strings.Builder
@@ -159,8 +160,9 @@ const barWidth = 30
 // and a bar showing its share of the execution's time, then the execution's line.
 func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 	idW, total := len("TASK"), x.State.Duration()
-	for _, tr := range x.TaskRunList {
-		idW = max(idW, len(tr.TaskID))
+	rows := tree(x)
+	for _, r := range rows {
+		idW = max(idW, 2*r.depth+utf8.RuneCountInString(RunLabel(r.tr)))
 	}
 	var b strings.Builder
 	if len(x.TaskRunList) == 0 {
@@ -172,7 +174,8 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 		return
 	}
 	fmt.Fprintf(&b, "\n%-*s  %-8s  %-7s  %9s  %s\n", idW, "TASK", "BRANCH", "STATE", "DURATION", "TIME")
-	for _, tr := range x.TaskRunList {
+	for _, r := range rows {
+		tr := r.tr
 		d := tr.State.Duration()
 		n := 0
 		if total > 0 {
@@ -185,7 +188,9 @@ func WriteSummary(w io.Writer, p *Palette, x *runner.Execution) {
 		if tr.State.Current == runner.StateSkipped {
 			bar = p.Faint("skipped")
 		}
-		fmt.Fprintf(&b, "%-*s  %-8s  %s  %9s  %s\n", idW, tr.TaskID, tr.Branch,
+		label := strings.Repeat("  ", r.depth) + RunLabel(tr)
+		label += strings.Repeat(" ", idW-utf8.RuneCountInString(label))
+		fmt.Fprintf(&b, "%s  %-8s  %s  %9s  %s\n", label, tr.Branch,
 			p.PaddedState(tr.State.Current, len("SUCCESS")), HumanDuration(d), bar)
 	}
 	fmt.Fprintf(&b, "\n%s %s.%s %s %s in %s\n", p.Bold("execution"), x.Namespace, x.FlowID, x.ID,

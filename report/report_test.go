@@ -110,3 +110,70 @@ func TestExecutionJSONGolden(t *testing.T) {
 	must(t, WriteJSON(&b, fixedExecution()))
 	golden(t, "report/execution.json", b.Bytes())
 }
+
+// treeExecution is fixedExecution with a ForEach whose runs are under it, created out of
+// the tree's order (as concurrent branches create them).
+func treeExecution() *runner.Execution {
+	x := fixedExecution()
+	each, say1, say2, inner := x.TaskRunList[0], x.TaskRunList[1], x.TaskRunList[2], x.TaskRunList[3]
+	each.TaskID = "each"
+	say1.TaskID, say1.ParentTaskRunID, say1.Value = "say", each.ID, "a"
+	say2.TaskID, say2.ParentTaskRunID, say2.Value = "say", each.ID, `{"k":"a long value that is cut short past its 32nd character"}`
+	inner.TaskID, inner.ParentTaskRunID, inner.Branch = "inner", say1.ID, runner.BranchErrors
+	inner.Outputs = map[string]any{"value": 1}
+	x.TaskRunList[1], x.TaskRunList[2], x.TaskRunList[3] = say1, inner, say2
+	return x
+}
+
+func TestReportsFollowTheTree(t *testing.T) {
+	var b bytes.Buffer
+	WriteSummary(&b, NewPalette(false), treeExecution())
+	golden(t, "report/summary-tree.txt", b.Bytes())
+	b.Reset()
+	must(t, WriteMarkdownSummary(&b, treeExecution()))
+	golden(t, "report/summary-tree.md", b.Bytes())
+	b.Reset()
+	must(t, WriteJUnit(&b, treeExecution()))
+	for _, want := range []string{`name="each"`, `name="each &gt; say (a)"`, `name="each &gt; say (a) &gt; inner"`,
+		`name="each &gt; say ({&#34;k&#34;:&#34;a long value that is cut …)"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("JUnit: no testcase %s in\n%s", want, b.String())
+		}
+	}
+}
+
+func TestTextSinkPrefixesLoopValues(t *testing.T) {
+	var b bytes.Buffer
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "each", Flowable: &flow.ForEach{Tasks: []*flow.TaskSpec{{ID: "say"}}}}}}
+	s := NewTextSink(&b, NewPalette(false), f)
+	s.Log(&runner.TaskRun{TaskID: "say", Value: "a"}, runner.LogLine{Level: tasks.LevelInfo, Message: "one\ntwo"})
+	s.Log(&runner.TaskRun{TaskID: "each"}, runner.LogLine{Level: tasks.LevelInfo, Message: "three"})
+	want := "[say (a)] INFO  one\n[say (a)] INFO  two\n[each] INFO  three\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestCISinkGroupsTopRunsAndAnnotatesTheFailedChild(t *testing.T) {
+	var b bytes.Buffer
+	child := &flow.TaskSpec{ID: "ko", Type: "io.kestra.plugin.core.execution.Fail", Pos: flow.Pos{Line: 7, Col: 9}}
+	par := &flow.TaskSpec{ID: "par", Type: flow.TypeParallel, Flowable: &flow.Parallel{Tasks: []*flow.TaskSpec{child}}}
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{par}}
+	s := NewCISink(NewTextSink(&b, NewPalette(false), f), &b, tasks.CIGitHub, f, "flow.yml")
+	top := &runner.TaskRun{ID: "1", TaskID: "par", Branch: runner.BranchTasks}
+	ko := &runner.TaskRun{ID: "2", TaskID: "ko", Branch: runner.BranchTasks, ParentTaskRunID: "1"}
+	s.TaskStarted(top)
+	s.TaskStarted(ko)
+	ko.Error = "Task failure"
+	ko.State.End(runner.StateFailed, time.Now())
+	s.TaskEnded(ko)
+	top.State.End(runner.StateFailed, time.Now())
+	s.TaskEnded(top)
+	out := b.String()
+	if strings.Count(out, "::group::") != 1 || strings.Count(out, "::endgroup::") != 1 {
+		t.Errorf("want one group, the top run's:\n%s", out)
+	}
+	if strings.Count(out, "::error ") != 1 || !strings.Contains(out, "::error file=flow.yml,line=7,col=9,title=task ko FAILED::Task failure") {
+		t.Errorf("want one annotation, the failed child's:\n%s", out)
+	}
+}

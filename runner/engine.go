@@ -1,5 +1,6 @@
 // Package runner executes loaded flows (package flow): the engine of Kestra's execution
-// model (sequence, errors, finally, retries, timeouts), masking, and the execution document.
+// model (the task-run tree of flowable tasks, errors, finally, retries, timeouts), masking, and
+// the execution document.
 // The reports that read that document (text, CI, JUnit, JSON) are in package report, which
 // imports runner for its types: runner never imports report, and flow never imports runner.
 package runner
@@ -107,15 +108,22 @@ type Options struct {
 	KV tasks.KV
 }
 
-// execTimeout is the cause of a context ended by Options.Timeout.
-type execTimeout struct{ after time.Duration }
+// execTimeout is the cause of a context ended by Options.Timeout or, with task set, by
+// the timeout of a flowable task, which bounds the runs under it.
+type execTimeout struct {
+	after time.Duration
+	task  bool
+}
 
 func (t *execTimeout) Error() string {
+	if t.task {
+		return "Timeout after " + duration.FormatClock(t.after)
+	}
 	return "Execution timeout after " + duration.FormatClock(t.after)
 }
 
-// timedOut returns the execution timeout that ended ctx, or nil when ctx is live or was
-// cancelled for another reason (an interrupt).
+// timedOut returns the timeout that ended ctx, or nil when ctx is live or was cancelled for
+// another reason (an interrupt).
 func timedOut(ctx context.Context) *execTimeout {
 	var t *execTimeout
 	if ctx.Err() != nil && errors.As(context.Cause(ctx), &t) {
@@ -126,19 +134,23 @@ func timedOut(ctx context.Context) *execTimeout {
 
 // engine runs one execution.
 type engine struct {
-	flow    *flow.Flow
-	opts    Options
-	exec    *Execution
-	secret  func(string) (string, error)
-	base    map[string]any // variables shared by every task
-	outputs map[string]any // outputs.<taskId>, grows as tasks end
+	flow   *flow.Flow
+	opts   Options
+	exec   *Execution
+	secret func(string) (string, error)
+	base   map[string]any // variables shared by every task
 
 	workdirs *workdirs
 	files    *storage.Execution // the execution's files in the internal storage
 	// timedOut is set when Options.Timeout ended the tasks branch.
 	timedOut bool
 
-	mu        sync.Mutex // guards templates and the logs of the running task run
+	// mu guards what runs of concurrent branches share: the task run list, the states,
+	// attempts and logs of the runs, outputs and the templates.
+	mu sync.Mutex
+	// outputs is outputs.<taskId> (nested under loop values), replaced, never changed, on
+	// each write: a render reads the map it took without a lock.
+	outputs   map[string]any
 	templates map[string]*templating.Template
 }
 
@@ -174,6 +186,10 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		base = os.TempDir()
 	}
 	opts.TempDir = filepath.Join(base, "flowctl-"+id)
+	if opts.Sink != nil {
+		// Branches run at once; the sink hears them one at a time.
+		opts.Sink = &lockedSink{s: opts.Sink}
+	}
 	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{},
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
@@ -242,17 +258,17 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		}
 	}
 
-	failed := e.runBranch(tctx, f.Tasks, BranchTasks, true)
+	failed := e.runList(tctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
 	if timedOut(tctx) != nil {
 		failed = true
 		e.timedOut = true
 	}
 	if ctx.Err() == nil {
 		if failed {
-			e.runBranch(ctx, f.Errors, BranchErrors, false)
+			e.runList(ctx, f.Errors, BranchErrors, frame{}, newSiblings(false))
 		}
 		if ctx.Err() == nil {
-			e.runBranch(ctx, f.Finally, BranchFinally, false)
+			e.runList(ctx, f.Finally, BranchFinally, frame{}, newSiblings(false))
 		}
 	}
 	final := finalState(e.exec, ctx.Err() != nil)
@@ -306,17 +322,27 @@ func orEmpty(m map[string]any) map[string]any {
 	return m
 }
 
-// finalState applies Kestra's rule: only the task runs of `tasks` count; KILLED beats FAILED
-// beats WARNING; SKIPPED counts as success.
+// finalState applies Kestra's rule: only the task runs of the flow's `tasks` count (a run
+// under a flowable counts through the flowable's state); KILLED beats FAILED beats WARNING;
+// SKIPPED counts as success.
 func finalState(x *Execution, interrupted bool) string {
 	if interrupted {
 		return StateKilled
 	}
-	st := StateSuccess
+	var top []*TaskRun
 	for _, tr := range x.TaskRunList {
-		if tr.Branch != BranchTasks {
-			continue
+		if tr.Branch == BranchTasks && tr.ParentTaskRunID == "" {
+			top = append(top, tr)
 		}
+	}
+	return resolveState(top)
+}
+
+// resolveState is the state of runs taken together, Kestra's rule for a flowable and for an
+// execution: KILLED beats FAILED beats WARNING beats SUCCESS.
+func resolveState(runs []*TaskRun) string {
+	st := StateSuccess
+	for _, tr := range runs {
 		switch tr.State.Current {
 		case StateKilled:
 			return StateKilled
@@ -329,28 +355,6 @@ func finalState(x *Execution, interrupted bool) string {
 		}
 	}
 	return st
-}
-
-// runBranch runs specs one after another. With stopOnFailure (the `tasks` branch) the first
-// FAILED task run stops the branch. It reports whether a task run FAILED.
-func (e *engine) runBranch(ctx context.Context, specs []*flow.TaskSpec, branch string, stopOnFailure bool) bool {
-	failed := false
-	for _, spec := range specs {
-		if ctx.Err() != nil {
-			return failed
-		}
-		if spec.Disabled {
-			continue
-		}
-		tr := e.runTask(ctx, spec, branch)
-		if tr.State.Current == StateFailed {
-			failed = true
-			if stopOnFailure {
-				return true
-			}
-		}
-	}
-	return failed
 }
 
 // secretFunc resolves secret('NAME') from the environment and registers every value it
@@ -374,7 +378,6 @@ func (e *engine) baseVars() map[string]any {
 		"execution": executionVars(x),
 		"inputs":    orEmpty(e.opts.Inputs),
 		"vars":      orEmpty(f.Variables),
-		"outputs":   e.outputs,
 		"labels":    labelVars(x.Labels),
 		"envs":      templating.EnvVars(e.opts.Environ),
 	}
@@ -407,15 +410,19 @@ func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun)
 
 // templateEnv is what the templates of one attempt of a task run see.
 func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
-	vars := make(map[string]any, len(e.base)+2)
+	vars := make(map[string]any, len(e.base)+5)
 	for k, v := range e.base {
 		vars[k] = v
 	}
 	vars["task"] = map[string]any{"id": spec.ID, "type": spec.Type}
-	vars["taskrun"] = map[string]any{
-		"id":            tr.ID,
-		"startDate":     templateDate(tr.State.StartDate),
-		"attemptsCount": len(tr.Attempts),
+	e.mu.Lock()
+	vars["outputs"] = e.outputs
+	vars["taskrun"] = taskrunVars(tr)
+	e.mu.Unlock()
+	parents := parentsVars(tr)
+	vars["parents"] = parents
+	if len(parents) > 0 {
+		vars["parent"] = parents[0]
 	}
 	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
 }
@@ -427,8 +434,39 @@ func (e *engine) renderWith(ctx context.Context, env *templating.Env) func(strin
 		if err != nil {
 			return "", err
 		}
+		e.addTasksVars(env, src)
 		return t.RenderContext(ctx, env)
 	}
+}
+
+// addTasksVars adds the tasks variable to env when src may name it: tasks.<id>.state walks
+// every run, so it is made only for the templates that need it.
+func (e *engine) addTasksVars(env *templating.Env, src string) {
+	if _, ok := env.Vars["tasks"]; !ok && strings.Contains(src, "tasks") {
+		env.Vars["tasks"] = e.tasksVars()
+	}
+}
+
+// tasksVars is the tasks variable, Kestra's: tasks.<id>.state of each task's last run, and
+// tasks.<id>[value].state of the runs with a loop value.
+func (e *engine) tasksVars() map[string]any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]any{}
+	for _, tr := range e.exec.TaskRunList {
+		st := map[string]any{"state": tr.State.Current}
+		if tr.Value == "" {
+			out[tr.TaskID] = st
+			continue
+		}
+		m, ok := out[tr.TaskID].(map[string]any)
+		if !ok || m["state"] != nil {
+			m = map[string]any{}
+			out[tr.TaskID] = m
+		}
+		m[tr.Value] = st
+	}
+	return out
 }
 
 // log records one line of tr, masked, and hands it to the sink.
@@ -442,12 +480,25 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 	}
 }
 
-// runTask runs one task: runIf, attempts with retries and timeouts, then the state rewrites.
-func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string) *TaskRun {
-	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Attempts: []*Attempt{}}
+// runTask runs one task: runIf, then a flowable's children or a runnable task's attempts
+// with retries and timeouts, then the state rewrites. value is the loop value of a run a
+// ForEach creates, "" otherwise.
+func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string, fr frame, value string) *TaskRun {
+	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
+	if spec.Flowable == nil {
+		tr.Attempts = []*Attempt{}
+	}
+	if fr.parent != nil {
+		tr.ParentTaskRunID = fr.parent.ID
+	}
 	start := e.opts.Now()
 	tr.State.Set(StateCreated, start)
+	e.mu.Lock()
 	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	e.mu.Unlock()
+	if fr.created != nil {
+		fr.created()
+	}
 	if e.opts.Sink != nil {
 		e.opts.Sink.TaskStarted(tr)
 	}
@@ -468,17 +519,22 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 			case t != nil:
 				e.fail(tr, t.Error())
 			default:
-				tr.State.End(StateKilled, e.opts.Now())
+				e.end(tr, StateKilled)
 			}
 			return tr
 		}
 		if !templating.Truthy(out) {
 			e.log(tr, tasks.LevelInfo, fmt.Sprintf("skipped: runIf rendered %q", out))
-			tr.State.End(StateSkipped, e.opts.Now())
+			e.end(tr, StateSkipped)
 			return tr
 		}
 	}
-	tr.State.Set(StateRunning, e.opts.Now())
+	e.set(tr, StateRunning)
+	if spec.Flowable != nil {
+		e.runFlowable(ctx, spec, tr, fr)
+		return tr
+	}
+	retry := cmp.Or(spec.Retry, fr.retry)
 
 	var (
 		state   string
@@ -489,7 +545,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		if state != StateFailed || ctx.Err() != nil {
 			break
 		}
-		wait, ok := nextWait(spec.Retry, n, e.opts.Now().Sub(start))
+		wait, ok := nextWait(retry, n, e.opts.Now().Sub(start))
 		if !ok {
 			break
 		}
@@ -509,22 +565,51 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		state = StateKilled
 	}
 	if lastErr != nil && state != StateKilled {
-		msg := e.opts.Masker.String(e.describe(spec, lastErr))
-		tr.Error = msg
-		e.log(tr, tasks.LevelError, msg)
+		e.setError(tr, e.describe(spec, lastErr))
 	}
 	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
-	if state == StateSuccess && len(tr.Attempts) > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
+	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
 		state = StateWarning
 	}
+	e.end(tr, allowed(spec, state))
+	return tr
+}
+
+// allowed applies a task's allowFailure (FAILED ends WARNING) then allowWarning (WARNING
+// ends SUCCESS) to its state.
+func allowed(spec *flow.TaskSpec, state string) string {
 	if state == StateFailed && spec.AllowFailure {
 		state = StateWarning
 	}
 	if state == StateWarning && spec.AllowWarning {
 		state = StateSuccess
 	}
-	tr.State.End(state, e.opts.Now())
-	return tr
+	return state
+}
+
+// setError records msg, masked, as tr's error and logs it.
+func (e *engine) setError(tr *TaskRun, msg string) {
+	msg = e.opts.Masker.String(msg)
+	e.mu.Lock()
+	tr.Error = msg
+	e.mu.Unlock()
+	e.log(tr, tasks.LevelError, msg)
+}
+
+// set moves tr to st now.
+func (e *engine) set(tr *TaskRun, st string) {
+	now := e.opts.Now()
+	e.mu.Lock()
+	tr.State.Set(st, now)
+	e.mu.Unlock()
+}
+
+// end moves tr to the final st now.
+func (e *engine) end(tr *TaskRun, st string) {
+	now := e.opts.Now()
+	e.mu.Lock()
+	tr.State.End(st, now)
+	e.mu.Unlock()
 }
 
 // describe writes a task's error for the user. An error about a property (a template that
@@ -554,9 +639,8 @@ func (e *engine) describe(spec *flow.TaskSpec, err error) string {
 
 // fail ends tr FAILED with msg before any attempt ran.
 func (e *engine) fail(tr *TaskRun, msg string) {
-	tr.Error = e.opts.Masker.String(msg)
-	e.log(tr, tasks.LevelError, tr.Error)
-	tr.State.End(StateFailed, e.opts.Now())
+	e.setError(tr, msg)
+	e.end(tr, StateFailed)
 }
 
 // removeWorkdirs removes the execution's folder, and says when something of it stays: a
@@ -581,7 +665,9 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 	render := e.renderWith(actx, env)
 	a := &Attempt{}
 	a.State.Set(StateRunning, e.opts.Now())
+	e.mu.Lock()
 	tr.Attempts = append(tr.Attempts, a)
+	e.mu.Unlock()
 
 	warned := map[string]bool{}
 	var lent []string // working folders lent to this attempt, removed after it
@@ -622,9 +708,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 	}
 	res, err := runSafely(actx, spec.Task, tc)
 	if res.Outputs != nil {
-		// Later tasks get the real values; only what is shown or recorded is masked.
-		tr.Outputs = e.opts.Masker.Value(res.Outputs).(map[string]any)
-		e.outputs[spec.ID] = res.Outputs
+		e.putOutputs(tr, res.Outputs)
 	}
 	for _, m := range res.Metrics {
 		m.Name = e.opts.Masker.String(m.Name)
@@ -647,7 +731,10 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 	case res.Warning:
 		state = StateWarning
 	}
-	a.State.End(state, e.opts.Now())
+	now := e.opts.Now()
+	e.mu.Lock()
+	a.State.End(state, now)
+	e.mu.Unlock()
 	return state, err
 }
 
@@ -655,6 +742,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 // or one recorded in the state.
 func (e *engine) executionView(id string) (*tasks.ExecutionView, error) {
 	if id == e.exec.ID {
+		e.mu.Lock()
+		defer e.mu.Unlock()
 		return View(e.exec), nil
 	}
 	if e.opts.Lookup == nil {

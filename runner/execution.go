@@ -149,8 +149,17 @@ func parseDate(s string) (time.Time, error) {
 
 // TaskRun is one run of one task.
 type TaskRun struct {
-	ID       string         `json:"id"`
-	TaskID   string         `json:"taskId"`
+	ID     string `json:"id"`
+	TaskID string `json:"taskId"`
+	// ParentTaskRunID is the run of the flowable task this run is a child of; empty at the
+	// top of the tree.
+	ParentTaskRunID string `json:"parentTaskRunId,omitempty"`
+	// Value is the loop value of a run a ForEach (EachSequential, EachParallel) created.
+	Value string `json:"value,omitempty"`
+	// Iteration is Kestra's iteration number, for the runs that have one.
+	Iteration *int `json:"iteration,omitempty"`
+	// Branch is the branch of the flow (or, under a flowable, of its parent) the run
+	// belongs to: tasks, errors or finally.
 	Branch   string         `json:"branch"`
 	State    State          `json:"state"`
 	Attempts []*Attempt     `json:"attempts"`
@@ -165,6 +174,8 @@ type TaskRun struct {
 	LogCut *LogCut `json:"-"`
 	// logBytes is the size of the messages in Logs.
 	logBytes int64
+	// parent is the run of ParentTaskRunID while the engine runs.
+	parent *TaskRun
 }
 
 // Attempt is one try of a task run.
@@ -211,4 +222,15 @@ func labelVars(labels map[string]string) map[string]any {
 		out["system"] = system
 	}
 	return out
+}
+
+// LoopValue is the loop value a run works for: its own, else its nearest ancestor's (known
+// while the engine runs it); "" outside any loop.
+func (tr *TaskRun) LoopValue() string {
+	for r := tr; r != nil; r = r.parent {
+		if r.Value != "" {
+			return r.Value
+		}
+	}
+	return ""
 }

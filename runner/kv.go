@@ -101,6 +101,7 @@ func (e *engine) typedRenderer(ctx context.Context, env *templating.Env) func(st
 		if err != nil {
 			return nil, err
 		}
+		e.addTasksVars(env, src)
 		return t.ValueContext(ctx, env)
 	}
 }

@@ -22,7 +22,7 @@ func (e *engine) flowOutputs(ctx context.Context, final string) string {
 	}
 	// The execution's own time limit is over; a template still has its work budget.
 	ctx = context.WithoutCancel(ctx)
-	env := &templating.Env{Vars: e.base, Secret: e.secret, Now: e.opts.Now}
+	env := e.endEnv()
 	out := make(map[string]any, len(e.flow.Outputs))
 	for _, o := range e.flow.Outputs {
 		v, err := e.renderOutput(ctx, env, o.Value)
@@ -56,6 +56,7 @@ func (e *engine) renderOutput(ctx context.Context, env *templating.Env, v any) (
 		if err != nil {
 			return nil, err
 		}
+		e.addTasksVars(env, x)
 		return t.RenderContext(ctx, env)
 	case []any:
 		out := make([]any, len(x))
@@ -81,4 +82,14 @@ func (e *engine) renderOutput(ctx context.Context, env *templating.Env, v any) (
 		return out, nil
 	}
 	return v, nil
+}
+
+// endEnv is what templates rendered once the tasks have ended see (the flow's outputs): the
+// execution's variables and every task's outputs, as the last task saw them.
+func (e *engine) endEnv() *templating.Env {
+	vars := maps.Clone(e.base)
+	e.mu.Lock()
+	vars["outputs"] = e.outputs
+	e.mu.Unlock()
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
 }

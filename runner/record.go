@@ -60,7 +60,7 @@ func View(x *Execution) *tasks.ExecutionView {
 	}
 	for _, tr := range x.TaskRunList {
 		v.TaskRuns = append(v.TaskRuns, tasks.TaskRunView{
-			TaskID: tr.TaskID, Branch: tr.Branch, State: tr.State.Current,
+			ID: tr.ID, TaskID: tr.TaskID, ParentID: tr.ParentTaskRunID, Value: tr.Value, Branch: tr.Branch, State: tr.State.Current,
 			StartDate: tr.State.StartDate.UTC(), EndDate: tr.State.EndDate.UTC(), Error: tr.Error,
 			ErrorLog: errorLog(tr),
 		})

@@ -49,10 +49,26 @@ func TriggerVariables(x *Execution) map[string]any {
 // Values come from x's document, so secrets in them stay masked.
 func TriggerContext(listener *flow.Flow, revision int, x *Execution) map[string]any {
 	outputs := map[string]any{}
+	byID := make(map[string]*TaskRun, len(x.TaskRunList))
 	for _, tr := range x.TaskRunList {
-		if tr.Outputs != nil {
-			outputs[tr.TaskID] = tr.Outputs
+		byID[tr.ID] = tr
+	}
+	for _, tr := range x.TaskRunList {
+		if tr.Outputs == nil {
+			continue
 		}
+		// The loop values of the run and its ancestors, outermost first, as the engine
+		// nests them (valuePath); a document read back has ids, not links.
+		var path []string
+		for r := tr; r != nil; r = byID[r.ParentTaskRunID] {
+			if r.Value != "" {
+				path = append([]string{r.Value}, path...)
+			}
+			if r.ParentTaskRunID == "" {
+				break
+			}
+		}
+		outputs[tr.TaskID] = withPath(outputs[tr.TaskID], path, tr.Outputs)
 	}
 	return map[string]any{
 		"flow":      map[string]any{"id": listener.ID, "namespace": listener.Namespace, "revision": max(revision, listener.Revision)},

@@ -285,7 +285,7 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 // hasWarning reports whether a task run of x's tasks branch ended WARNING.
 func hasWarning(x *ExecutionView) bool {
 	for _, tr := range x.TaskRuns {
-		if tr.Branch == "tasks" && tr.State == "WARNING" {
+		if tr.Branch == "tasks" && tr.ParentID == "" && tr.State == "WARNING" {
 			return true
 		}
 	}
@@ -316,8 +316,9 @@ func executionDuration(x *ExecutionView, now time.Time) time.Duration {
 }
 
 // failedTaskRun says whether x failed and which task run to blame: the last FAILED one of the
-// `tasks` branch, else the last FAILED one of any branch (a `finally` task), else the last
-// task run (an execution KILLED mid-task). An execution failed when it ended FAILED or
+// `tasks` branch deepest in the tree (a FAILED flowable task blames the child that failed
+// it), else the last FAILED one of any branch (a `finally` task), else the last task run (an
+// execution KILLED mid-task). An execution failed when it ended FAILED or
 // KILLED, or, while it runs (a summary sent from its own errors branch), once a task failed.
 func failedTaskRun(x *ExecutionView) (*TaskRunView, bool) {
 	anyFailed := slices.ContainsFunc(x.TaskRuns, func(tr TaskRunView) bool { return tr.State == "FAILED" })
@@ -330,13 +331,34 @@ func failedTaskRun(x *ExecutionView) (*TaskRunView, bool) {
 			return nil, false
 		}
 	}
+	byID := make(map[string]*TaskRunView, len(x.TaskRuns))
+	failedChild := map[string]bool{}
+	for i := range x.TaskRuns {
+		tr := &x.TaskRuns[i]
+		byID[tr.ID] = tr
+		if tr.State == "FAILED" && tr.ParentID != "" {
+			failedChild[tr.ParentID] = true
+		}
+	}
+	// inTasks: the run and each of its ancestors belong to a `tasks` branch.
+	inTasks := func(tr *TaskRunView) bool {
+		for ; tr != nil; tr = byID[tr.ParentID] {
+			if tr.Branch != "tasks" && tr.Branch != "" {
+				return false
+			}
+			if tr.ParentID == "" {
+				return true
+			}
+		}
+		return false
+	}
 	var inAny *TaskRunView
 	for i := len(x.TaskRuns) - 1; i >= 0; i-- {
 		tr := &x.TaskRuns[i]
 		if tr.State != "FAILED" {
 			continue
 		}
-		if tr.Branch == "tasks" || tr.Branch == "" {
+		if inTasks(tr) && (tr.ID == "" || !failedChild[tr.ID]) {
 			return tr, true
 		}
 		if inAny == nil {

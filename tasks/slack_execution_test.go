@@ -253,6 +253,12 @@ func TestFailedTaskRun(t *testing.T) {
 			summaryRun("a", "tasks", "FAILED", 0, ""), summaryRun("notify", "errors", "RUNNING", 0, "")), "a", true},
 		{"running, nothing failed", summaryExec("f", "RUNNING", summaryRun("a", "tasks", "RUNNING", 0, "")), "", false},
 		{"failed before any task", summaryExec("f", "FAILED"), "", true},
+		{"the failed run deepest in the tree", summaryExec("f", "FAILED",
+			child(summaryRun("outer", "tasks", "FAILED", 0, ""), "1", ""),
+			child(summaryRun("inner", "tasks", "FAILED", 0, ""), "2", "1"),
+			child(summaryRun("ko", "tasks", "FAILED", 0, ""), "3", "2"),
+			child(summaryRun("localError", "errors", "FAILED", 0, ""), "4", "2"),
+			child(summaryRun("notify", "errors", "SUCCESS", 0, ""), "5", "")), "ko", true},
 	}
 	for _, c := range cases {
 		tr, failed := failedTaskRun(c.x)
@@ -507,4 +513,10 @@ func TestSlackExecutionManyCustomFieldsWarns(t *testing.T) {
 	if len(rec.warns) != 1 || !strings.HasPrefix(rec.warns[0], "customFields: 45 entries, only the first 40") {
 		t.Errorf("warnings: got %q, want one about the 45 custom fields", rec.warns)
 	}
+}
+
+// child gives tr an id and the id of its parent run.
+func child(tr TaskRunView, id, parent string) TaskRunView {
+	tr.ID, tr.ParentID = id, parent
+	return tr
 }

@@ -129,8 +129,13 @@ type ExecutionView struct {
 
 // TaskRunView is one task run of an ExecutionView, in execution order.
 type TaskRunView struct {
-	TaskID    string
-	Branch    string // tasks, errors, finally
+	ID     string
+	TaskID string
+	// ParentID is the run of the flowable task this run is a child of; "" at the top.
+	ParentID string
+	// Value is the loop value of a run a ForEach created.
+	Value     string
+	Branch    string // tasks, errors, finally (of the flow, or of the flowable parent)
 	State     string
 	StartDate time.Time
 	EndDate   time.Time

@@ -1,0 +1,212 @@
+package flow
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// checkFlowable checks what the decoder cannot see in one property: a flowable with no
+// child to run, a Switch with neither cases nor defaults, a Dag's dependencies, a negative
+// concurrency, loop values that can never make a list.
+func (l *loader) checkFlowable(spec *TaskSpec, n *yaml.Node, ctx string) {
+	at := func(prop string) Pos {
+		if p, ok := spec.PropPos[prop]; ok {
+			return p
+		}
+		return posOf(n)
+	}
+	nonEmpty := func(prop string, list []*TaskSpec) {
+		if _, given := spec.PropPos[prop]; given && len(list) == 0 {
+			l.errorAt(at(prop), "%s%s: at least one task is required", ctx, prop)
+		}
+	}
+	notNegative := func(prop string, v int) {
+		if v < 0 {
+			l.errorAt(at(prop), "%s%s: must be 0 (no limit) or more, got %d", ctx, prop, v)
+		}
+	}
+	switch f := spec.Flowable.(type) {
+	case *Sequential:
+		nonEmpty("tasks", f.Tasks)
+	case *AllowFailure:
+		nonEmpty("tasks", f.Tasks)
+	case *Parallel:
+		nonEmpty("tasks", f.Tasks)
+		notNegative("concurrent", f.Concurrent)
+	case *If:
+		nonEmpty("then", f.Then)
+	case *Switch:
+		empty := len(f.Defaults) == 0
+		for _, c := range f.Cases {
+			empty = empty && len(c.Tasks) == 0
+		}
+		if empty {
+			l.errorAt(posOf(n), "%sNo task defined, neither cases or default have any tasks (give cases, defaults or both)", ctx)
+		}
+	case *ForEach:
+		nonEmpty("tasks", f.Tasks)
+		if f.ConcurrencyLimit != nil {
+			notNegative("concurrencyLimit", *f.ConcurrencyLimit)
+		}
+		l.checkLoopValues(spec, "values", f.Values, ctx)
+	case *EachSequential:
+		nonEmpty("tasks", f.Tasks)
+		l.checkLoopValues(spec, "value", f.Value, ctx)
+	case *EachParallel:
+		nonEmpty("tasks", f.Tasks)
+		notNegative("concurrent", f.Concurrent)
+		l.checkLoopValues(spec, "value", f.Value, ctx)
+	case *Dag:
+		if _, given := spec.PropPos["tasks"]; given && len(f.Tasks) == 0 {
+			l.errorAt(at("tasks"), "%stasks: at least one task is required", ctx)
+		}
+		notNegative("concurrent", f.Concurrent)
+		for i, t := range f.Tasks {
+			if t == nil {
+				l.errorAt(at(fmt.Sprintf("tasks[%d]", i)), "%stasks[%d]: expected a mapping with task and dependsOn, got nothing (null)", ctx, i)
+			}
+		}
+		l.checkDag(spec, f, ctx)
+	}
+}
+
+// checkLoopValues checks the values of a loop written in the flow: a list holds strings,
+// integers and mappings only (Kestra's "Unknown value element type" at run time), and a
+// string without a template must be a JSON array. A template is only known when rendered.
+func (l *loader) checkLoopValues(spec *TaskSpec, prop string, v any, ctx string) {
+	switch v := v.(type) {
+	case []any:
+		for i, item := range v {
+			switch item.(type) {
+			case string, int, int64, map[string]any:
+				continue
+			}
+			p := spec.PropPos[fmt.Sprintf("%s[%d]", prop, i)]
+			if p.Line == 0 {
+				p = spec.PropPos[prop]
+			}
+			l.errorAt(p, "%s%s[%d]: Unknown value element type: %s (use strings, integers or mappings)", ctx, prop, i, valueKind(item))
+		}
+	case string:
+		if hasTemplate(v) {
+			return
+		}
+		var list []any
+		if err := json.Unmarshal([]byte(v), &list); err != nil {
+			l.errorAt(spec.PropPos[prop], "%s%s: expected a list or a JSON array, got %q (%v)", ctx, prop, short(v), err)
+		}
+	case nil:
+	default:
+		l.errorAt(spec.PropPos[prop], "%s%s: expected a list or a string holding a JSON array, got %s", ctx, prop, valueKind(v))
+	}
+}
+
+// valueKind names the kind of a decoded YAML value for messages.
+func valueKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "nothing (null)"
+	case bool:
+		return "a boolean"
+	case float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	case int, int64:
+		return "an integer"
+	}
+	return "a string"
+}
+
+// short cuts a long value for a message.
+func short(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// checkDag reports, as Kestra does, dependencies on ids that are not tasks of the Dag, then
+// tasks that depend on themselves through others.
+func (l *loader) checkDag(spec *TaskSpec, d *Dag, ctx string) {
+	ids := map[string]int{}
+	for i, t := range d.Tasks {
+		if t != nil && t.Task != nil {
+			ids[t.Task.ID] = i
+		}
+	}
+	unknown := false
+	for i, t := range d.Tasks {
+		if t == nil {
+			continue
+		}
+		for j, dep := range t.DependsOn {
+			if _, ok := ids[dep]; !ok {
+				unknown = true
+				l.errorAt(spec.PropPos[fmt.Sprintf("tasks[%d].dependsOn[%d]", i, j)],
+					"%stasks[%d].dependsOn[%d]: Not existing task id in dependency: %s (the ids of the Dag's tasks: %s)",
+					ctx, i, j, dep, quoteJoin(sortedKeys(ids), ", "))
+			}
+		}
+	}
+	if unknown {
+		return
+	}
+	deps := map[string][]string{}
+	for _, t := range d.Tasks {
+		if t != nil && t.Task != nil {
+			deps[t.Task.ID] = t.DependsOn
+		}
+	}
+	var cyclic []string
+	first := -1
+	for i, t := range d.Tasks {
+		if t == nil || t.Task == nil || len(t.DependsOn) == 0 {
+			continue
+		}
+		if reaches(deps, t.DependsOn, t.Task.ID) {
+			cyclic = append(cyclic, t.Task.ID)
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if len(cyclic) > 0 {
+		l.errorAt(spec.PropPos[fmt.Sprintf("tasks[%d].dependsOn", first)], "%stasks: Cyclic dependency detected: %s",
+			ctx, strings.Join(cyclic, ", "))
+	}
+}
+
+// reaches reports whether target is among from or what they depend on, at any depth.
+func reaches(deps map[string][]string, from []string, target string) bool {
+	seen := map[string]bool{}
+	stack := slices.Clone(from)
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if id == target {
+			return true
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		stack = append(stack, deps[id]...)
+	}
+	return false
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

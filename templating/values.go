@@ -244,6 +244,10 @@ func lookup(base, key any) (any, bool) {
 	case map[string]string:
 		v, ok := b[keyString(key)]
 		return v, ok
+	case loopVars:
+		return b.get(keyString(key))
+	case mapEntry:
+		return b.get(keyString(key))
 	case nil, string, bool:
 		return nil, false
 	}
@@ -294,34 +298,6 @@ func isIdentifier(s string) bool {
 		if !isNameChar(s[i]) {
 			return false
 		}
-	}
-	return true
-}
-
-// truth is the boolean value of v for and, or, not and ?:. Strings follow the runIf rule so
-// that "{{ inputs.flag and ... }}" works on a "false" read from the command line.
-func truth(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return Truthy(x)
-	case time.Time:
-		return true
-	}
-	if i, f, isInt, ok := toNumber(v); ok {
-		if isInt {
-			return i != 0
-		}
-		return f != 0
-	}
-	if l, ok := asList(v); ok {
-		return len(l) > 0
-	}
-	if m, ok := asMap(v); ok {
-		return len(m) > 0
 	}
 	return true
 }

@@ -218,13 +218,24 @@ func toJSONFilter(c *evalCtx, in any, _ []any) (any, error) {
 }
 
 // keysFilter lists a map's keys, sorted: Go maps have no order and output must be stable.
+// A list's keys are its indexes, as Kestra's KeysFilter gives them.
 func keysFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
+	if list, ok := asList(in); ok {
+		if err := c.b.step(int64(len(list))); err != nil {
+			return nil, err
+		}
+		out := make([]any, len(list))
+		for i := range list {
+			out[i] = int64(i)
+		}
+		return out, nil
+	}
 	m, ok := asMap(in)
 	if !ok {
-		return nil, fmt.Errorf("needs a map, got %s", describe(in))
+		return nil, fmt.Errorf("needs a list or a map, got %s", describe(in))
 	}
 	if err := c.b.step(int64(len(m))); err != nil {
 		return nil, err

@@ -78,6 +78,14 @@ const maxBracketDepth = 64
 // delimiter of kind c found at bracket depth zero, never reading at or past limit. Tracking
 // brackets lets a map literal end with "}}" inside {{ ... }} without closing the tag.
 func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
+	return lexNested(src, start, limit, c, 0)
+}
+
+// maxInterpolationDepth bounds #{ } inside #{ }, as maxBracketDepth bounds brackets.
+const maxInterpolationDepth = 16
+
+// lexNested is lexExpr for an expression inside depth string interpolations.
+func lexNested(src string, start, limit int, c closer, depth int) (lexResult, *lexError) {
 	var r lexResult
 	var open []int // offsets of the brackets not closed yet
 	i := start
@@ -162,7 +170,7 @@ func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
 			r.toks = append(r.toks, token{kind: kind, val: src[i:j], pos: i, end: j})
 			i = j
 		case ch == '\'' || ch == '"':
-			t, err := lexString(src, i, limit)
+			t, err := lexString(src, i, limit, depth)
 			if err != nil {
 				return r, err
 			}
@@ -206,7 +214,7 @@ func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
 // pasted in keeps its escapes. A double-quoted string may hold #{ expr } pieces, Pebble's
 // string interpolation: the token is then a tokInterp whose parts hold the text and the
 // tokens of each piece.
-func lexString(src string, i, limit int) (token, *lexError) {
+func lexString(src string, i, limit, depth int) (token, *lexError) {
 	quote := src[i]
 	j := i + 1
 	var b strings.Builder
@@ -234,7 +242,10 @@ func lexString(src string, i, limit int) (token, *lexError) {
 				parts = append(parts, strPart{text: b.String(), pos: j})
 				b.Reset()
 			}
-			res, err := lexExpr(src, j+2, limit, closeInterp)
+			if depth == maxInterpolationDepth {
+				return token{}, &lexError{pos: j, msg: "string interpolation nested too deeply"}
+			}
+			res, err := lexNested(src, j+2, limit, closeInterp, depth+1)
 			if err != nil {
 				return token{}, err
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,6 +14,9 @@ type Template struct {
 	text   string // the output of a static template
 	static bool
 	body   []stmt // the pieces, walked once per render
+	// size is how long the last output was (at first, the text plus a few bytes a tag): the
+	// output is given that room at once rather than grown a few times over.
+	size atomic.Int64
 }
 
 // Env is what expressions see, and how much work they may do.
@@ -38,14 +42,25 @@ func Parse(src string) (*Template, error) {
 		return nil, err
 	}
 	t := &Template{body: body, static: true}
+	size := 0
 	for _, st := range body {
 		text, ok := st.(textStmt)
 		if !ok {
-			t.static, t.text = false, ""
-			break
+			t.static = false
+			size += 16
+			continue
 		}
-		t.text += string(text)
+		size += len(text)
 	}
+	if t.static {
+		var b strings.Builder
+		b.Grow(size)
+		for _, st := range body {
+			b.WriteString(string(st.(textStmt)))
+		}
+		t.text = b.String()
+	}
+	t.size.Store(int64(size))
 	return t, nil
 }
 
@@ -74,6 +89,7 @@ func (t *Template) render(c *evalCtx) (string, error) {
 		return t.text, nil
 	}
 	var w strings.Builder
+	w.Grow(int(t.size.Load()))
 	if err := c.renderBody(t.body, &w); err != nil {
 		var te *Error
 		if !errors.As(err, &te) {
@@ -82,12 +98,17 @@ func (t *Template) render(c *evalCtx) (string, error) {
 		}
 		return "", err
 	}
+	t.size.Store(int64(w.Len()))
 	return w.String(), nil
 }
 
 // fail turns an evaluation error into an *Error at the tag, in Kestra's words for a missing
 // variable.
 func (tg *tag) fail(err error) *Error {
+	if te, ok := err.(*Error); ok {
+		// Already located, inside a macro's body: the place to look at is there.
+		return te
+	}
 	e := &Error{Line: tg.line, Col: tg.col, Expr: tg.expr}
 	var m *missingError
 	if errors.As(err, &m) {

@@ -143,8 +143,8 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-// The text handed to fasttemplate uses control characters as delimiters; the same bytes in
-// the user's text must come through untouched.
+// Control characters in the text (the placeholders of an earlier design used them) must
+// come through untouched.
 func TestControlCharactersInTextSurvive(t *testing.T) {
 	for _, src := range []string{
 		"a\x00b {{ flow.id }}",

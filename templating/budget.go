@@ -236,7 +236,7 @@ func (c *evalCtx) matches(re *regexp.Regexp, s string, n int) ([][]int, error) {
 // so that a list holding the same large value many times fails before it fills memory.
 func (c *evalCtx) str(v any) (string, error) {
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, *orderedMap:
 		return c.json(v)
 	}
 	return ToString(v), nil
@@ -297,6 +297,22 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 			}
 			buf.WriteByte(':')
 			if err := c.writeJSON(buf, enc, x[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	case *orderedMap:
+		buf.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := c.writeJSON(buf, enc, k); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			if err := c.writeJSON(buf, enc, x.m[k]); err != nil {
 				return err
 			}
 		}
@@ -373,6 +389,8 @@ func sizeOf(v any) int {
 		return elemBytes * len(x)
 	case map[string]any:
 		return elemBytes * len(x)
+	case *orderedMap:
+		return elemBytes * len(x.keys)
 	}
 	return 0
 }

@@ -110,7 +110,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 	if err := c.b.grow(elemBytes * len(n.keys)); err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(n.keys))
+	out := newOrderedMap(len(n.keys))
 	for i := range n.keys {
 		k, err := c.key(n.keys[i])
 		if err != nil {
@@ -120,7 +120,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[keyString(k)] = v
+		out.set(keyString(k), v)
 	}
 	return out, nil
 }
@@ -380,7 +380,7 @@ func (c *evalCtx) key(n node) (any, error) {
 // value as it is.
 func (c *evalCtx) scalar(v any) (any, error) {
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, *orderedMap:
 		return c.json(v)
 	}
 	return v, nil

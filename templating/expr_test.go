@@ -22,7 +22,8 @@ func TestLiterals(t *testing.T) {
 		{"list", "{{ [1, 'a', true] }}", `[1,"a",true]`},
 		{"empty list", "{{ [] }}", "[]"},
 		{"nested list", "{{ [[1], [2, 3]] }}", "[[1],[2,3]]"},
-		{"map", "{{ {'b': 1, 'a': 'x'} }}", `{"a":"x","b":1}`},
+		// A map literal keeps the order it was written in, as Kestra's LinkedHashMap (issue 13).
+		{"map", "{{ {'b': 1, 'a': 'x'} }}", `{"b":1,"a":"x"}`},
 		{"empty map", "{{ {} }}", "{}"},
 		{"map with expression values", "{{ {'id': flow.id, 'n': 1 + 1} }}", `{"id":"hello","n":2}`},
 		{"huge integer becomes float", "{{ 99999999999999999999 }}", "1.0E20"},

@@ -44,7 +44,7 @@ func (s printStmt) render(c *evalCtx, w *strings.Builder) error {
 func (tg *tag) write(c *evalCtx, w *strings.Builder, v any) error {
 	text, err := c.str(v)
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, *orderedMap:
 		// c.json charged the text it made: it is written out as it is.
 	default:
 		if err == nil {
@@ -140,13 +140,13 @@ func (s *forStmt) render(c *evalCtx, w *strings.Builder) error {
 }
 
 // iterate lists what a for loop goes through: a list's elements, or a map's entries (key
-// and value) in the map's order.
+// and value) in the map's order: as written for a map literal or fromJson's, sorted for the
+// maps a caller gives.
 func (c *evalCtx) iterate(v any) ([]any, error) {
 	if list, ok := asList(v); ok {
 		return list, nil
 	}
-	if m, ok := asMap(v); ok {
-		keys := sortedKeys(m)
+	if keys, m, ok := mapKeys(v); ok {
 		if err := c.b.grow(elemBytes * len(keys)); err != nil {
 			return nil, err
 		}

@@ -246,3 +246,23 @@ func TestLoopBudget(t *testing.T) {
 		t.Fatalf("got %v, want a budget error", err)
 	}
 }
+
+// Maps keep the order they were written in, as Kestra's LinkedHashMaps do (issue 13): map
+// literals and fromJson's objects, printed, listed by keys, and gone through by for.
+func TestMapOrder(t *testing.T) {
+	runPebbleCases(t, []pebbleCase{
+		{"literal printed", "{{ {'b': 1, 'a': 2} }}", `{"b":1,"a":2}`},
+		{"literal toJson", "{{ {'b': 1, 'a': {'z': 0, 'y': 1}} | toJson }}", `{"b":1,"a":{"z":0,"y":1}}`},
+		{"literal keys", "{{ {'b': 1, 'a': 2} | keys }}", `["b","a"]`},
+		{"literal in a for", "{% for e in {'b': 1, 'a': 2} %}{{ e.key }}{{ e.value }}{% endfor %}", "b1a2"},
+		{"key written twice keeps its place", "{{ {'b': 1, 'a': 2, 'b': 3} }}", `{"b":3,"a":2}`},
+		{"fromJson printed", `{{ fromJson('{"z": 1, "a": {"y": 2, "b": 3}}') }}`, `{"z":1,"a":{"y":2,"b":3}}`},
+		{"fromJson keys", `{{ fromJson('{"z": 1, "a": 2}') | keys }}`, `["z","a"]`},
+		{"fromJson in a for", `{% for e in fromJson('{"z": 1, "a": 2}') %}{{ e.key }}{% endfor %}`, "za"},
+		{"lookup", "{{ {'b': 1, 'a': 2}.a }} {{ {'b': 1}['b'] }}", "2 1"},
+		{"length, contains, is map", "{{ {'b': 1, 'a': 2} | length }} {{ {'b': 1} contains 'b' }} {{ {'b': 1} is map }}", "2 true true"},
+		{"equal whatever the order", "{{ {'b': 1, 'a': 2} == {'a': 2, 'b': 1} }} {{ {'k': 'v'} == obj.nested }}", "true true"},
+		{"a caller's map stays sorted", "{{ obj | keys }}", `["a","b","nested"]`},
+		{"set keeps the order", "{% set m = {'y': 1, 'x': 2} %}{{ m }}", `{"y":1,"x":2}`},
+	})
+}

@@ -222,6 +222,8 @@ func asMap(v any) (map[string]any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		return x, true
+	case *orderedMap:
+		return x.m, true
 	case map[string]string:
 		out := make(map[string]any, len(x))
 		for k, s := range x {
@@ -253,6 +255,9 @@ func lookup(base, key any) (any, bool) {
 		return v, ok
 	case map[string]string:
 		v, ok := b[keyString(key)]
+		return v, ok
+	case *orderedMap:
+		v, ok := b.m[keyString(key)]
 		return v, ok
 	case loopVars:
 		return b.get(keyString(key))

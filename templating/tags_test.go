@@ -67,6 +67,17 @@ func TestIfTag(t *testing.T) {
 		{"defined test", "{% if nope is defined %}a{% else %}b{% endif %}{% if flow is not defined %}c{% endif %}", "b"},
 		{"nested", "{% if true %}{% if false %}x{% else %}y{% endif %}{% endif %}", "y"},
 		{"angle style", "<< if inputs.count > 2 >>many<< else >>few<< endif >>", "many"},
+		// Pebble 3.2's LogicTest.
+		{"testUnaryOperators", "{% if -2 == -+(5 - 3) %}yes{% else %}no{% endif %}", "yes"},
+		{"testNotUnaryOperator", "{% if not (beta) %}yes{% else %}no{% endif %}", "yes"},
+		{"testMathematicalOperations", "{{ 8 + 5 * 4 - (6 + 10 / 2)  + 44 }}-{{ 10%3 }}", "61-1"},
+		{"testTernary", "{{ true ? 1 : 2 }}-{{ 1 + 4 == 5 ?(2-1) : 2 }}", "1-1"},
+		{"testComparisonWithDifferingTypes", "{% if 3 > 2.0 %}yes{% endif %}", "yes"},
+		{"testEqualsOperator", "{% if 'blue' equals 'red' %}no{% else %}yes{% endif %}", "yes"},
+		{"testEqualsOperatorWithNulls", "{% if null equals null %}yes{% endif %}{% if null equals nullValue %}yes{% else %}no{% endif %}", "yesyes"},
+		{"testIsOddWithAddition", "{% if 1 + 2 is odd %} true {% else %} false {% endif %}", " true "},
+		{"testAndWithTests", "{% if 3 is odd and 5 is odd %} true {% else %} false {% endif %}", " true "},
+		{"testContains", "{% if items contains 'b' %}yes{% else %}no{% endif %}", "yes"},
 	})
 }
 

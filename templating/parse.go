@@ -583,6 +583,16 @@ func (p *parser) test(x node) (node, *parseError) {
 	if _, ok := tests[name.val]; !ok {
 		return nil, &parseError{pos: name.pos, msg: unknownName("test", name.val, testNames())}
 	}
+	// Pebble also reads a test with parentheses: x is empty().
+	if p.isPunct("(") {
+		args, err := p.args()
+		if err != nil {
+			return nil, err
+		}
+		if len(args) > 0 {
+			return nil, &parseError{pos: args[0].pos, msg: fmt.Sprintf("test %q takes no arguments, got %d", name.val, len(args))}
+		}
+	}
 	return &testNode{x: x, name: name.val, negate: negate}, nil
 }
 

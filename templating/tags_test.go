@@ -77,6 +77,15 @@ func TestIfTag(t *testing.T) {
 		{"testEqualsOperatorWithNulls", "{% if null equals null %}yes{% endif %}{% if null equals nullValue %}yes{% else %}no{% endif %}", "yesyes"},
 		{"testIsOddWithAddition", "{% if 1 + 2 is odd %} true {% else %} false {% endif %}", " true "},
 		{"testAndWithTests", "{% if 3 is odd and 5 is odd %} true {% else %} false {% endif %}", " true "},
+		// Pebble 3.2's CoreTestsTest.
+		{"testEven", "{% if 2 is even %}yes{% else %}no{% endif %}{% if 3 is even %}no{% else %}yes{% endif %}", "yesyes"},
+		{"testNull", "{% if null is null %}yes{% endif %}{% if nullValue is null %}yes{% endif %}{% if 2 is null %}no{% else %}yes{% endif %}", "yesyesyes"},
+		{"testEmpty", "{% if null is empty() %}yes{% endif %}{% if '  ' is empty() %}yes{% endif %}{% if empty is empty() %}yes{% endif %}", "yesyesyes"},
+		{"testIterables", "{% if null is iterable() %}no{% else %}yes{% endif %}{% if items is iterable() %}yes{% else %}no{% endif %}{% if flow.id is iterable() %}no{% else %}yes{% endif %}", "yesyesyes"},
+		{"testNegativeTest", "{% if 2 is not odd %}yes{% else %}no{% endif %}{% if null is not iterable() %}yes{% else %}no{% endif %}", "yesyes"},
+		{"testNotTest", "{% if not (2 is odd) %}yes{% else %}no{% endif %}", "yes"},
+		{"testMapTest", "{% if {} is map %}true{% else %}false{% endif %}", "true"},
+		{"testDefinedAttribute", "{% if flow.id is defined %}yes{% else %}no{% endif %}{% if flow.nope is defined %}no{% else %}yes{% endif %}", "yesyes"},
 		{"testContains", "{% if items contains 'b' %}yes{% else %}no{% endif %}", "yes"},
 	})
 }

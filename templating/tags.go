@@ -314,11 +314,31 @@ func (c *evalCtx) lookupVar(name string) (any, bool) {
 			return v, true
 		}
 	}
+	if name == "_context" {
+		return c.context(), true
+	}
 	if c.isolated || c.env == nil {
 		return nil, false
 	}
 	v, ok := c.env.Vars[name]
 	return v, ok
+}
+
+// context is Pebble's _context: every variable visible here, as one map, so that a macro
+// may be handed them all (m(_context)).
+func (c *evalCtx) context() map[string]any {
+	out := map[string]any{}
+	if !c.isolated && c.env != nil {
+		for k, v := range c.env.Vars {
+			out[k] = v
+		}
+	}
+	for _, scope := range c.scopes {
+		for k, v := range scope {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // set is Pebble's set: it updates the variable in the innermost scope that has it, else

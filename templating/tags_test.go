@@ -137,6 +137,8 @@ func TestMacroTag(t *testing.T) {
 		{"sees only its arguments", "{% set outside = 1 %}{% macro m() %}{{ outside is defined }} {{ flow is defined }}{% endmacro %}{{ m() }}", "false false"},
 		{"its sets stay inside", "{% macro m() %}{% set x = 2 %}{{ x }}{% endmacro %}{% set x = 1 %}{{ m() }}{{ x }}", "21"},
 		{"filtered", "{% macro m() %}hello{% endmacro %}{{ m() | upper }}", "HELLO"},
+		{"testMacroHasAccessToGlobalVariables", "{% set foo = 'bar' %}{{ test(_context) }}{% macro test(_context) %}{% set foo = 'foo' %}{{ _context.foo }}{{ foo }}{% endmacro %}", "barfoo"},
+		{"testMacroInvocationWithoutAllArguments", "{{ test('1') }}{% macro test(one,two) %}{{ one }}{{ two | default('') }}{% endmacro %}", "1"},
 		{"calls another macro", "{% macro a(x) %}[{{ b(x) }}]{% endmacro %}{% macro b(y) %}{{ y }}{% endmacro %}{{ a(3) }}", "[3]"},
 	})
 }

@@ -321,8 +321,9 @@ var endTags = sync.OnceValue(func() map[string]*regexp.Regexp {
 	}
 })
 
-// blockTag is a {% ... %} tag: its name and whether it asks for white space control.
-type blockTag struct {
+// tagHead is the start of a {% ... %} tag: its name, its word count and whether it asks for
+// white space control, read without lexing it, to tell a raw block from other tags.
+type tagHead struct {
 	start, end          int // offsets of "{%" and just past "%}"
 	name                string
 	args                int
@@ -330,13 +331,13 @@ type blockTag struct {
 }
 
 // readBlock reads the {% %} tag at start; ok is false when it has no "%}".
-func (s *scanner) readBlock(start int) (blockTag, bool) {
+func (s *scanner) readBlock(start int) (tagHead, bool) {
 	k := strings.Index(s.src[start+2:], "%}")
 	if k < 0 {
-		return blockTag{}, false
+		return tagHead{}, false
 	}
 	inner := s.src[start+2 : start+2+k]
-	b := blockTag{start: start, end: start + 2 + k + 2}
+	b := tagHead{start: start, end: start + 2 + k + 2}
 	b.trimLeft = strings.HasPrefix(inner, "-")
 	b.trimRight = strings.HasSuffix(inner, "-")
 	words := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(inner, "-"), "-"))

@@ -97,9 +97,9 @@ func runValidate(f *factory, o *validateOptions) error {
 				for _, w := range fl.Warnings {
 					fmt.Fprintf(s.Err, "flowctl: warning: %s\n", w)
 				}
+				// A silent success cannot be told from a check that looked at nothing.
+				fmt.Fprintf(s.Out, "%s: ok\n", file)
 			}
-			// A silent success cannot be told from a check that looked at nothing.
-			fmt.Fprintf(s.Out, "%s: ok\n", file)
 		}
 		reports = append(reports, r)
 	}

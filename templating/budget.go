@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
+	"time"
 )
 
 // Limits bound the work of one Render call, the render() calls nested in it included. A
@@ -234,7 +236,7 @@ func (c *evalCtx) matches(re *regexp.Regexp, s string, n int) ([][]int, error) {
 // so that a list holding the same large value many times fails before it fills memory.
 func (c *evalCtx) str(v any) (string, error) {
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, *orderedMap:
 		return c.json(v)
 	}
 	return ToString(v), nil
@@ -300,6 +302,53 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 		}
 		buf.WriteByte('}')
 		return nil
+	case *orderedMap:
+		buf.WriteByte('{')
+		for i, k := range x.keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := c.writeJSON(buf, enc, k); err != nil {
+				return err
+			}
+			buf.WriteByte(':')
+			if err := c.writeJSON(buf, enc, x.m[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+		return nil
+	}
+	switch x := v.(type) {
+	case float64:
+		writeJSONFloat(buf, x, 64)
+		return nil
+	case float32:
+		writeJSONFloat(buf, float64(x), 32)
+		return nil
+	case json.Number:
+		if _, err := x.Int64(); err != nil {
+			if f, err := x.Float64(); err == nil {
+				writeJSONFloat(buf, f, 64)
+				return nil
+			}
+		}
+	case time.Time:
+		v = formatTime(x)
+	case loopVars, mapEntry:
+		v = ToString(x)
+	case string, bool, nil, int, int64:
+	default:
+		// Any other list or map (a []string, a map[string]int...) is written the same way,
+		// so that its numbers and dates read as Kestra writes them.
+		if l, ok := asList(v); ok && v != nil {
+			if _, isBytes := v.([]byte); !isBytes {
+				return c.writeJSON(buf, enc, l)
+			}
+		}
+		if m, ok := asMap(v); ok {
+			return c.writeJSON(buf, enc, m)
+		}
 	}
 	// Anything else is a value as the caller gave it: its size is the caller's.
 	if err := enc.Encode(v); err != nil {
@@ -307,6 +356,27 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 	}
 	buf.Truncate(buf.Len() - 1) // Encode ends with a newline
 	return nil
+}
+
+// writeJSONFloat writes a number as Jackson does: as Java writes a double, and NaN or an
+// infinity as a string, which JSON has no number for.
+func writeJSONFloat(buf *bytes.Buffer, f float64, bits int) {
+	s := javaDouble(f, bits)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		s = `"` + s + `"`
+	}
+	buf.WriteString(s)
+}
+
+// jsonText is the JSON of v with no budget: for ToString, whose callers hold the value
+// already.
+func jsonText(v any) string {
+	c := &evalCtx{b: newBudget(context.Background(), &Env{Limits: Limits{Steps: math.MaxInt64, Bytes: math.MaxInt64}})}
+	s, err := c.json(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
 }
 
 // sizeOf is the shallow size of a value a filter or a function made: a string's bytes, or
@@ -319,6 +389,8 @@ func sizeOf(v any) int {
 		return elemBytes * len(x)
 	case map[string]any:
 		return elemBytes * len(x)
+	case *orderedMap:
+		return elemBytes * len(x.keys)
 	}
 	return 0
 }

@@ -76,7 +76,7 @@ func unknownName(kind, name string, known []string) string {
 }
 
 // closest returns the known name nearest to name when it is a likely typo (at most two
-// edits, case aside), else "".
+// edits, case aside, and at most one for each two letters of name), else "".
 func closest(name string, known []string) string {
 	best, bestD := "", 3
 	n := utf8.RuneCountInString(name)
@@ -85,7 +85,8 @@ func closest(name string, known []string) string {
 		if abs(n-utf8.RuneCountInString(k)) >= bestD {
 			continue
 		}
-		if d := distance(strings.ToLower(name), strings.ToLower(k)); d < bestD {
+		// Two edits to a name of two letters make any other name: not a typo.
+		if d := distance(strings.ToLower(name), strings.ToLower(k)); d < bestD && 2*d <= n {
 			best, bestD = k, d
 		}
 	}

@@ -11,6 +11,12 @@ type evalCtx struct {
 	env   *Env
 	depth int     // how many render() calls deep this evaluation is
 	b     *budget // shared with the render() calls nested in this one
+	// scopes hold the variables of {% set %} and of the for loops around, innermost last.
+	scopes []map[string]any
+	// isolated hides env.Vars: a macro sees only its arguments.
+	isolated bool
+	macros   int    // how many macro calls deep this evaluation is
+	body     string // the rendered body of the {% filter %} block being evaluated
 }
 
 // node is one compiled expression. Nodes evaluate their operands through evalCtx.eval, never
@@ -51,10 +57,8 @@ func (n *litNode) eval(*evalCtx) (any, error) { return n.v, nil }
 type varNode struct{ name string }
 
 func (n *varNode) eval(c *evalCtx) (any, error) {
-	if c.env != nil {
-		if v, ok := c.env.Vars[n.name]; ok {
-			return v, nil
-		}
+	if v, ok := c.lookupVar(n.name); ok {
+		return v, nil
 	}
 	return nil, &missingError{path: n.name}
 }
@@ -106,7 +110,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 	if err := c.b.grow(elemBytes * len(n.keys)); err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(n.keys))
+	out := newOrderedMap(len(n.keys))
 	for i := range n.keys {
 		k, err := c.key(n.keys[i])
 		if err != nil {
@@ -116,7 +120,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[keyString(k)] = v
+		out.set(keyString(k), v)
 	}
 	return out, nil
 }
@@ -132,7 +136,8 @@ func (n *unaryNode) eval(c *evalCtx) (any, error) {
 		return nil, err
 	}
 	if n.op == "not" {
-		return !truth(v), nil
+		b, err := truth(v, "not")
+		return !b, err
 	}
 	i, f, isInt, ok := toNumber(v)
 	if !ok {
@@ -156,7 +161,14 @@ func (n *condNode) eval(c *evalCtx) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if truth(v) {
+	// Pebble's ternary takes a null condition as false, where if, and, or and not fail.
+	ok := false
+	if v != nil {
+		if ok, err = truth(v, "?:"); err != nil {
+			return nil, err
+		}
+	}
+	if ok {
 		return c.eval(n.a)
 	}
 	return c.eval(n.b)
@@ -187,24 +199,17 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 	// and/or short-circuit: the right side may name something that only exists when the
 	// left side allows it.
 	switch n.op {
-	case "and":
-		if !truth(l) {
-			return false, nil
+	case "and", "or":
+		what := n.op + " operator"
+		lb, err := truth(l, what)
+		if err != nil || lb == (n.op == "or") {
+			return lb, err
 		}
 		r, err := c.eval(n.r)
 		if err != nil {
 			return nil, err
 		}
-		return truth(r), nil
-	case "or":
-		if truth(l) {
-			return true, nil
-		}
-		r, err := c.eval(n.r)
-		if err != nil {
-			return nil, err
-		}
-		return truth(r), nil
+		return truth(r, what)
 	}
 	r, err := c.eval(n.r)
 	if err != nil {
@@ -279,6 +284,15 @@ var tests = map[string]func(v any) (bool, error){
 	"map": func(v any) (bool, error) {
 		_, ok := asMap(v)
 		return ok, nil
+	},
+	// json is Kestra's: a string that reads as JSON.
+	"json": func(v any) (bool, error) {
+		s, ok := v.(string)
+		if !ok {
+			return false, fmt.Errorf("needs a string, got %s", describe(v))
+		}
+		_, err := parseJSON(s)
+		return err == nil, nil
 	},
 }
 
@@ -366,7 +380,7 @@ func (c *evalCtx) key(n node) (any, error) {
 // value as it is.
 func (c *evalCtx) scalar(v any) (any, error) {
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, map[string]any, *orderedMap:
 		return c.json(v)
 	}
 	return v, nil

@@ -217,19 +217,30 @@ func toJSONFilter(c *evalCtx, in any, _ []any) (any, error) {
 	return s, nil
 }
 
-// keysFilter lists a map's keys, sorted: Go maps have no order and output must be stable.
+// keysFilter lists a map's keys: in the order they were written for a map literal or
+// fromJson's, sorted for the maps a caller gives, whose order would change from run to run.
+// A list's keys are its indexes, as Kestra's KeysFilter gives them.
 func keysFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if in == nil {
 		return nil, nil
 	}
-	m, ok := asMap(in)
-	if !ok {
-		return nil, fmt.Errorf("needs a map, got %s", describe(in))
+	if list, ok := asList(in); ok {
+		if err := c.b.step(int64(len(list))); err != nil {
+			return nil, err
+		}
+		out := make([]any, len(list))
+		for i := range list {
+			out[i] = int64(i)
+		}
+		return out, nil
 	}
-	if err := c.b.step(int64(len(m))); err != nil {
+	keys, _, ok := mapKeys(in)
+	if !ok {
+		return nil, fmt.Errorf("needs a list or a map, got %s", describe(in))
+	}
+	if err := c.b.step(int64(len(keys))); err != nil {
 		return nil, err
 	}
-	keys := sortedKeys(m)
 	out := make([]any, len(keys))
 	for i, k := range keys {
 		out[i] = k

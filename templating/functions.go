@@ -93,36 +93,19 @@ func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 func parseJSON(s string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeJSON(dec)
+	if err != nil {
+		// The token reader says less than the decoder about what is wrong: ask the decoder.
+		var skip any
+		if derr := json.NewDecoder(strings.NewReader(s)).Decode(&skip); derr != nil {
+			return nil, derr
+		}
 		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("unexpected data after the JSON value")
 	}
-	return fromJSONNumbers(v), nil
-}
-
-func fromJSONNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
-	case []any:
-		for i := range x {
-			x[i] = fromJSONNumbers(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = fromJSONNumbers(x[k])
-		}
-	}
-	return v
+	return v, nil
 }
 
 // Limits of render(): how deeply render() calls may nest, how many passes a recursive render

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // The kv() function and typed rendering, both for Kestra's KV store: kv(key, namespace?,
@@ -74,24 +73,53 @@ func flowNamespace(c *evalCtx) (string, bool) {
 // even white space, around it) to the expression's value: a map stays a map, a number a
 // number, as Kestra's renderTyped does. Any other template renders to its text, as
 // RenderContext does. A null is an error unless the expression asked for one (default, ??).
+// Maps come out as map[string]any, whatever order they kept inside the template.
 func (t *Template) ValueContext(ctx context.Context, env *Env) (any, error) {
 	c := &evalCtx{env: env, b: newBudget(ctx, env)}
-	if t.ft == nil || len(t.tags) != 1 || !t.onlyTags() {
+	p, ok := t.onlyExpression()
+	if !ok {
 		return t.render(c)
 	}
-	tg := t.tags[0]
-	v, err := c.eval(tg.root)
+	v, err := c.eval(p.root)
 	if err != nil {
-		return nil, tg.fail(err)
+		return nil, p.fail(err)
 	}
-	if v == nil && !tg.nullable {
-		return nil, tg.null()
+	if v == nil && !p.nullable {
+		return nil, p.null()
 	}
-	return v, nil
+	return plainValue(v), nil
 }
 
-// onlyTags reports whether the template has no text outside its tags.
-func (t *Template) onlyTags() bool {
-	text, err := t.ft.ExecuteFuncStringWithErr(func(io.Writer, string) (int, error) { return 0, nil })
-	return err == nil && text == ""
+// onlyExpression returns the one printed expression a template is made of, if it is.
+func (t *Template) onlyExpression() (printStmt, bool) {
+	if t.static || len(t.body) != 1 {
+		return printStmt{}, false
+	}
+	p, ok := t.body[0].(printStmt)
+	return p, ok
+}
+
+// plainValue turns the ordered maps inside v into Go maps, for callers outside templating.
+func plainValue(v any) any {
+	switch x := v.(type) {
+	case *orderedMap:
+		return plainMap(x.m)
+	case map[string]any:
+		return plainMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plainValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+func plainMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		out[k] = plainValue(e)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ const (
 	tokInt            // integer literal
 	tokFloat          // decimal literal
 	tokString         // quoted string; val holds the unescaped value
+	tokInterp         // double-quoted string with #{ } inside; parts holds its pieces
 	tokPunct          // operators and punctuation; val holds the symbol
 )
 
@@ -23,14 +24,26 @@ type token struct {
 	val  string
 	pos  int // byte offset of the first character
 	end  int // byte offset just past the last character
+	// parts are the pieces of an interpolated string, in order: text, or the tokens of one
+	// #{ } expression.
+	parts []strPart
+}
+
+// strPart is a piece of an interpolated string: text, or an expression's tokens.
+type strPart struct {
+	text string
+	toks []token
+	pos  int // offset of the piece, for an empty #{ }
 }
 
 // closer says which delimiter ends the expression being lexed.
 type closer uint8
 
 const (
-	closeBraces closer = iota // }} (or -}} with whitespace control)
-	closeAngles               // >> preceded by white space, not followed by >
+	closeBraces  closer = iota // }} (or -}} with whitespace control)
+	closeAngles                // >> preceded by white space, not followed by > (or ->>)
+	closePercent               // %} (or -%}) of a block tag
+	closeInterp                // } of a #{ } inside a double-quoted string
 )
 
 // lexResult is what lexing one tag produced.
@@ -65,6 +78,14 @@ const maxBracketDepth = 64
 // delimiter of kind c found at bracket depth zero, never reading at or past limit. Tracking
 // brackets lets a map literal end with "}}" inside {{ ... }} without closing the tag.
 func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
+	return lexNested(src, start, limit, c, 0)
+}
+
+// maxInterpolationDepth bounds #{ } inside #{ }, as maxBracketDepth bounds brackets.
+const maxInterpolationDepth = 16
+
+// lexNested is lexExpr for an expression inside depth string interpolations.
+func lexNested(src string, start, limit int, c closer, depth int) (lexResult, *lexError) {
 	var r lexResult
 	var open []int // offsets of the brackets not closed yet
 	i := start
@@ -95,6 +116,25 @@ func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
 				if strings.HasPrefix(src[i:limit], ">>") && i > start && isSpace(src[i-1]) &&
 					(i+2 >= limit || src[i+2] != '>') {
 					r.end = i + 2
+					return r, nil
+				}
+				if strings.HasPrefix(src[i:limit], "->>") && i > start && isSpace(src[i-1]) &&
+					(i+3 >= limit || src[i+3] != '>') {
+					r.end, r.trimRight = i+3, true
+					return r, nil
+				}
+			case closePercent:
+				if strings.HasPrefix(src[i:limit], "%}") {
+					r.end = i + 2
+					return r, nil
+				}
+				if strings.HasPrefix(src[i:limit], "-%}") {
+					r.end, r.trimRight = i+3, true
+					return r, nil
+				}
+			case closeInterp:
+				if src[i] == '}' {
+					r.end = i + 1
 					return r, nil
 				}
 			}
@@ -130,12 +170,12 @@ func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
 			r.toks = append(r.toks, token{kind: kind, val: src[i:j], pos: i, end: j})
 			i = j
 		case ch == '\'' || ch == '"':
-			val, j, err := lexString(src, i, limit)
+			t, err := lexString(src, i, limit, depth)
 			if err != nil {
 				return r, err
 			}
-			r.toks = append(r.toks, token{kind: tokString, val: val, pos: i, end: j})
-			i = j
+			r.toks = append(r.toks, t)
+			i = t.end
 		default:
 			sym := ""
 			for _, p := range punctuation {
@@ -168,50 +208,58 @@ func lexExpr(src string, start, limit int, c closer) (lexResult, *lexError) {
 	}
 }
 
-// lexString reads a quoted string starting at src[i] (the quote) and returns its value with
-// escapes resolved. An unknown escape keeps its backslash, as Java's string reader does for
-// patterns users paste from regular expressions.
-func lexString(src string, i, limit int) (string, int, *lexError) {
+// lexString reads a quoted string starting at src[i] (the quote). As in Pebble, a backslash
+// only keeps the quote after it from ending the string and is dropped there; every other
+// backslash stays as written, so 'a\nb' is a backslash and an n, and a regular expression
+// pasted in keeps its escapes. A double-quoted string may hold #{ expr } pieces, Pebble's
+// string interpolation: the token is then a tokInterp whose parts hold the text and the
+// tokens of each piece.
+func lexString(src string, i, limit, depth int) (token, *lexError) {
 	quote := src[i]
 	j := i + 1
 	var b strings.Builder
-	plain := true // no escape seen yet: the value is a slice of src
+	var parts []strPart
 	for j < limit {
 		ch := src[j]
 		switch {
 		case ch == quote:
-			if plain {
-				return src[i+1 : j], j + 1, nil
+			t := token{kind: tokString, val: b.String(), pos: i, end: j + 1}
+			if parts != nil {
+				if b.Len() > 0 {
+					parts = append(parts, strPart{text: b.String(), pos: j})
+				}
+				t.kind, t.val, t.parts = tokInterp, "", parts
 			}
-			return b.String(), j + 1, nil
+			return t, nil
 		case ch == '\\' && j+1 < limit:
-			if plain {
-				b.WriteString(src[i+1 : j])
-				plain = false
-			}
-			j++
-			switch e := src[j]; e {
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			case '\\', '\'', '"', '/':
-				b.WriteByte(e)
-			default:
+			if src[j+1] != quote {
 				b.WriteByte('\\')
-				b.WriteByte(e)
 			}
-			j++
+			b.WriteByte(src[j+1])
+			j += 2
+		case ch == '#' && quote == '"' && j+1 < limit && src[j+1] == '{':
+			if b.Len() > 0 {
+				parts = append(parts, strPart{text: b.String(), pos: j})
+				b.Reset()
+			}
+			if depth == maxInterpolationDepth {
+				return token{}, &lexError{pos: j, msg: "string interpolation nested too deeply"}
+			}
+			res, err := lexNested(src, j+2, limit, closeInterp, depth+1)
+			if err != nil {
+				return token{}, err
+			}
+			parts = append(parts, strPart{toks: res.toks, pos: j})
+			if parts[len(parts)-1].toks == nil {
+				parts[len(parts)-1].toks = []token{}
+			}
+			j = res.end
 		default:
-			if !plain {
-				b.WriteByte(ch)
-			}
+			b.WriteByte(ch)
 			j++
 		}
 	}
-	return "", j, &lexError{pos: i, msg: "unterminated string", eof: true}
+	return token{}, &lexError{pos: i, msg: "unterminated string", eof: true}
 }
 
 func isSpace(c byte) bool     { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -29,6 +29,7 @@ var binaryPrec = map[string]int{
 	"~":        110,
 	"??":       120,
 	"???":      120,
+	"..":       120,
 }
 
 // unaryPrec is the precedence of not, - and +: their operand is a primary expression only, so
@@ -54,11 +55,15 @@ type parser struct {
 	toks  []token
 	i     int
 	depth int
+	// calls collects the calls of names that are not functions: they may be macros of the
+	// template, defined anywhere in it, so they are resolved once the whole template is read.
+	// nil makes such a call an error at once.
+	calls *[]*macroCallNode
 }
 
 // parseTokens parses a whole expression; every token must be used.
-func parseTokens(src string, toks []token, endPos int) (node, *parseError) {
-	p := &parser{src: src, toks: toks}
+func parseTokens(src string, toks []token, endPos int, calls *[]*macroCallNode) (node, *parseError) {
+	p := &parser{src: src, toks: toks, calls: calls}
 	if len(toks) == 0 {
 		return nil, &parseError{pos: endPos, msg: "empty expression", syntax: true}
 	}
@@ -178,6 +183,10 @@ func (p *parser) expression(minPrec int) (node, *parseError) {
 			if op == "equals" {
 				op = "=="
 			}
+			if op == ".." {
+				left = &rangeNode{from: left, to: right}
+				continue
+			}
 			left = &binaryNode{op: op, l: left, r: right}
 		}
 	}
@@ -219,6 +228,12 @@ func (p *parser) primary() (node, *parseError) {
 		n = &litNode{v: f}
 	case tokString:
 		n = &litNode{v: t.val}
+	case tokInterp:
+		x, err := p.interpolation(t)
+		if err != nil {
+			return nil, err
+		}
+		n = x
 	case tokName:
 		switch t.val {
 		case "true":
@@ -479,11 +494,45 @@ func joinNames(names []string) string {
 	return s
 }
 
-// call parses a function call; the function must be known.
+// interpolation parses "text #{ expr } text" into the concatenation of its pieces, as
+// Pebble's ConcatenateExpression does.
+func (p *parser) interpolation(t token) (node, *parseError) {
+	var n node
+	for _, part := range t.parts {
+		var x node = &litNode{v: part.text}
+		if part.toks != nil {
+			var err *parseError
+			if x, err = parseTokens(p.src, part.toks, part.pos, p.calls); err != nil {
+				err.syntax = false
+				return nil, err
+			}
+		}
+		if n == nil {
+			n = x
+		} else {
+			n = &binaryNode{op: "~", l: n, r: x}
+		}
+	}
+	if n == nil {
+		return &litNode{v: ""}, nil
+	}
+	return n, nil
+}
+
+// call parses a function call: a function flowctl knows, or a macro of the template.
 func (p *parser) call(name token) (node, *parseError) {
 	def, ok := functions()[name.val]
 	if !ok {
-		return nil, &parseError{pos: name.pos, msg: unknownName("function", name.val, functionNames())}
+		if p.calls == nil {
+			return nil, &parseError{pos: name.pos, msg: unknownName("function", name.val, functionNames())}
+		}
+		args, err := p.args()
+		if err != nil {
+			return nil, err
+		}
+		call := &macroCallNode{name: name.val, pos: name.pos, args: args}
+		*p.calls = append(*p.calls, call)
+		return call, nil
 	}
 	args, err := p.args()
 	if err != nil {
@@ -533,6 +582,16 @@ func (p *parser) test(x node) (node, *parseError) {
 	}
 	if _, ok := tests[name.val]; !ok {
 		return nil, &parseError{pos: name.pos, msg: unknownName("test", name.val, testNames())}
+	}
+	// Pebble also reads a test with parentheses: x is empty().
+	if p.isPunct("(") {
+		args, err := p.args()
+		if err != nil {
+			return nil, err
+		}
+		if len(args) > 0 {
+			return nil, &parseError{pos: args[0].pos, msg: fmt.Sprintf("test %q takes no arguments, got %d", name.val, len(args))}
+		}
 	}
 	return &testNode{x: x, name: name.val, negate: negate}, nil
 }

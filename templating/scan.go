@@ -7,13 +7,8 @@ import (
 	"sync"
 )
 
-// segment is a piece of a scanned template: literal text, or a tag to evaluate.
-type segment struct {
-	text string
-	tag  *tag
-}
-
-// tag is one compiled {{ }} or << >> expression and what its error messages need.
+// tag is one compiled expression, of a {{ }} or << >> tag or of a block tag, and what its
+// error messages need.
 type tag struct {
 	root      node
 	expr      string // the tag as written, delimiters included
@@ -22,12 +17,26 @@ type tag struct {
 	path      string // the variable it reads, when it is a plain path
 }
 
-// scanner splits a template into text and tags in one pass.
+// scanner reads a template in one pass into the tree of its pieces.
 type scanner struct {
 	src     string
 	lines   *lineIndex // built on first use: most templates never need it
-	segs    []segment
+	root    []stmt
+	open    []*frame        // the block tags whose end tag is still to come, innermost last
 	pending strings.Builder // text not yet emitted
+	macros  map[string]*macroDef
+	calls   []*macroCallNode // calls of names that are not functions: macros, or errors
+}
+
+// frame is a block tag whose end tag has not been read yet.
+type frame struct {
+	name   string // if, for, macro or filter
+	start  int    // offset of its tag
+	text   string // its tag as written
+	body   *[]stmt
+	ifs    *ifStmt
+	fr     *forStmt
+	inElse bool
 }
 
 func (s *scanner) errorAt(off int, expr, msg string) *Error {
@@ -37,9 +46,10 @@ func (s *scanner) errorAt(off int, expr, msg string) *Error {
 	return s.lines.errorAt(off, expr, msg)
 }
 
-// scan splits src into segments. {{ }} and {% %} that cannot be read are errors; a << >>
-// span that is not an expression on one line is text, so heredocs and shifts survive.
-func scan(src string) ([]segment, error) {
+// scan reads src into its tree of pieces. {{ }}, {% %} and closed {# #} that cannot be read
+// are errors; a << >> span that is not an expression on one line is text, so heredocs and
+// shifts survive.
+func scan(src string) ([]stmt, error) {
 	s := &scanner{src: src}
 	textStart := 0
 	i := 0
@@ -63,11 +73,16 @@ func scan(src string) ([]segment, error) {
 			s.pending.WriteString(src[textStart:i])
 			end, err = s.block(i)
 			done = true
-		case src[i] == '<' && src[i+1] == '<':
-			var t *tag
-			if t, end, err = s.angles(i); t != nil {
+		case src[i] == '{' && src[i+1] == '#':
+			// A comment with no #} after it is text: ${#arr[@]} in a shell script.
+			if k := strings.Index(src[i+2:], "#}"); k >= 0 {
 				s.pending.WriteString(src[textStart:i])
-				s.emit(t)
+				end = s.comment(i, i+2+k)
+				done = true
+			}
+		case src[i] == '<' && src[i+1] == '<':
+			var ok bool
+			if ok, end, err = s.angles(i, textStart); ok {
 				done = true
 			}
 		}
@@ -82,20 +97,50 @@ func scan(src string) ([]segment, error) {
 	}
 	s.pending.WriteString(src[textStart:])
 	s.flush()
-	return s.segs, nil
+	if len(s.open) > 0 {
+		f := s.open[len(s.open)-1]
+		return nil, s.errorAt(f.start, f.text, fmt.Sprintf("unclosed `%s`: no `end%s` tag after it", f.text, f.name))
+	}
+	if err := s.resolveCalls(); err != nil {
+		return nil, err
+	}
+	return s.root, nil
 }
 
-// flush turns pending text into a segment.
+// body is where the pieces read now go: the innermost open block, or the template.
+func (s *scanner) body() *[]stmt {
+	if len(s.open) > 0 {
+		return s.open[len(s.open)-1].body
+	}
+	return &s.root
+}
+
+// flush turns pending text into a piece of the current body.
 func (s *scanner) flush() {
 	if s.pending.Len() > 0 {
-		s.segs = append(s.segs, segment{text: s.pending.String()})
+		b := s.body()
+		*b = append(*b, textStmt(s.pending.String()))
 		s.pending.Reset()
 	}
 }
 
-func (s *scanner) emit(t *tag) {
+func (s *scanner) emit(st stmt) {
 	s.flush()
-	s.segs = append(s.segs, segment{tag: t})
+	b := s.body()
+	*b = append(*b, st)
+}
+
+// comment skips the {# #} comment from start to the offset of its #}, with Pebble's white
+// space control ({#- and -#}).
+func (s *scanner) comment(start, close int) int {
+	if s.src[start+2] == '-' {
+		s.trimPending()
+	}
+	end := close + 2
+	if close > start+2 && s.src[close-1] == '-' {
+		return s.skipSpace(end)
+	}
+	return end
 }
 
 // trimPending drops white space at the end of pending text, for {{- and {%-.
@@ -135,60 +180,128 @@ func (s *scanner) braces(start int) (int, *Error) {
 	}
 	res, lerr := lexExpr(s.src, from, len(s.src), closeBraces)
 	if lerr != nil {
-		text := s.tagText(start, "}}")
-		switch {
-		case lerr.eof && !strings.Contains(s.src[start+2:], "}}"):
-			return 0, s.errorAt(start, text,
-				"unclosed `{{`: no `}}` after it (to keep `{{` as text, wrap it in {% raw %}...{% endraw %})")
-		case lerr.plain:
-			return 0, s.errorAt(start, text,
-				"unclosed `{{`: the `}}` after it is read as part of the expression (inside a string, or closing a map literal)")
-		}
-		return 0, s.errorAt(lerr.pos, text, fmt.Sprintf("invalid expression `%s`: %s", text, lerr.msg))
+		return 0, s.lexFailure(start, "{{", "}}", lerr)
 	}
 	text := s.src[start:res.end]
-	root, perr := parseTokens(s.src, res.toks, res.end-2)
+	root, perr := s.parse(res.toks, res.end-2, text)
 	if perr != nil {
 		return 0, s.errorAt(perr.pos, text, fmt.Sprintf("invalid expression `%s`: %s", text, perr.msg))
 	}
 	if trimLeft {
 		s.trimPending()
 	}
-	s.emit(s.newTag(start, text, root))
+	s.emit(printStmt{s.newTag(start, text, root)})
 	if res.trimRight {
 		return s.skipSpace(res.end), nil
 	}
 	return res.end, nil
 }
 
-// angles tries to read a << >> tag at start. It returns no tag, and no error, when the span
-// is not a tag: not one line, no white space inside the delimiters, or not an expression.
-// An expression that names an unknown filter or function is an error: the user meant a tag.
-func (s *scanner) angles(start int) (*tag, int, *Error) {
+// lexFailure explains a {{ }} or {% %} tag that could not be read.
+func (s *scanner) lexFailure(start int, open, close string, lerr *lexError) *Error {
+	text := s.tagText(start, close)
+	switch {
+	case lerr.eof && !strings.Contains(s.src[start+2:], close):
+		return s.errorAt(start, text, fmt.Sprintf(
+			"unclosed `%s`: no `%s` after it (to keep `%s` as text, wrap it in {%% raw %%}...{%% endraw %%})", open, close, open))
+	case lerr.plain:
+		return s.errorAt(start, text, fmt.Sprintf(
+			"unclosed `%s`: the `%s` after it is read as part of the expression (inside a string, or closing a map literal)", open, close))
+	}
+	return s.errorAt(lerr.pos, text, fmt.Sprintf("invalid expression `%s`: %s", text, lerr.msg))
+}
+
+// parse parses the tokens of an expression of the tag text; the calls of macros it makes
+// are kept to be resolved at the end, and forgotten when it fails.
+func (s *scanner) parse(toks []token, endPos int, text string) (node, *parseError) {
+	before := len(s.calls)
+	root, err := parseTokens(s.src, toks, endPos, &s.calls)
+	if err != nil {
+		s.calls = s.calls[:before]
+		return nil, err
+	}
+	for _, c := range s.calls[before:] {
+		c.expr = text
+	}
+	return root, nil
+}
+
+// resolveCalls binds each call of a name that is not a function to the macro of that name.
+func (s *scanner) resolveCalls() *Error {
+	for _, c := range s.calls {
+		def, ok := s.macros[c.name]
+		if !ok {
+			return s.errorAt(c.pos, c.expr, fmt.Sprintf("invalid expression `%s`: %s", c.expr,
+				unknownName("function", c.name, functionNames())))
+		}
+		bound, err := bind("macro", c.name, def.params, 0, c.args, c.pos)
+		if err != nil {
+			return s.errorAt(err.pos, c.expr, fmt.Sprintf("invalid expression `%s`: %s", c.expr, err.msg))
+		}
+		c.def, c.bound = def, bound
+	}
+	return nil
+}
+
+// angles tries to read a << >> tag at start, the text before it starting at textStart. It
+// reports no tag, and no error, when the span is not one: not on one line, no white space
+// inside the delimiters, or not an expression. A span whose first word is a tag name (if,
+// for, set, else, endif...) is that tag. An expression that names an unknown filter or
+// function is an error: the user meant a tag.
+func (s *scanner) angles(start, textStart int) (bool, int, *Error) {
 	src := s.src
 	if start > 0 && src[start-1] == '<' {
-		return nil, 0, nil
+		return false, 0, nil
 	}
-	if start+2 >= len(src) || (src[start+2] != ' ' && src[start+2] != '\t') {
-		return nil, 0, nil
+	from := start + 2
+	trimLeft := from+1 < len(src) && src[from] == '-'
+	if trimLeft {
+		from++
+	}
+	if from >= len(src) || (src[from] != ' ' && src[from] != '\t') {
+		return false, 0, nil
 	}
 	limit := len(src)
 	if k := strings.IndexByte(src[start:], '\n'); k >= 0 {
 		limit = start + k
 	}
-	res, lerr := lexExpr(src, start+2, limit, closeAngles)
-	if lerr != nil {
-		return nil, 0, nil
+	res, lerr := lexExpr(src, from, limit, closeAngles)
+	if lerr != nil || len(res.toks) == 0 {
+		return false, 0, nil
 	}
 	text := src[start:res.end]
-	root, perr := parseTokens(src, res.toks, res.end-2)
+	if t := res.toks[0]; t.kind == tokName && tagNames()[t.val] {
+		s.pending.WriteString(src[textStart:start])
+		if trimLeft {
+			s.trimPending()
+		}
+		if err := s.blockTag(t.val, res.toks, start, res.end, text); err != nil {
+			return false, 0, err
+		}
+		return true, s.after(res), nil
+	}
+	root, perr := s.parse(res.toks, res.end-2, text)
 	if perr != nil {
 		if perr.syntax {
-			return nil, 0, nil
+			return false, 0, nil
 		}
-		return nil, 0, s.errorAt(perr.pos, text, fmt.Sprintf("invalid expression `%s`: %s", text, perr.msg))
+		return false, 0, s.errorAt(perr.pos, text, fmt.Sprintf("invalid expression `%s`: %s", text, perr.msg))
 	}
-	return s.newTag(start, text, root), res.end, nil
+	s.pending.WriteString(src[textStart:start])
+	if trimLeft {
+		s.trimPending()
+	}
+	s.emit(printStmt{s.newTag(start, text, root)})
+	return true, s.after(res), nil
+}
+
+// after is the offset after a tag, past the white space that follows it when it asked for
+// that with -}}, -%} or ->>.
+func (s *scanner) after(res lexResult) int {
+	if res.trimRight {
+		return s.skipSpace(res.end)
+	}
+	return res.end
 }
 
 func (s *scanner) newTag(start int, text string, root node) *tag {
@@ -208,8 +321,9 @@ var endTags = sync.OnceValue(func() map[string]*regexp.Regexp {
 	}
 })
 
-// blockTag is a {% ... %} tag: its name and whether it asks for white space control.
-type blockTag struct {
+// tagHead is the start of a {% ... %} tag: its name, its word count and whether it asks for
+// white space control, read without lexing it, to tell a raw block from other tags.
+type tagHead struct {
 	start, end          int // offsets of "{%" and just past "%}"
 	name                string
 	args                int
@@ -217,13 +331,13 @@ type blockTag struct {
 }
 
 // readBlock reads the {% %} tag at start; ok is false when it has no "%}".
-func (s *scanner) readBlock(start int) (blockTag, bool) {
+func (s *scanner) readBlock(start int) (tagHead, bool) {
 	k := strings.Index(s.src[start+2:], "%}")
 	if k < 0 {
-		return blockTag{}, false
+		return tagHead{}, false
 	}
 	inner := s.src[start+2 : start+2+k]
-	b := blockTag{start: start, end: start + 2 + k + 2}
+	b := tagHead{start: start, end: start + 2 + k + 2}
 	b.trimLeft = strings.HasPrefix(inner, "-")
 	b.trimRight = strings.HasSuffix(inner, "-")
 	words := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(inner, "-"), "-"))
@@ -233,8 +347,8 @@ func (s *scanner) readBlock(start int) (blockTag, bool) {
 	return b, true
 }
 
-// block reads a {% %} tag at start. Only {% raw %}...{% endraw %} (and Pebble's
-// {% verbatim %}) is supported; its content is kept as text, {{ }} included.
+// block reads a {% %} tag at start. {% raw %}...{% endraw %} (and Pebble's
+// {% verbatim %}) keeps its content as text, {{ }} included; other tags are read by blockTag.
 func (s *scanner) block(start int) (int, *Error) {
 	b, ok := s.readBlock(start)
 	if !ok {
@@ -247,13 +361,26 @@ func (s *scanner) block(start int) (int, *Error) {
 	case "endraw", "endverbatim":
 		return 0, s.errorAt(start, text, fmt.Sprintf("`%s` without a `{%% %s %%}` before it", text, strings.TrimPrefix(b.name, "end")))
 	default:
-		name := b.name
-		if name == "" {
-			name = " "
-		} else {
-			name = " " + name + " "
+		from := start + 2
+		if b.trimLeft {
+			from++
 		}
-		return 0, s.errorAt(start, text, "Pebble block tags ({%"+name+"%}) are not supported by flowctl yet")
+		res, lerr := lexExpr(s.src, from, len(s.src), closePercent)
+		if lerr != nil {
+			return 0, s.lexFailure(start, "{%", "%}", lerr)
+		}
+		text = s.src[start:res.end]
+		if b.trimLeft {
+			s.trimPending()
+		}
+		name := ""
+		if len(res.toks) > 0 && res.toks[0].kind == tokName {
+			name = res.toks[0].val
+		}
+		if err := s.blockTag(name, res.toks, start, res.end, text); err != nil {
+			return 0, err
+		}
+		return s.after(res), nil
 	}
 	if b.args > 0 {
 		return 0, s.errorAt(start, text, fmt.Sprintf("`{%% %s %%}` takes no arguments", b.name))

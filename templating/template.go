@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fasttemplate"
 )
 
 // Template is a parsed template; Render may be called many times, concurrently.
 type Template struct {
-	text string                 // the output of a static template
-	tags []*tag                 // compiled expressions, indexed by placeholder number
-	ft   *fasttemplate.Template // nil when the template is static
+	text   string // the output of a static template
+	static bool
+	body   []stmt // the pieces, walked once per render
+	// size is how long the last output was (at first, the text plus a few bytes a tag): the
+	// output is given that room at once rather than grown a few times over.
+	size atomic.Int64
 }
 
 // Env is what expressions see, and how much work they may do.
@@ -43,53 +43,39 @@ type Env struct {
 	ErrorLogs func() []any
 }
 
-// Placeholders in the string handed to fasttemplate. Control characters cannot be mistaken
-// for anything a user wrote: a literal NUL in the text becomes a placeholder of its own, and
-// a literal \x01 is harmless outside a placeholder.
-const (
-	startTag = "\x00"
-	endTag   = "\x01"
-	nulTag   = "n" // stands for a literal NUL byte of the text
-)
-
-var nulByte = []byte{0}
-
-// Parse parses src once: text, {{ }} and << >> tags, {% raw %} blocks. Errors are *Error.
+// Parse parses src once into the tree of its pieces: text, {{ }} and << >> tags, block tags,
+// {% raw %} blocks. Errors are *Error.
 func Parse(src string) (*Template, error) {
-	segs, err := scan(src)
+	body, err := scan(src)
 	if err != nil {
 		return nil, err
 	}
-	t := &Template{}
-	var norm strings.Builder
-	for _, seg := range segs {
-		if seg.tag == nil {
-			norm.WriteString(strings.ReplaceAll(seg.text, startTag, startTag+nulTag+endTag))
+	t := &Template{body: body, static: true}
+	size := 0
+	for _, st := range body {
+		text, ok := st.(textStmt)
+		if !ok {
+			t.static = false
+			size += 16
 			continue
 		}
-		norm.WriteString(startTag)
-		norm.WriteString(strconv.Itoa(len(t.tags)))
-		norm.WriteString(endTag)
-		t.tags = append(t.tags, seg.tag)
+		size += len(text)
 	}
-	if len(t.tags) == 0 {
-		for _, seg := range segs {
-			t.text += seg.text
+	if t.static {
+		var b strings.Builder
+		b.Grow(size)
+		for _, st := range body {
+			b.WriteString(string(st.(textStmt)))
 		}
-		return t, nil
+		t.text = b.String()
 	}
-	// NewTemplate, not New: New panics on a template whose end tag is missing.
-	ft, err := fasttemplate.NewTemplate(norm.String(), startTag, endTag)
-	if err != nil {
-		return nil, &Error{Line: 1, Col: 1, Msg: "internal error: " + err.Error()}
-	}
-	t.ft = ft
+	t.size.Store(int64(size))
 	return t, nil
 }
 
 // Static reports whether the template has no expression at all: Render then returns the
 // source unchanged, minus the {% raw %} markers.
-func (t *Template) Static() bool { return t.ft == nil }
+func (t *Template) Static() bool { return t.static }
 
 // Render evaluates the template against env, within env.Limits. Errors are *Error.
 func (t *Template) Render(env *Env) (string, error) {
@@ -100,61 +86,38 @@ func (t *Template) Render(env *Env) (string, error) {
 // caller tells an interrupt or a timeout from a template that failed. A render that goes over
 // env.Limits fails with an error wrapping a *BudgetError. Errors are *Error.
 func (t *Template) RenderContext(ctx context.Context, env *Env) (string, error) {
-	if t.ft == nil {
+	if t.static {
 		return t.text, nil
 	}
 	return t.render(&evalCtx{env: env, b: newBudget(ctx, env)})
 }
 
+// render walks the pieces of the template, writing each as it goes.
 func (t *Template) render(c *evalCtx) (string, error) {
-	if t.ft == nil {
+	if t.static {
 		return t.text, nil
 	}
-	// ExecuteFuncStringWithErr with our own tag function: the map-based Execute* functions
-	// would render an unknown placeholder as "".
-	return t.ft.ExecuteFuncStringWithErr(func(w io.Writer, name string) (int, error) {
-		return t.renderTag(c, w, name)
-	})
-}
-
-// renderTag writes the value of placeholder name.
-func (t *Template) renderTag(c *evalCtx, w io.Writer, name string) (int, error) {
-	if name == nulTag {
-		return w.Write(nulByte)
-	}
-	i, err := strconv.Atoi(name)
-	if err != nil || i < 0 || i >= len(t.tags) {
-		return 0, &Error{Line: 1, Col: 1, Msg: fmt.Sprintf("internal error: unknown placeholder %q", name)}
-	}
-	tg := t.tags[i]
-	v, err := c.eval(tg.root)
-	if err != nil {
-		return 0, tg.fail(err)
-	}
-	if v == nil {
-		if !tg.nullable {
-			return 0, tg.null()
+	var w strings.Builder
+	w.Grow(int(t.size.Load()))
+	if err := c.renderBody(t.body, &w); err != nil {
+		var te *Error
+		if !errors.As(err, &te) {
+			// The budget or the context stopped the walk between two pieces.
+			return "", &Error{Line: 1, Col: 1, Msg: err.Error(), cause: err}
 		}
-		return 0, nil
+		return "", err
 	}
-	s, err := c.str(v)
-	switch v.(type) {
-	case []any, map[string]any:
-		// c.json charged the text it made: it is written out as it is.
-	default:
-		if err == nil {
-			err = c.b.grow(len(s))
-		}
-	}
-	if err != nil {
-		return 0, tg.fail(err)
-	}
-	return io.WriteString(w, s)
+	t.size.Store(int64(w.Len()))
+	return w.String(), nil
 }
 
 // fail turns an evaluation error into an *Error at the tag, in Kestra's words for a missing
 // variable.
 func (tg *tag) fail(err error) *Error {
+	if te, ok := err.(*Error); ok {
+		// Already located, inside a macro's body: the place to look at is there.
+		return te
+	}
 	e := &Error{Line: tg.line, Col: tg.col, Expr: tg.expr}
 	var m *missingError
 	if errors.As(err, &m) {

@@ -143,8 +143,8 @@ func TestStatic(t *testing.T) {
 	}
 }
 
-// The text handed to fasttemplate uses control characters as delimiters; the same bytes in
-// the user's text must come through untouched.
+// Control characters in the text (the placeholders of an earlier design used them) must
+// come through untouched.
 func TestControlCharactersInTextSurvive(t *testing.T) {
 	for _, src := range []string{
 		"a\x00b {{ flow.id }}",
@@ -217,15 +217,11 @@ func TestParseErrorsHavePositions(t *testing.T) {
 		{"function argument missing", "{{ secret() }}",
 			"line 1, col 4: invalid expression `{{ secret() }}`: function \"secret\" takes 1 argument (key), got 0"},
 		{"unknown test", "{{ x is blue }}",
-			"line 1, col 9: invalid expression `{{ x is blue }}`: unknown test \"blue\"; flowctl knows the tests defined, empty, even, iterable, map, null, odd"},
+			"line 1, col 9: invalid expression `{{ x is blue }}`: unknown test \"blue\"; flowctl knows the tests defined, empty, even, iterable, json, map, null, odd"},
 		{"method call", "{{ flow.id.toUpperCase() }}",
 			"line 1, col 12: invalid expression `{{ flow.id.toUpperCase() }}`: method calls (`.toUpperCase(...)`) are not supported"},
-		{"if block", "a\n  {% if flow.id %}x{% endif %}",
-			"line 2, col 3: Pebble block tags ({% if %}) are not supported by flowctl yet"},
-		{"for block", "{% for x in items %}{{ x }}{% endfor %}",
-			"line 1, col 1: Pebble block tags ({% for %}) are not supported by flowctl yet"},
-		{"set block", "{%- set x = 1 -%}",
-			"line 1, col 1: Pebble block tags ({% set %}) are not supported by flowctl yet"},
+		{"include block", "a\n  {% include 'x' %}",
+			"line 2, col 3: `{% include 'x' %}`: the Pebble tag \"include\" is not supported by flowctl"},
 		{"unclosed block", "printf '{%s}'",
 			"line 1, col 9: unclosed `{%`: no `%}` after it (to keep `{%` as text, wrap it in {% raw %}...{% endraw %})"},
 		{"unclosed raw", "x\n{% raw %}{{ a }}",

@@ -24,9 +24,10 @@ func Truthy(s string) bool {
 	return !strings.EqualFold(s, "false")
 }
 
-// ToString renders a value the way a tag does: strings as they are, integers without
-// decimals, floats in their shortest exact form, booleans as true/false, dates as RFC 3339,
-// maps and lists as JSON with keys in sorted order. nil gives "": a tag only lets a null
+// ToString renders a value the way a tag does, as Kestra prints it: strings as they are,
+// integers without a point, floating-point numbers as Java writes a double (always with a
+// point: 6.0, 2.5, 1.0E21), booleans as true/false, dates as Kestra's default format, maps
+// and lists as JSON with keys in sorted order. nil gives "": a tag only lets a null
 // through when the expression asked for it with default or ??.
 func ToString(v any) string {
 	switch x := v.(type) {
@@ -57,10 +58,16 @@ func ToString(v any) string {
 	case uint8:
 		return strconv.FormatUint(uint64(x), 10)
 	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return javaDouble(x, 64)
 	case float32:
-		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+		return javaDouble(float64(x), 32)
 	case json.Number:
+		if _, err := x.Int64(); err == nil {
+			return x.String()
+		}
+		if f, err := x.Float64(); err == nil {
+			return javaDouble(f, 64)
+		}
 		return x.String()
 	case time.Time:
 		return formatTime(x)
@@ -71,8 +78,11 @@ func ToString(v any) string {
 	case fmt.Stringer:
 		return x.String()
 	}
-	if s, err := toJSON(v); err == nil {
-		return s
+	if _, ok := asList(v); ok {
+		return jsonText(v)
+	}
+	if _, ok := asMap(v); ok {
+		return jsonText(v)
 	}
 	return fmt.Sprint(v)
 }
@@ -212,6 +222,8 @@ func asMap(v any) (map[string]any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		return x, true
+	case *orderedMap:
+		return x.m, true
 	case map[string]string:
 		out := make(map[string]any, len(x))
 		for k, s := range x {
@@ -244,6 +256,13 @@ func lookup(base, key any) (any, bool) {
 	case map[string]string:
 		v, ok := b[keyString(key)]
 		return v, ok
+	case *orderedMap:
+		v, ok := b.m[keyString(key)]
+		return v, ok
+	case loopVars:
+		return b.get(keyString(key))
+	case mapEntry:
+		return b.get(keyString(key))
 	case nil, string, bool:
 		return nil, false
 	}
@@ -294,34 +313,6 @@ func isIdentifier(s string) bool {
 		if !isNameChar(s[i]) {
 			return false
 		}
-	}
-	return true
-}
-
-// truth is the boolean value of v for and, or, not and ?:. Strings follow the runIf rule so
-// that "{{ inputs.flag and ... }}" works on a "false" read from the command line.
-func truth(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return Truthy(x)
-	case time.Time:
-		return true
-	}
-	if i, f, isInt, ok := toNumber(v); ok {
-		if isInt {
-			return i != 0
-		}
-		return f != 0
-	}
-	if l, ok := asList(v); ok {
-		return len(l) > 0
-	}
-	if m, ok := asMap(v); ok {
-		return len(m) > 0
 	}
 	return true
 }

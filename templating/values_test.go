@@ -54,12 +54,17 @@ func TestToString(t *testing.T) {
 		{"int64", int64(-7), "-7"},
 		{"int32", int32(5), "5"},
 		{"uint64", uint64(math.MaxUint64), "18446744073709551615"},
-		{"integral float", 3.0, "3"},
+		// Doubles print as Java's Double.toString, as Kestra's JsonWriter appends them.
+		{"integral float", 3.0, "3.0"},
 		{"float", 2.5, "2.5"},
-		{"small float", 0.000001, "0.000001"},
-		{"large float", 1e21, "1000000000000000000000"},
+		{"small float", 0.000001, "1.0E-6"},
+		{"large float", 1e21, "1.0E21"},
+		{"below 10^7", 1234567.5, "1234567.5"},
+		{"from 10^7", 1e7, "1.0E7"},
+		{"negative", -0.25, "-0.25"},
 		{"float32", float32(0.1), "0.1"},
-		{"json number", json.Number("12.50"), "12.50"},
+		{"json integer", json.Number("12"), "12"},
+		{"json number", json.Number("12.50"), "12.5"},
 		{"utc time", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "2026-01-02T03:04:05.000000Z"},
 		{"time with fraction", time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.UTC), "2026-01-02T03:04:05.120000Z"},
 		{"time with offset", time.Date(2026, 1, 2, 3, 4, 5, 0, paris), "2026-01-02T03:04:05.000000+01:00"},
@@ -71,7 +76,9 @@ func TestToString(t *testing.T) {
 		{"error", errors.New("boom"), "boom"},
 		{"stringer", stringer{}, "from String()"},
 		{"not JSON", math.NaN(), "NaN"},
-		{"map of NaN", map[string]any{"x": math.Inf(1)}, "map[x:+Inf]"},
+		// Jackson writes a non-finite double as a string.
+		{"map of NaN", map[string]any{"x": math.Inf(1)}, `{"x":"Infinity"}`},
+		{"list of doubles", []float64{1, 2.5}, "[1.0,2.5]"},
 	} {
 		if got := ToString(tc.in); got != tc.want {
 			t.Errorf("ToString(%s): got %q, want %q", tc.name, got, tc.want)

@@ -139,13 +139,6 @@ var errRenderDepth = fmt.Errorf("render: nested more than %d deep (does a variab
 // parser reads the functions table: callNode calls it by name, so that the table does not
 // refer to it, which would be an initialization cycle.
 func renderFunc(c *evalCtx, args []any) (any, error) {
-	if args[0] == nil {
-		return nil, nil
-	}
-	src, ok := args[0].(string)
-	if !ok {
-		return c.str(args[0])
-	}
 	recursive := true
 	if args[1] != nil {
 		b, ok := args[1].(bool)
@@ -154,19 +147,62 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 		}
 		recursive = b
 	}
+	return renderValue(c, args[0], recursive)
+}
+
+// renderValue is Kestra's renderObject: a string is rendered, and so is every key and
+// value of a map and every element of a list, at any depth; other values stay as they are.
+func renderValue(c *evalCtx, v any, recursive bool) (any, error) {
+	if err := c.b.step(1); err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return renderText(c, x, recursive)
+	}
+	if list, ok := asList(v); ok {
+		out := make([]any, len(list))
+		for i, item := range list {
+			var err error
+			if out[i], err = renderValue(c, item, recursive); err != nil {
+				return nil, err
+			}
+		}
+		return out, c.b.grow(sizeOf(out))
+	}
+	if m, ok := asMap(v); ok {
+		out := make(map[string]any, len(m))
+		for k, item := range m {
+			key, err := renderText(c, k, recursive)
+			if err != nil {
+				return nil, err
+			}
+			if out[key], err = renderValue(c, item, recursive); err != nil {
+				return nil, err
+			}
+		}
+		return out, c.b.grow(sizeOf(out))
+	}
+	return v, nil
+}
+
+// renderText renders src, again and again when recursive until it stops changing.
+func renderText(c *evalCtx, src string, recursive bool) (string, error) {
 	if c.depth >= maxRenderDepth {
-		return nil, errRenderDepth
+		return "", errRenderDepth
 	}
 	for pass := 0; ; pass++ {
 		if pass == maxRenderPasses {
-			return nil, fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
+			return "", fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
 		}
 		t, err := c.b.parse(src)
 		if c.b.stop != nil {
-			return nil, c.b.stop
+			return "", c.b.stop
 		}
 		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+			return "", fmt.Errorf("render: %w", err)
 		}
 		if t.Static() {
 			return t.text, nil
@@ -175,16 +211,16 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 		// A loop, an exhausted budget or an interrupt: say so once rather than once per
 		// level.
 		if c.b.stop != nil {
-			return nil, c.b.stop
+			return "", c.b.stop
 		}
 		if errors.Is(err, errRenderDepth) {
-			return nil, errRenderDepth
+			return "", errRenderDepth
 		}
 		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+			return "", fmt.Errorf("render: %w", err)
 		}
 		if len(out) > maxRenderSize {
-			return nil, fmt.Errorf("render: result larger than %d bytes", maxRenderSize)
+			return "", fmt.Errorf("render: result larger than %d bytes", maxRenderSize)
 		}
 		if !recursive || out == src {
 			return out, nil

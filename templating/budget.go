@@ -85,6 +85,10 @@ type budget struct {
 	parsed map[string]*Template
 	// compiled holds the regular expressions split and replace compiled, by source.
 	compiled map[string]*regexp.Regexp
+	// parseTemplate is Parse, held here rather than called by name: render() and
+	// renderOnce() parse through it, and naming Parse from the functions table would make
+	// that table depend on itself through the parser.
+	parseTemplate func(src string) (*Template, error)
 }
 
 func newBudget(ctx context.Context, env *Env) *budget {
@@ -98,7 +102,7 @@ func newBudget(ctx context.Context, env *Env) *budget {
 	if l.Bytes <= 0 {
 		l.Bytes = DefaultBytes
 	}
-	return &budget{ctx: ctx, limits: l}
+	return &budget{ctx: ctx, limits: l, parseTemplate: Parse}
 }
 
 // step charges n steps and looks at the context every checkEvery steps.
@@ -167,7 +171,7 @@ func (b *budget) parse(src string) (*Template, error) {
 	if err := b.scan(len(src)); err != nil {
 		return nil, err
 	}
-	t, err := Parse(src)
+	t, err := b.parseTemplate(src)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,5 @@ func TestFilterErrors(t *testing.T) {
 			prefix + "`{{ inputs.when | date('yyyy-bb') }}` at line 1: filter date: invalid date pattern \"yyyy-bb\": unknown pattern letter 'b'"},
 		{"date bad zone", "{{ inputs.when | date('yyyy', 'Mars/Olympus') }}",
 			prefix + "`{{ inputs.when | date('yyyy', 'Mars/Olympus') }}` at line 1: filter date: unknown time zone \"Mars/Olympus\""},
-
 	})
 }

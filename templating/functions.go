@@ -29,6 +29,17 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "json", params: []string{"json"}, required: 1, call: fromJSONFunc},
 		// render never reaches call: callNode evaluates it itself.
 		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
+		{name: "renderOnce", params: []string{"toRender"}, required: 1, call: renderOnceFunc},
+		{name: "range", params: []string{"start", "end", "increment"}, required: 2, call: rangeFunc},
+		{name: "min", params: variadic, required: 1, call: extremeFunc(false)},
+		{name: "max", params: variadic, required: 1, call: extremeFunc(true)},
+		{name: "uuid", call: uuidFunc},
+		{name: "id", call: idFunc},
+		{name: "randomInt", params: []string{"lower", "upper"}, required: 2, call: randomIntFunc},
+		{name: "randomPort", call: randomPortFunc},
+		{name: "printContext", call: printContextFunc},
+		{name: "fetchContext", call: printContextFunc},
+		{name: "fileURI", params: []string{"path"}, required: 1, call: fileURIFunc},
 	}, func(d *funcDef) string { return d.name })
 })
 

@@ -74,6 +74,8 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "dateAdd", params: []string{"amount", "unit", "format", "timeZone", "existingFormat", "locale"}, required: 2, apply: dateAddFilter},
 		{name: "timestamp", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("second")},
 		{name: "timestampMicro", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("micro")},
+		{name: "yaml", apply: yamlFilter},
+		{name: "toIon", apply: toIonFilter},
 		{name: "timestampNano", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("nano")},
 	}, func(d *filterDef) string { return d.name })
 })

@@ -39,6 +39,8 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "randomPort", call: randomPortFunc},
 		{name: "printContext", call: printContextFunc},
 		{name: "fetchContext", call: printContextFunc},
+		{name: "yaml", params: []string{"yaml"}, required: 1, call: yamlFunc},
+		{name: "fromIon", params: []string{"ion"}, required: 1, call: fromIonFunc},
 		{name: "fileURI", params: []string{"path"}, required: 1, call: fileURIFunc},
 	}, func(d *funcDef) string { return d.name })
 })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -79,9 +80,9 @@ func nowFunc(c *evalCtx, args []any) (any, error) {
 	return s, nil
 }
 
-// fromJSONFunc parses a JSON string into maps, lists and scalars; integers come back as
-// int64 so that they render without decimals. What it builds is charged as the size of the
-// text: a lower bound, known before parsing.
+// fromJSONFunc parses a JSON string into maps, lists and scalars; whole numbers come back
+// as Jackson reads them: an Integer (int32) when they fit, else a Long or a BigInteger.
+// What it builds is charged as the size of the text: a lower bound, known before parsing.
 func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 	switch x := args[0].(type) {
 	case nil:
@@ -92,7 +93,7 @@ func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 		}
 		v, err := parseJSON(x)
 		if err != nil {
-			return nil, fmt.Errorf("fromJson: invalid JSON: %v", err)
+			return nil, fmt.Errorf("fromJson: Invalid json: %v", err)
 		}
 		return v, nil
 	default:
@@ -117,8 +118,8 @@ func parseJSON(s string) (any, error) {
 func fromJSONNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
+		if b, ok := new(big.Int).SetString(x.String(), 10); ok {
+			return narrowInt(b)
 		}
 		if f, err := x.Float64(); err == nil {
 			return f

@@ -142,3 +142,16 @@ func TestKestraFunctionErrors(t *testing.T) {
 		})
 	}
 }
+
+// FromJsonFunctionTest (Kestra 58c1ca2).
+func TestFromJSONAsKestra(t *testing.T) {
+	runRenderCases(t, []renderCase{
+		{"field", `{{ fromJson('{"test1": 1, "test2": 2, "test3": 3}').test1 }}`, "1"},
+		{"nested", `{{ fromJson('{"test1": [{"test1": 666}, 2, 3], "test2": 2, "test3": 3}').test1[0].test1 }}`, "666"},
+		{"list", `{{ fromJson('[1, 2, 3]')[0] }}`, "1"},
+		{"empty object", `{{ fromJson('{"empty_object":{}}') }}`, `{"empty_object":{}}`},
+		{"json function", `{{ json('{"test1": 1, "test2": 2, "test3": 3}').test1 }}`, "1"},
+		{"integer class", `{{ fromJson('[1, 9223372036854775807, 92233720368547758070]') | jq('.[]') | join(' ') }}`, "1 9223372036854775807 92233720368547758070"},
+		{"classes", `{{ fromJson('1') | className }} {{ fromJson('9223372036854775807') | className }} {{ fromJson('92233720368547758070') | className }}`, "java.lang.Integer java.lang.Long java.math.BigInteger"},
+	})
+}

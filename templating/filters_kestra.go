@@ -75,7 +75,8 @@ func capitalizeFilter(_ *evalCtx, in any, _ []any) (any, error) {
 	}
 	for i, r := range s {
 		if !unicode.IsSpace(r) {
-			return s[:i] + string(unicode.ToTitle(r)) + s[i+utf8.RuneLen(r):], nil
+			_, n := utf8.DecodeRuneInString(s[i:])
+			return s[:i] + string(unicode.ToTitle(r)) + s[i+n:], nil
 		}
 	}
 	return s, nil

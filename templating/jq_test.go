@@ -125,3 +125,13 @@ func TestJQInterrupted(t *testing.T) {
 		t.Fatalf("got error %v, want context.Canceled", err)
 	}
 }
+
+// A jq program sees no environment variables: $ENV and env would otherwise hand a template
+// every secret flowctl was started with.
+func TestJQSeesNoEnvironment(t *testing.T) {
+	t.Setenv("SECRET_JQ_PROBE", "c2VjcmV0")
+	got, err := renderString(`{{ 1 | jq("[$ENV | length, (env | length)]") | first }}`, testEnv())
+	if err != nil || got != "[0,0]" {
+		t.Fatalf("got %q, %v; want [0,0]", got, err)
+	}
+}

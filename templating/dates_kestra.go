@@ -125,7 +125,7 @@ func addUnits(t time.Time, amount int64, unit string) (time.Time, error) {
 	c, ok := calendarUnits[unit]
 	if !ok {
 		if unit == "ERAS" || unit == "FOREVER" {
-			return time.Time{}, fmt.Errorf("Unsupported unit: %s", titleCase(unit))
+			return time.Time{}, fmt.Errorf("Unsupported unit: %s", unitName(unit))
 		}
 		return time.Time{}, fmt.Errorf("No enum constant java.time.temporal.ChronoUnit.%s (use NANOS, MICROS, MILLIS, SECONDS, MINUTES, HOURS, HALF_DAYS, DAYS, WEEKS, MONTHS, YEARS, DECADES, CENTURIES or MILLENNIA)", abbreviateText(unit, 40))
 	}
@@ -143,19 +143,19 @@ func addUnits(t time.Time, amount int64, unit string) (time.Time, error) {
 	if total%12 < 0 {
 		ny, nm = int(total/12)-1, time.Month(total%12+13)
 	}
-	if last := daysIn(ny, nm); d > last {
+	if last := daysInMonth(ny, nm); d > last {
 		d = last
 	}
 	h, mi, s := t.Clock()
 	return time.Date(ny, nm, d, h, mi, s, t.Nanosecond(), t.Location()), nil
 }
 
-func daysIn(y int, m time.Month) int {
+func daysInMonth(y int, m time.Month) int {
 	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// titleCase is Java's enum toString for a unit: Eras, Forever.
-func titleCase(s string) string {
+// unitName is Java's enum toString for a unit: Eras, Forever.
+func unitName(s string) string {
 	return s[:1] + strings.ToLower(s[1:])
 }
 
@@ -282,8 +282,8 @@ func isNumericField(f dateField) bool {
 	return false
 }
 
-// digits reads between least and most digits at i.
-func digits(s string, i, least, most int) (int, int, error) {
+// dateDigits reads between least and most digits at i.
+func dateDigits(s string, i, least, most int) (int, int, error) {
 	j := i
 	for j < len(s) && j-i < most && s[j] >= '0' && s[j] <= '9' {
 		j++
@@ -298,20 +298,20 @@ func digits(s string, i, least, most int) (int, int, error) {
 	return v, j, nil
 }
 
-// number reads a field of count letters: exactly count digits when the field is wider
+// dateNumber reads a field of count letters: exactly count digits when the field is wider
 // than one letter or touches another number, else one or more.
-func number(s string, i, count, most int, adjacent bool) (int, int, error) {
+func dateNumber(s string, i, count, most int, adjacent bool) (int, int, error) {
 	if count > 1 || adjacent {
 		if count == 1 {
-			return digits(s, i, 1, 1)
+			return dateDigits(s, i, 1, 1)
 		}
-		return digits(s, i, count, count)
+		return dateDigits(s, i, count, count)
 	}
-	return digits(s, i, 1, most)
+	return dateDigits(s, i, 1, most)
 }
 
-// name reads one of names (case-insensitively, as Kestra's users write them) at i.
-func name(s string, i int, names []string) (int, int, error) {
+// dateName reads one of names (case-insensitively, as Kestra's users write them) at i.
+func dateName(s string, i int, names []string) (int, int, error) {
 	for k, n := range names {
 		if len(s)-i >= len(n) && strings.EqualFold(s[i:i+len(n)], n) {
 			return k, i + len(n), nil
@@ -325,10 +325,10 @@ func (p *parsedDate) read(s string, i int, f dateField, adjacent bool) (int, err
 	var v int
 	switch f.letter {
 	case 'G':
-		_, i, err = name(s, i, []string{"Anno Domini", "AD"})
+		_, i, err = dateName(s, i, []string{"Anno Domini", "AD"})
 	case 'y', 'u', 'Y':
 		if f.count == 2 {
-			v, i, err = digits(s, i, 2, 2)
+			v, i, err = dateDigits(s, i, 2, 2)
 			v += 2000
 		} else {
 			neg := i < len(s) && (s[i] == '-' || s[i] == '+') && f.count > 4
@@ -343,7 +343,7 @@ func (p *parsedDate) read(s string, i int, f dateField, adjacent bool) (int, err
 			if adjacent {
 				most = f.count
 			}
-			v, i, err = digits(s, i, least, most)
+			v, i, err = dateDigits(s, i, least, most)
 			if neg && s[i-1] == '-' {
 				v = -v
 			}
@@ -352,54 +352,54 @@ func (p *parsedDate) read(s string, i int, f dateField, adjacent bool) (int, err
 	case 'M', 'L':
 		switch {
 		case f.count == 4:
-			v, i, err = name(s, i, longMonths)
+			v, i, err = dateName(s, i, longMonths)
 			v++
 		case f.count == 3:
-			v, i, err = name(s, i, shortMonths)
+			v, i, err = dateName(s, i, shortMonths)
 			v++
 		default:
-			v, i, err = number(s, i, f.count, 2, adjacent)
+			v, i, err = dateNumber(s, i, f.count, 2, adjacent)
 		}
 		p.month, p.hasMonth = v, true
 	case 'd':
-		p.day, i, err = number(s, i, f.count, 2, adjacent)
+		p.day, i, err = dateNumber(s, i, f.count, 2, adjacent)
 		p.hasDay = true
 	case 'D':
-		p.yearDay, i, err = number(s, i, f.count, 3, adjacent)
+		p.yearDay, i, err = dateNumber(s, i, f.count, 3, adjacent)
 	case 'E':
 		if f.count == 4 {
-			_, i, err = name(s, i, longDays)
+			_, i, err = dateName(s, i, longDays)
 		} else {
-			_, i, err = name(s, i, shortDays)
+			_, i, err = dateName(s, i, shortDays)
 		}
 	case 'a':
-		v, i, err = name(s, i, []string{"AM", "PM"})
+		v, i, err = dateName(s, i, []string{"AM", "PM"})
 		p.pm, p.hasAmPm = v == 1, true
 	case 'H', 'k':
-		p.hour, i, err = number(s, i, f.count, 2, adjacent)
+		p.hour, i, err = dateNumber(s, i, f.count, 2, adjacent)
 		if f.letter == 'k' && p.hour == 24 {
 			p.hour = 0
 		}
 		p.hasHour = true
 	case 'h', 'K':
-		p.hour, i, err = number(s, i, f.count, 2, adjacent)
+		p.hour, i, err = dateNumber(s, i, f.count, 2, adjacent)
 		if f.letter == 'h' && p.hour == 12 {
 			p.hour = 0
 		}
 		p.hasHour, p.hour12 = true, true
 	case 'm':
-		p.minute, i, err = number(s, i, f.count, 2, adjacent)
+		p.minute, i, err = dateNumber(s, i, f.count, 2, adjacent)
 	case 's':
-		p.second, i, err = number(s, i, f.count, 2, adjacent)
+		p.second, i, err = dateNumber(s, i, f.count, 2, adjacent)
 	case 'S':
 		j := i
-		v, j, err = digits(s, i, f.count, f.count)
+		v, j, err = dateDigits(s, i, f.count, f.count)
 		for k := j - i; err == nil && k < 9; k++ {
 			v *= 10
 		}
 		p.nano, i = v, j
 	case 'n':
-		p.nano, i, err = digits(s, i, 1, 9)
+		p.nano, i, err = dateDigits(s, i, 1, 9)
 	case 'X', 'x', 'Z', 'O':
 		p.loc, i, err = readOffset(s, i, f)
 	case 'V', 'z':
@@ -436,7 +436,7 @@ func readOffset(s string, i int, f dateField) (*time.Location, int, error) {
 	if s[i] == '-' {
 		sign = -1
 	}
-	h, j, err := digits(s, i+1, 1, 2)
+	h, j, err := dateDigits(s, i+1, 1, 2)
 	if err != nil {
 		return nil, i, err
 	}
@@ -444,7 +444,7 @@ func readOffset(s string, i int, f dateField) (*time.Location, int, error) {
 	if j < len(s) && s[j] == ':' {
 		j++
 	}
-	if mm, k, err := digits(s, j, 2, 2); err == nil {
+	if mm, k, err := dateDigits(s, j, 2, 2); err == nil {
 		m, j = mm, k
 	}
 	off := sign * (h*3600 + m*60)
@@ -474,7 +474,7 @@ func (p *parsedDate) resolve(zone *time.Location) (time.Time, error) {
 	if !p.hasMonth || !p.hasDay {
 		return time.Time{}, errors.New("the pattern has no month or no day of the month")
 	}
-	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysIn(p.year, time.Month(p.month)) {
+	if p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, time.Month(p.month)) {
 		return time.Time{}, fmt.Errorf("invalid date %04d-%02d-%02d", p.year, p.month, p.day)
 	}
 	if p.hour > 23 || p.minute > 59 || p.second > 59 {

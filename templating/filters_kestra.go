@@ -388,8 +388,8 @@ func indentFilter(name string, newline bool) func(*evalCtx, any, []any) (any, er
 		if err != nil {
 			return nil, err
 		}
-		if err := c.b.fits(int(amount) * len(prefix)); err != nil {
-			return nil, err
+		if amount > c.b.room() || int64(len(prefix)) > c.b.room()/max(amount, 1) {
+			return nil, c.b.grow(int(min(amount, c.b.room()+1)) * max(len(prefix), 1))
 		}
 		nl := lineBreak(s)
 		if newline {
@@ -517,7 +517,7 @@ func sliceFilter(_ *evalCtx, in any, args []any) (any, error) {
 	}
 	from := int64(0)
 	if args[0] != nil {
-		i, ok := numberValue(args[0])
+		i, ok := javaLongValue(args[0])
 		if !ok {
 			return nil, fmt.Errorf("Argument fromIndex must be a number. Actual type: %s", javaClassName(args[0]))
 		}
@@ -542,7 +542,7 @@ func sliceFilter(_ *evalCtx, in any, args []any) (any, error) {
 	}
 	to := int64(length)
 	if args[1] != nil {
-		i, ok := numberValue(args[1])
+		i, ok := javaLongValue(args[1])
 		if !ok {
 			return nil, fmt.Errorf("Argument toIndex must be a number. Actual type: %s", javaClassName(args[1]))
 		}
@@ -579,8 +579,8 @@ func listIndexes(c *evalCtx, in any) (any, error) {
 	return out, nil
 }
 
-// numberValue is Java's Number.longValue(): a number, its fraction dropped.
-func numberValue(v any) (int64, bool) {
+// javaLongValue is Java's Number.longValue(): a number, its fraction dropped.
+func javaLongValue(v any) (int64, bool) {
 	i, f, isInt, ok := toNumber(v)
 	if ok && !isInt {
 		i = int64(f)
@@ -601,7 +601,7 @@ func sortFilter(descending bool) func(*evalCtx, any, []any) (any, error) {
 		}
 		out := append([]any{}, list...)
 		var err error
-		sortStable(out, func(a, b any) bool {
+		mergeSortValues(out, func(a, b any) bool {
 			if err != nil {
 				return false
 			}
@@ -626,17 +626,17 @@ func sortFilter(descending bool) func(*evalCtx, any, []any) (any, error) {
 	}
 }
 
-// sortStable is a merge sort: it calls less O(n log n) times whatever less answers, so that
+// mergeSortValues is a merge sort: it calls less O(n log n) times whatever less answers, so that
 // a comparison that fails half way leaves a bounded amount of work.
-func sortStable(s []any, less func(a, b any) bool) {
+func mergeSortValues(s []any, less func(a, b any) bool) {
 	if len(s) < 2 {
 		return
 	}
 	mid := len(s) / 2
 	left := append([]any{}, s[:mid]...)
 	right := append([]any{}, s[mid:]...)
-	sortStable(left, less)
-	sortStable(right, less)
+	mergeSortValues(left, less)
+	mergeSortValues(right, less)
 	i, j, k := 0, 0, 0
 	for i < len(left) && j < len(right) {
 		if less(right[j], left[i]) {

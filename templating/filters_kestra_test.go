@@ -169,6 +169,8 @@ func TestKestraFilterErrors(t *testing.T) {
 		{"merge map with a string", "{{ {'one': 1} | merge('No way!') }}", "Currently, only Maps and Lists can be merged with a Map. Arg2: java.lang.String"},
 		{"merge list with a string", "{{ [1] | merge('No way!') }}", "Currently, only Maps and Lists can be merged with a List. Arg2: java.lang.String"},
 		{"sort mixed", "{{ [1, 'a'] | sort }}", "cannot compare"},
+		{"indent beyond the budget", "{{ 'a\nb' | indent(9223372036854775807) }}", "template work budget exceeded"},
+		{"number too long", "{{ '" + strings.Repeat("9", 1001) + "' | number }}", "Number value length (1001) exceeds the maximum allowed (1000)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := renderString(tc.src, testEnv())

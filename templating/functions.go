@@ -118,8 +118,10 @@ func parseJSON(s string) (any, error) {
 func fromJSONNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if b, ok := new(big.Int).SetString(x.String(), 10); ok {
-			return narrowInt(b)
+		if checkNumberLength(x.String()) == nil {
+			if b, ok := new(big.Int).SetString(x.String(), 10); ok {
+				return narrowInt(b)
+			}
 		}
 		if f, err := x.Float64(); err == nil {
 			return f

@@ -19,7 +19,7 @@ const maxRange = 1 << 20
 func rangeFunc(c *evalCtx, args []any) (any, error) {
 	inc := int64(1)
 	if args[2] != nil {
-		i, ok := numberValue(args[2])
+		i, ok := javaLongValue(args[2])
 		if !ok {
 			return nil, fmt.Errorf("The increment of the range function must be a number %s", ToString(args[2]))
 		}
@@ -30,8 +30,8 @@ func rangeFunc(c *evalCtx, args []any) (any, error) {
 	}
 	var start, end int64
 	chars := false
-	if a, ok := numberValue(args[0]); ok {
-		b, ok := numberValue(args[1])
+	if a, ok := javaLongValue(args[0]); ok {
+		b, ok := javaLongValue(args[1])
 		if !ok {
 			return nil, errors.New("Arguments of range function must be of type Number or String with a length of 1")
 		}

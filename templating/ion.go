@@ -110,7 +110,7 @@ func ionFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-inf"
 	}
-	s := strings.Replace(javaDouble(f, bits), "E", "e", 1)
+	s := strings.Replace(jacksonDouble(f, bits), "E", "e", 1)
 	if !strings.Contains(s, "e") {
 		s += "e0"
 	}
@@ -122,11 +122,11 @@ var ionKeywords = map[string]bool{"null": true, "true": true, "false": true, "na
 
 // ionSymbol writes a symbol bare when it is an identifier, else in single quotes.
 func ionSymbol(s string) string {
-	if s != "" && !ionKeywords[s] && (s[0] == '_' || s[0] == '$' || isLetter(s[0])) {
+	if s != "" && !ionKeywords[s] && (s[0] == '_' || s[0] == '$' || ionLetter(s[0])) {
 		ok := true
 		for i := 1; i < len(s); i++ {
 			ch := s[i]
-			if !(ch == '_' || ch == '$' || isLetter(ch) || ch >= '0' && ch <= '9') {
+			if !(ch == '_' || ch == '$' || ionLetter(ch) || ch >= '0' && ch <= '9') {
 				ok = false
 				break
 			}
@@ -138,7 +138,7 @@ func ionSymbol(s string) string {
 	return ionString(s, '\'')
 }
 
-func isLetter(ch byte) bool { return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' }
+func ionLetter(ch byte) bool { return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' }
 
 // ionString quotes s with q, escaping as Ion does.
 func ionString(s string, q byte) string {
@@ -300,8 +300,8 @@ func (p *ionParser) token() string {
 	start := p.i
 	for p.i < len(p.s) {
 		ch := p.s[p.i]
-		if ch == '_' || ch == '$' || ch == '.' || ch == '-' || ch == '+' || ch == ':' && !strings.HasPrefix(p.s[p.i:], "::") && p.i > start && isDigitByte(p.s[p.i-1]) ||
-			isLetter(ch) || isDigitByte(ch) {
+		if ch == '_' || ch == '$' || ch == '.' || ch == '-' || ch == '+' || ch == ':' && !strings.HasPrefix(p.s[p.i:], "::") && p.i > start && ionDigit(p.s[p.i-1]) ||
+			ionLetter(ch) || ionDigit(ch) {
 			p.i++
 			continue
 		}
@@ -310,12 +310,15 @@ func (p *ionParser) token() string {
 	return p.s[start:p.i]
 }
 
-func isDigitByte(ch byte) bool { return ch >= '0' && ch <= '9' }
+func ionDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
 
 // ionNumber reads an int, a decimal, a float or a timestamp (kept as its text).
 func ionNumber(tok string) (any, error) {
+	if err := checkNumberLength(tok); err != nil {
+		return nil, err
+	}
 	t := strings.ReplaceAll(tok, "_", "")
-	if len(t) >= 5 && isDigitByte(t[0]) && (t[4] == '-' || t[4] == 'T') {
+	if len(t) >= 5 && ionDigit(t[0]) && (t[4] == '-' || t[4] == 'T') {
 		return tok, nil // a timestamp
 	}
 	if h, neg := strings.CutPrefix(t, "-"); strings.HasPrefix(h, "0x") || strings.HasPrefix(h, "0b") {

@@ -102,6 +102,7 @@ var closedDone = func() chan struct{} {
 	return ch
 }()
 
+// Done charges the operation gojq is about to run.
 func (j *jqContext) Done() <-chan struct{} {
 	if j.b.step(1) != nil {
 		return closedDone
@@ -109,6 +110,7 @@ func (j *jqContext) Done() <-chan struct{} {
 	return j.Context.Done()
 }
 
+// Err is the budget's error once it ran out, else the render's context's.
 func (j *jqContext) Err() error {
 	if j.b.stop != nil {
 		return j.b.stop
@@ -152,6 +154,9 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 	case json.Number:
 		if i, err := x.Int64(); err == nil {
 			return int(i), nil
+		}
+		if err := checkNumberLength(x.String()); err != nil {
+			return nil, err
 		}
 		if b, ok := new(big.Int).SetString(x.String(), 10); ok {
 			return b, nil
@@ -200,7 +205,7 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 }
 
 // fromJQ converts a value gojq yielded back into template values, and says roughly how many
-// bytes it holds. Whole numbers come back as Jackson's numberValue gives them: an Integer
+// bytes it holds. Whole numbers come back as Jackson's javaLongValue gives them: an Integer
 // (int32) when they fit, else a Long (int64), so that className and printing agree with
 // Kestra.
 func fromJQ(v any) (any, int) {

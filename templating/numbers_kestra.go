@@ -28,6 +28,9 @@ func numberFilter(_ *evalCtx, in any, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNumberLength(s); err != nil {
+		return nil, err
+	}
 	bad := fmt.Errorf("For input string: \"%s\"", abbreviateText(s, 64))
 	switch kind {
 	case "INT":
@@ -67,6 +70,18 @@ func numberFilter(_ *evalCtx, in any, args []any) (any, error) {
 		return b, nil
 	}
 	return createNumber(s)
+}
+
+// maxNumberLength is Jackson's limit on the digits of a number (StreamReadConstraints):
+// reading a decimal number into a big integer takes time that grows faster than its length.
+const maxNumberLength = 1000
+
+// checkNumberLength refuses a number longer than maxNumberLength, as Jackson does.
+func checkNumberLength(s string) error {
+	if len(s) > maxNumberLength {
+		return fmt.Errorf("Number value length (%d) exceeds the maximum allowed (%d)", len(s), maxNumberLength)
+	}
+	return nil
 }
 
 // createNumber is NumberUtils.createNumber for decimal text (and 0x hexadecimal integers).

@@ -12,10 +12,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// javaDouble writes a float64 as Java's Double.toString does: the shortest digits that read
+// jacksonDouble writes a float64 as Java's Double.toString does: the shortest digits that read
 // back as the same number, with at least one digit after the point (1.0), in scientific
 // notation (1.0E21, 1.0E-4) below 10^-3 and from 10^7.
-func javaDouble(f float64, bits int) string {
+func jacksonDouble(f float64, bits int) string {
 	switch {
 	case math.IsNaN(f):
 		return "NaN"
@@ -171,9 +171,9 @@ func yamlScalar(v any) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case float64:
-		return javaDouble(x, 64)
+		return jacksonDouble(x, 64)
 	case float32:
-		return javaDouble(float64(x), 32)
+		return jacksonDouble(float64(x), 32)
 	case time.Time:
 		return x.Format("2006-01-02T15:04:05.999999999Z07:00")
 	case json.Number:
@@ -350,6 +350,9 @@ func (c *evalCtx) fromYAML(n *yaml.Node, depth int) (any, error) {
 	case "!!int":
 		var i int64
 		if err := n.Decode(&i); err != nil {
+			if err := checkNumberLength(n.Value); err != nil {
+				return nil, fmt.Errorf("Invalid yaml: %v", err)
+			}
 			if b, ok := new(big.Int).SetString(n.Value, 0); ok {
 				return b, nil
 			}

@@ -103,6 +103,14 @@ func TestKestraCollectionFilters(t *testing.T) {
 		{"sort", "{{ [3, 2, 1, 0] | sort }}", "[0,1,2,3]"},
 		{"sort strings", "{{ 'q,g,s,c,w' | split(',') | sort }}", `["c","g","q","s","w"]`},
 		{"rsort", "{{ [3, 1, 2] | rsort }}", "[3,2,1]"},
+		// CoreFiltersTest.testSortFilter, testRsortFilter, testReverseFilter
+		{"sort words", "{{ ['zebra', 'apple', ' cat', '123', 'Apple', 'cat'] | sort | join(' ') }}", " cat 123 Apple apple cat zebra"},
+		{"rsort words", "{{ ['zebra', 'apple', ' cat', '123', 'Apple', 'cat'] | rsort | join(' ') }}", "zebra cat apple Apple 123  cat"},
+		{"reverse words", "{{ ['one', 'two', 'three'] | reverse | join(' ') }}", "three two one"},
+		// CoreFiltersTest.testSliceWithDefaultArgs, testSliceWithNamedArgs
+		{"slice default", "{{ 'Alex' | slice }}", "Alex"},
+		{"slice named", "{{ 'abcdefghijklmnopqrstuvwxyz' | slice(fromIndex=2, toIndex=4) }}", "cd"},
+		{"slice list first", "{{ (['Alex', 'Joe', 'Bob', 'Sarah', 'Mary', 'Marc'] | slice(2, 5))[0] }}", "Bob"},
 		{"reverse", "{{ [1, 2, 3] | reverse }}", "[3,2,1]"},
 		// CoreFiltersTest.testMerge
 		{"merge maps", "{{ {'one': 1} | merge({'two': 2}) }}", `{"one":1,"two":2}`},

@@ -111,8 +111,50 @@ func (w *yamlWriter) value(v any, indent int, inline bool) error {
 		}
 		return nil
 	}
+	if s, ok := v.(string); ok && strings.Contains(s, "\n") && literalAllowed(s) {
+		w.literal(s, indent+2)
+		return nil
+	}
 	w.line(yamlScalar(v))
 	return nil
+}
+
+// literalAllowed reports whether s can be written as a literal block, as SnakeYAML decides:
+// no carriage return or other control character, and a first line that does not start with
+// a space (which would need an indentation indicator).
+func literalAllowed(s string) bool {
+	if strings.HasPrefix(s, " ") || strings.HasPrefix(s, "\n") {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\n' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// literal writes a multi-line string as a literal block (|), its lines at indent, the way
+// Jackson's MINIMIZE_QUOTES writes it: | keeps one final line break, |- none, |+ all.
+func (w *yamlWriter) literal(s string, indent int) {
+	body := strings.TrimRight(s, "\n")
+	chomp := "-"
+	switch trailing := len(s) - len(body); {
+	case trailing == 1:
+		chomp = ""
+	case trailing > 1:
+		chomp = "+"
+	}
+	w.b.WriteString("|" + chomp + "\n")
+	for _, l := range strings.Split(body, "\n") {
+		if l != "" {
+			w.b.WriteString(strings.Repeat(" ", indent) + l)
+		}
+		w.b.WriteByte('\n')
+	}
+	for range max(len(s)-len(body)-1, 0) {
+		w.b.WriteByte('\n')
+	}
 }
 
 // item writes a list element after its "- ": a map's first entry goes on the dash's line.
@@ -197,8 +239,12 @@ var yamlReserved = map[string]bool{
 }
 
 // yamlString writes a string plain when a reader gets the same string back, else in double
-// quotes with JSON's escapes.
+// quotes with JSON's escapes; one that only starts or ends with a space goes in single
+// quotes, as SnakeYAML falls back to when plain is not allowed.
 func yamlString(s string) string {
+	if !yamlNeedsQuotes(s) && (strings.HasPrefix(s, " ") || strings.HasSuffix(s, " ")) {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
 	if yamlNeedsQuotes(s) {
 		var b strings.Builder
 		b.WriteByte('"')
@@ -235,7 +281,7 @@ func yamlNeedsQuotes(s string) bool {
 	if _, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64); err == nil {
 		return true
 	}
-	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@` \t") || strings.HasSuffix(s, " ") {
+	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`\t") {
 		return true
 	}
 	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") {

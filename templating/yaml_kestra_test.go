@@ -51,7 +51,9 @@ default: *ref
 		{"yaml date", "{{ second.date | yaml }}", "2013-09-08T16:19:00+02:00\n"},
 		{"yaml map", "{{ second.map | yaml }}", "float: 1.123\nint: 1\nstring: string\n"},
 		{"yaml nested", "{{ {'a': {'b': [1, {'c': 'd', 'e': 'f'}]}, 'g': []} | yaml }}", "a:\n  b:\n   - 1\n   - c: d\n     e: f\ng: []\n"},
-		{"yaml quotes what would read differently", "{{ ['true', '12', '', 'a: b', '- x', 'two\\nlines'] | yaml }}", " - \"true\"\n - \"12\"\n - \"\"\n - \"a: b\"\n - \"- x\"\n - \"two\\nlines\"\n"},
+		{"yaml quotes what would read differently", "{{ ['true', '12', '', 'a: b', '- x', ' cat'] | yaml }}", " - \"true\"\n - \"12\"\n - \"\"\n - \"a: b\"\n - \"- x\"\n - ' cat'\n"},
+		{"yaml multi-line as a literal block", "{{ {'a': 'one\ntwo', 'b': 'x\n'} | yaml }}", "a: |-\n  one\n  two\nb: |\n  x\n"},
+		{"yaml reads back", `{{ yaml({'a': "one\ntwo", 'b': ' cat ', 'c': "x\n\n", 'd': ['- y', 'true', "it's"], 'e': {'f': "g\nh"}} | yaml) | toJson }}`, `{"a":"one\ntwo","b":" cat ","c":"x\n\n","d":["- y","true","it's"],"e":{"f":"g\nh"}}`},
 		{"yaml null", "{{ null | yaml }}", "null"},
 		// ToIonFilterTest.toIonFilter
 		{"toIon string", "{{ second.string | toIon }}", `"string"`},

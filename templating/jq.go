@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itchyny/gojq"
@@ -36,11 +37,7 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 	if err := c.b.step(int64(len(expr))); err != nil {
 		return nil, err
 	}
-	query, err := gojq.Parse(expr)
-	if err != nil {
-		return nil, jqError(in, fmt.Errorf("invalid jq expression '%s': %v", expr, err))
-	}
-	code, err := gojq.Compile(query)
+	code, err := compileJQ(expr)
 	if err != nil {
 		return nil, jqError(in, fmt.Errorf("invalid jq expression '%s': %v", expr, err))
 	}
@@ -73,6 +70,41 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 		}
 		out = append(out, r)
 	}
+}
+
+// compiledJQ holds compiled jq programs by source: a flow uses a handful, rendered once per
+// task run or per ForEach value. Process-wide on purpose, as a memo: a program always
+// compiles to the same code, which gojq runs without changing it, from any goroutine, and
+// maxCompiledJQ bounds the entries.
+var compiledJQ sync.Map
+
+const maxCompiledJQ = 256
+
+var compiledJQCount struct {
+	sync.Mutex
+	n int
+}
+
+// compileJQ parses and compiles a jq program, once.
+func compileJQ(expr string) (*gojq.Code, error) {
+	if code, ok := compiledJQ.Load(expr); ok {
+		return code.(*gojq.Code), nil
+	}
+	query, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, err
+	}
+	code, err := gojq.Compile(query)
+	if err != nil {
+		return nil, err
+	}
+	compiledJQCount.Lock()
+	if compiledJQCount.n < maxCompiledJQ {
+		compiledJQCount.n++
+		compiledJQ.Store(expr, code)
+	}
+	compiledJQCount.Unlock()
+	return code, nil
 }
 
 // jqError is Kestra's message for any jq failure, with the cause after it.

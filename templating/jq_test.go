@@ -135,3 +135,46 @@ func TestJQSeesNoEnvironment(t *testing.T) {
 		t.Fatalf("got %q, %v; want [0,0]", got, err)
 	}
 }
+
+// Compiled jq programs are shared between renders: the same template rendered from several
+// goroutines at once gives each its own results.
+func TestJQConcurrentRenders(t *testing.T) {
+	tpl, err := Parse(`{{ inputs.json | jq('.b[] | select(. != null)') | join(',') }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				got, err := tpl.Render(testEnv())
+				if err == nil && got != "true,2.5" {
+					err = errors.New("got " + got + ", want true,2.5")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJQ(b *testing.B) {
+	tpl, err := Parse(`{{ inputs.json | jq('.c.d') | first }}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := testEnv()
+	for b.Loop() {
+		if _, err := tpl.Render(env); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func rangeFunc(c *evalCtx, args []any) (any, error) {
 
 // extremeFunc is Pebble's min or max over its arguments: numbers compare by value, and the
 // winner keeps its type.
-func extremeFunc(max bool) func(*evalCtx, []any) (any, error) {
+func extremeFunc(largest bool) func(*evalCtx, []any) (any, error) {
 	return func(_ *evalCtx, args []any) (any, error) {
 		var best any
 		for _, v := range args {
@@ -85,7 +85,7 @@ func extremeFunc(max bool) func(*evalCtx, []any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if (max && d > 0) || (!max && d < 0) {
+			if (largest && d > 0) || (!largest && d < 0) {
 				best = v
 			}
 		}

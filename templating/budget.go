@@ -87,6 +87,10 @@ type budget struct {
 	parsed map[string]*Template
 	// compiled holds the regular expressions split and replace compiled, by source.
 	compiled map[string]*regexp.Regexp
+	// parseTemplate is Parse, held here rather than called by name: render() and
+	// renderOnce() parse through it, and naming Parse from the functions table would make
+	// that table depend on itself through the parser.
+	parseTemplate func(src string) (*Template, error)
 }
 
 func newBudget(ctx context.Context, env *Env) *budget {
@@ -100,7 +104,7 @@ func newBudget(ctx context.Context, env *Env) *budget {
 	if l.Bytes <= 0 {
 		l.Bytes = DefaultBytes
 	}
-	return &budget{ctx: ctx, limits: l}
+	return &budget{ctx: ctx, limits: l, parseTemplate: Parse}
 }
 
 // step charges n steps and looks at the context every checkEvery steps.
@@ -169,7 +173,7 @@ func (b *budget) parse(src string) (*Template, error) {
 	if err := b.scan(len(src)); err != nil {
 		return nil, err
 	}
-	t, err := Parse(src)
+	t, err := b.parseTemplate(src)
 	if err != nil {
 		return nil, err
 	}
@@ -369,9 +373,10 @@ func writeJSONFloat(buf *bytes.Buffer, f float64, bits int) {
 }
 
 // jsonText is the JSON of v with no budget: for ToString, whose callers hold the value
-// already.
+// already. Its budget parses nothing, so it is built without the parser (which would make
+// the tables the parser checks names against depend on themselves).
 func jsonText(v any) string {
-	c := &evalCtx{b: newBudget(context.Background(), &Env{Limits: Limits{Steps: math.MaxInt64, Bytes: math.MaxInt64}})}
+	c := &evalCtx{b: &budget{ctx: context.Background(), limits: Limits{Steps: math.MaxInt64, Bytes: math.MaxInt64}}}
 	s, err := c.json(v)
 	if err != nil {
 		return fmt.Sprint(v)

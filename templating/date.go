@@ -10,23 +10,6 @@ import (
 	_ "time/tzdata"
 )
 
-// dateFilter formats a date (a time.Time, an RFC 3339 string or epoch seconds) with a Java
-// DateTimeFormatter pattern or one of Kestra's named formats, in timeZone (default: the local
-// zone, as Kestra uses the server's).
-func dateFilter(_ *evalCtx, in any, args []any) (any, error) {
-	if in == nil {
-		return nil, nil
-	}
-	if args[2] != nil {
-		return nil, fmt.Errorf("existingFormat is not supported by flowctl yet: pass an RFC 3339 date")
-	}
-	t, err := toTime(in)
-	if err != nil {
-		return nil, err
-	}
-	return formatDate(t, args[0], args[1], args[3])
-}
-
 // formatDate formats t with format (default "iso") in zone (default local).
 func formatDate(t time.Time, format, zone, locale any) (string, error) {
 	f, err := stringArg("format", format, "iso")

@@ -3,6 +3,7 @@ package templating
 import (
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // evalCtx is the state of one Render call. Templates are shared between goroutines, so
@@ -262,7 +263,7 @@ func (n *testNode) eval(c *evalCtx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ok, err = tests[n.name](v); err != nil {
+		if ok, err = tests()[n.name](v); err != nil {
 			return nil, fmt.Errorf("is %s: %w", n.name, err)
 		}
 	}
@@ -270,31 +271,33 @@ func (n *testNode) eval(c *evalCtx) (any, error) {
 }
 
 // tests are Pebble's "is" tests; defined is handled by testNode since it must see a missing
-// variable rather than a value.
-var tests = map[string]func(v any) (bool, error){
-	"defined": func(any) (bool, error) { return true, nil },
-	"null":    func(v any) (bool, error) { return v == nil, nil },
-	"empty":   func(v any) (bool, error) { return isEmpty(v), nil },
-	"even":    func(v any) (bool, error) { return parity(v, 0) },
-	"odd":     func(v any) (bool, error) { return parity(v, 1) },
-	"iterable": func(v any) (bool, error) {
-		_, ok := asList(v)
-		return ok, nil
-	},
-	"map": func(v any) (bool, error) {
-		_, ok := asMap(v)
-		return ok, nil
-	},
-	// json is Kestra's: a string that reads as JSON.
-	"json": func(v any) (bool, error) {
-		s, ok := v.(string)
-		if !ok {
-			return false, fmt.Errorf("needs a string, got %s", describe(v))
-		}
-		_, err := parseJSON(s)
-		return err == nil, nil
-	},
-}
+// variable rather than a value. Built on first use.
+var tests = sync.OnceValue(func() map[string]func(v any) (bool, error) {
+	return map[string]func(v any) (bool, error){
+		"defined": func(any) (bool, error) { return true, nil },
+		"null":    func(v any) (bool, error) { return v == nil, nil },
+		"empty":   func(v any) (bool, error) { return isEmpty(v), nil },
+		"even":    func(v any) (bool, error) { return parity(v, 0) },
+		"odd":     func(v any) (bool, error) { return parity(v, 1) },
+		"iterable": func(v any) (bool, error) {
+			_, ok := asList(v)
+			return ok, nil
+		},
+		"map": func(v any) (bool, error) {
+			_, ok := asMap(v)
+			return ok, nil
+		},
+		// json is Kestra's: a string that reads as JSON.
+		"json": func(v any) (bool, error) {
+			s, ok := v.(string)
+			if !ok {
+				return false, fmt.Errorf("needs a string, got %s", describe(v))
+			}
+			_, err := parseJSON(s)
+			return err == nil, nil
+		},
+	}
+})
 
 func parity(v any, want int64) (bool, error) {
 	i, _, isInt, ok := toNumber(v)
@@ -304,7 +307,7 @@ func parity(v any, want int64) (bool, error) {
 	return i%2 == want || i%2 == -want, nil
 }
 
-func testNames() []string { return sortedKeys(tests) }
+func testNames() []string { return sortedKeys(tests()) }
 
 // filterNode is "input | name(args)".
 type filterNode struct {

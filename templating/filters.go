@@ -38,6 +38,45 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "toJson", apply: toJSONFilter},
 		{name: "trim", apply: stringFilter(strings.TrimSpace)},
 		{name: "upper", apply: stringFilter(strings.ToUpper)},
+		{name: "jq", params: []string{"expression"}, required: 1, apply: jqFilter},
+		{name: "title", apply: titleFilter},
+		{name: "capitalize", apply: capitalizeFilter},
+		{name: "base64encode", apply: base64EncodeFilter},
+		{name: "base64decode", apply: base64DecodeFilter},
+		{name: "urlencode", apply: urlEncodeFilter},
+		{name: "urldecode", apply: urlDecodeFilter},
+		{name: "md5", apply: md5Filter},
+		{name: "sha1", apply: sha1Filter},
+		{name: "sha256", apply: sha256Filter},
+		{name: "sha512", apply: sha512Filter},
+		{name: "slugify", apply: slugifyFilter},
+		{name: "startsWith", params: []string{"value"}, required: 1, apply: startsWithFilter},
+		{name: "endsWith", params: []string{"value"}, required: 1, apply: endsWithFilter},
+		{name: "substringBefore", params: []string{"separator"}, required: 1, apply: substringBeforeFilter},
+		{name: "substringAfter", params: []string{"separator"}, required: 1, apply: substringAfterFilter},
+		{name: "substringBeforeLast", params: []string{"separator"}, required: 1, apply: substringBeforeLastFilter},
+		{name: "substringAfterLast", params: []string{"separator"}, required: 1, apply: substringAfterLastFilter},
+		{name: "escapeChar", params: []string{"type"}, required: 1, apply: escapeCharFilter},
+		{name: "indent", params: []string{"amount", "prefix"}, required: 1, apply: indentFilter("indent", false)},
+		{name: "nindent", params: []string{"amount", "prefix"}, required: 1, apply: indentFilter("nindent", true)},
+		{name: "flatten", apply: flattenFilter},
+		{name: "values", apply: valuesFilter},
+		{name: "chunk", params: []string{"size"}, required: 1, apply: chunkFilter},
+		{name: "distinct", apply: distinctFilter},
+		{name: "slice", params: []string{"fromIndex", "toIndex"}, apply: sliceFilter},
+		{name: "sort", apply: sortFilter(false)},
+		{name: "rsort", apply: sortFilter(true)},
+		{name: "reverse", apply: reverseFilter},
+		{name: "merge", params: []string{"items"}, required: 1, apply: mergeFilter},
+		{name: "className", apply: classNameFilter},
+		{name: "number", params: []string{"type"}, apply: numberFilter},
+		{name: "numberformat", params: []string{"format"}, apply: numberFormatFilter},
+		{name: "dateAdd", params: []string{"amount", "unit", "format", "timeZone", "existingFormat", "locale"}, required: 2, apply: dateAddFilter},
+		{name: "timestamp", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("second")},
+		{name: "timestampMicro", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("micro")},
+		{name: "yaml", apply: yamlFilter},
+		{name: "toIon", apply: toIonFilter},
+		{name: "timestampNano", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("nano")},
 	}, func(d *filterDef) string { return d.name })
 })
 
@@ -236,7 +275,7 @@ func keysFilter(c *evalCtx, in any, _ []any) (any, error) {
 	}
 	keys, _, ok := mapKeys(in)
 	if !ok {
-		return nil, fmt.Errorf("needs a list or a map, got %s", describe(in))
+		return nil, fmt.Errorf("'keys' filter can only be applied to List, Map, Array. Actual type was: %s", javaClassName(in))
 	}
 	if err := c.b.step(int64(len(keys))); err != nil {
 		return nil, err

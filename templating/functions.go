@@ -31,6 +31,19 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "errorLogs", call: errorLogsFunc},
 		// render never reaches call: callNode evaluates it itself.
 		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
+		{name: "renderOnce", params: []string{"toRender"}, required: 1, call: renderOnceFunc},
+		{name: "range", params: []string{"start", "end", "increment"}, required: 2, call: rangeFunc},
+		{name: "min", params: variadic, required: 1, call: extremeFunc(false)},
+		{name: "max", params: variadic, required: 1, call: extremeFunc(true)},
+		{name: "uuid", call: uuidFunc},
+		{name: "id", call: idFunc},
+		{name: "randomInt", params: []string{"lower", "upper"}, required: 2, call: randomIntFunc},
+		{name: "randomPort", call: randomPortFunc},
+		{name: "printContext", call: printContextFunc},
+		{name: "fetchContext", call: printContextFunc},
+		{name: "yaml", params: []string{"yaml"}, required: 1, call: yamlFunc},
+		{name: "fromIon", params: []string{"ion"}, required: 1, call: fromIonFunc},
+		{name: "fileURI", params: []string{"path"}, required: 1, call: fileURIFunc},
 	}, storageFuncs()...), func(d *funcDef) string { return d.name })
 })
 
@@ -68,9 +81,9 @@ func nowFunc(c *evalCtx, args []any) (any, error) {
 	return s, nil
 }
 
-// fromJSONFunc parses a JSON string into maps, lists and scalars; integers come back as
-// int64 so that they render without decimals. What it builds is charged as the size of the
-// text: a lower bound, known before parsing.
+// fromJSONFunc parses a JSON string into maps, lists and scalars; whole numbers come back
+// as Jackson reads them: an Integer (int32) when they fit, else a Long or a BigInteger.
+// What it builds is charged as the size of the text: a lower bound, known before parsing.
 func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 	switch x := args[0].(type) {
 	case nil:
@@ -81,7 +94,7 @@ func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 		}
 		v, err := parseJSON(x)
 		if err != nil {
-			return nil, fmt.Errorf("fromJson: invalid JSON: %v", err)
+			return nil, fmt.Errorf("fromJson: Invalid json: %v", err)
 		}
 		return v, nil
 	default:
@@ -124,13 +137,6 @@ var errRenderDepth = fmt.Errorf("render: nested more than %d deep (does a variab
 // parser reads the functions table: callNode calls it by name, so that the table does not
 // refer to it, which would be an initialization cycle.
 func renderFunc(c *evalCtx, args []any) (any, error) {
-	if args[0] == nil {
-		return nil, nil
-	}
-	src, ok := args[0].(string)
-	if !ok {
-		return c.str(args[0])
-	}
 	recursive := true
 	if args[1] != nil {
 		b, ok := args[1].(bool)
@@ -139,19 +145,62 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 		}
 		recursive = b
 	}
+	return renderValue(c, args[0], recursive)
+}
+
+// renderValue is Kestra's renderObject: a string is rendered, and so is every key and
+// value of a map and every element of a list, at any depth; other values stay as they are.
+func renderValue(c *evalCtx, v any, recursive bool) (any, error) {
+	if err := c.b.step(1); err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return renderText(c, x, recursive)
+	}
+	if list, ok := asList(v); ok {
+		out := make([]any, len(list))
+		for i, item := range list {
+			var err error
+			if out[i], err = renderValue(c, item, recursive); err != nil {
+				return nil, err
+			}
+		}
+		return out, c.b.grow(sizeOf(out))
+	}
+	if m, ok := asMap(v); ok {
+		out := make(map[string]any, len(m))
+		for k, item := range m {
+			key, err := renderText(c, k, recursive)
+			if err != nil {
+				return nil, err
+			}
+			if out[key], err = renderValue(c, item, recursive); err != nil {
+				return nil, err
+			}
+		}
+		return out, c.b.grow(sizeOf(out))
+	}
+	return v, nil
+}
+
+// renderText renders src, again and again when recursive until it stops changing.
+func renderText(c *evalCtx, src string, recursive bool) (string, error) {
 	if c.depth >= maxRenderDepth {
-		return nil, errRenderDepth
+		return "", errRenderDepth
 	}
 	for pass := 0; ; pass++ {
 		if pass == maxRenderPasses {
-			return nil, fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
+			return "", fmt.Errorf("render: still changing after %d passes (does a variable render itself?)", maxRenderPasses)
 		}
 		t, err := c.b.parse(src)
 		if c.b.stop != nil {
-			return nil, c.b.stop
+			return "", c.b.stop
 		}
 		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+			return "", fmt.Errorf("render: %w", err)
 		}
 		if t.Static() {
 			return t.text, nil
@@ -160,16 +209,16 @@ func renderFunc(c *evalCtx, args []any) (any, error) {
 		// A loop, an exhausted budget or an interrupt: say so once rather than once per
 		// level.
 		if c.b.stop != nil {
-			return nil, c.b.stop
+			return "", c.b.stop
 		}
 		if errors.Is(err, errRenderDepth) {
-			return nil, errRenderDepth
+			return "", errRenderDepth
 		}
 		if err != nil {
-			return nil, fmt.Errorf("render: %w", err)
+			return "", fmt.Errorf("render: %w", err)
 		}
 		if len(out) > maxRenderSize {
-			return nil, fmt.Errorf("render: result larger than %d bytes", maxRenderSize)
+			return "", fmt.Errorf("render: result larger than %d bytes", maxRenderSize)
 		}
 		if !recursive || out == src {
 			return out, nil

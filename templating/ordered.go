@@ -3,6 +3,7 @@ package templating
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 )
 
 // orderedMap is a map that keeps its keys in the order they were written: a map literal, or
@@ -41,7 +42,7 @@ func mapKeys(v any) ([]string, map[string]any, bool) {
 }
 
 // decodeJSON reads one JSON value from dec: objects as orderedMaps in the order of the text,
-// integers as int64 and other numbers as float64, as Jackson reads them for Kestra.
+// numbers as Jackson reads them for Kestra (see jsonNumber).
 func decodeJSON(dec *json.Decoder) (any, error) {
 	t, err := dec.Token()
 	if err != nil {
@@ -80,13 +81,22 @@ func decodeJSON(dec *json.Decoder) (any, error) {
 		_, err := dec.Token()
 		return m, err
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i, nil
-		}
-		if f, err := x.Float64(); err == nil {
-			return f, nil
-		}
-		return x.String(), nil
+		return jsonNumber(x), nil
 	}
 	return t, nil
+}
+
+// jsonNumber is a JSON number as Jackson reads it: a whole number as an Integer (int32) when
+// it fits, else a Long (int64), else a BigInteger (*big.Int); any other number as a Double.
+// A whole number of more digits than Jackson reads is read as a Double.
+func jsonNumber(x json.Number) any {
+	if checkNumberLength(x.String()) == nil {
+		if b, ok := new(big.Int).SetString(x.String(), 10); ok {
+			return narrowInt(b)
+		}
+	}
+	if f, err := x.Float64(); err == nil {
+		return f
+	}
+	return x.String()
 }

@@ -580,7 +580,7 @@ func (p *parser) test(x node) (node, *parseError) {
 	if name.kind != tokName {
 		return nil, p.unexpected(name, "a test name after `is`")
 	}
-	if _, ok := tests[name.val]; !ok {
+	if _, ok := tests()[name.val]; !ok {
 		return nil, &parseError{pos: name.pos, msg: unknownName("test", name.val, testNames())}
 	}
 	// Pebble also reads a test with parentheses: x is empty().

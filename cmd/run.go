@@ -31,6 +31,7 @@ type runOptions struct {
 	noTriggers    bool
 	timeout       string
 	junit         string
+	dryRun        bool
 }
 
 func newRunCmd(f *factory) *cobra.Command {
@@ -59,6 +60,7 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
 	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
 	fl.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
+	fl.BoolVar(&o.dryRun, "dry-run", false, "print every task with its properties rendered as far as they can be before the run (secrets masked); run nothing, record nothing")
 	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
 	stateFlag(c, &o.state)
 	return c
@@ -99,6 +101,9 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	values, secrets, err := flow.ParseInputs(f, given)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
+	}
+	if o.dryRun {
+		return writePlan(s, o, f, values, secrets)
 	}
 	// The execution is recorded KILLED after the signal that kills it: the state outlives it.
 	store, err := fac.openState(context.WithoutCancel(ctx), o.state, false)
@@ -242,6 +247,22 @@ func annotateLoadError(w io.Writer, path string, le *flow.LoadError) {
 	if system, _ := tasks.CIJob(os.Environ()); system == tasks.CIGitHub {
 		report.WriteLoadAnnotations(w, ciPath(path), le.Problems)
 	}
+}
+
+// writePlan prints what `run --dry-run` would run: each task, under its flowable, with its
+// properties rendered against the inputs, flow, vars, envs and secrets (masked); a property
+// that needs what only the run makes (outputs, taskrun.value) is shown as written.
+func writePlan(s Streams, o *runOptions, f *flow.Flow, values map[string]any, secrets []string) error {
+	m := runner.NewMasker()
+	for _, v := range secrets {
+		m.Add(v)
+	}
+	plan := runner.Plan(f, runner.PlanOptions{Inputs: values, Masker: m})
+	if o.output == "json" {
+		return report.WriteJSON(s.Out, plan)
+	}
+	report.WritePlan(s.Out, report.NewPalette(colorEnabled(s.Out, o.noColor)), f, plan)
+	return nil
 }
 
 // stdinName names a flow read from stdin in messages.

@@ -236,3 +236,46 @@ func OutputsJSON(outputs map[string]any) iter.Seq2[string, string] {
 		}
 	}
 }
+
+// WritePlan writes a dry run's plan: each task with its type and properties, children
+// indented under their flowable, a property waiting for the run marked so.
+//
+//	dry run of dev.hello: 2 tasks (nothing run, nothing recorded)
+//	greet  Log
+//	    message: Hello tester
+//	each  ForEach
+//	    values: ["a","b"]
+//	  say  Log
+//	      message: {{ taskrun.value }}   (at run time: Unable to find `taskrun` ...)
+func WritePlan(w io.Writer, p *Palette, f *flow.Flow, plan []runner.PlannedTask) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s.%s: %d tasks (nothing run, nothing recorded)\n", p.Bold("dry run of"), f.Namespace, f.ID, len(plan))
+	branch := ""
+	for _, t := range plan {
+		if t.Depth == 0 && t.Branch != branch {
+			if t.Branch != runner.BranchTasks {
+				fmt.Fprintf(&b, "%s:\n", t.Branch)
+			}
+			branch = t.Branch
+		}
+		indent := strings.Repeat("  ", t.Depth)
+		label := t.ID
+		if t.Depth > 0 && t.Branch != runner.BranchTasks {
+			label = t.Branch + ": " + label
+		}
+		fmt.Fprintf(&b, "%s%s  %s", indent, p.Bold(Printable(label, SGRStrip)), p.Faint(flow.ShortType(t.Type)))
+		if t.Disabled {
+			b.WriteString(p.Faint("  (disabled: not run)"))
+		}
+		b.WriteByte('\n')
+		for _, pr := range t.Props {
+			v := Printable(pr.Value, SGRStrip)
+			fmt.Fprintf(&b, "%s    %s: %s", indent, pr.Name, v)
+			if pr.Pending != "" {
+				b.WriteString(p.Faint("   (at run time: " + Printable(pr.Pending, SGRStrip) + ")"))
+			}
+			b.WriteByte('\n')
+		}
+	}
+	io.WriteString(w, b.String())
+}

@@ -45,6 +45,9 @@ func TestScript(t *testing.T) {
 			env.Setenv("NO_COLOR", "1")
 			// Each script has its own state, inside its work folder.
 			env.Setenv("FLOWCTL_STATE", filepath.Join(env.WorkDir, "state", "state.db"))
+			// The scripts read log lines as they start; timestamps.txtar turns the stamps of
+			// a pipe back on.
+			env.Setenv("FLOWCTL_TIMESTAMPS", "false")
 			// A free loopback port for a slack-sink, and the webhook URL pointing at it,
 			// as SECRET_SLACK_WEBHOOK wants it (base64).
 			addr, err := freeLoopbackAddr()

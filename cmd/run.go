@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ type runOptions struct {
 	timeout       string
 	junit         string
 	dryRun        bool
+	timestamps    string
 }
 
 func newRunCmd(f *factory) *cobra.Command {
@@ -60,6 +62,8 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
 	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
 	fl.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
+	fl.StringVar(&o.timestamps, "timestamps", "", "prefix each log line with its time: true or false (default: true when the output is not a terminal; $FLOWCTL_TIMESTAMPS sets the default)")
+	fl.Lookup("timestamps").NoOptDefVal = "true"
 	fl.BoolVar(&o.dryRun, "dry-run", false, "print every task with its properties rendered as far as they can be before the run (secrets masked); run nothing, record nothing")
 	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
 	stateFlag(c, &o.state)
@@ -118,8 +122,14 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	}
 	pal := report.NewPalette(colorEnabled(human, o.noColor))
 	ciSystem, _ := tasks.CIJob(os.Environ())
-	sink := report.NewCISink(report.NewTextSink(human, pal, f), human, ciSystem, f, ciPath(o.file))
+	stamps, err := timestampsFlag(o.timestamps, human)
+	if err != nil {
+		return err
+	}
+	text := report.NewTextSink(human, pal, f).Live(liveTerminal(human, o.noColor, ciSystem), stamps)
+	sink := report.NewCISink(text, human, ciSystem, f, ciPath(o.file))
 	x, err := svc.Run(ctx, f, service.RunOptions{Inputs: values, Secrets: secrets, Revision: svc.AppliedRevision(f), Sink: sink})
+	text.Close()
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -247,6 +257,33 @@ func annotateLoadError(w io.Writer, path string, le *flow.LoadError) {
 	if system, _ := tasks.CIJob(os.Environ()); system == tasks.CIGitHub {
 		report.WriteLoadAnnotations(w, ciPath(path), le.Problems)
 	}
+}
+
+// timestampsVar names the environment variable that sets --timestamps' default.
+const timestampsVar = "FLOWCTL_TIMESTAMPS"
+
+// timestampsFlag decides whether log lines carry their time: the flag when given, else
+// $FLOWCTL_TIMESTAMPS, else on when w is not a terminal (a pipe, a file, a CI log: read later,
+// when the time is what a terminal's watcher saw).
+func timestampsFlag(flag string, w io.Writer) (bool, error) {
+	v, from := flag, "--timestamps"
+	if v == "" {
+		v, from = os.Getenv(timestampsVar), "$"+timestampsVar
+	}
+	if v == "" {
+		return !isTerminal(w), nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, usageErrorf("invalid %s %q: use true or false", from, v)
+	}
+	return b, nil
+}
+
+// liveTerminal says whether w gets the live status line: only a terminal, never in CI, never
+// with colour turned off (NO_COLOR, TERM=dumb, --no-color: a terminal that wants plain text).
+func liveTerminal(w io.Writer, noColor bool, ciSystem string) bool {
+	return ciSystem == "" && os.Getenv("CI") == "" && colorEnabled(w, noColor)
 }
 
 // writePlan prints what `run --dry-run` would run: each task, under its flowable, with its

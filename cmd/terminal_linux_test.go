@@ -82,6 +82,53 @@ tasks:
 	return path
 }
 
+// ownLine takes out of a terminal's output flowctl's own status line (drawn after "⏵",
+// erased with "\r\x1b[K"), leaving what the tasks wrote.
+func ownLine(out string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(out, "\r\x1b[K") {
+		if i := strings.Index(part, "⏵"); i >= 0 && !strings.Contains(part[i:], "\n") {
+			part = part[:i]
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+func TestTerminalShowsLiveProgress(t *testing.T) {
+	quietCI(t)
+	t.Setenv("CI", "")
+	t.Setenv("TERM", "xterm")
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("FLOWCTL_STATE", filepath.Join(t.TempDir(), "state.db"))
+	path := filepath.Join(t.TempDir(), "slow.yml")
+	src := "id: slow\nnamespace: dev\ntasks:\n  - id: nap\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands:\n      - echo before\n      - sleep 1.2\n      - echo after\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := runOnTerminal(t, "run", path)
+	for _, want := range []string{"[nap]", "started", "⏵ 0:00  running nap", "before", "after"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run on a terminal: got\n%q\nwant it to hold %q", out, want)
+		}
+	}
+	// The status line is erased before each log line and before the summary: no line of
+	// the log or the summary starts with it.
+	if !strings.Contains(out, "\r\x1b[K") {
+		t.Errorf("run on a terminal: the status line is never erased in\n%q", out)
+	}
+	summary := out[strings.Index(out, "TASK"):]
+	if strings.Contains(summary, "⏵") {
+		t.Errorf("the status line is left in the summary:\n%q", summary)
+	}
+
+	// Not on a terminal (a pipe, here a buffer), and with NO_COLOR: no status line.
+	t.Setenv("NO_COLOR", "1")
+	if out := runOnTerminal(t, "run", path); strings.Contains(out, "⏵") || strings.Contains(out, "\r\x1b[K") {
+		t.Errorf("run on a terminal with NO_COLOR: got a status line in\n%q", out)
+	}
+}
+
 // quietCI keeps the CI system running these tests, if any, out of their output.
 func quietCI(t *testing.T) {
 	for _, k := range []string{"GITHUB_ACTIONS", "GITLAB_CI"} {
@@ -97,7 +144,7 @@ func TestTerminalGetsColourNotControlSequences(t *testing.T) {
 	flow := hostileFlow(t)
 	shown := "␛]0;title␇␛[2J␛[1Aup␍fake"
 
-	out := runOnTerminal(t, "run", flow)
+	out := ownLine(runOnTerminal(t, "run", flow))
 	if !strings.Contains(out, "\x1b[31mred\x1b[0m "+shown) {
 		t.Errorf("run on a terminal: got\n%q\nwant the colour kept and the rest shown: %q", out, "\x1b[31mred\x1b[0m "+shown)
 	}
@@ -118,7 +165,7 @@ func TestTerminalGetsColourNotControlSequences(t *testing.T) {
 	}
 
 	t.Setenv("NO_COLOR", "1")
-	out = runOnTerminal(t, "run", flow)
+	out = ownLine(runOnTerminal(t, "run", flow))
 	if !strings.Contains(out, "red "+shown) || strings.Contains(out, "\x1b") {
 		t.Errorf("run on a terminal with NO_COLOR=1: got\n%q\nwant no escape at all and %q", out, "red "+shown)
 	}

@@ -49,6 +49,7 @@ func NewCISink(text *TextSink, w io.Writer, system string, f *flow.Flow, file st
 // runs at the top of the tree have one: GitHub does not nest groups, and the children of a
 // Parallel run at once; their lines, prefixed with their task id, sit in their flowable's.
 func (s *CISink) TaskStarted(tr *runner.TaskRun) {
+	s.text.TaskStarted(tr)
 	if tr.ParentTaskRunID != "" {
 		return
 	}
@@ -66,6 +67,9 @@ func (s *CISink) TaskStarted(tr *runner.TaskRun) {
 		return fmt.Sprintf("\x1b[0Ksection_start:%d:%s\r\x1b[0K%s", s.now().Unix(), gitlabSection(tr), header)
 	})
 }
+
+// ExecutionStarted implements runner.ExecutionSink.
+func (s *CISink) ExecutionStarted(x *runner.Execution) { s.text.ExecutionStarted(x) }
 
 // Log implements runner.Sink.
 func (s *CISink) Log(tr *runner.TaskRun, line runner.LogLine) { s.text.Log(tr, line) }

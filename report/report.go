@@ -113,6 +113,11 @@ type TextSink struct {
 	w     io.Writer
 	p     *Palette
 	width int
+	// stamps prefixes each line with the time it was written (--timestamps).
+	stamps bool
+	now    func() time.Time
+	// status is the live status line of a terminal, nil elsewhere (see live.go).
+	status *statusLine
 }
 
 // NewTextSink returns a sink writing to w, aligned for the task ids of f.
@@ -121,14 +126,12 @@ func NewTextSink(w io.Writer, p *Palette, f *flow.Flow) *TextSink {
 	for _, t := range f.AllTasks() {
 		width = max(width, len(t.ID))
 	}
-	return &TextSink{w: w, p: p, width: width}
+	return &TextSink{w: w, p: p, width: width, now: time.Now}
 }
-
-// TaskStarted implements runner.Sink.
-func (s *TextSink) TaskStarted(tr *runner.TaskRun) {}
 
 // TaskEnded implements runner.Sink: a failed or warned task run says so at once.
 func (s *TextSink) TaskEnded(tr *runner.TaskRun) {
+	s.taskDone(tr)
 	if tr.State.Current == runner.StateSuccess {
 		return
 	}
@@ -144,12 +147,18 @@ func (s *TextSink) write(label, level, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prefix := s.p.Faint("[" + label + "]" + strings.Repeat(" ", max(0, s.width-len(label))))
+	stamp := ""
+	if s.stamps {
+		stamp = s.p.Faint(s.now().Format(stampLayout)) + " "
+	}
 	// Each line of a multi-line message gets the prefix: a line of the log always says
 	// which task wrote it, and no line starts with what the task wrote.
 	var b strings.Builder
+	s.status.clear(&b)
 	for _, l := range strings.Split(msg, "\n") {
-		fmt.Fprintf(&b, "%s %s %s\n", prefix, level, s.p.Text(l))
+		fmt.Fprintf(&b, "%s%s %s %s\n", stamp, prefix, level, s.p.Text(l))
 	}
+	s.status.draw(&b, s.now())
 	io.WriteString(s.w, b.String())
 }
 

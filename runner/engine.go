@@ -39,6 +39,13 @@ type Sink interface {
 	TaskEnded(tr *TaskRun)
 }
 
+// ExecutionSink is a Sink that also hears when the execution starts running, once, before
+// its first task run (a log naming the execution on its first line).
+type ExecutionSink interface {
+	Sink
+	ExecutionStarted(x *Execution)
+}
+
 // Options are what an execution needs from the outside world. The zero value of each field
 // has a sensible default, except Sink, which may be nil to discard events.
 type Options struct {
@@ -256,6 +263,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.exec.State.End(StateFailed, opts.Now())
 			return e.exec, err
 		}
+	}
+	if l, ok := opts.Sink.(*lockedSink); ok {
+		l.executionStarted(e.exec)
 	}
 
 	failed := e.runList(tctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed

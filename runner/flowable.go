@@ -75,6 +75,15 @@ type lockedSink struct {
 	s  Sink
 }
 
+// executionStarted hands the start of the execution to a sink that wants it.
+func (l *lockedSink) executionStarted(x *Execution) {
+	if s, ok := l.s.(ExecutionSink); ok {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		s.ExecutionStarted(x)
+	}
+}
+
 func (l *lockedSink) TaskStarted(tr *TaskRun) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

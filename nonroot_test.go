@@ -90,7 +90,7 @@ func runUnprivileged(t *testing.T, dir string, prefix []string, flow string) (st
 	args := append(prefix, filepath.Join(dir, "flowctl"), "run", file)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Join(dir, "tmp"),
+	cmd.Env = append(os.Environ(), "FLOWCTL_TIMESTAMPS=false", "TMPDIR="+filepath.Join(dir, "tmp"),
 		"FLOWCTL_STATE="+filepath.Join(dir, "state", "state.db"), "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -237,6 +237,11 @@ func loadFlow(s Streams, path string, reg tasks.Registry, ci io.Writer) (*flow.F
 		f, err = flow.Load(path, reg)
 	}
 	if err == nil {
+		// Kestra runs a flow whose templates read what it lacks (they fail as they render):
+		// so does run, having said so.
+		for _, p := range f.RefProblems {
+			fmt.Fprintf(s.Err, "flowctl: warning: %s\n", p.Error())
+		}
 		return f, nil
 	}
 	var le *flow.LoadError

@@ -65,6 +65,13 @@ func runValidate(f *factory, o *validateOptions) error {
 	for _, file := range o.files {
 		r := fileReport{File: file, Valid: true, Errors: []errorReport{}}
 		fl, err := flow.Load(file, reg)
+		if err == nil {
+			// validate refuses what run only warns about: a template reading a name the
+			// flow does not have (see flow.Flow.RefProblems).
+			if re := fl.RefError(); re != nil {
+				err = re
+			}
+		}
 		if err != nil {
 			invalid, r.Valid = true, false
 			var le *flow.LoadError

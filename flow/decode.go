@@ -334,7 +334,8 @@ func (l *loader) checkTemplate(n *yaml.Node, s, ctx string) {
 	if !strings.ContainsAny(s, "{<") {
 		return
 	}
-	if _, err := templating.Parse(s); err != nil {
+	t, err := templating.Parse(s)
+	if err != nil {
 		n = resolve(n)
 		var te *templating.Error
 		if errors.As(err, &te) {
@@ -342,6 +343,10 @@ func (l *loader) checkTemplate(n *yaml.Node, s, ctx string) {
 			return
 		}
 		l.errorf(n, "%s%v", ctx, err)
+		return
+	}
+	if l.reading != nil && len(l.uses) < maxRecorded {
+		l.uses = append(l.uses, templateUse{n: resolve(n), src: s, ctx: ctx, task: l.reading, tmpl: t})
 	}
 }
 

@@ -48,6 +48,12 @@ type Flow struct {
 	// Warnings are things the loader accepted but that do not behave as on a Kestra server
 	// (a containerImage that is not used, say): printed once per run, never fatal.
 	Warnings []string
+	// RefProblems are the templates of tasks that read a name the flow does not have (an
+	// input it does not declare, the outputs of a task it lacks or that runs later): they
+	// fail when they render. `validate` refuses the flow for them; `run` and `flow apply`
+	// say them as warnings and go on, since Kestra runs such a flow (its own tests do, to
+	// watch the task fail).
+	RefProblems []Problem
 	// Source is the file's content as read.
 	Source []byte
 }

@@ -125,6 +125,7 @@ func Parse(file string, src []byte, reg tasks.Registry) (*Flow, error) {
 	for _, w := range listed(l.warnings, l.droppedWarnings, "warnings") {
 		f.Warnings = append(f.Warnings, w.Error())
 	}
+	f.RefProblems = sortProblems(l.refProblems)
 	return f, nil
 }
 
@@ -176,6 +177,11 @@ type loader struct {
 	droppedProblems, droppedWarnings int
 	// anchored holds the values of anchors already converted (see value).
 	anchored map[anchoredValue]any
+	// reading is the task whose properties are being read; uses are the templates of tasks,
+	// checked once the whole flow is known (refs.go).
+	reading     *TaskSpec
+	uses        []templateUse
+	refProblems []Problem
 }
 
 // errorf records a problem at n's position.
@@ -571,6 +577,7 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	}
 	l.checkTriggerInputs(f)
 	l.checkRecursion(f)
+	l.checkRefs(f)
 	for _, k := range requiredFlowKeys {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
@@ -836,6 +843,10 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 		l.errorf(n, "%smissing required property \"id\"", ctx)
 	}
 
+	// The templates read from here on are this task's (a flowable's children set their own).
+	outer := l.reading
+	l.reading = spec
+	defer func() { l.reading = outer }()
 	var (
 		def   *tasks.Def
 		fdef  *FlowableDef

@@ -39,6 +39,7 @@ const (
 	TypeEachParallel   = "io.kestra.plugin.core.flow.EachParallel"
 	TypeDag            = "io.kestra.plugin.core.flow.Dag"
 	TypeAllowFailure   = "io.kestra.plugin.core.flow.AllowFailure"
+	TypeWorkingDir     = "io.kestra.plugin.core.flow.WorkingDirectory"
 )
 
 // oldFlowPrefix is the package of the deprecated aliases of the flowable types.
@@ -65,11 +66,14 @@ var flowableDefs = sync.OnceValue(func() map[string]*FlowableDef {
 			New: func() Flowable { return &Dag{} }},
 		{Type: TypeAllowFailure, Doc: "Deprecated: a Sequential whose failure ends WARNING.",
 			New: func() Flowable { return &AllowFailure{} }},
+		{Type: TypeWorkingDir, Doc: "Runs its tasks one after another in one shared working folder.",
+			Aliases: []string{oldFlowPrefix + "Worker"},
+			New:     func() Flowable { return &WorkingDirectory{} }},
 	}
 	out := map[string]*FlowableDef{}
 	for _, d := range defs {
 		if d.Type != TypeForEach {
-			d.Aliases = []string{oldFlowPrefix + ShortType(d.Type)}
+			d.Aliases = append(d.Aliases, oldFlowPrefix+ShortType(d.Type))
 		}
 		out[strings.ToLower(d.Type)] = d
 		for _, a := range d.Aliases {
@@ -211,6 +215,19 @@ func (d *Dag) Branches() [][]*TaskSpec {
 	}
 	return [][]*TaskSpec{out}
 }
+
+// WorkingDirectory runs its tasks in order in one working folder they all share: a script
+// sees the files the scripts before it wrote.
+type WorkingDirectory struct {
+	Tasks          []*TaskSpec    `flow:"tasks,required" doc:"The tasks, runnable only, run one after another in the shared folder."`
+	InputFiles     any            `flow:"inputFiles" doc:"Files written into the folder first: a mapping of relative name to content or kestra:// URI, or a string rendering to a JSON object of them."`
+	OutputFiles    []string       `flow:"outputFiles" doc:"Globs of files of the folder stored once the tasks ended; their kestra:// URIs are in outputs.outputFiles."`
+	NamespaceFiles map[string]any `flow:"namespaceFiles" doc:"Namespace files copied into the folder: not supported yet."`
+	Cache          map[string]any `flow:"cache" doc:"Files cached between executions: not supported yet."`
+}
+
+// Branches implements Flowable.
+func (w *WorkingDirectory) Branches() [][]*TaskSpec { return [][]*TaskSpec{w.Tasks} }
 
 // Walk calls fn for each task of specs and, depth first, for every task under it.
 func Walk(specs []*TaskSpec, fn func(*TaskSpec)) {

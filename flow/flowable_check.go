@@ -3,8 +3,11 @@ package flow
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/flowctl/flowctl/tasks"
 
 	"gopkg.in/yaml.v3"
 )
@@ -60,6 +63,8 @@ func (l *loader) checkFlowable(spec *TaskSpec, n *yaml.Node, ctx string) {
 		nonEmpty("tasks", f.Tasks)
 		notNegative("concurrent", f.Concurrent)
 		l.checkLoopValues(spec, "value", f.Value, ctx)
+	case *WorkingDirectory:
+		l.checkWorkingDirectory(spec, f, at, ctx)
 	case *Dag:
 		if _, given := spec.PropPos["tasks"]; given && len(f.Tasks) == 0 {
 			l.errorAt(at("tasks"), "%stasks: at least one task is required", ctx)
@@ -209,4 +214,61 @@ func sortedKeys(m map[string]int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// checkWorkingDirectory checks a WorkingDirectory: its children are runnable tasks (a
+// flowable child would schedule runs outside the shared folder), its inputFiles can make
+// files, and what flowctl does not do yet is said rather than silently skipped.
+func (l *loader) checkWorkingDirectory(spec *TaskSpec, w *WorkingDirectory, at func(string) Pos, ctx string) {
+	if _, given := spec.PropPos["tasks"]; given && len(w.Tasks) == 0 {
+		l.errorAt(at("tasks"), "%stasks: The 'tasks' property cannot be empty", ctx)
+	}
+	for _, child := range w.Tasks {
+		if child != nil && child.Flowable != nil {
+			l.errorAt(child.Pos, "%stasks: task %q (%s): Only runnable tasks are allowed as children of a WorkingDirectory task (move it out of the WorkingDirectory, or run its tasks directly in it)",
+				ctx, child.ID, ShortType(child.Type))
+		}
+	}
+	if err := checkInputFiles(w.InputFiles); err != nil {
+		l.errorAt(at("inputFiles"), "%sinputFiles: %v", ctx, err)
+	}
+	if w.NamespaceFiles != nil && w.NamespaceFiles["enabled"] != false {
+		l.record(&l.warnings, &l.droppedWarnings, at("namespaceFiles"), "%snamespaceFiles: not supported yet: the namespace's files are not copied into the folder (give them as inputFiles)", []any{ctx})
+	}
+	if w.Cache != nil {
+		l.record(&l.warnings, &l.droppedWarnings, at("cache"), "%scache: not supported yet: the folder starts empty on every run", []any{ctx})
+	}
+}
+
+// checkInputFiles checks inputFiles as written: a mapping of relative file names to text, or
+// a string holding a JSON object of them. A template is only known when rendered.
+func checkInputFiles(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		if hasTemplate(v) {
+			return nil
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(v), &m); err != nil {
+			return fmt.Errorf("expected a mapping of file names to contents, or a JSON object of them, got %q (%v)", short(v), err)
+		}
+		return checkInputFiles(m)
+	case map[string]any:
+		for _, name := range slices.Sorted(maps.Keys(v)) {
+			switch v[name].(type) {
+			case string, nil, bool, int, int64, float64:
+			default:
+				return fmt.Errorf("%s: expected the file's content as text or a kestra:// URI, got %s", name, valueKind(v[name]))
+			}
+			if !hasTemplate(name) {
+				if err := tasks.CheckFileName(name); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("expected a mapping of file names to contents, or a JSON object of them, got %s", valueKind(v))
 }

@@ -920,7 +920,11 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			if props.decode(p.key, v) {
 				continue
 			}
-			unsupported := withNames(unsupportedTaskKeys, def.Unsupported)
+			var names []string
+			if def != nil { // a flowable type has no Def
+				names = def.Unsupported
+			}
+			unsupported := withNames(unsupportedTaskKeys, names)
 			l.unknownKey(p.key, ctx, key, append(props.names(), commonTaskKeys...), unsupported)
 		}
 	}

@@ -215,6 +215,17 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 		}
 		props["errors"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run when a task under this one failed.")
 		props["finally"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run after the others, whatever their outcome.")
+		if d.Type == TypeWorkingDir {
+			// Only runnable tasks run in the shared folder: a flowable child is refused.
+			var flowableNames []string
+			for _, f := range flowables {
+				flowableNames = append(flowableNames, f.Type)
+				flowableNames = append(flowableNames, f.Aliases...)
+			}
+			runnable := obj{"allOf": []any{obj{"$ref": "#/$defs/task"},
+				obj{"not": obj{"properties": obj{"type": caseless(flowableNames)}, "required": []string{"type"}}}}}
+			props["tasks"] = doc(obj{"type": "array", "minItems": 1, "items": runnable}, props["tasks"].(obj)["description"].(string))
+		}
 		names := append([]string{d.Type}, d.Aliases...)
 		then := b.ref(d.Type, obj{
 			"title":                d.Type,

@@ -551,7 +551,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		lastErr error
 	)
 	for n := 1; ; n++ {
-		state, lastErr = e.attempt(ctx, spec, tr)
+		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
 		if state != StateFailed || ctx.Err() != nil {
 			break
 		}
@@ -661,8 +661,9 @@ func (e *engine) removeWorkdirs() {
 	}
 }
 
-// attempt runs one try of the task and records it.
-func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) (string, error) {
+// attempt runs one try of the task and records it. shared is the folder of the
+// WorkingDirectory the task runs in, "" when it runs in one of its own.
+func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, shared string) (string, error) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if spec.Timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, spec.Timeout)
@@ -686,14 +687,18 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 			e.workdirs.release(d)
 		}
 	}()
+	workDir := func() (string, error) {
+		d, err := e.workdirs.get()
+		if err == nil {
+			lent = append(lent, d)
+		}
+		return d, err
+	}
+	if shared != "" {
+		workDir = func() (string, error) { return shared, nil }
+	}
 	tc := &tasks.Context{
-		WorkDir: func() (string, error) {
-			d, err := e.workdirs.get()
-			if err == nil {
-				lent = append(lent, d)
-			}
-			return d, err
-		},
+		WorkDir:   workDir,
 		TaskID:    spec.ID,
 		Render:    render,
 		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker),

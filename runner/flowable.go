@@ -30,6 +30,8 @@ type frame struct {
 	retry *flow.Retry
 	// created, when set, is called once a run is in the task run list (see runJobs).
 	created func()
+	// workDir is the folder of the WorkingDirectory the runs share; "" elsewhere.
+	workDir string
 }
 
 // siblings are the runs of one branch of a flowable (or of the flow), gathered from every
@@ -269,6 +271,8 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 		})
 	case *flow.Dag:
 		e.runDag(ctx, f, child, sib)
+	case *flow.WorkingDirectory:
+		return e.runWorkingDirectory(ctx, spec, tr, f, child, sib)
 	default:
 		return fmt.Errorf("flowable task type %s has no runner (internal error)", spec.Type)
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -18,6 +19,8 @@ import (
 // Everything lives under root, made on first use (a flow without script tasks never touches
 // the disk) and removed whole when the execution ends, kept output files included.
 type workdirs struct {
+	// mu guards the fields below: the runs of a Parallel ask for folders at once.
+	mu      sync.Mutex
 	root    string
 	created bool
 	free    []string // emptied folders, ready to lend
@@ -29,6 +32,8 @@ func newWorkdirs(root string) *workdirs {
 
 // get returns an empty working folder.
 func (w *workdirs) get() (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if n := len(w.free); n > 0 {
 		dir := w.free[n-1]
 		w.free = w.free[:n-1]
@@ -55,7 +60,9 @@ func (w *workdirs) get() (string, error) {
 // again; close tries once more and says what it could not remove.
 func (w *workdirs) release(dir string) {
 	if err := tasks.CleanUp(dir, func() error { return empty(dir, "outputs") }); err == nil {
+		w.mu.Lock()
 		w.free = append(w.free, dir)
+		w.mu.Unlock()
 	}
 }
 
@@ -88,6 +95,8 @@ func empty(dir, keep string) error {
 
 // close removes root and everything in it, read-only folders included.
 func (w *workdirs) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.free = nil
 	if !w.created {
 		return nil

@@ -2,12 +2,15 @@ package tasks
 
 import (
 	"crypto/md5"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -74,4 +77,69 @@ func fetchFile(tc *Context, uri, path string) (err error) {
 		return fmt.Errorf("%s: %w", uri, err)
 	}
 	return nil
+}
+
+// InputFiles renders an inputFiles property written as a mapping of file names to contents
+// (or kestra:// URIs), or as a string rendering to a JSON object of them, as Kestra's
+// WorkingDirectory and LocalFiles accept; a null content is an empty file. Errors name prop.
+func InputFiles(tc *Context, prop string, raw any) (map[string]string, error) {
+	if s, ok := raw.(string); ok {
+		out, err := tc.render(prop, s)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			return nil, &PropError{Prop: prop, Err: fmt.Errorf("expected a JSON object of file names to contents, got %q: %v", CutRunes(out, 60), err)}
+		}
+		raw = m
+	}
+	m, ok := raw.(map[string]any)
+	if !ok && raw != nil {
+		return nil, &PropError{Prop: prop, Err: fmt.Errorf("expected a mapping of file names to contents, got %T", raw)}
+	}
+	files := make(map[string]string, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		name, err := tc.render(prop+"."+k, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := CheckFileName(name); err != nil {
+			return nil, &PropError{Prop: prop + "." + k, Err: err}
+		}
+		var content string
+		switch v := m[k].(type) {
+		case nil:
+		case string:
+			if content, err = tc.render(prop+"."+k, v); err != nil {
+				return nil, err
+			}
+		case bool, int, int64, float64:
+			content = fmt.Sprint(v)
+		default:
+			return nil, &PropError{Prop: prop + "." + k, Err: fmt.Errorf("expected the file's content as text or a kestra:// URI, got %T", v)}
+		}
+		if _, dup := files[name]; dup {
+			return nil, &PropError{Prop: prop, Err: fmt.Errorf("two names render to %q", name)}
+		}
+		files[name] = content
+	}
+	return files, nil
+}
+
+// WriteInputFiles writes files (name → content or kestra:// URI) into dir, creating their
+// sub-folders; a URI's file is copied from tc.Storage. Names must stay inside dir.
+func WriteInputFiles(tc *Context, dir string, files map[string]string) error {
+	for name := range files {
+		if err := CheckFileName(name); err != nil {
+			return fmt.Errorf("inputFiles: %w", err)
+		}
+	}
+	return writeInputFiles(tc, dir, files)
+}
+
+// StoreOutputFiles stores the regular files of dir that match a glob in tc.Storage and maps
+// their paths relative to dir to their kestra:// URIs, as outputFiles do.
+func StoreOutputFiles(tc *Context, dir string, globs []string) (map[string]any, error) {
+	return keepOutputFiles(tc, dir, globs, "")
 }

@@ -67,4 +67,7 @@ var builtin = []*Def{
 	sleepDef,
 	subflowDef,
 	pauseDef,
+	localFilesDef,
+	writeDef,
+	concatDef,
 }

@@ -35,6 +35,10 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.core.tasks.flows.Pause":          "io.kestra.plugin.core.flow.Pause",
 		"io.kestra.core.tasks.flows.Flow":           "io.kestra.plugin.core.flow.Subflow",
 		"io.kestra.core.tasks.flows.Subflow":        "io.kestra.plugin.core.flow.Subflow",
+		"io.kestra.plugin.core.storage.LocalFiles":  "io.kestra.plugin.core.storage.LocalFiles",
+		"io.kestra.core.tasks.storages.LocalFiles":  "io.kestra.plugin.core.storage.LocalFiles",
+		"io.kestra.plugin.core.storage.Write":       "io.kestra.plugin.core.storage.Write",
+		"io.kestra.core.tasks.storages.Concat":      "io.kestra.plugin.core.storage.Concat",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -48,8 +52,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 20 {
-		t.Errorf("Defs: got %d types, want 20", got)
+	if got := len(r.Defs()); got != 23 {
+		t.Errorf("Defs: got %d types, want 23", got)
 	}
 }
 

@@ -161,6 +161,8 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		if scriptFile, err = writeScriptFile(workDir, body.python); err != nil {
 			return Result{}, err
 		}
+		// In a WorkingDirectory's shared folder the next tasks must not find it.
+		defer os.Remove(scriptFile)
 		lines = append(lines, "python3 "+shellQuote(scriptFile))
 	} else {
 		lines = append(lines, body.commands...)
@@ -273,7 +275,7 @@ func renderExec(tc *Context, raw execProps) (renderedExec, error) {
 		return p, err
 	}
 	for name := range p.inputFiles {
-		if err := checkRelative(name); err != nil {
+		if err := CheckFileName(name); err != nil {
 			return p, fmt.Errorf("inputFiles: %w", err)
 		}
 	}
@@ -299,8 +301,8 @@ func warnTaskRunner(tc *Context, runner map[string]any) {
 	}
 }
 
-// checkRelative refuses input file names that would land outside the working folder.
-func checkRelative(name string) error {
+// CheckFileName refuses an input file name that would land outside the working folder.
+func CheckFileName(name string) error {
 	switch {
 	case name == "":
 		return errors.New("empty file name")

@@ -18,8 +18,26 @@ import (
 // bucketPauses is made on first use, like bucketSlots.
 var bucketPauses = []byte("pauses")
 
-// ErrNotPaused is the error of a resume of an execution that is not PAUSED.
+// ErrNotPaused is the error of a resume of an execution that is not PAUSED (a
+// *NotPausedError says more).
 var ErrNotPaused = errors.New("not paused")
+
+// NotPausedError is the error of a resume of execution ID, which is in State, or whose pause
+// was Resumed already.
+type NotPausedError struct {
+	ID, State string
+	Resumed   bool
+}
+
+func (e *NotPausedError) Error() string {
+	if e.Resumed {
+		return fmt.Sprintf("execution %s was resumed already", e.ID)
+	}
+	return fmt.Sprintf("execution %s is %s, not PAUSED", e.ID, e.State)
+}
+
+// Is makes errors.Is(err, ErrNotPaused) true.
+func (e *NotPausedError) Is(target error) bool { return target == ErrNotPaused }
 
 // PauseRecord is the pause an execution waits in.
 type PauseRecord struct {
@@ -102,14 +120,14 @@ func (s *Store) Resume(id string, now time.Time, check func(PauseRecord) (map[st
 			v = b.Get([]byte(id))
 		}
 		if rec.State != "PAUSED" || v == nil {
-			return fmt.Errorf("execution %s is %s: %w", id, rec.State, ErrNotPaused)
+			return &NotPausedError{ID: id, State: rec.State}
 		}
 		var p PauseRecord
 		if err := json.Unmarshal(v, &p); err != nil {
 			return s.corrupt(fmt.Sprintf("pause of execution %s: %v", id, err))
 		}
 		if p.Resumed {
-			return fmt.Errorf("execution %s was resumed already: %w", id, ErrNotPaused)
+			return &NotPausedError{ID: id, State: rec.State, Resumed: true}
 		}
 		values, err := check(p)
 		if err != nil {

@@ -48,7 +48,7 @@ func TestResumeRecordLifecycle(t *testing.T) {
 		t.Errorf("execution state %s, want RUNNING", rec.State)
 	}
 	err = s.Resume("e1", t0, func(PauseRecord) (map[string]any, error) { return nil, nil })
-	if !errors.Is(err, ErrNotPaused) || !strings.Contains(err.Error(), "execution e1 is RUNNING: not paused") {
+	if !errors.Is(err, ErrNotPaused) || !strings.Contains(err.Error(), "execution e1 is RUNNING, not PAUSED") {
 		t.Errorf("resume of a running execution: got %v", err)
 	}
 }

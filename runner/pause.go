@@ -72,6 +72,9 @@ func (e *engine) pause(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, d 
 		return false, nil, fmt.Errorf("the end of the pause could not be recorded: %w", err)
 	case resumed:
 		e.log(tr, tasks.LevelInfo, "resumed")
+		if len(spec.OnResume) == 0 {
+			return true, nil, nil // Kestra gives the onResume output only to a Pause that has them
+		}
 		for _, in := range spec.OnResume {
 			if s, ok := values[in.ID].(string); ok && in.Type == "SECRET" {
 				e.opts.Masker.Add(s)

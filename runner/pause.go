@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -42,7 +43,7 @@ func (e *engine) pause(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, d 
 	p := e.opts.Pauser
 	how := fmt.Sprintf("paused: resume with `flowctl executions resume %s`", e.exec.ID)
 	if d > 0 {
-		how += fmt.Sprintf(", or wait %s", d)
+		how += ", or wait " + duration.Format(d)
 	}
 	e.mu.Lock()
 	now := e.opts.Now()

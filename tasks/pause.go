@@ -74,8 +74,17 @@ func (t *Pause) Run(ctx context.Context, tc *Context) (Result, error) {
 			return Result{}, &PropError{Prop: prop, Err: fmt.Errorf("must not be negative, got %s", duration.Format(d))}
 		}
 	}
+	behavior, err := tc.render("behavior", t.Behavior)
+	if err != nil {
+		return Result{}, err
+	}
+	switch behavior {
+	case "", PauseResume, PauseWarn, PauseFail, PauseCancel:
+	default:
+		return Result{}, &PropError{Prop: "behavior", Err: fmt.Errorf("%q is not one of RESUME, WARN, FAIL, CANCEL", behavior)}
+	}
 	if tc.Pause == nil {
-		return t.sleep(ctx, tc, d)
+		return t.sleep(ctx, tc, d, behavior)
 	}
 	resumed, values, err := tc.Pause(ctx, d)
 	if err != nil {
@@ -88,12 +97,12 @@ func (t *Pause) Run(ctx context.Context, tc *Context) (Result, error) {
 		}
 		return res, nil
 	}
-	return t.elapsed(d)
+	return elapsed(d, behavior)
 }
 
 // sleep is the pause of a run without a state: nothing can resume it, so it waits for its
 // duration, or for its timeout to fail it.
-func (t *Pause) sleep(ctx context.Context, tc *Context, d time.Duration) (Result, error) {
+func (t *Pause) sleep(ctx context.Context, tc *Context, d time.Duration, behavior string) (Result, error) {
 	if d == 0 {
 		if _, ok := ctx.Deadline(); !ok {
 			return Result{}, errNoResume
@@ -104,12 +113,12 @@ func (t *Pause) sleep(ctx context.Context, tc *Context, d time.Duration) (Result
 	if err := tc.sleep(ctx, d); err != nil {
 		return Result{}, err
 	}
-	return t.elapsed(d)
+	return elapsed(d, behavior)
 }
 
 // elapsed ends a pause whose duration d passed without a resume, as its behavior says.
-func (t *Pause) elapsed(d time.Duration) (Result, error) {
-	switch t.Behavior {
+func elapsed(d time.Duration, behavior string) (Result, error) {
+	switch behavior {
 	case PauseWarn:
 		return Result{Warning: true}, nil
 	case PauseFail:

@@ -149,6 +149,9 @@ type TaskSpec struct {
 	// from another process checks its values against them (see ParseOnResume).
 	OnResume    []*Input
 	OnResumeSrc string
+	// Children are the child tasks of a runnable task that has some: a Pause's `tasks`
+	// (deprecated in Kestra), run in order once the pause ended.
+	Children []*TaskSpec
 }
 
 // Retry is a task's retry policy.

@@ -578,6 +578,9 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	if lastErr != nil && state != StateKilled {
 		e.setError(tr, e.describe(spec, lastErr))
 	}
+	if len(spec.Children) > 0 && (state == StateSuccess || state == StateWarning) && ctx.Err() == nil {
+		state = e.runChildTasks(ctx, spec, tr, fr, state)
+	}
 	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
 	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
 		state = StateWarning

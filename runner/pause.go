@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -76,6 +77,9 @@ func (e *engine) pause(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, d 
 		if len(spec.OnResume) == 0 {
 			return true, nil, nil // Kestra gives the onResume output only to a Pause that has them
 		}
+		if values == nil {
+			values = map[string]any{} // optional inputs without a value: an empty onResume, not none
+		}
 		for _, in := range spec.OnResume {
 			if s, ok := values[in.ID].(string); ok && in.Type == "SECRET" {
 				e.opts.Masker.Add(s)
@@ -102,4 +106,26 @@ func (e *engine) unpause(tr *TaskRun) (bool, map[string]any, error) {
 		e.exec.State.Set(StateRunning, now)
 	}
 	return e.opts.Pauser.End(e.exec)
+}
+
+// runChildTasks runs the child tasks of a runnable task (a Pause's deprecated `tasks`) in
+// order under its run tr, once its own work ended in state, and returns the run's state:
+// the worse of state and its children's, as a Sequential's.
+func (e *engine) runChildTasks(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, fr frame, state string) string {
+	child := frame{parent: tr, retry: cmp.Or(spec.Retry, fr.retry)}
+	sib := e.runList(ctx, spec.Children, BranchTasks, child, newSiblings(true))
+	if ctx.Err() != nil && timedOut(ctx) == nil {
+		return StateKilled
+	}
+	switch cs := resolveState(sib.list()); cs {
+	case StateSuccess:
+		return state
+	case StateWarning:
+		if state == StateSuccess {
+			return StateWarning
+		}
+		return state
+	default:
+		return cs
+	}
 }

@@ -18,8 +18,8 @@ var pauseDef = &Def{
 	Aliases: []string{"io.kestra.core.tasks.flows.Pause"},
 	Doc:     "Pause the execution until it is resumed (flowctl executions resume) or its pause duration passes.",
 	New:     func() Task { return &Pause{} },
-	// Child tasks of a Pause (deprecated in Kestra) need it to be a flowable.
-	Unsupported: []string{"tasks", "errors"},
+	// The errors branch of a Pause with child tasks (deprecated in Kestra) is not run here.
+	Unsupported: []string{"errors"},
 }
 
 // The behaviors of a Pause whose pause duration passed without a resume.

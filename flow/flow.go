@@ -150,6 +150,14 @@ type TaskSpec struct {
 	// OneOfList holds the properties that take a list and were written as one value
 	// (`message: hi`): a task names that value prop[0], the user knows it as prop.
 	OneOfList map[string]bool
+	// OnResume is a Pause task's onResume: the inputs a resume gives values to, and
+	// OnResumeSrc the same as YAML text, which the pause record keeps so that a resume
+	// from another process checks its values against them (see ParseOnResume).
+	OnResume    []*Input
+	OnResumeSrc string
+	// Children are the child tasks of a runnable task that has some: a Pause's `tasks`
+	// (deprecated in Kestra), run in order once the pause ended.
+	Children []*TaskSpec
 }
 
 // Retry is a task's retry policy.

@@ -241,6 +241,7 @@ func Walk(specs []*TaskSpec, fn func(*TaskSpec)) {
 				Walk(b, fn)
 			}
 		}
+		Walk(s.Children, fn)
 		Walk(s.Errors, fn)
 		Walk(s.Finally, fn)
 	}

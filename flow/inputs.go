@@ -79,20 +79,24 @@ var boundKeys = map[string][]string{
 }
 
 // inputs reads the flow's inputs.
-func (l *loader) inputs(n *yaml.Node) []*Input {
+func (l *loader) inputs(n *yaml.Node) []*Input { return l.inputList(n, "inputs") }
+
+// inputList reads a list of input definitions (a flow's inputs, a Pause's onResume); where
+// names the list in errors.
+func (l *loader) inputList(n *yaml.Node, where string) []*Input {
 	n = resolve(n)
 	if isNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		l.errorf(n, "inputs: expected a list of inputs, got %s", kindName(n))
+		l.errorf(n, "%s: expected a list of inputs, got %s", where, kindName(n))
 		return nil
 	}
 	firsts := map[string]int{}
 	out := make([]*Input, 0, len(n.Content))
 	deps := map[*Input]*yaml.Node{}
 	for i, item := range n.Content {
-		in, idNode, depNode := l.input(item, fmt.Sprintf("inputs[%d]", i))
+		in, idNode, depNode := l.input(item, fmt.Sprintf("%s[%d]", where, i))
 		if in == nil {
 			continue
 		}

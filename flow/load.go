@@ -917,6 +917,15 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 				// for each would bury the one problem that matters.
 				continue
 			}
+			if key == "tasks" && def != nil && def.Type == tasks.PauseType {
+				spec.Children = l.taskList(v, ctx+"tasks")
+				continue
+			}
+			if key == "onResume" && def != nil && def.Type == tasks.PauseType {
+				spec.OnResume = l.inputList(v, ctx+"onResume")
+				spec.OnResumeSrc = yamlText(v)
+				continue
+			}
 			if props.decode(p.key, v) {
 				continue
 			}

@@ -247,6 +247,12 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 			}
 			props[k] = true
 		}
+		if d.Type == tasks.PauseType {
+			// Read by the loader itself (load.go): the inputs a resume gives values to,
+			// and the deprecated child tasks.
+			props["onResume"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/input"}}), "Inputs a resume (flowctl executions resume -i ID=VALUE) gives values to: the task's output onResume.")
+			props["tasks"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Deprecated: tasks run in order once the pause ended.")
+		}
 		names := append([]string{d.Type}, d.Aliases...)
 		then := b.ref(d.Type, obj{
 			"title":                d.Type,

@@ -113,6 +113,10 @@ type Options struct {
 	// KV is the KV store of the kv tasks and of kv() in templates (see KV); nil when there
 	// is no state, and they fail saying so.
 	KV tasks.KV
+	// Pauser records a Pause task's pause where `flowctl executions resume` reaches it, and
+	// hears the resume; nil when there is no state, and a Pause without a duration or a
+	// timeout fails saying so.
+	Pauser Pauser
 }
 
 // execTimeout is the cause of a context ended by Options.Timeout or, with task set, by
@@ -159,6 +163,8 @@ type engine struct {
 	// each write: a render reads the map it took without a lock.
 	outputs   map[string]any
 	templates map[string]*templating.Template
+	// paused counts the runs waiting in a Pause: the execution is PAUSED while any is.
+	paused int
 }
 
 // Run executes f and returns its execution document, in its final state. It returns when the
@@ -349,15 +355,20 @@ func finalState(x *Execution, interrupted bool) string {
 }
 
 // resolveState is the state of runs taken together, Kestra's rule for a flowable and for an
-// execution: KILLED beats FAILED beats WARNING beats SUCCESS.
+// execution: KILLED beats CANCELLED (a Pause's behavior) beats FAILED beats WARNING beats
+// SUCCESS.
 func resolveState(runs []*TaskRun) string {
 	st := StateSuccess
 	for _, tr := range runs {
 		switch tr.State.Current {
 		case StateKilled:
 			return StateKilled
+		case StateCancelled:
+			st = StateCancelled
 		case StateFailed:
-			st = StateFailed
+			if st != StateCancelled {
+				st = StateFailed
+			}
 		case StateWarning:
 			if st == StateSuccess {
 				st = StateWarning
@@ -577,6 +588,9 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	if lastErr != nil && state != StateKilled {
 		e.setError(tr, e.describe(spec, lastErr))
 	}
+	if len(spec.Children) > 0 && (state == StateSuccess || state == StateWarning) && ctx.Err() == nil {
+		state = e.runChildTasks(ctx, spec, tr, fr, state)
+	}
 	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
 	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
 		state = StateWarning
@@ -720,6 +734,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		},
 		RenderTyped: e.typedRenderer(actx, env),
 		KV:          e.taskKV(),
+		Pause:       e.pauseFunc(spec, tr),
 	}
 	res, err := runSafely(actx, spec.Task, tc)
 	if res.Outputs != nil {
@@ -741,6 +756,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		state, err = StateKilled, nil
 	case spec.Timeout > 0 && errors.Is(actx.Err(), context.DeadlineExceeded):
 		state, err = StateFailed, fmt.Errorf("Timeout after %s", duration.FormatClock(spec.Timeout))
+	case errors.Is(err, tasks.ErrCancelled):
+		state = StateCancelled
 	case err != nil:
 		state = StateFailed
 	case res.Warning:

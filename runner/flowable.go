@@ -59,7 +59,7 @@ func (s *siblings) add(tr *TaskRun) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.runs = append(s.runs, tr)
-	if tr.State.Current == StateFailed {
+	if tr.State.Current == StateFailed || tr.State.Current == StateCancelled {
 		s.failed = true
 	}
 }

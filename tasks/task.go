@@ -99,6 +99,9 @@ type Context struct {
 	// KV is the KV store of Kestra's kv tasks; nil when the run has no state, and a task
 	// that needs it fails saying so.
 	KV KV
+	// Pause pauses the execution until a resume or a duration (see PauseWait); nil when
+	// the run has no state a resume could reach it through.
+	Pause PauseWait
 }
 
 // Storage is the internal storage as one task run sees it: the files it stores land under

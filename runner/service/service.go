@@ -185,6 +185,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Warn:          func(msg string) { s.warnf("%s", msg) },
 		Labels:        o.labels,
 		Subflow:       s.subflow(ctx, f, o.chain),
+		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

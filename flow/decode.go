@@ -243,15 +243,27 @@ func scalarValue(n *yaml.Node) any {
 // mapping (a 1.3 MB file) took 212 MiB to validate, against 112 MiB now, and a mistake
 // inside an anchor was reported once per alias.
 func (l *loader) value(n *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+	return l.read(n, path, check, false)
+}
+
+// orderedValue is value with mappings read as *templating.Map, in the order of the file:
+// for the values a user sees printed (variables, a mapping property declared as a Map),
+// which Kestra keeps in LinkedHashMaps.
+func (l *loader) orderedValue(n *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+	return l.read(n, path, check, true)
+}
+
+// read is value and orderedValue.
+func (l *loader) read(n *yaml.Node, path string, check func(n *yaml.Node, s, path string), ordered bool) any {
 	r := resolve(n)
 	if r.Anchor == "" || r.Kind == yaml.ScalarNode {
-		return l.convert(r, path, check)
+		return l.convert(r, path, check, ordered)
 	}
-	k := anchoredValue{r, check != nil}
+	k := anchoredValue{r, check != nil, ordered}
 	if v, ok := l.anchored[k]; ok {
 		return v
 	}
-	v := l.convert(r, path, check)
+	v := l.convert(r, path, check, ordered)
 	if l.anchored == nil {
 		l.anchored = map[anchoredValue]any{}
 	}
@@ -260,26 +272,35 @@ func (l *loader) value(n *yaml.Node, path string, check func(n *yaml.Node, s, pa
 }
 
 // anchoredValue is the key of an anchor's converted value. An anchor first read where its
-// strings are not checked (variables) is read again where they are (a trigger's inputs).
+// strings are not checked (variables) is read again where they are (a trigger's inputs), one
+// read as Go maps again as Maps.
 type anchoredValue struct {
 	node    *yaml.Node
 	checked bool
+	ordered bool
 }
 
 // convert is value for a node that is not an alias.
-func (l *loader) convert(r *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+func (l *loader) convert(r *yaml.Node, path string, check func(n *yaml.Node, s, path string), ordered bool) any {
 	switch r.Kind {
 	case yaml.MappingNode:
 		ps := l.pairs(r, path+": ")
+		if ordered {
+			m := templating.NewMap(len(ps))
+			for _, p := range ps {
+				m.Set(p.key.Value, l.read(p.val, subPath(path, ".", p.key.Value), check, true))
+			}
+			return m
+		}
 		m := make(map[string]any, len(ps))
 		for _, p := range ps {
-			m[p.key.Value] = l.value(p.val, subPath(path, ".", p.key.Value), check)
+			m[p.key.Value] = l.read(p.val, subPath(path, ".", p.key.Value), check, false)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(r.Content))
 		for i, item := range r.Content {
-			s[i] = l.value(item, subPath(path, "[", strconv.Itoa(i), "]"), check)
+			s[i] = l.read(item, subPath(path, "[", strconv.Itoa(i), "]"), check, ordered)
 		}
 		return s
 	case yaml.ScalarNode:

@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -756,6 +757,7 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 
 var (
 	durationType   = reflect.TypeFor[time.Duration]()
+	stringMapType  = reflect.TypeFor[tasks.StringMap]()
 	stringListType = reflect.TypeFor[tasks.StringList]()
 	timeType       = reflect.TypeFor[time.Time]()
 )
@@ -857,6 +859,9 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 			rv.SetInt(int64(d))
 		}
 		return ok
+	}
+	if t == stringMapType {
+		return l.decodeStringMap(rv, r, c, path)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -1069,4 +1074,26 @@ func (l *loader) checkEnum(n *yaml.Node, s, ctx string, enum []string) {
 		}
 	}
 	l.errorf(n, "%s: %q is not one of %s%s", ctx, s, strings.Join(enum, ", "), didYouMean(s, enum))
+}
+
+// decodeStringMap decodes a tasks.StringMap: as a map[string]string, keys in the order of
+// the file (keys brought in by a merge key `<<` follow, sorted).
+func (l *loader) decodeStringMap(rv reflect.Value, r *yaml.Node, c *decodeCtx, path string) bool {
+	var m map[string]string
+	if !l.decodeValue(reflect.ValueOf(&m).Elem(), r, c, path, nil) {
+		return false
+	}
+	var out tasks.StringMap
+	for i := 0; i+1 < len(r.Content); i += 2 {
+		if k := r.Content[i].Value; r.Content[i].Kind == yaml.ScalarNode {
+			if v, ok := m[k]; ok {
+				out.Set(k, v)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out.Set(k, m[k])
+	}
+	rv.Set(reflect.ValueOf(out))
+	return true
 }

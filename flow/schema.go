@@ -304,6 +304,8 @@ func propSchema(t reflect.Type, enum []string) (obj, error) {
 	}
 	taskRef := obj{"$ref": "#/$defs/task"}
 	switch t {
+	case stringMapType:
+		return propSchema(reflect.TypeFor[map[string]string](), enum)
 	case durationType:
 		return durationSchema(anyDuration), nil
 	case timeType:

@@ -59,6 +59,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[[]string]():          true,
 	reflect.TypeFor[StringList]():        true,
 	reflect.TypeFor[map[string]string](): true,
+	reflect.TypeFor[StringMap]():         true, // a map[string]string in the order of the file
 	reflect.TypeFor[*bool]():             true,
 	reflect.TypeFor[bool]():              true,
 	reflect.TypeFor[int]():               true,

@@ -758,6 +758,7 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 var (
 	durationType   = reflect.TypeFor[time.Duration]()
 	stringMapType  = reflect.TypeFor[tasks.StringMap]()
+	orderedMapType = reflect.TypeFor[*templating.Map]()
 	stringListType = reflect.TypeFor[tasks.StringList]()
 	timeType       = reflect.TypeFor[time.Time]()
 )
@@ -862,6 +863,13 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 	}
 	if t == stringMapType {
 		return l.decodeStringMap(rv, r, c, path)
+	}
+	if t == orderedMapType {
+		if r.Kind != yaml.MappingNode {
+			return bad()
+		}
+		rv.Set(reflect.ValueOf(l.orderedValue(r, c.ctx+path, nil)))
+		return true
 	}
 	switch t.Kind() {
 	case reflect.String:

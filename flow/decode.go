@@ -3,6 +3,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -243,15 +244,27 @@ func scalarValue(n *yaml.Node) any {
 // mapping (a 1.3 MB file) took 212 MiB to validate, against 112 MiB now, and a mistake
 // inside an anchor was reported once per alias.
 func (l *loader) value(n *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+	return l.read(n, path, check, false)
+}
+
+// orderedValue is value with mappings read as *templating.Map, in the order of the file:
+// for the values a user sees printed (variables, a mapping property declared as a Map),
+// which Kestra keeps in LinkedHashMaps.
+func (l *loader) orderedValue(n *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+	return l.read(n, path, check, true)
+}
+
+// read is value and orderedValue.
+func (l *loader) read(n *yaml.Node, path string, check func(n *yaml.Node, s, path string), ordered bool) any {
 	r := resolve(n)
 	if r.Anchor == "" || r.Kind == yaml.ScalarNode {
-		return l.convert(r, path, check)
+		return l.convert(r, path, check, ordered)
 	}
-	k := anchoredValue{r, check != nil}
+	k := anchoredValue{r, check != nil, ordered}
 	if v, ok := l.anchored[k]; ok {
 		return v
 	}
-	v := l.convert(r, path, check)
+	v := l.convert(r, path, check, ordered)
 	if l.anchored == nil {
 		l.anchored = map[anchoredValue]any{}
 	}
@@ -260,26 +273,35 @@ func (l *loader) value(n *yaml.Node, path string, check func(n *yaml.Node, s, pa
 }
 
 // anchoredValue is the key of an anchor's converted value. An anchor first read where its
-// strings are not checked (variables) is read again where they are (a trigger's inputs).
+// strings are not checked (variables) is read again where they are (a trigger's inputs), one
+// read as Go maps again as Maps.
 type anchoredValue struct {
 	node    *yaml.Node
 	checked bool
+	ordered bool
 }
 
 // convert is value for a node that is not an alias.
-func (l *loader) convert(r *yaml.Node, path string, check func(n *yaml.Node, s, path string)) any {
+func (l *loader) convert(r *yaml.Node, path string, check func(n *yaml.Node, s, path string), ordered bool) any {
 	switch r.Kind {
 	case yaml.MappingNode:
 		ps := l.pairs(r, path+": ")
+		if ordered {
+			m := templating.NewMap(len(ps))
+			for _, p := range ps {
+				m.Set(p.key.Value, l.read(p.val, subPath(path, ".", p.key.Value), check, true))
+			}
+			return m
+		}
 		m := make(map[string]any, len(ps))
 		for _, p := range ps {
-			m[p.key.Value] = l.value(p.val, subPath(path, ".", p.key.Value), check)
+			m[p.key.Value] = l.read(p.val, subPath(path, ".", p.key.Value), check, false)
 		}
 		return m
 	case yaml.SequenceNode:
 		s := make([]any, len(r.Content))
 		for i, item := range r.Content {
-			s[i] = l.value(item, subPath(path, "[", strconv.Itoa(i), "]"), check)
+			s[i] = l.read(item, subPath(path, "[", strconv.Itoa(i), "]"), check, ordered)
 		}
 		return s
 	case yaml.ScalarNode:
@@ -740,6 +762,8 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 
 var (
 	durationType   = reflect.TypeFor[time.Duration]()
+	stringMapType  = reflect.TypeFor[tasks.StringMap]()
+	orderedMapType = reflect.TypeFor[*templating.Map]()
 	stringListType = reflect.TypeFor[tasks.StringList]()
 	timeType       = reflect.TypeFor[time.Time]()
 )
@@ -841,6 +865,16 @@ func (l *loader) decodeValue(rv reflect.Value, n *yaml.Node, c *decodeCtx, path 
 			rv.SetInt(int64(d))
 		}
 		return ok
+	}
+	if t == stringMapType {
+		return l.decodeStringMap(rv, r, c, path)
+	}
+	if t == orderedMapType {
+		if r.Kind != yaml.MappingNode {
+			return bad()
+		}
+		rv.Set(reflect.ValueOf(l.orderedValue(r, c.ctx+path, nil)))
+		return true
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -1053,4 +1087,26 @@ func (l *loader) checkEnum(n *yaml.Node, s, ctx string, enum []string) {
 		}
 	}
 	l.errorf(n, "%s: %q is not one of %s%s", ctx, s, strings.Join(enum, ", "), didYouMean(s, enum))
+}
+
+// decodeStringMap decodes a tasks.StringMap: as a map[string]string, keys in the order of
+// the file (keys brought in by a merge key `<<` follow, sorted).
+func (l *loader) decodeStringMap(rv reflect.Value, r *yaml.Node, c *decodeCtx, path string) bool {
+	var m map[string]string
+	if !l.decodeValue(reflect.ValueOf(&m).Elem(), r, c, path, nil) {
+		return false
+	}
+	var out tasks.StringMap
+	for i := 0; i+1 < len(r.Content); i += 2 {
+		if k := r.Content[i].Value; r.Content[i].Kind == yaml.ScalarNode {
+			if v, ok := m[k]; ok {
+				out.Set(k, v)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out.Set(k, m[k])
+	}
+	rv.Set(reflect.ValueOf(out))
+	return true
 }

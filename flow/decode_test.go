@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
@@ -39,10 +40,9 @@ func TestDecodeRealisticFlow(t *testing.T) {
 	check("revision", f.Revision, 1)
 	check("file", f.File, "realistic.yml")
 	check("labels", f.Labels, []Label{{"team", "data"}, {"tier", "1"}})
-	check("variables", f.Variables, map[string]any{
-		"bucket": "s3://reports",
-		"limits": map[string]any{"rows": 1000000, "ratio": 0.5, "strict": true, "none": nil},
-	})
+	check("variables.bucket", f.Variables["bucket"], "s3://reports")
+	// The file's order, as Kestra's LinkedHashMap keeps it.
+	check("variables.limits", jsonOf(t, f.Variables["limits"]), `{"rows":1000000,"ratio":0.5,"strict":true,"none":null}`)
 	check("task ids", ids(f.AllTasks()), []string{"start", "extract", "transform", "alert", "done"})
 	check("branches", []int{len(f.Tasks), len(f.Errors), len(f.Finally)}, []int{3, 1, 1})
 
@@ -445,4 +445,53 @@ func snippet(s string, off int) string {
 		return ""
 	}
 	return s[off:min(len(s), off+10)]
+}
+
+// jsonOf is v as encoding/json writes it: a templating.Map in its order.
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// Mappings keep the order of the file: variables at any depth (aliases too) and
+// SlackExecution's customFields, whose fields Kestra sends in that order.
+func TestDecodeKeepsMappingOrder(t *testing.T) {
+	f, err := Parse("flow.yml", []byte(`
+id: ordered
+namespace: dev
+variables:
+  m: &m
+    zeta: 1
+    alpha: {y: [1, {d: 1, c: 2}], b: 2}
+    mid: x
+  copy: *m
+tasks:
+  - id: notify
+    type: io.kestra.plugin.notifications.slack.SlackExecution
+    url: http://127.0.0.1:1/hook
+    customFields:
+      Zone: eu
+      Owner: "{{ vars.m.mid }}"
+      Apps: all
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatalf("Parse: got error\n%v\nwant none", err)
+	}
+	want := `{"zeta":1,"alpha":{"y":[1,{"d":1,"c":2}],"b":2},"mid":"x"}`
+	for _, name := range []string{"m", "copy"} {
+		if got := jsonOf(t, f.Variables[name]); got != want {
+			t.Errorf("variables.%s: got %s, want %s", name, got, want)
+		}
+	}
+	cf := f.Tasks[0].Task.(*tasks.SlackExecution).CustomFields
+	if want := []string{"Zone", "Owner", "Apps"}; !reflect.DeepEqual(cf.Keys, want) {
+		t.Errorf("customFields keys: got %q, want %q", cf.Keys, want)
+	}
+	if got := cf.Values["Owner"]; got != "{{ vars.m.mid }}" {
+		t.Errorf("customFields.Owner: got %q", got)
+	}
 }

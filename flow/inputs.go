@@ -961,7 +961,11 @@ func parseScalar(typ, s string) (any, error) {
 		if _, err := dec.Token(); err != io.EOF {
 			return nil, fmt.Errorf("%s is not valid JSON: more than one value", shown(s))
 		}
-		return jsonNumbers(v), nil
+		// Read again, valid now, into Maps that keep the order of the text, as Kestra's
+		// LinkedHashMaps do.
+		dec = json.NewDecoder(strings.NewReader(s))
+		dec.UseNumber()
+		return templating.DecodeJSON(dec, jsonNumber)
 	case InputYAML:
 		var v any
 		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
@@ -1071,16 +1075,21 @@ func shown(s string) string {
 	return strconv.Quote(tasks.CutRunes(s, maxShown))
 }
 
+// jsonNumber is x as int64 when whole and float64 otherwise.
+func jsonNumber(x json.Number) any {
+	if i, err := x.Int64(); err == nil {
+		return i
+	}
+	f, _ := x.Float64()
+	return f
+}
+
 // jsonNumbers replaces json.Number with int64 for whole numbers and float64 otherwise, so
 // {"n": 3} renders 3, not 3.0, as an INT input does.
 func jsonNumbers(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
+		return jsonNumber(x)
 	case map[string]any:
 		for k, e := range x {
 			x[k] = jsonNumbers(e)

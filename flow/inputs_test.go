@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // inputsFlow declares one input of each type.
@@ -59,7 +61,7 @@ func TestParseInputsTypes(t *testing.T) {
 		"wait": "PT5M", "conf": map[string]any{"a": []any{int64(1), 2.5, "x", nil, true}},
 		"size": "M", "greeting": "hello", "pass": "hunter22", "token": "default-token",
 	}
-	if !reflect.DeepEqual(values, want) {
+	if !reflect.DeepEqual(plain(values), want) {
 		t.Errorf("values:\ngot  %#v\nwant %#v", values, want)
 	}
 	if want := []string{"hunter22", "default-token"}; !reflect.DeepEqual(secrets, want) {
@@ -78,7 +80,7 @@ func TestParseInputsDefaults(t *testing.T) {
 		"conf": map[string]any{"a": []any{int64(0), int64(0)}}, "size": "S", "greeting": "hello",
 		"pass": "x", "token": "default-token",
 	}
-	if !reflect.DeepEqual(values, want) {
+	if !reflect.DeepEqual(plain(values), want) {
 		t.Errorf("values:\ngot  %#v\nwant %#v", values, want)
 	}
 	if _, ok := values["when"]; ok {
@@ -210,5 +212,37 @@ func TestParseInputsShowsOnlyTheStartOfALongValue(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) || !strings.Contains(err.Error(), `…"`) || len(err.Error()) > 400 {
 			t.Errorf("%.10s: got %.500q, want an error of at most 400 bytes starting %q, the value cut with …", c.key, err, c.want)
 		}
+	}
+}
+
+// plain is v with its templating.Maps as Go maps, to compare values whatever their order.
+func plain(v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case *templating.Map, map[string]any:
+		_, m, _ := templating.AsMap(x)
+		out := make(map[string]any, len(m))
+		for k, e := range m {
+			out[k] = plain(e)
+		}
+		return out
+	}
+	return v
+}
+
+// A JSON input keeps the order of its text, as Kestra's LinkedHashMap does.
+func TestParseInputsJSONKeepsOrder(t *testing.T) {
+	f := mustParse(t, inputsFlow)
+	values, _, err := ParseInputs(f, map[string]string{"count": "1", "pass": "x", "conf": `{"zeta":1,"alpha":{"y":2,"b":[{"d":1,"c":2}]}}`})
+	if err != nil {
+		t.Fatalf("got error %v, want none", err)
+	}
+	if got, want := jsonOf(t, values["conf"]), `{"zeta":1,"alpha":{"y":2,"b":[{"d":1,"c":2}]}}`; got != want {
+		t.Errorf("conf: got %s, want %s", got, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
 
 	// The zone database is built in so that timezone checks and schedules do not depend on
 	// the machine (CI images often lack /usr/share/zoneinfo).
@@ -763,8 +764,10 @@ func (l *loader) variables(n *yaml.Node) map[string]any {
 		l.errorf(n, "variables: expected a mapping, got %s", kindName(n))
 		return nil
 	}
-	v, _ := l.value(n, "variables", nil).(map[string]any)
-	return v
+	// The top level is a Go map (vars.x looks a name up); the values inside keep the file's
+	// order, so {{ vars.m }} prints as written.
+	_, m, _ := templating.AsMap(l.orderedValue(n, "variables", nil))
+	return m
 }
 
 // taskList reads one of tasks, errors and finally.

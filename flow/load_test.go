@@ -270,9 +270,8 @@ tasks:
     type: io.kestra.plugin.core.log.Log
     message: *msg
 `)
-	want := map[string]any{"region": "eu", "tags": []any{"a", "b"}}
-	if got := f.Variables["copy"]; !reflect.DeepEqual(got, want) {
-		t.Errorf("variables.copy: got %#v, want %#v", got, want)
+	if got, want := jsonOf(t, f.Variables["copy"]), `{"region":"eu","tags":["a","b"]}`; got != want {
+		t.Errorf("variables.copy: got %s, want %s", got, want)
 	}
 	if got := f.Tasks[1].Task.(*testLog).Message; !reflect.DeepEqual(got, tasks.StringList{"hi {{ vars.base.region }}"}) {
 		t.Errorf("aliased message: got %q", got)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // Output is one of the flow's `outputs`: a value rendered when the execution has ended, with
@@ -113,7 +115,7 @@ func (l *loader) outputs(n *yaml.Node) []*Output {
 			l.errorf(resolve(valueNode), "%svalue: a value is required, got nothing (null)", ctx)
 		default:
 			check := func(n *yaml.Node, s, path string) { l.checkTemplate(n, s, ctx+path+": ") }
-			o.Value = l.value(valueNode, "value", check)
+			o.Value = l.orderedValue(valueNode, "value", check)
 		}
 		out = append(out, o)
 	}
@@ -172,7 +174,7 @@ func outputText(v any) (string, bool) {
 // kindOfValue names the kind of a decoded value for a message.
 func kindOfValue(v any) string {
 	switch v.(type) {
-	case map[string]any:
+	case map[string]any, *templating.Map:
 		return "a mapping"
 	case []any:
 		return "a list"

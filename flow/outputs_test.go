@@ -108,7 +108,7 @@ func TestTypedOutput(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || !reflect.DeepEqual(got, c.want) {
+		if err != nil || !reflect.DeepEqual(plain(got), c.want) {
 			t.Errorf("%s %v: got %#v, %v, want %#v", c.typ, c.in, got, err, c.want)
 		}
 	}

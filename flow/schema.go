@@ -321,6 +321,10 @@ func propSchema(t reflect.Type, enum []string) (obj, error) {
 	}
 	taskRef := obj{"$ref": "#/$defs/task"}
 	switch t {
+	case stringMapType:
+		return propSchema(reflect.TypeFor[map[string]string](), enum)
+	case orderedMapType:
+		return propSchema(reflect.TypeFor[map[string]any](), enum)
 	case durationType:
 		return durationSchema(anyDuration), nil
 	case timeType:

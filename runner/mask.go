@@ -152,6 +152,21 @@ func (m *Masker) value(v any) (any, bool) {
 			return x, false
 		}
 		return out, true
+	case *templating.Map:
+		// Copied whole when a secret is found, in the same order.
+		changed := false
+		out := templating.NewMap(x.Len())
+		for _, k := range x.Keys() {
+			e, _ := x.Get(k)
+			mk := m.String(k)
+			me, c := m.value(e)
+			changed = changed || c || mk != k
+			out.Set(mk, me)
+		}
+		if !changed {
+			return x, false
+		}
+		return out, true
 	case []any:
 		var out []any
 		for i, e := range x {

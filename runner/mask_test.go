@@ -1,7 +1,10 @@
 package runner
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 func TestMasker(t *testing.T) {
@@ -44,5 +47,27 @@ func TestNewID(t *testing.T) {
 			t.Fatalf("id %q repeated", id)
 		}
 		seen[id] = true
+	}
+}
+
+// An ordered map (a script's outputs, variables) is masked at any depth, keys included, and
+// keeps its order; one without a secret is returned as it is.
+func TestMaskerOrderedMap(t *testing.T) {
+	m := NewMasker()
+	m.Add("s3cr3t-value")
+	inner := templating.NewMap(2)
+	inner.Set("z", "has s3cr3t-value")
+	inner.Set("a", 1)
+	om := templating.NewMap(2)
+	om.Set("s3cr3t-value", []any{inner})
+	om.Set("b", "plain")
+	got, err := json.Marshal(m.Value(om))
+	if want := `{"******":[{"z":"has ******","a":1}],"b":"plain"}`; err != nil || string(got) != want {
+		t.Errorf("Value: got %s (%v), want %s", got, err, want)
+	}
+	clean := templating.NewMap(1)
+	clean.Set("k", "v")
+	if got := m.Value(clean); got != any(clean) {
+		t.Errorf("Value without a secret: got a copy %v, want the map itself", got)
 	}
 }

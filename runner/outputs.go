@@ -68,6 +68,21 @@ func (e *engine) renderOutput(ctx context.Context, env *templating.Env, v any) (
 			out[i] = r
 		}
 		return out, nil
+	case *templating.Map:
+		out := templating.NewMap(x.Len())
+		for _, k := range x.Keys() {
+			rk, err := e.renderOutput(ctx, env, k)
+			if err != nil {
+				return nil, err
+			}
+			item, _ := x.Get(k)
+			r, err := e.renderOutput(ctx, env, item)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(rk.(string), r)
+		}
+		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for _, k := range slices.Sorted(maps.Keys(x)) {

@@ -2,23 +2,29 @@ package runner
 
 import (
 	"context"
-	"reflect"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/templating"
 )
 
 func TestFlowOutputsAreRenderedAndTypedAtTheEnd(t *testing.T) {
+	// A mapping as the decoder reads it: in the order of the file.
+	ordered := templating.NewMap(2)
+	ordered.Set("zeta", "{{ outputs.a.name }}")
+	ordered.Set("alpha", 1)
 	f := testFlow([]*flow.TaskSpec{
 		spec("a", step{outputs: map[string]any{"n": "42", "list": `[1,"two"]`, "name": "x"}}),
 	}, nil, []*flow.TaskSpec{spec("fin", step{outputs: map[string]any{"late": "yes"}})})
 	f.Outputs = []*flow.Output{
 		{ID: "count", Type: flow.InputInt, Value: "{{ outputs.a.n }}"},
 		{ID: "items", Type: flow.OutputArray, Value: "{{ outputs.a.list }}"},
-		{ID: "doc", Type: flow.InputJSON, Value: `{"k": "{{ outputs.a.name }}"}`},
+		{ID: "doc", Type: flow.InputJSON, Value: `{"k": "{{ outputs.a.name }}", "b": 1}`},
 		{ID: "nested", Type: flow.InputString, Value: map[string]any{"{{ outputs.a.name }}": []any{"{{ outputs.fin.late }}", 3}}},
 		{ID: "literal", Type: flow.InputFloat, Value: 1.5},
+		{ID: "ordered", Type: flow.InputJSON, Value: ordered},
 	}
 	x, err := Run(context.Background(), f, Options{})
 	if err != nil {
@@ -27,15 +33,13 @@ func TestFlowOutputsAreRenderedAndTypedAtTheEnd(t *testing.T) {
 	if x.State.Current != StateSuccess {
 		t.Fatalf("state: got %s, want SUCCESS", x.State.Current)
 	}
-	want := map[string]any{
-		"count":   int64(42),
-		"items":   []any{int64(1), "two"},
-		"doc":     map[string]any{"k": "x"},
-		"nested":  map[string]any{"x": []any{"yes", 3}},
-		"literal": 1.5,
+	// Maps keep their order (Kestra's LinkedHashMap); encoding/json sorts the top level.
+	want := `{"count":42,"doc":{"k":"x","b":1},"items":[1,"two"],"literal":1.5,"nested":{"x":["yes",3]},"ordered":{"zeta":"x","alpha":1}}`
+	if got, err := json.Marshal(x.Outputs); err != nil || string(got) != want {
+		t.Errorf("outputs: got %s (%v), want %s", got, err, want)
 	}
-	if !reflect.DeepEqual(x.Outputs, want) {
-		t.Errorf("outputs: got %#v, want %#v", x.Outputs, want)
+	if _, ok := x.Outputs["count"].(int64); !ok {
+		t.Errorf("outputs.count: got %T, want int64", x.Outputs["count"])
 	}
 }
 

@@ -2,51 +2,56 @@ package tasks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/flowctl/flowctl/templating"
 )
+
+// omap builds a templating.Map from keys and values taken in turns.
+func omap(kv ...any) *templating.Map {
+	m := templating.NewMap(len(kv) / 2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m.Set(kv[i].(string), kv[i+1])
+	}
+	return m
+}
 
 func TestOutputValuesRendersStringsAtAnyDepth(t *testing.T) {
 	tc, _ := newContext(t)
-	task := &OutputValues{Values: map[string]any{
-		"greeting": "hello {{ name }}",
-		"count":    3,
-		"ok":       true,
-		"nothing":  nil,
-		"list":     []any{"{{ name }}", 1.5, []any{"{{ level }}"}},
-		"map":      map[string]any{"{{ dir }}": map[string]any{"deep": "{{ yes }}"}},
-	}}
+	task := &OutputValues{Values: omap(
+		"greeting", "hello {{ name }}",
+		"count", 3,
+		"ok", true,
+		"nothing", nil,
+		"list", []any{"{{ name }}", 1.5, []any{"{{ level }}"}},
+		"map", omap("{{ dir }}", omap("deep", "{{ yes }}")),
+	)}
 	res, err := task.Run(context.Background(), tc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"values": map[string]any{
-		"greeting": "hello world",
-		"count":    3,
-		"ok":       true,
-		"nothing":  nil,
-		"list":     []any{"world", 1.5, []any{"warn"}},
-		"map":      map[string]any{"sub": map[string]any{"deep": "true"}},
-	}}
-	if !reflect.DeepEqual(res.Outputs, want) {
-		t.Errorf("outputs: got %v, want %v", res.Outputs, want)
+	// In the order written, as Kestra's LinkedHashMap keeps it.
+	want := `{"values":{"greeting":"hello world","count":3,"ok":true,"nothing":null,"list":["world",1.5,["warn"]],"map":{"sub":{"deep":"true"}}}}`
+	if got, err := json.Marshal(res.Outputs); err != nil || string(got) != want {
+		t.Errorf("outputs: got %s (%v), want %s", got, err, want)
 	}
 }
 
 func TestOutputValuesNamesTheValueThatFailedToRender(t *testing.T) {
 	tc, _ := newContext(t)
-	task := &OutputValues{Values: map[string]any{"a": []any{"ok", map[string]any{"b": "{{ nope }}"}}}}
+	task := &OutputValues{Values: omap("a", []any{"ok", omap("b", "{{ nope }}")})}
 	_, err := task.Run(context.Background(), tc)
 	var pe *PropError
 	if !errors.As(err, &pe) || pe.Prop != "values.a[1].b" {
 		t.Fatalf("error: got %v, want a PropError on values.a[1].b", err)
 	}
 	res, err := (&OutputValues{}).Run(context.Background(), tc)
-	if err != nil || !reflect.DeepEqual(res.Outputs, map[string]any{"values": map[string]any{}}) {
-		t.Errorf("no values: got %v, %v, want an empty values map", res.Outputs, err)
+	if got, _ := json.Marshal(res.Outputs); err != nil || string(got) != `{"values":{}}` {
+		t.Errorf("no values: got %s, %v, want an empty values map", got, err)
 	}
 }
 

@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"context"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // outputValuesDef is Kestra's OutputValues task.
@@ -13,18 +15,17 @@ var outputValuesDef = &Def{
 
 // OutputValues renders its values so later tasks read them as outputs.<id>.values.<key>.
 type OutputValues struct {
-	Values map[string]any `flow:"values" doc:"the values to expose: strings are rendered, in lists and mappings too; numbers and booleans are kept"`
+	Values *templating.Map `flow:"values" doc:"the values to expose, in the order they are written: strings are rendered, in lists and mappings too; numbers and booleans are kept"`
 }
 
 // Run renders every string of the values, keys included, as Kestra's render of a map does.
 func (t *OutputValues) Run(ctx context.Context, tc *Context) (Result, error) {
-	v, err := tc.renderValue("values", t.Values, false)
+	if t.Values == nil {
+		return Result{Outputs: map[string]any{"values": templating.NewMap(0)}}, nil
+	}
+	out, err := tc.renderValue("values", t.Values, false)
 	if err != nil {
 		return Result{}, err
-	}
-	out, _ := v.(map[string]any)
-	if out == nil {
-		out = map[string]any{}
 	}
 	return Result{Outputs: map[string]any{"values": out}}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/flowctl/flowctl/internal/units"
+	"github.com/flowctl/flowctl/templating"
 )
 
 // maxLine is the longest line kept whole; a longer one is logged in pieces of this size, so a
@@ -333,15 +334,12 @@ func (s *scriptLog) protocol(line, js string) {
 	}
 }
 
-// decodeValue decodes one output value, numbers as jsonValue makes them.
+// decodeValue decodes one output value: objects as templating.Maps in the order of the
+// script's JSON (Kestra reads them into LinkedHashMaps), numbers as jsonNumber makes them.
 func decodeValue(raw json.RawMessage) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	return jsonValue(v), nil
+	return templating.DecodeJSON(dec, jsonNumber)
 }
 
 // memSize is about what a decoded output value takes in memory: its text plus a word pair
@@ -354,6 +352,13 @@ func memSize(v any) int {
 	case map[string]any:
 		n := 48
 		for k, e := range x {
+			n += 16 + len(k) + memSize(e)
+		}
+		return n
+	case *templating.Map:
+		n := 48
+		for _, k := range x.Keys() {
+			e, _ := x.Get(k)
 			n += 16 + len(k) + memSize(e)
 		}
 		return n
@@ -388,27 +393,12 @@ func protocolLevel(s string) (Level, error) {
 	return ParseLevel(s)
 }
 
-// jsonValue turns the json.Numbers of a decoded value into int when integral (as Jackson
-// reads them in Kestra, so `{{ outputs.x.vars.n + 1 }}` stays an integer) and float64
-// otherwise.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil && i >= math.MinInt && i <= math.MaxInt {
-			return int(i)
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonValue(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = jsonValue(e)
-		}
-		return x
+// jsonNumber reads a JSON number as int when integral (as Jackson reads it in Kestra, so
+// `{{ outputs.x.vars.n + 1 }}` stays an integer) and float64 otherwise.
+func jsonNumber(x json.Number) any {
+	if i, err := x.Int64(); err == nil && i >= math.MinInt && i <= math.MaxInt {
+		return int(i)
 	}
-	return v
+	f, _ := x.Float64()
+	return f
 }

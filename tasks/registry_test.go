@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
@@ -63,6 +65,8 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[[]string]():          true,
 	reflect.TypeFor[StringList]():        true,
 	reflect.TypeFor[map[string]string](): true,
+	reflect.TypeFor[*templating.Map]():   true, // a mapping of anything in the order of the file
+	reflect.TypeFor[StringMap]():         true, // a map[string]string in the order of the file
 	reflect.TypeFor[*bool]():             true,
 	reflect.TypeFor[bool]():              true,
 	reflect.TypeFor[int]():               true,

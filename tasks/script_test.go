@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // scriptRun is what one run of a script task gave.
@@ -377,7 +379,9 @@ func TestScriptOutputProtocol(t *testing.T) {
 	}}
 	r := runTask(t, task)
 	succeeded(t, r)
-	varsAre(map[string]any{"a": 2, "b": "x", "n": map[string]any{"k": []any{1, 2.5}}, "big": 12345678901234567890.0})(t, r)
+	n := templating.NewMap(1)
+	n.Set("k", []any{1, 2.5})
+	varsAre(map[string]any{"a": 2, "b": "x", "n": n, "big": 12345678901234567890.0})(t, r)
 	wantMetrics := []Metric{
 		{Name: "rows", Type: "counter", Value: 3, Tags: map[string]string{"table": "t", "n": "1"}},
 		{Name: "took", Type: "timer", Value: 0.25},

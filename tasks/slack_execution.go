@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -30,15 +29,15 @@ var slackExecutionDef = &Def{
 // SlackExecution posts a summary of one execution, as Kestra's SlackExecution builds it
 // (see slackExecutionMessage), to a Slack incoming webhook.
 type SlackExecution struct {
-	URL           string            `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string            `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
-	CustomMessage string            `flow:"customMessage" doc:"a text shown first, in its own section, rendered; Slack mrkdwn, sent as written"`
-	CustomFields  map[string]string `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown in the alphabetical order of their keys (a mapping's order is not kept)"`
-	Channel       string            `flow:"channel" doc:"the channel to post to, rendered; honoured by legacy webhooks and Slack-compatible servers, ignored by modern Slack apps"`
-	Username      string            `flow:"username" doc:"the name to post as, rendered; honoured by legacy webhooks and Slack-compatible servers"`
-	IconURL       string            `flow:"iconUrl" doc:"the URL of the icon to post with, rendered; honoured by legacy webhooks and Slack-compatible servers"`
-	IconEmoji     string            `flow:"iconEmoji" doc:"the emoji to post with (:rocket:), rendered; honoured by legacy webhooks and Slack-compatible servers"`
-	Options       *ChatOptions      `flow:"options" doc:"HTTP options: connectTimeout, readTimeout, headers"`
+	URL           string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
+	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	CustomMessage string       `flow:"customMessage" doc:"a text shown first, in its own section, rendered; Slack mrkdwn, sent as written"`
+	CustomFields  StringMap    `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown in the order they are written"`
+	Channel       string       `flow:"channel" doc:"the channel to post to, rendered; honoured by legacy webhooks and Slack-compatible servers, ignored by modern Slack apps"`
+	Username      string       `flow:"username" doc:"the name to post as, rendered; honoured by legacy webhooks and Slack-compatible servers"`
+	IconURL       string       `flow:"iconUrl" doc:"the URL of the icon to post with, rendered; honoured by legacy webhooks and Slack-compatible servers"`
+	IconEmoji     string       `flow:"iconEmoji" doc:"the emoji to post with (:rocket:), rendered; honoured by legacy webhooks and Slack-compatible servers"`
+	Options       *ChatOptions `flow:"options" doc:"HTTP options: connectTimeout, readTimeout, headers"`
 }
 
 // The bounds of a summary's pieces, in characters, chosen so that every text of the message
@@ -92,11 +91,11 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
 		return Result{}, err
 	}
-	if in.customFields, err = tc.renderMap("customFields", t.CustomFields); err != nil {
+	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
 		return Result{}, err
 	}
-	if len(in.customFields) > maxCustomFields {
-		tc.warn(fmt.Sprintf("customFields: %d entries, only the first %d (in the order of their keys) are shown", len(in.customFields), maxCustomFields))
+	if in.customFields.Len() > maxCustomFields {
+		tc.warn(fmt.Sprintf("customFields: %d entries, only the first %d are shown", in.customFields.Len(), maxCustomFields))
 	}
 	msg := slackExecutionMessage(x, executionLink(tc.Environ, x), in, chatNow(tc))
 	for _, p := range []struct {
@@ -157,7 +156,7 @@ func executionLink(environ []string, x *ExecutionView) string {
 // summaryInput is what the flow adds to a summary, rendered.
 type summaryInput struct {
 	customMessage string
-	customFields  map[string]string
+	customFields  StringMap
 }
 
 // The message of a summary, as Slack reads it. Field order is the JSON order.
@@ -265,9 +264,9 @@ func slackExecutionMessage(x *ExecutionView, link string, in summaryInput, now t
 		att.TS = x.StartDate.Unix()
 	}
 	field("Duration", duration.FormatClock(took))
-	keys := slices.Sorted(maps.Keys(in.customFields))
+	keys := in.customFields.Keys
 	for _, k := range keys[:min(len(keys), maxCustomFields)] {
-		field(CutRunes(k, maxFieldTitle), CutRunes(in.customFields[k], maxFieldValue))
+		field(CutRunes(k, maxFieldTitle), CutRunes(in.customFields.Values[k], maxFieldValue))
 	}
 	if last := finalTaskRun(x); last != nil {
 		field("Final task ID", slackEscape(last.TaskID, maxFieldValue))

@@ -114,7 +114,7 @@ func TestSlackExecutionGolden(t *testing.T) {
 			task: SlackExecution{
 				ExecutionID:   "{{ trigger.executionId }}",
 				CustomMessage: "Nightly *backup* of {{ name }} is done <!here>",
-				CustomFields:  map[string]string{"Owner": "{{ name }}", "Environment": "prod"},
+				CustomFields:  NewStringMap("Owner", "{{ name }}", "Environment", "prod"),
 				Channel:       "#kestra-notifications",
 				Username:      "flowctl",
 				IconEmoji:     ":floppy_disk:",
@@ -140,7 +140,7 @@ func TestSlackExecutionGolden(t *testing.T) {
 			task: SlackExecution{
 				ExecutionID:   "{{ trigger.executionId }}",
 				CustomMessage: "The *Python* step failed",
-				CustomFields:  map[string]string{"Team": "data & ml", "Runbook": "<https://wiki.example.com/runbook|runbook>"},
+				CustomFields:  NewStringMap("Team", "data & ml", "Runbook", "<https://wiki.example.com/runbook|runbook>"),
 				Channel:       "#alerts",
 			},
 			env: gha,
@@ -311,9 +311,9 @@ func TestSlackExecutionStaysWithinSlackLimits(t *testing.T) {
 		runs = append(runs, summaryRun(fmt.Sprintf("task-%03d-%s", i, strings.Repeat("&", 200)), "tasks", "SUCCESS", time.Second, ""))
 	}
 	runs = append(runs, summaryRun(strings.Repeat("`<&>é", 300), "tasks", "FAILED", time.Second, huge))
-	fields := map[string]string{}
+	var fields StringMap
 	for i := range 100 {
-		fields[fmt.Sprintf("%03d %s", i, strings.Repeat("k<&>", 100))] = strings.Repeat("v<&>é🚀", 1000)
+		fields.Set(fmt.Sprintf("%03d %s", i, strings.Repeat("k<&>", 100)), strings.Repeat("v<&>é🚀", 1000))
 	}
 	cases := []struct {
 		name string
@@ -497,9 +497,9 @@ func TestSlackExecutionManyCustomFieldsWarns(t *testing.T) {
 	h := newSlackHook(t)
 	x := summaryExec("f", "SUCCESS")
 	tc, rec := summaryContext(t, h, x)
-	fields := map[string]string{}
+	var fields StringMap
 	for i := range maxCustomFields + 5 {
-		fields[fmt.Sprintf("k%02d", i)] = "v"
+		fields.Set(fmt.Sprintf("k%02d", i), "v")
 	}
 	if _, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: x.ID, CustomFields: fields}, tc); err != nil {
 		t.Fatalf("error: got %v, want none", err)

@@ -13,13 +13,15 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"github.com/flowctl/flowctl/internal/units"
 	"io"
 	"maps"
 	"net/http"
 	"os"
 	"slices"
 	"time"
+
+	"github.com/flowctl/flowctl/internal/units"
+	"github.com/flowctl/flowctl/templating"
 )
 
 // A Task is one task type's properties, decoded from the flow; Run does the work.
@@ -298,6 +300,27 @@ func (tc *Context) renderValue(path string, v any, typed bool) (any, error) {
 				return nil, err
 			}
 			out[i] = r
+		}
+		return out, nil
+	case *templating.Map:
+		if v == nil {
+			return nil, nil
+		}
+		out := templating.NewMap(v.Len())
+		for _, k := range v.Keys() {
+			rk, err := tc.render(path+"."+k, k)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := out.Get(rk); dup {
+				return nil, fmt.Errorf("%s: two keys render to %q", path, rk)
+			}
+			e, _ := v.Get(k)
+			r, err := tc.renderValue(path+"."+k, e, typed)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(rk, r)
 		}
 		return out, nil
 	case map[string]any:

@@ -240,7 +240,7 @@ func (c *evalCtx) matches(re *regexp.Regexp, s string, n int) ([][]int, error) {
 // so that a list holding the same large value many times fails before it fills memory.
 func (c *evalCtx) str(v any) (string, error) {
 	switch v.(type) {
-	case []any, map[string]any, *orderedMap:
+	case []any, map[string]any, *Map:
 		return c.json(v)
 	}
 	return ToString(v), nil
@@ -306,7 +306,7 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 		}
 		buf.WriteByte('}')
 		return nil
-	case *orderedMap:
+	case *Map:
 		buf.WriteByte('{')
 		for i, k := range x.keys {
 			if i > 0 {
@@ -394,7 +394,7 @@ func sizeOf(v any) int {
 		return elemBytes * len(x)
 	case map[string]any:
 		return elemBytes * len(x)
-	case *orderedMap:
+	case *Map:
 		return elemBytes * len(x.keys)
 	}
 	return 0

@@ -111,7 +111,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 	if err := c.b.grow(elemBytes * len(n.keys)); err != nil {
 		return nil, err
 	}
-	out := newOrderedMap(len(n.keys))
+	out := NewMap(len(n.keys))
 	for i := range n.keys {
 		k, err := c.key(n.keys[i])
 		if err != nil {
@@ -121,7 +121,7 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.set(keyString(k), v)
+		out.Set(keyString(k), v)
 	}
 	return out, nil
 }
@@ -383,7 +383,7 @@ func (c *evalCtx) key(n node) (any, error) {
 // value as it is.
 func (c *evalCtx) scalar(v any) (any, error) {
 	switch v.(type) {
-	case []any, map[string]any, *orderedMap:
+	case []any, map[string]any, *Map:
 		return c.json(v)
 	}
 	return v, nil

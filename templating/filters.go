@@ -273,7 +273,7 @@ func keysFilter(c *evalCtx, in any, _ []any) (any, error) {
 		}
 		return out, nil
 	}
-	keys, _, ok := mapKeys(in)
+	keys, _, ok := AsMap(in)
 	if !ok {
 		return nil, fmt.Errorf("'keys' filter can only be applied to List, Map, Array. Actual type was: %s", javaClassName(in))
 	}

@@ -106,7 +106,7 @@ func fromJSONFunc(c *evalCtx, args []any) (any, error) {
 func parseJSON(s string) (any, error) {
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()
-	v, err := decodeJSON(dec)
+	v, err := decodeJSON(dec, jsonNumber)
 	if err != nil {
 		// The token reader says less than the decoder about what is wrong: ask the decoder.
 		var skip any

@@ -102,7 +102,7 @@ func (t *Template) onlyExpression() (printStmt, bool) {
 // plainValue turns the ordered maps inside v into Go maps, for callers outside templating.
 func plainValue(v any) any {
 	switch x := v.(type) {
-	case *orderedMap:
+	case *Map:
 		return plainMap(x.m)
 	case map[string]any:
 		return plainMap(x)

@@ -44,7 +44,7 @@ func (s printStmt) render(c *evalCtx, w *strings.Builder) error {
 func (tg *tag) write(c *evalCtx, w *strings.Builder, v any) error {
 	text, err := c.str(v)
 	switch v.(type) {
-	case []any, map[string]any, *orderedMap:
+	case []any, map[string]any, *Map:
 		// c.json charged the text it made: it is written out as it is.
 	default:
 		if err == nil {
@@ -146,7 +146,7 @@ func (c *evalCtx) iterate(v any) ([]any, error) {
 	if list, ok := asList(v); ok {
 		return list, nil
 	}
-	if keys, m, ok := mapKeys(v); ok {
+	if keys, m, ok := AsMap(v); ok {
 		if err := c.b.grow(elemBytes * len(keys)); err != nil {
 			return nil, err
 		}

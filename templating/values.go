@@ -222,7 +222,7 @@ func asMap(v any) (map[string]any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		return x, true
-	case *orderedMap:
+	case *Map:
 		return x.m, true
 	case map[string]string:
 		out := make(map[string]any, len(x))
@@ -256,7 +256,7 @@ func lookup(base, key any) (any, bool) {
 	case map[string]string:
 		v, ok := b[keyString(key)]
 		return v, ok
-	case *orderedMap:
+	case *Map:
 		v, ok := b.m[keyString(key)]
 		return v, ok
 	case loopVars:

@@ -146,7 +146,8 @@ func (s *Service) environ() []string {
 }
 
 // Run runs f and records it: admitted to its flow's concurrency slots first, recorded
-// RUNNING before its first task, then its final document and its logs. A state that
+// RUNNING before its first task, its task runs and logs as they happen (in batches: see
+// runner.Options.Journal), then its final document and the logs not yet written. A state that
 // refuses the first record stops the run before anything ran: the error says so.
 func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
 	masker := runner.NewMasker()
@@ -185,6 +186,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Warn:          func(msg string) { s.warnf("%s", msg) },
 		Labels:        o.labels,
 		Subflow:       s.subflow(ctx, f, o.chain),
+		Journal:       s.Store,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

@@ -23,9 +23,9 @@ func newExecutionsCmd(fac *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "executions",
 		Aliases: []string{"execution", "exec"},
-		Short:   "List, show and prune the executions recorded in the state",
+		Short:   "List, show, follow and prune the executions recorded in the state",
 	}
-	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecPruneCmd(fac))
+	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecLogsCmd(fac), newExecPruneCmd(fac))
 	return c
 }
 
@@ -199,10 +199,12 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		}
 	}
 	writeFiles(w, p, files)
-	if len(x.TaskRunList) == 0 && x.State.EndDate.IsZero() {
-		// The record written when it started (or was queued): task runs are written when
-		// it ends.
-		fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
+	if x.State.EndDate.IsZero() {
+		// Recorded as it runs: the task runs so far, each as its last record left it.
+		if len(x.TaskRunList) == 0 {
+			fmt.Fprintln(w, "\nno task run recorded yet")
+		}
+		fmt.Fprintf(w, "\ntask runs and logs so far; follow them: flowctl executions logs %s --follow\n", x.ID)
 		return
 	}
 	report.WriteSummary(w, p, x)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -77,8 +78,8 @@ type live struct {
 	// written, and the task runs that logged lines not yet written.
 	docDirty bool
 	logged   []*TaskRun
-	// err is the last write's failure (the writer's own); the record written when the
-	// execution ends carries what was not written.
+	// err is the last write's failure, the writer's own until done is closed: said once
+	// the writer stops; the record written when the execution ends carries what was missed.
 	err error
 }
 
@@ -103,6 +104,9 @@ func (e *engine) stopLive() {
 	}
 	close(l.quit)
 	<-l.done
+	if l.err != nil {
+		e.opts.Warn(fmt.Sprintf("execution %s: recording it as it ran failed: %v; what was missed is recorded with its end", e.exec.ID, l.err))
+	}
 }
 
 // changed notes, under the engine's lock, that the document changed (a task run started or

@@ -2,7 +2,9 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -172,5 +174,46 @@ func TestJournalWritesWhileRunning(t *testing.T) {
 	}
 	if all[n].Message != "last line" {
 		t.Fatalf("last line %q", all[n].Message)
+	}
+}
+
+// failingJournal refuses every write, as a state locked by another process too long would.
+type failingJournal struct {
+	once  sync.Once
+	tried chan struct{} // closed on the first write
+}
+
+func (j *failingJournal) fail() error {
+	j.once.Do(func() { close(j.tried) })
+	return errors.New("timeout waiting for the state's lock")
+}
+
+func (j *failingJournal) PutExecutionLogs(state.ExecRecord, []state.LogEntry) error { return j.fail() }
+
+func (j *failingJournal) PutLogs(string, []state.LogEntry) error { return j.fail() }
+
+func TestJournalFailingLeavesEverythingForTheEnd(t *testing.T) {
+	j := &failingJournal{tried: make(chan struct{})}
+	var warnings []string
+	// The task ends once a write was refused.
+	chatty := &chattyTask{n: 600, until: func(ctx context.Context) error {
+		select {
+		case <-j.tried:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}
+	f := testFlow([]*flow.TaskSpec{{ID: "chatty", Type: "test.Chatty", Task: chatty}}, nil, nil)
+	x, err := Run(context.Background(), f, Options{Journal: j, Warn: func(msg string) { warnings = append(warnings, msg) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every line is left for the record of the end, and the failure is said once.
+	if n := len(LogEntries(x)); n != 600 {
+		t.Fatalf("%d lines left for the end, want 600", n)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "recording it as it ran failed: timeout waiting") {
+		t.Fatalf("warnings %q, want one saying the recording failed", warnings)
 	}
 }

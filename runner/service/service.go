@@ -1,7 +1,8 @@
 // Package service is what a front end calls to run flows: it admits an execution to its
-// flow's concurrency slots, records it in the state (RUNNING, then its end), runs the Flow
-// triggers its end fires, and runs the Schedule triggers that came due. The CLI is one
-// front end; an HTTP API or a UI would be others, calling the same methods.
+// flow's concurrency slots, records it in the state (RUNNING, its task runs and logs as they
+// happen, then its end), runs the Flow triggers its end fires, and runs the Schedule
+// triggers that came due. The CLI is one front end; an HTTP API or a UI would be others,
+// calling the same methods.
 //
 // It imports the engine (runner), the language (flow), the state, tasks and templating; it
 // prints nothing itself: what it has to say goes to a Notifier, which the front end writes

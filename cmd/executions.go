@@ -111,7 +111,9 @@ func newExecShowCmd(fac *factory) *cobra.Command {
 	var statePath, output string
 	c := &cobra.Command{
 		Use: "show ID",
-		Long: `Show one execution: task runs, states, durations, outputs and logs.
+		Long: `Show one execution: task runs, states, durations, outputs and logs. A running execution
+(or one cut off by a crash) shows its task runs and logs so far: they are recorded as they
+happen.
 
 ID is a whole execution id, a prefix of exactly one (as git takes commits), or "last" for
 the newest execution.`,

@@ -177,8 +177,10 @@ func registerCompletions(root *cobra.Command, fac *factory) {
 		}
 		return c
 	}
-	if c := find("executions", "show"); c != nil {
-		c.ValidArgsFunction = completeExecutionIDs(fac)
+	for _, verb := range []string{"show", "logs"} {
+		if c := find("executions", verb); c != nil {
+			c.ValidArgsFunction = completeExecutionIDs(fac)
+		}
 	}
 	if c := find("executions", "list"); c != nil {
 		c.RegisterFlagCompletionFunc("status", completeStatuses)

@@ -56,6 +56,7 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 	}{
 		{[]string{"executions", "show", "--state", dbPath, ""}, "last\tthe newest execution|7ccccccccccccccccccccc\tdev.hello SUCCESS 2026-12-01T08:02:00Z|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z|4aaaaaaaaaaaaaaaaaaaaa\tdev.hello SUCCESS 2026-12-01T08:00:00Z"},
 		{[]string{"executions", "show", "--state", dbPath, "4b"}, "last\tthe newest execution|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z"},
+		{[]string{"executions", "logs", "--state", dbPath, "4b"}, "last\tthe newest execution|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z"},
 		{[]string{"executions", "list", "--status", ""}, strings.Join(listableStates, "|")},
 		{[]string{"executions", "list", "--state", dbPath, "--flow", ""}, "nightly"},
 		{[]string{"flow", "delete", "--state", dbPath, ""}, "prod"},

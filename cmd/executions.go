@@ -23,9 +23,9 @@ func newExecutionsCmd(fac *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "executions",
 		Aliases: []string{"execution", "exec"},
-		Short:   "List, show, resume and prune the executions recorded in the state",
+		Short:   "List, show, follow, resume and prune the executions recorded in the state",
 	}
-	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecResumeCmd(fac), newExecPruneCmd(fac))
+	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecLogsCmd(fac), newExecResumeCmd(fac), newExecPruneCmd(fac))
 	return c
 }
 
@@ -111,7 +111,9 @@ func newExecShowCmd(fac *factory) *cobra.Command {
 	var statePath, output string
 	c := &cobra.Command{
 		Use: "show ID",
-		Long: `Show one execution: task runs, states, durations, outputs and logs.
+		Long: `Show one execution: task runs, states, durations, outputs and logs. A running execution
+(or one cut off by a crash) shows its task runs and logs so far: they are recorded as they
+happen.
 
 ID is a whole execution id, a prefix of exactly one (as git takes commits), or "last" for
 the newest execution.`,
@@ -199,10 +201,12 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		}
 	}
 	writeFiles(w, p, files)
-	if len(x.TaskRunList) == 0 && x.State.EndDate.IsZero() {
-		// The record written when it started (or was queued): task runs are written when
-		// it ends.
-		fmt.Fprintln(w, "\nno task run recorded: they are written when the execution ends")
+	if x.State.EndDate.IsZero() {
+		// Recorded as it runs: the task runs so far, each as its last record left it.
+		if len(x.TaskRunList) == 0 {
+			fmt.Fprintln(w, "\nno task run recorded yet")
+		}
+		fmt.Fprintf(w, "\ntask runs and logs so far; follow them: flowctl executions logs %s --follow\n", x.ID)
 		return
 	}
 	report.WriteSummary(w, p, x)

@@ -101,7 +101,7 @@ func TestWriteExecutionWithoutTaskRuns(t *testing.T) {
 		end  time.Time
 		want string
 	}{
-		{"cut off while running", time.Time{}, "not ended (still running, or cut off by a crash)\n\nno task run recorded: they are written when the execution ends\n"},
+		{"cut off while running", time.Time{}, "not ended (still running, or cut off by a crash)\n\nno task run recorded yet\n\ntask runs and logs so far; follow them: flowctl executions logs 5xWq0m3RkAgYyBvdcxOuUz --follow\n"},
 		{"ended before its first task", start.Add(time.Second), "\nexecution dev.f 5xWq0m3RkAgYyBvdcxOuUz RUNNING in 1.00s, before any task ran\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

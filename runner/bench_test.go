@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -127,4 +129,39 @@ func BenchmarkSpawn50SleepsAtOnce(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkMillionLines runs a task logging 1,000,000 lines, without a state and with one
+// written as the execution runs (task runs, then lines in batches up to the 1 MiB cap): the
+// difference is what recording a chatty task as it runs costs.
+func BenchmarkMillionLines(b *testing.B) {
+	f := testFlow([]*flow.TaskSpec{{ID: "chatty", Type: "test.Chatty", Task: &chattyTask{n: 1_000_000}}}, nil, nil)
+	b.Run("no state", func(b *testing.B) {
+		for range b.N {
+			if _, err := Run(context.Background(), f, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("state written as it runs", func(b *testing.B) {
+		s, err := state.Open(filepath.Join(b.TempDir(), "state.db"), state.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range b.N {
+			x, err := Run(context.Background(), f, Options{Journal: s, OnStart: func(x *Execution) error {
+				rec, err := Record(x)
+				if err != nil {
+					return err
+				}
+				return s.PutExecution(rec)
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := Save(s, x); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

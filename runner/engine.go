@@ -80,6 +80,12 @@ type Options struct {
 	// record it, so that one cut off by a crash is found RUNNING. An error stops the
 	// execution before any task runs; it ends FAILED with that error.
 	OnStart func(x *Execution) error
+	// Journal, when set, receives the execution while it runs, from OnStart to its last
+	// task: its document each time a task run starts or ends, and the lines its task runs
+	// keep, in batches (at most 500 lines or 200 ms apart). What was not written when the
+	// tasks end is left for the caller's record of the end (LogEntries leaves out what
+	// was written).
+	Journal Journal
 	// Admit, when set, is called once the execution exists (CREATED), before it runs, to
 	// apply the flow's concurrency limit: it returns RUNNING to go on, or CANCELLED or FAILED
 	// for an execution that must not run. While it waits for a slot it may call queued once,
@@ -155,6 +161,9 @@ type engine struct {
 	files    *storage.Execution // the execution's files in the internal storage
 	// timedOut is set when Options.Timeout ended the tasks branch.
 	timedOut bool
+	// live writes the execution to Options.Journal as it runs; nil without one, and once
+	// the tasks are done.
+	live *live
 
 	// mu guards what runs of concurrent branches share: the task run list, the states,
 	// attempts and logs of the runs, outputs and the templates.
@@ -273,6 +282,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if l, ok := opts.Sink.(*lockedSink); ok {
 		l.executionStarted(e.exec)
 	}
+	if opts.Journal != nil {
+		e.startLive(opts.Journal)
+	}
 
 	failed := e.runList(tctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
 	if timedOut(tctx) != nil {
@@ -287,6 +299,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.runList(ctx, f.Finally, BranchFinally, frame{}, newSiblings(false))
 		}
 	}
+	// The end is the caller's to record, with what the journal has not written.
+	e.stopLive()
 	final := finalState(e.exec, ctx.Err() != nil)
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
@@ -494,7 +508,9 @@ func (e *engine) tasksVars() map[string]any {
 func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 	line := LogLine{Time: e.opts.Now().UTC(), Level: level, Message: e.opts.Masker.String(msg)}
 	e.mu.Lock()
-	tr.keepLog(line, e.opts.LogCap)
+	if tr.keepLog(line, e.opts.LogCap) && e.live != nil {
+		e.live.loggedLine(tr)
+	}
 	e.mu.Unlock()
 	if e.opts.Sink != nil {
 		e.opts.Sink.Log(tr, line)
@@ -516,6 +532,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	tr.State.Set(StateCreated, start)
 	e.mu.Lock()
 	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	e.changed()
 	e.mu.Unlock()
 	if fr.created != nil {
 		fr.created()
@@ -524,6 +541,9 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		e.opts.Sink.TaskStarted(tr)
 	}
 	defer func() {
+		e.mu.Lock()
+		e.changed()
+		e.mu.Unlock()
 		if e.opts.Sink != nil {
 			e.opts.Sink.TaskEnded(tr)
 		}

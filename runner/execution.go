@@ -174,6 +174,10 @@ type TaskRun struct {
 	LogCut *LogCut `json:"-"`
 	// logBytes is the size of the messages in Logs.
 	logBytes int64
+	// logsSaved counts the first lines of Logs already written to the state while the
+	// execution ran; logDirty says the run logged lines since (see live).
+	logsSaved int
+	logDirty  bool
 	// parent is the run of ParentTaskRunID while the engine runs.
 	parent *TaskRun
 }

@@ -51,12 +51,13 @@ func (r *recent) add(l LogLine) {
 // keepLog adds l to the log of tr. The first limit bytes of messages stay in Logs, as the
 // state keeps them; past that, lines are counted in LogCut and only a short tail and the
 // last ERROR lines are held, so memory does not follow a task's output. limit <= 0 keeps
-// every line (logs read back from the state, already cut there).
-func (tr *TaskRun) keepLog(l LogLine, limit int64) {
+// every line (logs read back from the state, already cut there). It reports whether l was
+// kept in Logs.
+func (tr *TaskRun) keepLog(l LogLine, limit int64) bool {
 	if tr.LogCut == nil && (limit <= 0 || tr.logBytes+int64(len(l.Message)) <= limit) {
 		tr.logBytes += int64(len(l.Message))
 		tr.Logs = append(tr.Logs, l)
-		return
+		return true
 	}
 	c := tr.LogCut
 	if c == nil {
@@ -72,6 +73,7 @@ func (tr *TaskRun) keepLog(l LogLine, limit int64) {
 	if l.Level == tasks.LevelError {
 		c.errors.add(l)
 	}
+	return false
 }
 
 // ShownLogs is the log of tr as reports show it: the lines kept, then, when it was cut, a

@@ -29,11 +29,12 @@ func Record(x *Execution) (state.ExecRecord, error) {
 }
 
 // LogEntries returns the lines the task runs of x kept, in order, as the state keeps them,
-// each task run's followed by the count of what it did not keep.
+// each task run's followed by the count of what it did not keep. Lines already written
+// while the execution ran are left out: the state has them.
 func LogEntries(x *Execution) []state.LogEntry {
 	var out []state.LogEntry
 	for _, tr := range x.TaskRunList {
-		for _, l := range tr.Logs {
+		for _, l := range tr.Logs[tr.logsSaved:] {
 			out = append(out, state.LogEntry{TaskRunID: tr.ID, Time: l.Time, Level: l.Level.String(), Message: l.Message})
 		}
 		if c := tr.LogCut; c != nil {

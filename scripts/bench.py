@@ -20,10 +20,14 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - `scheduler tick` with 1,000 applied flows, each with a Schedule trigger, none due,
   - `flowctl run` of a task printing 1 GB in 1,000-byte lines, in text and in -o json mode:
     the peak RSS stays flat (the log keeps its first 1 MiB and a short tail),
-  - `flowctl run` of a task writing outputs up to their 8 MiB bound.
+  - `flowctl run` of a task writing outputs up to their 8 MiB bound,
+  - `flowctl run` of a task printing 1,000,000 short lines, its log recorded in the state as
+    it runs (batches of 500 lines or 200 ms, up to the 1 MiB cap), beside the same run whose
+    script writes them to /dev/null and the bare script: the target is under 1.5x.
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
+import json
 import os
 import socket
 import statistics
@@ -72,6 +76,15 @@ SPAWN = ""
 
 def main():
     global SPAWN
+    if len(sys.argv) > 3 and sys.argv[3] == "chatty":
+        # Only the million-line measure: python3 scripts/bench.py BIN RUNS chatty
+        binary = os.path.abspath(sys.argv[1])
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, NO_COLOR="1", FLOWCTL_STATE=os.path.join(d, "state", "state.db"))
+            SPAWN = os.path.join(d, "spawn")
+            subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn.c")], check=True)
+            chatty(binary, d, env)
+        return
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "bin/flowctl")
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 50
     with tempfile.TemporaryDirectory() as d:
@@ -208,6 +221,25 @@ def main():
                     " head -c 1000000 /dev/zero | tr '\\\\0' a; printf '\\\"}}::\\\\n'; done\"]\n")
         show("flowctl run a task writing 8 MiB of outputs", measure([binary, "run", outs], 3, env))
         show("flowctl run a task writing 8 MiB of outputs, -o json", measure([binary, "run", outs, "-o", "json"], 3, env))
+
+        chatty(binary, d, env)
+
+
+def chatty(binary, d, env):
+    """A task printing a million lines, against the same script writing them to /dev/null."""
+    script = "i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); echo line $i; done"
+    paths = {}
+    for name, cmd in (("chatty", script), ("quiet", script + " >/dev/null")):
+        paths[name] = os.path.join(d, name + ".yml")
+        with open(paths[name], "w") as f:
+            f.write(f"id: {name}\nnamespace: bench\ntasks:\n  - id: {name}\n"
+                    f"    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [{json.dumps(cmd)}]\n")
+    turns = side_by_side({"script": ["/bin/sh", "-c", script + " >/dev/null"],
+                          "quiet": [binary, "run", paths["quiet"]],
+                          "chatty": [binary, "run", paths["chatty"]]}, 5, env)
+    print(f"{'a task printing 1,000,000 lines':<44} {turns['chatty']:.0f} ms; to /dev/null in flowctl"
+          f" {turns['quiet']:.0f} ms ({turns['chatty'] / turns['quiet']:.2f}x), bare script {turns['script']:.0f} ms"
+          f" ({turns['chatty'] / turns['script']:.2f}x)  (medians of 5, in turns)")
 
 
 if __name__ == "__main__":

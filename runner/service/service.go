@@ -1,7 +1,8 @@
 // Package service is what a front end calls to run flows: it admits an execution to its
-// flow's concurrency slots, records it in the state (RUNNING, then its end), runs the Flow
-// triggers its end fires, and runs the Schedule triggers that came due. The CLI is one
-// front end; an HTTP API or a UI would be others, calling the same methods.
+// flow's concurrency slots, records it in the state (RUNNING, its task runs and logs as they
+// happen, then its end), runs the Flow triggers its end fires, and runs the Schedule
+// triggers that came due. The CLI is one front end; an HTTP API or a UI would be others,
+// calling the same methods.
 //
 // It imports the engine (runner), the language (flow), the state, tasks and templating; it
 // prints nothing itself: what it has to say goes to a Notifier, which the front end writes
@@ -146,7 +147,8 @@ func (s *Service) environ() []string {
 }
 
 // Run runs f and records it: admitted to its flow's concurrency slots first, recorded
-// RUNNING before its first task, then its final document and its logs. A state that
+// RUNNING before its first task, its task runs and logs as they happen (in batches: see
+// runner.Options.Journal), then its final document and the logs not yet written. A state that
 // refuses the first record stops the run before anything ran: the error says so.
 func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
 	masker := runner.NewMasker()
@@ -186,6 +188,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Labels:        o.labels,
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
+		Journal:       s.Store,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

@@ -168,7 +168,18 @@ func (s *Store) putLogs(tx *bolt.Tx, g *guard, execID string, entries []LogEntry
 // Logs returns an execution's log lines, in the order they were put, with a marker line
 // where a task run's log was cut. An execution without logs has none: no error.
 func (s *Store) Logs(execID string) ([]LogEntry, error) {
+	out, _, err := s.LogsAfter(execID, 0)
+	return out, err
+}
+
+// LogsAfter returns the log lines of an execution put after position pos (0: all of them),
+// and the position of the last line, to pass on the next call: what a reader following a
+// running execution calls. Lines are only appended, except a marker line, whose count of
+// bytes cut grows when more lines of its task run are put past the cap (a flowctl run puts
+// its marker once, with the execution's end).
+func (s *Store) LogsAfter(execID string, pos uint64) ([]LogEntry, uint64, error) {
 	var out []LogEntry
+	last := pos
 	err := s.read(func(tx *bolt.Tx) error {
 		eb := tx.Bucket(bucketLogs).Bucket([]byte(execID))
 		if eb == nil {
@@ -178,19 +189,24 @@ func (s *Store) Logs(execID string) ([]LogEntry, error) {
 		if lines == nil {
 			return s.corrupt(fmt.Sprintf("logs of execution %s: no lines bucket", execID))
 		}
-		return lines.ForEach(func(_, v []byte) error {
+		c := lines.Cursor()
+		for k, v := c.Seek(seqKey(pos + 1)); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				return s.corrupt(fmt.Sprintf("log line of execution %s: key of %d bytes", execID, len(k)))
+			}
 			e, err := decodeLine(v)
 			if err != nil {
 				return s.corrupt(fmt.Sprintf("log line of execution %s: %v", execID, err))
 			}
 			out = append(out, e)
-			return nil
-		})
+			last = binary.BigEndian.Uint64(k)
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, pos, err
 	}
-	return out, nil
+	return out, last, nil
 }
 
 // runKey prefixes the task run id, because a bbolt key cannot be empty and an execution's

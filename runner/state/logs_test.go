@@ -104,3 +104,46 @@ func TestPutExecutionLogsRecordsBothAtOnce(t *testing.T) {
 		t.Error("an execution without an id was accepted")
 	}
 }
+
+func TestLogsAfterReadsOnlyNewLines(t *testing.T) {
+	s := newStore(t, Options{})
+	if err := s.PutExecution(execRec("e1", "dev", "f", "RUNNING", t0)); err != nil {
+		t.Fatal(err)
+	}
+	got, pos, err := s.LogsAfter("e1", 0)
+	if err != nil || len(got) != 0 || pos != 0 {
+		t.Fatalf("no logs yet: got %v, position %d, %v", got, pos, err)
+	}
+	batch := func(msgs ...string) []LogEntry {
+		var out []LogEntry
+		for _, m := range msgs {
+			out = append(out, LogEntry{TaskRunID: "a", Time: t0, Level: "INFO", Message: m})
+		}
+		return out
+	}
+	messages := func(es []LogEntry) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Message)
+		}
+		return strings.Join(out, ",")
+	}
+	if err := s.PutLogs("e1", batch("one", "two")); err != nil {
+		t.Fatal(err)
+	}
+	got, pos, err = s.LogsAfter("e1", 0)
+	if err != nil || messages(got) != "one,two" {
+		t.Fatalf("first read: %q, %v", messages(got), err)
+	}
+	if err := s.PutLogs("e1", batch("three")); err != nil {
+		t.Fatal(err)
+	}
+	got, pos2, err := s.LogsAfter("e1", pos)
+	if err != nil || messages(got) != "three" || pos2 <= pos {
+		t.Fatalf("second read from %d: %q at %d, %v", pos, messages(got), pos2, err)
+	}
+	got, pos3, err := s.LogsAfter("e1", pos2)
+	if err != nil || len(got) != 0 || pos3 != pos2 {
+		t.Fatalf("nothing new: %q at %d, %v", messages(got), pos3, err)
+	}
+}

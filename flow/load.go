@@ -506,7 +506,6 @@ var unsupportedFlowKeys = map[string]string{
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
-	"revision":       ": remove it (flowctl numbers revisions itself when a flow is applied)",
 	"deleted":        "",
 	"tenantId":       "",
 	"workerGroup":    "",
@@ -565,6 +564,12 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Outputs = l.outputs(v)
 		case "pluginDefaults", "taskDefaults":
 			// Read and applied by withDefaults before the walk.
+		case "revision":
+			// Kestra accepts a revision in the source and overwrites it on save; so does
+			// flowctl, which numbers revisions itself when a flow is applied.
+			if _, ok := l.integer(v, "", "revision"); ok {
+				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
+			}
 		default:
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}

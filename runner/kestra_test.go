@@ -93,6 +93,12 @@ func TestKestraFlows(t *testing.T) {
 		{"output-values", nil, 1, StateSuccess},
 		{"task-allow-failure-runnable", nil, 2, StateWarning},
 		{"task-allow-warning-runnable", nil, 2, StateSuccess},
+		{"fail-on-switch", map[string]any{"param": "fail"}, 1, StateFailed},
+		{"fail-on-condition", map[string]any{"param": "fail"}, 2, StateFailed},
+		{"fail-on-condition", map[string]any{"param": "success"}, 3, StateSuccess},
+		{"empty-variables", map[string]any{"emptyKey": map[string]any{"foo": ""},
+			"emptySubObject": map[string]any{"json": map[string]any{"someEmptyObject": map[string]any{}}}}, 3, StateSuccess},
+		{"current-output", nil, 32, StateSuccess},
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {
@@ -378,5 +384,41 @@ func TestKestraRetry(t *testing.T) {
 					runs(x), len(x.TaskRunList[0].Attempts), x.State.Current, c.runs, c.attempts, c.state)
 			}
 		})
+	}
+}
+
+// TestKestraCurrentEachOutput: currentEachOutput picks the output of the current iteration,
+// as Kestra's CurrentEachOutputFunctionTest reads it.
+func TestKestraCurrentEachOutput(t *testing.T) {
+	x := runKestraFlow(t, "current-output", nil)
+	for _, a := range []string{"v11", "v12"} {
+		for _, b := range []string{"v21", "v22"} {
+			for _, c := range []string{"v31", "v32"} {
+				want := "return-" + a + "-" + b + "-" + c
+				if got := byValues(t, x, "1-1-1_return", a, b, c).Outputs["value"]; got != want {
+					t.Errorf("1-1-1_return %s %s %s: got %v, want %s", a, b, c, got, want)
+				}
+			}
+		}
+	}
+	for _, v := range []string{"v41", "v42"} {
+		if got := byValues(t, x, "2-1_return", v).Outputs["value"]; got != "return-"+v {
+			t.Errorf("2-1_return %s: got %v, want return-%s", v, got, v)
+		}
+	}
+}
+
+func TestKestraFail(t *testing.T) {
+	x := runKestraFlow(t, "fail-on-switch", map[string]any{"param": "fail"})
+	if tr := byTask(x, "switch"); len(tr) != 1 || tr[0].State.Current != StateFailed {
+		t.Errorf("fail-on-switch: got %s, want switch FAILED", runs(x))
+	}
+	x = runKestraFlow(t, "fail-on-condition", map[string]any{"param": "fail"})
+	if tr := byTask(x, "fail"); len(tr) != 1 || tr[0].State.Current != StateFailed {
+		t.Errorf("fail-on-condition: got %s, want fail FAILED", runs(x))
+	}
+	x = runKestraFlow(t, "fail-on-condition", map[string]any{"param": "success"})
+	if tr := byTask(x, "fail"); len(tr) != 1 || tr[0].State.Current != StateSuccess {
+		t.Errorf("fail-on-condition: got %s, want fail SUCCESS", runs(x))
 	}
 }

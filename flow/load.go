@@ -789,11 +789,10 @@ func (l *loader) taskList(n *yaml.Node, branch string) []*TaskSpec {
 
 // commonTaskKeys are the task keys the runner handles itself, for every type.
 var commonTaskKeys = []string{"id", "type", "description", "disabled", "timeout", "retry",
-	"allowFailure", "allowWarning", "runIf"}
+	"allowFailure", "allowWarning", "runIf", "logLevel"}
 
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
-	"logLevel":    "",
 	"logToFile":   "",
 	"workerGroup": "",
 	"taskCache":   "",
@@ -886,6 +885,14 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			}
 		case "retry":
 			spec.Retry = l.retry(v, ctx+"retry: ")
+		case "logLevel":
+			if s, ok := l.str(v, ctx, key); ok {
+				lv, err := tasks.ParseLevel(s)
+				if err != nil {
+					l.errorf(v, "%slogLevel: %v", ctx, err)
+				}
+				spec.LogLevel = lv
+			}
 		case "runIf":
 			if s, ok := l.str(v, ctx, key); ok {
 				spec.RunIf, spec.HasRunIf = s, true

@@ -181,6 +181,7 @@ func (b *schemaBuilder) commonTaskProps(typeNames []string) (obj, error) {
 		"allowFailure": doc(obj{"type": "boolean"}, "A failed task (no retry left) ends WARNING instead."),
 		"allowWarning": doc(obj{"type": "boolean"}, "A task ending WARNING ends SUCCESS instead."),
 		"runIf":        doc(text(), "Rendered; false, 0, -0 or empty skips the task."),
+		"logLevel":     doc(obj{"enum": []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}}, "The lowest level of the task's log lines that is kept; the lines below are dropped."),
 	}
 	return props, covers("task", props, commonTaskKeys)
 }

@@ -686,7 +686,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) 
 		},
 		TaskID:    spec.ID,
 		Render:    render,
-		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker),
+		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,
 		Environ:   e.opts.Environ,

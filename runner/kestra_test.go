@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -99,6 +100,7 @@ func TestKestraFlows(t *testing.T) {
 		{"empty-variables", map[string]any{"emptyKey": map[string]any{"foo": ""},
 			"emptySubObject": map[string]any{"json": map[string]any{"someEmptyObject": map[string]any{}}}}, 3, StateSuccess},
 		{"current-output", nil, 32, StateSuccess},
+		{"logs", nil, 5, StateSuccess},
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {
@@ -420,5 +422,18 @@ func TestKestraFail(t *testing.T) {
 	x = runKestraFlow(t, "fail-on-condition", map[string]any{"param": "success"})
 	if tr := byTask(x, "fail"); len(tr) != 1 || tr[0].State.Current != StateSuccess {
 		t.Errorf("fail-on-condition: got %s, want fail SUCCESS", runs(x))
+	}
+}
+
+// TestKestraLogLevel: a task's logLevel drops its lines below that level (logs.yaml's t4
+// logs at TRACE under logLevel INFO); the others keep theirs, TRACE included.
+func TestKestraLogLevel(t *testing.T) {
+	x := runKestraFlow(t, "logs", nil)
+	count := map[string]int{}
+	for _, tr := range x.TaskRunList {
+		count[tr.TaskID] = len(tr.Logs)
+	}
+	if want := map[string]int{"t1": 1, "t2": 1, "t3": 1, "t4": 0, "t5": 2}; !maps.Equal(count, want) {
+		t.Errorf("log lines by task: got %v, want %v", count, want)
 	}
 }

@@ -1008,7 +1008,7 @@ func closeType(typ string, names []string) (string, bool) {
 
 // retryKeys are the keys of each retry type; common to all of them are retryCommon.
 var (
-	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry"}
+	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry", "behavior"}
 	retryKeys   = map[string][]string{
 		"constant":    {"interval"},
 		"exponential": {"interval", "maxInterval", "delayFactor"},
@@ -1052,7 +1052,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
 		if !slices.Contains(all, key) {
-			l.unknownKey(p.key, ctx, key, all, map[string]string{"behavior": ""})
+			l.unknownKey(p.key, ctx, key, all, nil)
 			continue
 		}
 		if typeKnown && !slices.Contains(retryCommon, key) && !slices.Contains(retryKeys[r.Type], key) {
@@ -1072,6 +1072,16 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 			r.MaxDuration = l.retryDuration(v, ctx, key, true)
 		case "warningOnRetry":
 			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
+		case "behavior":
+			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
+			// failed task within the execution.
+			if s, ok := l.str(v, ctx, key); ok && s != "RETRY_FAILED_TASK" {
+				if s == "CREATE_NEW_EXECUTION" {
+					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
+				} else {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
+				}
+			}
 		case "interval":
 			r.Interval = l.retryDuration(v, ctx, key, false)
 		case "maxInterval":

@@ -376,6 +376,8 @@ func TestKestraRetry(t *testing.T) {
 		{"retry-expo", 1, 3, StateFailed},
 		{"retry-fail", 2, 3, StateFailed},
 		{"task-allow-failure-runnable", 2, 3, StateWarning},
+		{"retry-failed-task-attempts", 1, 4, StateFailed}, // behavior: RETRY_FAILED_TASK, the default
+		{"retry-failed-task-duration", 1, 3, StateFailed}, // maxDuration PT6S, interval PT2S
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {

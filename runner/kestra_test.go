@@ -292,7 +292,7 @@ func TestKestraRetryFlowable(t *testing.T) {
 // with Kestra's message.
 func TestKestraVariablesInvalid(t *testing.T) {
 	x := runKestraFlow(t, "variables-invalid", nil)
-	want := "used in the expression `{{inputs.invalid}}`"
+	want := "Unable to find `inputs` used in the expression `{{inputs.invalid}}`"
 	if tr := x.TaskRunList[1]; tr.State.Current != StateFailed || !strings.Contains(tr.Error, want) {
 		t.Errorf("run 1: got %s %q, want FAILED holding %q", tr.State.Current, tr.Error, want)
 	}

@@ -439,3 +439,21 @@ func TestKestraLogLevel(t *testing.T) {
 		t.Errorf("log lines by task: got %v, want %v", count, want)
 	}
 }
+
+// TestKestraParallelStartsTogether: the children of a parallel flowable without a limit are
+// created at once, as in Kestra, so a child failing at once does not keep its siblings from
+// starting (JdbcRunnerTest's each-parallel-subflow-notfound: "Should be 3").
+func TestKestraParallelStartsTogether(t *testing.T) {
+	for range 5 {
+		x := runKestraFlow(t, "each-parallel-subflow-notfound", nil)
+		failed := 0
+		for _, tr := range x.TaskRunList {
+			if tr.State.Current == StateFailed {
+				failed++
+			}
+		}
+		if len(x.TaskRunList) != 3 || failed != 3 || x.State.Current != StateFailed {
+			t.Fatalf("got %s %s, want 3 runs FAILED, FAILED", runs(x), x.State.Current)
+		}
+	}
+}

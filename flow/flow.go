@@ -143,6 +143,9 @@ type TaskSpec struct {
 	// RunIf is the template of `runIf`; HasRunIf tells an absent one from "".
 	RunIf    string
 	HasRunIf bool
+	// LogLevel is the lowest level of the task's log lines that is kept (TRACE, all of them,
+	// when unset).
+	LogLevel tasks.Level
 	Pos      Pos
 	// PropPos holds the position of each property's value, by property name, so a render
 	// error can point at the line that holds the template.

@@ -513,7 +513,6 @@ var unsupportedFlowKeys = map[string]string{
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
-	"revision":       ": remove it (flowctl numbers revisions itself when a flow is applied)",
 	"deleted":        "",
 	"tenantId":       "",
 	"workerGroup":    "",
@@ -572,6 +571,12 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Outputs = l.outputs(v)
 		case "pluginDefaults", "taskDefaults":
 			// Read and applied by withDefaults before the walk.
+		case "revision":
+			// Kestra accepts a revision in the source and overwrites it on save; so does
+			// flowctl, which numbers revisions itself when a flow is applied.
+			if _, ok := l.integer(v, "", "revision"); ok {
+				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
+			}
 		default:
 			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
 		}
@@ -794,11 +799,10 @@ func (l *loader) taskList(n *yaml.Node, branch string) []*TaskSpec {
 
 // commonTaskKeys are the task keys the runner handles itself, for every type.
 var commonTaskKeys = []string{"id", "type", "description", "disabled", "timeout", "retry",
-	"allowFailure", "allowWarning", "runIf"}
+	"allowFailure", "allowWarning", "runIf", "logLevel"}
 
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
-	"logLevel":    "",
 	"logToFile":   "",
 	"workerGroup": "",
 	"taskCache":   "",
@@ -895,6 +899,14 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			}
 		case "retry":
 			spec.Retry = l.retry(v, ctx+"retry: ")
+		case "logLevel":
+			if s, ok := l.str(v, ctx, key); ok {
+				lv, err := tasks.ParseLevel(s)
+				if err != nil {
+					l.errorf(v, "%slogLevel: %v", ctx, err)
+				}
+				spec.LogLevel = lv
+			}
 		case "runIf":
 			if s, ok := l.str(v, ctx, key); ok {
 				spec.RunIf, spec.HasRunIf = s, true
@@ -1023,7 +1035,7 @@ func closeType(typ string, names []string) (string, bool) {
 
 // retryKeys are the keys of each retry type; common to all of them are retryCommon.
 var (
-	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry"}
+	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry", "behavior"}
 	retryKeys   = map[string][]string{
 		"constant":    {"interval"},
 		"exponential": {"interval", "maxInterval", "delayFactor"},
@@ -1067,7 +1079,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
 		if !slices.Contains(all, key) {
-			l.unknownKey(p.key, ctx, key, all, map[string]string{"behavior": ""})
+			l.unknownKey(p.key, ctx, key, all, nil)
 			continue
 		}
 		if typeKnown && !slices.Contains(retryCommon, key) && !slices.Contains(retryKeys[r.Type], key) {
@@ -1087,6 +1099,16 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 			r.MaxDuration = l.retryDuration(v, ctx, key, true)
 		case "warningOnRetry":
 			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
+		case "behavior":
+			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
+			// failed task within the execution.
+			if s, ok := l.str(v, ctx, key); ok && s != "RETRY_FAILED_TASK" {
+				if s == "CREATE_NEW_EXECUTION" {
+					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
+				} else {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
+				}
+			}
 		case "interval":
 			r.Interval = l.retryDuration(v, ctx, key, false)
 		case "maxInterval":

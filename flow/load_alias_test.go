@@ -219,3 +219,15 @@ func TestSubPathElidesTheMiddleOfALongPath(t *testing.T) {
 		t.Errorf("short path: got %q, want variables.a.b", got)
 	}
 }
+
+// TestRevisionIsIgnored: Kestra accepts a revision in the source and overwrites it on save
+// (its minimal.yaml carries revision: 2); flowctl says it ignores it.
+func TestRevisionIsIgnored(t *testing.T) {
+	f := mustParse(t, "id: r\nnamespace: dev\nrevision: 2\ntasks:\n  - id: a\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
+	if f.Revision != 1 {
+		t.Errorf("revision: got %d, want 1", f.Revision)
+	}
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0], "3:11: revision is ignored") {
+		t.Errorf("warnings: got %q, want one saying revision is ignored", f.Warnings)
+	}
+}

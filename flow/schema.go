@@ -181,6 +181,7 @@ func (b *schemaBuilder) commonTaskProps(typeNames []string) (obj, error) {
 		"allowFailure": doc(obj{"type": "boolean"}, "A failed task (no retry left) ends WARNING instead."),
 		"allowWarning": doc(obj{"type": "boolean"}, "A task ending WARNING ends SUCCESS instead."),
 		"runIf":        doc(text(), "Rendered; false, 0, -0 or empty skips the task."),
+		"logLevel":     doc(obj{"enum": []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}}, "The lowest level of the task's log lines that is kept; the lines below are dropped."),
 	}
 	return props, covers("task", props, commonTaskKeys)
 }
@@ -421,6 +422,7 @@ func (b *schemaBuilder) retry() (obj, error) {
 		"maxAttempt":     doc(obj{"type": "integer", "minimum": 1}, "The most attempts, the first one included."),
 		"maxDuration":    doc(durationSchema(positiveDuration), "The longest the attempts may take in all, ISO-8601."),
 		"warningOnRetry": doc(obj{"type": "boolean"}, "A task that succeeded after a retry ends WARNING."),
+		"behavior":       doc(obj{"enum": []string{"RETRY_FAILED_TASK"}}, "How the task is retried: its attempts within the execution (the only behavior flowctl has)."),
 		"interval":       doc(durationSchema(nonNegativeDuration), "The wait between attempts (constant), or the first wait (exponential), ISO-8601."),
 		"maxInterval":    doc(durationSchema(positiveDuration), "The longest wait between attempts, ISO-8601."),
 		"minInterval":    doc(durationSchema(nonNegativeDuration), "The shortest wait between attempts (random), ISO-8601."),

@@ -411,10 +411,14 @@ func (e *engine) baseVars() map[string]any {
 	vars := map[string]any{
 		"flow":      map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": x.FlowRevision},
 		"execution": executionVars(x),
-		"inputs":    orEmpty(e.opts.Inputs),
 		"vars":      orEmpty(f.Variables),
 		"labels":    labelVars(x.Labels),
 		"envs":      templating.EnvVars(e.opts.Environ),
+	}
+	// As in Kestra, inputs is there only when there is one: {{ inputs.x }} in a flow without
+	// inputs is "Unable to find `inputs`".
+	if len(e.opts.Inputs) > 0 {
+		vars["inputs"] = e.opts.Inputs
 	}
 	if t := e.opts.Trigger; t != nil {
 		vars["trigger"] = t.Variables
@@ -735,7 +739,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		WorkDir:   workDir,
 		TaskID:    spec.ID,
 		Render:    render,
-		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker),
+		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,
 		Environ:   e.opts.Environ,

@@ -125,7 +125,7 @@ func (e *engine) runValue(ctx context.Context, specs []*flow.TaskSpec, branch st
 }
 
 // runJobs runs n jobs, at most limit at once (0: all at once); a job starts only while ctx
-// lives and sib is not stopped. It returns when every started job ended. With a limit of 1
+// lives, and, past the first limit jobs, while sib is not stopped. It returns when every started job ended. With a limit of 1
 // the jobs run on the calling goroutine. A job is given the frame of its first run: the
 // next job starts once that run is created, so the task run list holds the runs of jobs
 // started together in the order of the jobs.
@@ -146,7 +146,9 @@ func (e *engine) runJobs(ctx context.Context, n, limit int, fr frame, sib *sibli
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil || sib.stopped() {
+		// The first limit jobs are created together, as Kestra creates a parallel flowable's
+		// children in one pass: a sibling that failed at once stops only the later ones.
+		if ctx.Err() != nil || (i >= limit && sib.stopped()) {
 			break
 		}
 		wg.Add(1)

@@ -2,7 +2,10 @@ package runner
 
 import (
 	"context"
+	"github.com/flowctl/flowctl/templating"
+	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -79,6 +82,26 @@ func TestKestraFlows(t *testing.T) {
 		{"variables-invalid", nil, 2, StateFailed},
 		{"restart_local_errors", nil, 5, StateFailed},
 		{"restart-each", map[string]any{"failed": "FIRST"}, 0, StateFailed},
+		{"minimal", nil, 1, StateSuccess}, // its revision: 2 is ignored, as Kestra does on save
+		{"each-object", nil, 8, StateSuccess},
+		{"each-object-in-list", nil, 8, StateSuccess},
+		{"disable-simple", nil, 2, StateSuccess},
+		{"disable-error", nil, 3, StateFailed},
+		{"errors", nil, 7, StateFailed},
+		{"full", nil, 13, StateSuccess},
+		{"failed-first", nil, 1, StateFailed},
+		{"return", nil, 3, StateSuccess},
+		{"execution", nil, 1, StateSuccess},
+		{"output-values", nil, 1, StateSuccess},
+		{"task-allow-failure-runnable", nil, 2, StateWarning},
+		{"task-allow-warning-runnable", nil, 2, StateSuccess},
+		{"fail-on-switch", map[string]any{"param": "fail"}, 1, StateFailed},
+		{"fail-on-condition", map[string]any{"param": "fail"}, 2, StateFailed},
+		{"fail-on-condition", map[string]any{"param": "success"}, 3, StateSuccess},
+		{"empty-variables", map[string]any{"emptyKey": map[string]any{"foo": ""},
+			"emptySubObject": map[string]any{"json": map[string]any{"someEmptyObject": map[string]any{}}}}, 3, StateSuccess},
+		{"current-output", nil, 32, StateSuccess},
+		{"logs", nil, 5, StateSuccess},
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {
@@ -270,7 +293,7 @@ func TestKestraRetryFlowable(t *testing.T) {
 // with Kestra's message.
 func TestKestraVariablesInvalid(t *testing.T) {
 	x := runKestraFlow(t, "variables-invalid", nil)
-	want := "used in the expression `{{inputs.invalid}}`"
+	want := "Unable to find `inputs` used in the expression `{{inputs.invalid}}`"
 	if tr := x.TaskRunList[1]; tr.State.Current != StateFailed || !strings.Contains(tr.Error, want) {
 		t.Errorf("run 1: got %s %q, want FAILED holding %q", tr.State.Current, tr.Error, want)
 	}
@@ -280,5 +303,158 @@ func TestKestraRestartLocalErrors(t *testing.T) {
 	x := runKestraFlow(t, "restart_local_errors", nil)
 	if st := x.TaskRunList[3].State.Current; st != StateFailed {
 		t.Errorf("run 3: got %s, want FAILED: %s", st, runs(x))
+	}
+}
+
+// TestKestraEachObject: Kestra's EachSequentialTest reads the seventh run's output.
+func TestKestraEachObject(t *testing.T) {
+	for _, name := range []string{"each-object", "each-object-in-list"} {
+		x := runKestraFlow(t, name, nil)
+		want := `json > JSON > ["my-complex"]`
+		if got, _ := x.TaskRunList[6].Outputs["value"].(string); !strings.Contains(got, want) {
+			t.Errorf("%s: run 6: got %q, want it to hold %q", name, got, want)
+		}
+	}
+}
+
+func TestKestraTaskRunIf(t *testing.T) {
+	x := runKestraFlow(t, "task-runif", nil)
+	for id, want := range map[string]string{"executed": StateSuccess, "notexecuted": StateSkipped, "willfailedtheflow": StateFailed} {
+		if got := byTask(x, id); len(got) != 1 || got[0].State.Current != want {
+			t.Errorf("%s: got %s, want one run %s", id, runs(x), want)
+		}
+	}
+	if len(x.TaskRunList) != 4 || x.State.Current != StateFailed {
+		t.Errorf("got %s %s, want 4 runs, FAILED", runs(x), x.State.Current)
+	}
+}
+
+// TestKestraOutputs: what Kestra's RunContextTest, OutputValuesTest, JdbcRunnerTest and
+// FlowOutputTest read of task and flow outputs.
+func TestKestraOutputs(t *testing.T) {
+	x := runKestraFlow(t, "return", nil)
+	if d, _ := x.TaskRunList[0].Outputs["value"].(string); !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`).MatchString(d) {
+		t.Errorf("return: date: got %q, want an ISO date with milliseconds", d)
+	}
+	if a, b := x.TaskRunList[1].Outputs["value"], x.TaskRunList[2].Outputs["value"]; a != "task-id" || b != "return" {
+		t.Errorf("return: got %v and %v, want task-id and return", a, b)
+	}
+	x = runKestraFlow(t, "output-values", nil)
+	_, values, _ := templating.AsMap(x.TaskRunList[0].Outputs["values"])
+	if values["output1"] != "xyz" || values["output2"] != "abc" {
+		t.Errorf("output-values: got %v", values)
+	}
+	x = runKestraFlow(t, "full", nil)
+	if v, _ := byTask(x, "t2")[0].Outputs["value"].(string); !strings.Contains(v, "value1") {
+		t.Errorf("full: t2: got %q, want it to hold value1", v)
+	}
+	x = runKestraFlow(t, "flow-with-outputs", nil)
+	if len(x.Outputs) != 1 || x.Outputs["key"] != `{"value":"flow-with-outputs"}` || x.State.Current != StateSuccess {
+		t.Errorf("flow-with-outputs: got %v %s", x.Outputs, x.State.Current)
+	}
+	x = runKestraFlow(t, "flow-with-array-outputs", nil)
+	if out, _ := x.Outputs["myout"].([]any); len(x.Outputs) != 1 || !slices.Equal(out, []any{"1rstValue", "2ndValue"}) {
+		t.Errorf("flow-with-array-outputs: got %v", x.Outputs)
+	}
+	x = runKestraFlow(t, "flow-with-outputs-failed", nil)
+	if x.Outputs != nil || x.State.Current != StateFailed {
+		t.Errorf("flow-with-outputs-failed: got %v %s, want no outputs, FAILED", x.Outputs, x.State.Current)
+	}
+}
+
+// TestKestraRetry: the attempts Kestra's RetryCaseTest counts.
+func TestKestraRetry(t *testing.T) {
+	cases := []struct {
+		flow     string
+		runs     int
+		attempts int
+		state    string
+	}{
+		{"retry-success", 1, 4, StateWarning},
+		{"retry-success-first-attempt", 1, 1, StateSuccess},
+		{"retry-failed", 2, 5, StateFailed},
+		{"retry-random", 1, 3, StateFailed},
+		{"retry-expo", 1, 3, StateFailed},
+		{"retry-fail", 2, 3, StateFailed},
+		{"task-allow-failure-runnable", 2, 3, StateWarning},
+		{"retry-failed-task-attempts", 1, 4, StateFailed}, // behavior: RETRY_FAILED_TASK, the default
+		{"retry-failed-task-duration", 1, 3, StateFailed}, // maxDuration PT6S, interval PT2S
+	}
+	for _, c := range cases {
+		t.Run(c.flow, func(t *testing.T) {
+			t.Parallel()
+			x := runKestraFlow(t, c.flow, nil)
+			if len(x.TaskRunList) != c.runs || len(x.TaskRunList[0].Attempts) != c.attempts || x.State.Current != c.state {
+				t.Errorf("got %s, %d attempts, %s; want %d runs, %d attempts, %s",
+					runs(x), len(x.TaskRunList[0].Attempts), x.State.Current, c.runs, c.attempts, c.state)
+			}
+		})
+	}
+}
+
+// TestKestraCurrentEachOutput: currentEachOutput picks the output of the current iteration,
+// as Kestra's CurrentEachOutputFunctionTest reads it.
+func TestKestraCurrentEachOutput(t *testing.T) {
+	x := runKestraFlow(t, "current-output", nil)
+	for _, a := range []string{"v11", "v12"} {
+		for _, b := range []string{"v21", "v22"} {
+			for _, c := range []string{"v31", "v32"} {
+				want := "return-" + a + "-" + b + "-" + c
+				if got := byValues(t, x, "1-1-1_return", a, b, c).Outputs["value"]; got != want {
+					t.Errorf("1-1-1_return %s %s %s: got %v, want %s", a, b, c, got, want)
+				}
+			}
+		}
+	}
+	for _, v := range []string{"v41", "v42"} {
+		if got := byValues(t, x, "2-1_return", v).Outputs["value"]; got != "return-"+v {
+			t.Errorf("2-1_return %s: got %v, want return-%s", v, got, v)
+		}
+	}
+}
+
+func TestKestraFail(t *testing.T) {
+	x := runKestraFlow(t, "fail-on-switch", map[string]any{"param": "fail"})
+	if tr := byTask(x, "switch"); len(tr) != 1 || tr[0].State.Current != StateFailed {
+		t.Errorf("fail-on-switch: got %s, want switch FAILED", runs(x))
+	}
+	x = runKestraFlow(t, "fail-on-condition", map[string]any{"param": "fail"})
+	if tr := byTask(x, "fail"); len(tr) != 1 || tr[0].State.Current != StateFailed {
+		t.Errorf("fail-on-condition: got %s, want fail FAILED", runs(x))
+	}
+	x = runKestraFlow(t, "fail-on-condition", map[string]any{"param": "success"})
+	if tr := byTask(x, "fail"); len(tr) != 1 || tr[0].State.Current != StateSuccess {
+		t.Errorf("fail-on-condition: got %s, want fail SUCCESS", runs(x))
+	}
+}
+
+// TestKestraLogLevel: a task's logLevel drops its lines below that level (logs.yaml's t4
+// logs at TRACE under logLevel INFO); the others keep theirs, TRACE included.
+func TestKestraLogLevel(t *testing.T) {
+	x := runKestraFlow(t, "logs", nil)
+	count := map[string]int{}
+	for _, tr := range x.TaskRunList {
+		count[tr.TaskID] = len(tr.Logs)
+	}
+	if want := map[string]int{"t1": 1, "t2": 1, "t3": 1, "t4": 0, "t5": 2}; !maps.Equal(count, want) {
+		t.Errorf("log lines by task: got %v, want %v", count, want)
+	}
+}
+
+// TestKestraParallelStartsTogether: the children of a parallel flowable without a limit are
+// created at once, as in Kestra, so a child failing at once does not keep its siblings from
+// starting (JdbcRunnerTest's each-parallel-subflow-notfound: "Should be 3").
+func TestKestraParallelStartsTogether(t *testing.T) {
+	for range 5 {
+		x := runKestraFlow(t, "each-parallel-subflow-notfound", nil)
+		failed := 0
+		for _, tr := range x.TaskRunList {
+			if tr.State.Current == StateFailed {
+				failed++
+			}
+		}
+		if len(x.TaskRunList) != 3 || failed != 3 || x.State.Current != StateFailed {
+			t.Fatalf("got %s %s, want 3 runs FAILED, FAILED", runs(x), x.State.Current)
+		}
 	}
 }

@@ -46,6 +46,7 @@ func ParseLevel(s string) (Level, error) {
 type Logger struct {
 	emit func(Level, string)
 	mask Masking
+	min  Level // lines below it are dropped
 }
 
 // Masking hides the secret values of an execution in text (the runner's masker).
@@ -60,6 +61,12 @@ type Masking interface {
 // before cutting, so that no secret is split across two lines. It returns l.
 func (l *Logger) WithMasking(m Masking) *Logger {
 	l.mask = m
+	return l
+}
+
+// WithMinLevel drops the lines below min: a task's logLevel. It returns l.
+func (l *Logger) WithMinLevel(min Level) *Logger {
+	l.min = min
 	return l
 }
 
@@ -78,7 +85,7 @@ func NewLogger(emit func(level Level, msg string)) *Logger {
 
 // Log records msg at level. A nil Logger discards it.
 func (l *Logger) Log(level Level, msg string) {
-	if l == nil || l.emit == nil {
+	if l == nil || l.emit == nil || level < l.min {
 		return
 	}
 	l.emit(level, msg)

@@ -44,6 +44,7 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "yaml", params: []string{"yaml"}, required: 1, call: yamlFunc},
 		{name: "fromIon", params: []string{"ion"}, required: 1, call: fromIonFunc},
 		{name: "fileURI", params: []string{"path"}, required: 1, call: fileURIFunc},
+		{name: "currentEachOutput", params: []string{"outputs"}, required: 1, call: currentEachOutputFunc},
 	}, storageFuncs()...), func(d *funcDef) string { return d.name })
 })
 

@@ -209,3 +209,39 @@ func fileURIFunc(c *evalCtx, args []any) (any, error) {
 func renderOnceFunc(c *evalCtx, args []any) (any, error) {
 	return renderValue(c, args[0], false)
 }
+
+// currentEachOutputFunc picks, in the outputs of a task that runs inside loops (keyed by
+// the loop values, outermost first), the one of the current iteration: Kestra's
+// currentEachOutput(outputs['t']), short for outputs['t'][parents[1].taskrun.value]
+// [parents[0].taskrun.value][taskrun.value].
+func currentEachOutputFunc(c *evalCtx, args []any) (any, error) {
+	out := args[0]
+	if _, ok := asMap(out); !ok {
+		return nil, fmt.Errorf("The 'currentEachOutput' function expects an argument 'outputs' with type map, got %s", describe(out))
+	}
+	var values []any
+	if ps, ok := c.lookupVar("parents"); ok {
+		list, _ := asList(ps)
+		for i := len(list) - 1; i >= 0; i-- {
+			if tr, ok := lookup(list[i], "taskrun"); ok {
+				if v, ok := lookup(tr, "value"); ok {
+					values = append(values, v)
+				}
+			}
+		}
+	}
+	tr, _ := c.lookupVar("taskrun")
+	v, ok := lookup(tr, "value")
+	if !ok {
+		return nil, errors.New("currentEachOutput: this task is not inside a loop (it has no taskrun.value)")
+	}
+	values = append(values, v)
+	for _, v := range values {
+		next, ok := lookup(out, v)
+		if !ok {
+			return nil, fmt.Errorf("currentEachOutput: no output for the loop value %s: the outputs given must be those of a task in the loops around", describe(v))
+		}
+		out = next
+	}
+	return out, nil
+}

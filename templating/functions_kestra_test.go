@@ -130,6 +130,8 @@ func TestKestraFunctionErrors(t *testing.T) {
 		{"range long strings", "{{ range('ab', 'e') }}", "Arguments of range function must be of type Number or String with a length of 1"},
 		{"range too long", "{{ range(0, 100000000) }}", "range of 100000001 elements: more than the 1048576 flowctl builds"},
 		{"max of a string and a number", "{{ max(1, 'a') }}", "cannot compare"},
+		{"currentEachOutput of a string", "{{ currentEachOutput('a') }}", "The 'currentEachOutput' function expects an argument 'outputs' with type map"},
+		{"currentEachOutput out of the loop", "{{ currentEachOutput({'v1': {'value': 1}}) }}", "currentEachOutput: this task is not inside a loop"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := renderString(tc.src, testEnv())

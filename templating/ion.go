@@ -110,7 +110,7 @@ func ionFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-inf"
 	}
-	s := strings.Replace(jacksonDouble(f, bits), "E", "e", 1)
+	s := strings.Replace(javaDouble(f, bits), "E", "e", 1)
 	if !strings.Contains(s, "e") {
 		s += "e0"
 	}

@@ -12,40 +12,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// jacksonDouble writes a float64 as Java's Double.toString does: the shortest digits that read
-// back as the same number, with at least one digit after the point (1.0), in scientific
-// notation (1.0E21, 1.0E-4) below 10^-3 and from 10^7.
-func jacksonDouble(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits)
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
-}
-
 // yamlFilter writes a value as Kestra's yaml filter does (Jackson's YAML writer with
 // MINIMIZE_QUOTES and INDENT_ARRAYS, no --- line): plain scalars where they read back as the
 // same string, double quotes otherwise, lists indented by one space, maps by two, and a
@@ -213,9 +179,9 @@ func yamlScalar(v any) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case float64:
-		return jacksonDouble(x, 64)
+		return javaDouble(x, 64)
 	case float32:
-		return jacksonDouble(float64(x), 32)
+		return javaDouble(float64(x), 32)
 	case time.Time:
 		return x.Format("2006-01-02T15:04:05.999999999Z07:00")
 	case json.Number:

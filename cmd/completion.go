@@ -68,69 +68,48 @@ func completeStatuses(_ *cobra.Command, _ []string, _ string) ([]cobra.Completio
 	return slices.Clone(listableStates), cobra.ShellCompDirectiveNoFileComp
 }
 
+// appliedFlows offers one name of each applied flow that keep selects (its id, or its
+// namespace), each name once.
+func appliedFlows(fac *factory, c *cobra.Command, name func(state.FlowRecord) (string, bool)) []cobra.Completion {
+	return withState(fac, c, func(s *state.Store) []cobra.Completion {
+		recs, err := s.Flows()
+		if err != nil {
+			return nil
+		}
+		var out []cobra.Completion
+		for _, r := range recs {
+			if n, ok := name(r); ok && !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	})
+}
+
 // completeFlowIDs offers the ids of the applied flows.
 func completeFlowIDs(fac *factory) completer {
 	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
-			recs, err := s.Flows()
-			if err != nil {
-				return nil
-			}
-			var out []cobra.Completion
-			for _, r := range recs {
-				if !slices.Contains(out, r.ID) {
-					out = append(out, r.ID)
-				}
-			}
-			return out
-		})
-		return out, cobra.ShellCompDirectiveNoFileComp
+		return appliedFlows(fac, c, func(r state.FlowRecord) (string, bool) { return r.ID, true }), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
 // completeNamespaces offers the namespaces of the applied flows.
 func completeNamespaces(fac *factory) completer {
 	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
-			recs, err := s.Flows()
-			if err != nil {
-				return nil
-			}
-			var out []cobra.Completion
-			for _, r := range recs {
-				if !slices.Contains(out, r.Namespace) {
-					out = append(out, r.Namespace)
-				}
-			}
-			return out
-		})
-		return out, cobra.ShellCompDirectiveNoFileComp
+		return appliedFlows(fac, c, func(r state.FlowRecord) (string, bool) { return r.Namespace, true }), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
 // completeAppliedFlow offers `NAMESPACE ID` of an applied flow, one word at a time.
 func completeAppliedFlow(fac *factory) completer {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) == 0 {
+		switch len(args) {
+		case 0:
 			return completeNamespaces(fac)(c, args, toComplete)
+		case 1:
+			return appliedFlows(fac, c, func(r state.FlowRecord) (string, bool) { return r.ID, r.Namespace == args[0] }), cobra.ShellCompDirectiveNoFileComp
 		}
-		if len(args) > 1 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		out := withState(fac, c, func(s *state.Store) []cobra.Completion {
-			recs, err := s.Flows()
-			if err != nil {
-				return nil
-			}
-			var out []cobra.Completion
-			for _, r := range recs {
-				if r.Namespace == args[0] {
-					out = append(out, r.ID)
-				}
-			}
-			return out
-		})
-		return out, cobra.ShellCompDirectiveNoFileComp
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 }
 

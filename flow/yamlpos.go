@@ -67,48 +67,66 @@ func (l *loader) contentLines() []srcLine {
 	return out
 }
 
-// stripComment cuts a trailing " # comment" outside quotes.
-func stripComment(s string) string {
+// unquoted walks s outside quoted strings: it calls fn with the index of each byte that is not
+// inside quotes and the bracket depth before it, until fn returns true, and returns where a
+// quote still open at the end starts (-1 when none is, or fn stopped the walk). A quote opens
+// a string only where a YAML scalar can start: first, or after a space, "-", ",", "[" or "{".
+func unquoted(s string, fn func(i, depth int) bool) int {
 	var quote byte
+	at, depth := -1, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case quote != 0:
 			if c == quote {
-				quote = 0
+				quote, at = 0, -1
 			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '#' && i > 0 && (s[i-1] == ' ' || s[i-1] == '\t'):
-			return strings.TrimRight(s[:i], " \t")
+			continue
+		case (c == '\'' || c == '"') && (i == 0 || strings.IndexByte(" -,[{", s[i-1]) >= 0):
+			quote, at = c, i
+			continue
+		}
+		if fn(i, depth) {
+			return -1
+		}
+		switch c {
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
 		}
 	}
-	return s
+	return at
+}
+
+// stripComment cuts a trailing " # comment" outside quotes.
+func stripComment(s string) string {
+	cut := -1
+	unquoted(s, func(i, _ int) bool {
+		if s[i] == '#' && i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+			cut = i
+			return true
+		}
+		return false
+	})
+	if cut < 0 {
+		return s
+	}
+	return strings.TrimRight(s[:cut], " \t")
 }
 
 // mappingColon returns the index in s of the first ": " (or final ":") outside quotes and
 // brackets after from, or -1.
 func mappingColon(s string, from int) int {
-	var quote byte
-	depth := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case (c == '\'' || c == '"') && (i == 0 || s[i-1] == ' ' || s[i-1] == '-'):
-			quote = c
-		case c == '[' || c == '{':
-			depth++
-		case c == ']' || c == '}':
-			depth--
-		case c == ':' && depth == 0 && i >= from && (i+1 == len(s) || s[i+1] == ' '):
-			return i
+	at := -1
+	unquoted(s, func(i, depth int) bool {
+		if s[i] == ':' && depth == 0 && i >= from && (i+1 == len(s) || s[i+1] == ' ') {
+			at = i
+			return true
 		}
-	}
-	return -1
+		return false
+	})
+	return at
 }
 
 // indentCulprit reads the lines as YAML nests them (a stack of open block indentations) and
@@ -201,24 +219,18 @@ func closed(v string) bool {
 	case '\'', '"':
 		return len(v) > 1 && v[len(v)-1] == v[0]
 	}
-	depth := 0
-	var quote byte
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"':
-			quote = c
-		case c == '[' || c == '{':
+	end := 0
+	unquoted(v, func(i, depth int) bool {
+		switch v[i] {
+		case '[', '{':
 			depth++
-		case c == ']' || c == '}':
+		case ']', '}':
 			depth--
 		}
-	}
-	return depth <= 0
+		end = depth
+		return false
+	})
+	return end <= 0
 }
 
 // spaces says n spaces.
@@ -254,22 +266,8 @@ func (l *loader) openQuote(line int) (int, bool) {
 		return 0, false
 	}
 	s := string(ls[line-1])
-	var quote byte
-	at := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case (c == '\'' || c == '"') && (i == 0 || s[i-1] == ' '):
-			quote, at = c, i
-		case c == '#' && i > 0 && s[i-1] == ' ':
-			return 0, false
-		}
-	}
-	if quote == 0 {
+	at := unquoted(s, func(i, _ int) bool { return s[i] == '#' && i > 0 && s[i-1] == ' ' })
+	if at < 0 {
 		return 0, false
 	}
 	return len([]rune(s[:at])) + 1, true

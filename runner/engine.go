@@ -216,6 +216,15 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
+	// Secrets written in clear in the flow (a webhook URL) are masked from the start, not
+	// only once their task runs: a task before it may print them.
+	flow.Walk(f.AllTasks(), func(s *flow.TaskSpec) {
+		if ls, ok := s.Task.(tasks.LiteralSecrets); ok {
+			for _, v := range ls.LiteralSecrets() {
+				opts.Masker.Add(v)
+			}
+		}
+	})
 	defer e.openFiles(id)()
 	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
 	e.opts.Inputs = inputs

@@ -146,6 +146,9 @@ func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
 func (s *TextSink) write(label, level, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// A loop value makes a label longer than any task id: the prefixes widen to it, so the
+	// messages after it line up again.
+	s.width = max(s.width, len(label))
 	prefix := s.p.Faint("[" + label + "]" + strings.Repeat(" ", max(0, s.width-len(label))))
 	stamp := ""
 	if s.stamps {

@@ -148,7 +148,8 @@ func TestTextSinkPrefixesLoopValues(t *testing.T) {
 	s := NewTextSink(&b, NewPalette(false), f)
 	s.Log(&runner.TaskRun{TaskID: "say", Value: "a"}, runner.LogLine{Level: tasks.LevelInfo, Message: "one\ntwo"})
 	s.Log(&runner.TaskRun{TaskID: "each"}, runner.LogLine{Level: tasks.LevelInfo, Message: "three"})
-	want := "[say (a)] INFO  one\n[say (a)] INFO  two\n[each] INFO  three\n"
+	// The prefixes widen to the longest label written so far: the messages line up.
+	want := "[say (a)] INFO  one\n[say (a)] INFO  two\n[each]    INFO  three\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}

@@ -344,23 +344,25 @@ func clip(s string) string {
 	return s[:57] + "..."
 }
 
-// kvNamespace renders a KV task's namespace, Kestra's default being the flow's.
-func (tc *Context) kvNamespace(tmpl string) (string, error) {
-	if tmpl == "" {
-		tmpl = "{{ flow.namespace }}"
-	}
-	return tc.render("namespace", tmpl)
-}
-
-// kv returns the run's KV store, or the error saying there is none.
-func (tc *Context) kv() (KV, error) {
+// kvStore returns the run's KV store (or the error saying there is none) and a KV task's
+// namespace rendered, Kestra's default being the flow's.
+func (tc *Context) kvStore(nsTmpl string) (KV, string, error) {
 	if tc.KV == nil {
-		return nil, errNoKV
+		return nil, "", errNoKV
 	}
-	return tc.KV, nil
+	if nsTmpl == "" {
+		nsTmpl = "{{ flow.namespace }}"
+	}
+	ns, err := tc.render("namespace", nsTmpl)
+	return tc.KV, ns, err
 }
 
-// kvKey renders a KV task's key.
-func (tc *Context) kvKey(tmpl string) (string, error) {
-	return tc.render("key", tmpl)
+// kvEntry is kvStore and a KV task's key rendered.
+func (tc *Context) kvEntry(nsTmpl, keyTmpl string) (KV, string, string, error) {
+	kv, ns, err := tc.kvStore(nsTmpl)
+	if err != nil {
+		return nil, "", "", err
+	}
+	key, err := tc.render("key", keyTmpl)
+	return kv, ns, key, err
 }

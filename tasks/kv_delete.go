@@ -18,15 +18,7 @@ type KVDelete struct {
 
 // Run deletes the key; outputs.<id>.deleted tells whether it was there.
 func (t *KVDelete) Run(ctx context.Context, tc *Context) (Result, error) {
-	kv, err := tc.kv()
-	if err != nil {
-		return Result{}, err
-	}
-	ns, err := tc.kvNamespace(t.Namespace)
-	if err != nil {
-		return Result{}, err
-	}
-	key, err := tc.kvKey(t.Key)
+	kv, ns, key, err := tc.kvEntry(t.Namespace, t.Key)
 	if err != nil {
 		return Result{}, err
 	}

@@ -21,15 +21,7 @@ type KVGet struct {
 
 // Run reads the key into outputs.<id>.value, null when it is missing.
 func (t *KVGet) Run(ctx context.Context, tc *Context) (Result, error) {
-	kv, err := tc.kv()
-	if err != nil {
-		return Result{}, err
-	}
-	ns, err := tc.kvNamespace(t.Namespace)
-	if err != nil {
-		return Result{}, err
-	}
-	key, err := tc.kvKey(t.Key)
+	kv, ns, key, err := tc.kvEntry(t.Namespace, t.Key)
 	if err != nil {
 		return Result{}, err
 	}

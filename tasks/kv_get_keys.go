@@ -17,11 +17,7 @@ type KVGetKeys struct {
 
 // Run lists the keys into outputs.<id>.keys, in order.
 func (t *KVGetKeys) Run(ctx context.Context, tc *Context) (Result, error) {
-	kv, err := tc.kv()
-	if err != nil {
-		return Result{}, err
-	}
-	ns, err := tc.kvNamespace(t.Namespace)
+	kv, ns, err := tc.kvStore(t.Namespace)
 	if err != nil {
 		return Result{}, err
 	}

@@ -26,15 +26,7 @@ type KVSet struct {
 
 // Run renders the key, the namespace and the value, and stores it.
 func (t *KVSet) Run(ctx context.Context, tc *Context) (Result, error) {
-	kv, err := tc.kv()
-	if err != nil {
-		return Result{}, err
-	}
-	ns, err := tc.kvNamespace(t.Namespace)
-	if err != nil {
-		return Result{}, err
-	}
-	key, err := tc.kvKey(t.Key)
+	kv, ns, key, err := tc.kvEntry(t.Namespace, t.Key)
 	if err != nil {
 		return Result{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -60,22 +61,96 @@ var kestraInputTypes []string
 var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
 	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail}
 
-// inputKeys are the input properties flowctl reads.
-var inputKeys = []string{"id", "type", "defaults", "required", "description", "displayName", "values",
-	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill"}
+// The input types that take a property, as Kestra's input classes do.
+var (
+	choiceTypes = []string{InputEnum, InputSelect, InputMultiselect}
+	numberTypes = []string{InputInt, InputFloat, InputDuration}
+	dateTypes   = []string{InputDateTime, InputDate, InputTime}
+)
+
+// inputKeys are the input properties flowctl reads, with the input types that take each
+// (every type when none are listed) and those that require it. The input walk reads those
+// without a read func once the type is known.
+var inputKeys = keyTable[*Input]{
+	{name: "id", required: true, doc: "The input's id: {{ inputs.ID }}.",
+		schema: func(*schemaBuilder) obj { return idSchema(inputIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The input's type.",
+		schema: func(*schemaBuilder) obj {
+			return caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases))))
+		}},
+	{name: "defaults", doc: "The value when none is given; a template is rendered when the execution starts.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	{name: "required", doc: "The input must have a value (default true).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
+			in.Required, _ = l.boolean(v, ctx, "required")
+		}},
+	{name: "description", doc: "What the input is for.",
+		schema: func(*schemaBuilder) obj { return nullable(text()) },
+		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
+			in.Description, _ = l.optStr(v, ctx, "description")
+		}},
+	{name: "displayName", doc: "The input's name for people.",
+		schema: func(*schemaBuilder) obj { return nullable(text()) },
+		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
+			in.DisplayName, _ = l.optStr(v, ctx, "displayName")
+		}},
+	{name: "values", types: choiceTypes, requiredBy: choiceTypes,
+		doc: "The values an ENUM, SELECT or MULTISELECT input allows.",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
+		}},
+	// MULTISELECT called its values options before Kestra 0.20: an input that takes options
+	// needs values or options (the input walk reads options as values; the schema's input
+	// branches say "one of them").
+	{name: "options", types: []string{InputMultiselect},
+		doc: "The old name of a MULTISELECT input's values (Kestra before 0.20).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}
+		}},
+	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
+		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
+		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
+	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect},
+		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
+			in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
+		}},
+	{name: "validator", types: []string{InputString},
+		doc:    "A regular expression the whole value of a STRING input must match.",
+		schema: func(*schemaBuilder) obj { return text() }},
+	{name: "min", types: numberTypes, doc: "The least value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "max", types: numberTypes, doc: "The greatest value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "after", types: dateTypes, doc: "The earliest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "before", types: dateTypes, doc: "The latest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "dependsOn", doc: "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it.",
+		schema: func(*schemaBuilder) obj {
+			return obj{
+				"type": "object",
+				"properties": obj{
+					"inputs":    obj{"type": "array", "items": text()},
+					"condition": text(),
+				},
+				"additionalProperties": false,
+			}
+		}},
+	{name: "prefill", doc: "The value a form starts from (Kestra's UI); checked, not used by flowctl.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	// Kestra before 0.15 called the id name.
+	{name: "name", old: true, doc: "The old spelling of id (Kestra before 0.15).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"allOf": []any{doc(idSchema(inputIDPattern(), maxFlowIDLen), "The input's id: {{ inputs.ID }}.")}}
+		}},
+}
+
+// boundSchema is the schema of min, max, after and before: a value of the input's own type.
+func boundSchema(*schemaBuilder) obj { return doc(text(), "A value of the input's own type.") }
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
 	"extension": "", "expression": " (list the choices in values)",
 	"isRadio": "", "autoSelectFirst": "", "multiple": "",
-}
-
-// boundKeys say which input types take which bounds, as Kestra's input classes do.
-var boundKeys = map[string][]string{
-	"min":    {InputInt, InputFloat, InputDuration},
-	"max":    {InputInt, InputFloat, InputDuration},
-	"after":  {InputDateTime, InputDate, InputTime},
-	"before": {InputDateTime, InputDate, InputTime},
 }
 
 // inputs reads the flow's inputs.
@@ -228,50 +303,30 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
-	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode *yaml.Node
-	var optionsKey *yaml.Node
-	bounds := map[string]*yaml.Node{}
+	// The keys read once the type is known, by name: their values, and their keys' nodes.
+	given := map[string]*yaml.Node{}
+	keys := map[string]*yaml.Node{}
 	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		switch key {
-		case "id":
-		case "name":
+		switch k := inputKeys.lookup(key); {
+		case k == nil:
+			l.unknownKey(p.key, ctx, key, inputKeys.names(), unsupportedInputKeys)
+		case k.read != nil:
+			k.read(l, in, v, ctx)
+		case key == "id":
+		case key == "name":
 			if hasID {
 				l.errorf(p.key, "%sname and id are the same property (name is its old spelling): keep id", ctx)
 			} else {
 				l.warnf(p.key, "%sname is the old spelling of id (Kestra before 0.15): write id", ctx)
 			}
-		case "type":
-			typeNode = v
-		case "defaults":
-			defaultsNode = v
-		case "prefill":
-			prefillNode = v
-		case "values":
-			valuesNode = v
-		case "options":
-			optionsKey, optionsNode = p.key, v
-		case "itemType":
-			itemTypeNode = v
-		case "validator":
-			validatorNode = v
-		case "dependsOn":
-			depNode = v
-		case "min", "max", "after", "before":
-			bounds[key] = v
-		case "allowCustomValue":
-			in.AllowCustomValue, _ = l.boolean(v, ctx, key)
-		case "required":
-			in.Required, _ = l.boolean(v, ctx, key)
-		case "description":
-			in.Description, _ = l.optStr(v, ctx, key)
-		case "displayName":
-			in.DisplayName, _ = l.optStr(v, ctx, key)
 		default:
-			l.unknownKey(p.key, ctx, key, inputKeys, unsupportedInputKeys)
+			given[key], keys[key] = v, p.key
 		}
 	}
+	typeNode, defaultsNode, prefillNode, valuesNode, optionsNode := given["type"], given["defaults"], given["prefill"], given["values"], given["options"]
+	itemTypeNode, validatorNode, depNode := given["itemType"], given["validator"], given["dependsOn"]
 	if depNode != nil && !isNull(depNode) {
 		in.DependsOn = l.dependsOn(depNode, ctx, in.ID)
 	}
@@ -299,9 +354,10 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 	}
 
 	// MULTISELECT called its values options before Kestra 0.20; still read, with a warning.
+	optionsKey := keys["options"]
 	switch {
 	case optionsNode == nil:
-	case in.Type != InputMultiselect:
+	case !inputKeys.lookup("options").takes(in.Type):
 		l.errorf(optionsKey, "%soptions: only MULTISELECT inputs take options (the old name of values)", ctx)
 	case valuesNode != nil:
 		l.errorf(optionsKey, "%soptions: you can't define both `values` and `options` (options is the old name of values: keep values)", ctx)
@@ -309,24 +365,26 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.warnf(optionsKey, "%soptions is the old name of values (Kestra before 0.20): write values", ctx)
 		valuesNode = optionsNode
 	}
-	takesValues := in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect
+	values := inputKeys.lookup("values")
 	switch {
-	case valuesNode != nil && !takesValues:
-		l.errorf(valuesNode, "%svalues: only ENUM, SELECT and MULTISELECT inputs take values", ctx)
+	case valuesNode != nil && !values.takes(in.Type):
+		l.errorf(valuesNode, "%svalues: only %s inputs take values", ctx, typeList(values.types))
 	case valuesNode != nil:
 		in.Values = l.enumValues(valuesNode, ctx)
-	case takesValues:
+	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
-	if in.AllowCustomValue && in.Type != InputSelect && in.Type != InputMultiselect {
-		l.errorf(n, "%sallowCustomValue: only SELECT and MULTISELECT inputs take allowCustomValue", ctx)
+	if k := inputKeys.lookup("allowCustomValue"); in.AllowCustomValue && !k.takes(in.Type) {
+		l.errorf(n, "%sallowCustomValue: only %s inputs take allowCustomValue", ctx, typeList(k.types))
 	}
 	l.inputItemType(in, n, itemTypeNode, ctx)
 	if validatorNode != nil {
 		l.inputValidator(in, validatorNode, ctx)
 	}
+	bounds := map[string]*yaml.Node{}
 	for _, key := range []string{"min", "max", "after", "before"} {
-		if v := bounds[key]; v != nil {
+		if v := given[key]; v != nil {
+			bounds[key] = v
 			l.inputBound(in, key, v, ctx)
 		}
 	}
@@ -411,17 +469,18 @@ func (l *loader) dependsOn(n *yaml.Node, ctx, self string) *DependsOn {
 // inputItemType reads the itemType of an ARRAY (required) or MULTISELECT (default STRING)
 // input.
 func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string) {
+	k := inputKeys.lookup("itemType")
 	if itemTypeNode == nil {
-		switch in.Type {
-		case InputArray:
+		switch {
+		case slices.Contains(k.requiredBy, in.Type):
 			l.errorf(n, "%smissing required property \"itemType\" (the type of each element: one of %s)", ctx, strings.Join(itemTypes, ", "))
-		case InputMultiselect:
+		case k.takes(in.Type):
 			in.ItemType = InputString
 		}
 		return
 	}
-	if in.Type != InputArray && in.Type != InputMultiselect {
-		l.errorf(itemTypeNode, "%sitemType: only ARRAY and MULTISELECT inputs take an itemType", ctx)
+	if !k.takes(in.Type) {
+		l.errorf(itemTypeNode, "%sitemType: only %s inputs take an itemType", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(itemTypeNode, ctx, "itemType")
@@ -439,11 +498,19 @@ func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string
 	in.ItemType = t
 }
 
+// typeList names input types for a message: "ENUM, SELECT and MULTISELECT".
+func typeList(types []string) string {
+	if len(types) < 2 {
+		return strings.Join(types, "")
+	}
+	return strings.Join(types[:len(types)-1], ", ") + " and " + types[len(types)-1]
+}
+
 // inputValidator reads the validator of a STRING input: a regular expression the whole
 // value must match, as Java's Pattern.matches.
 func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
-	if in.Type != InputString {
-		l.errorf(n, "%svalidator: only STRING inputs take a validator", ctx)
+	if k := inputKeys.lookup("validator"); !k.takes(in.Type) {
+		l.errorf(n, "%svalidator: only %s inputs take a validator", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(n, ctx, "validator")
@@ -468,8 +535,8 @@ func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
 
 // inputBound reads min, max, after or before: a value of the input's own type.
 func (l *loader) inputBound(in *Input, key string, n *yaml.Node, ctx string) {
-	if !slices.Contains(boundKeys[key], in.Type) {
-		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(boundKeys[key], ", "), key)
+	if k := inputKeys.lookup(key); !k.takes(in.Type) {
+		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(k.types, ", "), key)
 		return
 	}
 	s, ok := l.str(n, ctx, key)

@@ -499,12 +499,101 @@ const (
 	maxNamespaceLen = 150
 )
 
-// flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
-var (
-	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
-	requiredFlowKeys = []string{"id", "namespace", "tasks"}
-)
+// flowKeys are the flow's keys: how the loader reads each, and its schema.
+var flowKeys = keyTable[*Flow]{
+	{name: "id", required: true, doc: "The flow's id, unique in its namespace.",
+		schema: func(*schemaBuilder) obj { return idSchema(flowIDPattern(), maxFlowIDLen) },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			if s, ok := l.str(v, "", "id"); ok {
+				f.ID = s
+				l.checkID(v, "id", s, "flow id", flowIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+			}
+		}},
+	{name: "namespace", required: true, doc: "The flow's namespace: lower-case, dotted (company.team).",
+		schema: func(*schemaBuilder) obj { return idSchema(namespacePattern(), maxNamespaceLen) },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			s, ok := l.str(v, "", "namespace")
+			if !ok {
+				return
+			}
+			f.Namespace = s
+			if l.checkID(v, "namespace", s, "namespace", namespacePattern(), maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
+				return
+			}
+			if low := strings.ToLower(s); low != s && namespacePattern().MatchString(low) {
+				l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
+			}
+		}},
+	{name: "description", doc: "What the flow does.",
+		schema: func(*schemaBuilder) obj { return nullable(text()) },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			f.Description, _ = l.optStr(v, "", "description")
+		}},
+	{name: "labels", doc: "The labels of the flow's executions: a mapping, or a list of {key, value}.",
+		schema: func(*schemaBuilder) obj {
+			return obj{
+				"type":                 []string{"object", "array", "null"},
+				"additionalProperties": text(),
+				"items": obj{
+					"type":                 "object",
+					"properties":           obj{"key": text(), "value": text()},
+					"required":             []string{"key", "value"},
+					"additionalProperties": false,
+				},
+			}
+		},
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Labels = l.labels(v) }},
+	{name: "inputs", doc: "The flow's inputs, given with run -i ID=VALUE.",
+		schema: func(b *schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": b.input} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Inputs = l.inputs(v) }},
+	{name: "variables", doc: "Values exposed as {{ vars.NAME }}, not rendered.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"object", "null"}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Variables = l.variables(v) }},
+	{name: "tasks", required: true, doc: "The tasks, run one after another; the first that fails stops them.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}, "type": "array", "minItems": 1} },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			f.Tasks = l.taskList(v, "tasks")
+			if isSeq(v) && len(resolve(v).Content) == 0 {
+				l.errorf(v, "tasks: at least one task is required")
+			}
+		}},
+	{name: "errors", doc: "Tasks run when a task of tasks failed.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Errors = l.taskList(v, "errors") }},
+	{name: "finally", doc: "Tasks run last, after success and failure alike.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Finally = l.taskList(v, "finally") }},
+	{name: "triggers", doc: "What starts the flow: Flow triggers (another execution ended) and Schedule triggers.",
+		schema: func(b *schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": b.trigger} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Triggers = l.triggers(v) }},
+	{name: "disabled", doc: "A disabled flow is not run, and its triggers do not fire.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			f.Disabled, _ = l.boolean(v, "", "disabled")
+		}},
+	{name: "concurrency", doc: "How many executions of the flow run at once, across every flowctl process sharing the state.",
+		schema: func(b *schemaBuilder) obj { return concurrencyKeys.object(b) },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Concurrency = l.concurrency(v) }},
+	// Read and applied by withDefaults before the walk.
+	{name: "pluginDefaults", doc: "Default property values for the tasks, triggers and conditions of a type (or a type prefix).",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.pluginDefaults}} }},
+	{name: "taskDefaults", doc: "The older name of pluginDefaults.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.pluginDefaults}} }},
+	{name: "outputs", doc: "Values the flow exposes once it has ended: on the execution as outputs, and to a Subflow task's parent.",
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": []string{"array", "null"}, "items": outputKeys.object(b)}
+		},
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Outputs = l.outputs(v) }},
+	// Kestra accepts a revision in the source and overwrites it on save; so does flowctl,
+	// which numbers revisions itself when a flow is applied.
+	{name: "revision", old: true, doc: "Ignored: flowctl numbers revisions itself when a flow is applied.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer"} },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			if _, ok := l.integer(v, "", "revision"); ok {
+				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
+			}
+		}},
+}
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
@@ -527,64 +616,17 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	for _, p := range l.pairs(root, "") {
 		key := p.key.Value
 		seen[key] = true
-		v := p.val
-		switch key {
-		case "id":
-			if s, ok := l.str(v, "", "id"); ok {
-				f.ID = s
-				l.checkID(v, "id", s, "flow id", flowIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
-			}
-		case "namespace":
-			if s, ok := l.str(v, "", "namespace"); ok {
-				f.Namespace = s
-				if l.checkID(v, "namespace", s, "namespace", namespacePattern(), maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
-					continue
-				}
-				if low := strings.ToLower(s); low != s && namespacePattern().MatchString(low) {
-					l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
-				}
-			}
-		case "description":
-			f.Description, _ = l.optStr(v, "", "description")
-		case "disabled":
-			f.Disabled, _ = l.boolean(v, "", "disabled")
-		case "labels":
-			f.Labels = l.labels(v)
-		case "inputs":
-			f.Inputs = l.inputs(v)
-		case "variables":
-			f.Variables = l.variables(v)
-		case "tasks":
-			f.Tasks = l.taskList(v, "tasks")
-			if isSeq(v) && len(resolve(v).Content) == 0 {
-				l.errorf(v, "tasks: at least one task is required")
-			}
-		case "errors":
-			f.Errors = l.taskList(v, "errors")
-		case "finally":
-			f.Finally = l.taskList(v, "finally")
-		case "triggers":
-			f.Triggers = l.triggers(v)
-		case "concurrency":
-			f.Concurrency = l.concurrency(v)
-		case "outputs":
-			f.Outputs = l.outputs(v)
-		case "pluginDefaults", "taskDefaults":
-			// Read and applied by withDefaults before the walk.
-		case "revision":
-			// Kestra accepts a revision in the source and overwrites it on save; so does
-			// flowctl, which numbers revisions itself when a flow is applied.
-			if _, ok := l.integer(v, "", "revision"); ok {
-				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
-			}
-		default:
-			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
+		switch k := flowKeys.lookup(key); {
+		case k == nil:
+			l.unknownKey(p.key, "", key, flowKeys.names(), unsupportedFlowKeys)
+		case k.read != nil:
+			k.read(l, f, p.val, "")
 		}
 	}
 	l.checkTriggerInputs(f)
 	l.checkRecursion(f)
 	l.checkRefs(f)
-	for _, k := range requiredFlowKeys {
+	for _, k := range flowKeys.requiredNames() {
 		if !seen[k] {
 			l.errorf(root, "missing required property %q", k)
 		}
@@ -608,6 +650,30 @@ func (l *loader) checkRecursion(f *Flow) {
 // concurrencyBehaviors are the values of a concurrency's behavior.
 var concurrencyBehaviors = []string{ConcurrencyQueue, ConcurrencyCancel, ConcurrencyFail}
 
+// concurrencyKeys are the keys of the flow's concurrency.
+var concurrencyKeys = keyTable[*Concurrency]{
+	{name: "limit", required: true, doc: "How many executions of the flow may run at once.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer", "minimum": 1} },
+		read: func(l *loader, c *Concurrency, v *yaml.Node, ctx string) {
+			if i, ok := l.integer(v, ctx, "limit"); ok {
+				if i < 1 {
+					l.errorf(v, "%slimit: must be at least 1, got %d", ctx, i)
+				}
+				c.Limit = i
+			}
+		}},
+	{name: "behavior", doc: "What an execution finding no free slot does (default QUEUE).",
+		schema: func(*schemaBuilder) obj { return caseless(concurrencyBehaviors) },
+		read: func(l *loader, c *Concurrency, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "behavior"); ok {
+				c.Behavior = strings.ToUpper(s)
+				if !slices.Contains(concurrencyBehaviors, c.Behavior) {
+					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, concurrencyBehaviors))
+				}
+			}
+		}},
+}
+
 // concurrency reads the flow's `concurrency`: a limit of 1 or more, and the behaviour when
 // it is reached (Kestra's default: QUEUE).
 func (l *loader) concurrency(n *yaml.Node) *Concurrency {
@@ -618,31 +684,7 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		return nil
 	}
 	c := &Concurrency{Behavior: ConcurrencyQueue, Pos: posOf(n)}
-	hasLimit := false
-	for _, p := range l.pairs(n, ctx) {
-		switch key, v := p.key.Value, p.val; key {
-		case "limit":
-			hasLimit = true
-			if i, ok := l.integer(v, ctx, key); ok {
-				if i < 1 {
-					l.errorf(v, "%slimit: must be at least 1, got %d", ctx, i)
-				}
-				c.Limit = i
-			}
-		case "behavior":
-			if s, ok := l.str(v, ctx, key); ok {
-				c.Behavior = strings.ToUpper(s)
-				if !slices.Contains(concurrencyBehaviors, c.Behavior) {
-					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, concurrencyBehaviors))
-				}
-			}
-		default:
-			l.unknownKey(p.key, ctx, key, []string{"limit", "behavior"}, nil)
-		}
-	}
-	if !hasLimit {
-		l.errorf(n, "%smissing required property \"limit\"", ctx)
-	}
+	readKeys(l, n, c, concurrencyKeys, ctx, nil, nil)
 	return c
 }
 
@@ -797,9 +839,69 @@ func (l *loader) taskList(n *yaml.Node, branch string) []*TaskSpec {
 	return out
 }
 
-// commonTaskKeys are the task keys the runner handles itself, for every type.
-var commonTaskKeys = []string{"id", "type", "description", "disabled", "timeout", "retry",
-	"allowFailure", "allowWarning", "runIf", "logLevel"}
+// taskKeys are the task keys the runner handles itself, for every type. The id and type are
+// read first, to name the task and find its properties.
+var taskKeys = keyTable[*TaskSpec]{
+	{name: "id", required: true, doc: "The task's id, unique across tasks, errors and finally (no dots).",
+		schema: func(*schemaBuilder) obj { return idSchema(taskIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The task type.",
+		schema: func(b *schemaBuilder) obj { return caseless(b.taskTypes) }},
+	{name: "description", doc: "What the task does.",
+		schema: func(*schemaBuilder) obj { return nullable(text()) },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.Description, _ = l.optStr(v, ctx, "description")
+		}},
+	{name: "disabled", doc: "A disabled task is dropped: no task run at all.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.Disabled, _ = l.boolean(v, ctx, "disabled")
+		}},
+	{name: "timeout", doc: "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed.",
+		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			if d, ok := l.duration(v, ctx, "timeout"); ok {
+				if d <= 0 {
+					l.errorf(v, "%stimeout: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				spec.Timeout = d
+			}
+		}},
+	{name: "retry",
+		schema: func(b *schemaBuilder) obj { return b.retry },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.Retry = l.retry(v, ctx+"retry: ")
+		}},
+	{name: "allowFailure", doc: "A failed task (no retry left) ends WARNING instead.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.AllowFailure, _ = l.boolean(v, ctx, "allowFailure")
+		}},
+	{name: "allowWarning", doc: "A task ending WARNING ends SUCCESS instead.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.AllowWarning, _ = l.boolean(v, ctx, "allowWarning")
+		}},
+	{name: "runIf", doc: "Rendered; false, 0, -0 or empty skips the task.",
+		schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "runIf"); ok {
+				spec.RunIf, spec.HasRunIf = s, true
+				spec.PropPos["runIf"] = posOf(resolve(v))
+				l.checkTemplate(v, s, ctx+"runIf: ")
+			}
+		}},
+	{name: "logLevel", doc: "The lowest level of the task's log lines that is kept; the lines below are dropped.",
+		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}} },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "logLevel"); ok {
+				lv, err := tasks.ParseLevel(s)
+				if err != nil {
+					l.errorf(v, "%slogLevel: %v", ctx, err)
+				}
+				spec.LogLevel = lv
+			}
+		}},
+}
 
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
@@ -880,39 +982,13 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
+		if k := taskKeys.lookup(key); k != nil {
+			if k.read != nil {
+				k.read(l, spec, v, ctx)
+			}
+			continue
+		}
 		switch key {
-		case "id", "type":
-		case "description":
-			spec.Description, _ = l.optStr(v, ctx, key)
-		case "disabled":
-			spec.Disabled, _ = l.boolean(v, ctx, key)
-		case "allowFailure":
-			spec.AllowFailure, _ = l.boolean(v, ctx, key)
-		case "allowWarning":
-			spec.AllowWarning, _ = l.boolean(v, ctx, key)
-		case "timeout":
-			if d, ok := l.duration(v, ctx, key); ok {
-				if d <= 0 {
-					l.errorf(v, "%stimeout: must be positive, got %s", ctx, resolve(v).Value)
-				}
-				spec.Timeout = d
-			}
-		case "retry":
-			spec.Retry = l.retry(v, ctx+"retry: ")
-		case "logLevel":
-			if s, ok := l.str(v, ctx, key); ok {
-				lv, err := tasks.ParseLevel(s)
-				if err != nil {
-					l.errorf(v, "%slogLevel: %v", ctx, err)
-				}
-				spec.LogLevel = lv
-			}
-		case "runIf":
-			if s, ok := l.str(v, ctx, key); ok {
-				spec.RunIf, spec.HasRunIf = s, true
-				spec.PropPos[key] = posOf(resolve(v))
-				l.checkTemplate(v, s, ctx+"runIf: ")
-			}
 		case "errors", "finally":
 			if fdef == nil {
 				if props != nil {
@@ -949,7 +1025,7 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 				names = def.Unsupported
 			}
 			unsupported := withNames(unsupportedTaskKeys, names)
-			l.unknownKey(p.key, ctx, key, append(props.names(), commonTaskKeys...), unsupported)
+			l.unknownKey(p.key, ctx, key, append(props.names(), taskKeys.names()...), unsupported)
 		}
 	}
 	if props != nil {
@@ -1033,22 +1109,77 @@ func closeType(typ string, names []string) (string, bool) {
 	return "", false
 }
 
-// retryKeys are the keys of each retry type; common to all of them are retryCommon.
-var (
-	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry", "behavior"}
-	retryKeys   = map[string][]string{
-		"constant":    {"interval"},
-		"exponential": {"interval", "maxInterval", "delayFactor"},
-		"random":      {"minInterval", "maxInterval"},
-	}
-	retryTypes = []string{"constant", "exponential", "random"}
-	// retryRequired are the keys each retry type needs.
-	retryRequired = map[string][]string{
-		"constant":    {"interval"},
-		"exponential": {"interval", "maxInterval"},
-		"random":      {"minInterval", "maxInterval"},
-	}
-)
+// retryTypes are the retry types: how the wait between attempts grows.
+var retryTypes = []string{"constant", "exponential", "random"}
+
+// retryKeys are the keys of a retry, with the retry types that take each (every type when
+// none are listed) and those that require it. The type is read first, to know the others.
+var retryKeys = keyTable[*Retry]{
+	{name: "type", required: true, doc: "How the wait between attempts grows.",
+		schema: func(*schemaBuilder) obj { return caseless(retryTypes) }},
+	{name: "maxAttempt", doc: "The most attempts, the first one included.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer", "minimum": 1} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			if i, ok := l.integer(v, ctx, "maxAttempt"); ok {
+				if i < 1 {
+					l.errorf(v, "%smaxAttempt: must be at least 1, got %d", ctx, i)
+				}
+				r.MaxAttempt = i
+			}
+		}},
+	{name: "maxDuration", doc: "The longest the attempts may take in all, ISO-8601.",
+		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			r.MaxDuration = l.retryDuration(v, ctx, "maxDuration", true)
+		}},
+	{name: "warningOnRetry", doc: "A task that succeeded after a retry ends WARNING.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			r.WarningOnRetry, _ = l.boolean(v, ctx, "warningOnRetry")
+		}},
+	{name: "behavior", doc: "How the task is retried: its attempts within the execution (the only behavior flowctl has).",
+		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"RETRY_FAILED_TASK"}} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
+			// failed task within the execution.
+			if s, ok := l.str(v, ctx, "behavior"); ok && s != "RETRY_FAILED_TASK" {
+				if s == "CREATE_NEW_EXECUTION" {
+					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
+				} else {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
+				}
+			}
+		}},
+	{name: "interval", types: []string{"constant", "exponential"}, requiredBy: []string{"constant", "exponential"},
+		doc:    "The wait between attempts (constant), or the first wait (exponential), ISO-8601.",
+		schema: func(*schemaBuilder) obj { return durationSchema(nonNegativeDuration) },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			r.Interval = l.retryDuration(v, ctx, "interval", false)
+		}},
+	{name: "minInterval", types: []string{"random"}, requiredBy: []string{"random"},
+		doc:    "The shortest wait between attempts (random), ISO-8601.",
+		schema: func(*schemaBuilder) obj { return durationSchema(nonNegativeDuration) },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			r.MinInterval = l.retryDuration(v, ctx, "minInterval", false)
+		}},
+	{name: "maxInterval", types: []string{"exponential", "random"}, requiredBy: []string{"exponential", "random"},
+		doc:    "The longest wait between attempts, ISO-8601.",
+		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			r.MaxInterval = l.retryDuration(v, ctx, "maxInterval", true)
+		}},
+	{name: "delayFactor", types: []string{"exponential"},
+		doc:    "What each wait is multiplied by (exponential; default 2).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "number", "exclusiveMinimum": 0} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			if f, ok := l.number(v, ctx, "delayFactor"); ok {
+				if f <= 0 {
+					l.errorf(v, "%sdelayFactor: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				r.DelayFactor = f
+			}
+		}},
+}
 
 // retry reads a task's retry policy; ctx ends with "retry: ".
 func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
@@ -1066,7 +1197,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 		}
 		if s, ok := l.str(p.val, ctx, "type"); ok {
 			r.Type = strings.ToLower(s)
-			if _, typeKnown = retryKeys[r.Type]; !typeKnown {
+			if typeKnown = slices.Contains(retryTypes, r.Type); !typeKnown {
 				l.errorf(p.val, "%stype: unknown retry type %q: use constant, exponential or random%s", ctx, s, didYouMean(s, retryTypes))
 			}
 		}
@@ -1074,54 +1205,21 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	if r.Type == "" {
 		l.errorf(n, "%smissing required property \"type\" (constant, exponential or random)", ctx)
 	}
-	all := append(slices.Clone(retryCommon), "interval", "maxInterval", "minInterval", "delayFactor")
 	set := map[string]*yaml.Node{}
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		if !slices.Contains(all, key) {
-			l.unknownKey(p.key, ctx, key, all, nil)
+		k := retryKeys.lookup(key)
+		if k == nil {
+			l.unknownKey(p.key, ctx, key, retryKeys.names(), nil)
 			continue
 		}
-		if typeKnown && !slices.Contains(retryCommon, key) && !slices.Contains(retryKeys[r.Type], key) {
-			l.errorf(p.key, "%s%s is not a property of %s retries (%s)", ctx, key, r.Type, retryOwners(key))
+		if typeKnown && !k.takes(r.Type) {
+			l.errorf(p.key, "%s%s is not a property of %s retries (it belongs to %s retries)", ctx, key, r.Type, strings.Join(k.types, " and "))
 			continue
 		}
 		set[key] = v
-		switch key {
-		case "maxAttempt":
-			if i, ok := l.integer(v, ctx, key); ok {
-				if i < 1 {
-					l.errorf(v, "%smaxAttempt: must be at least 1, got %d", ctx, i)
-				}
-				r.MaxAttempt = i
-			}
-		case "maxDuration":
-			r.MaxDuration = l.retryDuration(v, ctx, key, true)
-		case "warningOnRetry":
-			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
-		case "behavior":
-			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
-			// failed task within the execution.
-			if s, ok := l.str(v, ctx, key); ok && s != "RETRY_FAILED_TASK" {
-				if s == "CREATE_NEW_EXECUTION" {
-					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
-				} else {
-					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
-				}
-			}
-		case "interval":
-			r.Interval = l.retryDuration(v, ctx, key, false)
-		case "maxInterval":
-			r.MaxInterval = l.retryDuration(v, ctx, key, true)
-		case "minInterval":
-			r.MinInterval = l.retryDuration(v, ctx, key, false)
-		case "delayFactor":
-			if f, ok := l.number(v, ctx, key); ok {
-				if f <= 0 {
-					l.errorf(v, "%sdelayFactor: must be positive, got %s", ctx, resolve(v).Value)
-				}
-				r.DelayFactor = f
-			}
+		if k.read != nil {
+			k.read(l, r, v, ctx)
 		}
 	}
 	if !typeKnown {
@@ -1130,7 +1228,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	if set["maxAttempt"] == nil && set["maxDuration"] == nil {
 		l.errorf(n, "%sset maxAttempt or maxDuration (or both), or the task would retry forever", ctx)
 	}
-	required := retryRequired[r.Type]
+	required := retryKeys.requiredBy(r.Type)
 	for _, k := range required {
 		if set[k] == nil {
 			l.errorf(n, "%smissing required property %q (%s retries need %s)", ctx, k, r.Type, strings.Join(required, " and "))
@@ -1146,17 +1244,6 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 		l.errorf(v, "%sminInterval (%s) must be below maxInterval (%s)", ctx, resolve(v).Value, resolve(set["maxInterval"]).Value)
 	}
 	return r
-}
-
-// retryOwners says which retry types have key.
-func retryOwners(key string) string {
-	var owners []string
-	for _, t := range retryTypes {
-		if slices.Contains(retryKeys[t], key) {
-			owners = append(owners, t)
-		}
-	}
-	return "it belongs to " + strings.Join(owners, " and ") + " retries"
 }
 
 // retryDuration reads one duration of a retry; positive says zero is refused too.

@@ -1,0 +1,120 @@
+package flow
+
+import (
+	"slices"
+
+	"gopkg.in/yaml.v3"
+)
+
+// This file holds the shape of the key tables: the mappings the loader reads itself (the
+// flow, a task's and a trigger's common keys, a retry, an input, a concurrency, an output, a
+// plugin default) each list their keys once, with how the loader reads each key and its
+// JSON Schema side by side. The loader dispatches on the table and refuses what it lacks;
+// the schema (schema.go) is made from the same table, so a key is added in one place.
+
+// keyDef is one key of a mapping of type T that the loader reads itself.
+type keyDef[T any] struct {
+	name string
+	// required says the mapping must have the key (for every type, unless requiredBy).
+	required bool
+	// old marks an older spelling kept for compatibility: read, with a warning, never
+	// suggested for a typo, and deprecated in the schema.
+	old bool
+	// types are the types of the mapping (retry types, input types) that take the key;
+	// nil for every type. requiredBy are those that must have it.
+	types, requiredBy []string
+	doc               string
+	// schema is the JSON Schema of the key's value (doc is added to it).
+	schema func(b *schemaBuilder) obj
+	// read reads the key's value v into t; ctx prefixes messages ("task \"x\": "). nil when
+	// the walk reads the key itself: an id or a type, read first, or a key read once the
+	// others are known.
+	read func(l *loader, t T, v *yaml.Node, ctx string)
+}
+
+// keyTable is the keys of one kind of mapping, in the order suggestions consider them.
+type keyTable[T any] []keyDef[T]
+
+// lookup returns the key named name; nil when the mapping has no such key.
+func (ks keyTable[T]) lookup(name string) *keyDef[T] {
+	for i := range ks {
+		if ks[i].name == name {
+			return &ks[i]
+		}
+	}
+	return nil
+}
+
+// names lists the keys a typo may be taken for: every key but the old spellings.
+func (ks keyTable[T]) names() []string {
+	out := make([]string, 0, len(ks))
+	for _, k := range ks {
+		if !k.old {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}
+
+// requiredNames lists the keys every mapping must have.
+func (ks keyTable[T]) requiredNames() []string {
+	out := []string{}
+	for _, k := range ks {
+		if k.required {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}
+
+// requiredBy lists the keys a mapping of type typ must have.
+func (ks keyTable[T]) requiredBy(typ string) []string {
+	var out []string
+	for _, k := range ks {
+		if slices.Contains(k.requiredBy, typ) {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}
+
+// takes reports whether a mapping of type typ takes the key.
+func (k *keyDef[T]) takes(typ string) bool {
+	return k.types == nil || slices.Contains(k.types, typ)
+}
+
+// readKeys reads the keys of mapping n into t by the table ks: a key it lacks is reported
+// (unsupported gives Kestra's keys flowctl lacks, with a hint), a key without a read func
+// goes to later (when not nil), and a required key missing is reported at n. It returns the
+// value of each key given.
+func readKeys[T any](l *loader, n *yaml.Node, t T, ks keyTable[T], ctx string, unsupported map[string]string, later func(p pair, k *keyDef[T])) map[string]*yaml.Node {
+	given := map[string]*yaml.Node{}
+	for _, p := range l.pairs(n, ctx) {
+		key := p.key.Value
+		switch k := ks.lookup(key); {
+		case k == nil:
+			l.unknownKey(p.key, ctx, key, ks.names(), unsupported)
+			continue
+		case k.read != nil:
+			k.read(l, t, p.val, ctx)
+		case later != nil:
+			later(p, k)
+		}
+		given[key] = p.val
+	}
+	for _, k := range ks {
+		if k.required && given[k.name] == nil {
+			l.errorf(n, "%smissing required property %q", ctx, k.name)
+		}
+	}
+	return given
+}
+
+// all lists every key of the table, the old spellings included.
+func (ks keyTable[T]) all() []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.name
+	}
+	return out
+}

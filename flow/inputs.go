@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -22,44 +21,6 @@ import (
 	"github.com/flowctl/flowctl/tasks"
 	"github.com/flowctl/flowctl/templating"
 )
-
-// The input types flowctl implements, upper case as Kestra writes them.
-const (
-	InputString      = "STRING"
-	InputInt         = "INT"
-	InputFloat       = "FLOAT"
-	InputBoolean     = "BOOLEAN"
-	InputDateTime    = "DATETIME"
-	InputDate        = "DATE"
-	InputTime        = "TIME"
-	InputDuration    = "DURATION"
-	InputJSON        = "JSON"
-	InputYAML        = "YAML"
-	InputURI         = "URI"
-	InputEmail       = "EMAIL"
-	InputEnum        = "ENUM"
-	InputSelect      = "SELECT"
-	InputMultiselect = "MULTISELECT"
-	InputArray       = "ARRAY"
-	InputSecret      = "SECRET"
-)
-
-// inputTypes are the input types flowctl implements.
-var inputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, InputEnum,
-	InputSelect, InputMultiselect, InputArray, InputSecret, InputFile}
-
-// inputTypeAliases are other names of implemented types: Kestra 0.22 renamed BOOLEAN to BOOL.
-var inputTypeAliases = map[string]string{"BOOL": InputBoolean}
-
-// kestraInputTypes are Kestra's input types that flowctl does not implement yet.
-var kestraInputTypes []string
-
-// itemTypes are the types an element of an ARRAY or MULTISELECT input may have: every
-// scalar type, and JSON or YAML for structured elements. Kestra refuses ARRAY and
-// MULTISELECT as item types; the others need a property an element cannot carry.
-var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail}
 
 // The input types that take a property, as Kestra's input classes do.
 var (
@@ -954,105 +915,6 @@ func compareValues(typ string, a, b any) int {
 		return cmp.Compare(ta, tb)
 	}
 	return strings.Compare(scalarText(a), scalarText(b)) // DATE: yyyy-mm-dd orders as text
-}
-
-// The patterns of URI and EMAIL inputs, Kestra's own, so that a value one accepts the other
-// does too. Kestra's URI pattern wants a host with a dot: http://localhost is refused.
-var (
-	uriPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[a-z]+://(?:www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_\+.~#?&/=]*)$`)
-	})
-	emailPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile("^$|^[a-zA-Z0-9_!#$%&’*+/=?`{|}~^.-]+@[a-zA-Z0-9.-]+$")
-	})
-)
-
-// parseScalar converts the text of a value to an input type, without the input's own
-// constraints (values, validator, bounds).
-func parseScalar(typ, s string) (any, error) {
-	bad := func(want string) error {
-		return fmt.Errorf("%s is not a valid %s: expected %s", shown(s), typ, want)
-	}
-	switch typ {
-	case InputString, InputSecret, InputEnum, InputSelect:
-		return s, nil
-	case InputInt:
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, bad("a whole number such as 42")
-		}
-		return i, nil
-	case InputFloat:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(s, "xXpP_") {
-			return nil, bad("a number such as 1.5")
-		}
-		return f, nil
-	case InputBoolean:
-		switch {
-		case strings.EqualFold(s, "true"):
-			return true, nil
-		case strings.EqualFold(s, "false"):
-			return false, nil
-		}
-		return nil, bad("true or false")
-	case InputDateTime:
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, bad("an RFC 3339 date-time such as 2026-11-26T17:00:00Z")
-		}
-		return t.UTC().Format(time.RFC3339Nano), nil
-	case InputDate:
-		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			return nil, bad("an ISO-8601 date such as 2026-11-26")
-		}
-		return s, nil
-	case InputTime:
-		t, err := parseLocalTime(s)
-		if err != nil {
-			return nil, bad("a time of day such as 17:30 or 17:30:15")
-		}
-		return formatLocalTime(t), nil
-	case InputDuration:
-		if _, err := duration.Parse(s); err != nil {
-			return nil, bad("an ISO-8601 duration such as PT5M or P1DT2H")
-		}
-		return s, nil
-	case InputJSON:
-		var v any
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", shown(s), err)
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return nil, fmt.Errorf("%s is not valid JSON: more than one value", shown(s))
-		}
-		// Read again, valid now, into Maps that keep the order of the text, as Kestra's
-		// LinkedHashMaps do.
-		dec = json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		return templating.DecodeJSON(dec, jsonNumber)
-	case InputYAML:
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-			return nil, fmt.Errorf("%s is not valid YAML: %v", shown(s), strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		return yamlValue(v), nil
-	case InputURI:
-		if !uriPattern().MatchString(s) {
-			return nil, bad("an absolute URI with a scheme and a host name holding a dot, such as https://example.com/data.csv")
-		}
-		return s, nil
-	case InputEmail:
-		if !emailPattern().MatchString(s) {
-			return nil, fmt.Errorf("The input must be a valid email, but received %s", shown(s))
-		}
-		return s, nil
-	case InputFile:
-		return parseFileInput(s)
-	}
-	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", typ)
 }
 
 // yamlValue makes a decoded YAML value one that templates read: string keys, int64 whole

@@ -529,51 +529,15 @@ func oneOrAny(schemas []obj) obj {
 	return obj{"anyOf": distinct}
 }
 
-// inputDefaults returns the schemas of each input type's defaults, as defaultValue reads
-// them. A function, not a table: only the schema needs it, and start-up need not build it.
-func inputDefaults() map[string]obj {
-	list := obj{"anyOf": []any{obj{"type": "array"}, obj{"type": "string", "pattern": `^\s*\[`}}}
-	return map[string]obj{
-		InputString:      text(),
-		InputSecret:      text(),
-		InputEnum:        text(),
-		InputSelect:      text(),
-		InputURI:         text(),
-		InputEmail:       text(),
-		InputInt:         {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
-		InputFloat:       {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
-		InputBoolean:     {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
-		InputDateTime:    {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
-		InputDate:        {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`},
-		InputTime:        {"type": "string", "pattern": `^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?$`},
-		InputDuration:    durationSchema(anyDuration),
-		InputJSON:        {"$comment": "JSON text, or the value written as YAML"},
-		InputYAML:        {"$comment": "YAML text, or the value written as YAML"},
-		InputArray:       doc(list, "a list, or a JSON list as text"),
-		InputMultiselect: doc(list, "a list, or a JSON list as text"),
-		InputFile:        fileDefaultsSchema(),
-	}
-}
-
 // inputSchema is the schema of one flow input: its keys, and for each type the defaults it
 // takes and the keys of other types it refuses (if/then).
 func (b *schemaBuilder) inputSchema() (obj, error) {
 	takesOptions := inputKeys.lookup("options").takes
 	var branches []any
-	defaultsOf := inputDefaults()
-	for _, typ := range inputTypes {
-		names := []string{typ}
-		for alias, canon := range inputTypeAliases {
-			if canon == typ {
-				names = append(names, alias)
-			}
-		}
-		slices.Sort(names[1:])
-		defaults, ok := defaultsOf[typ]
-		if !ok {
-			return nil, fmt.Errorf("input type %s has no schema for its defaults", typ)
-		}
-		value := nullable(obj{"anyOf": []any{defaults, templateString()}})
+	for _, t := range inputTypeDefs {
+		typ := t.name
+		names := append([]string{typ}, t.aliases...)
+		value := nullable(obj{"anyOf": []any{t.defaults(), templateString()}})
 		then := obj{"properties": obj{"defaults": value, "prefill": value}}
 		required := inputKeys.requiredBy(typ)
 		if takesOptions(typ) {

@@ -86,15 +86,8 @@ var inputKeys = keyTable[*Input]{
 	{name: "after", types: dateTypes, doc: "The earliest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
 	{name: "before", types: dateTypes, doc: "The latest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
 	{name: "dependsOn", doc: "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it.",
-		schema: func(*schemaBuilder) obj {
-			return obj{
-				"type": "object",
-				"properties": obj{
-					"inputs":    obj{"type": "array", "items": text()},
-					"condition": text(),
-				},
-				"additionalProperties": false,
-			}
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": "object", "properties": dependsOnKeys.props(b), "additionalProperties": false}
 		}},
 	{name: "prefill", doc: "The value a form starts from (Kestra's UI); checked, not used by flowctl.",
 		schema: func(*schemaBuilder) obj { return obj{} }},
@@ -397,34 +390,51 @@ func (l *loader) dependsOn(n *yaml.Node, ctx, self string) *DependsOn {
 		l.errorf(r, "%sdependsOn: expected a mapping with inputs and condition, got %s", ctx, got(r))
 		return nil
 	}
-	d := &DependsOn{}
+	d := &dependsOnRead{self: self}
 	for _, p := range l.pairs(r, ctx+"dependsOn: ") {
-		switch p.key.Value {
-		case "inputs":
-			v := resolve(p.val)
-			if v.Kind != yaml.SequenceNode {
-				l.errorf(v, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(v))
-				continue
+		if k := dependsOnKeys.lookup(p.key.Value); k != nil {
+			k.read(l, d, p.val, ctx)
+		} else {
+			l.unknownKey(p.key, ctx+"dependsOn: ", p.key.Value, dependsOnKeys.names(), nil)
+		}
+	}
+	return &d.DependsOn
+}
+
+// dependsOnRead is a dependsOn being read, with the id of its input.
+type dependsOnRead struct {
+	DependsOn
+	self string
+}
+
+// dependsOnKeys are the keys of an input's dependsOn; ctx names the input.
+var dependsOnKeys = keyTable[*dependsOnRead]{
+	{name: "inputs",
+		schema: func(*schemaBuilder) obj { return obj{"type": "array", "items": text()} },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			r := resolve(v)
+			if r.Kind != yaml.SequenceNode {
+				l.errorf(r, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(r))
+				return
 			}
-			for i, item := range v.Content {
+			for i, item := range r.Content {
 				if s, ok := l.str(item, ctx, fmt.Sprintf("dependsOn.inputs[%d]", i)); ok {
-					if s == self {
+					if s == d.self {
 						l.errorf(resolve(item), "%sdependsOn.inputs[%d]: an input cannot depend on itself", ctx, i)
 						continue
 					}
 					d.Inputs = append(d.Inputs, s)
 				}
 			}
-		case "condition":
-			if s, ok := l.optStr(p.val, ctx, "dependsOn.condition"); ok {
+		}},
+	{name: "condition",
+		schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			if s, ok := l.optStr(v, ctx, "dependsOn.condition"); ok {
 				d.Condition = s
-				l.checkTemplate(p.val, s, ctx+"dependsOn.condition: ")
+				l.checkTemplate(v, s, ctx+"dependsOn.condition: ")
 			}
-		default:
-			l.errorf(p.key, "%sdependsOn: unknown property %q%s", ctx, p.key.Value, didYouMean(p.key.Value, []string{"inputs", "condition"}))
-		}
-	}
-	return d
+		}},
 }
 
 // inputItemType reads the itemType of an ARRAY (required) or MULTISELECT (default STRING)

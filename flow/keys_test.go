@@ -100,10 +100,10 @@ func candidateKeys(t *testing.T, doc map[string]any) []string {
 	}
 	walkSchema(doc)
 	for _, names := range [][]string{flowKeys.all(), taskKeys.all(), retryKeys.all(), triggerKeys.all(),
-		inputKeys.all(), concurrencyKeys.all(), outputKeys.all(), defaultKeys.all(),
+		inputKeys.all(), dependsOnKeys.all(), concurrencyKeys.all(), outputKeys.all(), defaultKeys.all(), labelKeys.all(),
 		slices.Collect(maps.Keys(unsupportedFlowKeys)), slices.Collect(maps.Keys(unsupportedTaskKeys)),
 		slices.Collect(maps.Keys(unsupportedTriggerKeys)), slices.Collect(maps.Keys(unsupportedInputKeys)),
-		{"errors", "finally", "key", "value", "inputs", "condition", "onResume"}} {
+		{"errors", "finally", "onResume"}} {
 		for _, k := range names {
 			set[k] = true
 		}

@@ -530,17 +530,8 @@ var flowKeys = keyTable[*Flow]{
 			f.Description, _ = l.optStr(v, "", "description")
 		}},
 	{name: "labels", doc: "The labels of the flow's executions: a mapping, or a list of {key, value}.",
-		schema: func(*schemaBuilder) obj {
-			return obj{
-				"type":                 []string{"object", "array", "null"},
-				"additionalProperties": text(),
-				"items": obj{
-					"type":                 "object",
-					"properties":           obj{"key": text(), "value": text()},
-					"required":             []string{"key", "value"},
-					"additionalProperties": false,
-				},
-			}
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(), "items": labelKeys.object(b)}
 		},
 		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Labels = l.labels(v) }},
 	{name: "inputs", doc: "The flow's inputs, given with run -i ID=VALUE.",
@@ -762,25 +753,19 @@ func (l *loader) labels(n *yaml.Node) []Label {
 				l.errorf(item, "%sexpected a mapping with key and value, got %s", ctx, kindName(item))
 				continue
 			}
-			var key, value string
-			var hasKey, hasValue bool
+			var e labelEntry
 			for _, p := range l.pairs(item, ctx) {
-				switch p.key.Value {
-				case "key":
-					key, hasKey = l.str(p.val, ctx, "key")
-				case "value":
-					value, hasValue = l.labelValue(p.val, ctx+"value")
-				default:
-					l.unknownKey(p.key, ctx, p.key.Value, []string{"key", "value"}, nil)
+				if k := labelKeys.lookup(p.key.Value); k != nil {
+					k.read(l, &e, p.val, ctx)
+				} else {
+					l.unknownKey(p.key, ctx, p.key.Value, labelKeys.names(), nil)
 				}
 			}
-			switch {
-			case !hasKey:
-				l.errorf(item, "%smissing required property \"key\"", ctx)
-			case !hasValue:
-				l.errorf(item, "%smissing required property \"value\"", ctx)
-			default:
-				add(item, key, value)
+			// One missing key is reported: the first.
+			if missing := slices.IndexFunc(labelKeys, func(k keyDef[*labelEntry]) bool { return !e.has[k.name] }); missing >= 0 {
+				l.errorf(item, "%smissing required property %q", ctx, labelKeys[missing].name)
+			} else {
+				add(item, e.Key, e.Value)
 			}
 		}
 	default:
@@ -789,6 +774,36 @@ func (l *loader) labels(n *yaml.Node) []Label {
 		}
 	}
 	return out
+}
+
+// labelEntry is one {key, value} of a list of labels being read: has says which were read.
+type labelEntry struct {
+	Label
+	has map[string]bool
+}
+
+// labelKeys are the keys of one {key, value} of a list of labels.
+var labelKeys = keyTable[*labelEntry]{
+	{name: "key", required: true, schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, e *labelEntry, v *yaml.Node, ctx string) {
+			var ok bool
+			e.Key, ok = l.str(v, ctx, "key")
+			e.read("key", ok)
+		}},
+	{name: "value", required: true, schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, e *labelEntry, v *yaml.Node, ctx string) {
+			var ok bool
+			e.Value, ok = l.labelValue(v, ctx+"value")
+			e.read("value", ok)
+		}},
+}
+
+// read records whether the key named name was read.
+func (e *labelEntry) read(name string, ok bool) {
+	if e.has == nil {
+		e.has = map[string]bool{}
+	}
+	e.has[name] = ok
 }
 
 // labelValue reads a label value: any scalar, as text, since Kestra's labels are strings.

@@ -47,6 +47,10 @@ func keyedMappings() []keyed {
 		{"flow", head + log + "%s\n", root(), false},
 		// A task's keys: the common ones and Log's own, which Log's branch lists together.
 		{"task", head + log + "    %s\n", def("io.kestra.plugin.core.log.Log"), true},
+		// A flowable's: the common ones, its own, errors and finally.
+		{"flowable", head + "tasks:\n  - id: s\n    type: " + TypeSequential + "\n    tasks:\n      - id: a\n        type: io.kestra.plugin.core.log.Log\n        message: hi\n    %s\n", def(TypeSequential), true},
+		// A Pause's: the common ones, its own, and those the task walk reads itself.
+		{"pause", head + "tasks:\n  - id: p\n    type: " + tasks.PauseType + "\n    %s\n", def(tasks.PauseType), true},
 		{"retry", head + log + "    retry:\n      type: constant\n      interval: PT1S\n      maxAttempt: 2\n      %s\n", def("retry"), false},
 		{"trigger", head + log + "triggers:\n  - id: t\n    type: io.kestra.plugin.core.trigger.Flow\n    %s\n", def("io.kestra.plugin.core.trigger.Flow"), true},
 		{"input", head + log + "inputs:\n  - id: i\n    type: STRING\n    %s\n", def("input"), false},
@@ -103,7 +107,7 @@ func candidateKeys(t *testing.T, doc map[string]any) []string {
 		inputKeys.all(), dependsOnKeys.all(), concurrencyKeys.all(), outputKeys.all(), defaultKeys.all(), labelKeys.all(),
 		slices.Collect(maps.Keys(unsupportedFlowKeys)), slices.Collect(maps.Keys(unsupportedTaskKeys)),
 		slices.Collect(maps.Keys(unsupportedTriggerKeys)), slices.Collect(maps.Keys(unsupportedInputKeys)),
-		{"errors", "finally", "onResume"}} {
+		flowableKeys.all(), typeKeys[tasks.PauseType].all()} {
 		for _, k := range names {
 			set[k] = true
 		}

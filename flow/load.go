@@ -918,6 +918,30 @@ var taskKeys = keyTable[*TaskSpec]{
 		}},
 }
 
+// flowableKeys are the keys every flowable task has besides its own properties, read by the
+// task walk: the tasks run when one under it failed, and after the others.
+var flowableKeys = keyTable[*TaskSpec]{
+	{name: "errors", doc: "Tasks run when a task under this one failed.", schema: taskListOrNull},
+	{name: "finally", doc: "Tasks run after the others, whatever their outcome.", schema: taskListOrNull},
+}
+
+// typeKeys are the keys of a task type that the task walk reads itself, by type name.
+var typeKeys = map[string]keyTable[*TaskSpec]{
+	// The inputs a resume gives values to, and the deprecated child tasks.
+	tasks.PauseType: {
+		{name: "onResume", doc: "Inputs a resume (flowctl executions resume -i ID=VALUE) gives values to: the task's output onResume.",
+			schema: func(*schemaBuilder) obj {
+				return nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/input"}})
+			}},
+		{name: "tasks", doc: "Deprecated: tasks run in order once the pause ended.", schema: taskListOrNull},
+	},
+}
+
+// taskListOrNull is the schema of a list of tasks that may be written empty (null).
+func taskListOrNull(*schemaBuilder) obj {
+	return nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}})
+}
+
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
 	"logToFile":   "",
@@ -1003,8 +1027,7 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			}
 			continue
 		}
-		switch key {
-		case "errors", "finally":
+		if flowableKeys.lookup(key) != nil {
 			if fdef == nil {
 				if props != nil {
 					l.errorf(p.key, "%sunknown property %q: only flowable tasks (Sequential, If...) have their own %s", ctx, key, key)
@@ -1017,31 +1040,31 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			} else {
 				spec.Finally = list
 			}
-		default:
-			if props == nil {
-				// The type is unknown: its properties cannot be checked, and saying so
-				// for each would bury the one problem that matters.
-				continue
-			}
-			if key == "tasks" && def != nil && def.Type == tasks.PauseType {
+			continue
+		}
+		switch {
+		case props == nil:
+			// The type is unknown: its properties cannot be checked, and saying so for each
+			// would bury the one problem that matters.
+			continue
+		case def != nil && typeKeys[def.Type].lookup(key) != nil: // a flowable type has no Def
+			switch key {
+			case "tasks":
 				spec.Children = l.taskList(v, ctx+"tasks")
-				continue
-			}
-			if key == "onResume" && def != nil && def.Type == tasks.PauseType {
+			case "onResume":
 				spec.OnResume = l.inputList(v, ctx+"onResume")
 				spec.OnResumeSrc = yamlText(v)
-				continue
 			}
-			if props.decode(p.key, v) {
-				continue
-			}
-			var names []string
-			if def != nil { // a flowable type has no Def
-				names = def.Unsupported
-			}
-			unsupported := withNames(unsupportedTaskKeys, names)
-			l.unknownKey(p.key, ctx, key, append(props.names(), taskKeys.names()...), unsupported)
+			continue
+		case props.decode(p.key, v):
+			continue
 		}
+		var names []string
+		if def != nil { // a flowable type has no Def
+			names = def.Unsupported
+		}
+		unsupported := withNames(unsupportedTaskKeys, names)
+		l.unknownKey(p.key, ctx, key, append(props.names(), taskKeys.names()...), unsupported)
 	}
 	if props != nil {
 		props.finish()

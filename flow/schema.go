@@ -150,11 +150,10 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 		if err != nil {
 			return nil, fmt.Errorf("task type %s: %w", d.Type, err)
 		}
-		for _, k := range append(taskKeys.all(), "errors", "finally") {
+		for _, k := range taskKeys.all() {
 			props[k] = true
 		}
-		props["errors"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run when a task under this one failed.")
-		props["finally"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run after the others, whatever their outcome.")
+		maps.Copy(props, flowableKeys.props(b))
 		if d.Type == TypeWorkingDir {
 			// Only runnable tasks run in the shared folder: a flowable child is refused.
 			var flowableNames []string
@@ -187,11 +186,12 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 			}
 			props[k] = true
 		}
-		if d.Type == tasks.PauseType {
-			// Read by the loader itself (load.go): the inputs a resume gives values to,
-			// and the deprecated child tasks.
-			props["onResume"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/input"}}), "Inputs a resume (flowctl executions resume -i ID=VALUE) gives values to: the task's output onResume.")
-			props["tasks"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Deprecated: tasks run in order once the pause ended.")
+		// The keys of the type that the task walk reads itself.
+		for k, s := range typeKeys[d.Type].props(b) {
+			if _, clash := props[k]; clash {
+				return nil, fmt.Errorf("task type %s: property %q is also read by the task walk", d.Type, k)
+			}
+			props[k] = s
 		}
 		names := append([]string{d.Type}, d.Aliases...)
 		then := b.ref(d.Type, obj{

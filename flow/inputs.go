@@ -74,10 +74,7 @@ var inputKeys = keyTable[*Input]{
 		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
 	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect},
 		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
-			in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
-		}},
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} }},
 	{name: "validator", types: []string{InputString},
 		doc:    "A regular expression the whole value of a STRING input must match.",
 		schema: func(*schemaBuilder) obj { return text() }},
@@ -307,6 +304,13 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		return in, idNode, depNode
 	}
 
+	// A key read at once is refused for a type that does not take it; those read from here
+	// on check their own.
+	for _, p := range ps {
+		if k := inputKeys.lookup(p.key.Value); k != nil && k.read != nil && !k.takes(in.Type) {
+			l.errorf(p.val, "%s%s: only %s inputs take %s", ctx, k.name, typeList(k.types), k.name)
+		}
+	}
 	// MULTISELECT called its values options before Kestra 0.20; still read, with a warning.
 	optionsKey := keys["options"]
 	switch {
@@ -327,6 +331,10 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		in.Values = l.enumValues(valuesNode, ctx)
 	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
+	}
+	// allowCustomValue: false is what every input has, and is let through.
+	if v := given["allowCustomValue"]; v != nil {
+		in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
 	}
 	if k := inputKeys.lookup("allowCustomValue"); in.AllowCustomValue && !k.takes(in.Type) {
 		l.errorf(n, "%sallowCustomValue: only %s inputs take allowCustomValue", ctx, typeList(k.types))

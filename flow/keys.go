@@ -84,30 +84,27 @@ func (k *keyDef[T]) takes(typ string) bool {
 }
 
 // readKeys reads the keys of mapping n into t by the table ks: a key it lacks is reported
-// (unsupported gives Kestra's keys flowctl lacks, with a hint), a key without a read func
-// goes to later (when not nil), and a required key missing is reported at n. It returns the
-// value of each key given.
-func readKeys[T any](l *loader, n *yaml.Node, t T, ks keyTable[T], ctx string, unsupported map[string]string, later func(p pair, k *keyDef[T])) map[string]*yaml.Node {
-	given := map[string]*yaml.Node{}
+// (unsupported gives Kestra's keys flowctl lacks, with a hint), and so is a required key
+// missing, at n.
+func readKeys[T any](l *loader, n *yaml.Node, t T, ks keyTable[T], ctx string, unsupported map[string]string) {
+	given := map[string]bool{}
 	for _, p := range l.pairs(n, ctx) {
 		key := p.key.Value
-		switch k := ks.lookup(key); {
-		case k == nil:
+		k := ks.lookup(key)
+		if k == nil {
 			l.unknownKey(p.key, ctx, key, ks.names(), unsupported)
 			continue
-		case k.read != nil:
-			k.read(l, t, p.val, ctx)
-		case later != nil:
-			later(p, k)
 		}
-		given[key] = p.val
+		given[key] = true
+		if k.read != nil {
+			k.read(l, t, p.val, ctx)
+		}
 	}
 	for _, k := range ks {
-		if k.required && given[k.name] == nil {
+		if k.required && !given[k.name] {
 			l.errorf(n, "%smissing required property %q", ctx, k.name)
 		}
 	}
-	return given
 }
 
 // all lists every key of the table, the old spellings included.

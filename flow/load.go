@@ -603,25 +603,10 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	f := &Flow{File: l.file, Source: l.src, Revision: 1}
 	l.taskIDs = map[string]Pos{}
 	root = l.withDefaults(root)
-	seen := map[string]bool{}
-	for _, p := range l.pairs(root, "") {
-		key := p.key.Value
-		seen[key] = true
-		switch k := flowKeys.lookup(key); {
-		case k == nil:
-			l.unknownKey(p.key, "", key, flowKeys.names(), unsupportedFlowKeys)
-		case k.read != nil:
-			k.read(l, f, p.val, "")
-		}
-	}
+	readKeys(l, root, f, flowKeys, "", unsupportedFlowKeys)
 	l.checkTriggerInputs(f)
 	l.checkRecursion(f)
 	l.checkRefs(f)
-	for _, k := range flowKeys.requiredNames() {
-		if !seen[k] {
-			l.errorf(root, "missing required property %q", k)
-		}
-	}
 	return f
 }
 
@@ -675,7 +660,7 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		return nil
 	}
 	c := &Concurrency{Behavior: ConcurrencyQueue, Pos: posOf(n)}
-	readKeys(l, n, c, concurrencyKeys, ctx, nil, nil)
+	readKeys(l, n, c, concurrencyKeys, ctx, nil)
 	return c
 }
 

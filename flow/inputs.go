@@ -61,13 +61,12 @@ var inputKeys = keyTable[*Input]{
 		schema: func(*schemaBuilder) obj {
 			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
 		}},
-	// MULTISELECT called its values options before Kestra 0.20: an input that takes options
-	// needs values or options (the input walk reads options as values; the schema's input
-	// branches say "one of them").
-	{name: "options", types: []string{InputMultiselect},
+	// MULTISELECT called its values options before Kestra 0.20: the input walk reads options
+	// as values.
+	{name: "options", of: "values", types: []string{InputMultiselect},
 		doc: "The old name of a MULTISELECT input's values (Kestra before 0.20).",
 		schema: func(*schemaBuilder) obj {
-			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
 		}},
 	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
 		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
@@ -89,7 +88,7 @@ var inputKeys = keyTable[*Input]{
 	{name: "prefill", doc: "The value a form starts from (Kestra's UI); checked, not used by flowctl.",
 		schema: func(*schemaBuilder) obj { return obj{} }},
 	// Kestra before 0.15 called the id name.
-	{name: "name", old: true, doc: "The old spelling of id (Kestra before 0.15).",
+	{name: "name", old: true, of: "id", doc: "The old spelling of id (Kestra before 0.15).",
 		schema: func(*schemaBuilder) obj {
 			return obj{"allOf": []any{doc(idSchema(inputIDPattern(), maxFlowIDLen), "The input's id: {{ inputs.ID }}.")}}
 		}},

@@ -17,9 +17,14 @@ type keyDef[T any] struct {
 	name string
 	// required says the mapping must have the key (for every type, unless requiredBy).
 	required bool
-	// old marks an older spelling kept for compatibility: read, with a warning, never
-	// suggested for a typo, and deprecated in the schema.
+	// old marks a key kept for compatibility: read, with a warning, never suggested for a
+	// typo, and deprecated in the schema.
 	old bool
+	// of names the key this one is an older spelling of: a mapping has one or the other,
+	// not both, where the other is required. Deprecated in the schema.
+	of string
+	// anyOf marks the keys of which a mapping needs one at least.
+	anyOf bool
 	// types are the types of the mapping (retry types, input types) that take the key;
 	// nil for every type. requiredBy are those that must have it.
 	types, requiredBy []string
@@ -61,6 +66,17 @@ func (ks keyTable[T]) requiredNames() []string {
 	out := []string{}
 	for _, k := range ks {
 		if k.required {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}
+
+// anyOfNames lists the keys of which a mapping needs one at least; nil when it needs none.
+func (ks keyTable[T]) anyOfNames() []string {
+	var out []string
+	for _, k := range ks {
+		if k.anyOf {
 			out = append(out, k.name)
 		}
 	}

@@ -1140,7 +1140,7 @@ var retryTypes = []string{"constant", "exponential", "random"}
 var retryKeys = keyTable[*Retry]{
 	{name: "type", required: true, doc: "How the wait between attempts grows.",
 		schema: func(*schemaBuilder) obj { return caseless(retryTypes) }},
-	{name: "maxAttempt", doc: "The most attempts, the first one included.",
+	{name: "maxAttempt", anyOf: true, doc: "The most attempts, the first one included.",
 		schema: func(*schemaBuilder) obj { return obj{"type": "integer", "minimum": 1} },
 		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
 			if i, ok := l.integer(v, ctx, "maxAttempt"); ok {
@@ -1150,7 +1150,7 @@ var retryKeys = keyTable[*Retry]{
 				r.MaxAttempt = i
 			}
 		}},
-	{name: "maxDuration", doc: "The longest the attempts may take in all, ISO-8601.",
+	{name: "maxDuration", anyOf: true, doc: "The longest the attempts may take in all, ISO-8601.",
 		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
 		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
 			r.MaxDuration = l.retryDuration(v, ctx, "maxDuration", true)
@@ -1248,8 +1248,8 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	if !typeKnown {
 		return r
 	}
-	if set["maxAttempt"] == nil && set["maxDuration"] == nil {
-		l.errorf(n, "%sset maxAttempt or maxDuration (or both), or the task would retry forever", ctx)
+	if bounds := retryKeys.anyOfNames(); !slices.ContainsFunc(bounds, func(k string) bool { return set[k] != nil }) {
+		l.errorf(n, "%sset %s (or both), or the task would retry forever", ctx, strings.Join(bounds, " or "))
 	}
 	required := retryKeys.requiredBy(r.Type)
 	for _, k := range required {

@@ -81,7 +81,7 @@ func (ks keyTable[T]) props(b *schemaBuilder) obj {
 	out := obj{}
 	for _, k := range ks {
 		s := doc(k.schema(b), k.doc)
-		if k.old {
+		if k.old || k.of != "" {
 			s["deprecated"] = true
 		}
 		out[k.name] = s
@@ -378,9 +378,14 @@ func (b *schemaBuilder) retrySchema() obj {
 			"additionalProperties": false,
 		}))
 	}
+	var bounds []any
+	names := retryKeys.anyOfNames()
+	for _, k := range names {
+		bounds = append(bounds, obj{"required": []string{k}})
+	}
 	branches = append(branches, obj{
-		"$comment": "without maxAttempt or maxDuration the task would retry forever",
-		"anyOf":    []any{obj{"required": []string{"maxAttempt"}}, obj{"required": []string{"maxDuration"}}},
+		"$comment": "without " + strings.Join(names, " or ") + " the task would retry forever",
+		"anyOf":    bounds,
 	})
 	return b.ref("retry", doc(obj{
 		"type":                 "object",
@@ -532,21 +537,22 @@ func oneOrAny(schemas []obj) obj {
 // inputSchema is the schema of one flow input: its keys, and for each type the defaults it
 // takes and the keys of other types it refuses (if/then).
 func (b *schemaBuilder) inputSchema() (obj, error) {
-	takesOptions := inputKeys.lookup("options").takes
 	var branches []any
 	for _, t := range inputTypeDefs {
 		typ := t.name
 		names := append([]string{typ}, t.aliases...)
 		value := nullable(obj{"anyOf": []any{t.defaults(), templateString()}})
 		then := obj{"properties": obj{"defaults": value, "prefill": value}}
-		required := inputKeys.requiredBy(typ)
-		if takesOptions(typ) {
-			// values, or options (their old name), not both.
-			required = slices.DeleteFunc(required, func(k string) bool { return k == "values" })
-			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}}
-		}
+		required, spellings := inputSpellings(inputKeys.requiredBy(typ), typ)
 		if len(required) > 0 {
 			then["required"] = required
+		}
+		switch len(spellings) {
+		case 0:
+		case 1:
+			then["oneOf"] = spellings[0].(obj)["oneOf"]
+		default:
+			then["allOf"] = spellings
 		}
 		var nots []any
 		for _, k := range inputKeys {
@@ -557,23 +563,37 @@ func (b *schemaBuilder) inputSchema() (obj, error) {
 		then["not"] = obj{"anyOf": nots, "$comment": "properties of other input types"}
 		branches = append(branches, selectType(names, then))
 	}
+	required, spellings := inputSpellings(inputKeys.requiredNames(), "")
+	branches = append(branches, spellings...)
 	branches = append(branches, obj{
-		"$comment": "id, or its old spelling name, but not both",
-		"oneOf":    []any{obj{"required": []string{"id"}}, obj{"required": []string{"name"}}},
-	}, obj{
 		"$comment": "Inputs with a default value cannot also have a prefill.",
 		"not":      obj{"required": []string{"defaults", "prefill"}},
 	})
-	props := inputKeys.props(b)
-	// The id is required, or its old spelling: the branch above says so.
-	required := slices.DeleteFunc(inputKeys.requiredNames(), func(k string) bool { return k == "id" })
 	return b.ref("input", obj{
 		"type":                 "object",
-		"properties":           props,
+		"properties":           inputKeys.props(b),
 		"required":             required,
 		"additionalProperties": false,
 		"allOf":                branches,
 	}), nil
+}
+
+// inputSpellings takes out of required the input keys that have an older spelling, for an
+// input of type typ ("" for every type), and returns the rest, and for each one taken out a
+// schema wanting it or its older spelling, not both.
+func inputSpellings(required []string, typ string) ([]string, []any) {
+	var spellings []any
+	for _, k := range inputKeys {
+		if k.of == "" || !slices.Contains(required, k.of) || typ != "" && !k.takes(typ) {
+			continue
+		}
+		required = slices.DeleteFunc(required, func(name string) bool { return name == k.of })
+		spellings = append(spellings, obj{
+			"$comment": k.of + ", or its old spelling " + k.name + ", but not both",
+			"oneOf":    []any{obj{"required": []string{k.of}}, obj{"required": []string{k.name}}},
+		})
+	}
+	return required, spellings
 }
 
 // allowing adds keys, described elsewhere, to the properties of a type's own schema, so that

@@ -71,7 +71,7 @@ var inputKeys = keyTable[*Input]{
 	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
 		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
 		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
-	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect},
+	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect}, inert: false,
 		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
 		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} }},
 	{name: "validator", types: []string{InputString},
@@ -331,7 +331,7 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
-	// allowCustomValue: false is what every input has, and is let through.
+	// allowCustomValue: false is what every input has (its inert value), and is let through.
 	if v := given["allowCustomValue"]; v != nil {
 		in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
 	}

@@ -25,6 +25,9 @@ type keyDef[T any] struct {
 	of string
 	// anyOf marks the keys of which a mapping needs one at least.
 	anyOf bool
+	// inert is a value of the key that has no effect (allowCustomValue: false): the key
+	// written with it goes for the types that do not take the key too. nil for none.
+	inert any
 	// types are the types of the mapping (retry types, input types) that take the key;
 	// nil for every type. requiredBy are those that must have it.
 	types, requiredBy []string

@@ -281,22 +281,43 @@ func TestKeyTypesMatchSchema(t *testing.T) {
 		}
 	}
 	for _, typ := range inputTypes {
-		then := branch("input", typ)
-		refused, _ := json.Marshal(at(then, "not"))
 		for _, key := range inputKeys.all() {
 			if key == "type" || key == "id" || key == "name" {
 				continue
 			}
-			// allowCustomValue is only checked when true: false is what every input has.
-			value := "~"
-			if key == "allowCustomValue" {
-				value = "true"
+			// A key with an inert value is tried with it too, and with another value.
+			values := []string{"~"}
+			if k := inputKeys.lookup(key); k.inert != nil {
+				other, _ := json.Marshal(k.inert == false)
+				inert, _ := json.Marshal(k.inert)
+				values = []string{string(inert), string(other)}
 			}
-			src := head + "inputs:\n  - id: i\n    type: " + typ + "\n    " + key + ": " + value + "\n"
-			inSchema := !strings.Contains(string(refused), `"required":["`+key+`"]`)
-			if took := loaderTakes(src, key); took != inSchema {
-				t.Errorf("input %s, key %s: flowctl takes it: %v, the schema: %v", typ, key, took, inSchema)
+			for _, value := range values {
+				src := head + "inputs:\n  - id: i\n    type: " + typ + "\n    " + key + ": " + value + "\n"
+				if took, inSchema := loaderTakes(src, key), schemaTakes(branch("input", typ), key, value); took != inSchema {
+					t.Errorf("input %s, %s: %s: flowctl takes it: %v, the schema: %v", typ, key, value, took, inSchema)
+				}
 			}
 		}
 	}
+}
+
+// schemaTakes reports whether the branch then of an input type lets key through with value
+// (JSON): it refuses the keys of other types in its not, each with the value it lets through
+// if any.
+func schemaTakes(then map[string]any, key, value string) bool {
+	nots, _ := at(then, "not")["anyOf"].([]any)
+	for _, n := range nots {
+		n := n.(map[string]any)
+		if req, _ := n["required"].([]any); len(req) != 1 || req[0] != key {
+			continue
+		}
+		inert, ok := at(n, "not", "properties", key)["const"]
+		if !ok {
+			return false
+		}
+		var v any
+		return json.Unmarshal([]byte(value), &v) == nil && v == inert
+	}
+	return true
 }

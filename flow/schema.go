@@ -556,7 +556,11 @@ func (b *schemaBuilder) inputSchema() (obj, error) {
 		}
 		var nots []any
 		for _, k := range inputKeys {
-			if !k.takes(typ) {
+			switch {
+			case k.takes(typ):
+			case k.inert != nil:
+				nots = append(nots, obj{"required": []string{k.name}, "not": obj{"properties": obj{k.name: obj{"const": k.inert}}}})
+			default:
 				nots = append(nots, obj{"required": []string{k.name}})
 			}
 		}

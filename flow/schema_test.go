@@ -460,6 +460,7 @@ func TestSchemaRules(t *testing.T) {
 		{"input select options", input("    type: SELECT\n    options: [a, b]\n"), false},
 		{"input multiselect", input("    type: MULTISELECT\n    values: [a, b]\n    defaults: [a]\n"), true},
 		{"input allowCustomValue of a string", input("    type: STRING\n    allowCustomValue: true\n"), false},
+		{"input allowCustomValue false of a string", input("    type: STRING\n    allowCustomValue: false\n"), true},
 		{"input array", input("    type: ARRAY\n    itemType: INT\n    defaults: [1, 2]\n"), true},
 		{"input array without itemType", input("    type: ARRAY\n"), false},
 		{"input itemType of a string", input("    type: STRING\n    itemType: INT\n"), false},

@@ -41,21 +41,9 @@ var inputKeys = keyTable[*Input]{
 		}},
 	{name: "defaults", doc: "The value when none is given; a template is rendered when the execution starts.",
 		schema: func(*schemaBuilder) obj { return obj{} }},
-	{name: "required", doc: "The input must have a value (default true).",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
-			in.Required, _ = l.boolean(v, ctx, "required")
-		}},
-	{name: "description", doc: "What the input is for.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
-			in.Description, _ = l.optStr(v, ctx, "description")
-		}},
-	{name: "displayName", doc: "The input's name for people.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, in *Input, v *yaml.Node, ctx string) {
-			in.DisplayName, _ = l.optStr(v, ctx, "displayName")
-		}},
+	boolKey("required", "The input must have a value (default true).", func(in *Input, b bool) { in.Required = b }),
+	textKey("description", "What the input is for.", func(in *Input, s string) { in.Description = s }),
+	textKey("displayName", "The input's name for people.", func(in *Input, s string) { in.DisplayName = s }),
 	{name: "values", types: choiceTypes, requiredBy: choiceTypes,
 		doc: "The values an ENUM, SELECT or MULTISELECT input allows.",
 		schema: func(*schemaBuilder) obj {

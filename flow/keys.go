@@ -134,3 +134,24 @@ func (ks keyTable[T]) all() []string {
 	}
 	return out
 }
+
+// boolKey is a key holding true or false, given to set (false when it holds another value,
+// which is reported).
+func boolKey[T any](name, doc string, set func(t T, b bool)) keyDef[T] {
+	return keyDef[T]{name: name, doc: doc,
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, t T, v *yaml.Node, ctx string) {
+			b, _ := l.boolean(v, ctx, name)
+			set(t, b)
+		}}
+}
+
+// textKey is a key holding text, or null for none, given to set.
+func textKey[T any](name, doc string, set func(t T, s string)) keyDef[T] {
+	return keyDef[T]{name: name, doc: doc,
+		schema: func(*schemaBuilder) obj { return nullable(text()) },
+		read: func(l *loader, t T, v *yaml.Node, ctx string) {
+			s, _ := l.optStr(v, ctx, name)
+			set(t, s)
+		}}
+}

@@ -524,11 +524,7 @@ var flowKeys = keyTable[*Flow]{
 				l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
 			}
 		}},
-	{name: "description", doc: "What the flow does.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
-			f.Description, _ = l.optStr(v, "", "description")
-		}},
+	textKey("description", "What the flow does.", func(f *Flow, s string) { f.Description = s }),
 	{name: "labels", doc: "The labels of the flow's executions: a mapping, or a list of {key, value}.",
 		schema: func(b *schemaBuilder) obj {
 			return obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(), "items": labelKeys.object(b)}
@@ -557,11 +553,7 @@ var flowKeys = keyTable[*Flow]{
 	{name: "triggers", doc: "What starts the flow: Flow triggers (another execution ended) and Schedule triggers.",
 		schema: func(b *schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": b.trigger} },
 		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Triggers = l.triggers(v) }},
-	{name: "disabled", doc: "A disabled flow is not run, and its triggers do not fire.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
-			f.Disabled, _ = l.boolean(v, "", "disabled")
-		}},
+	boolKey("disabled", "A disabled flow is not run, and its triggers do not fire.", func(f *Flow, b bool) { f.Disabled = b }),
 	{name: "concurrency", doc: "How many executions of the flow run at once, across every flowctl process sharing the state.",
 		schema: func(b *schemaBuilder) obj { return concurrencyKeys.object(b) },
 		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Concurrency = l.concurrency(v) }},
@@ -846,16 +838,8 @@ var taskKeys = keyTable[*TaskSpec]{
 		schema: func(*schemaBuilder) obj { return idSchema(taskIDPattern(), maxFlowIDLen) }},
 	{name: "type", required: true, doc: "The task type.",
 		schema: func(b *schemaBuilder) obj { return caseless(b.taskTypes) }},
-	{name: "description", doc: "What the task does.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
-			spec.Description, _ = l.optStr(v, ctx, "description")
-		}},
-	{name: "disabled", doc: "A disabled task is dropped: no task run at all.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
-			spec.Disabled, _ = l.boolean(v, ctx, "disabled")
-		}},
+	textKey("description", "What the task does.", func(spec *TaskSpec, s string) { spec.Description = s }),
+	boolKey("disabled", "A disabled task is dropped: no task run at all.", func(spec *TaskSpec, b bool) { spec.Disabled = b }),
 	{name: "timeout", doc: "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed.",
 		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
 		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
@@ -871,16 +855,8 @@ var taskKeys = keyTable[*TaskSpec]{
 		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
 			spec.Retry = l.retry(v, ctx+"retry: ")
 		}},
-	{name: "allowFailure", doc: "A failed task (no retry left) ends WARNING instead.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
-			spec.AllowFailure, _ = l.boolean(v, ctx, "allowFailure")
-		}},
-	{name: "allowWarning", doc: "A task ending WARNING ends SUCCESS instead.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
-			spec.AllowWarning, _ = l.boolean(v, ctx, "allowWarning")
-		}},
+	boolKey("allowFailure", "A failed task (no retry left) ends WARNING instead.", func(spec *TaskSpec, b bool) { spec.AllowFailure = b }),
+	boolKey("allowWarning", "A task ending WARNING ends SUCCESS instead.", func(spec *TaskSpec, b bool) { spec.AllowWarning = b }),
 	{name: "runIf", doc: "Rendered; false, 0, -0 or empty skips the task.",
 		schema: func(*schemaBuilder) obj { return text() },
 		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
@@ -1155,11 +1131,7 @@ var retryKeys = keyTable[*Retry]{
 		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
 			r.MaxDuration = l.retryDuration(v, ctx, "maxDuration", true)
 		}},
-	{name: "warningOnRetry", doc: "A task that succeeded after a retry ends WARNING.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			r.WarningOnRetry, _ = l.boolean(v, ctx, "warningOnRetry")
-		}},
+	boolKey("warningOnRetry", "A task that succeeded after a retry ends WARNING.", func(r *Retry, b bool) { r.WarningOnRetry = b }),
 	{name: "behavior", doc: "How the task is retried: its attempts within the execution (the only behavior flowctl has).",
 		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"RETRY_FAILED_TASK"}} },
 		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {

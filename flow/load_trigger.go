@@ -26,16 +26,8 @@ var triggerKeys = keyTable[*Trigger]{
 		schema: func(*schemaBuilder) obj { return idSchema(taskIDPattern(), maxFlowIDLen) }},
 	{name: "type", required: true, doc: "The trigger type.",
 		schema: func(b *schemaBuilder) obj { return caseless(b.triggerTypes) }},
-	{name: "description", doc: "What the trigger is for.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, t *Trigger, v *yaml.Node, ctx string) {
-			t.Description, _ = l.optStr(v, ctx, "description")
-		}},
-	{name: "disabled", doc: "A disabled trigger does not fire.",
-		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
-		read: func(l *loader, t *Trigger, v *yaml.Node, ctx string) {
-			t.Disabled, _ = l.boolean(v, ctx, "disabled")
-		}},
+	textKey("description", "What the trigger is for.", func(t *Trigger, s string) { t.Description = s }),
+	boolKey("disabled", "A disabled trigger does not fire.", func(t *Trigger, b bool) { t.Disabled = b }),
 	{name: "conditions", doc: "Conditions that must all hold; each trigger type takes its own.",
 		schema: func(*schemaBuilder) obj { return obj{"type": []string{"array", "null"}} }},
 }

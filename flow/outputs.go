@@ -44,16 +44,8 @@ var outputKeys = keyTable[*Output]{
 		schema: func(*schemaBuilder) obj { return caseless(outputTypes) }},
 	{name: "value", required: true, doc: "The value: its strings are templates, rendered when the execution has ended.",
 		schema: func(*schemaBuilder) obj { return obj{"not": obj{"type": "null"}} }},
-	{name: "description", doc: "What the output holds.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, o *Output, v *yaml.Node, ctx string) {
-			o.Description, _ = l.optStr(v, ctx, "description")
-		}},
-	{name: "displayName", doc: "The output's name for people.",
-		schema: func(*schemaBuilder) obj { return nullable(text()) },
-		read: func(l *loader, o *Output, v *yaml.Node, ctx string) {
-			o.DisplayName, _ = l.optStr(v, ctx, "displayName")
-		}},
+	textKey("description", "What the output holds.", func(o *Output, s string) { o.Description = s }),
+	textKey("displayName", "The output's name for people.", func(o *Output, s string) { o.DisplayName = s }),
 }
 
 // outputs reads the flow's outputs; their ids are unique.

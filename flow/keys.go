@@ -2,6 +2,7 @@ package flow
 
 import (
 	"slices"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -154,4 +155,27 @@ func textKey[T any](name, doc string, set func(t T, s string)) keyDef[T] {
 			s, _ := l.optStr(v, ctx, name)
 			set(t, s)
 		}}
+}
+
+// durationKey is a key holding an ISO-8601 duration of the given sign (anyDuration,
+// nonNegativeDuration or positiveDuration), given to set.
+func durationKey[T any](name, doc string, sign int, set func(t T, d time.Duration)) keyDef[T] {
+	return keyDef[T]{name: name, doc: doc,
+		schema: func(*schemaBuilder) obj { return durationSchema(sign) },
+		read: func(l *loader, t T, v *yaml.Node, ctx string) {
+			d, _ := l.signedDuration(v, ctx, name, sign)
+			set(t, d)
+		}}
+}
+
+// forTypes returns k taken by types, and required by requiredBy.
+func (k keyDef[T]) forTypes(types, requiredBy []string) keyDef[T] {
+	k.types, k.requiredBy = types, requiredBy
+	return k
+}
+
+// withAnyOf returns k as one of the keys of which a mapping needs one at least.
+func (k keyDef[T]) withAnyOf() keyDef[T] {
+	k.anyOf = true
+	return k
 }

@@ -840,16 +840,8 @@ var taskKeys = keyTable[*TaskSpec]{
 		schema: func(b *schemaBuilder) obj { return caseless(b.taskTypes) }},
 	textKey("description", "What the task does.", func(spec *TaskSpec, s string) { spec.Description = s }),
 	boolKey("disabled", "A disabled task is dropped: no task run at all.", func(spec *TaskSpec, b bool) { spec.Disabled = b }),
-	{name: "timeout", doc: "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed.",
-		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
-		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
-			if d, ok := l.duration(v, ctx, "timeout"); ok {
-				if d <= 0 {
-					l.errorf(v, "%stimeout: must be positive, got %s", ctx, resolve(v).Value)
-				}
-				spec.Timeout = d
-			}
-		}},
+	durationKey("timeout", "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed.",
+		positiveDuration, func(spec *TaskSpec, d time.Duration) { spec.Timeout = d }),
 	{name: "retry",
 		schema: func(b *schemaBuilder) obj { return b.retry },
 		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
@@ -1126,11 +1118,8 @@ var retryKeys = keyTable[*Retry]{
 				r.MaxAttempt = i
 			}
 		}},
-	{name: "maxDuration", anyOf: true, doc: "The longest the attempts may take in all, ISO-8601.",
-		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
-		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			r.MaxDuration = l.retryDuration(v, ctx, "maxDuration", true)
-		}},
+	durationKey("maxDuration", "The longest the attempts may take in all, ISO-8601.",
+		positiveDuration, func(r *Retry, d time.Duration) { r.MaxDuration = d }).withAnyOf(),
 	boolKey("warningOnRetry", "A task that succeeded after a retry ends WARNING.", func(r *Retry, b bool) { r.WarningOnRetry = b }),
 	{name: "behavior", doc: "How the task is retried: its attempts within the execution (the only behavior flowctl has).",
 		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"RETRY_FAILED_TASK"}} },
@@ -1145,24 +1134,15 @@ var retryKeys = keyTable[*Retry]{
 				}
 			}
 		}},
-	{name: "interval", types: []string{"constant", "exponential"}, requiredBy: []string{"constant", "exponential"},
-		doc:    "The wait between attempts (constant), or the first wait (exponential), ISO-8601.",
-		schema: func(*schemaBuilder) obj { return durationSchema(nonNegativeDuration) },
-		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			r.Interval = l.retryDuration(v, ctx, "interval", false)
-		}},
-	{name: "minInterval", types: []string{"random"}, requiredBy: []string{"random"},
-		doc:    "The shortest wait between attempts (random), ISO-8601.",
-		schema: func(*schemaBuilder) obj { return durationSchema(nonNegativeDuration) },
-		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			r.MinInterval = l.retryDuration(v, ctx, "minInterval", false)
-		}},
-	{name: "maxInterval", types: []string{"exponential", "random"}, requiredBy: []string{"exponential", "random"},
-		doc:    "The longest wait between attempts, ISO-8601.",
-		schema: func(*schemaBuilder) obj { return durationSchema(positiveDuration) },
-		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			r.MaxInterval = l.retryDuration(v, ctx, "maxInterval", true)
-		}},
+	durationKey("interval", "The wait between attempts (constant), or the first wait (exponential), ISO-8601.",
+		nonNegativeDuration, func(r *Retry, d time.Duration) { r.Interval = d }).
+		forTypes([]string{"constant", "exponential"}, []string{"constant", "exponential"}),
+	durationKey("minInterval", "The shortest wait between attempts (random), ISO-8601.",
+		nonNegativeDuration, func(r *Retry, d time.Duration) { r.MinInterval = d }).
+		forTypes([]string{"random"}, []string{"random"}),
+	durationKey("maxInterval", "The longest wait between attempts, ISO-8601.",
+		positiveDuration, func(r *Retry, d time.Duration) { r.MaxInterval = d }).
+		forTypes([]string{"exponential", "random"}, []string{"exponential", "random"}),
 	{name: "delayFactor", types: []string{"exponential"},
 		doc:    "What each wait is multiplied by (exponential; default 2).",
 		schema: func(*schemaBuilder) obj { return obj{"type": "number", "exclusiveMinimum": 0} },
@@ -1241,17 +1221,19 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	return r
 }
 
-// retryDuration reads one duration of a retry; positive says zero is refused too.
-func (l *loader) retryDuration(v *yaml.Node, ctx, key string, positive bool) time.Duration {
+// signedDuration reads a duration of the given sign (anyDuration, nonNegativeDuration or
+// positiveDuration); false when it is no duration. One of another sign is reported, and
+// returned.
+func (l *loader) signedDuration(v *yaml.Node, ctx, key string, sign int) (time.Duration, bool) {
 	d, ok := l.duration(v, ctx, key)
 	if !ok {
-		return 0
+		return 0, false
 	}
 	switch {
-	case positive && d <= 0:
+	case sign == positiveDuration && d <= 0:
 		l.errorf(v, "%s%s: must be positive, got %s", ctx, key, resolve(v).Value)
-	case d < 0:
+	case sign == nonNegativeDuration && d < 0:
 		l.errorf(v, "%s%s: must not be negative, got %s", ctx, key, resolve(v).Value)
 	}
-	return d
+	return d, true
 }

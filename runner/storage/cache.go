@@ -138,7 +138,7 @@ func fmix64(k uint64) uint64 {
 	k ^= k >> 33
 	k *= 0xff51afd7ed558ccd
 	k ^= k >> 33
-	k *= 0xc4ceb53fe1a85a63
+	k *= 0xc4ceb9fe1a85ec53
 	k ^= k >> 33
 	return k
 }

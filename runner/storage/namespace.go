@@ -55,16 +55,13 @@ func namespaceSegs(namespace string) ([]string, error) {
 	return segs, nil
 }
 
-// CleanNamespacePath reads a namespace file's path as Kestra does (NamespaceFile.of): leading
-// dots and slashes are dropped, "a//b" and "a/./b" are "a/b". It refuses ".." (a path that
+// CleanNamespacePath reads a namespace file's path as Kestra does (NamespaceFile.of): a
+// leading "./" or slash is dropped, "a//b" and "a/./b" are "a/b" (a dot file keeps its dot,
+// where Kestra drops it). It refuses ".." (a path that
 // would leave the namespace) and an empty path. The result has no leading slash.
 func CleanNamespacePath(p string) (string, error) {
 	orig := p
 	p = strings.ReplaceAll(p, "\\", "/")
-	p = strings.TrimLeft(p, "./")
-	if p == "" {
-		return "", fmt.Errorf("invalid namespace file path %q: empty", orig)
-	}
 	for _, s := range strings.Split(p, "/") {
 		if s == ".." {
 			return "", fmt.Errorf("invalid namespace file path %q: .. is not allowed", orig)
@@ -73,7 +70,11 @@ func CleanNamespacePath(p string) (string, error) {
 			return "", fmt.Errorf("invalid namespace file path %q: NUL is not allowed", orig)
 		}
 	}
-	return path.Clean(p), nil
+	p = path.Clean("/" + p)[1:]
+	if p == "" {
+		return "", fmt.Errorf("invalid namespace file path %q: empty", orig)
+	}
+	return p, nil
 }
 
 // nsFile returns the segments of the file at p of namespace, and its URI.

@@ -232,11 +232,13 @@ func (l *loader) checkWorkingDirectory(spec *TaskSpec, w *WorkingDirectory, at f
 	if err := checkInputFiles(w.InputFiles); err != nil {
 		l.errorAt(at("inputFiles"), "%sinputFiles: %v", ctx, err)
 	}
-	if w.NamespaceFiles != nil && w.NamespaceFiles["enabled"] != false {
-		l.record(&l.warnings, &l.droppedWarnings, at("namespaceFiles"), "%snamespaceFiles: not supported yet: the namespace's files are not copied into the folder (give them as inputFiles)", []any{ctx})
-	}
-	if w.Cache != nil {
-		l.record(&l.warnings, &l.droppedWarnings, at("cache"), "%scache: not supported yet: the folder starts empty on every run", []any{ctx})
+	if c := w.Cache; c != nil {
+		if c.Patterns != nil && len(c.Patterns) == 0 {
+			l.errorAt(at("cache"), "%scache.patterns: give at least one glob of the files to cache (node_modules/**, say)", ctx)
+		}
+		if c.TTL < 0 {
+			l.errorAt(at("cache"), "%scache.ttl: must not be negative", ctx)
+		}
 	}
 }
 

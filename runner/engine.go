@@ -758,6 +758,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		UserAgent: e.opts.UserAgent,
 		Execution: e.executionView,
 		Storage:   e.files.Task(spec.ID, tr.ID),
+		Namespace: e.files,
 		Subflow:   e.subflowFunc(),
 		Warn: func(msg string) {
 			if !warned[msg] {

@@ -80,6 +80,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[[]int]():             true,
 	reflect.TypeFor[*HTTPAuth]():         true,
 	reflect.TypeFor[*HTTPTimeout]():      true,
+	reflect.TypeFor[*NamespaceFiles]():   true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

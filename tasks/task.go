@@ -98,6 +98,9 @@ type Context struct {
 	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
 	// when the run has none, and a task that needs it fails saying so.
 	Storage Storage
+	// Namespace is the files of the flow's namespace (namespaceFiles); nil when the run has
+	// none, and a task that needs them fails saying so.
+	Namespace NamespaceStore
 	// KV is the KV store of Kestra's kv tasks; nil when the run has no state, and a task
 	// that needs it fails saying so.
 	KV KV

@@ -3,8 +3,8 @@ package storage
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -147,4 +147,23 @@ type Task struct {
 // that name stored before is replaced.
 func (t *Task) Put(name string, r io.Reader) (string, error) {
 	return t.putUnder(t.dir, name, r)
+}
+
+// ListNamespaceFiles returns the paths of the files of the flow's namespace, with a leading
+// slash (tasks.NamespaceStore).
+func (x *Execution) ListNamespaceFiles() ([]string, error) {
+	files, err := x.root.NamespaceFiles(x.ns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out, nil
+}
+
+// OpenNamespaceFile opens the file at path of the flow's namespace (tasks.NamespaceStore).
+func (x *Execution) OpenNamespaceFile(path string) (io.ReadCloser, error) {
+	return x.root.OpenNamespaceFile(x.ns, path)
 }

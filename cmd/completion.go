@@ -113,6 +113,35 @@ func completeAppliedFlow(fac *factory) completer {
 	}
 }
 
+// completeNamespaceFile offers a namespace (the applied flows'), then, for get and delete,
+// the paths of its files; push's DIR is a local folder.
+func completeNamespaceFile(fac *factory, verb string) completer {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		switch {
+		case len(args) == 0:
+			return completeNamespaces(fac)(c, args, toComplete)
+		case len(args) == 1 && verb == "push":
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		case len(args) == 1 && (verb == "get" || verb == "delete"):
+			out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+				files, err := s.Storage().NamespaceFiles(args[0])
+				if err != nil {
+					return nil
+				}
+				var out []cobra.Completion
+				for _, f := range files {
+					if strings.HasPrefix(f.Path, toComplete) {
+						out = append(out, f.Path)
+					}
+				}
+				return out
+			})
+			return out, cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
 // completeFlowFiles offers YAML files.
 func completeFlowFiles(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	return []cobra.Completion{"yml", "yaml"}, cobra.ShellCompDirectiveFilterFileExt
@@ -176,6 +205,11 @@ func registerCompletions(root *cobra.Command, fac *factory) {
 	}
 	if c := find("run"); c != nil {
 		c.RegisterFlagCompletionFunc("input", completeInputs(fac))
+	}
+	for _, verb := range []string{"push", "list", "get", "delete"} {
+		if c := find("namespace", "files", verb); c != nil {
+			c.ValidArgsFunction = completeNamespaceFile(fac, verb)
+		}
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

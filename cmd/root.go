@@ -103,7 +103,7 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newKVCmd(f), newStorageCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
+	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newKVCmd(f), newNamespaceCmd(f), newStorageCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
 	registerCompletions(root, f)
 	return root
 }

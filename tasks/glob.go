@@ -108,3 +108,13 @@ func compileGlobMode(glob string, exact bool) (*globMatcher, error) {
 	}
 	return &globMatcher{re: re}, nil
 }
+
+// CompileGlob compiles a glob matched against relative, slash-separated paths, as outputFiles
+// globs are (`**/` also matching no folder), and returns its test.
+func CompileGlob(glob string) (func(string) bool, error) {
+	g, err := compileGlob(glob)
+	if err != nil {
+		return nil, err
+	}
+	return g.match, nil
+}

@@ -66,19 +66,7 @@ func unzipFile(f *zip.File, dir string) error {
 		return err
 	}
 	defer src.Close()
-	dst := filepath.Join(dir, filepath.FromSlash(f.Name))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, io.LimitReader(src, maxCacheEntry))
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return tasks.WriteUnder(dir, f.Name, io.LimitReader(src, maxCacheEntry))
 }
 
 // saveCache zips the files of dir the cache's patterns match into the internal storage, as

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -71,6 +72,8 @@ func CopyNamespaceFiles(tc *Context, dir string, nf *NamespaceFiles) (int, error
 	return n, nil
 }
 
+// copyNamespaceFile copies the namespace file p to its path under dir. The folder is opened
+// as an os.Root: a link an earlier task of a WorkingDirectory left there leads nowhere out.
 func copyNamespaceFile(ns NamespaceStore, p, dir string) error {
 	rel := strings.TrimPrefix(p, "/")
 	if err := CheckFileName(rel); err != nil {
@@ -81,11 +84,23 @@ func copyNamespaceFile(ns NamespaceStore, p, dir string) error {
 		return err
 	}
 	defer src.Close()
-	dst := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	return WriteUnder(dir, rel, src)
+}
+
+// WriteUnder writes what src yields to the file at rel (slash-separated) under dir, making
+// its folders; nothing, links included, leads it out of dir.
+func WriteUnder(dir, rel string, src io.Reader) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	defer root.Close()
+	if d := path.Dir(rel); d != "." {
+		if err := root.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}

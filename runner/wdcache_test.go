@@ -99,3 +99,27 @@ tasks:
 		}
 	}
 }
+
+// BenchmarkCopyNamespaceFiles measures copying a namespace of 200 files of 4 KiB into a
+// working folder, what a WorkingDirectory with namespaceFiles does before its tasks.
+func BenchmarkCopyNamespaceFiles(b *testing.B) {
+	root := storage.New(b.TempDir())
+	content := strings.Repeat("x", 4096)
+	for i := range 200 {
+		p := filepath.ToSlash(filepath.Join("dir"+string(rune('a'+i%10)), "file"+strings.Repeat("0", i%3)+string(rune('a'+i/10))+".txt"))
+		if _, err := root.PutNamespaceFile("bench", p, strings.NewReader(content)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	x := root.Execution("bench", "f", "E")
+	tc := &tasks.Context{Render: func(s string) (string, error) { return s, nil }, Namespace: x}
+	nf := &tasks.NamespaceFiles{Exclude: []string{"/dira/**"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		dir := b.TempDir()
+		n, err := tasks.CopyNamespaceFiles(tc, dir, nf)
+		if err != nil || n != 180 {
+			b.Fatalf("got %d, %v; want 180 files", n, err)
+		}
+	}
+}

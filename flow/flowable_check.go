@@ -232,7 +232,18 @@ func (l *loader) checkWorkingDirectory(spec *TaskSpec, w *WorkingDirectory, at f
 	if err := checkInputFiles(w.InputFiles); err != nil {
 		l.errorAt(at("inputFiles"), "%sinputFiles: %v", ctx, err)
 	}
+	if nf := w.NamespaceFiles; nf != nil {
+		if err := tasks.CheckPatterns("include", nf.Include); err != nil {
+			l.errorAt(at("namespaceFiles"), "%snamespaceFiles.%v", ctx, err)
+		}
+		if err := tasks.CheckPatterns("exclude", nf.Exclude); err != nil {
+			l.errorAt(at("namespaceFiles"), "%snamespaceFiles.%v", ctx, err)
+		}
+	}
 	if c := w.Cache; c != nil {
+		if err := tasks.CheckPatterns("patterns", c.Patterns); err != nil {
+			l.errorAt(at("cache"), "%scache.%v", ctx, err)
+		}
 		if c.Patterns != nil && len(c.Patterns) == 0 {
 			l.errorAt(at("cache"), "%scache.patterns: give at least one glob of the files to cache (node_modules/**, say)", ctx)
 		}

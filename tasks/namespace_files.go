@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
 )
@@ -147,7 +148,11 @@ func pathMatchers(prop string, patterns []string, base string) ([]func(string) b
 		case strings.HasPrefix(p, "regex:"):
 			re, err := regexp.Compile(`^(?:` + p[len("regex:"):] + `)$`)
 			if err != nil {
-				return nil, fmt.Errorf("%s[%d]: %w", prop, i, err)
+				var se *syntax.Error
+				if errors.As(err, &se) {
+					err = errors.New(string(se.Code))
+				}
+				return nil, fmt.Errorf("%s[%d]: %q: %v", prop, i, p, err)
 			}
 			m = re.MatchString
 		default:
@@ -162,7 +167,10 @@ func pathMatchers(prop string, patterns []string, base string) ([]func(string) b
 			}
 			g, err := compileJavaGlob(glob)
 			if err != nil {
-				return nil, fmt.Errorf("%s[%d]: %w", prop, i, err)
+				// The error names the glob as rewritten ("**/" or the base before it): say
+				// what is wrong of the pattern as written.
+				_, why, _ := strings.Cut(err.Error(), ": ")
+				return nil, fmt.Errorf("%s[%d]: %q: %s", prop, i, p, why)
 			}
 			m = g.match
 		}
@@ -201,4 +209,19 @@ func FindFilesMatching(dir string, patterns []string) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// CheckPatterns checks include, exclude or cache patterns as written, before a run: a glob
+// or regex: expression that cannot be read is named with its index. Patterns holding a
+// template are only known once rendered, and are left for then.
+func CheckPatterns(prop string, patterns []string) error {
+	var plain []string
+	for _, p := range patterns {
+		if strings.Contains(p, "{{") || strings.Contains(p, "{%") {
+			p = "x" // keeps the indexes of the others
+		}
+		plain = append(plain, p)
+	}
+	_, err := pathMatchers(prop, plain, "")
+	return err
 }

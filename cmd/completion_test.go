@@ -37,6 +37,11 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 	if _, _, err := s.ApplyFlow("prod", "nightly", []byte(src), false, t0); err != nil {
 		t.Fatal(err)
 	}
+	for _, p := range []string{"/sql/a.sql", "/sql/b.sql", "/run.sh"} {
+		if _, err := s.Storage().PutNamespaceFile("prod", p, strings.NewReader("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	complete := func(args ...string) []string {
 		t.Helper()
@@ -64,6 +69,9 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 		{[]string{"run", file, "-i", ""}, "who=\tSTRING, required|n=\tINT"},
 		{[]string{"run", ""}, "yml|yaml"},
 		{[]string{"validate", "-o", ""}, "text|json"},
+		{[]string{"namespace", "files", "list", "--state", dbPath, ""}, "prod"},
+		{[]string{"namespace", "files", "get", "--state", dbPath, "prod", "/sql"}, "/sql/a.sql|/sql/b.sql"},
+		{[]string{"namespace", "files", "delete", "--state", dbPath, "prod", ""}, "/run.sh|/sql/a.sql|/sql/b.sql"},
 	} {
 		if got := strings.Join(complete(c.args...), "|"); got != c.want {
 			t.Errorf("complete %q:\ngot  %q\nwant %q", c.args, got, c.want)

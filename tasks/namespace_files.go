@@ -60,12 +60,17 @@ func CopyNamespaceFiles(tc *Context, dir string, nf *NamespaceFiles) (int, error
 	if err != nil {
 		return 0, fmt.Errorf("namespaceFiles: %w", err)
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return 0, fmt.Errorf("namespaceFiles: %w", err)
+	}
+	defer root.Close()
 	n := 0
 	for _, p := range paths {
 		if !match(p) {
 			continue
 		}
-		if err := copyNamespaceFile(tc.Namespace, p, dir); err != nil {
+		if err := copyNamespaceFile(tc.Namespace, p, root); err != nil {
 			return n, fmt.Errorf("namespaceFiles: %s: %w", p, err)
 		}
 		n++
@@ -73,9 +78,9 @@ func CopyNamespaceFiles(tc *Context, dir string, nf *NamespaceFiles) (int, error
 	return n, nil
 }
 
-// copyNamespaceFile copies the namespace file p to its path under dir. The folder is opened
-// as an os.Root: a link an earlier task of a WorkingDirectory left there leads nowhere out.
-func copyNamespaceFile(ns NamespaceStore, p, dir string) error {
+// copyNamespaceFile copies the namespace file p to its path in the working folder, opened as
+// an os.Root: a link an earlier task of a WorkingDirectory left there leads nowhere out.
+func copyNamespaceFile(ns NamespaceStore, p string, root *os.Root) error {
 	rel := strings.TrimPrefix(p, "/")
 	if err := CheckFileName(rel); err != nil {
 		return err
@@ -85,7 +90,7 @@ func copyNamespaceFile(ns NamespaceStore, p, dir string) error {
 		return err
 	}
 	defer src.Close()
-	return WriteUnder(dir, rel, src)
+	return writeIn(root, rel, src)
 }
 
 // WriteUnder writes what src yields to the file at rel (slash-separated) under dir, making
@@ -96,6 +101,11 @@ func WriteUnder(dir, rel string, src io.Reader) error {
 		return err
 	}
 	defer root.Close()
+	return writeIn(root, rel, src)
+}
+
+// writeIn is WriteUnder in an opened folder.
+func writeIn(root *os.Root, rel string, src io.Reader) error {
 	if d := path.Dir(rel); d != "." {
 		if err := root.MkdirAll(d, 0o755); err != nil {
 			return err

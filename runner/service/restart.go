@@ -21,16 +21,27 @@ type RestartOptions struct {
 	// Inputs give again the values of SECRET inputs, which the state does not keep (it
 	// holds them masked); no other input may be given: a restart keeps the execution's.
 	Inputs map[string]string
-	// Sink receives the execution's events as they happen.
-	Sink runner.Sink
 }
 
-// Restart runs the recorded execution id again as Kestra restarts one: a new attempt of the
-// same execution, from its failed task runs, with the outputs of the runs that ended well
-// (see runner.PlanRestart). It is recorded as Run records an execution, under its id. An
-// error means nothing ran: the execution is not restartable (not FAILED nor KILLED), its flow
-// cannot be found or lost one of its tasks, or its inputs no longer fit the flow.
-func (s *Service) Restart(ctx context.Context, id string, o RestartOptions) (*runner.Execution, error) {
+// Restart is a restart ready to run (see PlanRestart).
+type Restart struct {
+	// Flow is the flow the execution runs with.
+	Flow *flow.Flow
+	// Execution is the document the restart starts from: RESTARTED, its runs to run again
+	// RESTARTED or RUNNING (see runner.PlanRestart).
+	Execution *runner.Execution
+
+	revision int
+	values   map[string]any
+	secrets  []string
+}
+
+// PlanRestart prepares the restart of the recorded execution id, as Kestra restarts one: a
+// new attempt of the same execution, from its failed task runs, with the outputs of the
+// runs that ended well (see runner.PlanRestart). An error means nothing can run: the
+// execution is not restartable (not FAILED nor KILLED), its flow cannot be found or lost one
+// of its tasks, or its inputs no longer fit the flow.
+func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 	rec, ok, err := s.Store.Execution(id)
 	if err != nil {
 		return nil, err
@@ -57,7 +68,13 @@ func (s *Service) Restart(ctx context.Context, id string, o RestartOptions) (*ru
 	if err != nil {
 		return nil, err
 	}
-	return s.Run(ctx, f, RunOptions{Inputs: values, Secrets: secrets, Revision: revision, Sink: o.Sink, restart: y})
+	return &Restart{Flow: f, Execution: y, revision: revision, values: values, secrets: secrets}, nil
+}
+
+// Restart runs the restart r, recorded as Run records an execution, under its id; sink
+// receives its events as they happen.
+func (s *Service) Restart(ctx context.Context, r *Restart, sink runner.Sink) (*runner.Execution, error) {
+	return s.Run(ctx, r.Flow, RunOptions{Inputs: r.values, Secrets: r.secrets, Revision: r.revision, Sink: sink, restart: r.Execution})
 }
 
 // restartFlow returns the flow a restart of x runs with, and its revision: given (a file),

@@ -1,0 +1,146 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/flowctl/flowctl/runner"
+)
+
+// restart plans and runs the restart of id.
+func restart(s *Service, id string, o RestartOptions) (*runner.Execution, error) {
+	r, err := s.PlanRestart(id, o)
+	if err != nil {
+		return nil, err
+	}
+	return s.Restart(context.Background(), r, nil)
+}
+
+// retried fails its check on the first attempt only; its inputs are typed (n + 1) and a
+// SECRET one is used.
+const retried = `id: retried
+namespace: dev
+inputs:
+  - id: n
+    type: INT
+  - id: token
+    type: SECRET
+    required: false
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.n + 1 }}"
+  - id: check
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount == 0 }}"
+  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "after {{ outputs.first.value }} {{ inputs.token ?? 'none' }}"
+`
+
+func TestRestartAppliedFlow(t *testing.T) {
+	s, _ := newService(t)
+	f := apply(t, s, retried)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 3}, Revision: 1})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v, %v; want FAILED", x, err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.ID != x.ID || y.State.Current != runner.StateSuccess || y.Metadata == nil || y.Metadata.AttemptNumber != 2 {
+		t.Fatalf("restart: got %s %s %+v, want %s SUCCESS, attempt 2", y.ID, y.State.Current, y.Metadata, x.ID)
+	}
+	if got := recorded(t, s, x.ID); got != runner.StateSuccess {
+		t.Errorf("recorded %s, want SUCCESS", got)
+	}
+	logs, err := s.Store.Logs(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, l := range logs {
+		msgs = append(msgs, l.Message)
+	}
+	joined := strings.Join(msgs, "\n")
+	// The first attempt's failure and the restart's lines are both kept.
+	if !strings.Contains(joined, "Task failure") || !strings.Contains(joined, "after 4 none") {
+		t.Errorf("logs: got %q, want the failure and %q", joined, "after 4 none")
+	}
+	if _, err := restart(s, x.ID, RestartOptions{}); err == nil || !strings.Contains(err.Error(), "SUCCESS") {
+		t.Errorf("restart of a SUCCESS execution: got %v, want an error naming SUCCESS", err)
+	}
+}
+
+func TestRestartFlowSource(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 3}})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	_, err = restart(s, x.ID, RestartOptions{})
+	if err == nil || !strings.Contains(err.Error(), "is not applied") || !strings.Contains(err.Error(), "--flow FILE") {
+		t.Errorf("restart of a file's execution without its file: got %v, want to be told to give --flow FILE", err)
+	}
+	// Applied since, twice: the state holds revision 2, the execution ran revision 1.
+	apply(t, s, retried)
+	apply(t, s, retried+"description: changed\n")
+	_, err = restart(s, x.ID, RestartOptions{})
+	if err == nil || !strings.Contains(err.Error(), "ran revision 1") || !strings.Contains(err.Error(), "holds revision 2") {
+		t.Errorf("restart with another applied revision: got %v, want both revisions named", err)
+	}
+	other := parse(t, strings.Replace(retried, "id: retried", "id: other", 1))
+	if _, err := restart(s, x.ID, RestartOptions{Flow: other}); err == nil || !strings.Contains(err.Error(), "is flow dev.other") {
+		t.Errorf("restart with another flow: got %v, want it refused", err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{Flow: f})
+	if err != nil || y.State.Current != runner.StateSuccess || y.FlowRevision != 1 {
+		t.Fatalf("restart with its file: got %v, %v; want SUCCESS, revision 1", y, err)
+	}
+}
+
+func TestRestartSecretInputs(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 3, "token": "s3cr3t-value"}, Secrets: []string{"s3cr3t-value"}})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	if x.Inputs["token"] != "******" {
+		t.Fatalf("recorded token %v, want it masked", x.Inputs["token"])
+	}
+	_, err = restart(s, x.ID, RestartOptions{Flow: f})
+	if err == nil || !strings.Contains(err.Error(), "-i token=VALUE") {
+		t.Errorf("restart without the SECRET input: got %v, want to be told to give it", err)
+	}
+	_, err = restart(s, x.ID, RestartOptions{Flow: f, Inputs: map[string]string{"n": "5", "token": "x"}})
+	if err == nil || !strings.Contains(err.Error(), `input "n" cannot be given`) {
+		t.Errorf("restart giving another input: got %v, want it refused", err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{Flow: f, Inputs: map[string]string{"token": "s3cr3t-value"}})
+	if err != nil || y.State.Current != runner.StateSuccess {
+		t.Fatalf("restart: %v, %v; want SUCCESS", y, err)
+	}
+	logs, err := s.Store.Logs(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, l := range logs {
+		if strings.Contains(l.Message, "s3cr3t-value") {
+			t.Errorf("the secret is in the state: %q", l.Message)
+		}
+		found = found || l.Message == "after 4 ******"
+	}
+	if !found {
+		t.Errorf("no line %q among %v", "after 4 ******", logs)
+	}
+	var nr *runner.NotRestartableError
+	if _, err := restart(s, x.ID, RestartOptions{Flow: f}); !errors.As(err, &nr) {
+		t.Errorf("second restart of a SUCCESS execution: got %v, want NotRestartableError", err)
+	}
+}

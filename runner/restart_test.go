@@ -487,3 +487,68 @@ func TestRestartRefused(t *testing.T) {
 		t.Errorf("restart with a flow lacking task b: got %v, want an error naming it", err)
 	}
 }
+
+// A Dag restarts at its failed task: the tasks that ended are kept, those depending on the
+// failed one run after it; trigger.* is the execution's trigger still.
+func TestRestartDagKeepsTrigger(t *testing.T) {
+	src := `id: dag
+namespace: dev
+tasks:
+  - id: dag
+    type: io.kestra.plugin.core.flow.Dag
+    tasks:
+      - task:
+          id: a
+          type: io.kestra.plugin.core.debug.Return
+          format: a
+      - task:
+          id: b
+          type: io.kestra.plugin.core.execution.Fail
+          condition: "{{ taskrun.attemptsCount == 0 }}"
+        dependsOn: [a]
+      - task:
+          id: c
+          type: io.kestra.plugin.core.debug.Return
+          format: "{{ outputs.a.value }} by {{ trigger.executionId }}"
+        dependsOn: [b]
+`
+	f, err := flow.Parse("dag.yml", []byte(src), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	trig := &ExecTrigger{ID: "listen", Type: "io.kestra.plugin.core.trigger.Flow", Variables: map[string]any{"executionId": "parent1"}}
+	x := runFlow(t, context.Background(), f, Options{Trigger: trig})
+	if x.State.Current != StateFailed || len(byTask(x, "c")) != 0 {
+		t.Fatalf("first run: got %s; want FAILED before c", x.State.Current)
+	}
+	z := runRestart(t, context.Background(), f, planRestart(t, f, x), nil)
+	if z.State.Current != StateSuccess {
+		t.Fatalf("restarted: got %s, want SUCCESS", z.State.Current)
+	}
+	if n := len(byTask(z, "a")[0].Attempts); n != 1 {
+		t.Errorf("a: got %d attempts, want 1 (kept)", n)
+	}
+	if n := len(byTask(z, "b")[0].Attempts); n != 2 {
+		t.Errorf("b: got %d attempts, want 2", n)
+	}
+	if got := byTask(z, "c")[0].Outputs["value"]; got != "a by parent1" {
+		t.Errorf("c: got %q, want %q", got, "a by parent1")
+	}
+	if z.Trigger == nil || z.Trigger.ID != "listen" {
+		t.Errorf("trigger: got %+v, want the execution's", z.Trigger)
+	}
+}
+
+// Restartable refuses every state but FAILED and KILLED, saying what to do instead.
+func TestRestartableStates(t *testing.T) {
+	for st, want := range map[string]string{
+		StateFailed: "", StateKilled: "",
+		StateSuccess: "ended well", StateWarning: "ended well", StateCancelled: "never ran",
+		StatePaused: "flowctl executions resume x1", StateRunning: "has not ended", StateQueued: "has not ended",
+	} {
+		err := Restartable(&Execution{ID: "x1", State: State{Current: st}})
+		if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", st, err, want)
+		}
+	}
+}

@@ -194,6 +194,9 @@ type runKey struct{ parent, task, value string }
 // startRestart makes the engine run the document prepared by PlanRestart: e.exec becomes it,
 // the outputs of its runs are in scope, its trigger's variables are trigger.*.
 func (e *engine) startRestart(x *Execution) {
+	// The inputs as Run typed and masked them from Options.Inputs (the record's, typed
+	// again): a JSON round trip of the record would have made an INT past 2^53 a float.
+	x.Inputs = e.exec.Inputs
 	e.exec = x
 	e.opts.Trigger = x.Trigger
 	if e.opts.Revision > 0 {

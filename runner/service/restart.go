@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -60,7 +61,16 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 	if err != nil {
 		return nil, err
 	}
-	values, secrets, err := restartInputs(f, x, o.Inputs)
+	// The inputs read again with their numbers as written: an INT past 2^53 stays exact.
+	var doc struct {
+		Inputs map[string]any `json:"inputs"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(rec.Doc))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("execution %q: damaged record: %w", id, err)
+	}
+	values, secrets, err := restartInputs(f, x.ID, doc.Inputs, o.Inputs)
 	if err != nil {
 		return nil, err
 	}
@@ -114,16 +124,16 @@ func (s *Service) restartFlow(x *runner.Execution, given *flow.Flow) (*flow.Flow
 // restartInputs types again the inputs x recorded, as flow inputs are typed from the command
 // line. A SECRET input the execution had is recorded masked: its value must be given again
 // in given, which holds nothing else.
-func restartInputs(f *flow.Flow, x *runner.Execution, given map[string]string) (map[string]any, []string, error) {
+func restartInputs(f *flow.Flow, id string, recorded map[string]any, given map[string]string) (map[string]any, []string, error) {
 	secret := map[string]bool{}
 	for _, in := range f.Inputs {
 		if in.Type == flow.InputSecret {
 			secret[in.ID] = true
 		}
 	}
-	text := make(map[string]string, len(x.Inputs))
+	text := make(map[string]string, len(recorded))
 	var missing []string
-	for k, v := range x.Inputs {
+	for k, v := range recorded {
 		if secret[k] {
 			if _, ok := given[k]; !ok {
 				missing = append(missing, k)
@@ -135,7 +145,7 @@ func restartInputs(f *flow.Flow, x *runner.Execution, given map[string]string) (
 		}
 		t, err := inputText(v)
 		if err != nil {
-			return nil, nil, fmt.Errorf("input %q of execution %s: %w", k, x.ID, err)
+			return nil, nil, fmt.Errorf("input %q of execution %s: %w", k, id, err)
 		}
 		text[k] = t
 	}
@@ -155,7 +165,7 @@ func restartInputs(f *flow.Flow, x *runner.Execution, given map[string]string) (
 	}
 	values, secrets, err := flow.ParseInputs(f, text)
 	if err != nil {
-		return nil, nil, fmt.Errorf("the inputs of execution %s do not fit flow %s.%s: %w", x.ID, f.Namespace, f.ID, err)
+		return nil, nil, fmt.Errorf("the inputs of execution %s do not fit flow %s.%s: %w", id, f.Namespace, f.ID, err)
 	}
 	return values, secrets, nil
 }
@@ -167,8 +177,8 @@ func inputText(v any) (string, error) {
 		return v, nil
 	case bool:
 		return strconv.FormatBool(v), nil
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64), nil
+	case json.Number:
+		return v.String(), nil
 	}
 	b, err := json.Marshal(v)
 	return string(b), err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 )
 
@@ -72,6 +73,34 @@ func TestRestartAppliedFlow(t *testing.T) {
 	}
 	if _, err := restart(s, x.ID, RestartOptions{}); err == nil || !strings.Contains(err.Error(), "SUCCESS") {
 		t.Errorf("restart of a SUCCESS execution: got %v, want an error naming SUCCESS", err)
+	}
+}
+
+// The inputs are typed again from the record as written: an INT past 2^53 stays exact.
+func TestRestartInputsExact(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried)
+	in, _, err := flow.ParseInputs(f, map[string]string{"n": "9007199254740993"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: in})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{Flow: f})
+	if err != nil || y.State.Current != runner.StateSuccess {
+		t.Fatalf("restart: %v, %v; want SUCCESS", y, err)
+	}
+	rec, _, err := s.Store.Execution(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rec.Doc), `"inputs":{"n":9007199254740993}`) {
+		t.Errorf("recorded inputs: want n exact in %s", rec.Doc)
+	}
+	if got := y.TaskRunList[0].Outputs["value"]; got != "9007199254740994" {
+		t.Errorf("first (kept): got %v, want 9007199254740994", got)
 	}
 }
 

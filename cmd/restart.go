@@ -11,6 +11,7 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -27,6 +28,7 @@ type restartOptions struct {
 	noTriggers    bool
 	timeout       string
 	timestamps    string
+	junit         string
 }
 
 func newExecRestartCmd(fac *factory) *cobra.Command {
@@ -67,6 +69,7 @@ be restarted (nothing ran), 3 on WARNING with --fail-on-warning, 130 when interr
 	fl.StringVar(&o.timeout, "timeout", "", "fail the restarted execution when it runs longer than `DURATION` (PT10M, or 10m)")
 	fl.StringVar(&o.timestamps, "timestamps", "", "prefix each log line with its time: true or false (default: true when the output is not a terminal)")
 	fl.Lookup("timestamps").NoOptDefVal = "true"
+	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE`")
 	stateFlag(c, &o.state)
 	return c
 }
@@ -75,6 +78,11 @@ func runRestart(ctx context.Context, fac *factory, o *restartOptions) error {
 	s := fac.Streams
 	if err := outputFlag(o.output); err != nil {
 		return err
+	}
+	if o.junit != "" {
+		if err := checkJUnitPath(o.junit); err != nil {
+			return err
+		}
 	}
 	given, err := parseInputFlags(o.inputs)
 	if err != nil {
@@ -138,12 +146,24 @@ func runRestart(ctx context.Context, fac *factory, o *restartOptions) error {
 	if ciSystem == tasks.CIGitHub {
 		writeStepSummary(s, x)
 	}
+	if o.junit != "" {
+		if err := writeJUnitFile(o.junit, x); err != nil {
+			fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
+		}
+	}
+	// As after run: an interrupted execution fires no trigger, children of Subflow tasks
+	// not waited for end first, and a signal that came while triggered executions ran is
+	// the exit code.
 	if !o.noTriggers && ctx.Err() == nil {
 		svc.Fire(ctx, x)
 	}
 	svc.Wait()
 	if err := svc.RecordErr(); err != nil {
 		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
+	}
+	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
+		fmt.Fprintf(s.Err, "flowctl: interrupted while running triggered executions; %s had ended %s\n", x.ID, x.State.Current)
+		return silentExit(ExitInterrupted)
 	}
 	return silentExit(exitCode(x.State.Current, o.failOnWarning))
 }

@@ -215,13 +215,29 @@ func (e *engine) startRestart(x *Execution) {
 			r.childrenOnly[tr.ID] = true
 		}
 	}
-	// Parents first: a loop value's path needs its ancestors linked, done above.
+	// Built in place, every map a copy of its own (putOutputs copies what it changes
+	// later): withPath copies a loop's map for each value, which for thousands of values
+	// would cost their square.
 	for _, tr := range x.TaskRunList {
 		if tr.Outputs != nil {
-			e.outputs[tr.TaskID] = withPath(e.outputs[tr.TaskID], valuePath(tr), tr.Outputs)
+			e.outputs[tr.TaskID] = putPath(e.outputs[tr.TaskID], valuePath(tr), tr.Outputs)
 		}
 	}
 	e.restart = r
+}
+
+// putPath returns cur with out set at path, changing in place the maps it made before.
+func putPath(cur any, path []string, out map[string]any) any {
+	m, _ := cur.(map[string]any)
+	if m == nil {
+		m = make(map[string]any, len(out))
+	}
+	if len(path) == 0 {
+		maps.Copy(m, out)
+		return m
+	}
+	m[path[0]] = putPath(m[path[0]], path[1:], out)
+	return m
 }
 
 // previousRun returns the run of spec under fr with value that the restarted document holds:

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -551,4 +552,71 @@ func TestRestartableStates(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", st, err, want)
 		}
 	}
+}
+
+// BenchmarkRestartKeeps5000Runs restarts an execution whose ForEach of 5,000 values ended
+// well before the task after it failed: the record read back, the restart planned and run
+// (the 5,000 runs kept, their outputs in scope, the failed task run again). Compare with
+// BenchmarkRunForEach5000, the first run.
+func BenchmarkRestartKeeps5000Runs(b *testing.B) {
+	f := forEachFlow(b, 5000)
+	x, err := Run(context.Background(), f, Options{TempDir: b.TempDir(), Environ: []string{}})
+	if err != nil || x.State.Current != StateFailed {
+		b.Fatalf("first run: %v, %v", x.State.Current, err)
+	}
+	rec, err := Record(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		y, err := Decode(rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := PlanRestart(f, y, time.Now())
+		if err != nil {
+			b.Fatal(err)
+		}
+		z, _ := Run(context.Background(), f, Options{Restart: p, TempDir: b.TempDir(), Environ: []string{}})
+		if z.State.Current != StateSuccess || len(z.TaskRunList) != 5002 {
+			b.Fatalf("restart: got %s with %d runs", z.State.Current, len(z.TaskRunList))
+		}
+	}
+}
+
+// BenchmarkRunForEach5000 is the first run of BenchmarkRestartKeeps5000Runs's flow.
+func BenchmarkRunForEach5000(b *testing.B) {
+	f := forEachFlow(b, 5000)
+	for b.Loop() {
+		if x, _ := Run(context.Background(), f, Options{TempDir: b.TempDir(), Environ: []string{}}); x.State.Current != StateFailed {
+			b.Fatal(x.State.Current)
+		}
+	}
+}
+
+// forEachFlow is a ForEach of n Return tasks, then a task failing on its first attempt.
+func forEachFlow(b *testing.B, n int) *flow.Flow {
+	values := make([]string, n)
+	for i := range values {
+		values[i] = fmt.Sprintf("%q", fmt.Sprint(i))
+	}
+	src := fmt.Sprintf(`id: big
+namespace: bench
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: '[%s]'
+    tasks:
+      - id: item
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ taskrun.value }}"
+  - id: check
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount == 0 }}"
+`, strings.Join(values, ","))
+	f, err := flow.Parse("big.yml", []byte(src), tasks.Builtin())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
 }

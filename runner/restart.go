@@ -48,13 +48,14 @@ func Restartable(x *Execution) error {
 	case StateFailed, StateKilled:
 		return nil
 	case StateSuccess, StateWarning:
-		reason = "it ended well; only a FAILED or KILLED execution is restarted (run the flow again for a new execution)"
+		// Kestra's words: it finds no failed run to restart from.
+		reason = "No task found to restart execution from! It ended well: only a FAILED or KILLED execution is restarted (run the flow again for a new execution)"
 	case StateCancelled:
 		reason = "it never ran (its flow's concurrency limit cancelled it); run the flow again"
 	case StatePaused:
 		reason = "it is waiting in a Pause task; resume it: flowctl executions resume " + x.ID
 	case StateRunning, StateCreated, StateQueued, StateRestarted:
-		reason = "it has not ended; a process still runs it, or one cut off by kill -9 left it so, and it cannot be told which"
+		reason = fmt.Sprintf("Execution must be terminated to be restarted, current state is '%s' ! A process still runs it, or one cut off by kill -9 left it so, and it cannot be told which", x.State.Current)
 	default:
 		reason = "only a FAILED or KILLED execution is restarted"
 	}

@@ -544,8 +544,8 @@ tasks:
 func TestRestartableStates(t *testing.T) {
 	for st, want := range map[string]string{
 		StateFailed: "", StateKilled: "",
-		StateSuccess: "ended well", StateWarning: "ended well", StateCancelled: "never ran",
-		StatePaused: "flowctl executions resume x1", StateRunning: "has not ended", StateQueued: "has not ended",
+		StateSuccess: "No task found to restart execution from! It ended well", StateWarning: "ended well", StateCancelled: "never ran",
+		StatePaused: "flowctl executions resume x1", StateRunning: "Execution must be terminated to be restarted, current state is 'RUNNING' !", StateQueued: "current state is 'QUEUED'",
 	} {
 		err := Restartable(&Execution{ID: "x1", State: State{Current: st}})
 		if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {

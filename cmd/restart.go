@@ -29,6 +29,7 @@ type restartOptions struct {
 	timeout       string
 	timestamps    string
 	junit         string
+	force         bool
 }
 
 func newExecRestartCmd(fac *factory) *cobra.Command {
@@ -45,7 +46,8 @@ and its metadata.attemptNumber grows. Its inputs and labels are kept.
 The flow is the one applied to the state (flowctl flow apply) when it is the revision the
 execution ran; an execution of a flow file (flowctl run FILE) needs the file: --flow FILE
 ("-" reads it from stdin). The values of SECRET inputs are not kept in the state: give them
-again with -i.
+again with -i. An execution cut off by kill -9 (or the OOM killer, a reboot) stays RUNNING
+in the state, which cannot tell it from one still running: --force restarts it.
 
 ID is a whole execution id, a prefix of exactly one (as git takes commits), or "last" for
 the newest execution. Exit codes are run's: 0 SUCCESS or WARNING, 1 FAILED, 2 when it cannot
@@ -69,6 +71,7 @@ be restarted (nothing ran), 3 on WARNING with --fail-on-warning, 130 when interr
 	fl.StringVar(&o.timeout, "timeout", "", "fail the restarted execution when it runs longer than `DURATION` (PT10M, or 10m)")
 	fl.StringVar(&o.timestamps, "timestamps", "", "prefix each log line with its time: true or false (default: true when the output is not a terminal)")
 	fl.Lookup("timestamps").NoOptDefVal = "true"
+	fl.BoolVar(&o.force, "force", false, "restart an execution recorded RUNNING or PAUSED whose process is gone (kill -9, the OOM killer, a reboot): flowctl cannot tell it from one still running")
 	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE`")
 	stateFlag(c, &o.state)
 	return c
@@ -120,7 +123,7 @@ func runRestart(ctx context.Context, fac *factory, o *restartOptions) error {
 	svc.Timeout = timeout
 	pal := report.NewPalette(colorEnabled(human, o.noColor))
 	ciSystem, _ := tasks.CIJob(os.Environ())
-	r, err := svc.PlanRestart(id, service.RestartOptions{Flow: f, Inputs: given})
+	r, err := svc.PlanRestart(id, service.RestartOptions{Flow: f, Inputs: given, Force: o.force})
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

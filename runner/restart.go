@@ -53,13 +53,26 @@ func Restartable(x *Execution) error {
 	case StateCancelled:
 		reason = "it never ran (its flow's concurrency limit cancelled it); run the flow again"
 	case StatePaused:
-		reason = "it is waiting in a Pause task; resume it: flowctl executions resume " + x.ID
+		reason = "it is waiting in a Pause task; resume it: flowctl executions resume " + x.ID +
+			" (if the process that ran it is gone, restart it with --force)"
 	case StateRunning, StateCreated, StateQueued, StateRestarted:
-		reason = fmt.Sprintf("Execution must be terminated to be restarted, current state is '%s' ! A process still runs it, or one cut off by kill -9 left it so, and it cannot be told which", x.State.Current)
+		reason = fmt.Sprintf("Execution must be terminated to be restarted, current state is '%s' ! A process still runs it, "+
+			"or one cut off (kill -9, the OOM killer, a reboot) left it so; if its process is gone, restart it with --force", x.State.Current)
 	default:
 		reason = "only a FAILED or KILLED execution is restarted"
 	}
 	return &NotRestartableError{ID: x.ID, State: x.State.Current, Reason: reason}
+}
+
+// Unfinished reports whether an execution in state st has not ended: one a process runs,
+// or one whose process was cut off (kill -9) and left so. Only the caller can know which:
+// PlanRestart plans such an execution as a KILLED one.
+func Unfinished(st string) bool {
+	switch st {
+	case StateRunning, StateCreated, StateQueued, StateRestarted, StatePaused:
+		return true
+	}
+	return false
 }
 
 // PlanRestart returns the document a restart of x with flow f starts from, as Kestra's
@@ -70,8 +83,10 @@ func Restartable(x *Execution) error {
 // removed: its folder is gone), and RUNNING when it is a flowable; its flowable ancestors
 // RUNNING too. The other runs are kept as they are, outputs and attempts included. x is not
 // changed. Every run must be of a task of f: a restart with a flow that lost one is refused.
+// An execution that has not ended (see Unfinished) is planned as if it had been KILLED, its
+// attempts under way ended KILLED: the caller makes sure no process runs it any more.
 func PlanRestart(f *flow.Flow, x *Execution, now time.Time) (*Execution, error) {
-	if err := Restartable(x); err != nil {
+	if err := Restartable(x); err != nil && !Unfinished(x.State.Current) {
 		return nil, err
 	}
 	specs := map[string]*flow.TaskSpec{}
@@ -165,6 +180,13 @@ func endedWell(st string) bool {
 // a runnable task with children (a Pause's tasks) whose own work ended well, which runs its
 // children again only; RESTARTED for any other task, which runs again with one more attempt.
 func restartRun(tr *TaskRun, spec *flow.TaskSpec, now time.Time) {
+	if n := len(tr.Attempts); n > 0 && tr.Attempts[n-1].State.EndDate.IsZero() {
+		// An attempt its process, cut off, never ended.
+		a := *tr.Attempts[n-1]
+		a.State.Histories = slices.Clone(a.State.Histories)
+		a.State.End(StateKilled, now)
+		tr.Attempts = append(slices.Clone(tr.Attempts[:n-1]), &a)
+	}
 	st := StateRestarted
 	_, wd := spec.Flowable.(*flow.WorkingDirectory)
 	switch {
@@ -175,7 +197,9 @@ func restartRun(tr *TaskRun, spec *flow.TaskSpec, now time.Time) {
 	}
 	tr.State.Histories = slices.Clone(tr.State.Histories)
 	tr.State.EndDate = time.Time{}
-	tr.State.Set(st, now)
+	if tr.State.Current != st { // a flowable cut off RUNNING stays so, as Kestra's withState
+		tr.State.Set(st, now)
+	}
 	tr.Error = ""
 	tr.Attempts = slices.Clone(tr.Attempts) // nil (a flowable's) stays nil
 

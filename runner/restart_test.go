@@ -620,3 +620,37 @@ tasks:
 	}
 	return f
 }
+
+// An execution cut off by kill -9 (recorded RUNNING, its run and attempt never ended) is not
+// Restartable, but PlanRestart plans it as a KILLED one when the caller says its process is
+// gone: the attempt under way ends KILLED, the run goes RESTARTED.
+func TestRestartCutOff(t *testing.T) {
+	f := kestraFlow(t, "restart_last_failed")
+	x := recorded(t, runFlow(t, context.Background(), f, Options{}))
+	// As the journal left it when the process died inside c's first attempt.
+	x.State = State{Current: StateRunning, StartDate: x.State.StartDate, Histories: x.State.Histories[:2]}
+	c := x.TaskRunList[2]
+	c.State = State{Current: StateRunning, StartDate: c.State.StartDate, Histories: c.State.Histories[:2]}
+	c.Attempts[0].State = State{Current: StateRunning, StartDate: c.Attempts[0].State.StartDate, Histories: c.Attempts[0].State.Histories[:1]}
+	if err := Restartable(x); err == nil || !Unfinished(x.State.Current) {
+		t.Fatalf("Restartable: got %v, want an error for an unfinished execution", err)
+	}
+	y, err := PlanRestart(f, x, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := stateHistory(y.State), "CREATED RUNNING RESTARTED"; got != want {
+		t.Errorf("execution: got %s, want %s", got, want)
+	}
+	yc := y.TaskRunList[2]
+	if yc.State.Current != StateRestarted || yc.Attempts[0].State.Current != StateKilled || yc.Attempts[0].State.EndDate.IsZero() {
+		t.Errorf("c: got %s, its attempt %s; want RESTARTED, the attempt ended KILLED", yc.State.Current, yc.Attempts[0].State.Current)
+	}
+	if c.Attempts[0].State.Current != StateRunning {
+		t.Errorf("PlanRestart changed the recorded attempt")
+	}
+	z := runRestart(t, context.Background(), f, y, nil)
+	if z.State.Current != StateSuccess || len(z.TaskRunList[2].Attempts) != 2 {
+		t.Fatalf("restarted: got %s, c with %d attempts; want SUCCESS, 2", z.State.Current, len(z.TaskRunList[2].Attempts))
+	}
+}

@@ -22,6 +22,10 @@ type RestartOptions struct {
 	// Inputs give again the values of SECRET inputs, which the state does not keep (it
 	// holds them masked); no other input may be given: a restart keeps the execution's.
 	Inputs map[string]string
+	// Force restarts an execution that has not ended (RUNNING, PAUSED...): one whose
+	// process was cut off (kill -9, the OOM killer, a reboot), which the state cannot tell
+	// from one a process still runs.
+	Force bool
 }
 
 // Restart is a restart ready to run (see PlanRestart).
@@ -54,7 +58,7 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := runner.Restartable(x); err != nil {
+	if err := runner.Restartable(x); err != nil && !(o.Force && runner.Unfinished(x.State.Current)) {
 		return nil, err
 	}
 	f, revision, err := s.restartFlow(x, o.Flow)

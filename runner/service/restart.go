@@ -39,6 +39,8 @@ type Restart struct {
 	revision int
 	values   map[string]any
 	secrets  []string
+	// cutOff: the execution had not ended (restarted with Force).
+	cutOff bool
 }
 
 // PlanRestart prepares the restart of the recorded execution id, as Kestra restarts one: a
@@ -82,12 +84,18 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Restart{Flow: f, Execution: y, revision: revision, values: values, secrets: secrets}, nil
+	return &Restart{Flow: f, Execution: y, revision: revision, values: values, secrets: secrets,
+		cutOff: runner.Unfinished(x.State.Current)}, nil
 }
 
 // Restart runs the restart r, recorded as Run records an execution, under its id; sink
 // receives its events as they happen.
 func (s *Service) Restart(ctx context.Context, r *Restart, sink runner.Sink) (*runner.Execution, error) {
+	if r.cutOff {
+		// Its process is gone, not its concurrency slot: held under the same id, it would
+		// count as the restart's own, with the holder of the dead process.
+		s.releaseSlot(r.Flow, r.Execution)
+	}
 	return s.Run(ctx, r.Flow, RunOptions{Inputs: r.values, Secrets: r.secrets, Revision: r.revision, Sink: sink, restart: r.Execution})
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 )
 
 // restart plans and runs the restart of id.
@@ -171,5 +172,65 @@ func TestRestartSecretInputs(t *testing.T) {
 	var nr *runner.NotRestartableError
 	if _, err := restart(s, x.ID, RestartOptions{Flow: f}); !errors.As(err, &nr) {
 		t.Errorf("second restart of a SUCCESS execution: got %v, want NotRestartableError", err)
+	}
+}
+
+// slotSink records, as the first task starts, who holds the flow's slots.
+type slotSink struct {
+	s       *Service
+	ns, id  string
+	holders []state.Slot
+}
+
+func (k *slotSink) TaskStarted(*runner.TaskRun) {
+	if k.holders == nil {
+		k.holders, _ = k.s.Store.Slots(k.ns, k.id)
+	}
+}
+func (k *slotSink) Log(*runner.TaskRun, runner.LogLine) {}
+func (k *slotSink) TaskEnded(*runner.TaskRun)           {}
+
+// An execution of a flow with a concurrency limit, cut off by kill -9, still holds its slot
+// under its id: restarted with Force, it holds the slot as this process, not as the dead one.
+func TestRestartForceTakesTheSlotAgain(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried+"concurrency:\n  limit: 1\n")
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 1}})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	// As kill -9 leaves it: recorded RUNNING, its slot held by a process that is gone.
+	x.State = runner.State{Current: runner.StateRunning, StartDate: x.State.StartDate, Histories: x.State.Histories[:2]}
+	if err := runner.Save(s.Store, x); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := s.Store.TakeLease("dead-lease")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := state.Self()
+	h.Lease = dead.Name()
+	if res, err := s.Store.AcquireSlot("dev", "retried", x.ID, h, 1, false, s.Store.SlotAlive); err != nil || !res.Acquired {
+		t.Fatalf("slot: %+v, %v", res, err)
+	}
+	dead.Release()
+
+	if _, err := restart(s, x.ID, RestartOptions{Flow: f}); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("restart of a RUNNING execution: got %v, want to be told about --force", err)
+	}
+	r, err := s.PlanRestart(x.ID, RestartOptions{Flow: f, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &slotSink{s: s, ns: "dev", id: "retried"}
+	y, err := s.Restart(context.Background(), r, sink)
+	if err != nil || y.State.Current != runner.StateSuccess {
+		t.Fatalf("forced restart: %v, %v; want SUCCESS", y, err)
+	}
+	if len(sink.holders) != 1 || sink.holders[0].ExecID != x.ID || sink.holders[0].Holder.Lease == h.Lease {
+		t.Errorf("slot while it ran: got %+v, want %s's, held under a lease of this restart", sink.holders, x.ID)
+	}
+	if slots, _ := s.Store.Slots("dev", "retried"); len(slots) != 0 {
+		t.Errorf("slots after the restart: got %+v, want none", slots)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 )
 
 // RestartOptions are what a restart takes besides the execution.
@@ -41,6 +42,9 @@ type Restart struct {
 	secrets  []string
 	// cutOff: the execution had not ended (restarted with Force).
 	cutOff bool
+	// was is the record the restart was planned from: Restart claims the execution only
+	// while it is still so.
+	was state.ExecRecord
 }
 
 // PlanRestart prepares the restart of the recorded execution id, as Kestra restarts one: a
@@ -85,12 +89,25 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 		return nil, err
 	}
 	return &Restart{Flow: f, Execution: y, revision: revision, values: values, secrets: secrets,
-		cutOff: runner.Unfinished(x.State.Current)}, nil
+		cutOff: runner.Unfinished(x.State.Current), was: rec}, nil
 }
 
 // Restart runs the restart r, recorded as Run records an execution, under its id; sink
 // receives its events as they happen.
 func (s *Service) Restart(ctx context.Context, r *Restart, sink runner.Sink) (*runner.Execution, error) {
+	// Claimed RESTARTED first, while the record is as planned: two restarts of one
+	// execution at once (two shells, overlapping cron jobs) run it once.
+	rec, err := runner.Record(r.Execution)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.Store.ReplaceExecution(rec, r.was)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("execution %s not restarted: %w", r.Execution.ID, err)
+	case !ok:
+		return nil, fmt.Errorf("execution %s changed since the restart read it (restarted by another process, or still running): nothing was run; see flowctl executions show %s", r.Execution.ID, r.Execution.ID)
+	}
 	if r.cutOff {
 		// Its process is gone, not its concurrency slot: held under the same id, it would
 		// count as the restart's own, with the holder of the dead process.

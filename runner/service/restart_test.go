@@ -234,3 +234,32 @@ func TestRestartForceTakesTheSlotAgain(t *testing.T) {
 		t.Errorf("slots after the restart: got %+v, want none", slots)
 	}
 }
+
+// Two restarts planned from the same record: the first claims the execution, the second
+// runs nothing.
+func TestRestartTwiceAtOnce(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 1}})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	a, err := s.PlanRestart(x.ID, RestartOptions{Flow: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.PlanRestart(x.ID, RestartOptions{Flow: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err := s.Restart(context.Background(), a, nil); err != nil || y.State.Current != runner.StateSuccess {
+		t.Fatalf("first restart: %v, %v", y, err)
+	}
+	if _, err := s.Restart(context.Background(), b, nil); err == nil || !strings.Contains(err.Error(), "changed since the restart read it") {
+		t.Fatalf("second restart: got %v, want it refused", err)
+	}
+	rec, _, err := s.Store.Execution(x.ID)
+	if err != nil || rec.State != runner.StateSuccess || !strings.Contains(string(rec.Doc), `"attemptNumber":2`) {
+		t.Errorf("record: %s, %v; want the first restart's, SUCCESS at attempt 2", rec.State, err)
+	}
+}

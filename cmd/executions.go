@@ -96,7 +96,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 	fl.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.Namespace, "namespace", "", "only executions of this namespace")
 	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
-	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, PAUSED, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
+	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, PAUSED, RESTARTED, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
 	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
 	fl.BoolVar(&f.Documents, "documents", false, "with -o json, whole execution documents, taskRunList included (each read in full)")
 	return c
@@ -104,7 +104,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 
 // listableStates are the states an execution can be recorded in.
 var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
-	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused}
+	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused, runner.StateRestarted}
 
 func newExecShowCmd(fac *factory) *cobra.Command {
 	s := fac.Streams

@@ -202,7 +202,6 @@ func restartRun(tr *TaskRun, spec *flow.TaskSpec, now time.Time) {
 	}
 	tr.Error = ""
 	tr.Attempts = slices.Clone(tr.Attempts) // nil (a flowable's) stays nil
-
 }
 
 // restart is what the engine keeps of the document a restart started from: the runs it
@@ -295,7 +294,8 @@ func (e *engine) previousRun(spec *flow.TaskSpec, fr frame, value string) (tr *T
 }
 
 // endUnreached ends, as they had ended before, the runs a restart was to run again but did
-// not reach: an earlier failure (or an interrupt) stopped their branch first.
+// not reach: an earlier failure (or an interrupt) stopped their branch first. A run that had
+// not ended (cut off by kill -9) ends KILLED.
 func (e *engine) endUnreached() {
 	if e.restart == nil {
 		return
@@ -304,11 +304,18 @@ func (e *engine) endUnreached() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, tr := range e.restart.runs {
-		h := tr.State.Histories
-		if n := len(h); n >= 2 && (tr.State.Current == StateRestarted || tr.State.Current == StateRunning) {
-			tr.State.End(h[n-2].State, now)
-			e.changed()
+		if tr.State.Current != StateRestarted && tr.State.Current != StateRunning {
+			continue
 		}
+		st := StateKilled
+		if h := tr.State.Histories; len(h) >= 2 {
+			switch prev := h[len(h)-2].State; prev {
+			case StateFailed, StateKilled, StateCancelled:
+				st = prev
+			}
+		}
+		tr.State.End(st, now)
+		e.changed()
 	}
 }
 

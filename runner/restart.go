@@ -77,8 +77,8 @@ func Unfinished(st string) bool {
 
 // PlanRestart returns the document a restart of x with flow f starts from, as Kestra's
 // ExecutionService.restart makes it: the execution RESTARTED, with the next attempt number;
-// the runs of errors and finally branches removed (at every level: they run again if the
-// restart fails again, and finally always); each run that did not end well (FAILED, KILLED,
+// the runs of its errors and finally branches removed, and those of the flowables that run
+// again (they run again as these end); each run that did not end well (FAILED, KILLED,
 // or cut off) RESTARTED when it is a runnable task or a WorkingDirectory (whose children are
 // removed: its folder is gone), and RUNNING when it is a flowable; its flowable ancestors
 // RUNNING too. The other runs are kept as they are, outputs and attempts included. x is not
@@ -117,18 +117,32 @@ func PlanRestart(f *flow.Flow, x *Execution, now time.Time) (*Execution, error) 
 	byID := map[string]*TaskRun{}
 	for _, tr := range x.TaskRunList {
 		byID[tr.ID] = tr
-		if tr.Branch != BranchTasks {
-			drop(tr)
-		}
 	}
-	// The runs to restart: those that did not end well, and their ancestors.
+	// handling reports whether tr is in an errors or finally branch, at any depth.
+	handling := func(tr *TaskRun) bool {
+		for r := tr; r != nil; r = byID[r.ParentTaskRunID] {
+			if r.Branch != BranchTasks {
+				return true
+			}
+		}
+		return false
+	}
+	// The runs to restart: those of the tasks branches that did not end well, and their
+	// ancestors.
 	again := map[string]bool{}
 	for _, tr := range x.TaskRunList {
-		if dropped[tr.ID] || endedWell(tr.State.Current) {
+		if endedWell(tr.State.Current) || handling(tr) {
 			continue
 		}
 		for r := tr; r != nil && !again[r.ID]; r = byID[r.ParentTaskRunID] {
 			again[r.ID] = true
+		}
+	}
+	// The errors and finally runs of the execution and of the flowables that run again go:
+	// they run again as those end. A flowable kept keeps its own.
+	for _, tr := range x.TaskRunList {
+		if tr.Branch != BranchTasks && (tr.ParentTaskRunID == "" || again[tr.ParentTaskRunID]) {
+			drop(tr)
 		}
 	}
 	for _, tr := range x.TaskRunList {

@@ -654,3 +654,70 @@ func TestRestartCutOff(t *testing.T) {
 		t.Fatalf("restarted: got %s, c with %d attempts; want SUCCESS, 2", z.State.Current, len(z.TaskRunList[2].Attempts))
 	}
 }
+
+// The errors and finally runs of a flowable that ended well stay with it; those of the
+// flowable run again, and of the execution, are removed and run again.
+func TestRestartKeepsTheFinallyOfWhatEndedWell(t *testing.T) {
+	src := `id: fin
+namespace: dev
+tasks:
+  - id: done
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: a
+        type: io.kestra.plugin.core.debug.Return
+        format: a
+    finally:
+      - id: done-cleanup
+        type: io.kestra.plugin.core.debug.Return
+        format: cleaned
+  - id: again
+    type: io.kestra.plugin.core.flow.Sequential
+    tasks:
+      - id: b
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{ taskrun.attemptsCount == 0 }}"
+    errors:
+      - id: again-error
+        type: io.kestra.plugin.core.debug.Return
+        format: handled
+    finally:
+      - id: again-cleanup
+        type: io.kestra.plugin.core.debug.Return
+        format: cleaned
+finally:
+  - id: cleanup
+    type: io.kestra.plugin.core.debug.Return
+    format: cleaned
+`
+	f, err := flow.Parse("fin.yml", []byte(src), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := runFlow(t, context.Background(), f, Options{})
+	if x.State.Current != StateFailed {
+		t.Fatalf("first run: got %s, want FAILED", x.State.Current)
+	}
+	kept := byTask(x, "done-cleanup")[0].ID
+	y := planRestart(t, f, x)
+	for _, id := range []string{"again-error", "again-cleanup", "cleanup"} {
+		if n := len(byTask(y, id)); n != 0 {
+			t.Errorf("restart: %s has %d runs, want them removed", id, n)
+		}
+	}
+	z := runRestart(t, context.Background(), f, y, nil)
+	if z.State.Current != StateSuccess {
+		t.Fatalf("restarted: got %s, want SUCCESS", z.State.Current)
+	}
+	if runs := byTask(z, "done-cleanup"); len(runs) != 1 || runs[0].ID != kept {
+		t.Errorf("done-cleanup: want its first run kept, got %d runs", len(runs))
+	}
+	if n := len(byTask(z, "again-error")); n != 0 {
+		t.Errorf("again-error: got %d runs, want none (b succeeded)", n)
+	}
+	for _, id := range []string{"again-cleanup", "cleanup"} {
+		if runs := byTask(z, id); len(runs) != 1 || len(runs[0].Attempts) != 1 {
+			t.Errorf("%s: want one new run", id)
+		}
+	}
+}

@@ -123,6 +123,10 @@ type Options struct {
 	// hears the resume; nil when there is no state, and a Pause without a duration or a
 	// timeout fails saying so.
 	Pauser Pauser
+	// Restart, when set, is a recorded execution prepared by PlanRestart: Run runs it
+	// again, under its id, from its failed task runs (see restart.go); Inputs are its
+	// inputs, typed again.
+	Restart *Execution
 }
 
 // execTimeout is the cause of a context ended by Options.Timeout or, with task set, by
@@ -174,6 +178,8 @@ type engine struct {
 	templates map[string]*templating.Template
 	// paused counts the runs waiting in a Pause: the execution is PAUSED while any is.
 	paused int
+	// restart holds the runs of the document a restart started from; nil otherwise.
+	restart *restart
 }
 
 // Run executes f and returns its execution document, in its final state. It returns when the
@@ -199,6 +205,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		opts.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "flowctl: warning: %s\n", msg) }
 	}
 	id := NewID()
+	if opts.Restart != nil {
+		id = opts.Restart.ID
+	}
 	// One folder per execution holds the task runs' working folders: they live as long as
 	// the execution, so a cron job running for years leaves nothing behind. Only a process
 	// killed with SIGKILL cannot remove it; the folder is named after the execution, which
@@ -254,6 +263,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.exec.State.End(StateFailed, opts.Now())
 		return e.exec, inputsErr
 	}
+	if opts.Restart != nil {
+		e.startRestart(opts.Restart)
+	}
 	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
 	// finally run under ctx, after a timeout too.
 	tctx := ctx
@@ -308,6 +320,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.runList(ctx, f.Finally, BranchFinally, frame{}, newSiblings(false))
 		}
 	}
+	e.endUnreached()
 	// The end is the caller's to record, with what the journal has not written.
 	e.stopLive()
 	final := finalState(e.exec, ctx.Err() != nil)
@@ -534,17 +547,24 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 // with retries and timeouts, then the state rewrites. value is the loop value of a run a
 // ForEach creates, "" otherwise.
 func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string, fr frame, value string) *TaskRun {
-	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
-	if spec.Flowable == nil {
-		tr.Attempts = []*Attempt{}
-	}
-	if fr.parent != nil {
-		tr.ParentTaskRunID = fr.parent.ID
+	// A restart keeps the runs that ended well and runs the others again under their ids.
+	tr, kept := e.previousRun(spec, fr, value)
+	if kept {
+		return tr
 	}
 	start := e.opts.Now()
-	tr.State.Set(StateCreated, start)
 	e.mu.Lock()
-	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	if tr == nil {
+		tr = &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
+		if spec.Flowable == nil {
+			tr.Attempts = []*Attempt{}
+		}
+		if fr.parent != nil {
+			tr.ParentTaskRunID = fr.parent.ID
+		}
+		tr.State.Set(StateCreated, start)
+		e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	}
 	e.changed()
 	e.mu.Unlock()
 	if fr.created != nil {
@@ -590,11 +610,11 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	}
 	retry := cmp.Or(spec.Retry, fr.retry)
 
-	var (
-		state   string
-		lastErr error
-	)
-	for n := 1; ; n++ {
+	// A restarted run keeps its attempts: these are the ones of this run.
+	tried := len(tr.Attempts)
+	state, childrenOnly := e.childrenOnly(tr)
+	var lastErr error
+	for n := 1; !childrenOnly; n++ {
 		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
 		if state != StateFailed || ctx.Err() != nil {
 			break
@@ -625,7 +645,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		state = e.runChildTasks(ctx, spec, tr, fr, state)
 	}
 	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
-	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
+	if state == StateSuccess && len(tr.Attempts)-tried > 1 && retry != nil && retry.WarningOnRetry {
 		state = StateWarning
 	}
 	e.end(tr, allowed(spec, state))
@@ -653,11 +673,14 @@ func (e *engine) setError(tr *TaskRun, msg string) {
 	e.log(tr, tasks.LevelError, msg)
 }
 
-// set moves tr to st now.
+// set moves tr to st now; a run already in st (a restarted flowable, RUNNING) stays as it is,
+// as Kestra's State.withState does.
 func (e *engine) set(tr *TaskRun, st string) {
 	now := e.opts.Now()
 	e.mu.Lock()
-	tr.State.Set(st, now)
+	if tr.State.Current != st {
+		tr.State.Set(st, now)
+	}
 	e.mu.Unlock()
 }
 

@@ -45,6 +45,8 @@ type Execution struct {
 	// Outputs are the flow's outputs, rendered and typed when the execution ended.
 	Outputs map[string]any `json:"outputs,omitempty"`
 	Trigger *ExecTrigger   `json:"trigger,omitempty"`
+	// Metadata counts the attempts of an execution restarted (see PlanRestart).
+	Metadata *Metadata `json:"metadata,omitempty"`
 }
 
 // State is the current state of an execution or task run and how it got there.

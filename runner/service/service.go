@@ -122,6 +122,8 @@ type RunOptions struct {
 	labels  map[string]string
 	chain   []string
 	started func(id string)
+	// restart is the document a restart runs (see Restart).
+	restart *runner.Execution
 }
 
 // RecordErr is the first failure to record the end of an execution: the run happened but
@@ -189,6 +191,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		Journal:       s.Store,
+		Restart:       o.restart,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

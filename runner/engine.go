@@ -534,7 +534,7 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 // with retries and timeouts, then the state rewrites. value is the loop value of a run a
 // ForEach creates, "" otherwise.
 func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string, fr frame, value string) *TaskRun {
-	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
+	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, Iteration: fr.iteration, parent: fr.parent}
 	if spec.Flowable == nil {
 		tr.Attempts = []*Attempt{}
 	}
@@ -769,7 +769,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		KV:          e.taskKV(),
 		Pause:       e.pauseFunc(spec, tr),
 	}
-	res, err := runSafely(actx, spec.Task, tc)
+	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)
 	}

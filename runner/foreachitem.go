@@ -124,6 +124,9 @@ func (s *forEachItemSplit) Run(ctx context.Context, tc *tasks.Context) (tasks.Re
 		return tasks.Result{}, &tasks.PropError{Prop: "items", Err: err}
 	}
 	defer in.Close()
+	if tc.WorkDir == nil {
+		return tasks.Result{}, errors.New("this run has no working folder to cut the items in")
+	}
 	dir, err := tc.WorkDir()
 	if err != nil {
 		return tasks.Result{}, err

@@ -26,6 +26,9 @@ import (
 func (e *engine) runWaitFor(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, w *flow.WaitFor, child frame, sib *siblings) error {
 	maxIterations, maxDuration, interval := w.CheckFrequency.Bounds()
 	list := enabled(w.Tasks)
+	if len(list) == 0 {
+		return nil // Kestra: a flowable whose children are all disabled ends SUCCESS
+	}
 	var descendants []string
 	flow.Walk(w.Tasks, func(s *flow.TaskSpec) { descendants = append(descendants, s.ID) })
 	e.mu.Lock()

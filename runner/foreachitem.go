@@ -349,16 +349,20 @@ func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.
 			}
 		}
 		req := tasks.SubflowRequest{Namespace: ns, FlowID: id, Revision: f.Revision, Inputs: inputs,
-			Labels: labels, InheritLabels: f.InheritLabels, Wait: wait, TaskID: tc.TaskID, TaskType: forEachItemItemsType,
+			Labels: labels, InheritLabels: f.InheritLabels, Wait: wait, TextOutputs: true, TaskID: tc.TaskID, TaskType: forEachItemItemsType,
 			Started: func(execID string) {
 				tc.Log.Infof("Created new execution [[link execution=%q flowId=%q namespace=%q]]", execID, id, ns)
 			}}
 		res, err := tc.Subflow(ctx, req)
-		if err != nil {
-			return tasks.Result{}, fmt.Errorf("batch %d of %d: %w", iteration, len(b.batches), err)
-		}
 		st := res.State
-		if !wait {
+		switch {
+		case err != nil && res.ExecutionID != "":
+			// The child ran but its outputs did not render: Kestra fails that iteration.
+			tc.Log.Warnf("batch %d: execution %s: %v", iteration, res.ExecutionID, err)
+			st, res.Outputs = StateFailed, nil
+		case err != nil:
+			return tasks.Result{}, fmt.Errorf("batch %d of %d: %w", iteration, len(b.batches), err)
+		case !wait:
 			st = StateSuccess // Kestra counts a child it does not wait for as done
 		}
 		counts[st]++

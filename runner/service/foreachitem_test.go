@@ -280,3 +280,70 @@ func TestKestraForEachItemAllowFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestForEachItemOutputsAsText checks that the merged outputs hold each child's flow outputs
+// rendered as text in its context, as Kestra keeps them (an INT output is "2" there), and
+// that a child whose outputs do not render counts as FAILED.
+func TestForEachItemOutputsAsText(t *testing.T) {
+	s, _ := newService(t)
+	apply(t, s, `id: child
+namespace: dev
+inputs:
+  - id: n
+    type: INT
+tasks:
+  - id: twice
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ inputs.n * 2 }}"
+outputs:
+  - id: doubled
+    type: INT
+    value: "{{ inputs.n == 3 ? outputs.nope.value : outputs.twice.value }}"
+`)
+	f := parse(t, `id: parent
+namespace: dev
+inputs:
+  - id: file
+    type: FILE
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ inputs.file }}"
+    namespace: dev
+    flowId: child
+    inputs:
+      n: "{{ taskrun.iteration }}"
+`)
+	inputs, _, err := flow.ParseInputs(f, map[string]string{"file": kestraItems(t, 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := x.TaskRunList[2]
+	if x.State.Current != runner.StateFailed || fmt.Sprint(items.Outputs["iterations"]) != fmt.Sprint(map[string]any{"CREATED": 0, "RUNNING": 0, "FAILED": 1, "SUCCESS": 2}) {
+		t.Fatalf("got %s, %v: %s; want the third child FAILED", x.State.Current, items.Outputs, runIDs(x))
+	}
+	warned := false
+	for _, l := range items.Logs {
+		warned = warned || strings.HasPrefix(l.Message, "batch 3: execution ") && strings.Contains(l.Message, "Failed to extract outputs with the error")
+	}
+	if !warned {
+		t.Errorf("each_items logs: got %+v, want a warning about batch 3's outputs", items.Logs)
+	}
+	// The merge does not run after a failure; the children's files are there all the same.
+	base, _ := items.Outputs["subflowOutputsBaseUri"].(string)
+	for i, want := range []string{`{doubled:"2"}`, `{doubled:"4"}`} {
+		r, err := s.Store.Storage().OpenURI(fmt.Sprintf("kestra://%s/%d/outputs.ion", base, i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		if string(b) != want+"\n" {
+			t.Errorf("child %d outputs: got %q, want %q", i+1, b, want)
+		}
+	}
+}

@@ -14,9 +14,16 @@ import (
 // lines of a file in the internal storage.
 const TypeForEachItem = "io.kestra.plugin.core.flow.ForEachItem"
 
-// ForEachItemSuffixes end the ids of the three runs of a ForEachItem, after its own id:
-// cutting the file, running the batches, merging their outputs.
-var ForEachItemSuffixes = []string{"_split", "_items", "_merge"}
+// The ids of the three runs of a ForEachItem are its own id followed by these: cutting the
+// file, running the batches, merging their outputs.
+const (
+	ForEachItemSplitSuffix = "_split"
+	ForEachItemItemsSuffix = "_items"
+	ForEachItemMergeSuffix = "_merge"
+)
+
+// ForEachItemSuffixes lists the suffixes of the three runs of a ForEachItem, in order.
+var ForEachItemSuffixes = []string{ForEachItemSplitSuffix, ForEachItemItemsSuffix, ForEachItemMergeSuffix}
 
 // ForEachItem splits the file at items into batches and runs the flow namespace.flowId once
 // per batch, as a Subflow task would, with taskrun.items (the batch's kestra:// URI) and

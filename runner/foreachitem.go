@@ -28,27 +28,24 @@ import (
 // subflowOutputsBaseUri), <id>_merge joins the children's outputs, one Ion line each (output
 // subflowOutputs). A run that fails stops the ones after it.
 
-// The suffixes and types of a ForEachItem's three runs, Kestra's.
+// The types of a ForEachItem's three runs, Kestra's.
 const (
-	forEachItemSplitSuffix = "_split"
-	forEachItemItemsSuffix = "_items"
-	forEachItemMergeSuffix = "_merge"
-	forEachItemSplitType   = flow.TypeForEachItem + "$ForEachItemSplit"
-	forEachItemItemsType   = flow.TypeForEachItem + "$ForEachItemExecutable"
-	forEachItemMergeType   = flow.TypeForEachItem + "$ForEachItemMergeOutputs"
+	forEachItemSplitType = flow.TypeForEachItem + "$ForEachItemSplit"
+	forEachItemItemsType = flow.TypeForEachItem + "$ForEachItemExecutable"
+	forEachItemMergeType = flow.TypeForEachItem + "$ForEachItemMergeOutputs"
 )
 
 // runForEachItem runs the three runs of a ForEachItem under tr, recording them in sib.
 func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flow.ForEachItem, child frame, sib *siblings) {
 	split := &forEachItemSplit{items: f.Items, batch: f.Batch}
-	if ok, _ := e.runInternal(ctx, spec, forEachItemSplitSuffix, forEachItemSplitType, split, child, sib); !ok {
+	if ok, _ := e.runInternal(ctx, spec, flow.ForEachItemSplitSuffix, forEachItemSplitType, split, child, sib); !ok {
 		return
 	}
 	items := &forEachItemBatches{e: e, f: f, batches: split.batches, parts: &[]string{}}
 	// Kestra retries runnable tasks and Subflows only: the batches' run is neither.
 	noRetry := child
 	noRetry.retry = nil
-	ok, tr := e.runInternal(ctx, spec, forEachItemItemsSuffix, forEachItemItemsType, items, noRetry, sib)
+	ok, tr := e.runInternal(ctx, spec, flow.ForEachItemItemsSuffix, forEachItemItemsType, items, noRetry, sib)
 	if n := len(split.batches); n > 0 {
 		// Kestra's run of the batches carries the iteration of the last child it heard of.
 		e.mu.Lock()
@@ -59,7 +56,7 @@ func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flo
 		return
 	}
 	merge := &forEachItemMerge{parts: items.parts}
-	e.runInternal(ctx, spec, forEachItemMergeSuffix, forEachItemMergeType, merge, child, sib)
+	e.runInternal(ctx, spec, flow.ForEachItemMergeSuffix, forEachItemMergeType, merge, child, sib)
 }
 
 // runInternal runs one of the engine's own tasks as a child of the flowable spec, and reports
@@ -137,7 +134,7 @@ func (s *forEachItemSplit) Run(ctx context.Context, tc *tasks.Context) (tasks.Re
 	}
 	// Kestra names a batch after the items' extension (.tmp when there is none).
 	ext := path.Ext(uri)
-	if ext == "" || strings.Contains(ext, "/") {
+	if ext == "" {
 		ext = ".tmp"
 	}
 	for i, name := range files {

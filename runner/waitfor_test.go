@@ -201,3 +201,42 @@ tasks:
 		t.Errorf("error: got %q, want it to point at the condition", loop.Error)
 	}
 }
+
+// TestWaitForUnderALoopForgetsOnlyItsValue checks that a WaitFor under a ForEach value drops
+// the outputs of its iterations under that value only: another value's stay.
+func TestWaitForUnderALoopForgetsOnlyItsValue(t *testing.T) {
+	x := runSource(t, `id: loop
+namespace: dev
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b"]
+    tasks:
+      - id: loop
+        type: io.kestra.plugin.core.flow.WaitFor
+        condition: "{{ outputs.loop[taskrun.value].iterationCount == 2 }}"
+        checkFrequency:
+          interval: PT0S
+        tasks:
+          - id: first
+            type: io.kestra.plugin.core.flow.If
+            condition: "{{ taskrun.iteration == 2 }}"
+            then:
+              - id: once
+                type: io.kestra.plugin.core.debug.Return
+                format: "{{ taskrun.value }}"
+          - id: seen
+            type: io.kestra.plugin.core.debug.Return
+            format: "{{ outputs.once[taskrun.value].value ?? 'nothing' }} {{ outputs.once['a'].value ?? 'no a' }}"
+`)
+	if x.State.Current != StateSuccess {
+		t.Fatalf("got %s: %s", x.State.Current, runs(x))
+	}
+	var seen []string
+	for _, tr := range byTask(x, "seen") {
+		seen = append(seen, tr.Outputs["value"].(string))
+	}
+	if got, want := strings.Join(seen, "|"), "nothing no a|a a|nothing a|b a"; got != want {
+		t.Errorf("seen: got %s, want %s", got, want)
+	}
+}

@@ -347,3 +347,41 @@ tasks:
 		}
 	}
 }
+
+// TestForEachItemTransmitFailedFalse checks that without transmitFailed failing children
+// leave the ForEachItem SUCCESS, their states still counted.
+func TestForEachItemTransmitFailedFalse(t *testing.T) {
+	s, _ := newService(t)
+	applyKestra(t, s, "for-each-item-subflow-failed.yaml")
+	f := parse(t, `id: parent
+namespace: dev
+inputs:
+  - id: file
+    type: FILE
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "{{ inputs.file }}"
+    batch:
+      bytes: 1KB
+    namespace: io.kestra.tests
+    flowId: for-each-item-subflow-failed
+    transmitFailed: false
+    inputs:
+      items: "{{ taskrun.items }}"
+`)
+	inputs, _, err := flow.ParseInputs(f, map[string]string{"file": kestraItems(t, 102)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 102 lines of 21 bytes: a batch closes once it holds 1024 bytes or more, 49 lines.
+	items := x.TaskRunList[2]
+	want := map[string]any{"CREATED": 0, "RUNNING": 0, "FAILED": 3}
+	if x.State.Current != runner.StateSuccess || len(x.TaskRunList) != 4 || fmt.Sprint(items.Outputs["iterations"]) != fmt.Sprint(want) {
+		t.Errorf("got %s %s %v, want 4 runs SUCCESS, iterations %v", x.State.Current, runIDs(x), items.Outputs["iterations"], want)
+	}
+}

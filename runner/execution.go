@@ -45,6 +45,8 @@ type Execution struct {
 	// Outputs are the flow's outputs, rendered and typed when the execution ended.
 	Outputs map[string]any `json:"outputs,omitempty"`
 	Trigger *ExecTrigger   `json:"trigger,omitempty"`
+	// textOutputs are Outputs as rendered, before they were typed (see TextOutputs).
+	textOutputs map[string]any
 }
 
 // State is the current state of an execution or task run and how it got there.

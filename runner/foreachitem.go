@@ -35,6 +35,11 @@ const (
 	forEachItemMergeType = flow.TypeForEachItem + "$ForEachItemMergeOutputs"
 )
 
+// TextOutputs returns the flow outputs of an execution that just ran as rendered, before
+// they were typed: what Kestra's ForEachItem keeps of each child. Nil when it has none, and
+// for an execution read back from the state.
+func (x *Execution) TextOutputs() map[string]any { return x.textOutputs }
+
 // runForEachItem runs the three runs of a ForEachItem under tr, recording them in sib.
 func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flow.ForEachItem, child frame, sib *siblings) {
 	split := &forEachItemSplit{items: f.Items, batch: f.Batch}
@@ -351,15 +356,11 @@ func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.
 				tc.Log.Infof("Created new execution [[link execution=%q flowId=%q namespace=%q]]", execID, id, ns)
 			}}
 		res, err := tc.Subflow(ctx, req)
-		st := res.State
-		switch {
-		case err != nil && res.ExecutionID != "":
-			// The child ran but its outputs did not render: Kestra fails that iteration.
-			tc.Log.Warnf("batch %d: execution %s: %v", iteration, res.ExecutionID, err)
-			st, res.Outputs = StateFailed, nil
-		case err != nil:
+		if err != nil {
 			return tasks.Result{}, fmt.Errorf("batch %d of %d: %w", iteration, len(b.batches), err)
-		case !wait:
+		}
+		st := res.State
+		if !wait {
 			st = StateSuccess // Kestra counts a child it does not wait for as done
 		}
 		counts[st]++

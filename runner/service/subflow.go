@@ -82,17 +82,8 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 		}
 		s.Notify.SubflowEnded(child, y)
 		res := tasks.SubflowResult{ExecutionID: y.ID, State: y.State.Current, Outputs: y.Outputs}
-		if req.TextOutputs && len(child.Outputs) > 0 {
-			raw := make(map[string]any, len(child.Outputs))
-			for _, o := range child.Outputs {
-				raw[o.ID] = o.Value
-			}
-			out, err := renderValue(runner.TriggerContext(child, revision, y), raw)
-			if err != nil {
-				return tasks.SubflowResult{ExecutionID: y.ID, State: y.State.Current},
-					fmt.Errorf("Failed to extract outputs with the error: '%v'", err)
-			}
-			res.Outputs = out.(map[string]any)
+		if req.TextOutputs {
+			res.Outputs = y.TextOutputs()
 		}
 		if len(child.Outputs) == 0 && req.Outputs != nil {
 			// The task's deprecated outputs, rendered in the child's context.

@@ -86,7 +86,7 @@ func (b *Batch) Rule(render func(prop, s string) (string, error)) (BatchRule, er
 			return r, err
 		}
 		if r.Bytes, err = ParseBatchBytes(s); err != nil {
-			return r, fmt.Errorf("batch.bytes: %w", err)
+			return r, &tasks.PropError{Prop: "batch.bytes", Err: err}
 		}
 	case b.Partitions != "":
 		s, err := render("batch.partitions", b.Partitions)
@@ -94,7 +94,7 @@ func (b *Batch) Rule(render func(prop, s string) (string, error)) (BatchRule, er
 			return r, err
 		}
 		if r.Partitions, err = positiveInt(s); err != nil {
-			return r, fmt.Errorf("batch.partitions: %w", err)
+			return r, &tasks.PropError{Prop: "batch.partitions", Err: err}
 		}
 	default:
 		s, err := render("batch.rows", cmp.Or(b.Rows, "1"))
@@ -102,7 +102,7 @@ func (b *Batch) Rule(render func(prop, s string) (string, error)) (BatchRule, er
 			return r, err
 		}
 		if r.Rows, err = positiveInt(s); err != nil {
-			return r, fmt.Errorf("batch.rows: %w", err)
+			return r, &tasks.PropError{Prop: "batch.rows", Err: err}
 		}
 	}
 	return r, nil

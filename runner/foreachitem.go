@@ -46,12 +46,12 @@ func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flo
 	if ok, _ := e.runInternal(ctx, spec, flow.ForEachItemSplitSuffix, forEachItemSplitType, split, child, sib); !ok {
 		return
 	}
-	items := &forEachItemBatches{e: e, f: f, batches: split.batches, parts: &[]string{}}
+	items := &forEachItemBatches{e: e, f: f, batches: split.batches, done: &batchesDone{}}
 	// Kestra retries runnable tasks and Subflows only: the batches' run is neither.
 	noRetry := child
 	noRetry.retry = nil
 	ok, tr := e.runInternal(ctx, spec, flow.ForEachItemItemsSuffix, forEachItemItemsType, items, noRetry, sib)
-	if n := len(split.batches); n > 0 {
+	if n := items.done.started; n > 0 {
 		// Kestra's run of the batches carries the iteration of the last child it heard of.
 		e.mu.Lock()
 		tr.Iteration = &n
@@ -60,7 +60,7 @@ func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flo
 	if !ok {
 		return
 	}
-	merge := &forEachItemMerge{parts: items.parts}
+	merge := &forEachItemMerge{parts: items.done.parts}
 	e.runInternal(ctx, spec, flow.ForEachItemMergeSuffix, forEachItemMergeType, merge, child, sib)
 }
 
@@ -279,9 +279,15 @@ type forEachItemBatches struct {
 	f       *flow.ForEachItem
 	batches []string
 	env     *templating.Env
-	// parts are the URIs of the children's outputs (outputs.ion), in batch order, for the
-	// merge: shared by the copies withEnv makes.
-	parts *[]string
+	// done is what the run did, shared by the copies withEnv makes.
+	done *batchesDone
+}
+
+// batchesDone is what a ForEachItem's run of the batches did: how many children it started,
+// and the URIs of their outputs (outputs.ion), in batch order, for the merge.
+type batchesDone struct {
+	started int
+	parts   []string
 }
 
 func (b *forEachItemBatches) withEnv(env *templating.Env) tasks.Task {
@@ -294,7 +300,7 @@ func (b *forEachItemBatches) withEnv(env *templating.Env) tasks.Task {
 var childStates = []string{StateCreated, StateRunning}
 
 func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
-	*b.parts = nil
+	*b.done = batchesDone{}
 	if len(b.batches) == 0 {
 		return tasks.Result{}, nil // Kestra: no child, no outputs
 	}
@@ -359,6 +365,7 @@ func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.
 		if err != nil {
 			return tasks.Result{}, fmt.Errorf("batch %d of %d: %w", iteration, len(b.batches), err)
 		}
+		b.done.started = iteration
 		st := res.State
 		if !wait {
 			st = StateSuccess // Kestra counts a child it does not wait for as done
@@ -373,7 +380,7 @@ func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.
 			if err != nil {
 				return tasks.Result{}, err
 			}
-			*b.parts = append(*b.parts, u)
+			b.done.parts = append(b.done.parts, u)
 		}
 	}
 	for st, n := range counts {
@@ -415,15 +422,15 @@ func (b *forEachItemBatches) batchRender(ctx context.Context, uri string, iterat
 
 // forEachItemMerge is <id>_merge: the children's outputs joined in one file, in batch order.
 type forEachItemMerge struct {
-	parts *[]string
+	parts []string
 }
 
 func (m *forEachItemMerge) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
-	if len(*m.parts) == 0 {
+	if len(m.parts) == 0 {
 		return tasks.Result{}, nil // Kestra: no child outputs, no outputs
 	}
-	readers := make([]io.Reader, 0, len(*m.parts))
-	for _, u := range *m.parts {
+	readers := make([]io.Reader, 0, len(m.parts))
+	for _, u := range m.parts {
 		r, err := tc.Storage.Open(u)
 		if err != nil {
 			return tasks.Result{}, err

@@ -115,3 +115,23 @@ tasks:
 		t.Errorf("each_items: got %q, want %q", batches.Error, want)
 	}
 }
+
+// TestForEachItemBatchRendered checks a batch size given by a template: rendered when the
+// ForEachItem runs, and a value that is no count fails the split at its line.
+func TestForEachItemBatchRendered(t *testing.T) {
+	x := runSource(t, `id: each
+namespace: dev
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "kestra:///dev/each/executions/{{ execution.id }}/none.txt"
+    batch:
+      rows: "{{ flow.id }}"
+    namespace: dev
+    flowId: child
+`)
+	split := x.TaskRunList[1]
+	if want := `flow.yml:8:13: task "each_split": batch.rows: expected an integer, got "each"`; split.Error != want {
+		t.Errorf("each_split: got %q, want %q", split.Error, want)
+	}
+}

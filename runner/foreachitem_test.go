@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -133,5 +134,25 @@ tasks:
 	split := x.TaskRunList[1]
 	if want := `flow.yml:8:13: task "each_split": batch.rows: expected an integer, got "each"`; split.Error != want {
 		t.Errorf("each_split: got %q, want %q", split.Error, want)
+	}
+}
+
+// BenchmarkSplitLines cuts 1,000,000 short lines (6.9 MB) into batches of 10,000 rows, as
+// ForEachItem's split does, files written to a temporary folder.
+func BenchmarkSplitLines(b *testing.B) {
+	var buf strings.Builder
+	for i := range 1_000_000 {
+		buf.WriteString(strconv.Itoa(i + 1))
+		buf.WriteByte('\n')
+	}
+	text := buf.String()
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		dir := b.TempDir()
+		files, err := splitLines(context.Background(), strings.NewReader(text), flow.BatchRule{Rows: 10_000, Separator: "\n"}, dir)
+		if err != nil || len(files) != 100 {
+			b.Fatalf("got %d files, %v", len(files), err)
+		}
 	}
 }

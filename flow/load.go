@@ -602,14 +602,11 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	return f
 }
 
-// checkRecursion refuses a Subflow task that calls its own flow, as Kestra's validation does:
-// its execution would start another, and so on.
+// checkRecursion refuses a Subflow or ForEachItem task that calls its own flow, as Kestra's
+// validation does: its execution would start another, and so on.
 func (l *loader) checkRecursion(f *Flow) {
 	for _, spec := range f.AllTasks() {
-		if spec.Task == nil {
-			continue
-		}
-		if ns, id, ok := tasks.SubflowOf(spec.Task); ok && ns == f.Namespace && id == f.ID {
+		if ns, id, ok := CalledFlow(spec); ok && ns == f.Namespace && id == f.ID {
 			l.errorAt(spec.Pos, "task %q: Recursive call to flow [%s.%s]", spec.ID, ns, id)
 		}
 	}

@@ -29,6 +29,7 @@ var schemaExceptions = map[string]string{
 	"flow/testdata/load/templates.yml":           "template syntax errors",
 	"testdata/script/templates.txtar:broken.yml": "template syntax errors",
 	"testdata/script/subflow.txtar:self.yml":     "a Subflow calling its own flow",
+	"testdata/script/foreachitem.txtar:self.yml": "a ForEachItem calling its own flow",
 	// flowctl accepts them, the schema does not.
 	"testdata/script/plugin_defaults.txtar:flow.yml":  "a required property given by pluginDefaults: the schema checks each task alone",
 	"testdata/script/flowable_dag.txtar:bad.yml":      "a Dag's dependencies: a cycle, an id that is no task of the Dag",

@@ -555,7 +555,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	start := e.opts.Now()
 	e.mu.Lock()
 	if tr == nil {
-		tr = &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
+		tr = &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, Iteration: fr.iteration, parent: fr.parent}
 		if spec.Flowable == nil {
 			tr.Attempts = []*Attempt{}
 		}
@@ -792,7 +792,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		KV:          e.taskKV(),
 		Pause:       e.pauseFunc(spec, tr),
 	}
-	res, err := runSafely(actx, spec.Task, tc)
+	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)
 	}

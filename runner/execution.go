@@ -47,6 +47,8 @@ type Execution struct {
 	Trigger *ExecTrigger   `json:"trigger,omitempty"`
 	// Metadata counts the attempts of an execution restarted (see PlanRestart).
 	Metadata *Metadata `json:"metadata,omitempty"`
+	// textOutputs are Outputs as rendered, before they were typed (see TextOutputs).
+	textOutputs map[string]any
 }
 
 // State is the current state of an execution or task run and how it got there.

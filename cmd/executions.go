@@ -179,6 +179,9 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 	if x.Trigger != nil {
 		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
 	}
+	if x.ParentID != "" {
+		fmt.Fprintf(w, "retries execution %s (attempt %d, original execution %s)\n", x.ParentID, x.Metadata.AttemptNumber, x.OriginalID)
+	}
 	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
 	// of their lines behind flowctl's own text, control sequences made visible.
 	if len(x.Inputs) > 0 {

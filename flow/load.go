@@ -502,14 +502,13 @@ const (
 // flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
 var (
 	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs",
+		"retry", "sla"}
 	requiredFlowKeys = []string{"id", "namespace", "tasks"}
 )
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"retry":          " (set retry on each task instead)",
-	"sla":            "",
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
@@ -567,6 +566,10 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Triggers = l.triggers(v)
 		case "concurrency":
 			f.Concurrency = l.concurrency(v)
+		case "retry":
+			f.Retry = l.retry(v, "retry: ")
+		case "sla":
+			f.SLA = l.slas(v)
 		case "outputs":
 			f.Outputs = l.outputs(v)
 		case "pluginDefaults", "taskDefaults":
@@ -1041,7 +1044,8 @@ var (
 		"exponential": {"interval", "maxInterval", "delayFactor"},
 		"random":      {"minInterval", "maxInterval"},
 	}
-	retryTypes = []string{"constant", "exponential", "random"}
+	retryTypes     = []string{"constant", "exponential", "random"}
+	retryBehaviors = []string{RetryFailedTask, RetryNewExecution}
 	// retryRequired are the keys each retry type needs.
 	retryRequired = map[string][]string{
 		"constant":    {"interval"},
@@ -1100,14 +1104,11 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 		case "warningOnRetry":
 			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
 		case "behavior":
-			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
-			// failed task within the execution.
-			if s, ok := l.str(v, ctx, key); ok && s != "RETRY_FAILED_TASK" {
-				if s == "CREATE_NEW_EXECUTION" {
-					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
-				} else {
-					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
+			if s, ok := l.str(v, ctx, key); ok {
+				if s != RetryFailedTask && s != RetryNewExecution {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION%s", ctx, s, didYouMean(s, retryBehaviors))
 				}
+				r.Behavior = s
 			}
 		case "interval":
 			r.Interval = l.retryDuration(v, ctx, key, false)

@@ -149,6 +149,14 @@ func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
 		},
 	}, "Values the flow exposes once it has ended: on the execution as outputs, and to a Subflow task's parent.")
 	props["taskDefaults"] = doc(obj{"allOf": []any{defaults}}, "The older name of pluginDefaults.")
+	retry, err := b.retry()
+	if err != nil {
+		return nil, err
+	}
+	props["retry"] = doc(obj{"allOf": []any{retry}},
+		"The retry of a failed task that has no retry of its own or of a flowable task it runs under.")
+	props["sla"] = doc(obj{"type": []string{"array", "null"}, "items": slaSchema()},
+		"Service level agreements of the flow's executions: what a violation does, and the labels it adds.")
 	if err := covers("flow", props, flowKeys); err != nil {
 		return nil, err
 	}
@@ -422,7 +430,7 @@ func (b *schemaBuilder) retry() (obj, error) {
 		"maxAttempt":     doc(obj{"type": "integer", "minimum": 1}, "The most attempts, the first one included."),
 		"maxDuration":    doc(durationSchema(positiveDuration), "The longest the attempts may take in all, ISO-8601."),
 		"warningOnRetry": doc(obj{"type": "boolean"}, "A task that succeeded after a retry ends WARNING."),
-		"behavior":       doc(obj{"enum": []string{"RETRY_FAILED_TASK"}}, "How the task is retried: its attempts within the execution (the only behavior flowctl has)."),
+		"behavior":       doc(obj{"enum": retryBehaviors}, "RETRY_FAILED_TASK (default): new attempts of the task run; CREATE_NEW_EXECUTION: the execution ends RETRIED and a new one runs the flow again, maxAttempt counting executions."),
 		"interval":       doc(durationSchema(nonNegativeDuration), "The wait between attempts (constant), or the first wait (exponential), ISO-8601."),
 		"maxInterval":    doc(durationSchema(positiveDuration), "The longest wait between attempts, ISO-8601."),
 		"minInterval":    doc(durationSchema(nonNegativeDuration), "The shortest wait between attempts (random), ISO-8601."),
@@ -888,4 +896,36 @@ func durationSchema(sign int) obj {
 		s["allOf"] = []any{obj{"pattern": duration.NonZeroPattern, "$comment": "not zero"}}
 	}
 	return doc(s, "An ISO-8601 duration: PT30S, PT5M, P1DT2H.")
+}
+
+// slaSchema is the schema of one entry of a flow's sla.
+func slaSchema() obj {
+	labels := obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(),
+		"items": obj{"type": "object", "properties": obj{"key": text(), "value": text()}, "required": []string{"key", "value"}, "additionalProperties": false}}
+	props := obj{
+		"id":       doc(obj{"type": "string", "minLength": 1}, "The SLA's id."),
+		"type":     doc(obj{"enum": slaTypes}, "MAX_DURATION: the execution runs longer than duration; EXECUTION_ASSERTION: assert renders false while it runs."),
+		"behavior": doc(obj{"enum": slaBehaviors}, "What a violation does: FAIL or CANCEL the execution, or NONE (only the labels)."),
+		"labels":   doc(labels, "Labels added to an execution that violates the SLA."),
+		"duration": doc(durationSchema(positiveDuration), "MAX_DURATION: the longest an execution may take, from its creation, ISO-8601."),
+		"assert":   doc(obj{"type": "string", "minLength": 1}, "EXECUTION_ASSERTION: a template that must render true."),
+	}
+	var branches []any
+	for _, typ := range slaTypes {
+		own := obj{}
+		for _, k := range slaKeys[typ] {
+			own[k] = true
+		}
+		branches = append(branches, obj{
+			"if":   obj{"properties": obj{"type": obj{"const": typ}}, "required": []string{"type"}},
+			"then": obj{"properties": own, "required": []string{slaKeys[typ][4]}, "additionalProperties": false},
+		})
+	}
+	return obj{
+		"type":                 "object",
+		"properties":           props,
+		"required":             []string{"id", "type", "behavior"},
+		"additionalProperties": false,
+		"allOf":                branches,
+	}
 }

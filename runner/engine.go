@@ -119,6 +119,9 @@ type Options struct {
 	// KV is the KV store of the kv tasks and of kv() in templates (see KV); nil when there
 	// is no state, and they fail saying so.
 	KV tasks.KV
+	// Retries is the execution ended RETRIED that this one retries (see StateRetried):
+	// its parent, whose original id, creation date and attempt number it carries on.
+	Retries *Execution
 	// Pauser records a Pause task's pause where `flowctl executions resume` reaches it, and
 	// hears the resume; nil when there is no state, and a Pause without a duration or a
 	// timeout fails saying so.
@@ -174,6 +177,8 @@ type engine struct {
 	templates map[string]*templating.Template
 	// paused counts the runs waiting in a Pause: the execution is PAUSED while any is.
 	paused int
+	// stopTasks ends the tasks branch with a cause (errRetried).
+	stopTasks context.CancelCauseFunc
 }
 
 // Run executes f and returns its execution document, in its final state. It returns when the
@@ -249,6 +254,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.exec.FlowRevision = opts.Revision
 	}
 	e.exec.State.Set(StateCreated, now)
+	e.exec.retryFields(opts.Retries, now)
 	if inputsErr != nil {
 		// A FILE input's file gone, or the storage full: nothing can run.
 		e.exec.State.End(StateFailed, opts.Now())
@@ -295,12 +301,17 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.startLive(opts.Journal)
 	}
 
-	failed := e.runList(tctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
+	rctx, stop := context.WithCancelCause(tctx)
+	defer stop(nil)
+	e.stopTasks = stop
+	failed := e.runList(rctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
 	if timedOut(tctx) != nil {
 		failed = true
 		e.timedOut = true
 	}
-	if ctx.Err() == nil {
+	// An execution a new one retries has ended: its errors and finally are the last
+	// attempt's to run.
+	if ctx.Err() == nil && !retried(rctx) {
 		if failed {
 			e.runList(ctx, f.Errors, BranchErrors, frame{}, newSiblings(false))
 		}
@@ -313,6 +324,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	final := finalState(e.exec, ctx.Err() != nil)
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
+	}
+	if retried(rctx) && final != StateKilled {
+		final = StateRetried
 	}
 	final = e.flowOutputs(ctx, final)
 	e.exec.State.End(final, opts.Now())
@@ -588,7 +602,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		e.runFlowable(ctx, spec, tr, fr)
 		return tr
 	}
-	retry := cmp.Or(spec.Retry, fr.retry)
+	retry := e.retryOf(spec, fr)
 
 	var (
 		state   string
@@ -596,7 +610,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	)
 	for n := 1; ; n++ {
 		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
-		if state != StateFailed || ctx.Err() != nil {
+		if state != StateFailed || ctx.Err() != nil || inNewExecution(retry) {
 			break
 		}
 		wait, ok := nextWait(retry, n, e.opts.Now().Sub(start))
@@ -620,6 +634,10 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	}
 	if lastErr != nil && state != StateKilled {
 		e.setError(tr, e.describe(spec, lastErr))
+	}
+	if state == StateFailed && e.retryExecution(ctx, retry, tr) {
+		e.end(tr, StateRetried)
+		return tr
 	}
 	if len(spec.Children) > 0 && (state == StateSuccess || state == StateWarning) && ctx.Err() == nil {
 		state = e.runChildTasks(ctx, spec, tr, fr, state)

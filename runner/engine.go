@@ -179,6 +179,9 @@ type engine struct {
 	paused int
 	// stopTasks ends the tasks branch with a cause (errRetried).
 	stopTasks context.CancelCauseFunc
+	// labels is the labels variable once a Labels task changed the labels (see
+	// labelsVar), replaced on each change.
+	labels map[string]any
 }
 
 // Run executes f and returns its execution document, in its final state. It returns when the
@@ -480,6 +483,7 @@ func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 	e.mu.Lock()
 	vars["outputs"] = e.outputs
 	vars["taskrun"] = taskrunVars(tr)
+	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
 	parents := parentsVars(tr)
 	vars["parents"] = parents
@@ -786,6 +790,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		RenderTyped: e.typedRenderer(actx, env),
 		KV:          e.taskKV(),
 		Pause:       e.pauseFunc(spec, tr),
+		SetLabels:   e.setLabels,
+		Logs:        e.fetchLogs,
 	}
 	res, err := runSafely(actx, spec.Task, tc)
 	if res.Outputs != nil {
@@ -830,13 +836,18 @@ func (e *engine) executionView(id string) (*tasks.ExecutionView, error) {
 		return View(e.exec), nil
 	}
 	if e.opts.Lookup == nil {
-		return nil, fmt.Errorf("execution %q not found: there is no state to look it up in", id)
+		return nil, errNoLookup(id)
 	}
 	x, err := e.opts.Lookup(id)
 	if err != nil {
 		return nil, err
 	}
 	return View(x), nil
+}
+
+// errNoLookup says that execution id cannot be found: the run has no state.
+func errNoLookup(id string) error {
+	return fmt.Errorf("execution %q not found: there is no state to look it up in", id)
 }
 
 // runSafely runs t, turning a panic in a task into a FAILED attempt: one broken task type

@@ -133,9 +133,14 @@ type Options struct {
 type execTimeout struct {
 	after time.Duration
 	task  bool
+	// sla, when set, is the violation of an SLA that ended the execution (see sla.go).
+	sla string
 }
 
 func (t *execTimeout) Error() string {
+	if t.sla != "" {
+		return t.sla
+	}
 	if t.task {
 		return "Timeout after " + duration.FormatClock(t.after)
 	}
@@ -179,6 +184,8 @@ type engine struct {
 	paused int
 	// stopTasks ends the tasks branch with a cause (errRetried).
 	stopTasks context.CancelCauseFunc
+	// sla watches the flow's SLAs; nil without any.
+	sla *slaWatch
 	// labels is the labels variable once a Labels task changed the labels (see
 	// labelsVar), replaced on each change.
 	labels map[string]any
@@ -271,6 +278,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		tctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, &execTimeout{after: opts.Timeout})
 		defer cancel()
 	}
+	tctx, e.sla = e.watchSLA(tctx)
+	defer e.sla.stop()
 	if opts.Admit != nil {
 		st, err := opts.Admit(tctx, e.exec, func() { e.exec.State.Set(StateQueued, opts.Now()) })
 		switch {
@@ -281,7 +290,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.exec.State.End(StateKilled, opts.Now())
 			return e.exec, nil
 		case tctx.Err() != nil:
-			e.exec.State.End(StateFailed, opts.Now())
+			e.sla.stop()
+			e.exec.State.End(e.sla.state(StateFailed), opts.Now())
 			return e.exec, nil
 		case st != StateRunning:
 			e.exec.State.End(st, opts.Now())
@@ -307,14 +317,16 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	rctx, stop := context.WithCancelCause(tctx)
 	defer stop(nil)
 	e.stopTasks = stop
+	e.sla.check()
 	failed := e.runList(rctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
+	e.sla.stop()
 	if timedOut(tctx) != nil {
 		failed = true
 		e.timedOut = true
 	}
 	// An execution a new one retries has ended: its errors and finally are the last
-	// attempt's to run.
-	if ctx.Err() == nil && !retried(rctx) {
+	// attempt's to run. One an SLA ended has ended too.
+	if ctx.Err() == nil && !retried(rctx) && !e.sla.ended() {
 		if failed {
 			e.runList(ctx, f.Errors, BranchErrors, frame{}, newSiblings(false))
 		}
@@ -331,6 +343,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if retried(rctx) && final != StateKilled {
 		final = StateRetried
 	}
+	final = e.sla.state(final)
 	final = e.flowOutputs(ctx, final)
 	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
@@ -578,6 +591,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		if e.opts.Sink != nil {
 			e.opts.Sink.TaskEnded(tr)
 		}
+		e.sla.check()
 	}()
 
 	if spec.HasRunIf {

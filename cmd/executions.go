@@ -104,7 +104,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 
 // listableStates are the states an execution can be recorded in.
 var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
-	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused}
+	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused, runner.StateRetried}
 
 func newExecShowCmd(fac *factory) *cobra.Command {
 	s := fac.Streams

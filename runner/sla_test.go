@@ -2,6 +2,7 @@ package runner
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ finally:
 		t.Fatalf("got %s %s labels %v, want sleep:FAILED CANCELLED with sla=missed", got, x.State.Current, x.Labels)
 	}
 	tr := x.TaskRunList[0]
-	if want := "SLA 'quick' violated: execution duration of PT0.05"; !strings.HasPrefix(tr.Error, want) || !strings.HasSuffix(tr.Error, "exceed the maximum duration of PT0.05S.") {
+	if !regexp.MustCompile(`^SLA 'quick' violated: execution duration of PT\d+\.\d+S exceed the maximum duration of PT0\.05S\.$`).MatchString(tr.Error) {
 		t.Errorf("error: got %q, want Kestra's reason", tr.Error)
 	}
 	if d := x.State.Duration(); d.Seconds() > 5 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -178,6 +179,14 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 	fmt.Fprintln(w)
 	if x.Trigger != nil {
 		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+	}
+	if len(x.Labels) > 0 {
+		// The labels a Labels task or an SLA added show beside the flow's.
+		pairs := make([]string, 0, len(x.Labels))
+		for _, k := range slices.Sorted(maps.Keys(x.Labels)) {
+			pairs = append(pairs, k+"="+x.Labels[k])
+		}
+		fmt.Fprintf(w, "labels %s\n", p.Text(strings.Join(pairs, " ")))
 	}
 	if x.ParentID != "" {
 		fmt.Fprintf(w, "retries execution %s (attempt %d, original execution %s)\n", x.ParentID, x.Metadata.AttemptNumber, x.OriginalID)

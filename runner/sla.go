@@ -163,7 +163,10 @@ func (w *slaWatch) violate(s *flow.SLA, reason string) {
 	msg := fmt.Sprintf("SLA '%s' violated: %s", s.ID, reason)
 	if end == StateFailed {
 		msg = "Execution failed due to " + msg
-		w.say(tasks.LevelError, msg)
+		if w.running() == nil {
+			// Else the running task runs fail with msg as their error, which they log.
+			w.say(tasks.LevelError, msg)
+		}
 	}
 	w.cancel(&execTimeout{sla: msg})
 }
@@ -172,17 +175,23 @@ func (w *slaWatch) violate(s *flow.SLA, reason string) {
 // own lines would be in Kestra, or warns when no task run is running.
 func (w *slaWatch) say(level tasks.Level, msg string) {
 	e := w.e
+	if tr := w.running(); tr != nil {
+		e.log(tr, level, msg)
+		return
+	}
+	e.opts.Warn(e.opts.Masker.String(fmt.Sprintf("execution %s: %s", e.exec.ID, msg)))
+}
+
+// running is the last task run not ended, or nil.
+func (w *slaWatch) running() *TaskRun {
+	e := w.e
 	var last *TaskRun
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, tr := range e.exec.TaskRunList {
 		if tr.State.EndDate.IsZero() {
 			last = tr
 		}
 	}
-	e.mu.Unlock()
-	if last != nil {
-		e.log(last, level, msg)
-		return
-	}
-	e.opts.Warn(e.opts.Masker.String(fmt.Sprintf("execution %s: %s", e.exec.ID, msg)))
+	return last
 }

@@ -628,7 +628,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	)
 	for n := 1; ; n++ {
 		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
-		if state != StateFailed || ctx.Err() != nil || inNewExecution(retry) {
+		if state != StateFailed || ctx.Err() != nil || inNewExecution(retry) || !retriable(spec) {
 			break
 		}
 		wait, ok := nextWait(retry, n, e.opts.Now().Sub(start))
@@ -653,15 +653,16 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	if lastErr != nil && state != StateKilled {
 		e.setError(tr, e.describe(spec, lastErr))
 	}
-	if state == StateFailed && e.retryExecution(ctx, retry, tr) {
+	if state == StateFailed && retriable(spec) && e.retryExecution(ctx, retry, tr) {
 		e.end(tr, StateRetried)
 		return tr
 	}
 	if len(spec.Children) > 0 && (state == StateSuccess || state == StateWarning) && ctx.Err() == nil {
 		state = e.runChildTasks(ctx, spec, tr, fr, state)
 	}
-	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
-	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
+	// Kestra's order of rewrites: warningOnRetry (the task's own retry's, as Kestra's
+	// worker reads it), then allowFailure, then allowWarning.
+	if state == StateSuccess && len(tr.Attempts) > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
 		state = StateWarning
 	}
 	e.end(tr, allowed(spec, state))

@@ -42,6 +42,14 @@ func (e *engine) retryOf(spec *flow.TaskSpec, fr frame) *flow.Retry {
 	return cmp.Or(spec.Retry, fr.retry, e.flow.Retry)
 }
 
+// retriable reports whether a failed run of spec may be retried at all. Kestra's worker
+// ends a failed attempt of a task with allowFailure WARNING at once unless the task's own
+// retry holds another attempt: the retry of a flowable ancestor or of the flow never gets
+// to see it fail.
+func retriable(spec *flow.TaskSpec) bool {
+	return !spec.AllowFailure || spec.Retry != nil
+}
+
 // inNewExecution reports whether a failed attempt of a run is retried by a new execution
 // rather than by another attempt of the run.
 func inNewExecution(r *flow.Retry) bool {

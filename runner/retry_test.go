@@ -101,16 +101,22 @@ finally:
 }
 
 // TestRetryNearestPolicyWins: a task's own retry beats its flowable's, which beats the
-// flow's (Kestra's ExecutorService: task, then parent, then flow).
+// flow's (Kestra's ExecutorService: task, then parent, then flow); a task with allowFailure
+// is retried by its own retry only (Kestra's worker ends it WARNING at once otherwise), and
+// warningOnRetry is the task's own retry's.
 func TestRetryNearestPolicyWins(t *testing.T) {
 	x := runYAML(t, `retry:
   type: constant
   interval: PT0.001S
   maxAttempt: 2
+  warningOnRetry: true
 tasks:
-  - id: flowLevel
-    type: io.kestra.plugin.core.execution.Fail
+  - id: top
+    type: io.kestra.plugin.core.flow.Sequential
     allowFailure: true
+    tasks:
+      - id: flowLevel
+        type: io.kestra.plugin.core.execution.Fail
   - id: seq
     type: io.kestra.plugin.core.flow.Sequential
     allowFailure: true
@@ -119,6 +125,9 @@ tasks:
       interval: PT0.001S
       maxAttempt: 3
     tasks:
+      - id: allowed
+        type: io.kestra.plugin.core.execution.Fail
+        allowFailure: true
       - id: parentLevel
         type: io.kestra.plugin.core.execution.Fail
   - id: own
@@ -128,9 +137,31 @@ tasks:
       interval: PT0.001S
       maxAttempt: 4
 `)
-	for id, want := range map[string]int{"flowLevel": 2, "parentLevel": 3, "own": 4} {
+	for id, want := range map[string]int{"flowLevel": 2, "allowed": 1, "parentLevel": 3, "own": 4} {
 		if n := len(byTask(x, id)[0].Attempts); n != want {
 			t.Errorf("%s: got %d attempts, want %d", id, n, want)
 		}
+	}
+	if st := byTask(x, "allowed")[0].State.Current; st != StateWarning {
+		t.Errorf("allowed: got %s, want WARNING", st)
+	}
+}
+
+// TestWarningOnRetryIsTheTasksOwn: a task that succeeds on its second attempt under the
+// flow's retry with warningOnRetry ends SUCCESS: Kestra's worker reads warningOnRetry of the
+// task's own retry only; with its own, it ends WARNING.
+func TestWarningOnRetryIsTheTasksOwn(t *testing.T) {
+	policy := &flow.Retry{Type: "constant", Interval: time.Millisecond, MaxAttempt: 3, WarningOnRetry: true}
+	inherited := spec("inherited", step{err: errBoom}, step{})
+	own := spec("own", step{err: errBoom}, step{})
+	own.Retry = policy
+	f := testFlow([]*flow.TaskSpec{inherited, own}, nil, nil)
+	f.Retry = policy
+	x, err := Run(context.Background(), f, Options{TempDir: t.TempDir(), Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runs(x); got != "inherited:SUCCESS own:WARNING" {
+		t.Errorf("got %s, want inherited:SUCCESS own:WARNING", got)
 	}
 }

@@ -115,7 +115,7 @@ func (l *loader) sla(n *yaml.Node, ctx string) *SLA {
 			for _, lb := range s.Labels {
 				if strings.HasPrefix(lb.Key, "system.") {
 					// Kestra's NoSystemLabelValidation: system labels are Kestra's to set.
-					l.errorf(v, "%slabels: System labels can only be set by Kestra itself, offending label: %s=%s", ctx, lb.Key, lb.Value)
+					l.errorf(v, "%slabels: System labels can only be set by Kestra itself, offending label: %s=%s.", ctx, lb.Key, lb.Value)
 				}
 			}
 		case "duration":

@@ -128,3 +128,30 @@ func TestKestraFetchLogs(t *testing.T) {
 		})
 	}
 }
+
+// TestLabelsFromParallelBranches: Labels tasks of parallel branches each add theirs while
+// the other branches render labels.* (run under -race).
+func TestLabelsFromParallelBranches(t *testing.T) {
+	x := runYAML(t, `tasks:
+  - id: par
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b", "c", "d"]
+    concurrencyLimit: 0
+    tasks:
+      - id: set
+        type: io.kestra.plugin.core.execution.Labels
+        labels:
+          "{{ taskrun.value }}": "{{ labels | length }}"
+      - id: read
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ labels[taskrun.value] }}"
+`)
+	if x.State.Current != StateSuccess {
+		t.Fatalf("got %s: %s", x.State.Current, runs(x))
+	}
+	for _, v := range []string{"a", "b", "c", "d"} {
+		if _, ok := x.Labels[v]; !ok {
+			t.Errorf("label %s missing: %v", v, x.Labels)
+		}
+	}
+}

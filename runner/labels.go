@@ -26,6 +26,18 @@ func (e *engine) setLabels(labels map[string]string) error {
 	return nil
 }
 
+// snapshot is a copy of the execution's document as it stands, for code outside the engine
+// (a Subflow's child takes its parent's labels): the labels a Labels task replaces, and the
+// task run list, are the copy's own.
+func (e *engine) snapshot() *Execution {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	x := *e.exec
+	x.Labels = maps.Clone(e.exec.Labels)
+	x.TaskRunList = slices.Clone(e.exec.TaskRunList)
+	return &x
+}
+
 // labelsVar is the labels variable as it stands: the flow's and the run's labels, then
 // those the Labels tasks set. Called with e.mu held.
 func (e *engine) labelsVar() any {

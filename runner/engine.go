@@ -340,11 +340,15 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
 	}
-	if retried(rctx) && final != StateKilled {
+	switch {
+	case retried(rctx) && final != StateKilled:
+		// Ended by Kestra's executor without its end (onEnd): no outputs.
 		final = StateRetried
+	case e.sla.ended():
+		final = e.sla.state(final)
+	default:
+		final = e.flowOutputs(ctx, final)
 	}
-	final = e.sla.state(final)
-	final = e.flowOutputs(ctx, final)
 	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in

@@ -165,3 +165,27 @@ func TestWarningOnRetryIsTheTasksOwn(t *testing.T) {
 		t.Errorf("got %s, want inherited:SUCCESS own:WARNING", got)
 	}
 }
+
+// TestRetriedExecutionHasNoOutputs: an execution ended RETRIED renders no flow outputs (its
+// tasks did not all run): an output naming a task after the failure does not turn it FAILED.
+func TestRetriedExecutionHasNoOutputs(t *testing.T) {
+	x := runYAML(t, `tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+    retry:
+      type: constant
+      interval: PT1S
+      maxAttempt: 2
+      behavior: CREATE_NEW_EXECUTION
+  - id: after
+    type: io.kestra.plugin.core.debug.Return
+    format: x
+outputs:
+  - id: out
+    type: STRING
+    value: "{{ outputs.after.value }}"
+`)
+	if x.State.Current != StateRetried || x.Outputs != nil {
+		t.Errorf("got %s with outputs %v, want RETRIED without", x.State.Current, x.Outputs)
+	}
+}

@@ -14,7 +14,8 @@ import (
 // whose retry is CREATE_NEW_EXECUTION, its own, a flowable ancestor's or the flow's) is
 // followed, once its retry's wait is over, by a new execution of f with the same inputs,
 // labels and trigger, which records it as its parent: Run returns the last of them, each
-// recorded. An interrupt during the wait returns the RETRIED one.
+// recorded. An interrupt during the wait, or a new execution the state refuses (said as a
+// warning), returns the RETRIED one.
 func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
 	x, err := s.runOnce(ctx, f, o, nil)
 	for err == nil && x.State.Current == runner.StateRetried && ctx.Err() == nil {
@@ -24,7 +25,14 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		if !sleep(ctx, wait) {
 			break
 		}
-		x, err = s.runOnce(ctx, f, retryOptions(o, x), x)
+		y, err := s.runOnce(ctx, f, retryOptions(o, x), x)
+		if err != nil {
+			// The executions before it ran and are recorded: the last of them is the
+			// run's outcome, and the refusal is said.
+			s.warnf("%s.%s: the execution retrying %s did not start: %v", f.Namespace, f.ID, x.ID, err)
+			return x, nil
+		}
+		x = y
 	}
 	return x, err
 }

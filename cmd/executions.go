@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 
 // listableStates are the states an execution can be recorded in.
 var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
-	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused, runner.StateRestarted}
+	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused, runner.StateRestarted, runner.StateRetried}
 
 func newExecShowCmd(fac *factory) *cobra.Command {
 	s := fac.Streams
@@ -176,7 +177,7 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		fmt.Fprint(w, ", not ended (still running, or cut off by a crash)")
 	}
 	fmt.Fprintln(w)
-	if m := x.Metadata; m != nil && m.AttemptNumber > 1 {
+	if m := x.Metadata; m != nil && x.Restarted() {
 		// Restarted: the execution's states, each attempt's end among them.
 		states := make([]string, len(x.State.Histories))
 		for i, h := range x.State.Histories {
@@ -186,6 +187,17 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 	}
 	if x.Trigger != nil {
 		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+	}
+	if len(x.Labels) > 0 {
+		// The labels a Labels task or an SLA added show beside the flow's.
+		pairs := make([]string, 0, len(x.Labels))
+		for _, k := range slices.Sorted(maps.Keys(x.Labels)) {
+			pairs = append(pairs, k+"="+x.Labels[k])
+		}
+		fmt.Fprintf(w, "labels %s\n", p.Text(strings.Join(pairs, " ")))
+	}
+	if x.ParentID != "" {
+		fmt.Fprintf(w, "retries execution %s (attempt %d, original execution %s)\n", x.ParentID, x.Metadata.AttemptNumber, x.OriginalID)
 	}
 	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
 	// of their lines behind flowctl's own text, control sequences made visible.

@@ -89,7 +89,7 @@ func (s *TextSink) ExecutionStarted(x *runner.Execution) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	how := "started"
-	if m := x.Metadata; m != nil && m.AttemptNumber > 1 {
+	if m := x.Metadata; m != nil && x.Restarted() {
 		how = fmt.Sprintf("restarted (attempt %d)", m.AttemptNumber)
 	}
 	fmt.Fprintf(s.w, "%s execution %s of %s.%s %s\n", s.p.Faint(s.now().Format(stampLayout)), x.ID, x.Namespace, x.FlowID, how)

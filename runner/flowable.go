@@ -189,6 +189,10 @@ func (e *engine) runFlowable(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 	if t := timedOut(fctx); t != nil {
 		// This flowable's timeout, or the execution's, stopped its runs: it fails.
 		state, err = StateFailed, t
+	} else if retried(ctx) {
+		// A run under it failed and a new execution retries the flow: it ends with it.
+		e.end(tr, StateRetried)
+		return
 	} else if ctx.Err() != nil {
 		state, err = StateKilled, nil
 	}

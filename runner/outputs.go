@@ -108,6 +108,7 @@ func (e *engine) endEnv() *templating.Env {
 	vars := maps.Clone(e.base)
 	e.mu.Lock()
 	vars["outputs"] = e.outputs
+	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
 	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
 }

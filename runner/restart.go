@@ -20,13 +20,25 @@ import (
 // is to run again, between the restart and its new run.
 const StateRestarted = "RESTARTED"
 
-// Metadata is Kestra's execution metadata: which attempt of the execution this is. It is
-// written once an execution was restarted (attempt 2 and on).
+// Metadata is Kestra's execution metadata: which attempt of the original execution this
+// is. It is written from attempt 2 on: a restart of the same execution, or a new execution
+// that a retry's CREATE_NEW_EXECUTION made (maxDuration counts from OriginalCreatedDate).
 type Metadata struct {
-	// AttemptNumber is 1 for the first run, and grows by one with each restart.
+	// AttemptNumber is 1 for the first run, and grows by one with each restart or retry.
 	AttemptNumber int `json:"attemptNumber"`
 	// OriginalCreatedDate is when the execution was first created.
 	OriginalCreatedDate time.Time `json:"originalCreatedDate"`
+}
+
+// Restarted reports whether x was restarted: its states went through RESTARTED. (An
+// execution a retry created has an attempt number above 1 without being restarted.)
+func (x *Execution) Restarted() bool {
+	for _, h := range x.State.Histories {
+		if h.State == StateRestarted {
+			return true
+		}
+	}
+	return false
 }
 
 // NotRestartableError says why an execution cannot be restarted: its state (only a FAILED

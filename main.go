@@ -30,11 +30,19 @@ func run() int {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	// A task's process whose parent exits becomes flowctl's child, not init's, so a timeout
-	// or an interrupt still finds it (Linux; elsewhere a no-op).
+	// or an interrupt still finds it (Linux, from the first task process on; elsewhere a
+	// no-op).
 	tasks.AdoptOrphans()
-	// SIGINT and SIGTERM cancel the context: the running task's processes are killed and the
-	// execution ends KILLED (exit 130) instead of the process dying mid-record.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return cmd.Main(ctx, os.Args[1:], cmd.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	return cmd.MainInterruptible(context.Background(), os.Args[1:], cmd.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, interruptible)
+}
+
+// interruptible is the context of the commands that touch the state or run tasks: SIGINT
+// and SIGTERM cancel it, so the running task's processes are killed and the execution ends
+// KILLED (exit 130) instead of the process dying mid-record, and a wait for the state lock
+// ends at once. The commands that need neither (version, help, completion, schema) never
+// call it: the signal handling costs a thread and a few hand-offs with it, a good part of
+// their run. It is not stopped: the process exits when the command ends.
+func interruptible(ctx context.Context) context.Context {
+	ctx, _ = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	return ctx
 }

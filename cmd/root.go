@@ -60,9 +60,19 @@ func usageErrorf(format string, args ...any) error {
 // silentExit ends with code, its message already printed.
 func silentExit(code int) error { return &exitError{code: code} }
 
-// Main runs flowctl with args and returns the process exit code.
+// Main runs flowctl with args and returns the process exit code. Every command runs under
+// ctx.
 func Main(ctx context.Context, args []string, s Streams) int {
-	root := newRoot(newFactory(s))
+	return MainInterruptible(ctx, args, s, nil)
+}
+
+// MainInterruptible is Main for the program: the commands that touch the state or run
+// tasks run under interruptible(ctx) instead (the program's cancels on SIGINT and SIGTERM),
+// made when one of them starts; the others (see calm) never call it.
+func MainInterruptible(ctx context.Context, args []string, s Streams, interruptible func(context.Context) context.Context) int {
+	f := newFactory(s)
+	f.interruptible = interruptible
+	root := newRoot(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -103,9 +113,28 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
+	root.PersistentPreRun = func(c *cobra.Command, _ []string) {
+		if f.interruptible != nil && !calm(c) {
+			c.SetContext(f.interruptible(c.Context()))
+		}
+	}
 	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newKVCmd(f), newStorageCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
 	registerCompletions(root, f)
 	return root
+}
+
+// calm tells the commands that touch no state and run no task (version, help, completion,
+// schema): an interrupt may end them at once, as it ends any program, so they start no
+// signal handling.
+func calm(c *cobra.Command) bool {
+	for c.HasParent() && c.Parent().HasParent() {
+		c = c.Parent() // the command under the root: "completion" for "completion bash"
+	}
+	switch c.Name() {
+	case "version", "help", "completion", "schema", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return false
 }
 
 // version is the build's version: the ldflags one, else the module's, else "dev".

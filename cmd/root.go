@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -72,7 +73,7 @@ func Main(ctx context.Context, args []string, s Streams) int {
 func MainInterruptible(ctx context.Context, args []string, s Streams, interruptible func(context.Context) context.Context) int {
 	f := newFactory(s)
 	f.interruptible = interruptible
-	root := newRoot(f)
+	root := newRootFor(f, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -94,9 +95,16 @@ func MainInterruptible(ctx context.Context, args []string, s Streams, interrupti
 	return ExitUsage
 }
 
-// newRoot is the command tree on the factory f: the one place the commands get their
+// newRoot is the whole command tree on the factory f: the one place the commands get their
 // registry, state and clock from.
-func newRoot(f *factory) *cobra.Command {
+func newRoot(f *factory) *cobra.Command { return newRootFor(f, nil) }
+
+// newRootFor is the command tree for args. When the first argument names a command, the
+// root holds that command alone: a run builds no flags, help texts or completions of the
+// others (a third of `flowctl version` above the package initialisation). Anything else (no
+// command, a flag first, help, completion, a mistyped name to suggest for) gets the whole
+// tree.
+func newRootFor(f *factory, args []string) *cobra.Command {
 	s := f.Streams
 	root := &cobra.Command{
 		Use:   "flowctl",
@@ -118,9 +126,44 @@ The same YAML runs unchanged on a Kestra server.`,
 			c.SetContext(f.interruptible(c.Context()))
 		}
 	}
-	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newKVCmd(f), newStorageCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
+	all := commands()
+	if len(args) > 0 {
+		for _, c := range all {
+			if slices.Contains(c.names, args[0]) {
+				root.AddCommand(c.make(f))
+				return root
+			}
+		}
+	}
+	for _, c := range all {
+		root.AddCommand(c.make(f))
+	}
 	registerCompletions(root, f)
 	return root
+}
+
+// command is one command under the root: the names that call it (its name, then its
+// aliases) and its constructor.
+type command struct {
+	names []string
+	make  func(*factory) *cobra.Command
+}
+
+// commands lists the commands under the root.
+func commands() []command {
+	return []command{
+		{[]string{"run"}, newRunCmd},
+		{[]string{"validate"}, newValidateCmd},
+		{[]string{"flow"}, newFlowCmd},
+		{[]string{"executions", "execution", "exec"}, newExecutionsCmd},
+		{[]string{"kv"}, newKVCmd},
+		{[]string{"storage"}, newStorageCmd},
+		{[]string{"scheduler"}, newSchedulerCmd},
+		{[]string{"state"}, func(f *factory) *cobra.Command { return newStateCmd(f.Streams) }},
+		{[]string{"slack-sink"}, func(f *factory) *cobra.Command { return newSlackSinkCmd(f.Streams) }},
+		{[]string{"schema"}, newSchemaCmd},
+		{[]string{"version"}, func(f *factory) *cobra.Command { return newVersionCmd(f.Streams) }},
+	}
 }
 
 // calm tells the commands that touch no state and run no task (version, help, completion,

@@ -40,9 +40,40 @@ func run() int {
 // and SIGTERM cancel it, so the running task's processes are killed and the execution ends
 // KILLED (exit 130) instead of the process dying mid-record, and a wait for the state lock
 // ends at once. The commands that need neither (version, help, completion, schema) never
-// call it: the signal handling costs a thread and a few hand-offs with it, a good part of
-// their run. It is not stopped: the process exits when the command ends.
+// call it. It is not stopped: the process exits when the command ends.
+//
+// Setting up the handler takes the runtime a thread and a few hand-offs with it, so it is
+// done beside the command's first steps (loading the flow) rather than before them; whoever
+// asks the context whether it is done waits until the handler is in place, so no interrupt
+// is missed from then on.
 func interruptible(ctx context.Context) context.Context {
-	ctx, _ = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	return ctx
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan struct{})
+	go func() {
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		close(ready)
+		<-signals
+		// Later interrupts are caught too and left unread: the first one ends the command
+		// cleanly, a second must not kill it mid-record.
+		cancel()
+	}()
+	return &handledContext{Context: ctx, ready: ready}
+}
+
+// handledContext is a context whose Done and Err first wait until its signal handler is in
+// place.
+type handledContext struct {
+	context.Context
+	ready chan struct{}
+}
+
+func (c *handledContext) Done() <-chan struct{} {
+	<-c.ready
+	return c.Context.Done()
+}
+
+func (c *handledContext) Err() error {
+	<-c.ready
+	return c.Context.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"syscall"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 // cancel it, and a second interrupt does not kill the process.
 func TestInterruptibleCatchesSignalsOnceAsked(t *testing.T) {
 	ctx := interruptible(context.Background())
+	// Ctrl-C must still stop the test binary afterwards.
+	defer signal.Reset(os.Interrupt, syscall.SIGTERM)
 	if err := ctx.Err(); err != nil {
 		t.Fatalf("a new context is done: %v", err)
 	}

@@ -487,12 +487,54 @@ func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
 }
 
 // The patterns and lengths of Kestra's ids.
-var (
-	flowIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
-	namespacePattern = lazyRegexp(`^[a-z0-9][a-z0-9._-]*$`)
-	taskIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
-	inputIDPattern   = lazyRegexp(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
-)
+func flowIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`}
+}
+
+func namespacePattern() idPattern {
+	return idPattern{punct: "._-", expr: `^[a-z0-9][a-z0-9._-]*$`}
+}
+
+func taskIDPattern() idPattern {
+	return idPattern{upper: true, punct: "_-", expr: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`}
+}
+
+func inputIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`}
+}
+
+// idPattern is one of the id patterns: a letter or digit, then letters, digits and the
+// punctuation punct. Checked by a loop rather than a regexp: every load checks ids, and
+// compiling their patterns cost a run more than checking them.
+type idPattern struct {
+	upper bool   // upper-case letters are allowed, besides lower-case ones
+	punct string // the punctuation allowed after the first character
+	expr  string // the same as a regular expression, for the JSON Schema and messages
+}
+
+// MatchString reports whether s is a valid id.
+func (p idPattern) MatchString(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			if !p.upper {
+				return false
+			}
+		case i > 0 && strings.IndexByte(p.punct, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// String is the pattern as a regular expression.
+func (p idPattern) String() string { return p.expr }
 
 const (
 	maxFlowIDLen    = 100
@@ -689,7 +731,7 @@ func (l *loader) unknownKey(k *yaml.Node, ctx, key string, known []string, unsup
 }
 
 // checkID checks an id against its pattern and length; it reports whether the id is valid.
-func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re *regexp.Regexp, max int, chars string) bool {
+func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re idPattern, max int, chars string) bool {
 	switch {
 	case s == "":
 		l.errorf(n, "%s: the %s must not be empty", ctx, what)

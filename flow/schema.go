@@ -656,7 +656,7 @@ func templateString() obj {
 }
 
 // idSchema is the schema of an id: its pattern and length.
-func idSchema(re *regexp.Regexp, max int) obj {
+func idSchema(re idPattern, max int) obj {
 	s := text()
 	s["pattern"] = re.String()
 	s["minLength"] = 1

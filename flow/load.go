@@ -487,12 +487,54 @@ func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
 }
 
 // The patterns and lengths of Kestra's ids.
-var (
-	flowIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
-	namespacePattern = lazyRegexp(`^[a-z0-9][a-z0-9._-]*$`)
-	taskIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
-	inputIDPattern   = lazyRegexp(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
-)
+func flowIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`}
+}
+
+func namespacePattern() idPattern {
+	return idPattern{punct: "._-", expr: `^[a-z0-9][a-z0-9._-]*$`}
+}
+
+func taskIDPattern() idPattern {
+	return idPattern{upper: true, punct: "_-", expr: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`}
+}
+
+func inputIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`}
+}
+
+// idPattern is one of the id patterns: a letter or digit, then letters, digits and the
+// punctuation punct. Checked by a loop rather than a regexp: every load checks ids, and
+// compiling their patterns cost a run more than checking them.
+type idPattern struct {
+	upper bool   // upper-case letters are allowed, besides lower-case ones
+	punct string // the punctuation allowed after the first character
+	expr  string // the same as a regular expression, for the JSON Schema and messages
+}
+
+// MatchString reports whether s is a valid id.
+func (p idPattern) MatchString(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			if !p.upper {
+				return false
+			}
+		case i > 0 && strings.IndexByte(p.punct, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// String is the pattern as a regular expression.
+func (p idPattern) String() string { return p.expr }
 
 const (
 	maxFlowIDLen    = 100
@@ -557,6 +599,12 @@ var flowKeys = keyTable[*Flow]{
 	{name: "concurrency", doc: "How many executions of the flow run at once, across every flowctl process sharing the state.",
 		schema: func(b *schemaBuilder) obj { return concurrencyKeys.object(b) },
 		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Concurrency = l.concurrency(v) }},
+	{name: "retry", doc: "The retry of a failed task that has no retry of its own or of a flowable task it runs under.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.retry}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Retry = l.retry(v, "retry: ") }},
+	{name: "sla", doc: "Service level agreements of the flow's executions: what a violation does, and the labels it adds.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": slaSchema()} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.SLA = l.slas(v) }},
 	// Read and applied by withDefaults before the walk.
 	{name: "pluginDefaults", doc: "Default property values for the tasks, triggers and conditions of a type (or a type prefix).",
 		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.pluginDefaults}} }},
@@ -580,8 +628,6 @@ var flowKeys = keyTable[*Flow]{
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"retry":          " (set retry on each task instead)",
-	"sla":            "",
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
@@ -602,14 +648,11 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	return f
 }
 
-// checkRecursion refuses a Subflow task that calls its own flow, as Kestra's validation does:
-// its execution would start another, and so on.
+// checkRecursion refuses a Subflow or ForEachItem task that calls its own flow, as Kestra's
+// validation does: its execution would start another, and so on.
 func (l *loader) checkRecursion(f *Flow) {
 	for _, spec := range f.AllTasks() {
-		if spec.Task == nil {
-			continue
-		}
-		if ns, id, ok := tasks.SubflowOf(spec.Task); ok && ns == f.Namespace && id == f.ID {
+		if ns, id, ok := CalledFlow(spec); ok && ns == f.Namespace && id == f.ID {
 			l.errorAt(spec.Pos, "task %q: Recursive call to flow [%s.%s]", spec.ID, ns, id)
 		}
 	}
@@ -688,7 +731,7 @@ func (l *loader) unknownKey(k *yaml.Node, ctx, key string, known []string, unsup
 }
 
 // checkID checks an id against its pattern and length; it reports whether the id is valid.
-func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re *regexp.Regexp, max int, chars string) bool {
+func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re idPattern, max int, chars string) bool {
 	switch {
 	case s == "":
 		l.errorf(n, "%s: the %s must not be empty", ctx, what)
@@ -1103,6 +1146,9 @@ func closeType(typ string, names []string) (string, bool) {
 // retryTypes are the retry types: how the wait between attempts grows.
 var retryTypes = []string{"constant", "exponential", "random"}
 
+// retryBehaviors are what a retry does: new attempts of the task, or a new execution.
+var retryBehaviors = []string{RetryFailedTask, RetryNewExecution}
+
 // retryKeys are the keys of a retry, with the retry types that take each (every type when
 // none are listed) and those that require it. The type is read first, to know the others.
 var retryKeys = keyTable[*Retry]{
@@ -1121,17 +1167,14 @@ var retryKeys = keyTable[*Retry]{
 	durationKey("maxDuration", "The longest the attempts may take in all, ISO-8601.",
 		positiveDuration, func(r *Retry, d time.Duration) { r.MaxDuration = d }).withAnyOf(),
 	boolKey("warningOnRetry", "A task that succeeded after a retry ends WARNING.", func(r *Retry, b bool) { r.WarningOnRetry = b }),
-	{name: "behavior", doc: "How the task is retried: its attempts within the execution (the only behavior flowctl has).",
-		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"RETRY_FAILED_TASK"}} },
+	{name: "behavior", doc: "RETRY_FAILED_TASK (default): new attempts of the task run; CREATE_NEW_EXECUTION: the execution ends RETRIED and a new one runs the flow again, maxAttempt counting executions.",
+		schema: func(*schemaBuilder) obj { return obj{"enum": retryBehaviors} },
 		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
-			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
-			// failed task within the execution.
-			if s, ok := l.str(v, ctx, "behavior"); ok && s != "RETRY_FAILED_TASK" {
-				if s == "CREATE_NEW_EXECUTION" {
-					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
-				} else {
-					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
+			if s, ok := l.str(v, ctx, "behavior"); ok {
+				if !slices.Contains(retryBehaviors, s) {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION%s", ctx, s, didYouMean(s, retryBehaviors))
 				}
+				r.Behavior = s
 			}
 		}},
 	durationKey("interval", "The wait between attempts (constant), or the first wait (exponential), ISO-8601.",

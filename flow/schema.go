@@ -656,7 +656,7 @@ func templateString() obj {
 }
 
 // idSchema is the schema of an id: its pattern and length.
-func idSchema(re *regexp.Regexp, max int) obj {
+func idSchema(re idPattern, max int) obj {
 	s := text()
 	s["pattern"] = re.String()
 	s["minLength"] = 1
@@ -725,4 +725,36 @@ func durationSchema(sign int) obj {
 		s["allOf"] = []any{obj{"pattern": duration.NonZeroPattern, "$comment": "not zero"}}
 	}
 	return doc(s, "An ISO-8601 duration: PT30S, PT5M, P1DT2H.")
+}
+
+// slaSchema is the schema of one entry of a flow's sla.
+func slaSchema() obj {
+	labels := obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(),
+		"items": obj{"type": "object", "properties": obj{"key": text(), "value": text()}, "required": []string{"key", "value"}, "additionalProperties": false}}
+	props := obj{
+		"id":       doc(obj{"type": "string", "minLength": 1}, "The SLA's id."),
+		"type":     doc(obj{"enum": slaTypes}, "MAX_DURATION: the execution runs longer than duration; EXECUTION_ASSERTION: assert renders false while it runs."),
+		"behavior": doc(obj{"enum": slaBehaviors}, "What a violation does: FAIL or CANCEL the execution, or NONE (only the labels)."),
+		"labels":   doc(labels, "Labels added to an execution that violates the SLA."),
+		"duration": doc(durationSchema(positiveDuration), "MAX_DURATION: the longest an execution may take, from its creation, ISO-8601."),
+		"assert":   doc(obj{"type": "string", "minLength": 1}, "EXECUTION_ASSERTION: a template that must render true."),
+	}
+	var branches []any
+	for _, typ := range slaTypes {
+		own := obj{}
+		for _, k := range slaKeys[typ] {
+			own[k] = true
+		}
+		branches = append(branches, obj{
+			"if":   obj{"properties": obj{"type": obj{"const": typ}}, "required": []string{"type"}},
+			"then": obj{"properties": own, "required": []string{slaKeys[typ][4]}, "additionalProperties": false},
+		})
+	}
+	return obj{
+		"type":                 "object",
+		"properties":           props,
+		"required":             []string{"id", "type", "behavior"},
+		"additionalProperties": false,
+		"allOf":                branches,
+	}
 }

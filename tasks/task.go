@@ -101,6 +101,9 @@ type Context struct {
 	// Namespace is the files of the flow's namespace (namespaceFiles); nil when the run has
 	// none, and a task that needs them fails saying so.
 	Namespace NamespaceStore
+	// Namespaces is every namespace's files, for the namespace tasks; nil when the run has
+	// no storage.
+	Namespaces Namespaces
 	// KV is the KV store of Kestra's kv tasks; nil when the run has no state, and a task
 	// that needs it fails saying so.
 	KV KV

@@ -29,13 +29,7 @@ func (e *engine) restoreCache(spec *flow.TaskSpec, tr *TaskRun, c *flow.WorkingD
 	}
 	defer rc.Close()
 	e.log(tr, tasks.LevelDebug, "Cache exist, downloading it")
-	// The archive is read whole: zip needs random access, and caches are the size of a
-	// dependency folder.
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("cache: %w", err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	zr, err := openZip(rc)
 	if err != nil {
 		// A cache that cannot be read is no cache: the tasks start without it, and a good
 		// one replaces it afterwards.
@@ -51,6 +45,23 @@ func (e *engine) restoreCache(spec *flow.TaskSpec, tr *TaskRun, c *flow.WorkingD
 		}
 	}
 	return time.Now(), nil
+}
+
+// openZip reads a cache archive in place when it is a file (zip needs random access: a
+// dependency folder's archive is not read into memory), else whole.
+func openZip(rc io.Reader) (*zip.Reader, error) {
+	if f, ok := rc.(*os.File); ok {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		return zip.NewReader(f, st.Size())
+	}
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	return zip.NewReader(bytes.NewReader(b), int64(len(b)))
 }
 
 // unzipFile writes one entry of a cache under dir; a name that would leave dir is refused.

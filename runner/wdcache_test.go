@@ -1,9 +1,13 @@
 package runner
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +125,58 @@ func BenchmarkCopyNamespaceFiles(b *testing.B) {
 		if err != nil || n != 180 {
 			b.Fatalf("got %d, %v; want 180 files", n, err)
 		}
+	}
+}
+
+// TestWorkingDirectoryCacheRefusesEscapes restores a cache whose archive holds an entry
+// leading out of the folder: it is refused and logged, the others are restored.
+func TestWorkingDirectoryCacheRefusesEscapes(t *testing.T) {
+	root := storage.New(t.TempDir())
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range map[string]string{"../evil.txt": "out", "deps/ok.txt": "in\n"} {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, content)
+	}
+	zw.Close()
+	if _, err := root.PutCache("dev", "wdc", "work", "", &buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "flow.yaml")
+	src := `id: wdc
+namespace: dev
+tasks:
+  - id: work
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    cache: {patterns: ["deps/**"]}
+    tasks:
+      - id: look
+        type: io.kestra.plugin.scripts.shell.Commands
+        commands: ["cat deps/ok.txt; test ! -e ../evil.txt && echo none-out"]
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	x := runWithStorage(t, path, root)
+	if x.State.Current != StateSuccess {
+		t.Fatalf("got %s, want SUCCESS", x.State.Current)
+	}
+	var look, work []string
+	for _, l := range byTask(x, "look")[0].Logs {
+		look = append(look, l.Message)
+	}
+	for _, l := range byTask(x, "work")[0].Logs {
+		work = append(work, l.Message)
+	}
+	if got := strings.Join(look, "|"); got != "in|none-out" {
+		t.Errorf("look: got %q, want in|none-out", got)
+	}
+	if !slices.ContainsFunc(work, func(m string) bool {
+		return strings.HasPrefix(m, "Unable to create the file ../evil.txt:")
+	}) {
+		t.Errorf("the WorkingDirectory's logs: got %q, want the refused entry named", work)
 	}
 }

@@ -502,7 +502,7 @@ const (
 // flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
 var (
 	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
+		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs", "extend"}
 	requiredFlowKeys = []string{"id", "namespace", "tasks"}
 )
 
@@ -571,6 +571,12 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 			f.Outputs = l.outputs(v)
 		case "pluginDefaults", "taskDefaults":
 			// Read and applied by withDefaults before the walk.
+		case "extend":
+			// Kestra's blueprint catalogue describes each blueprint in this mapping (title,
+			// description, tags); it is documentation, so a blueprint runs as published.
+			if n := resolve(v); n.Kind != yaml.MappingNode && !isNull(n) {
+				l.errorf(v, "extend: expected a mapping (a blueprint's title, description and tags), got %s", kindName(n))
+			}
 		case "revision":
 			// Kestra accepts a revision in the source and overwrites it on save; so does
 			// flowctl, which numbers revisions itself when a flow is applied.

@@ -107,6 +107,8 @@ func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
 		"finally":  doc(obj{"allOf": []any{taskList}}, "Tasks run last, after success and failure alike."),
 		"triggers": triggers,
 		"disabled": doc(obj{"type": "boolean"}, "A disabled flow is not run, and its triggers do not fire."),
+		"extend": doc(obj{"type": []string{"object", "null"}},
+			"A blueprint's catalogue entry (title, description, tags, ...): documentation, not read."),
 		"concurrency": doc(obj{
 			"type": "object",
 			"properties": obj{

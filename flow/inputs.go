@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -103,6 +104,11 @@ func (l *loader) inputList(n *yaml.Node, where string) []*Input {
 		if in.ID != "" {
 			if line, dup := firsts[in.ID]; dup {
 				l.errorf(idNode, "input %q: duplicate input id %q (first defined at line %d)", in.ID, in.ID, line)
+				continue
+			}
+			if other, ok := clashingInput(out, in.ID); ok {
+				l.errorf(idNode, "input %q: its id clashes with input %q (first defined at line %d): a dotted id is a path, inputs.%s, so %q cannot be a value and hold other inputs too",
+					in.ID, other, firsts[other], strings.Join(inputPath(in.ID), "."), shorterPath(in.ID, other))
 				continue
 			}
 			firsts[in.ID] = resolve(idNode).Line
@@ -694,7 +700,7 @@ func renderForInputs(f *Flow, tmpl string, values map[string]any) (string, error
 		return "", err
 	}
 	return t.Render(&templating.Env{Vars: map[string]any{
-		"inputs": values,
+		"inputs": NestInputs(values),
 		"flow":   map[string]any{"id": f.ID, "namespace": f.Namespace},
 	}})
 }
@@ -1100,4 +1106,89 @@ func jsonNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// clashingInput finds an input of ins whose id's path is a prefix of id's, or id's of its
+// (a and a.b): nested as Kestra nests them, the two cannot both have a place.
+func clashingInput(ins []*Input, id string) (string, bool) {
+	p := inputPath(id)
+	for _, in := range ins {
+		q := inputPath(in.ID)
+		n := min(len(p), len(q))
+		if slices.Equal(p[:n], q[:n]) {
+			return in.ID, true
+		}
+	}
+	return "", false
+}
+
+// shorterPath returns the path of whichever of a and b is shorter.
+func shorterPath(a, b string) string {
+	p, q := inputPath(a), inputPath(b)
+	if len(q) < len(p) {
+		p = q
+	}
+	return strings.Join(p, ".")
+}
+
+// NestInputs turns the input values keyed by input id into the map templates and the record
+// see, as Kestra's MapUtils.flattenToNestedMap does: an id with dots is a path, so the inputs
+// request.name and request.start_date are inputs.request.name and inputs.request.start_date,
+// and inputs.request is the map of both. Without a dotted id, in is returned as it is. Ids
+// that clash (a and a.b) are refused when the flow is loaded; here the first id in sorted
+// order wins, and a value given (a JSON input's map) is never written into.
+func NestInputs(in map[string]any) map[string]any {
+	dotted := false
+	for id := range in {
+		if strings.Contains(id, ".") {
+			dotted = true
+			break
+		}
+	}
+	if !dotted {
+		return in
+	}
+	out := make(map[string]any, len(in))
+	made := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(in)) {
+		nestInput(out, made, id, in[id])
+	}
+	return out
+}
+
+// nestInput puts v at the path of id in m, making the maps on the way (their paths in made);
+// it reports false when the path clashes with a value there.
+func nestInput(m map[string]any, made map[string]bool, id string, v any) bool {
+	keys := inputPath(id)
+	for i, k := range keys[:len(keys)-1] {
+		path := strings.Join(keys[:i+1], ".")
+		next, ok := m[k]
+		switch {
+		case !ok:
+			sub := map[string]any{}
+			m[k] = sub
+			made[path] = true
+			m = sub
+		case made[path]:
+			m = next.(map[string]any)
+		default:
+			return false
+		}
+	}
+	last := keys[len(keys)-1]
+	if _, taken := m[last]; taken {
+		return false
+	}
+	m[last] = v
+	return true
+}
+
+// inputPath splits an input id at its dots, as Java's String.split does: trailing empty
+// parts are dropped.
+func inputPath(id string) []string {
+	keys := strings.Split(id, ".")
+	for len(keys) > 1 && keys[len(keys)-1] == "" {
+		keys = keys[:len(keys)-1]
+	}
+	return keys
 }

@@ -246,3 +246,114 @@ func TestParseInputsJSONKeepsOrder(t *testing.T) {
 		t.Errorf("conf: got %s, want %s", got, want)
 	}
 }
+
+func TestNestInputs(t *testing.T) {
+	// Kestra's InputsTest: nested.string, nested.more.int and nested.bool are
+	// inputs.nested.string, inputs.nested.more.int and inputs.nested.bool.
+	f := mustParse(t, `id: nested
+namespace: dev
+inputs:
+  - id: nested.string
+    type: STRING
+  - id: nested.more.int
+    type: INT
+  - id: nested.bool
+    type: BOOLEAN
+  - id: conf
+    type: JSON
+    defaults: '{"x": 1}'
+  - id: bare
+    type: STRING
+    defaults: "{{ inputs.nested.string }} and more"
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.nested.more.int }} {{ inputs.nested }}"
+`)
+	values, _, err := ParseInputs(f, map[string]string{"nested.string": "a string", "nested.more.int": "123", "nested.bool": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if values["nested.string"] != "a string" || values["bare"] != "a string and more" {
+		t.Errorf("values by id: got %v, want nested.string and the default rendered from it", values)
+	}
+	got := NestInputs(values)
+	want := map[string]any{
+		"nested": map[string]any{"string": "a string", "bool": true, "more": map[string]any{"int": int64(123)}},
+		"conf":   map[string]any{"x": int64(1)},
+		"bare":   "a string and more",
+	}
+	if !reflect.DeepEqual(plain(got), want) {
+		t.Errorf("nested:\ngot  %#v\nwant %#v", got, want)
+	}
+	plainIDs := map[string]any{"a": 1, "b": "x"}
+	if got := NestInputs(plainIDs); reflect.ValueOf(got).Pointer() != reflect.ValueOf(plainIDs).Pointer() {
+		t.Errorf("without a dotted id: got a copy, want the map itself")
+	}
+	// A clash the loader would refuse: the first in sorted order wins, and a JSON input's
+	// value is not written into.
+	conf := map[string]any{"x": 1}
+	got = NestInputs(map[string]any{"conf": conf, "conf.y": 2})
+	if !reflect.DeepEqual(got, map[string]any{"conf": map[string]any{"x": 1}}) || len(conf) != 1 {
+		t.Errorf("clash: got %v (conf %v), want conf alone and untouched", got, conf)
+	}
+}
+
+func TestDottedInputIDsThatClash(t *testing.T) {
+	got := parseProblems(t, `id: clash
+namespace: dev
+inputs:
+  - id: request
+    type: STRING
+  - id: request.name
+    type: STRING
+  - id: a.b.c
+    type: STRING
+  - id: a.b
+    type: STRING
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.request }}"
+`)
+	want := []string{
+		`flow.yml:6:9: input "request.name": its id clashes with input "request" (first defined at line 4): a dotted id is a path, inputs.request.name, so "request" cannot be a value and hold other inputs too`,
+		`flow.yml:10:9: input "a.b": its id clashes with input "a.b.c" (first defined at line 8): a dotted id is a path, inputs.a.b, so "a.b" cannot be a value and hold other inputs too`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestDottedInputsAreReadAsPaths(t *testing.T) {
+	// inputs.request is the group of request.name and request.date; a name no input starts
+	// with is still an unknown input.
+	f := mustParse(t, `id: dotted
+namespace: dev
+inputs:
+  - id: request.name
+    type: STRING
+  - id: request.date
+    type: DATE
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.request }} {{ inputs.request.name }}"
+`)
+	if len(f.RefProblems) != 0 {
+		t.Errorf("got %v, want no problem", f.RefProblems)
+	}
+	f = mustParse(t, `id: dotted
+namespace: dev
+inputs:
+  - id: request.name
+    type: STRING
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.requests.name }}"
+`)
+	if len(f.RefProblems) != 1 || !strings.Contains(f.RefProblems[0].Error(), `inputs.requests: the flow has no input "requests"`) {
+		t.Errorf("got %v, want inputs.requests refused", f.RefProblems)
+	}
+}

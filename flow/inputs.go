@@ -2,6 +2,7 @@ package flow
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,12 +64,12 @@ var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputD
 
 // inputKeys are the input properties flowctl reads.
 var inputKeys = []string{"id", "type", "defaults", "required", "description", "displayName", "values",
-	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill"}
+	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill", "expression"}
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
-	"extension": "", "expression": " (list the choices in values)",
-	"isRadio": "", "autoSelectFirst": "", "multiple": "",
+	"extension": "",
+	"isRadio":   "", "autoSelectFirst": "", "multiple": "",
 }
 
 // boundKeys say which input types take which bounds, as Kestra's input classes do.
@@ -234,7 +235,7 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
-	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode *yaml.Node
+	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode, exprNode *yaml.Node
 	var optionsKey *yaml.Node
 	bounds := map[string]*yaml.Node{}
 	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
@@ -256,6 +257,8 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 			prefillNode = v
 		case "values":
 			valuesNode = v
+		case "expression":
+			exprNode = v
 		case "options":
 			optionsKey, optionsNode = p.key, v
 		case "itemType":
@@ -316,11 +319,15 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		valuesNode = optionsNode
 	}
 	takesValues := in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect
+	if exprNode != nil {
+		l.inputExpression(in, exprNode, valuesNode != nil, ctx)
+	}
 	switch {
 	case valuesNode != nil && !takesValues:
 		l.errorf(valuesNode, "%svalues: only ENUM, SELECT and MULTISELECT inputs take values", ctx)
 	case valuesNode != nil:
 		in.Values = l.enumValues(valuesNode, ctx)
+	case exprNode != nil:
 	case takesValues:
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
@@ -375,6 +382,27 @@ func (l *loader) inputDefault(in *Input, n *yaml.Node, ctx, key string) any {
 		l.errorf(resolve(n), "%s%s: %v", ctx, key, err)
 	}
 	return v
+}
+
+// inputExpression reads the expression of a SELECT or MULTISELECT input: a template,
+// checked here, rendered to the list of values when the execution starts.
+func (l *loader) inputExpression(in *Input, n *yaml.Node, hasValues bool, ctx string) {
+	s, ok := l.str(n, ctx, "expression")
+	switch {
+	case !ok:
+		return
+	case in.Type != InputSelect && in.Type != InputMultiselect:
+		l.errorf(n, "%sexpression: only SELECT and MULTISELECT inputs take an expression (the template of their values)", ctx)
+		return
+	case hasValues:
+		l.errorf(n, "%sexpression: give the values or an expression rendering to them, not both", ctx)
+		return
+	}
+	if _, err := templating.Parse(s); err != nil {
+		l.checkTemplate(n, s, ctx+"expression: ")
+		return
+	}
+	in.Expression = s
 }
 
 // dependsOn reads an input's dependsOn: {inputs: [...], condition: "{{ ... }}"}.
@@ -535,19 +563,42 @@ func (l *loader) enumValues(n *yaml.Node, ctx string) []string {
 // a value nor a default is left out of values, as is an input that dependsOn disables. Every
 // problem is reported at once, one per line; a message names the input and what it accepts,
 // and never shows the value of a SECRET input.
-func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secrets []string, err error) {
-	values, secrets, _, err = parseInputs(f, given, false)
+func ParseInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets []string, err error) {
+	values, secrets, _, err = parseInputs(f, given, false, inputEnvOf(opts))
 	return values, secrets, err
 }
 
 // ParseTriggerInputs is ParseInputs for the inputs a Flow trigger renders: as in Kestra, a
 // required input the trigger does not give is no error; it is left out, and named in missing
 // so that the caller can say so.
-func ParseTriggerInputs(f *Flow, given map[string]string) (values map[string]any, secrets, missing []string, err error) {
-	return parseInputs(f, given, true)
+func ParseTriggerInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets, missing []string, err error) {
+	return parseInputs(f, given, true, inputEnvOf(opts))
 }
 
-func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values map[string]any, secrets, missing []string, err error) {
+// InputOption gives the templates of the inputs something the flow alone cannot.
+type InputOption func(*inputEnv)
+
+// inputEnv is what the templates of the inputs (a SELECT's expression, a default, a dependsOn
+// condition) see besides flow.* and the inputs resolved before.
+type inputEnv struct {
+	kv func(namespace, key string) (any, bool, error)
+}
+
+// WithKV gives the templates of the inputs the kv() function, reading Kestra's KV store
+// through kv (found is false for a missing key). Without it kv() says it needs a state.
+func WithKV(kv func(namespace, key string) (v any, found bool, err error)) InputOption {
+	return func(e *inputEnv) { e.kv = kv }
+}
+
+func inputEnvOf(opts []InputOption) *inputEnv {
+	e := &inputEnv{}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+func parseInputs(f *Flow, given map[string]string, allowMissing bool, env *inputEnv) (values map[string]any, secrets, missing []string, err error) {
 	var errs []error
 	ids := make([]string, len(f.Inputs))
 	for i, in := range f.Inputs {
@@ -582,7 +633,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 	disabled := map[string]bool{}
 	failed := map[string]bool{}
 	for _, in := range order {
-		on, cerr := inputEnabled(f, in, values, disabled, failed)
+		on, cerr := inputEnabled(f, in, values, disabled, failed, env)
 		if cerr != nil {
 			errs = append(errs, cerr)
 			failed[in.ID] = true
@@ -591,6 +642,15 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 		if !on {
 			disabled[in.ID] = true
 			continue
+		}
+		if in.Expression != "" {
+			rendered, rerr := withRenderedValues(f, in, values, env)
+			if rerr != nil {
+				errs = append(errs, fmt.Errorf("input %q: %w", in.ID, rerr))
+				failed[in.ID] = true
+				continue
+			}
+			in = rendered
 		}
 		raw, ok := given[in.ID]
 		var v any
@@ -602,7 +662,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 				secrets = append(secrets, raw)
 			}
 		case in.Defaults != nil:
-			v, perr = renderedDefault(f, in, values)
+			v, perr = renderedDefault(f, in, values, env)
 			if perr == nil && in.Type == InputSecret {
 				secrets = append(secrets, v.(string))
 			}
@@ -653,7 +713,7 @@ func sortByDeclaration(errs []error, ids []string) error {
 // inputEnabled says whether an input takes part in the execution: not when one of the inputs
 // it depends on is disabled, nor when its dependsOn condition renders to anything but true
 // (Kestra's rule). An input whose dependency failed is not reported again.
-func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool) (bool, error) {
+func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool, env *inputEnv) (bool, error) {
 	if in.DependsOn == nil {
 		return true, nil
 	}
@@ -668,7 +728,7 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 	if in.DependsOn.Condition == "" {
 		return true, nil
 	}
-	s, err := renderForInputs(f, in.DependsOn.Condition, values)
+	s, err := renderForInputs(f, in.DependsOn.Condition, values, env)
 	if err != nil {
 		return false, fmt.Errorf("input %q: dependsOn.condition: Invalid condition: %v", in.ID, err)
 	}
@@ -677,9 +737,9 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 
 // renderedDefault is an input's default value: rendered first when it holds a template (it
 // sees flow.* and the inputs resolved before it), then checked as a given value would be.
-func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
+func renderedDefault(f *Flow, in *Input, values map[string]any, env *inputEnv) (any, error) {
 	if s, ok := in.Defaults.(string); ok && hasTemplate(s) {
-		r, err := renderForInputs(f, s, values)
+		r, err := renderForInputs(f, s, values, env)
 		if err != nil {
 			return nil, fmt.Errorf("defaults: %v", err)
 		}
@@ -694,15 +754,65 @@ func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
 
 // renderForInputs renders a template of the inputs (a default, a dependsOn condition) before
 // the execution exists: it sees flow.id, flow.namespace and the inputs resolved so far.
-func renderForInputs(f *Flow, tmpl string, values map[string]any) (string, error) {
+func renderForInputs(f *Flow, tmpl string, values map[string]any, env *inputEnv) (string, error) {
 	t, err := templating.Parse(tmpl)
 	if err != nil {
 		return "", err
 	}
-	return t.Render(&templating.Env{Vars: map[string]any{
+	return t.Render(inputsTemplateEnv(f, values, env))
+}
+
+// inputsTemplateEnv is what a template of the inputs sees.
+func inputsTemplateEnv(f *Flow, values map[string]any, env *inputEnv) *templating.Env {
+	return &templating.Env{Vars: map[string]any{
 		"inputs": NestInputs(values),
 		"flow":   map[string]any{"id": f.ID, "namespace": f.Namespace},
-	}})
+	}, KV: env.kv}
+}
+
+// withRenderedValues returns a copy of a SELECT or MULTISELECT input whose values are those
+// its expression renders to, as Kestra's SelectInput.render does: one expression keeping its
+// type, which must be a list (its null elements dropped, the others as text).
+func withRenderedValues(f *Flow, in *Input, values map[string]any, env *inputEnv) (*Input, error) {
+	t, err := templating.Parse(in.Expression)
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	v, err := t.ValueContext(context.Background(), inputsTemplateEnv(f, values, env))
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("Invalid expression result. Expected a list of strings, but received %s (expression: %s)", javaTypeName(v), in.Expression)
+	}
+	out := *in
+	out.Values = make([]string, 0, len(list))
+	for _, e := range list {
+		if e != nil {
+			out.Values = append(out.Values, scalarText(e))
+		}
+	}
+	return &out, nil
+}
+
+// javaTypeName names the type of a rendered value as Kestra's message does (the Java class).
+func javaTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "<null>"
+	case string:
+		return "String"
+	case bool:
+		return "Boolean"
+	case map[string]any:
+		return "Map"
+	case int, int64:
+		return "Integer"
+	case float64:
+		return "Double"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // defaultValue is the typed value of an input's defaults as written (not rendered).

@@ -357,3 +357,110 @@ tasks:
 		t.Errorf("got %v, want inputs.requests refused", f.RefProblems)
 	}
 }
+
+func TestSelectExpression(t *testing.T) {
+	// Kestra's SelectInput.expression: the values are what the template renders to when the
+	// execution starts, after the inputs it depends on; kv() reads the KV store given.
+	f := mustParse(t, `id: pick
+namespace: company.team
+inputs:
+  - id: cloud
+    type: SELECT
+    values: [AWS, GCP]
+  - id: vm
+    type: SELECT
+    expression: "{{ kv('cloud_vms')[inputs.cloud] }}"
+    dependsOn:
+      inputs: [cloud]
+  - id: apps
+    type: MULTISELECT
+    expression: "{{ kv('apps', 'company') }}"
+    required: false
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.vm }}"
+`)
+	store := map[string]any{
+		"company.team/cloud_vms": map[string]any{"AWS": []any{"t3.micro", "m5.large", nil}, "GCP": []any{"e2-small"}},
+		"company/apps":           []any{"Slack", "Notion"},
+		"company.team/text":      "not a list",
+	}
+	var read []string
+	kv := WithKV(func(ns, key string) (any, bool, error) {
+		read = append(read, ns+"/"+key)
+		v, ok := store[ns+"/"+key]
+		return v, ok, nil
+	})
+	values, _, err := ParseInputs(f, map[string]string{"cloud": "GCP", "vm": "e2-small", "apps": `["Notion"]`}, kv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if values["vm"] != "e2-small" || !reflect.DeepEqual(values["apps"], []any{"Notion"}) {
+		t.Errorf("values: got %v", values)
+	}
+	if !reflect.DeepEqual(read, []string{"company.team/cloud_vms", "company/apps"}) {
+		t.Errorf("keys read: got %v", read)
+	}
+	_, _, err = ParseInputs(f, map[string]string{"cloud": "AWS", "vm": "e2-small"}, kv)
+	if err == nil || err.Error() != "input \"vm\": it must match the values `[t3.micro, m5.large]`, but received `e2-small`" {
+		t.Errorf("a value not listed: got %v", err)
+	}
+	_, _, err = ParseInputs(f, map[string]string{"cloud": "AWS", "vm": "t3.micro"})
+	if err == nil || !strings.Contains(err.Error(), `input "vm": Cannot render 'expression'. Cause: `) || !strings.Contains(err.Error(), "the KV store needs a state file") {
+		t.Errorf("without a KV store: got %v", err)
+	}
+
+	f = mustParse(t, `id: pick
+namespace: company.team
+inputs:
+  - id: vm
+    type: SELECT
+    expression: "{{ kv('text') }}"
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.vm }}"
+`)
+	_, _, err = ParseInputs(f, map[string]string{"vm": "x"}, kv)
+	if want := "input \"vm\": Invalid expression result. Expected a list of strings, but received String (expression: {{ kv('text') }})"; err == nil || err.Error() != want {
+		t.Errorf("not a list: got %v, want %q", err, want)
+	}
+}
+
+func TestSelectExpressionMistakes(t *testing.T) {
+	got := parseProblems(t, `id: pick
+namespace: dev
+inputs:
+  - id: both
+    type: SELECT
+    values: [a]
+    expression: "{{ kv('x') }}"
+  - id: text
+    type: STRING
+    expression: "{{ kv('x') }}"
+  - id: broken
+    type: SELECT
+    expression: "{{ kv('x' }}"
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`)
+	want := []string{
+		`flow.yml:7:17: input "both": expression: give the values or an expression rendering to them, not both`,
+		`flow.yml:10:17: input "text": expression: only SELECT and MULTISELECT inputs take an expression (the template of their values)`,
+		`flow.yml:13:`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got\n%s\nwant %d problems", strings.Join(got, "\n"), len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d: got %q, want it to start %q", i, got[i], want[i])
+		}
+	}
+	if !strings.Contains(got[2], `input "broken": expression: `) {
+		t.Errorf("a broken template: got %q, want it named", got[2])
+	}
+}

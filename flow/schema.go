@@ -649,6 +649,7 @@ func (b *schemaBuilder) input() (obj, error) {
 		"values":           doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}, "The values an ENUM, SELECT or MULTISELECT input allows."),
 		"options":          doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}, "The old name of a MULTISELECT input's values (Kestra before 0.20)."),
 		"allowCustomValue": doc(obj{"type": "boolean"}, "A SELECT or MULTISELECT input also takes values not listed (default false)."),
+		"expression":       doc(templateString(), "A SELECT or MULTISELECT input's values, as a template rendering to a list when the execution starts (kv() reads the KV store), instead of values."),
 		"itemType":         doc(caseless(itemTypes), "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input."),
 		"validator":        doc(text(), "A regular expression the whole value of a STRING input must match."),
 		"min":              doc(bound, "The least value of an INT, FLOAT or DURATION input."),
@@ -688,11 +689,14 @@ func (b *schemaBuilder) input() (obj, error) {
 		var required []string
 		var refused []string
 		switch typ {
-		case InputEnum, InputSelect:
+		case InputEnum:
 			required = append(required, "values")
 			refused = append(refused, "options")
+		case InputSelect:
+			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"expression"}}}
+			refused = append(refused, "options")
 		case InputMultiselect:
-			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}}
+			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}, obj{"required": []string{"expression"}}}
 		default:
 			refused = append(refused, "values", "options")
 		}
@@ -702,7 +706,7 @@ func (b *schemaBuilder) input() (obj, error) {
 			refused = append(refused, "itemType")
 		}
 		if typ != InputSelect && typ != InputMultiselect {
-			refused = append(refused, "allowCustomValue")
+			refused = append(refused, "allowCustomValue", "expression")
 		}
 		if typ != InputString {
 			refused = append(refused, "validator")

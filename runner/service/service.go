@@ -124,6 +124,12 @@ type RunOptions struct {
 	started func(id string)
 }
 
+// inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
+// state.
+func (s *Service) inputsKV() flow.InputOption {
+	return flow.WithKV(runner.KVLookup(runner.KV(s.Store)))
+}
+
 // RecordErr is the first failure to record the end of an execution: the run happened but
 // its record is incomplete. Nil when every record was written.
 func (s *Service) RecordErr() error {

@@ -68,8 +68,7 @@ var inputKeys = []string{"id", "type", "defaults", "required", "description", "d
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
-	"extension": "",
-	"isRadio":   "", "autoSelectFirst": "", "multiple": "",
+	"extension": "", "isRadio": "", "autoSelectFirst": "", "multiple": "",
 }
 
 // boundKeys say which input types take which bounds, as Kestra's input classes do.

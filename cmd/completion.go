@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 )
 
@@ -40,8 +41,9 @@ func withState(fac *factory, c *cobra.Command, fn func(*state.Store) []cobra.Com
 }
 
 // completeExecutionIDs offers the newest execution ids (and "last"), each described by its
-// flow, state and start.
-func completeExecutionIDs(fac *factory) completer {
+// flow, state and start; only those in one of states when states are given (the ones a
+// command takes: FAILED and KILLED for restart).
+func completeExecutionIDs(fac *factory, states ...string) completer {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -53,7 +55,7 @@ func completeExecutionIDs(fac *factory) completer {
 			}
 			out := []cobra.Completion{cobra.CompletionWithDesc(state.LastExecution, "the newest execution")}
 			for _, r := range recs {
-				if strings.HasPrefix(r.ID, toComplete) {
+				if strings.HasPrefix(r.ID, toComplete) && (len(states) == 0 || slices.Contains(states, r.State)) {
 					out = append(out, cobra.CompletionWithDesc(r.ID, r.Namespace+"."+r.FlowID+" "+r.State+" "+r.StartDate.UTC().Format(time.RFC3339)))
 				}
 			}
@@ -156,10 +158,14 @@ func registerCompletions(root *cobra.Command, fac *factory) {
 		}
 		return c
 	}
-	for _, verb := range []string{"show", "logs"} {
+	for verb, states := range map[string][]string{"show": nil, "logs": nil, "resume": {runner.StatePaused},
+		"restart": {runner.StateFailed, runner.StateKilled}} {
 		if c := find("executions", verb); c != nil {
-			c.ValidArgsFunction = completeExecutionIDs(fac)
+			c.ValidArgsFunction = completeExecutionIDs(fac, states...)
 		}
+	}
+	if c := find("executions", "restart"); c != nil {
+		c.RegisterFlagCompletionFunc("flow", completeFlowFiles)
 	}
 	if c := find("executions", "list"); c != nil {
 		c.RegisterFlagCompletionFunc("status", completeStatuses)

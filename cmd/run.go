@@ -163,6 +163,11 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
 		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
 	}
+	if ctx.Err() != nil && x.State.Current == runner.StateRetried {
+		// Interrupted while waiting to start the execution that retries it: none starts.
+		fmt.Fprintf(s.Err, "flowctl: interrupted while waiting to retry; %s had ended RETRIED, no new execution was started\n", x.ID)
+		return silentExit(ExitInterrupted)
+	}
 	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
 		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,
 		// and a cron job or CI step that sent the signal must see that it was obeyed.

@@ -69,10 +69,14 @@ var flowableDefs = sync.OnceValue(func() map[string]*FlowableDef {
 		{Type: TypeWorkingDir, Doc: "Runs its tasks one after another in one shared working folder.",
 			Aliases: []string{oldFlowPrefix + "Worker"},
 			New:     func() Flowable { return &WorkingDirectory{} }},
+		{Type: TypeForEachItem, Doc: "Runs a flow applied to the state once per batch of the lines of a file.",
+			New: func() Flowable { return &ForEachItem{} }},
+		{Type: TypeWaitFor, Doc: "Runs its tasks again and again until the condition is true.",
+			New: func() Flowable { return &WaitFor{} }},
 	}
 	out := map[string]*FlowableDef{}
 	for _, d := range defs {
-		if d.Type != TypeForEach {
+		if d.Type != TypeForEach && d.Type != TypeWaitFor { // Kestra never had them there
 			d.Aliases = append(d.Aliases, oldFlowPrefix+ShortType(d.Type))
 		}
 		out[strings.ToLower(d.Type)] = d

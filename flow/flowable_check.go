@@ -65,6 +65,10 @@ func (l *loader) checkFlowable(spec *TaskSpec, n *yaml.Node, ctx string) {
 		l.checkLoopValues(spec, "value", f.Value, ctx)
 	case *WorkingDirectory:
 		l.checkWorkingDirectory(spec, f, at, ctx)
+	case *ForEachItem:
+		l.checkForEachItem(f, at, ctx)
+	case *WaitFor:
+		l.checkWaitFor(spec, f, at, ctx)
 	case *Dag:
 		if _, given := spec.PropPos["tasks"]; given && len(f.Tasks) == 0 {
 			l.errorAt(at("tasks"), "%stasks: at least one task is required", ctx)

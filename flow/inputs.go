@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -24,59 +23,75 @@ import (
 	"github.com/flowctl/flowctl/templating"
 )
 
-// The input types flowctl implements, upper case as Kestra writes them.
-const (
-	InputString      = "STRING"
-	InputInt         = "INT"
-	InputFloat       = "FLOAT"
-	InputBoolean     = "BOOLEAN"
-	InputDateTime    = "DATETIME"
-	InputDate        = "DATE"
-	InputTime        = "TIME"
-	InputDuration    = "DURATION"
-	InputJSON        = "JSON"
-	InputYAML        = "YAML"
-	InputURI         = "URI"
-	InputEmail       = "EMAIL"
-	InputEnum        = "ENUM"
-	InputSelect      = "SELECT"
-	InputMultiselect = "MULTISELECT"
-	InputArray       = "ARRAY"
-	InputSecret      = "SECRET"
+// The input types that take a property, as Kestra's input classes do.
+var (
+	choiceTypes = []string{InputEnum, InputSelect, InputMultiselect}
+	numberTypes = []string{InputInt, InputFloat, InputDuration}
+	dateTypes   = []string{InputDateTime, InputDate, InputTime}
 )
 
-// inputTypes are the input types flowctl implements.
-var inputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, InputEnum,
-	InputSelect, InputMultiselect, InputArray, InputSecret, InputFile}
+// inputKeys are the input properties flowctl reads, with the input types that take each
+// (every type when none are listed) and those that require it. The input walk reads those
+// without a read func once the type is known.
+var inputKeys = keyTable[*Input]{
+	{name: "id", required: true, doc: "The input's id: {{ inputs.ID }}.",
+		schema: func(*schemaBuilder) obj { return idSchema(inputIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The input's type.",
+		schema: func(*schemaBuilder) obj {
+			return caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases))))
+		}},
+	{name: "defaults", doc: "The value when none is given; a template is rendered when the execution starts.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	boolKey("required", "The input must have a value (default true).", func(in *Input, b bool) { in.Required = b }),
+	textKey("description", "What the input is for.", func(in *Input, s string) { in.Description = s }),
+	textKey("displayName", "The input's name for people.", func(in *Input, s string) { in.DisplayName = s }),
+	{name: "values", types: choiceTypes, requiredBy: choiceTypes,
+		doc: "The values an ENUM, SELECT or MULTISELECT input allows.",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
+		}},
+	// MULTISELECT called its values options before Kestra 0.20: the input walk reads options
+	// as values.
+	{name: "options", of: "values", types: []string{InputMultiselect},
+		doc: "The old name of a MULTISELECT input's values (Kestra before 0.20).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
+		}},
+	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
+		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
+		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
+	{name: "expression", types: []string{InputSelect, InputMultiselect},
+		doc:    "A SELECT or MULTISELECT input's values, as a template rendering to a list when the execution starts (kv() reads the KV store), instead of values.",
+		schema: func(*schemaBuilder) obj { return templateString() }},
+	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect}, inert: false,
+		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} }},
+	{name: "validator", types: []string{InputString},
+		doc:    "A regular expression the whole value of a STRING input must match.",
+		schema: func(*schemaBuilder) obj { return text() }},
+	{name: "min", types: numberTypes, doc: "The least value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "max", types: numberTypes, doc: "The greatest value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "after", types: dateTypes, doc: "The earliest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "before", types: dateTypes, doc: "The latest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "dependsOn", doc: "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it.",
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": "object", "properties": dependsOnKeys.props(b), "additionalProperties": false}
+		}},
+	{name: "prefill", doc: "The value a form starts from (Kestra's UI); checked, not used by flowctl.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	// Kestra before 0.15 called the id name.
+	{name: "name", old: true, of: "id", doc: "The old spelling of id (Kestra before 0.15).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"allOf": []any{doc(idSchema(inputIDPattern(), maxFlowIDLen), "The input's id: {{ inputs.ID }}.")}}
+		}},
+}
 
-// inputTypeAliases are other names of implemented types: Kestra 0.22 renamed BOOLEAN to BOOL.
-var inputTypeAliases = map[string]string{"BOOL": InputBoolean}
-
-// kestraInputTypes are Kestra's input types that flowctl does not implement yet.
-var kestraInputTypes []string
-
-// itemTypes are the types an element of an ARRAY or MULTISELECT input may have: every
-// scalar type, and JSON or YAML for structured elements. Kestra refuses ARRAY and
-// MULTISELECT as item types; the others need a property an element cannot carry.
-var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail}
-
-// inputKeys are the input properties flowctl reads.
-var inputKeys = []string{"id", "type", "defaults", "required", "description", "displayName", "values",
-	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill", "expression"}
+// boundSchema is the schema of min, max, after and before: a value of the input's own type.
+func boundSchema(*schemaBuilder) obj { return doc(text(), "A value of the input's own type.") }
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
 	"extension": "", "isRadio": "", "autoSelectFirst": "", "multiple": "",
-}
-
-// boundKeys say which input types take which bounds, as Kestra's input classes do.
-var boundKeys = map[string][]string{
-	"min":    {InputInt, InputFloat, InputDuration},
-	"max":    {InputInt, InputFloat, InputDuration},
-	"after":  {InputDateTime, InputDate, InputTime},
-	"before": {InputDateTime, InputDate, InputTime},
 }
 
 // inputs reads the flow's inputs.
@@ -234,52 +249,30 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
-	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode, exprNode *yaml.Node
-	var optionsKey *yaml.Node
-	bounds := map[string]*yaml.Node{}
+	// The keys read once the type is known, by name: their values, and their keys' nodes.
+	given := map[string]*yaml.Node{}
+	keys := map[string]*yaml.Node{}
 	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		switch key {
-		case "id":
-		case "name":
+		switch k := inputKeys.lookup(key); {
+		case k == nil:
+			l.unknownKey(p.key, ctx, key, inputKeys.names(), unsupportedInputKeys)
+		case k.read != nil:
+			k.read(l, in, v, ctx)
+		case key == "id":
+		case key == "name":
 			if hasID {
 				l.errorf(p.key, "%sname and id are the same property (name is its old spelling): keep id", ctx)
 			} else {
 				l.warnf(p.key, "%sname is the old spelling of id (Kestra before 0.15): write id", ctx)
 			}
-		case "type":
-			typeNode = v
-		case "defaults":
-			defaultsNode = v
-		case "prefill":
-			prefillNode = v
-		case "values":
-			valuesNode = v
-		case "expression":
-			exprNode = v
-		case "options":
-			optionsKey, optionsNode = p.key, v
-		case "itemType":
-			itemTypeNode = v
-		case "validator":
-			validatorNode = v
-		case "dependsOn":
-			depNode = v
-		case "min", "max", "after", "before":
-			bounds[key] = v
-		case "allowCustomValue":
-			in.AllowCustomValue, _ = l.boolean(v, ctx, key)
-		case "required":
-			in.Required, _ = l.boolean(v, ctx, key)
-		case "description":
-			in.Description, _ = l.optStr(v, ctx, key)
-		case "displayName":
-			in.DisplayName, _ = l.optStr(v, ctx, key)
 		default:
-			l.unknownKey(p.key, ctx, key, inputKeys, unsupportedInputKeys)
+			given[key], keys[key] = v, p.key
 		}
 	}
+	typeNode, defaultsNode, prefillNode, valuesNode, optionsNode := given["type"], given["defaults"], given["prefill"], given["values"], given["options"]
+	itemTypeNode, validatorNode, depNode := given["itemType"], given["validator"], given["dependsOn"]
 	if depNode != nil && !isNull(depNode) {
 		in.DependsOn = l.dependsOn(depNode, ctx, in.ID)
 	}
@@ -306,10 +299,18 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		return in, idNode, depNode
 	}
 
+	// A key read at once is refused for a type that does not take it; those read from here
+	// on check their own.
+	for _, p := range ps {
+		if k := inputKeys.lookup(p.key.Value); k != nil && k.read != nil && !k.takes(in.Type) {
+			l.errorf(p.val, "%s%s: only %s inputs take %s", ctx, k.name, typeList(k.types), k.name)
+		}
+	}
 	// MULTISELECT called its values options before Kestra 0.20; still read, with a warning.
+	optionsKey := keys["options"]
 	switch {
 	case optionsNode == nil:
-	case in.Type != InputMultiselect:
+	case !inputKeys.lookup("options").takes(in.Type):
 		l.errorf(optionsKey, "%soptions: only MULTISELECT inputs take options (the old name of values)", ctx)
 	case valuesNode != nil:
 		l.errorf(optionsKey, "%soptions: you can't define both `values` and `options` (options is the old name of values: keep values)", ctx)
@@ -317,28 +318,34 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.warnf(optionsKey, "%soptions is the old name of values (Kestra before 0.20): write values", ctx)
 		valuesNode = optionsNode
 	}
-	takesValues := in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect
-	if exprNode != nil {
+	if exprNode := given["expression"]; exprNode != nil {
 		l.inputExpression(in, exprNode, valuesNode != nil, ctx)
 	}
+	values := inputKeys.lookup("values")
 	switch {
-	case valuesNode != nil && !takesValues:
-		l.errorf(valuesNode, "%svalues: only ENUM, SELECT and MULTISELECT inputs take values", ctx)
+	case valuesNode != nil && !values.takes(in.Type):
+		l.errorf(valuesNode, "%svalues: only %s inputs take values", ctx, typeList(values.types))
 	case valuesNode != nil:
 		in.Values = l.enumValues(valuesNode, ctx)
-	case exprNode != nil:
-	case takesValues:
+	case given["expression"] != nil:
+	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
-	if in.AllowCustomValue && in.Type != InputSelect && in.Type != InputMultiselect {
-		l.errorf(n, "%sallowCustomValue: only SELECT and MULTISELECT inputs take allowCustomValue", ctx)
+	// allowCustomValue: false is what every input has (its inert value), and is let through.
+	if v := given["allowCustomValue"]; v != nil {
+		in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
+	}
+	if k := inputKeys.lookup("allowCustomValue"); in.AllowCustomValue && !k.takes(in.Type) {
+		l.errorf(n, "%sallowCustomValue: only %s inputs take allowCustomValue", ctx, typeList(k.types))
 	}
 	l.inputItemType(in, n, itemTypeNode, ctx)
 	if validatorNode != nil {
 		l.inputValidator(in, validatorNode, ctx)
 	}
+	bounds := map[string]*yaml.Node{}
 	for _, key := range []string{"min", "max", "after", "before"} {
-		if v := bounds[key]; v != nil {
+		if v := given[key]; v != nil {
+			bounds[key] = v
 			l.inputBound(in, key, v, ctx)
 		}
 	}
@@ -386,12 +393,13 @@ func (l *loader) inputDefault(in *Input, n *yaml.Node, ctx, key string) any {
 // inputExpression reads the expression of a SELECT or MULTISELECT input: a template,
 // checked here, rendered to the list of values when the execution starts.
 func (l *loader) inputExpression(in *Input, n *yaml.Node, hasValues bool, ctx string) {
+	if k := inputKeys.lookup("expression"); !k.takes(in.Type) {
+		l.errorf(n, "%sexpression: only %s inputs take an expression (the template of their values)", ctx, typeList(k.types))
+		return
+	}
 	s, ok := l.str(n, ctx, "expression")
 	switch {
 	case !ok:
-		return
-	case in.Type != InputSelect && in.Type != InputMultiselect:
-		l.errorf(n, "%sexpression: only SELECT and MULTISELECT inputs take an expression (the template of their values)", ctx)
 		return
 	case hasValues:
 		l.errorf(n, "%sexpression: give the values or an expression rendering to them, not both", ctx)
@@ -411,50 +419,68 @@ func (l *loader) dependsOn(n *yaml.Node, ctx, self string) *DependsOn {
 		l.errorf(r, "%sdependsOn: expected a mapping with inputs and condition, got %s", ctx, got(r))
 		return nil
 	}
-	d := &DependsOn{}
+	d := &dependsOnRead{self: self}
 	for _, p := range l.pairs(r, ctx+"dependsOn: ") {
-		switch p.key.Value {
-		case "inputs":
-			v := resolve(p.val)
-			if v.Kind != yaml.SequenceNode {
-				l.errorf(v, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(v))
-				continue
+		if k := dependsOnKeys.lookup(p.key.Value); k != nil {
+			k.read(l, d, p.val, ctx)
+		} else {
+			l.unknownKey(p.key, ctx+"dependsOn: ", p.key.Value, dependsOnKeys.names(), nil)
+		}
+	}
+	return &d.DependsOn
+}
+
+// dependsOnRead is a dependsOn being read, with the id of its input.
+type dependsOnRead struct {
+	DependsOn
+	self string
+}
+
+// dependsOnKeys are the keys of an input's dependsOn; ctx names the input.
+var dependsOnKeys = keyTable[*dependsOnRead]{
+	{name: "inputs",
+		schema: func(*schemaBuilder) obj { return obj{"type": "array", "items": text()} },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			r := resolve(v)
+			if r.Kind != yaml.SequenceNode {
+				l.errorf(r, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(r))
+				return
 			}
-			for i, item := range v.Content {
+			for i, item := range r.Content {
 				if s, ok := l.str(item, ctx, fmt.Sprintf("dependsOn.inputs[%d]", i)); ok {
-					if s == self {
+					if s == d.self {
 						l.errorf(resolve(item), "%sdependsOn.inputs[%d]: an input cannot depend on itself", ctx, i)
 						continue
 					}
 					d.Inputs = append(d.Inputs, s)
 				}
 			}
-		case "condition":
-			if s, ok := l.optStr(p.val, ctx, "dependsOn.condition"); ok {
+		}},
+	{name: "condition",
+		schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			if s, ok := l.optStr(v, ctx, "dependsOn.condition"); ok {
 				d.Condition = s
-				l.checkTemplate(p.val, s, ctx+"dependsOn.condition: ")
+				l.checkTemplate(v, s, ctx+"dependsOn.condition: ")
 			}
-		default:
-			l.errorf(p.key, "%sdependsOn: unknown property %q%s", ctx, p.key.Value, didYouMean(p.key.Value, []string{"inputs", "condition"}))
-		}
-	}
-	return d
+		}},
 }
 
 // inputItemType reads the itemType of an ARRAY (required) or MULTISELECT (default STRING)
 // input.
 func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string) {
+	k := inputKeys.lookup("itemType")
 	if itemTypeNode == nil {
-		switch in.Type {
-		case InputArray:
+		switch {
+		case slices.Contains(k.requiredBy, in.Type):
 			l.errorf(n, "%smissing required property \"itemType\" (the type of each element: one of %s)", ctx, strings.Join(itemTypes, ", "))
-		case InputMultiselect:
+		case k.takes(in.Type):
 			in.ItemType = InputString
 		}
 		return
 	}
-	if in.Type != InputArray && in.Type != InputMultiselect {
-		l.errorf(itemTypeNode, "%sitemType: only ARRAY and MULTISELECT inputs take an itemType", ctx)
+	if !k.takes(in.Type) {
+		l.errorf(itemTypeNode, "%sitemType: only %s inputs take an itemType", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(itemTypeNode, ctx, "itemType")
@@ -472,11 +498,19 @@ func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string
 	in.ItemType = t
 }
 
+// typeList names input types for a message: "ENUM, SELECT and MULTISELECT".
+func typeList(types []string) string {
+	if len(types) < 2 {
+		return strings.Join(types, "")
+	}
+	return strings.Join(types[:len(types)-1], ", ") + " and " + types[len(types)-1]
+}
+
 // inputValidator reads the validator of a STRING input: a regular expression the whole
 // value must match, as Java's Pattern.matches.
 func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
-	if in.Type != InputString {
-		l.errorf(n, "%svalidator: only STRING inputs take a validator", ctx)
+	if k := inputKeys.lookup("validator"); !k.takes(in.Type) {
+		l.errorf(n, "%svalidator: only %s inputs take a validator", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(n, ctx, "validator")
@@ -501,8 +535,8 @@ func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
 
 // inputBound reads min, max, after or before: a value of the input's own type.
 func (l *loader) inputBound(in *Input, key string, n *yaml.Node, ctx string) {
-	if !slices.Contains(boundKeys[key], in.Type) {
-		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(boundKeys[key], ", "), key)
+	if k := inputKeys.lookup(key); !k.takes(in.Type) {
+		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(k.types, ", "), key)
 		return
 	}
 	s, ok := l.str(n, ctx, key)
@@ -1002,105 +1036,6 @@ func compareValues(typ string, a, b any) int {
 		return cmp.Compare(ta, tb)
 	}
 	return strings.Compare(scalarText(a), scalarText(b)) // DATE: yyyy-mm-dd orders as text
-}
-
-// The patterns of URI and EMAIL inputs, Kestra's own, so that a value one accepts the other
-// does too. Kestra's URI pattern wants a host with a dot: http://localhost is refused.
-var (
-	uriPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[a-z]+://(?:www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_\+.~#?&/=]*)$`)
-	})
-	emailPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile("^$|^[a-zA-Z0-9_!#$%&’*+/=?`{|}~^.-]+@[a-zA-Z0-9.-]+$")
-	})
-)
-
-// parseScalar converts the text of a value to an input type, without the input's own
-// constraints (values, validator, bounds).
-func parseScalar(typ, s string) (any, error) {
-	bad := func(want string) error {
-		return fmt.Errorf("%s is not a valid %s: expected %s", shown(s), typ, want)
-	}
-	switch typ {
-	case InputString, InputSecret, InputEnum, InputSelect:
-		return s, nil
-	case InputInt:
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, bad("a whole number such as 42")
-		}
-		return i, nil
-	case InputFloat:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(s, "xXpP_") {
-			return nil, bad("a number such as 1.5")
-		}
-		return f, nil
-	case InputBoolean:
-		switch {
-		case strings.EqualFold(s, "true"):
-			return true, nil
-		case strings.EqualFold(s, "false"):
-			return false, nil
-		}
-		return nil, bad("true or false")
-	case InputDateTime:
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, bad("an RFC 3339 date-time such as 2026-11-26T17:00:00Z")
-		}
-		return t.UTC().Format(time.RFC3339Nano), nil
-	case InputDate:
-		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			return nil, bad("an ISO-8601 date such as 2026-11-26")
-		}
-		return s, nil
-	case InputTime:
-		t, err := parseLocalTime(s)
-		if err != nil {
-			return nil, bad("a time of day such as 17:30 or 17:30:15")
-		}
-		return formatLocalTime(t), nil
-	case InputDuration:
-		if _, err := duration.Parse(s); err != nil {
-			return nil, bad("an ISO-8601 duration such as PT5M or P1DT2H")
-		}
-		return s, nil
-	case InputJSON:
-		var v any
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", shown(s), err)
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return nil, fmt.Errorf("%s is not valid JSON: more than one value", shown(s))
-		}
-		// Read again, valid now, into Maps that keep the order of the text, as Kestra's
-		// LinkedHashMaps do.
-		dec = json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		return templating.DecodeJSON(dec, jsonNumber)
-	case InputYAML:
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-			return nil, fmt.Errorf("%s is not valid YAML: %v", shown(s), strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		return yamlValue(v), nil
-	case InputURI:
-		if !uriPattern().MatchString(s) {
-			return nil, bad("an absolute URI with a scheme and a host name holding a dot, such as https://example.com/data.csv")
-		}
-		return s, nil
-	case InputEmail:
-		if !emailPattern().MatchString(s) {
-			return nil, fmt.Errorf("The input must be a valid email, but received %s", shown(s))
-		}
-		return s, nil
-	case InputFile:
-		return parseFileInput(s)
-	}
-	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", typ)
 }
 
 // yamlValue makes a decoded YAML value one that templates read: string keys, int64 whole

@@ -35,7 +35,7 @@ var (
 		"flow":      {"id", "namespace", "revision"},
 		"execution": {"id", "startDate", "originalId"},
 		"task":      {"id", "type"},
-		"taskrun":   {"id", "startDate", "attemptsCount", "value", "parentId", "iteration"},
+		"taskrun":   {"id", "startDate", "attemptsCount", "value", "parentId", "iteration", "items"},
 	}
 )
 
@@ -59,6 +59,12 @@ func (l *loader) checkRefs(f *Flow) {
 	Walk(f.AllTasks(), func(s *TaskSpec) {
 		if _, dup := byID[s.ID]; !dup {
 			byID[s.ID] = s
+		}
+		if _, ok := s.Flowable.(*ForEachItem); ok {
+			// Its three runs have outputs of their own: outputs.<id>_merge.subflowOutputs.
+			for _, suffix := range ForEachItemSuffixes {
+				byID[s.ID+suffix] = s
+			}
 		}
 	})
 	ids := slices.Sorted(maps.Keys(byID))
@@ -106,7 +112,7 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 		switch {
 		case !ok:
 			return fmt.Sprintf("outputs.%s: the flow has no task %q%s", name, name, listOrSuggest(name, ids, "tasks"))
-		case t == cur:
+		case t == cur && !readsOwnOutputs(t):
 			return fmt.Sprintf("outputs.%s: a task cannot read its own outputs: they exist once it has ended", name)
 		}
 		ti, tOK := top[t]
@@ -120,6 +126,13 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 		}
 	}
 	return ""
+}
+
+// readsOwnOutputs reports whether a task's templates may read its own outputs: a WaitFor's
+// condition reads its iterationCount.
+func readsOwnOutputs(t *TaskSpec) bool {
+	_, ok := t.Flowable.(*WaitFor)
+	return ok
 }
 
 // listOrSuggest is a did-you-mean when a name is close, else the list of names there are.

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end timings of the flowctl binary: start-up, memory, per-task cost.
 
-Usage: python3 scripts/bench.py bin/flowctl [runs]
+Usage: python3 scripts/bench.py bin/flowctl [runs] [startup|chatty]
+
+With `startup`, only the start-up measures (the floors, `flowctl version`, the one-task run and
+their ratios to the empty Go program); with `chatty`, only the million-line measure.
 
 Prints the median and spread of wall time over repeated runs, and the peak resident set size
 (from wait4's rusage of each child), for:
@@ -138,6 +141,8 @@ def main():
         print(f"{'start-up, ratio to the empty Go program':<44} version {turns['version'] / turns['empty']:.2f}x"
               f"  one-task run {turns['run'] / turns['empty']:.2f}x  (medians {turns['empty']:.2f} /"
               f" {turns['version']:.2f} / {turns['run']:.2f} ms, in turns)")
+        if len(sys.argv) > 3 and sys.argv[3] == "startup":
+            return
         few = max(5, runs // 5)
         r100 = measure([binary, "run", hundred], few, env)
         show("flowctl run 100 shell tasks", r100)

@@ -70,4 +70,6 @@ var builtin = []*Def{
 	localFilesDef,
 	writeDef,
 	concatDef,
+	labelsDef,
+	fetchDef,
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -192,12 +193,14 @@ var (
 
 // Kestra's Slugify: white space becomes -, accents are split from their letters (NFD) and
 // everything but [A-Za-z0-9_-] dropped, _ becomes -, runs of - shrink to one, - is trimmed
-// from both ends, and the result is lower case.
-var (
-	slugSpace    = regexp.MustCompile(`\s`)
-	slugNonLatin = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-	slugDashes   = regexp.MustCompile(`-{2,}`)
-)
+// from both ends, and the result is lower case. The patterns are compiled on first use, not
+// at start-up.
+var slugPatterns = sync.OnceValue(func() (p struct{ space, nonLatin, dashes *regexp.Regexp }) {
+	p.space = regexp.MustCompile(`\s`)
+	p.nonLatin = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+	p.dashes = regexp.MustCompile(`-{2,}`)
+	return p
+})
 
 func slugifyFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if in == nil {
@@ -210,11 +213,12 @@ func slugifyFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if err := c.b.scan(len(s) * 8); err != nil {
 		return nil, err
 	}
-	s = slugSpace.ReplaceAllString(s, "-")
+	p := slugPatterns()
+	s = p.space.ReplaceAllString(s, "-")
 	s = norm.NFD.String(s)
-	s = slugNonLatin.ReplaceAllString(s, "")
+	s = p.nonLatin.ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "_", "-")
-	s = slugDashes.ReplaceAllString(s, "-")
+	s = p.dashes.ReplaceAllString(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	s = strings.TrimSuffix(s, "-")
 	return strings.ToLower(s), nil

@@ -122,6 +122,8 @@ type RunOptions struct {
 	labels  map[string]string
 	chain   []string
 	started func(id string)
+	// restart is the document a restart runs (see Restart).
+	restart *runner.Execution
 }
 
 // inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
@@ -152,11 +154,12 @@ func (s *Service) environ() []string {
 	return s.Environ
 }
 
-// Run runs f and records it: admitted to its flow's concurrency slots first, recorded
-// RUNNING before its first task, its task runs and logs as they happen (in batches: see
-// runner.Options.Journal), then its final document and the logs not yet written. A state that
-// refuses the first record stops the run before anything ran: the error says so.
-func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
+// runOnce runs f once and records it: admitted to its flow's concurrency slots first,
+// recorded RUNNING before its first task, its task runs and logs as they happen (in
+// batches: see runner.Options.Journal), then its final document and the logs not yet
+// written. A state that refuses the first record stops the run before anything ran: the
+// error says so. retries is the execution ended RETRIED that this one retries, or nil.
+func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retries *runner.Execution) (*runner.Execution, error) {
 	masker := runner.NewMasker()
 	for _, v := range o.Secrets {
 		masker.Add(v)
@@ -195,6 +198,8 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		Journal:       s.Store,
+		Restart:       o.restart,
+		Retries:       retries,
 		OnStart: func(x *runner.Execution) error {
 			rec, err := runner.Record(x)
 			if err != nil {

@@ -82,6 +82,9 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 		}
 		s.Notify.SubflowEnded(child, y)
 		res := tasks.SubflowResult{ExecutionID: y.ID, State: y.State.Current, Outputs: y.Outputs}
+		if req.TextOutputs {
+			res.Outputs = y.TextOutputs()
+		}
 		if len(child.Outputs) == 0 && req.Outputs != nil {
 			// The task's deprecated outputs, rendered in the child's context.
 			out, err := renderValue(runner.TriggerContext(child, revision, y), req.Outputs)

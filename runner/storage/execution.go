@@ -122,3 +122,19 @@ type Task struct {
 func (t *Task) Put(name string, r io.Reader) (string, error) {
 	return t.putUnder(t.dir, name, r)
 }
+
+// PutIn stores what r yields as the file name in the folder dir under the task run's own
+// (Kestra's ForEachItem keeps each child's outputs in <run>/<iteration>/outputs.ion) and
+// returns its URI.
+func (t *Task) PutIn(dir, name string, r io.Reader) (string, error) {
+	if err := checkName(dir); err != nil {
+		return "", err
+	}
+	return t.putUnder(append(append([]string{}, t.dir...), dir), name, r)
+}
+
+// BaseURI returns the URI of the task run's folder, without a trailing slash: every file of
+// the run starts with it (Kestra's context base URI).
+func (t *Task) BaseURI() string {
+	return encode(append(append([]string{}, t.Execution.segs...), t.dir...))
+}

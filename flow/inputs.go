@@ -1236,3 +1236,42 @@ func inputPath(id string) []string {
 	}
 	return keys
 }
+
+// FlatInputs is NestInputs undone for the inputs of f: the values an execution recorded
+// (nested where ids have dots) keyed by input id again, as ParseInputs takes them (a
+// restart reads them back). Keys that are no input of f, nor a group of some, are kept.
+func FlatInputs(f *Flow, recorded map[string]any) map[string]any {
+	out := make(map[string]any, len(recorded))
+	groups := map[string]bool{}
+	for _, in := range f.Inputs {
+		if v, ok := recorded[in.ID]; ok {
+			out[in.ID] = v
+			continue
+		}
+		keys := inputPath(in.ID)
+		if len(keys) < 2 {
+			continue
+		}
+		groups[keys[0]] = true
+		m := recorded
+		for i, k := range keys {
+			v, ok := m[k]
+			if !ok {
+				break
+			}
+			if i == len(keys)-1 {
+				out[in.ID] = v
+				break
+			}
+			if m, ok = v.(map[string]any); !ok {
+				break
+			}
+		}
+	}
+	for k, v := range recorded {
+		if _, done := out[k]; !done && !groups[k] {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -464,3 +464,30 @@ tasks:
 		t.Errorf("a broken template: got %q, want it named", got[2])
 	}
 }
+
+func TestFlatInputsUndoesNestInputs(t *testing.T) {
+	f := mustParse(t, `id: nested
+namespace: dev
+inputs:
+  - id: nested.string
+    type: STRING
+  - id: nested.more.int
+    type: INT
+  - id: plain
+    type: STRING
+    required: false
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.nested.string }}"
+`)
+	flat := map[string]any{"nested.string": "a", "nested.more.int": int64(1), "plain": "p"}
+	if got := FlatInputs(f, NestInputs(flat)); !reflect.DeepEqual(got, flat) {
+		t.Errorf("got %v, want %v", got, flat)
+	}
+	// A key that is no input is kept, for ParseInputs to name it.
+	got := FlatInputs(f, map[string]any{"nested": map[string]any{"string": "a"}, "other": 1})
+	if !reflect.DeepEqual(got, map[string]any{"nested.string": "a", "other": 1}) {
+		t.Errorf("got %v", got)
+	}
+}

@@ -102,6 +102,9 @@ type Input struct {
 	Prefill any
 	// Values are the allowed values of an ENUM, SELECT or MULTISELECT input.
 	Values []string
+	// Expression, for a SELECT or MULTISELECT input, is a template rendering to the list of
+	// its values when the execution starts (kv() reads the KV store): Kestra's expression.
+	Expression string
 	// AllowCustomValue lets a SELECT or MULTISELECT input take a value outside Values.
 	AllowCustomValue bool
 	// ItemType is the type of each element of an ARRAY or MULTISELECT input.

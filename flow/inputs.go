@@ -2,6 +2,7 @@ package flow
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,6 +60,9 @@ var inputKeys = keyTable[*Input]{
 	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
 		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
 		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
+	{name: "expression", types: []string{InputSelect, InputMultiselect},
+		doc:    "A SELECT or MULTISELECT input's values, as a template rendering to a list when the execution starts (kv() reads the KV store), instead of values.",
+		schema: func(*schemaBuilder) obj { return templateString() }},
 	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect}, inert: false,
 		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
 		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} }},
@@ -87,8 +91,7 @@ func boundSchema(*schemaBuilder) obj { return doc(text(), "A value of the input'
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
-	"extension": "", "expression": " (list the choices in values)",
-	"isRadio": "", "autoSelectFirst": "", "multiple": "",
+	"extension": "", "isRadio": "", "autoSelectFirst": "", "multiple": "",
 }
 
 // inputs reads the flow's inputs.
@@ -116,6 +119,11 @@ func (l *loader) inputList(n *yaml.Node, where string) []*Input {
 		if in.ID != "" {
 			if line, dup := firsts[in.ID]; dup {
 				l.errorf(idNode, "input %q: duplicate input id %q (first defined at line %d)", in.ID, in.ID, line)
+				continue
+			}
+			if other, ok := clashingInput(out, in.ID); ok {
+				l.errorf(idNode, "input %q: its id clashes with input %q (first defined at line %d): a dotted id is a path, inputs.%s, so %q cannot be a value and hold other inputs too",
+					in.ID, other, firsts[other], strings.Join(inputPath(in.ID), "."), shorterPath(in.ID, other))
 				continue
 			}
 			firsts[in.ID] = resolve(idNode).Line
@@ -310,12 +318,16 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.warnf(optionsKey, "%soptions is the old name of values (Kestra before 0.20): write values", ctx)
 		valuesNode = optionsNode
 	}
+	if exprNode := given["expression"]; exprNode != nil {
+		l.inputExpression(in, exprNode, valuesNode != nil, ctx)
+	}
 	values := inputKeys.lookup("values")
 	switch {
 	case valuesNode != nil && !values.takes(in.Type):
 		l.errorf(valuesNode, "%svalues: only %s inputs take values", ctx, typeList(values.types))
 	case valuesNode != nil:
 		in.Values = l.enumValues(valuesNode, ctx)
+	case given["expression"] != nil:
 	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
@@ -376,6 +388,28 @@ func (l *loader) inputDefault(in *Input, n *yaml.Node, ctx, key string) any {
 		l.errorf(resolve(n), "%s%s: %v", ctx, key, err)
 	}
 	return v
+}
+
+// inputExpression reads the expression of a SELECT or MULTISELECT input: a template,
+// checked here, rendered to the list of values when the execution starts.
+func (l *loader) inputExpression(in *Input, n *yaml.Node, hasValues bool, ctx string) {
+	if k := inputKeys.lookup("expression"); !k.takes(in.Type) {
+		l.errorf(n, "%sexpression: only %s inputs take an expression (the template of their values)", ctx, typeList(k.types))
+		return
+	}
+	s, ok := l.str(n, ctx, "expression")
+	switch {
+	case !ok:
+		return
+	case hasValues:
+		l.errorf(n, "%sexpression: give the values or an expression rendering to them, not both", ctx)
+		return
+	}
+	if _, err := templating.Parse(s); err != nil {
+		l.checkTemplate(n, s, ctx+"expression: ")
+		return
+	}
+	in.Expression = s
 }
 
 // dependsOn reads an input's dependsOn: {inputs: [...], condition: "{{ ... }}"}.
@@ -562,19 +596,42 @@ func (l *loader) enumValues(n *yaml.Node, ctx string) []string {
 // a value nor a default is left out of values, as is an input that dependsOn disables. Every
 // problem is reported at once, one per line; a message names the input and what it accepts,
 // and never shows the value of a SECRET input.
-func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secrets []string, err error) {
-	values, secrets, _, err = parseInputs(f, given, false)
+func ParseInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets []string, err error) {
+	values, secrets, _, err = parseInputs(f, given, false, inputEnvOf(opts))
 	return values, secrets, err
 }
 
 // ParseTriggerInputs is ParseInputs for the inputs a Flow trigger renders: as in Kestra, a
 // required input the trigger does not give is no error; it is left out, and named in missing
 // so that the caller can say so.
-func ParseTriggerInputs(f *Flow, given map[string]string) (values map[string]any, secrets, missing []string, err error) {
-	return parseInputs(f, given, true)
+func ParseTriggerInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets, missing []string, err error) {
+	return parseInputs(f, given, true, inputEnvOf(opts))
 }
 
-func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values map[string]any, secrets, missing []string, err error) {
+// InputOption gives the templates of the inputs something the flow alone cannot.
+type InputOption func(*inputEnv)
+
+// inputEnv is what the templates of the inputs (a SELECT's expression, a default, a dependsOn
+// condition) see besides flow.* and the inputs resolved before.
+type inputEnv struct {
+	kv func(namespace, key string) (any, bool, error)
+}
+
+// WithKV gives the templates of the inputs the kv() function, reading Kestra's KV store
+// through kv (found is false for a missing key). Without it kv() says it needs a state.
+func WithKV(kv func(namespace, key string) (v any, found bool, err error)) InputOption {
+	return func(e *inputEnv) { e.kv = kv }
+}
+
+func inputEnvOf(opts []InputOption) *inputEnv {
+	e := &inputEnv{}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+func parseInputs(f *Flow, given map[string]string, allowMissing bool, env *inputEnv) (values map[string]any, secrets, missing []string, err error) {
 	var errs []error
 	ids := make([]string, len(f.Inputs))
 	for i, in := range f.Inputs {
@@ -609,7 +666,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 	disabled := map[string]bool{}
 	failed := map[string]bool{}
 	for _, in := range order {
-		on, cerr := inputEnabled(f, in, values, disabled, failed)
+		on, cerr := inputEnabled(f, in, values, disabled, failed, env)
 		if cerr != nil {
 			errs = append(errs, cerr)
 			failed[in.ID] = true
@@ -618,6 +675,15 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 		if !on {
 			disabled[in.ID] = true
 			continue
+		}
+		if in.Expression != "" {
+			rendered, rerr := withRenderedValues(f, in, values, env)
+			if rerr != nil {
+				errs = append(errs, fmt.Errorf("input %q: %w", in.ID, rerr))
+				failed[in.ID] = true
+				continue
+			}
+			in = rendered
 		}
 		raw, ok := given[in.ID]
 		var v any
@@ -629,7 +695,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 				secrets = append(secrets, raw)
 			}
 		case in.Defaults != nil:
-			v, perr = renderedDefault(f, in, values)
+			v, perr = renderedDefault(f, in, values, env)
 			if perr == nil && in.Type == InputSecret {
 				secrets = append(secrets, v.(string))
 			}
@@ -680,7 +746,7 @@ func sortByDeclaration(errs []error, ids []string) error {
 // inputEnabled says whether an input takes part in the execution: not when one of the inputs
 // it depends on is disabled, nor when its dependsOn condition renders to anything but true
 // (Kestra's rule). An input whose dependency failed is not reported again.
-func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool) (bool, error) {
+func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool, env *inputEnv) (bool, error) {
 	if in.DependsOn == nil {
 		return true, nil
 	}
@@ -695,7 +761,7 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 	if in.DependsOn.Condition == "" {
 		return true, nil
 	}
-	s, err := renderForInputs(f, in.DependsOn.Condition, values)
+	s, err := renderForInputs(f, in.DependsOn.Condition, values, env)
 	if err != nil {
 		return false, fmt.Errorf("input %q: dependsOn.condition: Invalid condition: %v", in.ID, err)
 	}
@@ -704,9 +770,9 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 
 // renderedDefault is an input's default value: rendered first when it holds a template (it
 // sees flow.* and the inputs resolved before it), then checked as a given value would be.
-func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
+func renderedDefault(f *Flow, in *Input, values map[string]any, env *inputEnv) (any, error) {
 	if s, ok := in.Defaults.(string); ok && hasTemplate(s) {
-		r, err := renderForInputs(f, s, values)
+		r, err := renderForInputs(f, s, values, env)
 		if err != nil {
 			return nil, fmt.Errorf("defaults: %v", err)
 		}
@@ -721,15 +787,65 @@ func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
 
 // renderForInputs renders a template of the inputs (a default, a dependsOn condition) before
 // the execution exists: it sees flow.id, flow.namespace and the inputs resolved so far.
-func renderForInputs(f *Flow, tmpl string, values map[string]any) (string, error) {
+func renderForInputs(f *Flow, tmpl string, values map[string]any, env *inputEnv) (string, error) {
 	t, err := templating.Parse(tmpl)
 	if err != nil {
 		return "", err
 	}
-	return t.Render(&templating.Env{Vars: map[string]any{
-		"inputs": values,
+	return t.Render(inputsTemplateEnv(f, values, env))
+}
+
+// inputsTemplateEnv is what a template of the inputs sees.
+func inputsTemplateEnv(f *Flow, values map[string]any, env *inputEnv) *templating.Env {
+	return &templating.Env{Vars: map[string]any{
+		"inputs": NestInputs(values),
 		"flow":   map[string]any{"id": f.ID, "namespace": f.Namespace},
-	}})
+	}, KV: env.kv}
+}
+
+// withRenderedValues returns a copy of a SELECT or MULTISELECT input whose values are those
+// its expression renders to, as Kestra's SelectInput.render does: one expression keeping its
+// type, which must be a list (its null elements dropped, the others as text).
+func withRenderedValues(f *Flow, in *Input, values map[string]any, env *inputEnv) (*Input, error) {
+	t, err := templating.Parse(in.Expression)
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	v, err := t.ValueContext(context.Background(), inputsTemplateEnv(f, values, env))
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("Invalid expression result. Expected a list of strings, but received %s (expression: %s)", javaTypeName(v), in.Expression)
+	}
+	out := *in
+	out.Values = make([]string, 0, len(list))
+	for _, e := range list {
+		if e != nil {
+			out.Values = append(out.Values, scalarText(e))
+		}
+	}
+	return &out, nil
+}
+
+// javaTypeName names the type of a rendered value as Kestra's message does (the Java class).
+func javaTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "<null>"
+	case string:
+		return "String"
+	case bool:
+		return "Boolean"
+	case map[string]any:
+		return "Map"
+	case int, int64:
+		return "Integer"
+	case float64:
+		return "Double"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // defaultValue is the typed value of an input's defaults as written (not rendered).
@@ -1034,4 +1150,128 @@ func jsonNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// clashingInput finds an input of ins whose id's path is a prefix of id's, or id's of its
+// (a and a.b): nested as Kestra nests them, the two cannot both have a place.
+func clashingInput(ins []*Input, id string) (string, bool) {
+	p := inputPath(id)
+	for _, in := range ins {
+		q := inputPath(in.ID)
+		n := min(len(p), len(q))
+		if slices.Equal(p[:n], q[:n]) {
+			return in.ID, true
+		}
+	}
+	return "", false
+}
+
+// shorterPath returns the path of whichever of a and b is shorter.
+func shorterPath(a, b string) string {
+	p, q := inputPath(a), inputPath(b)
+	if len(q) < len(p) {
+		p = q
+	}
+	return strings.Join(p, ".")
+}
+
+// NestInputs turns the input values keyed by input id into the map templates and the record
+// see, as Kestra's MapUtils.flattenToNestedMap does: an id with dots is a path, so the inputs
+// request.name and request.start_date are inputs.request.name and inputs.request.start_date,
+// and inputs.request is the map of both. Without a dotted id, in is returned as it is. Ids
+// that clash (a and a.b) are refused when the flow is loaded; here the first id in sorted
+// order wins, and a value given (a JSON input's map) is never written into.
+func NestInputs(in map[string]any) map[string]any {
+	dotted := false
+	for id := range in {
+		if strings.Contains(id, ".") {
+			dotted = true
+			break
+		}
+	}
+	if !dotted {
+		return in
+	}
+	out := make(map[string]any, len(in))
+	made := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(in)) {
+		nestInput(out, made, id, in[id])
+	}
+	return out
+}
+
+// nestInput puts v at the path of id in m, making the maps on the way (their paths in made);
+// it reports false when the path clashes with a value there.
+func nestInput(m map[string]any, made map[string]bool, id string, v any) bool {
+	keys := inputPath(id)
+	for i, k := range keys[:len(keys)-1] {
+		path := strings.Join(keys[:i+1], ".")
+		next, ok := m[k]
+		switch {
+		case !ok:
+			sub := map[string]any{}
+			m[k] = sub
+			made[path] = true
+			m = sub
+		case made[path]:
+			m = next.(map[string]any)
+		default:
+			return false
+		}
+	}
+	last := keys[len(keys)-1]
+	if _, taken := m[last]; taken {
+		return false
+	}
+	m[last] = v
+	return true
+}
+
+// inputPath splits an input id at its dots, as Java's String.split does: trailing empty
+// parts are dropped.
+func inputPath(id string) []string {
+	keys := strings.Split(id, ".")
+	for len(keys) > 1 && keys[len(keys)-1] == "" {
+		keys = keys[:len(keys)-1]
+	}
+	return keys
+}
+
+// FlatInputs is NestInputs undone for the inputs of f: the values an execution recorded
+// (nested where ids have dots) keyed by input id again, as ParseInputs takes them (a
+// restart reads them back). Keys that are no input of f, nor a group of some, are kept.
+func FlatInputs(f *Flow, recorded map[string]any) map[string]any {
+	out := make(map[string]any, len(recorded))
+	groups := map[string]bool{}
+	for _, in := range f.Inputs {
+		if v, ok := recorded[in.ID]; ok {
+			out[in.ID] = v
+			continue
+		}
+		keys := inputPath(in.ID)
+		if len(keys) < 2 {
+			continue
+		}
+		groups[keys[0]] = true
+		m := recorded
+		for i, k := range keys {
+			v, ok := m[k]
+			if !ok {
+				break
+			}
+			if i == len(keys)-1 {
+				out[in.ID] = v
+				break
+			}
+			if m, ok = v.(map[string]any); !ok {
+				break
+			}
+		}
+	}
+	for k, v := range recorded {
+		if _, done := out[k]; !done && !groups[k] {
+			out[k] = v
+		}
+	}
+	return out
 }

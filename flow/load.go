@@ -615,6 +615,15 @@ var flowKeys = keyTable[*Flow]{
 			return obj{"type": []string{"array", "null"}, "items": outputKeys.object(b)}
 		},
 		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Outputs = l.outputs(v) }},
+	// Kestra's blueprint catalogue describes each blueprint in this mapping (title,
+	// description, tags); it is documentation, so a blueprint runs as published.
+	{name: "extend", doc: "A blueprint's catalogue entry (title, description, tags, ...): documentation, not read.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"object", "null"}} },
+		read: func(l *loader, _ *Flow, v *yaml.Node, _ string) {
+			if n := resolve(v); n.Kind != yaml.MappingNode && !isNull(n) {
+				l.errorf(v, "extend: expected a mapping (a blueprint's title, description and tags), got %s", kindName(n))
+			}
+		}},
 	// Kestra accepts a revision in the source and overwrites it on save; so does flowctl,
 	// which numbers revisions itself when a flow is applied.
 	{name: "revision", old: true, doc: "Ignored: flowctl numbers revisions itself when a flow is applied.",

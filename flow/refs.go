@@ -99,7 +99,8 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 	name := path[1]
 	switch root {
 	case "inputs":
-		if !slices.Contains(inputs, name) {
+		// A dotted input id is a path (Kestra nests request.name under inputs.request).
+		if !slices.Contains(inputs, name) && !slices.ContainsFunc(inputs, func(id string) bool { return inputPath(id)[0] == name }) {
 			return fmt.Sprintf("inputs.%s: the flow has no input %q%s", name, name, listOrSuggest(name, inputs, "inputs"))
 		}
 	case "vars":

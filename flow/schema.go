@@ -544,6 +544,16 @@ func (b *schemaBuilder) inputSchema() (obj, error) {
 		value := nullable(obj{"anyOf": []any{t.defaults(), templateString()}})
 		then := obj{"properties": obj{"defaults": value, "prefill": value}}
 		required, spellings := inputSpellings(inputKeys.requiredBy(typ), typ)
+		if inputKeys.lookup("expression").takes(typ) {
+			// The values, or an expression rendering to them (MULTISELECT: or options, their
+			// old name): one of them.
+			required = slices.DeleteFunc(required, func(name string) bool { return name == "values" })
+			alts := []any{obj{"required": []string{"values"}}, obj{"required": []string{"expression"}}}
+			if inputKeys.lookup("options").takes(typ) {
+				alts = append(alts, obj{"required": []string{"options"}})
+			}
+			spellings = []any{obj{"$comment": "values, or an expression rendering to them", "oneOf": alts}}
+		}
 		if len(required) > 0 {
 			then["required"] = required
 		}

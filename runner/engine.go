@@ -251,6 +251,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	})
 	defer e.openFiles(id)()
 	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
+	inputs = flow.NestInputs(inputs)
 	e.opts.Inputs = inputs
 	e.exec = &Execution{
 		ID:           id,

@@ -78,6 +78,7 @@ func (p *ProcessProps) exec() execProps {
 type scriptBody struct {
 	commands []string // rendered shell commands
 	python   string   // rendered Python script; "" unless python.Script
+	script   bool     // commands holds a shell Script's script: errors name "script"
 	isPython bool     // a Python type: Python's environment variables are set
 }
 
@@ -143,6 +144,9 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return Result{}, err
 	}
 	if err := writeInputFiles(tc, workDir, p.inputFiles); err != nil {
+		return Result{}, err
+	}
+	if body, err = localizeBody(tc, workDir, body); err != nil {
 		return Result{}, err
 	}
 

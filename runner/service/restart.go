@@ -160,6 +160,7 @@ func restartInputs(f *flow.Flow, id string, recorded map[string]any, given map[s
 			secret[in.ID] = true
 		}
 	}
+	recorded = flow.FlatInputs(f, recorded) // dotted ids are recorded nested
 	text := make(map[string]string, len(recorded))
 	var missing []string
 	for k, v := range recorded {

@@ -126,6 +126,12 @@ type RunOptions struct {
 	restart *runner.Execution
 }
 
+// inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
+// state.
+func (s *Service) inputsKV() flow.InputOption {
+	return flow.WithKV(runner.KVLookup(runner.KV(s.Store)))
+}
+
 // RecordErr is the first failure to record the end of an execution: the run happened but
 // its record is incomplete. Nil when every record was written.
 func (s *Service) RecordErr() error {
@@ -217,10 +223,17 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		return nil, fmt.Errorf("execution not started, it could not be recorded: %w", err)
 	}
 	if err := runner.Save(s.Store, x); err != nil {
-		s.releaseSlot(f, x)
+		// The logs are most of what the end writes: on a full disk the execution alone may
+		// still fit, and then the state shows how it ended rather than RUNNING for ever.
+		end := fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+		if rec, rerr := runner.Record(x); rerr == nil && s.Store.PutExecution(rec) == nil {
+			end = fmt.Errorf("execution %s ended %s, recorded so, but its logs could not be written: %w", x.ID, x.State.Current, err)
+		} else {
+			s.releaseSlot(f, x)
+		}
 		s.mu.Lock()
 		if s.recordErr == nil {
-			s.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+			s.recordErr = end
 		}
 		s.mu.Unlock()
 	}

@@ -41,7 +41,7 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 		for k, v := range req.Inputs {
 			given[k] = templating.ToString(v)
 		}
-		inputs, secrets, err := flow.ParseInputs(child, given)
+		inputs, secrets, err := flow.ParseInputs(child, given, s.inputsKV())
 		if err != nil {
 			return tasks.SubflowResult{}, fmt.Errorf("inputs of %s: %w", name, err)
 		}

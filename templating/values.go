@@ -290,7 +290,36 @@ func keyString(k any) string {
 	if k == nil {
 		return "null"
 	}
+	if _, _, ok := AsMap(k); ok {
+		return javaToString(k)
+	}
+	if _, ok := asList(k); ok {
+		return javaToString(k)
+	}
 	return ToString(k)
+}
+
+// javaToString writes a map or a list as Java's toString does ({k=v, k2=v2}, [a, b]): what
+// Jackson prints for a map key that is itself a map or a list.
+func javaToString(v any) string {
+	if keys, m, ok := AsMap(v); ok {
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + javaToString(m[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	if list, ok := asList(v); ok {
+		parts := make([]string, len(list))
+		for i, e := range list {
+			parts[i] = javaToString(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	if v == nil {
+		return "null"
+	}
+	return ToString(v)
 }
 
 // accessor writes how key was reached, for the path in a missing-variable message:

@@ -967,11 +967,11 @@ func parseScalar(typ, s string) (any, error) {
 		dec.UseNumber()
 		return templating.DecodeJSON(dec, jsonNumber)
 	case InputYAML:
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
 			return nil, fmt.Errorf("%s is not valid YAML: %v", shown(s), strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		return yamlValue(v), nil
+		return yamlNodeValue(&doc, 0)
 	case InputURI:
 		if !uriPattern().MatchString(s) {
 			return nil, bad("an absolute URI with a scheme and a host name holding a dot, such as https://example.com/data.csv")
@@ -986,6 +986,72 @@ func parseScalar(typ, s string) (any, error) {
 		return parseFileInput(s)
 	}
 	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", typ)
+}
+
+// yamlNodeValue is the value of a YAML input: mappings as templating.Maps in the order of
+// the text, as Kestra's Jackson reads them into LinkedHashMaps, and scalars as yamlValue
+// makes them. Aliases are followed, at most 64 deep, so that an alias of an alias cannot
+// make a small text expand without end.
+func yamlNodeValue(n *yaml.Node, depth int) (any, error) {
+	if depth > 64 {
+		return nil, errors.New("YAML nested more than 64 deep")
+	}
+	switch n.Kind {
+	case 0:
+		return nil, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return yamlNodeValue(n.Content[0], depth)
+	case yaml.AliasNode:
+		return yamlNodeValue(n.Alias, depth+1)
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := yamlNodeValue(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.MappingNode:
+		m := templating.NewMap(len(n.Content) / 2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				// A merge key (<<: *base) lays the entries of another mapping under this one.
+				base, err := yamlNodeValue(v, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if keys, bm, ok := templating.AsMap(base); ok {
+					for _, bk := range keys {
+						if _, has := m.Get(bk); !has {
+							m.Set(bk, bm[bk])
+						}
+					}
+				}
+				continue
+			}
+			key, err := yamlNodeValue(k, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			val, err := yamlNodeValue(v, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m.Set(scalarText(key), val)
+		}
+		return m, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return yamlValue(v), nil
 }
 
 // yamlValue makes a decoded YAML value one that templates read: string keys, int64 whole

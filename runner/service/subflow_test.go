@@ -95,7 +95,8 @@ tasks:
 	}
 	grandID := child.TaskRunList[0].Outputs["executionId"].(string)
 	grand := lookup(t, s, grandID)
-	if grand.Inputs["n"] != float64(21) || grand.Outputs["doubled"] != float64(42) {
+	// Read back from the state, numbers keep their type, as Jackson reads them (an Integer).
+	if grand.Inputs["n"] != int32(21) || grand.Outputs["doubled"] != int32(42) {
 		t.Errorf("grandchild: got inputs %v outputs %v", grand.Inputs, grand.Outputs)
 	}
 	// Without inheritLabels only the system labels pass: the chain keeps one correlation id.

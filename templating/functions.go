@@ -171,16 +171,19 @@ func renderValue(c *evalCtx, v any, recursive bool) (any, error) {
 		}
 		return out, c.b.grow(sizeOf(out))
 	}
-	if m, ok := asMap(v); ok {
-		out := make(map[string]any, len(m))
-		for k, item := range m {
+	if keys, m, ok := AsMap(v); ok {
+		// A Map keeps its order; a Go map's keys come sorted.
+		out := NewMap(len(keys))
+		for _, k := range keys {
 			key, err := renderText(c, k, recursive)
 			if err != nil {
 				return nil, err
 			}
-			if out[key], err = renderValue(c, item, recursive); err != nil {
+			item, err := renderValue(c, m[k], recursive)
+			if err != nil {
 				return nil, err
 			}
+			out.Set(key, item)
 		}
 		return out, c.b.grow(sizeOf(out))
 	}

@@ -25,6 +25,7 @@ func TestDateLocales(t *testing.T) {
 		{"numbers alone", `{{ d | date("dd/MM/yyyy HH:mm", timeZone="UTC", locale="es") }}`, "01/02/2026 15:04"},
 		{"en", `{{ d | date("EEEE d MMMM h a", timeZone="UTC", locale="en_GB") }}`, "Sunday 1 February 3 PM"},
 		{"dateAdd", `{{ d | dateAdd(1, 'MONTHS', 'MMMM', 'UTC', locale='fr') }}`, "mars"},
+		{"README's example", `{{ '2026-02-01' | date('EEEE d MMMM', locale='fr') }}`, "dimanche 1 février"},
 		{"now", `{{ now(format='MMMM', timeZone='UTC', locale='de') }}`, "November"},
 	})
 	// Never English silently: a locale or a name flowctl does not have is an error.

@@ -73,7 +73,7 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "merge", params: []string{"items"}, required: 1, apply: mergeFilter},
 		{name: "className", apply: classNameFilter},
 		{name: "number", params: []string{"type"}, apply: numberFilter},
-		{name: "numberformat", params: []string{"format"}, apply: numberFormatFilter},
+		{name: "numberFormat", params: []string{"format"}, apply: numberFormatFilter},
 		{name: "dateAdd", params: []string{"amount", "unit", "format", "timeZone", "existingFormat", "locale"}, required: 2, apply: dateAddFilter},
 		{name: "timestamp", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("second")},
 		{name: "timestampMicro", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("micro")},

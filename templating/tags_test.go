@@ -152,6 +152,30 @@ func TestFilterTag(t *testing.T) {
 	})
 }
 
+// Expected values from Kestra's PebbleVariableRendererTest.macro and Pebble 3.2's
+// CoreTagsTest.testBlockWithStringLiteralName; block() and endblock's name as Pebble's
+// BlockFunction and BlockTokenParser read them.
+func TestBlockTag(t *testing.T) {
+	runPebbleCases(t, []pebbleCase{
+		{"PebbleVariableRendererTest.macro", `{% block "post" %} content {% endblock %}{{ block("post") }}`, " content  content "},
+		{"testBlockWithStringLiteralName", "{% block 'content' %}hello{% endblock 'content' %}", "hello"},
+		{"a name, endblock naming it", "{% block head %}{{ name }}{% endblock head %}|{{ block('head') | upper }}", "joe|JOE"},
+		{"used before it is written", "{{ block('b') }}-{% block b %}x{% endblock %}", "x-x"},
+		{"flowctl style", "<< block b >>y<< endblock >><< block('b') >>", "yy"},
+		{"README's example", "{% block greet %}hi {% endblock %}{{ block('greet') | upper }}", "hi HI "},
+	})
+	runErrorCasesIn(t, pebbleEnv(), []errorCase{
+		{"no such block", "{{ block('nope') }}",
+			"line 1, col 1: Unable to render the expression `{{ block('nope') }}` at line 1: block: the template has no block named \"nope\""},
+		{"twice", "{% block a %}{% endblock %}{% block a %}{% endblock %}",
+			"line 1, col 37: `{% block a %}`: block \"a\" is defined twice"},
+		{"unclosed", "{% block a %}x",
+			"line 1, col 1: unclosed `{% block a %}`: no `endblock` tag after it"},
+		{"calls itself", "{% block a %}{{ block('a') }}{% endblock %}",
+			"line 1, col 14: Unable to render the expression `{{ block('a') }}` at line 1: block a: nested more than 100 deep (does it call itself?)"},
+	})
+}
+
 // Expected values from Pebble 3.2's WhitespaceControlTest and the lexer's comment rules.
 func TestWhitespaceControlAndComments(t *testing.T) {
 	runPebbleCases(t, []pebbleCase{
@@ -227,7 +251,7 @@ func TestTagErrors(t *testing.T) {
 		{"else twice", "{% if true %}{% else %}{% else %}{% endif %}",
 			"line 1, col 24: `{% else %}`: else without an `if` or a `for` before it"},
 		{"unknown tag", "{% iff x %}",
-			"line 1, col 1: `{% iff x %}`: unknown tag \"iff\" (did you mean \"if\"?); flowctl knows the tags else, elseif, endfilter, endfor, endif, endmacro, filter, for, if, macro, set"},
+			"line 1, col 1: `{% iff x %}`: unknown tag \"iff\" (did you mean \"if\"?); flowctl knows the tags block, else, elseif, endblock, endfilter, endfor, endif, endmacro, filter, for, if, macro, set"},
 		{"Pebble tag flowctl lacks", "{% extends 'base' %}",
 			"line 1, col 1: `{% extends 'base' %}`: the Pebble tag \"extends\" is not supported by flowctl"},
 		{"for without in", "{% for x items %}{% endfor %}",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +42,8 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 	if err != nil {
 		return nil, jqError(in, fmt.Errorf("invalid jq expression '%s': %v", expr, err))
 	}
-	value, err := c.jqInput(in)
+	floats := map[float64]bool{}
+	value, err := c.jqInput(in, floats)
 	if err != nil {
 		return nil, jqError(in, err)
 	}
@@ -64,7 +66,7 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 			}
 			return nil, jqError(in, fmt.Errorf("Failed to resolve JQ expression '%s' and value '%s': %v", expr, abbreviateText(c.preview(in), 200), err))
 		}
-		r, size := fromJQ(v)
+		r, size := fromJQ(v, floats)
 		if err := c.b.grow(size + elemBytes); err != nil {
 			return nil, err
 		}
@@ -152,7 +154,7 @@ func (j *jqContext) Err() error {
 
 // jqInput turns the filter's input into what gojq reads: text is parsed as JSON (as
 // Jackson's readTree does), any other value is converted as Jackson's valueToTree would.
-func (c *evalCtx) jqInput(in any) (any, error) {
+func (c *evalCtx) jqInput(in any, floats map[float64]bool) (any, error) {
 	if s, ok := in.(string); ok {
 		if err := c.b.grow(len(s)); err != nil {
 			return nil, err
@@ -169,14 +171,17 @@ func (c *evalCtx) jqInput(in any) (any, error) {
 		if _, err := dec.Token(); err == nil {
 			return nil, errors.New("the input is not JSON: unexpected data after the JSON value")
 		}
-		return c.toJQ(v)
+		return c.toJQ(v, floats)
 	}
-	return c.toJQ(in)
+	return c.toJQ(in, floats)
 }
 
 // toJQ converts a template value into gojq's types: int, float64, *big.Int, string, bool,
-// nil, []any and map[string]any. Dates become ISO 8601 text, as Jackson writes them.
-func (c *evalCtx) toJQ(v any) (any, error) {
+// nil, []any and map[string]any. Dates become ISO 8601 text, as Jackson writes them. A Java
+// Float becomes the double its shortest text reads as (1.123F gives jq 1.123, as Jackson's
+// FloatNode does, not 1.1230000257492065), and floats records it, so that fromJQ gives it
+// back as a Float.
+func (c *evalCtx) toJQ(v any, floats map[float64]bool) (any, error) {
 	if err := c.b.step(1); err != nil {
 		return nil, err
 	}
@@ -200,6 +205,13 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 		return f, nil
 	case time.Time:
 		return x.Format("2006-01-02T15:04:05.999999999Z07:00"), nil
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return nil, fmt.Errorf("cannot give jq the number %v", x)
+		}
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		floats[f] = true
+		return f, nil
 	}
 	if i, f, isInt, ok := toNumber(v); ok {
 		if isInt {
@@ -214,7 +226,7 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 		out := make([]any, len(list))
 		for i, item := range list {
 			var err error
-			if out[i], err = c.toJQ(item); err != nil {
+			if out[i], err = c.toJQ(item, floats); err != nil {
 				return nil, err
 			}
 		}
@@ -224,7 +236,7 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 		out := make(map[string]any, len(m))
 		for k, item := range m {
 			var err error
-			if out[k], err = c.toJQ(item); err != nil {
+			if out[k], err = c.toJQ(item, floats); err != nil {
 				return nil, err
 			}
 		}
@@ -239,8 +251,9 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 // fromJQ converts a value gojq yielded back into template values, and says roughly how many
 // bytes it holds. Whole numbers come back as Jackson's javaLongValue gives them: an Integer
 // (int32) when they fit, else a Long (int64), so that className and printing agree with
-// Kestra.
-func fromJQ(v any) (any, int) {
+// Kestra. A double equal to a Float of the input comes back a Float, as jackson-jq hands
+// back the FloatNode it was given.
+func fromJQ(v any, floats map[float64]bool) (any, int) {
 	switch x := v.(type) {
 	case int:
 		if x >= math.MinInt32 && x <= math.MaxInt32 {
@@ -248,6 +261,9 @@ func fromJQ(v any) (any, int) {
 		}
 		return int64(x), 8
 	case float64:
+		if floats[x] {
+			return float32(x), 8
+		}
 		return x, 8
 	case *big.Int:
 		if x.IsInt64() {
@@ -260,7 +276,7 @@ func fromJQ(v any) (any, int) {
 		size := elemBytes * len(x)
 		for i := range x {
 			var n int
-			x[i], n = fromJQ(x[i])
+			x[i], n = fromJQ(x[i], floats)
 			size += n
 		}
 		return x, size
@@ -268,7 +284,7 @@ func fromJQ(v any) (any, int) {
 		size := elemBytes * len(x)
 		for k := range x {
 			var n int
-			x[k], n = fromJQ(x[k])
+			x[k], n = fromJQ(x[k], floats)
 			size += n + len(k)
 		}
 		return x, size

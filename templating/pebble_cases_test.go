@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ import (
 //	fails: why      Kestra fails on it (an error at parse or render)
 //	choice: why     want is Kestra's output, but flowctl deliberately refuses the template
 //	                (README, "Choices"): it must fail
+//	differs: why    want is Kestra's output and flowctl gives flowctl instead: a known
+//	                disagreement, counted as one, and pinned so that a change shows
 //	out: why        a feature out of flowctl's scope (a Java extension, a loader, i18n
 //	                bundles, escaping for HTML): it must be refused, never rendered wrongly.
 //	                An out case with no template tests Java's API, not a template
@@ -39,6 +42,8 @@ type pebbleFileCase struct {
 	Why      string    `yaml:"why"`
 	Fails    string    `yaml:"fails"`
 	Choice   string    `yaml:"choice"`
+	Differs  string    `yaml:"differs"`
+	Flowctl  *string   `yaml:"flowctl"`
 	Out      string    `yaml:"out"`
 	Todo     string    `yaml:"todo"`
 }
@@ -88,6 +93,11 @@ func TestPebbleAndKestraCases(t *testing.T) {
 					if err == nil {
 						tally.outRendered++
 						t.Errorf("%q is out of scope (%s) but rendered %q: it must be refused", tc.Template, tc.Out, got)
+					}
+				case tc.Differs != "":
+					tally.disagree++
+					if tc.Flowctl == nil || err != nil || got != *tc.Flowctl {
+						t.Errorf("%q: a known difference (%s) changed: rendered %q (error %v)", tc.Template, tc.Differs, got, err)
 					}
 				case tc.Choice != "":
 					tally.choice++
@@ -158,7 +168,8 @@ func renderFileCase(tc pebbleFileCase) (string, error) {
 }
 
 // caseValue turns the YAML of a case's variable into the value a flow would hand a template:
-// mappings in their order, whole numbers as int64 (Java's Long), others as YAML reads them.
+// mappings in their order, whole numbers as int64 (Java's Long), !date an RFC 3339 time as a
+// time.Time (a ZonedDateTime), !float a Java Float, others as YAML reads them.
 func caseValue(n *yaml.Node) (any, error) {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -191,6 +202,10 @@ func caseValue(n *yaml.Node) (any, error) {
 			return nil, nil
 		case "!date":
 			return time.Parse(time.RFC3339Nano, n.Value)
+		case "!float":
+			// A Java Float (1.123F in the test), held as a float32.
+			f, err := strconv.ParseFloat(n.Value, 32)
+			return float32(f), err
 		}
 		var v any
 		err := n.Decode(&v)

@@ -116,6 +116,8 @@ func TestKestraCollectionFilters(t *testing.T) {
 		{"merge maps", "{{ {'one': 1} | merge({'two': 2}) }}", `{"one":1,"two":2}`},
 		{"merge map with list", "{{ ({'one': 1} | merge(['two']))['two'] }}", "two"},
 		{"merge lists", "{{ [1] | merge([2]) }}", "[1,2]"},
+		// Pebble's MergeFilter.mergeAsMap fills a HashMap: "a" hashes to bucket 1, "b" to 2.
+		{"merge in a HashMap's order", "{{ {'b': 1, 'c': 3} | merge({'a': 2, 'b': 4}) }}", `{"a":2,"b":4,"c":3}`},
 		{"merge list with map", "{{ ([1] | merge({'two': 2}))[1].value }}", "2"},
 		{"keys of a list", "{{ [4, 5, 6] | keys }}", "[0,1,2]"},
 	})

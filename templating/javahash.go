@@ -14,6 +14,13 @@ import (
 // never resized), an entry sits in the bucket its spread hash picks, and a bucket keeps the
 // order its entries came in.
 func hashMapOrder(keys []any) []int {
+	return hashTableOrder(keys, int(math.Ceil(float64(len(keys))/0.75)))
+}
+
+// hashTableOrder is the order of a HashMap made with room for capacity entries and given
+// keys, in this order: its table is capacity rounded up to a power of two, doubled while the
+// entries pass three quarters of it (a resize keeps each bucket's order).
+func hashTableOrder(keys []any, capacity int) []int {
 	n := len(keys)
 	order := make([]int, n)
 	for i := range order {
@@ -23,7 +30,10 @@ func hashMapOrder(keys []any) []int {
 		return order
 	}
 	size := 1
-	for size < int(math.Ceil(float64(n)/0.75)) {
+	for size < capacity {
+		size <<= 1
+	}
+	for float64(n) > 0.75*float64(size) {
 		size <<= 1
 	}
 	bucket := make([]int, n)
@@ -76,4 +86,15 @@ func javaHash(k any) int32 {
 		return h
 	}
 	return javaHash(ToString(k))
+}
+
+// hashMap makes the Map a java.util.HashMap holds once keys were put in it with vals, in
+// this order, in a table made with room for capacity: a key put twice keeps its first place
+// and takes its last value.
+func (c *evalCtx) hashMap(keys, vals []any, capacity int) (*Map, error) {
+	out := NewMap(len(keys))
+	for _, i := range hashTableOrder(keys, capacity) {
+		out.Set(keyString(keys[i]), vals[i])
+	}
+	return out, c.b.step(int64(len(keys)))
 }

@@ -338,7 +338,9 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 			}
 		}
 	case time.Time:
-		v = formatTime(x)
+		// As Jackson writes a ZonedDateTime (ISO_OFFSET_DATE_TIME): the fraction of a second
+		// only as far as it is not zero (ToJsonFilterTest: "2013-09-08T16:19:00Z").
+		v = x.Format(isoOffsetDateTime)
 	case loopVars, mapEntry:
 		v = ToString(x)
 	case string, bool, nil, int, int64:

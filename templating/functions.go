@@ -64,17 +64,16 @@ func secretFunc(c *evalCtx, args []any) (any, error) {
 	return c.env.Secret(name)
 }
 
-// nowFunc returns the current time; with a format or a time zone it returns the formatted
-// string, as Kestra's now(format=..., timeZone=...) does.
+// nowFunc returns the current time as text, as Kestra's NowFunction does (it returns
+// AbstractDate.format of ZonedDateTime.now()): in the iso format (6 fractional digits) of the
+// local zone unless a format or a time zone says otherwise. Printed, put in JSON or compared,
+// it stays that text.
 func nowFunc(c *evalCtx, args []any) (any, error) {
 	now := time.Now
 	if c.env != nil && c.env.Now != nil {
 		now = c.env.Now
 	}
 	t := now()
-	if args[0] == nil && args[1] == nil {
-		return t, nil
-	}
 	s, err := formatDate(t, args[0], args[1], args[2])
 	if err != nil {
 		return nil, fmt.Errorf("now: %w", err)

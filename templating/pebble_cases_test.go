@@ -24,6 +24,7 @@ import (
 // An entry is one of:
 //
 //	want: text      rendered exactly so
+//	contains: [a]   rendered, holding each text (Kestra's test asserts containsString)
 //	fails: why      Kestra fails on it (an error at parse or render)
 //	choice: why     want is Kestra's output, but flowctl deliberately refuses the template
 //	                (README, "Choices"): it must fail
@@ -38,6 +39,7 @@ type pebbleFileCase struct {
 	Template string    `yaml:"template"`
 	Vars     yaml.Node `yaml:"vars"`
 	Want     *string   `yaml:"want"`
+	Contains []string  `yaml:"contains"`
 	Pebble   *string   `yaml:"pebble"`
 	Why      string    `yaml:"why"`
 	Fails    string    `yaml:"fails"`
@@ -82,8 +84,8 @@ func TestPebbleAndKestraCases(t *testing.T) {
 				tally.out++
 				continue
 			}
-			if set := btoi(tc.Want != nil) + btoi(tc.Fails != "") + btoi(tc.Out != ""); set != 1 {
-				t.Fatalf("%s: case %d (%s): give one of want, fails and out", file, i+1, tc.Test)
+			if set := btoi(tc.Want != nil) + btoi(tc.Contains != nil) + btoi(tc.Fails != "") + btoi(tc.Out != ""); set != 1 {
+				t.Fatalf("%s: case %d (%s): give one of want, contains, fails and out", file, i+1, tc.Test)
 			}
 			t.Run(name, func(t *testing.T) {
 				got, err := renderFileCase(tc)
@@ -111,6 +113,20 @@ func TestPebbleAndKestraCases(t *testing.T) {
 					}
 					tally.disagree++
 					t.Errorf("%q: rendered %q, Kestra fails (%s)", tc.Template, got, tc.Fails)
+				case tc.Contains != nil:
+					missing := ""
+					for _, part := range tc.Contains {
+						if !strings.Contains(got, part) {
+							missing = part
+							break
+						}
+					}
+					if err == nil && missing == "" {
+						tally.agree++
+						return
+					}
+					tally.disagree++
+					t.Errorf("%q: rendered %q (error %v), Kestra's output holds %q", tc.Template, got, err, missing)
 				default:
 					if err == nil && got == *tc.Want {
 						tally.agree++

@@ -87,6 +87,10 @@ func ToString(v any) string {
 	return fmt.Sprint(v)
 }
 
+// isoOffsetDateTime is java.time's ISO_OFFSET_DATE_TIME, as Jackson writes a date in JSON,
+// YAML and Ion: seconds always, the fraction only as far as it is not zero.
+const isoOffsetDateTime = "2006-01-02T15:04:05.999999999Z07:00"
+
 // formatTime writes a date as Kestra's default "iso" format does
 // (yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX): Java's microseconds, always six digits, UTC written Z.
 func formatTime(t time.Time) string { return t.Format("2006-01-02T15:04:05.000000Z07:00") }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,8 +43,8 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 	if err != nil {
 		return nil, jqError(in, fmt.Errorf("invalid jq expression '%s': %v", expr, err))
 	}
-	floats := map[float64]bool{}
-	value, err := c.jqInput(in, floats)
+	memo := &jqMemo{floats: map[float64]bool{}, orders: map[string][]string{}}
+	value, err := c.jqInput(in, memo)
 	if err != nil {
 		return nil, jqError(in, err)
 	}
@@ -66,7 +67,7 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 			}
 			return nil, jqError(in, fmt.Errorf("Failed to resolve JQ expression '%s' and value '%s': %v", expr, abbreviateText(c.preview(in), 200), err))
 		}
-		r, size := fromJQ(v, floats)
+		r, size := fromJQ(v, memo)
 		if err := c.b.grow(size + elemBytes); err != nil {
 			return nil, err
 		}
@@ -154,7 +155,7 @@ func (j *jqContext) Err() error {
 
 // jqInput turns the filter's input into what gojq reads: text is parsed as JSON (as
 // Jackson's readTree does), any other value is converted as Jackson's valueToTree would.
-func (c *evalCtx) jqInput(in any, floats map[float64]bool) (any, error) {
+func (c *evalCtx) jqInput(in any, memo *jqMemo) (any, error) {
 	if s, ok := in.(string); ok {
 		if err := c.b.grow(len(s)); err != nil {
 			return nil, err
@@ -164,16 +165,32 @@ func (c *evalCtx) jqInput(in any, floats map[float64]bool) (any, error) {
 		}
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		// Objects read in the order of the text, which jackson-jq keeps.
+		v, err := DecodeJSON(dec, func(n json.Number) any { return n })
+		if err != nil {
 			return nil, fmt.Errorf("the input is not JSON: %v", err)
 		}
 		if _, err := dec.Token(); err == nil {
 			return nil, errors.New("the input is not JSON: unexpected data after the JSON value")
 		}
-		return c.toJQ(v, floats)
+		return c.toJQ(v, memo)
 	}
-	return c.toJQ(in, floats)
+	return c.toJQ(in, memo)
+}
+
+// jqMemo is what gojq's values cannot hold but Kestra's jackson-jq keeps: the Floats of the
+// input, and the order of its objects' keys (gojq's objects are Go maps). An object jq yields
+// with the keys of an input object comes back in that object's order; one jq builds with
+// other keys comes back sorted, where jackson-jq would keep the order it was built in.
+type jqMemo struct {
+	floats map[float64]bool
+	orders map[string][]string // by the keys sorted and joined with NUL
+}
+
+func keySignature(keys []string) string {
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	return strings.Join(sorted, "\x00")
 }
 
 // toJQ converts a template value into gojq's types: int, float64, *big.Int, string, bool,
@@ -181,7 +198,7 @@ func (c *evalCtx) jqInput(in any, floats map[float64]bool) (any, error) {
 // Float becomes the double its shortest text reads as (1.123F gives jq 1.123, as Jackson's
 // FloatNode does, not 1.1230000257492065), and floats records it, so that fromJQ gives it
 // back as a Float.
-func (c *evalCtx) toJQ(v any, floats map[float64]bool) (any, error) {
+func (c *evalCtx) toJQ(v any, memo *jqMemo) (any, error) {
 	if err := c.b.step(1); err != nil {
 		return nil, err
 	}
@@ -210,7 +227,7 @@ func (c *evalCtx) toJQ(v any, floats map[float64]bool) (any, error) {
 			return nil, fmt.Errorf("cannot give jq the number %v", x)
 		}
 		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-		floats[f] = true
+		memo.floats[f] = true
 		return f, nil
 	}
 	if i, f, isInt, ok := toNumber(v); ok {
@@ -226,17 +243,22 @@ func (c *evalCtx) toJQ(v any, floats map[float64]bool) (any, error) {
 		out := make([]any, len(list))
 		for i, item := range list {
 			var err error
-			if out[i], err = c.toJQ(item, floats); err != nil {
+			if out[i], err = c.toJQ(item, memo); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	}
-	if m, ok := asMap(v); ok {
+	if keys, m, ok := AsMap(v); ok {
+		if len(keys) > 1 {
+			if sig := keySignature(keys); memo.orders[sig] == nil {
+				memo.orders[sig] = keys
+			}
+		}
 		out := make(map[string]any, len(m))
 		for k, item := range m {
 			var err error
-			if out[k], err = c.toJQ(item, floats); err != nil {
+			if out[k], err = c.toJQ(item, memo); err != nil {
 				return nil, err
 			}
 		}
@@ -253,7 +275,7 @@ func (c *evalCtx) toJQ(v any, floats map[float64]bool) (any, error) {
 // (int32) when they fit, else a Long (int64), so that className and printing agree with
 // Kestra. A double equal to a Float of the input comes back a Float, as jackson-jq hands
 // back the FloatNode it was given.
-func fromJQ(v any, floats map[float64]bool) (any, int) {
+func fromJQ(v any, memo *jqMemo) (any, int) {
 	switch x := v.(type) {
 	case int:
 		if x >= math.MinInt32 && x <= math.MaxInt32 {
@@ -261,7 +283,7 @@ func fromJQ(v any, floats map[float64]bool) (any, int) {
 		}
 		return int64(x), 8
 	case float64:
-		if floats[x] {
+		if memo.floats[x] {
 			return float32(x), 8
 		}
 		return x, 8
@@ -276,7 +298,7 @@ func fromJQ(v any, floats map[float64]bool) (any, int) {
 		size := elemBytes * len(x)
 		for i := range x {
 			var n int
-			x[i], n = fromJQ(x[i], floats)
+			x[i], n = fromJQ(x[i], memo)
 			size += n
 		}
 		return x, size
@@ -284,8 +306,21 @@ func fromJQ(v any, floats map[float64]bool) (any, int) {
 		size := elemBytes * len(x)
 		for k := range x {
 			var n int
-			x[k], n = fromJQ(x[k], floats)
+			x[k], n = fromJQ(x[k], memo)
 			size += n + len(k)
+		}
+		if len(x) > 1 {
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			if order := memo.orders[keySignature(keys)]; order != nil {
+				m := NewMap(len(order))
+				for _, k := range order {
+					m.Set(k, x[k])
+				}
+				return m, size
+			}
 		}
 		return x, size
 	}

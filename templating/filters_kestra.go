@@ -712,8 +712,10 @@ func mergeFilter(c *evalCtx, in any, args []any) (any, error) {
 			return append(out, l2...), c.b.step(int64(len(out) + len(l2)))
 		}
 		if keys2, m2, ok := AsMap(items); ok {
+			// Pebble adds the map's entries, Map.Entry objects: entry.key and entry.value,
+			// written {"k": v} in JSON.
 			for _, k := range keys2 {
-				out = append(out, map[string]any{"key": k, "value": m2[k]})
+				out = append(out, mapEntry{key: k, value: m2[k]})
 			}
 			return out, c.b.step(int64(len(out)))
 		}

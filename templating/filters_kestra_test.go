@@ -119,6 +119,9 @@ func TestKestraCollectionFilters(t *testing.T) {
 		// Pebble's MergeFilter.mergeAsMap fills a HashMap: "a" hashes to bucket 1, "b" to 2.
 		{"merge in a HashMap's order", "{{ {'b': 1, 'c': 3} | merge({'a': 2, 'b': 4}) }}", `{"a":2,"b":4,"c":3}`},
 		{"merge list with map", "{{ ([1] | merge({'two': 2}))[1].value }}", "2"},
+		// Pebble adds Map.Entry objects, which Jackson writes as {"two":2}.
+		{"merge list with map printed", "{{ [1] | merge({'two': 2}) }}", `[1,{"two":2}]`},
+		{"a for's entry in JSON", "{% for e in {'a': 1} %}{{ e }} {{ [e] }}{% endfor %}", `a=1 [{"a":1}]`},
 		{"keys of a list", "{{ [4, 5, 6] | keys }}", "[0,1,2]"},
 	})
 }

@@ -204,6 +204,13 @@ func (e mapEntry) get(name string) (any, bool) {
 // String writes the entry as Java's Map.Entry does: key=value.
 func (e mapEntry) String() string { return e.key + "=" + ToString(e.value) }
 
+// MarshalJSON writes the entry as Jackson writes a Map.Entry: {"key": value}.
+func (e mapEntry) MarshalJSON() ([]byte, error) {
+	m := NewMap(1)
+	m.Set(e.key, e.value)
+	return m.MarshalJSON()
+}
+
 // setStmt is {% set name = e %}.
 type setStmt struct {
 	at   *tag

@@ -238,6 +238,14 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		eq, err := c.equal(l, r)
 		return eq == (n.op == "=="), err
 	case "<", ">", "<=", ">=":
+		if l == nil || r == nil {
+			// Pebble's OperatorUtils: a comparison with null is false, not an error.
+			return false, nil
+		}
+		if !isNumber(l) || !isNumber(r) {
+			// Pebble compares numbers only (OperatorUtils.wideningConversionBinaryComparison).
+			return nil, fmt.Errorf("invalid operands for mathematical comparison: %s %s %s (compare numbers, or dates through | timestamp)", describe(l), n.op, describe(r))
+		}
 		d, err := compare(l, r)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n.op, err)

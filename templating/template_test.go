@@ -328,8 +328,11 @@ func TestRuntimeErrors(t *testing.T) {
 			"line 1, col 1: Unable to render the expression `{{ 1 / 0 }}` at line 1: division by zero"},
 		{"arithmetic on a string", "{{ flow.id * 2 }}",
 			"line 1, col 1: Unable to render the expression `{{ flow.id * 2 }}` at line 1: * needs two numbers, got the string \"hello\" and the number 2"},
+		// Pebble compares numbers only (OperatorUtils.wideningConversionBinaryComparison).
 		{"ordering mixed types", "{{ flow.id < 2 }}",
-			"line 1, col 1: Unable to render the expression `{{ flow.id < 2 }}` at line 1: <: cannot compare the string \"hello\" with the number 2"},
+			"line 1, col 1: Unable to render the expression `{{ flow.id < 2 }}` at line 1: invalid operands for mathematical comparison: the string \"hello\" < the number 2 (compare numbers, or dates through | timestamp)"},
+		{"ordering strings", "{{ 'abc' < 'abd' }}",
+			"line 1, col 1: Unable to render the expression `{{ 'abc' < 'abd' }}` at line 1: invalid operands for mathematical comparison: the string \"abc\" < the string \"abd\" (compare numbers, or dates through | timestamp)"},
 		{"filter type", "{{ flow.id | abbreviate('x') }}",
 			"line 1, col 1: Unable to render the expression `{{ flow.id | abbreviate('x') }}` at line 1: filter abbreviate: length must be an integer, got the string \"x\""},
 		{"render loop", "{{ render(vars.loop) }}",

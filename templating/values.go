@@ -493,3 +493,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// isNumber reports whether v is a number of any of the kinds a template holds.
+func isNumber(v any) bool {
+	_, _, _, ok := toNumber(v)
+	return ok
+}

@@ -71,7 +71,11 @@ func TestOperators(t *testing.T) {
 		{"unary plus", "{{ +inputs.ratio }}", "0.5"},
 		{"string plus concatenates", "{{ 'v' + 1 }}", "v1"},
 		{"list plus appends", "{{ items + 1 }}", `["a","b","c",1]`},
-		{"string wins over list, as in Pebble", "{{ items + 'd' }}", `["a","b","c"]d`},
+		// Pebble's OperatorUtils.add and ConcatenateExpression write their operands with Java's
+		// toString: a list [a, b], a map {k=v}, null "null" for + and nothing for ~. A string
+		// that is one interpolation and nothing else is that value (ExpressionParser).
+		{"string wins over list, as in Pebble", "{{ items + 'd' }}", "[a, b, c]d"},
+		{"concatenation writes Java's text", "{{ 'a' + null }} {{ 'a' ~ null }} {{ 'x' ~ {'k': [1, 2.5]} }} {{ \"v: #{[1, 'b']}\" }} {{ \"#{[1, 'b']}\" }}", `anull a x{k=[1, 2.5]} v: [1, b] [1,"b"]`},
 		{"list plus list", "{{ [1] + [2, 3] }}", "[1,2,3]"},
 		{"tilde", "{{ flow.namespace ~ '.' ~ flow.id }}", "dev.hello"},
 		{"tilde numbers", "{{ 1 ~ 2 }}", "12"},

@@ -259,7 +259,8 @@ func joinFilter(c *evalCtx, in any, args []any) (any, error) {
 		if err := c.b.step(1); err != nil {
 			return nil, err
 		}
-		if parts[i], err = c.str(v); err != nil {
+		// StringBuilder.append: Java's toString, "null" for null (Pebble's JoinFilter).
+		if parts[i], err = c.javaText(v, "null"); err != nil {
 			return nil, err
 		}
 		size += len(parts[i])

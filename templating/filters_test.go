@@ -36,6 +36,8 @@ func TestFilters(t *testing.T) {
 		{"join", "{{ items | join(',') }}", "a,b,c"},
 		{"join without separator", "{{ items | join }}", "abc"},
 		{"join numbers", "{{ nums | join(' + ') }}", "1 + 2 + 3.5"},
+		// Pebble's JoinFilter appends each item to a StringBuilder: Java's toString, null "null".
+		{"join nested and null", "{{ [[1, 'a'], null, {'k': 2}] | join(';') }}", "[1, a];null;{k=2}"},
 		{"replace", "{{ 'a-b-c' | replace({'-': '_'}) }}", "a_b_c"},
 		{"replace several", "{{ 'hello world' | replace({'hello': 'bye', 'world': 'all'}) }}", "bye all"},
 		{"replace longest first", "{{ 'aaa' | replace({'a': 'x', 'aa': 'y'}) }}", "yx"},

@@ -1,6 +1,7 @@
 package templating
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,7 +66,9 @@ func TestPebbleAndKestraCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		var cases []pebbleFileCase
-		if err := yaml.Unmarshal(data, &cases); err != nil {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true) // a misspelt key would silently drop what it says
+		if err := dec.Decode(&cases); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		source := strings.TrimSuffix(filepath.Base(file), ".yaml")

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -224,19 +225,25 @@ func endItem(in any, first bool) (any, error) {
 }
 
 func lengthFilter(_ *evalCtx, in any, _ []any) (any, error) {
+	// Pebble's LengthFilter: an Integer; a string's Java length (UTF-16 units, so an emoji
+	// counts 2); 0 for null and for anything that is not text, a list or a map.
 	switch x := in.(type) {
 	case nil:
-		return int64(0), nil
+		return int32(0), nil
 	case string:
-		return int64(utf8.RuneCountInString(x)), nil
+		n := 0
+		for _, r := range x {
+			n += utf16.RuneLen(r)
+		}
+		return int32(n), nil
 	}
 	if l, ok := asList(in); ok {
-		return int64(len(l)), nil
+		return int32(len(l)), nil
 	}
 	if m, ok := asMap(in); ok {
-		return int64(len(m)), nil
+		return int32(len(m)), nil
 	}
-	return nil, fmt.Errorf("needs a string, a list or a map, got %s", describe(in))
+	return int32(0), nil
 }
 
 // joinFilter joins the elements of a list as text. The result's size is known, and charged,

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // filterDef describes one filter: its parameters (positional order, also the names accepted
@@ -36,12 +39,12 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "keys", apply: keysFilter},
 		{name: "last", apply: lastFilter},
 		{name: "length", apply: lengthFilter},
-		{name: "lower", apply: stringFilter(strings.ToLower)},
+		{name: "lower", apply: stringFilter(javaLower)},
 		{name: "replace", params: []string{"replace_pairs", "regexp"}, required: 1, apply: replaceFilter},
 		{name: "split", params: []string{"delimiter", "limit"}, required: 1, apply: splitFilter},
 		{name: "toJson", apply: toJSONFilter},
-		{name: "trim", apply: stringFilter(strings.TrimSpace)},
-		{name: "upper", apply: stringFilter(strings.ToUpper)},
+		{name: "trim", apply: stringFilter(javaTrim)},
+		{name: "upper", apply: stringFilter(javaUpper)},
 		{name: "jq", params: []string{"expression"}, required: 1, apply: jqFilter},
 		{name: "title", apply: titleFilter},
 		{name: "capitalize", apply: capitalizeFilter},
@@ -93,12 +96,26 @@ func stringFilter(f func(string) string) func(*evalCtx, any, []any) (any, error)
 		if in == nil {
 			return nil, nil
 		}
-		s, err := c.str(in)
+		// Pebble's upper and lower write any other value with its toString first.
+		s, err := c.javaText(in, "null")
 		if err != nil {
 			return nil, err
 		}
 		return f(s), nil
 	}
+}
+
+// javaUpper and javaLower map case as Java's String.toUpperCase and toLowerCase do, with
+// Unicode's full mappings ("ß" becomes "SS", a final Σ becomes ς), which Go's
+// strings.ToUpper, one rune for one rune, does not. A Caser holds state: one per call.
+func javaUpper(s string) string { return cases.Upper(language.Und).String(s) }
+
+func javaLower(s string) string { return cases.Lower(language.Und).String(s) }
+
+// javaTrim is Java's String.trim: it takes away the characters up to U+0020 at both ends,
+// not other Unicode spaces (a no-break space stays).
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
 // abbreviateFilter shortens a string to at most length characters, ending with "..." when it

@@ -36,6 +36,10 @@ func TestFilters(t *testing.T) {
 		{"join", "{{ items | join(',') }}", "a,b,c"},
 		{"join without separator", "{{ items | join }}", "abc"},
 		{"join numbers", "{{ nums | join(' + ') }}", "1 + 2 + 3.5"},
+		// Java's String.toUpperCase, toLowerCase (full Unicode mappings) and trim (only the
+		// characters up to U+0020), which Pebble's upper, lower and trim call; other values
+		// through their toString.
+		{"upper lower trim as Java's", "{{ 'straße' | upper }} {{ 'ΟΔΟΣ' | lower }} [{{ '\u00a0x \t' | trim }}] {{ [1, 'a'] | upper }}", "STRASSE οδος [\u00a0x] [1, A]"},
 		// Pebble's LengthFilter: an Integer, a string's Java length (UTF-16 units), 0 for a
 		// value that is not text, a list or a map.
 		{"length as Java's", "{{ 3 | length }} {{ '😀é' | length }} {{ [1] | length | className }}", "0 3 java.lang.Integer"},

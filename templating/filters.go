@@ -108,9 +108,29 @@ func stringFilter(f func(string) string) func(*evalCtx, any, []any) (any, error)
 // javaUpper and javaLower map case as Java's String.toUpperCase and toLowerCase do, with
 // Unicode's full mappings ("ß" becomes "SS", a final Σ becomes ς), which Go's
 // strings.ToUpper, one rune for one rune, does not. A Caser holds state: one per call.
-func javaUpper(s string) string { return cases.Upper(language.Und).String(s) }
+// ASCII text, the common case, maps the same either way and takes the cheap path.
+func javaUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
 
-func javaLower(s string) string { return cases.Lower(language.Und).String(s) }
+func javaLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Lower(language.Und).String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
 
 // javaTrim is Java's String.trim: it takes away the characters up to U+0020 at both ends,
 // not other Unicode spaces (a no-break space stays).

@@ -158,11 +158,12 @@ var inputTypeDefs = []inputType{
 	{name: InputYAML, item: true,
 		defaults: func() obj { return obj{"$comment": "YAML text, or the value written as YAML"} },
 		parse: func(s string, _ func(string) error) (any, error) {
-			var v any
-			if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+			var doc yaml.Node
+			if err := yaml.Unmarshal([]byte(s), &doc); err != nil {
 				return nil, fmt.Errorf("%s is not valid YAML: %v", shown(s), strings.TrimPrefix(err.Error(), "yaml: "))
 			}
-			return yamlValue(v), nil
+			made := 0
+			return yamlNodeValue(&doc, 0, &made)
 		}},
 	{name: InputURI, item: true, defaults: text,
 		parse: func(s string, bad func(string) error) (any, error) {

@@ -1038,6 +1038,80 @@ func compareValues(typ string, a, b any) int {
 	return strings.Compare(scalarText(a), scalarText(b)) // DATE: yyyy-mm-dd orders as text
 }
 
+// maxYAMLInputValues bounds the values one YAML input may expand to.
+const maxYAMLInputValues = 1_000_000
+
+// yamlNodeValue is the value of a YAML input: mappings as templating.Maps in the order of
+// the text, as Kestra's Jackson reads them into LinkedHashMaps, and scalars as yamlValue
+// makes them. Aliases are followed, at most 64 deep and to at most maxYAMLInputValues values
+// in all (*made counts them), so that aliases of aliases cannot make a small text expand
+// without end.
+func yamlNodeValue(n *yaml.Node, depth int, made *int) (any, error) {
+	if depth > 64 {
+		return nil, errors.New("YAML nested more than 64 deep")
+	}
+	*made++
+	if *made > maxYAMLInputValues {
+		return nil, fmt.Errorf("YAML expands to more than %d values (aliases repeat what they name)", maxYAMLInputValues)
+	}
+	switch n.Kind {
+	case 0:
+		return nil, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return yamlNodeValue(n.Content[0], depth, made)
+	case yaml.AliasNode:
+		return yamlNodeValue(n.Alias, depth+1, made)
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := yamlNodeValue(c, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.MappingNode:
+		m := templating.NewMap(len(n.Content) / 2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				// A merge key (<<: *base) lays the entries of another mapping under this one.
+				base, err := yamlNodeValue(v, depth+1, made)
+				if err != nil {
+					return nil, err
+				}
+				if keys, bm, ok := templating.AsMap(base); ok {
+					for _, bk := range keys {
+						if _, has := m.Get(bk); !has {
+							m.Set(bk, bm[bk])
+						}
+					}
+				}
+				continue
+			}
+			key, err := yamlNodeValue(k, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			val, err := yamlNodeValue(v, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			m.Set(scalarText(key), val)
+		}
+		return m, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return yamlValue(v), nil
+}
+
 // yamlValue makes a decoded YAML value one that templates read: string keys, int64 whole
 // numbers, dates as text.
 func yamlValue(v any) any {

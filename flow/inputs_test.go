@@ -491,3 +491,52 @@ tasks:
 		t.Errorf("got %v", got)
 	}
 }
+
+// A YAML input keeps the order of its mappings, as Kestra's Jackson reads them into
+// LinkedHashMaps; aliases and merge keys are followed.
+func TestParseInputsYAMLKeepsOrder(t *testing.T) {
+	f := mustParse(t, `id: yamlin
+namespace: dev
+inputs:
+  - id: conf
+    type: YAML
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.conf }}"
+`)
+	text := "base: &b {zeta: 1, alpha: 2}\nitem:\n  <<: *b\n  alpha: 3\n  mid: [{d: 1, c: 2}]\nwhen: 2024-01-02\n"
+	values, _, err := ParseInputs(f, map[string]string{"conf": text})
+	if err != nil {
+		t.Fatalf("got error %v, want none", err)
+	}
+	want := `{"base":{"zeta":1,"alpha":2},"item":{"zeta":1,"alpha":3,"mid":[{"d":1,"c":2}]},"when":"2024-01-02"}`
+	if got := jsonOf(t, values["conf"]); got != want {
+		t.Errorf("conf: got %s, want %s", got, want)
+	}
+}
+
+// A YAML input whose aliases name aliases is refused once it expands past the bound, not
+// expanded without end.
+func TestParseInputsYAMLAliasBomb(t *testing.T) {
+	f := mustParse(t, `id: yamlin
+namespace: dev
+inputs:
+  - id: conf
+    type: YAML
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.conf }}"
+`)
+	text := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i, prev := 0, "a"; i < 8; i++ {
+		name := string(rune('b' + i))
+		text += name + ": &" + name + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = name
+	}
+	_, _, err := ParseInputs(f, map[string]string{"conf": text})
+	if err == nil || !strings.Contains(err.Error(), "YAML expands to more than 1000000 values") {
+		t.Errorf("got %v, want the expansion refused", err)
+	}
+}

@@ -685,26 +685,28 @@ func mergeFilter(c *evalCtx, in any, args []any) (any, error) {
 	case items == nil:
 		return in, nil
 	}
-	if m, ok := asMap(in); ok {
-		out := make(map[string]any, len(m))
-		for k, v := range m {
-			out[k] = v
+	if keys1, m, ok := AsMap(in); ok {
+		// Pebble's merge fills a java.util.HashMap (new HashMap<>(n1 + n2 + 16)): the result
+		// comes in the order of its hash table, as a map literal does (see hashMapOrder).
+		var keys []any
+		var vals []any
+		for _, k := range keys1 {
+			keys, vals = append(keys, k), append(vals, m[k])
 		}
-		if m2, ok := asMap(items); ok {
-			for k, v := range m2 {
-				out[k] = v
+		if keys2, m2, ok := AsMap(items); ok {
+			for _, k := range keys2 {
+				keys, vals = append(keys, k), append(vals, m2[k])
 			}
-			return out, c.b.step(int64(len(out)))
+			return c.hashMap(keys, vals, len(keys1)+len(keys2)+16)
 		}
 		if l2, ok := asList(items); ok {
 			for _, v := range l2 {
-				k, err := c.scalar(v)
-				if err != nil {
+				if _, err := c.scalar(v); err != nil {
 					return nil, err
 				}
-				out[keyString(k)] = v
+				keys, vals = append(keys, v), append(vals, v)
 			}
-			return out, c.b.step(int64(len(out)))
+			return c.hashMap(keys, vals, len(keys1)+len(l2)+16)
 		}
 		return nil, fmt.Errorf("Currently, only Maps and Lists can be merged with a Map. Arg2: %s", javaClassName(items))
 	}
@@ -713,9 +715,11 @@ func mergeFilter(c *evalCtx, in any, args []any) (any, error) {
 		if l2, ok := asList(items); ok {
 			return append(out, l2...), c.b.step(int64(len(out) + len(l2)))
 		}
-		if m2, ok := asMap(items); ok {
-			for _, k := range sortedKeys(m2) {
-				out = append(out, map[string]any{"key": k, "value": m2[k]})
+		if keys2, m2, ok := AsMap(items); ok {
+			// Pebble adds the map's entries, Map.Entry objects: entry.key and entry.value,
+			// written {"k": v} in JSON.
+			for _, k := range keys2 {
+				out = append(out, mapEntry{key: k, value: m2[k]})
 			}
 			return out, c.b.step(int64(len(out)))
 		}

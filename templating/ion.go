@@ -62,7 +62,7 @@ func (c *evalCtx) writeIon(b *strings.Builder, v any) error {
 		b.WriteString(x.String())
 		return nil
 	case time.Time:
-		b.WriteString(`ZonedDateTime::"` + x.Format("2006-01-02T15:04:05.999999999Z07:00") + `"`)
+		b.WriteString(`ZonedDateTime::"` + x.Format(isoOffsetDateTime) + `"`)
 		return nil
 	}
 	if _, _, _, ok := toNumber(v); ok {

@@ -189,6 +189,18 @@ func renderValue(vars map[string]any, v any) (any, error) {
 			out[k] = r
 		}
 		return out, nil
+	case *templating.Map:
+		// A mapping of the flow keeps the order it was written in.
+		out := templating.NewMap(x.Len())
+		for _, k := range x.Keys() {
+			item, _ := x.Get(k)
+			r, err := renderValue(vars, item)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, r)
+		}
+		return out, nil
 	}
 	return v, nil
 }

@@ -72,4 +72,5 @@ var builtin = []*Def{
 	concatDef,
 	labelsDef,
 	fetchDef,
+	gitCloneDef,
 }

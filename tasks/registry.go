@@ -73,4 +73,8 @@ var builtin = []*Def{
 	labelsDef,
 	fetchDef,
 	gitCloneDef,
+	csvToIonDef,
+	ionToCsvDef,
+	jsonToIonDef,
+	ionToJSONDef,
 }

@@ -199,6 +199,8 @@ func fromIonFunc(c *evalCtx, args []any) (any, error) {
 type ionParser struct {
 	s string
 	i int
+	// ordered reads structs as Maps in the order of the text (a record's columns).
+	ordered bool
 }
 
 func (p *ionParser) fail(msg string) error {
@@ -352,11 +354,12 @@ func ionNumber(tok string) (any, error) {
 func (p *ionParser) structure(depth int) (any, error) {
 	p.i++ // {
 	out := map[string]any{}
+	var keys []string
 	for {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
-			return out, nil
+			return p.record(out, keys), nil
 		}
 		var key string
 		var err error
@@ -387,6 +390,9 @@ func (p *ionParser) structure(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, dup := out[key]; !dup {
+			keys = append(keys, key)
+		}
 		out[key] = v
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
@@ -395,10 +401,22 @@ func (p *ionParser) structure(depth int) (any, error) {
 		}
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
-			return out, nil
+			return p.record(out, keys), nil
 		}
 		return nil, p.fail("expected ',' or '}' in a struct")
 	}
+}
+
+// record is a struct as read: a Map in the order of the text when the parser is ordered.
+func (p *ionParser) record(m map[string]any, keys []string) any {
+	if !p.ordered {
+		return m
+	}
+	out := NewMap(len(keys))
+	for _, k := range keys {
+		out.Set(k, m[k])
+	}
+	return out
 }
 
 func (p *ionParser) sequence(end byte, depth int) (any, error) {

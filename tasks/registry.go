@@ -77,4 +77,8 @@ var builtin = []*Def{
 	ionToCsvDef,
 	jsonToIonDef,
 	ionToJSONDef,
+	archiveDecompressDef,
+	archiveCompressDef,
+	fileCompressDef,
+	fileDecompressDef,
 }

@@ -54,8 +54,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 30 {
-		t.Errorf("Defs: got %d types, want 30", got)
+	if got := len(r.Defs()); got != 34 {
+		t.Errorf("Defs: got %d types, want 34", got)
 	}
 }
 

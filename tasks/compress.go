@@ -103,7 +103,7 @@ type tempStore struct {
 }
 
 func newTempStore(tc *Context) (*tempStore, error) {
-	f, err := os.CreateTemp(tc.TempDir, "flowctl-compress-*")
+	f, err := createTemp(tc, "flowctl-compress-*")
 	if err != nil {
 		return nil, err
 	}
@@ -581,4 +581,15 @@ func (t *FileDecompress) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Outputs: map[string]any{"uri": uri}}, nil
+}
+
+// createTemp makes a temporary file under tc.TempDir, or under the system's temporary
+// folder while the runner has not made that one yet (it makes it only when a task asks for
+// a working folder, and removes only what it made).
+func createTemp(tc *Context, pattern string) (*os.File, error) {
+	dir := tc.TempDir
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		dir = ""
+	}
+	return os.CreateTemp(dir, pattern)
 }

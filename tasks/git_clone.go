@@ -91,7 +91,6 @@ func (t *GitClone) Run(ctx context.Context, tc *Context) (Result, error) {
 
 	tc.Log.Infof("Start cloning from '%s'", g.url)
 	if err := g.run(ctx, tc, path, path == root); err != nil {
-		tc.Log.Errorf("Git clone failed for '%s': %v", g.url, err)
 		return Result{}, err
 	}
 	return Result{Outputs: map[string]any{"directory": path}}, nil

@@ -41,7 +41,7 @@ func openSerdes(tc *Context, from string) (*serdesRun, error) {
 	if err != nil {
 		return nil, &PropError{Prop: "from", Err: err}
 	}
-	out, err := os.CreateTemp(tc.TempDir, "flowctl-serdes-*")
+	out, err := createTemp(tc, "flowctl-serdes-*")
 	if err != nil {
 		in.Close()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
@@ -221,7 +222,15 @@ type csvReader struct {
 	quote rune
 	extra bool // keep what follows a closing quote
 	line  int  // lines read
+	field fieldBuf
 }
+
+// fieldBuf holds the field being read, its memory kept from one field to the next.
+type fieldBuf struct{ b []byte }
+
+func (f *fieldBuf) reset()         { f.b = f.b[:0] }
+func (f *fieldBuf) add(r rune)     { f.b = utf8.AppendRune(f.b, r) }
+func (f *fieldBuf) String() string { return string(f.b) }
 
 // record returns the next record's fields and the line it starts on; io.EOF at the end.
 func (c *csvReader) record() ([]string, int, error) {
@@ -240,10 +249,10 @@ func (c *csvReader) record() ([]string, int, error) {
 	}
 	_ = c.r.UnreadRune()
 	var fields []string
-	var f strings.Builder
+	f := &c.field
 	for {
 		// A field starts here.
-		f.Reset()
+		f.reset()
 		ch, _, err := c.r.ReadRune()
 		if err == io.EOF {
 			return append(fields, ""), start, nil
@@ -264,12 +273,12 @@ func (c *csvReader) record() ([]string, int, error) {
 					c.line++
 				}
 				if ch != c.quote {
-					f.WriteRune(ch)
+					f.add(ch)
 					continue
 				}
 				next, _, err := c.r.ReadRune()
 				if err == nil && next == c.quote {
-					f.WriteRune(c.quote)
+					f.add(c.quote)
 					continue
 				}
 				if err == nil {
@@ -294,7 +303,7 @@ func (c *csvReader) record() ([]string, int, error) {
 					c.skipLine()
 					return nil, start, &csvParseError{line: start, msg: fmt.Sprintf("Unexpected character after closing quote: '%c'", ch)}
 				default:
-					f.WriteRune(ch)
+					f.add(ch)
 					continue
 				}
 				break
@@ -310,7 +319,7 @@ func (c *csvReader) record() ([]string, int, error) {
 				c.endLine(ch)
 				return append(fields, f.String()), start, nil
 			default:
-				f.WriteRune(ch)
+				f.add(ch)
 				ch, _, err = c.r.ReadRune()
 				if err == io.EOF {
 					return append(fields, f.String()), start, nil

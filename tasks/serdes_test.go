@@ -270,3 +270,25 @@ func TestCsvIonCsvRoundTrip(t *testing.T) {
 		t.Errorf("got\n%q\nwant\n%q", out, in)
 	}
 }
+
+// BenchmarkCsvToIon converts a CSV file of 10,000 lines: go test -bench CsvToIon ./tasks.
+func BenchmarkCsvToIon(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("id,name,city,amount\n")
+	for i := range 10000 {
+		sb.WriteString(strings.Repeat("x", i%7))
+		sb.WriteString(`,Ann Smith,"Paris, France",12.50` + "\n")
+	}
+	in := sb.String()
+	tc := &Context{TaskID: "bench", Log: NewLogger(func(Level, string) {}), TempDir: b.TempDir(),
+		Storage: newMemStorage("kestra:///dev/flow/executions/E/tasks/bench/R/")}
+	src := tc.Storage.(*memStorage).forRun("src", "R0")
+	uri, _ := src.Put("in.csv", strings.NewReader(in))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := (&CsvToIon{From: uri}).Run(context.Background(), tc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

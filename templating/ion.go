@@ -39,7 +39,7 @@ func (c *evalCtx) writeIon(b *strings.Builder, v any) error {
 		b.WriteString("null")
 		return nil
 	case string:
-		b.WriteString(ionString(x, '"'))
+		writeIonString(b, x, '"')
 		return nil
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
@@ -143,7 +143,26 @@ func ionLetter(ch byte) bool { return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch 
 // ionString quotes s with q, escaping as Ion does.
 func ionString(s string, q byte) string {
 	var b strings.Builder
+	writeIonString(&b, s, q)
+	return b.String()
+}
+
+// writeIonString writes s quoted with q to b, escaping as Ion does; a string with nothing
+// to escape is written in one piece.
+func writeIonString(b *strings.Builder, s string, q byte) {
 	b.WriteByte(q)
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == q || c == '\\' || c < 0x20 || c == 0x7f {
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.ValidString(s) {
+		b.WriteString(s)
+		b.WriteByte(q)
+		return
+	}
 	for _, r := range s {
 		switch {
 		case r == rune(q) || r == '\\':
@@ -156,13 +175,12 @@ func ionString(s string, q byte) string {
 		case r == '\t':
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			fmt.Fprintf(b, `\x%02x`, r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte(q)
-	return b.String()
 }
 
 // fromIonFunc reads Ion text: structs become maps, lists and s-expressions lists, symbols

@@ -16,6 +16,7 @@ import (
 func WriteIonRecord(w io.Writer, v any) error {
 	c := &evalCtx{b: newBudget(context.Background(), nil)}
 	var b strings.Builder
+	b.Grow(256)
 	if err := c.writeIonOrdered(&b, v); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ var csvToIonDef = &Def{
 	Aliases:     []string{"io.kestra.plugin.serdes.csv.CsvReader"},
 	Doc:         "Read a CSV file of the internal storage into an Ion file of records, streamed: outputs.ID.uri, and size, the count of records.",
 	New:         func() Task { return &CsvToIon{} },
-	Unsupported: []string{"errorOnDifferentFieldCount", "maxBufferSize", "maxFieldSize"},
+	Unsupported: []string{"errorOnDifferentFieldCount"},
 }
 
 // CsvToIon reads a CSV file into Ion records: a struct of the header's names to the text of
@@ -37,7 +37,12 @@ type CsvToIon struct {
 	SkipRows                         int    `flow:"skipRows" doc:"how many records to skip after the header (default 0)"`
 	Charset                          string `flow:"charset" doc:"the file's charset (default UTF-8; a UTF-8 byte-order mark is dropped)"`
 	AllowExtraCharsAfterClosingQuote bool   `flow:"allowExtraCharsAfterClosingQuote" doc:"keep characters after a closing quote rather than fail (default false)"`
+	MaxBufferSize                    *int64 `flow:"maxBufferSize" doc:"the longest record, in characters (default 16777216); a longer one is a bad line"`
+	MaxFieldSize                     *int64 `flow:"maxFieldSize" doc:"the longest field, in characters (default 16777216); a longer one is a bad line"`
 }
+
+// csvDefaultMax is Kestra's default largest record and field: 16 Mi characters.
+const csvDefaultMax = 16 * 1024 * 1024
 
 // Run converts the file, a line at a time.
 func (t *CsvToIon) Run(ctx context.Context, tc *Context) (Result, error) {
@@ -71,7 +76,20 @@ func (t *CsvToIon) Run(ctx context.Context, tc *Context) (Result, error) {
 	} else {
 		src = transform.NewReader(src, enc.NewDecoder())
 	}
-	r := &csvReader{r: bufio.NewReaderSize(src, 64<<10), sep: sep, quote: quote, extra: t.AllowExtraCharsAfterClosingQuote}
+	r := &csvReader{r: bufio.NewReaderSize(src, 64<<10), sep: sep, quote: quote, extra: t.AllowExtraCharsAfterClosingQuote,
+		maxRecord: csvDefaultMax, maxField: csvDefaultMax}
+	for _, m := range []struct {
+		prop string
+		v    *int64
+		dst  *int64
+	}{{"maxBufferSize", t.MaxBufferSize, &r.maxRecord}, {"maxFieldSize", t.MaxFieldSize, &r.maxField}} {
+		if m.v != nil {
+			if *m.v < 1 {
+				return Result{}, &PropError{Prop: m.prop, Err: fmt.Errorf("%d: must be 1 or more", *m.v)}
+			}
+			*m.dst = *m.v
+		}
+	}
 	header := boolProp(t.Header, true)
 
 	var names []string
@@ -223,6 +241,10 @@ type csvReader struct {
 	extra bool // keep what follows a closing quote
 	line  int  // lines read
 	field fieldBuf
+	// maxRecord and maxField bound what one record holds in memory, in characters.
+	maxRecord, maxField int64
+	size, fieldLen      int64  // characters of the record and of the field so far
+	tooBig              string // why the record is over a limit
 }
 
 // fieldBuf holds the field being read, its memory kept from one field to the next.
@@ -235,6 +257,7 @@ func (f *fieldBuf) String() string { return string(f.b) }
 // record returns the next record's fields and the line it starts on; io.EOF at the end.
 func (c *csvReader) record() ([]string, int, error) {
 	start := c.line + 1
+	c.size, c.tooBig = 0, ""
 	ch, _, err := c.r.ReadRune()
 	if err == io.EOF {
 		return nil, 0, io.EOF
@@ -249,13 +272,12 @@ func (c *csvReader) record() ([]string, int, error) {
 	}
 	_ = c.r.UnreadRune()
 	var fields []string
-	f := &c.field
 	for {
 		// A field starts here.
-		f.reset()
+		c.resetField()
 		ch, _, err := c.r.ReadRune()
 		if err == io.EOF {
-			return append(fields, ""), start, nil
+			return c.done(append(fields, ""), start)
 		}
 		if err != nil {
 			return nil, start, err
@@ -273,12 +295,12 @@ func (c *csvReader) record() ([]string, int, error) {
 					c.line++
 				}
 				if ch != c.quote {
-					f.add(ch)
+					c.add(ch)
 					continue
 				}
 				next, _, err := c.r.ReadRune()
 				if err == nil && next == c.quote {
-					f.add(c.quote)
+					c.add(c.quote)
 					continue
 				}
 				if err == nil {
@@ -291,19 +313,19 @@ func (c *csvReader) record() ([]string, int, error) {
 				ch, _, err := c.r.ReadRune()
 				switch {
 				case err == io.EOF:
-					return append(fields, f.String()), start, nil
+					return c.done(append(fields, c.field.String()), start)
 				case err != nil:
 					return nil, start, err
 				case ch == c.sep:
-					fields = append(fields, f.String())
+					fields = append(fields, c.field.String())
 				case ch == '\n' || ch == '\r':
 					c.endLine(ch)
-					return append(fields, f.String()), start, nil
+					return c.done(append(fields, c.field.String()), start)
 				case !c.extra:
 					c.skipLine()
 					return nil, start, &csvParseError{line: start, msg: fmt.Sprintf("Unexpected character after closing quote: '%c'", ch)}
 				default:
-					f.add(ch)
+					c.add(ch)
 					continue
 				}
 				break
@@ -314,15 +336,15 @@ func (c *csvReader) record() ([]string, int, error) {
 		for {
 			switch {
 			case ch == c.sep:
-				fields = append(fields, f.String())
+				fields = append(fields, c.field.String())
 			case ch == '\n' || ch == '\r':
 				c.endLine(ch)
-				return append(fields, f.String()), start, nil
+				return c.done(append(fields, c.field.String()), start)
 			default:
-				f.add(ch)
+				c.add(ch)
 				ch, _, err = c.r.ReadRune()
 				if err == io.EOF {
-					return append(fields, f.String()), start, nil
+					return c.done(append(fields, c.field.String()), start)
 				}
 				if err != nil {
 					return nil, start, err
@@ -332,6 +354,38 @@ func (c *csvReader) record() ([]string, int, error) {
 			break
 		}
 	}
+}
+
+// resetField starts a field.
+func (c *csvReader) resetField() {
+	c.field.reset()
+	c.fieldLen = 0
+}
+
+// add adds a character to the field, unless the field or the record is over its limit: then
+// the rest of the record is read but not kept, and the record is a bad line.
+func (c *csvReader) add(r rune) {
+	c.size++
+	c.fieldLen++
+	switch {
+	case c.tooBig != "":
+		return
+	case c.fieldLen > c.maxField:
+		c.tooBig = fmt.Sprintf("a field exceeds the maximum field size of %d characters", c.maxField)
+		return
+	case c.size > c.maxRecord:
+		c.tooBig = fmt.Sprintf("the record exceeds the maximum buffer size of %d characters", c.maxRecord)
+		return
+	}
+	c.field.add(r)
+}
+
+// done returns a record read to its end, or the bad line it is when it was over a limit.
+func (c *csvReader) done(fields []string, start int) ([]string, int, error) {
+	if c.tooBig != "" {
+		return nil, start, &csvParseError{line: start, msg: c.tooBig}
+	}
+	return fields, start, nil
 }
 
 // endLine eats the \n of a \r\n.

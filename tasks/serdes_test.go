@@ -2,6 +2,8 @@ package tasks
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -290,5 +292,81 @@ func BenchmarkCsvToIon(b *testing.B) {
 		if _, err := (&CsvToIon{From: uri}).Run(context.Background(), tc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCsvToIonToCsvKestraSample is Kestra's CsvToIonWriterTest: its sample files, read with
+// `;` and written back with every field quoted, come out as they went in.
+func TestCsvToIonToCsvKestraSample(t *testing.T) {
+	for _, c := range []struct {
+		file   string
+		header bool
+		eol    string
+	}{{"insurance_sample.csv", true, "\r\n"}, {"insurance_sample_no_header.csv", false, "\n"}} {
+		t.Run(c.file, func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join("testdata", "serdes", c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc, _ := newContext(t)
+			header := c.header
+			read, ion, err := runSerdes(t, tc, &CsvToIon{FieldSeparator: ";", Header: &header}, string(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			written, out, err := runSerdes(t, tc, &IonToCsv{FieldSeparator: ";", AlwaysDelimitText: true, LineDelimiter: c.eol, Header: &header}, ion)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out != string(in) {
+				t.Errorf("got\n%q\nwant\n%q", out, in)
+			}
+			if n := read.Outputs["size"].(int64); n == 0 || n != written.Outputs["size"].(int64) {
+				t.Errorf("sizes: read %v, written %v", read.Outputs["size"], written.Outputs["size"])
+			}
+		})
+	}
+	// skipRows without a header skips lines: 2 records of 6 are left.
+	in, _ := os.ReadFile(filepath.Join("testdata", "serdes", "insurance_sample.csv"))
+	tc, _ := newContext(t)
+	no := false
+	res, _, err := runSerdes(t, tc, &CsvToIon{FieldSeparator: ";", SkipRows: 4, Header: &no}, string(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metrics[0].Value != 2 {
+		t.Errorf("records: got %v, want 2", res.Metrics[0].Value)
+	}
+}
+
+func TestCsvToIonLimits(t *testing.T) {
+	long := "col1\n\"" + strings.Repeat("x", 50) + "\"\n"
+	small, big := int64(8), int64(128)
+	tc, _ := newContext(t)
+	if _, _, err := runSerdes(t, tc, &CsvToIon{MaxBufferSize: &small}, long); err == nil || !strings.Contains(err.Error(), "maximum buffer size") {
+		t.Errorf("got %v, want the maximum buffer size exceeded", err)
+	}
+	if _, _, err := runSerdes(t, tc, &CsvToIon{MaxFieldSize: &small}, long); err == nil || !strings.Contains(err.Error(), "line 2: a field exceeds the maximum field size of 8 characters") {
+		t.Errorf("got %v, want the maximum field size exceeded", err)
+	}
+	_, got, err := runSerdes(t, tc, &CsvToIon{MaxBufferSize: &big, OnBadLines: "SKIP"}, long+"y\n")
+	if err != nil || got != "{col1:\""+strings.Repeat("x", 50)+"\"}\n{col1:\"y\"}\n" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	// A line over the limit is skipped whole, and the next one read.
+	_, got, err = runSerdes(t, tc, &CsvToIon{MaxBufferSize: &small, OnBadLines: "SKIP"}, long+"y\n")
+	if err != nil || got != "{col1:\"y\"}\n" {
+		t.Errorf("got %q, %v", got, err)
+	}
+}
+
+func TestCsvToIonKeepsABomOfAnotherCharset(t *testing.T) {
+	tc, _ := newContext(t)
+	_, got, err := runSerdes(t, tc, &CsvToIon{FieldSeparator: ";", Charset: "ISO-8859-1"}, "\xef\xbb\xbfcode;nom\n1;A\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{'ï»¿code':\"1\",nom:\"A\"}\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -316,6 +316,20 @@ func (p *ionParser) annotated(sym string, depth int) (any, error) {
 }
 
 // token reads a run of characters that may make up a symbol, a number or a timestamp.
+// fieldName reads a struct's field name written bare: an identifier, which a token could
+// run on past (the colon after tiv_2011 would read as a timestamp's).
+func (p *ionParser) fieldName() string {
+	start := p.i
+	for p.i < len(p.s) {
+		ch := p.s[p.i]
+		if ch != '_' && ch != '$' && !ionLetter(ch) && !ionDigit(ch) {
+			break
+		}
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
 func (p *ionParser) token() string {
 	start := p.i
 	for p.i < len(p.s) {
@@ -391,7 +405,7 @@ func (p *ionParser) structure(depth int) (any, error) {
 				key, err = p.quoted(p.s[p.i])
 			}
 		default:
-			key = p.token()
+			key = p.fieldName()
 			if key == "" {
 				return nil, p.fail("expected a field name")
 			}

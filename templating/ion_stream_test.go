@@ -46,3 +46,15 @@ func TestIonDecoderErrorsNameTheLine(t *testing.T) {
 		}
 	}
 }
+
+func TestIonFieldNamesEndingWithDigits(t *testing.T) {
+	v, err := NewIonDecoder(strings.NewReader(`{tiv_2011:"1",a1:2,x:2020-01-02T10:00Z}`)).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	WriteIonRecord(&b, v)
+	if got := b.String(); got != "{tiv_2011:\"1\",a1:2,x:\"2020-01-02T10:00Z\"}\n" {
+		t.Errorf("got %s", got)
+	}
+}

@@ -154,6 +154,11 @@ func TestIonToCsv(t *testing.T) {
 		{"lists without header", &IonToCsv{Header: &no}, "[1,\"a\"]\n[2.5e0,true]\n", "1,a\n2.5,true\n"},
 		{"a value over lines", &IonToCsv{}, "{a:1,\n b:2}\n", "a,b\n1,2\n"},
 		{"latin-1", &IonToCsv{Charset: "ISO-8859-1", Header: &no}, "{a:\"été\"}\n", "\xe9t\xe9\n"},
+		// Kestra's IonToCsvTest, with the Ion its FileSerde writes.
+		{"kestra non numeric", &IonToCsv{QuoteMode: "NON_NUMERIC", Header: &no}, "{label:\"test\",positive_int:42,negative_int:-7,decimal:3.14e0,negative_decimal:-0.5e0,not_a_number:\"12abc\"}\n", "\"test\",42,-7,3.14,-0.5,\"12abc\"\n"},
+		{"kestra non numeric header", &IonToCsv{QuoteMode: "NON_NUMERIC"}, "{referencia:\"PE1617279780\",descripcion:\"E:4 PAST FR\",cantidad:1,precio:34.03e0}\n", "\"referencia\",\"descripcion\",\"cantidad\",\"precio\"\n\"PE1617279780\",\"E:4 PAST FR\",1,34.03\n"},
+		{"kestra pre-quoted", &IonToCsv{Header: &no}, "{a:\"\\\"PE1617279780\\\"\",b:\"\\\"E:4 PAST FR\\\"\",c:1,d:34.03e0}\n", "\"\"\"PE1617279780\"\"\",\"\"\"E:4 PAST FR\"\"\",1,34.03\n"},
+		{"kestra float widened", &IonToCsv{AlwaysDelimitText: true, Header: &no}, "{s:\"string\",i:2,f:3.200000047683716e0,d:3.2e0}\n", "\"string\",\"2\",\"3.200000047683716\",\"3.2\"\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tc, rec := newContext(t)
@@ -368,5 +373,29 @@ func TestCsvToIonKeepsABomOfAnotherCharset(t *testing.T) {
 	}
 	if want := "{'ï»¿code':\"1\",nom:\"A\"}\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestJsonToIonToJsonKestraSample is Kestra's JsonToIonTest on the head of its full.jsonl:
+// read to Ion and written back, every line comes out as it went in.
+func TestJsonToIonToJsonKestraSample(t *testing.T) {
+	in, err := os.ReadFile(filepath.Join("testdata", "serdes", "full_head.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, _ := newContext(t)
+	read, ion, err := runSerdes(t, tc, &JsonToIon{}, string(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, out, err := runSerdes(t, tc, &IonToJSON{}, ion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(in) {
+		t.Errorf("got\n%s\nwant\n%s\n(ion:\n%s)", out, in, ion)
+	}
+	if read.Outputs["size"] != int64(20) || written.Outputs["size"] != int64(20) {
+		t.Errorf("sizes: read %v, written %v", read.Outputs["size"], written.Outputs["size"])
 	}
 }

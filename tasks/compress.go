@@ -8,6 +8,7 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -401,31 +402,51 @@ func archiveEntries(tc *Context, from any) ([]archiveEntry, error) {
 		}
 		return nil
 	}
-	switch v := from.(type) {
-	case string:
-		in, err := openFrom(tc, v)
-		if err != nil {
-			return nil, err
-		}
-		defer in.Close()
-		dec := templating.NewIonDecoder(in)
-		for {
-			rec, err := dec.Next()
-			if err == io.EOF {
-				return out, nil
-			}
-			if err != nil {
+	if raw, ok := from.(string); ok {
+		// A string renders to a kestra:// URI of an Ion file of records, or to the mapping
+		// (or list of mappings) itself: `{{ outputs.unzip.files }}`, a JSON text.
+		var v any
+		var err error
+		if tc.RenderTyped != nil {
+			if v, err = tc.RenderTyped(raw); err != nil {
 				return nil, &PropError{Prop: "from", Err: err}
 			}
-			keys, m, ok := templating.AsMap(rec)
-			if !ok {
-				return nil, &PropError{Prop: "from", Err: fmt.Errorf("expected records of entry names to URIs, got %s", templating.ToString(rec))}
+		} else if v, err = tc.render("from", raw); err != nil {
+			return nil, err
+		}
+		if s, isText := v.(string); isText {
+			s = strings.TrimSpace(s)
+			switch {
+			case IsStorageURI(s):
+				if err := ionEntries(tc, s, add); err != nil {
+					return nil, err
+				}
+				return out, nil
+			case strings.HasPrefix(s, "{") || strings.HasPrefix(s, "["):
+				dec := json.NewDecoder(strings.NewReader(s))
+				dec.UseNumber()
+				if v, err = templating.DecodeJSON(dec, nil); err != nil {
+					return nil, &PropError{Prop: "from", Err: fmt.Errorf("invalid JSON: %v", err)}
+				}
+			default:
+				return nil, &PropError{Prop: "from", Err: fmt.Errorf("%q: expected a kestra:// URI, or a mapping of entry names to kestra:// URIs", CutRunes(s, 80))}
 			}
-			if err := add("from", keys, m); err != nil {
+		}
+		from = v
+	}
+	if list, ok := from.([]any); ok {
+		for i, item := range list {
+			keys, m, ok := templating.AsMap(item)
+			if !ok {
+				return nil, &PropError{Prop: fmt.Sprintf("from[%d]", i), Err: fmt.Errorf("expected a mapping of entry names to kestra:// URIs, got %T", item)}
+			}
+			if err := add(fmt.Sprintf("from[%d]", i), keys, m); err != nil {
 				return nil, err
 			}
 		}
-	case nil:
+		return out, nil
+	}
+	if from == nil {
 		return nil, &PropError{Prop: "from", Err: errors.New("give a mapping of entry names to kestra:// URIs")}
 	}
 	keys, m, ok := templating.AsMap(from)
@@ -436,6 +457,33 @@ func archiveEntries(tc *Context, from any) ([]archiveEntry, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ionEntries reads the entries of an Ion file of records of entry names to URIs.
+func ionEntries(tc *Context, uri string, add func(string, []string, map[string]any) error) error {
+	in, err := tc.Storage.Open(uri)
+	if err != nil {
+		return &PropError{Prop: "from", Err: err}
+	}
+	defer in.Close()
+	dec := templating.NewIonDecoder(in)
+	for {
+		rec, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return &PropError{Prop: "from", Err: err}
+		}
+		keys, m, ok := templating.AsMap(rec)
+		if !ok {
+			return &PropError{Prop: "from", Err: fmt.Errorf("expected records of entry names to URIs, got %s", templating.ToString(rec))}
+		}
+		if err := add("from", keys, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeZip(ctx context.Context, tc *Context, w io.Writer, entries []archiveEntry) error {

@@ -219,3 +219,43 @@ func TestCompressErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveCompressFromAString is Kestra's ArchiveRunnerTest.flowString and its sanity
+// check: from renders to a JSON object of names to URIs, or to the files output of an
+// ArchiveDecompress, or to an Ion file of such records.
+func TestArchiveCompressFromAString(t *testing.T) {
+	tc, rec := newContext(t)
+	f1, f2 := putFile(t, tc, "f1", "1"), putFile(t, tc, "f2", "2")
+	ion := putFile(t, tc, "list.ion", "{'file1.txt':\""+f1+"\"}\n{'file2.txt':\""+f2+"\"}\n")
+	for name, from := range map[string]any{
+		"json text":        `{"file1.txt": "` + f1 + `", "file2.txt": "` + f2 + `"}`,
+		"json array":       `[{"file1.txt": "` + f1 + `"}, {"file2.txt": "` + f2 + `"}]`,
+		"ion file":         ion,
+		"list of mappings": []any{map[string]any{"file1.txt": f1}, map[string]any{"file2.txt": f2}},
+	} {
+		res, err := (&ArchiveCompress{From: from, Algorithm: "ZIP"}).Run(context.Background(), tc)
+		if err != nil {
+			t.Fatalf("%s: %v%s", name, err, rec.dump())
+		}
+		res, err = (&ArchiveDecompress{From: res.Outputs["uri"].(string), Algorithm: "ZIP"}).Run(context.Background(), tc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := extracted(t, tc, res); len(got) != 2 || got["file1.txt"] != "1" || got["file2.txt"] != "2" {
+			t.Errorf("%s: got %v", name, got)
+		}
+	}
+	// A typed render hands the files output over as a map.
+	tc.RenderTyped = func(string) (any, error) { return map[string]any{"readme.txt": f1}, nil }
+	res, err := (&ArchiveCompress{From: "{{ outputs.decompress.files }}", Algorithm: "JAR"}).Run(context.Background(), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = (&ArchiveDecompress{From: res.Outputs["uri"].(string), Algorithm: "JAR"}).Run(context.Background(), tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := extracted(t, tc, res); got["readme.txt"] != "1" {
+		t.Errorf("got %v", got)
+	}
+}

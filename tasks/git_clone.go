@@ -5,13 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // gitCloneDef is Kestra's git.Clone (plugin-git).
@@ -21,24 +25,25 @@ var gitCloneDef = &Def{
 	New:  func() Task { return &GitClone{} },
 	Unsupported: []string{
 		"privateKey", "passphrase", "trustedCaPemPath", "noProxy", "connectTimeout",
-		"readTimeout", "gitConfig", "kestraUrl", "auth",
+		"readTimeout", "kestraUrl", "auth",
 	},
 }
 
 // GitClone clones a repository with the git program, into the task's working folder: inside
 // a WorkingDirectory the shared one, so the tasks after it see the files.
 type GitClone struct {
-	URL              string `flow:"url,required" doc:"the repository: an HTTP(S) or SSH URL, a file:// URL or a local path"`
-	Directory        string `flow:"directory" doc:"a sub-folder of the working folder to clone into (default the working folder itself)"`
-	Branch           string `flow:"branch" doc:"the branch to check out (default the remote's); unused with commit or tag"`
-	Depth            *int64 `flow:"depth" doc:"the depth of a shallow clone (default 1); unused with commit or tag, which fetch the whole history"`
-	Commit           string `flow:"commit" doc:"a commit to check out, detached (a short SHA will do)"`
-	Tag              string `flow:"tag" doc:"a tag to check out, detached; unused with commit"`
-	CloneAllBranches *bool  `flow:"cloneAllBranches" doc:"fetch every branch (default true); false fetches branch alone, which must be set"`
-	NoTags           bool   `flow:"noTags" doc:"fetch no tags (default false)"`
-	CloneSubmodules  bool   `flow:"cloneSubmodules" doc:"clone the submodules too (default false)"`
-	Username         string `flow:"username" doc:"the user name of HTTP authentication, used with password"`
-	Password         string `flow:"password" doc:"the password or access token of HTTP authentication, used with username; masked, and handed to git through its environment, never its command line"`
+	URL              string         `flow:"url,required" doc:"the repository: an HTTP(S) or SSH URL, a file:// URL or a local path"`
+	Directory        string         `flow:"directory" doc:"a sub-folder of the working folder to clone into (default the working folder itself)"`
+	Branch           string         `flow:"branch" doc:"the branch to check out (default the remote's); unused with commit or tag"`
+	Depth            *int64         `flow:"depth" doc:"the depth of a shallow clone (default 1); unused with commit or tag, which fetch the whole history"`
+	Commit           string         `flow:"commit" doc:"a commit to check out, detached (a short SHA will do)"`
+	Tag              string         `flow:"tag" doc:"a tag to check out, detached; unused with commit"`
+	CloneAllBranches *bool          `flow:"cloneAllBranches" doc:"fetch every branch (default true); false fetches branch alone, which must be set"`
+	NoTags           bool           `flow:"noTags" doc:"fetch no tags (default false)"`
+	CloneSubmodules  bool           `flow:"cloneSubmodules" doc:"clone the submodules too (default false)"`
+	Username         string         `flow:"username" doc:"the user name of HTTP authentication, used with password"`
+	Password         string         `flow:"password" doc:"the password or access token of HTTP authentication, used with username; masked, and handed to git through its environment, never its command line"`
+	GitConfig        map[string]any `flow:"gitConfig" doc:"git config settings of the clone, set after it is made (core.autocrlf: false); a null or empty value unsets one"`
 }
 
 // gitCredentialHelper answers git's credential requests from the environment, so that the
@@ -52,8 +57,9 @@ type gitClone struct {
 	depth                    int
 	allBranches, noTags      bool
 	submodules               bool
-	env                      []string // git's environment
-	auth                     []string // `git -c` options giving the credentials
+	config                   map[string]any // gitConfig, rendered
+	env                      []string       // git's environment
+	auth                     []string       // `git -c` options giving the credentials
 }
 
 // Run renders the properties, clones and checks out what was asked.
@@ -132,6 +138,13 @@ func (t *GitClone) render(tc *Context) (*gitClone, error) {
 		return nil, errors.New("Invalid clone configuration: `tag` cannot be used with `noTags: true`.")
 	}
 	g.branch = strings.TrimPrefix(g.branch, "refs/heads/")
+	if t.GitConfig != nil {
+		v, err := tc.renderValue("gitConfig", t.GitConfig, false)
+		if err != nil {
+			return nil, err
+		}
+		g.config = v.(map[string]any)
+	}
 
 	g.env = append(append([]string(nil), tc.Environ...), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=", "SSH_ASKPASS=")
 	user, err := tc.render("username", t.Username)
@@ -196,6 +209,9 @@ func (g *gitClone) run(ctx context.Context, tc *Context, path string, isRoot boo
 	if err := g.git(ctx, "", args...); err != nil {
 		return err
 	}
+	if err := g.applyConfig(ctx, tc, path); err != nil {
+		return err
+	}
 	return g.checkout(ctx, tc, path)
 }
 
@@ -205,6 +221,9 @@ func (g *gitClone) initFetchCheckout(ctx context.Context, tc *Context, path stri
 		return err
 	}
 	if err := g.git(ctx, path, "remote", "add", "origin", g.url); err != nil {
+		return err
+	}
+	if err := g.applyConfig(ctx, tc, path); err != nil {
 		return err
 	}
 	args := []string{"fetch", "--quiet"}
@@ -277,6 +296,45 @@ func (g *gitClone) checkout(ctx context.Context, tc *Context, path string) error
 		}
 		tc.Log.Infof("Checked out tag %s at commit %s", g.tag, sha)
 	}
+	return nil
+}
+
+// applyConfig sets the gitConfig settings in the clone's own config, as Kestra does: a key
+// is section.name or section.subsection.name; a null or blank value unsets it; a list sets
+// each of its values.
+func (g *gitClone) applyConfig(ctx context.Context, tc *Context, path string) error {
+	if len(g.config) == 0 {
+		return nil
+	}
+	for _, key := range slices.Sorted(maps.Keys(g.config)) {
+		if !strings.Contains(key, ".") || strings.HasPrefix(key, "-") {
+			tc.Log.Warnf("invalid git gitRepoConfig key format: %s. The name is actually the section and the key separated by a dot. Expected 'section.name' or 'section.subsection.name'", key)
+			continue
+		}
+		v := g.config[key]
+		if s, ok := v.(string); v == nil || ok && strings.TrimSpace(s) == "" {
+			// Exit status 5: nothing to unset, which is what was asked.
+			_ = g.git(ctx, path, "config", "--local", "--unset-all", key)
+			tc.Log.Infof("Unset git gitRepoConfig %s", key)
+			continue
+		}
+		var values []string
+		if list, ok := v.([]any); ok {
+			for _, e := range list {
+				values = append(values, templating.ToString(e))
+			}
+		} else {
+			values = []string{strings.TrimSpace(templating.ToString(v))}
+		}
+		_ = g.git(ctx, path, "config", "--local", "--unset-all", key)
+		for _, val := range values {
+			if err := g.git(ctx, path, "config", "--local", "--add", key, val); err != nil {
+				return &PropError{Prop: "gitConfig." + key, Err: err}
+			}
+		}
+		tc.Log.Infof("Applied git config %s = %s", key, templating.ToString(v))
+	}
+	tc.Log.Infof("Applied %d git configuration settings", len(g.config))
 	return nil
 }
 

@@ -264,3 +264,50 @@ func TestGitCloneAuthenticatesWithoutShowingThePassword(t *testing.T) {
 		t.Errorf("the password shows: %v%s", err, rec.dump())
 	}
 }
+
+func TestGitCloneGitConfigAndBranchesAndTags(t *testing.T) {
+	repo, _, _ := gitRepo(t)
+	f := false
+	tc, rec := newContext(t)
+	dir := sharedFolder(t, tc)
+	task := &GitClone{URL: "file://" + repo, Branch: "main", CloneAllBranches: &f, NoTags: true, GitConfig: map[string]any{
+		"core.autocrlf": false, "remote.origin.pushurl": "{{ name }}", "bad": "x", "user.name": nil,
+	}}
+	if _, err := task.Run(context.Background(), tc); err != nil {
+		t.Fatalf("Run: %v%s", err, rec.dump())
+	}
+	cfg := func(key string) string {
+		out, _ := exec.Command("git", "-C", dir, "config", "--local", "--get-all", key).Output()
+		return strings.TrimSpace(string(out))
+	}
+	if cfg("core.autocrlf") != "false" || cfg("remote.origin.pushurl") != "world" {
+		t.Errorf("config: autocrlf=%q pushurl=%q", cfg("core.autocrlf"), cfg("remote.origin.pushurl"))
+	}
+	for _, line := range []string{"Applied git config core.autocrlf = false", "Unset git gitRepoConfig user.name", "Applied 4 git configuration settings"} {
+		if !rec.has(LevelInfo, line) {
+			t.Errorf("no %q:%s", line, rec.dump())
+		}
+	}
+	if len(rec.at(LevelWarn)) != 1 || !strings.HasPrefix(rec.at(LevelWarn)[0], "invalid git gitRepoConfig key format: bad.") {
+		t.Errorf("warnings: %q", rec.at(LevelWarn))
+	}
+	// One branch, no tag.
+	out, _ := exec.Command("git", "-C", dir, "for-each-ref", "--format=%(refname)").Output()
+	if refs := strings.Fields(string(out)); strings.Join(refs, " ") != "refs/heads/main refs/remotes/origin/HEAD refs/remotes/origin/main" {
+		t.Errorf("refs: %v", refs)
+	}
+}
+
+func TestGitCloneAllBranchesAndTagsByDefault(t *testing.T) {
+	repo, _, _ := gitRepo(t)
+	tc, _ := newContext(t)
+	dir := sharedFolder(t, tc)
+	if _, err := (&GitClone{URL: "file://" + repo}).Run(context.Background(), tc); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := exec.Command("git", "-C", dir, "for-each-ref", "--format=%(refname)").Output()
+	refs := string(out)
+	if !strings.Contains(refs, "refs/remotes/origin/other") {
+		t.Errorf("branch other not fetched: %s", refs)
+	}
+}

@@ -314,7 +314,7 @@ func (g *gitClone) applyConfig(ctx context.Context, tc *Context, path string) er
 		v := g.config[key]
 		if s, ok := v.(string); v == nil || ok && strings.TrimSpace(s) == "" {
 			// Exit status 5: nothing to unset, which is what was asked.
-			_ = g.git(ctx, path, "config", "--local", "--unset-all", key)
+			_ = g.git(ctx, path, "config", "--local", "--unset-all", "--", key)
 			tc.Log.Infof("Unset git gitRepoConfig %s", key)
 			continue
 		}
@@ -326,9 +326,9 @@ func (g *gitClone) applyConfig(ctx context.Context, tc *Context, path string) er
 		} else {
 			values = []string{strings.TrimSpace(templating.ToString(v))}
 		}
-		_ = g.git(ctx, path, "config", "--local", "--unset-all", key)
+		_ = g.git(ctx, path, "config", "--local", "--unset-all", "--", key)
 		for _, val := range values {
-			if err := g.git(ctx, path, "config", "--local", "--add", key, val); err != nil {
+			if err := g.git(ctx, path, "config", "--local", "--add", "--", key, val); err != nil {
 				return &PropError{Prop: "gitConfig." + key, Err: err}
 			}
 		}

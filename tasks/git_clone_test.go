@@ -271,7 +271,7 @@ func TestGitCloneGitConfigAndBranchesAndTags(t *testing.T) {
 	tc, rec := newContext(t)
 	dir := sharedFolder(t, tc)
 	task := &GitClone{URL: "file://" + repo, Branch: "main", CloneAllBranches: &f, NoTags: true, GitConfig: map[string]any{
-		"core.autocrlf": false, "remote.origin.pushurl": "{{ name }}", "bad": "x", "user.name": nil,
+		"core.autocrlf": false, "remote.origin.pushurl": "{{ name }}", "bad": "x", "user.name": nil, "test.dash": "--global",
 	}}
 	if _, err := task.Run(context.Background(), tc); err != nil {
 		t.Fatalf("Run: %v%s", err, rec.dump())
@@ -280,10 +280,10 @@ func TestGitCloneGitConfigAndBranchesAndTags(t *testing.T) {
 		out, _ := exec.Command("git", "-C", dir, "config", "--local", "--get-all", key).Output()
 		return strings.TrimSpace(string(out))
 	}
-	if cfg("core.autocrlf") != "false" || cfg("remote.origin.pushurl") != "world" {
+	if cfg("core.autocrlf") != "false" || cfg("remote.origin.pushurl") != "world" || cfg("test.dash") != "--global" {
 		t.Errorf("config: autocrlf=%q pushurl=%q", cfg("core.autocrlf"), cfg("remote.origin.pushurl"))
 	}
-	for _, line := range []string{"Applied git config core.autocrlf = false", "Unset git gitRepoConfig user.name", "Applied 4 git configuration settings"} {
+	for _, line := range []string{"Applied git config core.autocrlf = false", "Unset git gitRepoConfig user.name", "Applied 5 git configuration settings"} {
 		if !rec.has(LevelInfo, line) {
 			t.Errorf("no %q:%s", line, rec.dump())
 		}

@@ -311,3 +311,15 @@ func TestGitCloneAllBranchesAndTagsByDefault(t *testing.T) {
 		t.Errorf("branch other not fetched: %s", refs)
 	}
 }
+
+func TestGitCloneStopsWithItsContext(t *testing.T) {
+	repo, _, _ := gitRepo(t)
+	tc, _ := newContext(t)
+	sharedFolder(t, tc)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := (&GitClone{URL: "file://" + repo}).Run(ctx, tc)
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("got %v, want the clone stopped by its context", err)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/hex"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -257,5 +259,23 @@ func TestArchiveCompressFromAString(t *testing.T) {
 	}
 	if got := extracted(t, tc, res); got["readme.txt"] != "1" {
 		t.Errorf("got %v", got)
+	}
+}
+
+// TestTemporaryFilesBeforeTheRunnerMadeItsFolder: the runner makes its folder for the first
+// task that asks for a working folder, and removes only what it made; Concat and these tasks
+// work before, and leave no folder behind.
+func TestTemporaryFilesBeforeTheRunnerMadeItsFolder(t *testing.T) {
+	tc, _ := newContext(t)
+	tc.TempDir = filepath.Join(t.TempDir(), "not-made-yet")
+	a := putFile(t, tc, "a", "a")
+	if _, err := (&Concat{Files: []any{a, a}}).Run(context.Background(), tc); err != nil {
+		t.Errorf("Concat: %v", err)
+	}
+	if _, err := (&FileCompress{From: a, Compression: "GZIP"}).Run(context.Background(), tc); err != nil {
+		t.Errorf("FileCompress: %v", err)
+	}
+	if _, err := os.Stat(tc.TempDir); !os.IsNotExist(err) {
+		t.Errorf("the runner's folder was made: %v", err)
 	}
 }

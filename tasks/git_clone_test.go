@@ -323,3 +323,32 @@ func TestGitCloneStopsWithItsContext(t *testing.T) {
 		t.Errorf("got %v, want the clone stopped by its context", err)
 	}
 }
+
+func TestGitCloneSubmodules(t *testing.T) {
+	sub, _, _ := gitRepo(t)
+	top, _, _ := gitRepo(t)
+	env := append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x",
+		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=protocol.file.allow", "GIT_CONFIG_VALUE_0=always")
+	for _, args := range [][]string{{"submodule", "add", "-q", "file://" + sub, "lib"}, {"commit", "-q", "-m", "lib"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = top, env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	for _, withSubmodules := range []bool{false, true} {
+		tc, rec := newContext(t)
+		tc.Environ = env // local submodules need protocol.file.allow, as git asks
+		dir := sharedFolder(t, tc)
+		if _, err := (&GitClone{URL: "file://" + top, CloneSubmodules: withSubmodules}).Run(context.Background(), tc); err != nil {
+			t.Fatalf("Run: %v%s", err, rec.dump())
+		}
+		_, err := os.Stat(filepath.Join(dir, "lib", "a.txt"))
+		if withSubmodules && err != nil {
+			t.Errorf("cloneSubmodules: lib/a.txt missing: %v", err)
+		}
+		if !withSubmodules && err == nil {
+			t.Errorf("without cloneSubmodules, lib/a.txt is there")
+		}
+	}
+}

@@ -114,6 +114,11 @@ func (t *GitClone) render(tc *Context) (*gitClone, error) {
 			return nil, err
 		}
 	}
+	if strings.HasPrefix(g.url, "file:/") && !strings.HasPrefix(g.url, "file://") {
+		// Java writes a local path's URI file:/path (Path.toUri()), which git would read as
+		// an SSH host called file.
+		g.url = "file://" + strings.TrimPrefix(g.url, "file:")
+	}
 	if u, perr := url.Parse(g.url); perr == nil {
 		maskURL(tc, u)
 	}

@@ -166,7 +166,8 @@ func TestGitCloneIntoAFolderWithFilesKeepsThem(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "input.csv"), []byte("x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (&GitClone{URL: "file://" + repo}).Run(context.Background(), tc); err != nil {
+	// The URL as Java's Path.toUri() writes it, as Kestra's CloneTest gives it.
+	if _, err := (&GitClone{URL: "file:" + repo + "/"}).Run(context.Background(), tc); err != nil {
 		t.Fatalf("Run: %v%s", err, rec.dump())
 	}
 	if sha, _ := headOf(t, dir); sha != second {
@@ -349,6 +350,26 @@ func TestGitCloneSubmodules(t *testing.T) {
 		}
 		if !withSubmodules && err == nil {
 			t.Errorf("without cloneSubmodules, lib/a.txt is there")
+		}
+	}
+}
+
+// TestGitCloneNoTagsIntoAFolderWithFiles is Kestra's cloneNoTagsDoesNotFetchTags: the
+// init and fetch way fetches no tag either.
+func TestGitCloneNoTagsIntoAFolderWithFiles(t *testing.T) {
+	repo, _, _ := gitRepo(t)
+	for _, noTags := range []bool{true, false} {
+		tc, rec := newContext(t)
+		dir := sharedFolder(t, tc)
+		if err := os.WriteFile(filepath.Join(dir, "pre-existing.txt"), []byte("trigger fallback\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&GitClone{URL: "file://" + repo, NoTags: noTags}).Run(context.Background(), tc); err != nil {
+			t.Fatalf("Run: %v%s", err, rec.dump())
+		}
+		err := exec.Command("git", "-C", dir, "show-ref", "--verify", "--quiet", "refs/tags/v1").Run()
+		if noTags == (err == nil) {
+			t.Errorf("noTags %v: tag v1 fetched: %v", noTags, err == nil)
 		}
 	}
 }

@@ -75,4 +75,13 @@ var builtin = []*Def{
 	concatDef,
 	labelsDef,
 	fetchDef,
+	gitCloneDef,
+	csvToIonDef,
+	ionToCsvDef,
+	jsonToIonDef,
+	ionToJSONDef,
+	archiveDecompressDef,
+	archiveCompressDef,
+	fileCompressDef,
+	fileDecompressDef,
 }

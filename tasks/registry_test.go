@@ -57,8 +57,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 28 {
-		t.Errorf("Defs: got %d types, want 28", got)
+	if got := len(r.Defs()); got != 37 {
+		t.Errorf("Defs: got %d types, want 37", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -118,7 +119,7 @@ tasks:
 		t.Fatalf("got %d executions ending %s, want 2 ending FAILED", len(all), x.State.Current)
 	}
 	for _, y := range all {
-		if y.Inputs["n"] != float64(7) || y.Labels["team"] != "data" || y.Labels["seen"] != "7" ||
+		if fmt.Sprint(y.Inputs["n"]) != "7" || y.Labels["team"] != "data" || y.Labels["seen"] != "7" ||
 			y.Labels[runner.LabelCorrelationID] != "chain" || y.Trigger == nil || y.Trigger.Variables["executionId"] != "up" {
 			t.Errorf("execution %d: got inputs %v labels %v trigger %+v", y.Metadata.AttemptNumber, y.Inputs, y.Labels, y.Trigger)
 		}

@@ -240,15 +240,7 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
-	// Secrets written in clear in the flow (a webhook URL) are masked from the start, not
-	// only once their task runs: a task before it may print them.
-	flow.Walk(f.AllTasks(), func(s *flow.TaskSpec) {
-		if ls, ok := s.Task.(tasks.LiteralSecrets); ok {
-			for _, v := range ls.LiteralSecrets() {
-				opts.Masker.Add(v)
-			}
-		}
-	})
+	addLiteralSecrets(opts.Masker, f)
 	defer e.openFiles(id)()
 	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
 	inputs = flow.NestInputs(inputs)
@@ -953,4 +945,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// addLiteralSecrets registers the secrets written in clear in f's tasks (a webhook URL, a
+// password) with m, so that they are masked from the start, not only once their task runs:
+// a task before it may print them, and a dry run prints every property.
+func addLiteralSecrets(m *Masker, f *flow.Flow) {
+	flow.Walk(f.AllTasks(), func(s *flow.TaskSpec) {
+		if ls, ok := s.Task.(tasks.LiteralSecrets); ok {
+			for _, v := range ls.LiteralSecrets() {
+				m.Add(v)
+			}
+		}
+	})
 }

@@ -63,6 +63,7 @@ func Plan(f *flow.Flow, opts PlanOptions) []PlannedTask {
 	if opts.Environ == nil {
 		opts.Environ = os.Environ()
 	}
+	addLiteralSecrets(opts.Masker, f)
 	lookup := AddEnvSecrets(opts.Masker, opts.Environ)
 	secret := func(name string) (string, error) {
 		v, err := lookup(name)

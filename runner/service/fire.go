@@ -50,7 +50,7 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 			continue
 		}
 		for _, t := range f.Triggers {
-			if !runner.Fires(t, x) {
+			if !runner.Fires(t, x) || !s.windowsComplete(f, rec.Revision, t, x) {
 				continue
 			}
 			if depth > MaxTriggerDepth {

@@ -206,6 +206,8 @@ type Trigger struct {
 	Inputs     map[string]any
 	// InputsPos holds the position of each key of Inputs.
 	InputsPos map[string]Pos
+	// Preconditions are those of a Flow trigger, nil when it has none.
+	Preconditions *Preconditions
 	// Schedule trigger.
 	Cron        string
 	WithSeconds bool

@@ -358,10 +358,10 @@ func (p *Preconditions) window() *Window {
 
 // UpstreamFlow is one upstream flow of preconditions.
 type UpstreamFlow struct {
-	Namespace string         `flow:"namespace,required" doc:"The namespace of the flow."`
-	FlowID    string         `flow:"flowId" doc:"The flow id (any flow of the namespace when unset)."`
-	States    States         `flow:"states" doc:"The states its execution ends in (any when unset)."`
-	Labels    map[string]any `flow:"labels" doc:"Labels the execution must have."`
+	Namespace string     `flow:"namespace,required" doc:"The namespace of the flow."`
+	FlowID    string     `flow:"flowId" doc:"The flow id (any flow of the namespace when unset)."`
+	States    States     `flow:"states" doc:"The states its execution ends in (any when unset)."`
+	Labels    LabelMatch `flow:"labels" doc:"Labels the execution must have."`
 }
 
 func (u *UpstreamFlow) decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key string) bool {
@@ -379,7 +379,7 @@ func (u UpstreamFlow) holds(x EndedExecution, _ func(string) (string, error)) (b
 		return false, nil
 	}
 	for k, v := range u.Labels {
-		if got, ok := x.Labels[k]; !ok || got != templating.ToString(v) {
+		if got, ok := x.Labels[k]; !ok || got != v {
 			return false, nil
 		}
 	}
@@ -616,4 +616,31 @@ func decodeList[E any, P interface {
 	}
 	*into = out
 	return true
+}
+
+// LabelMatch is the labels an upstream execution must have: values compared as text, as
+// Kestra compares String.valueOf of each.
+type LabelMatch map[string]string
+
+func (m *LabelMatch) decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key string) bool {
+	r := resolve(n)
+	if r.Kind != yaml.MappingNode {
+		l.errorf(r, "%s%s: expected a mapping of label keys to values, got %s", c.ctx, key, got(r))
+		return false
+	}
+	out := LabelMatch{}
+	for _, p := range l.pairs(r, c.ctx+key+": ") {
+		v := resolve(p.val)
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			l.errorf(v, "%s%s.%s: expected a value, got %s", c.ctx, key, p.key.Value, got(v))
+			continue
+		}
+		out[p.key.Value] = templating.ToString(scalarValue(v))
+	}
+	*m = out
+	return true
+}
+
+func (LabelMatch) schemaOf() obj {
+	return obj{"type": "object", "additionalProperties": obj{"type": []string{"string", "number", "boolean"}}}
 }

@@ -130,13 +130,16 @@ func (TimeWindow) schemaOf() obj { return nestedSchema(reflect.TypeFor[TimeWindo
 // finish checks the properties against the type, as Kestra's TimeWindowValidator.
 func (tw *TimeWindow) finish(f *finishing) {
 	typ := tw.kind()
+	// As Kestra's validator: a property of another type is reported, else one missing.
+	wrong := false
 	not := func(key string, what string) {
 		if n := f.seen[key]; n != nil {
 			f.l.errorf(n, "%s%s: a time window of type %s cannot have %s", f.ctx, key, typ, what)
+			wrong = true
 		}
 	}
 	need := func(set bool, key, what string) {
-		if !set {
+		if !set && !wrong {
 			// Only the DAILY types need a key, and they are named by type.
 			f.l.errorf(f.seen["type"], "%smissing %s: a time window of type %s must have %s", f.ctx, key, typ, what)
 		}
@@ -432,10 +435,10 @@ func (Operand) schemaOf() obj { return caseless([]string{"AND", "OR"}) }
 
 // Filter is one test of an execution filter.
 type Filter struct {
-	Field  FilterField `flow:"field,required" doc:"FLOW_ID, NAMESPACE, STATE or EXPRESSION (value, rendered)."`
-	Type   FilterType  `flow:"type" doc:"How the field is compared."`
-	Value  *string     `flow:"value" doc:"The value compared with (all types but IN and NOT_IN)."`
-	Values []string    `flow:"values" doc:"The values compared with (IN, NOT_IN)."`
+	Field  FilterField  `flow:"field,required" doc:"FLOW_ID, NAMESPACE, STATE or EXPRESSION (value, rendered)."`
+	Type   FilterType   `flow:"type" doc:"How the field is compared."`
+	Value  *string      `flow:"value" doc:"The value compared with (all types but IN and NOT_IN)."`
+	Values FilterValues `flow:"values" doc:"The values compared with (IN, NOT_IN)."`
 }
 
 var (
@@ -644,3 +647,24 @@ func (m *LabelMatch) decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key strin
 func (LabelMatch) schemaOf() obj {
 	return obj{"type": "object", "additionalProperties": obj{"type": []string{"string", "number", "boolean"}}}
 }
+
+// FilterValues are the values of an IN or NOT_IN filter.
+type FilterValues []string
+
+func (v *FilterValues) decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key string) bool {
+	r := resolve(n)
+	if r.Kind != yaml.SequenceNode {
+		l.errorf(r, "%s%s: expected a list of values, got %s", c.ctx, key, got(r))
+		return false
+	}
+	out := FilterValues{}
+	for i, item := range r.Content {
+		if s, ok := l.str(item, c.ctx, fmt.Sprintf("%s[%d]", key, i)); ok {
+			out = append(out, s)
+		}
+	}
+	*v = out
+	return true
+}
+
+func (FilterValues) schemaOf() obj { return obj{"type": "array", "items": obj{"type": "string"}} }

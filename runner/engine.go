@@ -126,6 +126,8 @@ type Options struct {
 	// hears the resume; nil when there is no state, and a Pause without a duration or a
 	// timeout fails saying so.
 	Pauser Pauser
+	// Resume resumes a PAUSED execution for a Resume task; nil when there is no state.
+	Resume func(ctx context.Context, req tasks.ResumeRequest) error
 	// Restart, when set, is a recorded execution prepared by PlanRestart: Run runs it
 	// again, under its id, from its failed task runs (see restart.go); Inputs are its
 	// inputs, typed again.
@@ -835,6 +837,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		Pause:       e.pauseFunc(spec, tr),
 		SetLabels:   e.setLabels,
 		Logs:        e.fetchLogs,
+		Resume:      e.resumeFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	if res.Outputs != nil {

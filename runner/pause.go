@@ -129,3 +129,17 @@ func (e *engine) runChildTasks(ctx context.Context, spec *flow.TaskSpec, tr *Tas
 		return cs
 	}
 }
+
+// resumeFunc is the Resume of a Resume task's context: the running execution when the task
+// names none.
+func (e *engine) resumeFunc() func(ctx context.Context, req tasks.ResumeRequest) error {
+	if e.opts.Resume == nil {
+		return nil
+	}
+	return func(ctx context.Context, req tasks.ResumeRequest) error {
+		if req.ID == "" {
+			req.ID = e.exec.ID
+		}
+		return e.opts.Resume(ctx, req)
+	}
+}

@@ -71,5 +71,6 @@ var builtin = []*Def{
 	writeDef,
 	concatDef,
 	labelsDef,
+	resumeDef,
 	fetchDef,
 }

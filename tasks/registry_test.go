@@ -41,6 +41,7 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.core.tasks.storages.LocalFiles":  "io.kestra.plugin.core.storage.LocalFiles",
 		"io.kestra.plugin.core.storage.Write":       "io.kestra.plugin.core.storage.Write",
 		"io.kestra.core.tasks.storages.Concat":      "io.kestra.plugin.core.storage.Concat",
+		"io.kestra.plugin.core.execution.Resume":    "io.kestra.plugin.core.execution.Resume",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -54,8 +55,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 25 {
-		t.Errorf("Defs: got %d types, want 25", got)
+	if got := len(r.Defs()); got != 26 {
+		t.Errorf("Defs: got %d types, want 26", got)
 	}
 }
 

@@ -2,11 +2,13 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // resumePoll is how often a paused execution looks for its resume in the state: a short
@@ -86,4 +88,19 @@ func (s *Service) Resume(id string, given map[string]string) error {
 		return bad
 	}
 	return err
+}
+
+// resumeTask resumes an execution for a Resume task: as `executions resume`, after checking
+// that it is of the flow the task names, if it names one.
+func (s *Service) resumeTask(_ context.Context, req tasks.ResumeRequest) error {
+	rec, ok, err := s.Store.Execution(req.ID)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return fmt.Errorf("no execution found for execution id %s", req.ID)
+	case req.Namespace != "" && (rec.Namespace != req.Namespace || rec.FlowID != req.FlowID):
+		return fmt.Errorf("execution %s is of flow %s.%s, not %s.%s", req.ID, rec.Namespace, rec.FlowID, req.Namespace, req.FlowID)
+	}
+	return s.Resume(req.ID, req.Inputs)
 }

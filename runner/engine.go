@@ -128,6 +128,9 @@ type Options struct {
 	Pauser Pauser
 	// Resume resumes a PAUSED execution for a Resume task; nil when there is no state.
 	Resume func(ctx context.Context, req tasks.ResumeRequest) error
+	// ToggleTrigger enables or disables a trigger for a Toggle task; nil when there is no
+	// state.
+	ToggleTrigger func(ctx context.Context, req tasks.ToggleRequest) error
 	// Restart, when set, is a recorded execution prepared by PlanRestart: Run runs it
 	// again, under its id, from its failed task runs (see restart.go); Inputs are its
 	// inputs, typed again.
@@ -832,12 +835,13 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 				e.log(tr, tasks.LevelWarn, msg)
 			}
 		},
-		RenderTyped: e.typedRenderer(actx, env),
-		KV:          e.taskKV(),
-		Pause:       e.pauseFunc(spec, tr),
-		SetLabels:   e.setLabels,
-		Logs:        e.fetchLogs,
-		Resume:      e.resumeFunc(),
+		RenderTyped:   e.typedRenderer(actx, env),
+		KV:            e.taskKV(),
+		Pause:         e.pauseFunc(spec, tr),
+		SetLabels:     e.setLabels,
+		Logs:          e.fetchLogs,
+		Resume:        e.resumeFunc(),
+		ToggleTrigger: e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	if res.Outputs != nil {

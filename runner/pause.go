@@ -143,3 +143,20 @@ func (e *engine) resumeFunc() func(ctx context.Context, req tasks.ResumeRequest)
 		return e.opts.Resume(ctx, req)
 	}
 }
+
+// toggleFunc is the ToggleTrigger of a Toggle task's context: the running flow when the task
+// names none.
+func (e *engine) toggleFunc() func(ctx context.Context, req tasks.ToggleRequest) error {
+	if e.opts.ToggleTrigger == nil {
+		return nil
+	}
+	return func(ctx context.Context, req tasks.ToggleRequest) error {
+		if req.Namespace == "" {
+			req.Namespace = e.exec.Namespace
+		}
+		if req.FlowID == "" {
+			req.FlowID = e.exec.FlowID
+		}
+		return e.opts.ToggleTrigger(ctx, req)
+	}
+}

@@ -72,5 +72,6 @@ var builtin = []*Def{
 	concatDef,
 	labelsDef,
 	resumeDef,
+	toggleDef,
 	fetchDef,
 }

@@ -42,6 +42,7 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.plugin.core.storage.Write":       "io.kestra.plugin.core.storage.Write",
 		"io.kestra.core.tasks.storages.Concat":      "io.kestra.plugin.core.storage.Concat",
 		"io.kestra.plugin.core.execution.Resume":    "io.kestra.plugin.core.execution.Resume",
+		"io.kestra.core.tasks.trigger.Toggle":       "io.kestra.plugin.core.trigger.Toggle",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -55,8 +56,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 26 {
-		t.Errorf("Defs: got %d types, want 26", got)
+	if got := len(r.Defs()); got != 27 {
+		t.Errorf("Defs: got %d types, want 27", got)
 	}
 }
 

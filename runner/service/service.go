@@ -192,6 +192,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		Resume:        s.resumeTask,
+		ToggleTrigger: s.toggleTrigger,
 		Journal:       s.Store,
 		Restart:       o.restart,
 		Retries:       retries,

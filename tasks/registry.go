@@ -73,5 +73,8 @@ var builtin = []*Def{
 	labelsDef,
 	resumeDef,
 	toggleDef,
+	stateSetDef,
+	stateGetDef,
+	stateDeleteDef,
 	fetchDef,
 }

@@ -43,6 +43,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.core.tasks.storages.Concat":      "io.kestra.plugin.core.storage.Concat",
 		"io.kestra.plugin.core.execution.Resume":    "io.kestra.plugin.core.execution.Resume",
 		"io.kestra.core.tasks.trigger.Toggle":       "io.kestra.plugin.core.trigger.Toggle",
+		"io.kestra.core.tasks.states.Set":           "io.kestra.plugin.core.state.Set",
+		"io.kestra.plugin.core.state.Delete":        "io.kestra.plugin.core.state.Delete",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -56,8 +58,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 27 {
-		t.Errorf("Defs: got %d types, want 27", got)
+	if got := len(r.Defs()); got != 30 {
+		t.Errorf("Defs: got %d types, want 30", got)
 	}
 }
 

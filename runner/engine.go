@@ -798,6 +798,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 	e.mu.Unlock()
 
 	warned := map[string]bool{}
+	logFile := newLogFile(spec, e.opts.Masker, e.opts.Now)
 	var lent []string // working folders lent to this attempt, removed after it
 	defer func() {
 		for _, d := range lent {
@@ -818,7 +819,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		WorkDir:   workDir,
 		TaskID:    spec.ID,
 		Render:    render,
-		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel),
+		Log:       tasks.NewLogger(logFile.tee(func(l tasks.Level, msg string) { e.log(tr, l, msg) })).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel),
 		HTTP:      e.opts.HTTP,
 		Now:       e.opts.Now,
 		Environ:   e.opts.Environ,
@@ -844,6 +845,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		ToggleTrigger: e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
+	e.storeLogFile(spec, tr, a, logFile)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)
 	}

@@ -430,6 +430,13 @@ func TestSchemaRules(t *testing.T) {
 		{"schedule PublicHoliday", when(cond + "PublicHoliday\n        country: FR\n"), false},
 		{"flow trigger with Weekend", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n" + cond + "Weekend\n"), false},
 		{"condition unknown key", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionStatus\n        notin: [FAILED]\n"), false},
+		{"preconditions", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    preconditions:\n      id: p\n      timeWindow:\n        type: DAILY_TIME_DEADLINE\n        deadline: \"09:00:00\"\n      flows:\n        - namespace: dev\n          flowId: a\n          states: [SUCCESS]\n          labels: {env: prod}\n      where:\n        - id: w\n          operand: OR\n          filters:\n            - field: STATE\n              type: IN\n              values: [FAILED]\n"), true},
+		{"preconditions without id", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    preconditions:\n      flows:\n        - namespace: dev\n"), false},
+		{"preconditions unknown key", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    preconditions:\n      id: p\n      flow:\n        - namespace: dev\n"), false},
+		{"preconditions window type unknown", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    preconditions:\n      id: p\n      timeWindow:\n        type: HOURLY\n"), false},
+		{"precondition filter field unknown", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    preconditions:\n      id: p\n      where:\n        - id: w\n          filters:\n            - field: LABEL\n              type: EQUAL_TO\n              value: a\n"), false},
+		{"multiple condition", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - id: m\n        type: io.kestra.plugin.core.condition.MultipleCondition\n        window: P1D\n        windowAdvance: P0D\n        conditions:\n          ok:\n            type: io.kestra.plugin.core.condition.ExecutionStatus\n            in: [SUCCESS]\n"), true},
+		{"multiple condition without conditions", trigger("    type: io.kestra.plugin.core.trigger.Flow\n    conditions:\n      - id: m\n        type: io.kestra.plugin.core.condition.MultipleCondition\n        window: P1D\n"), false},
 
 		{"input", input("    type: STRING\n    defaults: 3\n    required: false\n"), true},
 		{"input old name", head + log + "inputs:\n  - name: i\n    type: STRING\n", true},

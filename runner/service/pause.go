@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -102,5 +103,9 @@ func (s *Service) resumeTask(_ context.Context, req tasks.ResumeRequest) error {
 	case req.Namespace != "" && (rec.Namespace != req.Namespace || rec.FlowID != req.FlowID):
 		return fmt.Errorf("execution %s is of flow %s.%s, not %s.%s", req.ID, rec.Namespace, rec.FlowID, req.Namespace, req.FlowID)
 	}
-	return s.Resume(req.ID, req.Inputs)
+	err = s.Resume(req.ID, req.Inputs)
+	if np := (*state.NotPausedError)(nil); errors.As(err, &np) {
+		return np // the state's path says nothing to the flow's author
+	}
+	return err
 }

@@ -47,7 +47,7 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 	}
 	now := s.now()
 	complete := false
-	err := s.Store.UpdateWindows(f.Namespace, f.ID, func(cur map[string]state.WindowRecord) (map[string]*state.WindowRecord, error) {
+	err := s.Store.UpdateWindows(f.Namespace, f.ID, now, func(cur map[string]state.WindowRecord) (map[string]*state.WindowRecord, error) {
 		next := map[string]*state.WindowRecord{}
 		all := true
 		var done []string
@@ -85,11 +85,6 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 		}
 		for _, id := range done {
 			next[id] = nil
-		}
-		for id, rec := range cur {
-			if _, touched := next[id]; !touched && !rec.End.After(now) {
-				next[id] = nil // ended: Kestra purges expired windows
-			}
 		}
 		complete = all
 		return next, nil

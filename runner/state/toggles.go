@@ -1,8 +1,10 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,4 +84,25 @@ func (s *Store) decodeToggle(k, v []byte) (Toggle, error) {
 	}
 	t.Namespace, t.FlowID, t.TriggerID = parts[0], parts[1], parts[2]
 	return t, nil
+}
+
+// deleteFlowEntries drops the entries of flow ns.id from bucket (toggles, windows), keyed
+// namespace\x00flow\x00..., within tx.
+func deleteFlowEntries(tx *bolt.Tx, bucket []byte, ns, id string) error {
+	b := tx.Bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	prefix := []byte(ns + "\x00" + id + "\x00")
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, slices.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

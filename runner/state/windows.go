@@ -44,8 +44,9 @@ func windowKey(ns, flowID, condID string) []byte {
 // UpdateWindows lets fn change the windows of flow ns.flowID in one write transaction: fn
 // gets the stored ones by condition id and returns the ones to write (nil: delete it);
 // windows it does not name stay as they are. Two processes whose executions end at once
-// thus never both see a window fulfilled.
-func (s *Store) UpdateWindows(ns, flowID string, fn func(cur map[string]WindowRecord) (map[string]*WindowRecord, error)) error {
+// thus never both see a window fulfilled. The windows of any flow that ended by now go in
+// the same transaction, as Kestra purges expired windows at each evaluation.
+func (s *Store) UpdateWindows(ns, flowID string, now time.Time, fn func(cur map[string]WindowRecord) (map[string]*WindowRecord, error)) error {
 	return s.update(func(tx *bolt.Tx) error {
 		if err := s.guarded(tx, func(g *guard) error { return g.whole(bucketWindows) }); err != nil {
 			return err
@@ -60,6 +61,9 @@ func (s *Store) UpdateWindows(ns, flowID string, fn func(cur map[string]WindowRe
 		}
 		next, err := fn(cur)
 		if err != nil {
+			return err
+		}
+		if err := s.dropEnded(b, now); err != nil {
 			return err
 		}
 		for id, w := range next {
@@ -105,37 +109,28 @@ func (s *Store) Windows() ([]WindowRecord, error) {
 	return out, nil
 }
 
-// DeleteExpiredWindows drops the windows that ended before now, as Kestra purges them.
-func (s *Store) DeleteExpiredWindows(now time.Time) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketWindows)
-		if b == nil {
-			return nil
-		}
-		if err := s.guarded(tx, func(g *guard) error { return g.whole(bucketWindows) }); err != nil {
-			return err
-		}
-		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			w, err := s.decodeWindow(k, v)
-			if err != nil {
-				return err
-			}
-			if !w.End.After(now) {
-				old = append(old, slices.Clone(k))
-			}
-			return nil
-		})
+// dropEnded deletes the windows that ended by now.
+func (s *Store) dropEnded(b *bolt.Bucket, now time.Time) error {
+	var old [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		w, err := s.decodeWindow(k, v)
 		if err != nil {
 			return err
 		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		if !w.End.After(now) {
+			old = append(old, slices.Clone(k))
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flowWindows reads the windows of one flow, by condition id.

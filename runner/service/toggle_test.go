@@ -47,6 +47,9 @@ func TestToggleDisablesASchedule(t *testing.T) {
 		}
 	}
 	run("    namespace: dev\n    flowId: quarterly\n    trigger: every\n")
+	if fl, err := s.Flows(); err != nil || len(fl) != 1 || !fl[0].Triggers[0].Toggled || !fl[0].Triggers[0].Disabled {
+		t.Fatalf("flow list: %+v, %v; want the trigger disabled by a Toggle", fl, err)
+	}
 	s.Tick(context.Background(), t0.Add(31*time.Minute))
 	if ran := n.all("scheduled dev"); len(ran) != 0 {
 		t.Fatalf("disabled, it ran %q", ran)
@@ -55,6 +58,9 @@ func TestToggleDisablesASchedule(t *testing.T) {
 		t.Fatalf("notes %q", n.all("note"))
 	}
 	run("    namespace: dev\n    flowId: quarterly\n    trigger: every\n    enabled: true\n")
+	if fl, _ := s.Flows(); fl[0].Triggers[0].Toggled || fl[0].Triggers[0].Disabled {
+		t.Fatalf("flow list: %+v, want the trigger enabled", fl)
+	}
 	s.Tick(context.Background(), t0.Add(46*time.Minute))
 	if ran := n.all("scheduled dev"); len(ran) != 1 || !strings.HasSuffix(ran[0], "12:45:00Z") {
 		t.Fatalf("enabled again, it ran %q, want 12:45 only", ran)

@@ -53,11 +53,15 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 		var done []string
 		for i, w := range ws {
 			rec, ok := cur[w.ID]
-			if !ok || !rec.Valid(now) {
+			open := ok && rec.Valid(now)
+			if !open {
 				start, end := w.TimeWindow.Bounds(now)
 				rec = state.WindowRecord{Start: start, End: end}
+				// Kestra checks the window it just opened a moment later, so one that
+				// starts now (SLIDING_WINDOW) is open.
+				open = !now.Before(start) && now.Before(end)
 			}
-			if !rec.Valid(now) {
+			if !open {
 				all = false
 				continue
 			}

@@ -181,3 +181,60 @@ func TestPreconditionsNoResetAndWindowEnd(t *testing.T) {
 		t.Fatalf("b in a new window fired %d times, want 0", got)
 	}
 }
+
+// A SLIDING_WINDOW opens at the first execution that meets a condition, even on the second,
+// and lasts its window from there; a DAILY_TIME_WINDOW counts only executions within it.
+func TestPreconditionsSlidingAndDailyWindows(t *testing.T) {
+	s, n := newService(t)
+	now := t0 // 12:00:00 exactly
+	s.Now = func() time.Time { return now }
+	apply(t, s, logFlow("team", "slide", `triggers:
+  - id: both
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: slide
+      timeWindow:
+        type: SLIDING_WINDOW
+        window: PT30M
+      flows:
+        - {namespace: team, flowId: a}
+        - {namespace: team, flowId: b}
+`))
+	apply(t, s, logFlow("team", "office", `triggers:
+  - id: both
+    type: io.kestra.plugin.core.trigger.Flow
+    preconditions:
+      id: office
+      timeWindow:
+        type: DAILY_TIME_WINDOW
+        startTime: "13:00:00"
+        endTime: "18:00:00"
+      flows:
+        - {namespace: team, flowId: a}
+        - {namespace: team, flowId: b}
+`))
+	run := func(id string) []string {
+		before := len(n.all("fired "))
+		x, err := s.Run(context.Background(), parse(t, logFlow("team", id, "")), RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Fire(context.Background(), x)
+		return n.all("fired ")[before:]
+	}
+	if fired := run("a"); len(fired) != 0 {
+		t.Fatalf("a fired %q", fired)
+	}
+	now = t0.Add(20 * time.Minute)
+	if fired := run("b"); len(fired) != 1 || !strings.Contains(fired[0], "team.slide/both") {
+		t.Fatalf("b within the sliding window fired %q, want slide only (office is closed before 13:00)", fired)
+	}
+	now = t0.Add(70 * time.Minute) // 13:10: the office window is open, it counts from now on
+	if fired := run("a"); len(fired) != 0 {
+		t.Fatalf("a fired %q", fired)
+	}
+	now = t0.Add(110 * time.Minute)
+	if fired := run("b"); len(fired) != 1 || !strings.Contains(fired[0], "team.office/both") {
+		t.Fatalf("b at 13:50 fired %q, want office only: the sliding window a opened at 13:10 ended at 13:40", fired)
+	}
+}

@@ -1,7 +1,10 @@
 package service
 
 import (
+	"fmt"
 	"maps"
+	"slices"
+	"time"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
@@ -47,6 +50,7 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 	}
 	now := s.now()
 	complete := false
+	var progress []string // notes, once the transaction is committed
 	err := s.Store.UpdateWindows(f.Namespace, f.ID, now, func(cur map[string]state.WindowRecord) (map[string]*state.WindowRecord, error) {
 		next := map[string]*state.WindowRecord{}
 		all := true
@@ -78,9 +82,15 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 				rec.Results = met
 				next[w.ID] = &rec
 			}
-			whole := true
+			whole, count := true, 0
 			for _, c := range w.Conds {
 				whole = whole && met[c.Key]
+				if met[c.Key] {
+					count++
+				}
+			}
+			if !whole && slices.Contains(slices.Collect(maps.Values(results[i])), true) {
+				progress = append(progress, fmt.Sprintf("trigger %s.%s/%s: %d of %d conditions of %s met, until %s", f.Namespace, f.ID, t.ID, count, len(w.Conds), w.ID, rec.End.UTC().Format(time.RFC3339)))
 			}
 			all = all && whole
 			if whole && w.ResetOnSuccess {
@@ -96,6 +106,9 @@ func (s *Service) windowsComplete(f *flow.Flow, revision int, t *flow.Trigger, x
 	if err != nil {
 		s.warnf("trigger %s.%s/%s: preconditions not recorded: %v", f.Namespace, f.ID, t.ID, err)
 		return false
+	}
+	for _, p := range progress {
+		s.notef("%s", p)
 	}
 	return complete
 }

@@ -1,8 +1,10 @@
 package service
 
 import (
+	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/flowctl/flowctl/runner"
@@ -70,5 +72,23 @@ func TestKestraStateEach(t *testing.T) {
 	hashed := regexp.MustCompile(`^state_states_each_[0-9a-f]{32}$`)
 	if err != nil || len(keys) != 3 || !slices.Contains(keys, "state_states_each") || !hashed.MatchString(keys[1]) || !hashed.MatchString(keys[2]) {
 		t.Errorf("keys %v, %v", keys, err)
+	}
+}
+
+// A state holding one of the execution's secrets is refused, as a KV value is: the state
+// never holds a secret in clear.
+func TestStateSetRefusesSecrets(t *testing.T) {
+	s, _ := newService(t)
+	s.Environ = []string{"SECRET_TOKEN=c2VjcmV0LXZhbHVl"}
+	src := "id: st\nnamespace: dev\ntasks:\n  - id: set\n    type: io.kestra.plugin.core.state.Set\n    data:\n      token: \"{{ secret('TOKEN') }}\"\n"
+	x, err := s.Run(context.Background(), parse(t, src), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.State.Current != "FAILED" || !strings.Contains(x.TaskRunList[0].Error, "secret") {
+		t.Fatalf("%s %q, want FAILED refusing the secret", x.State.Current, x.TaskRunList[0].Error)
+	}
+	if keys, _ := runner.KV(s.Store).Keys("dev", ""); len(keys) != 0 {
+		t.Fatalf("stored %v", keys)
 	}
 }

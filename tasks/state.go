@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"github.com/flowctl/flowctl/templating"
 	"maps"
 	"math/bits"
 	"strings"
@@ -83,7 +84,8 @@ func (p *stateProps) get(kv KV, ns, key string) (map[string]any, bool, error) {
 	if err != nil || !ok {
 		return nil, false, err
 	}
-	m, isMap := v.Value.(map[string]any)
+	// A JSON object read back from the store keeps its order (a templating.Map).
+	_, m, isMap := templating.AsMap(v.Value)
 	if !isMap {
 		return nil, false, fmt.Errorf("the KV pair %s of namespace %s is not a state (a JSON object) but a %s", key, ns, v.Type)
 	}

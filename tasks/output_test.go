@@ -1,0 +1,50 @@
+package tasks
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestOutputReaderKeepsEachStreamWhole writes both streams as fast as it can: how the two
+// interleave then is not known (a pipe records no time), but each stream's lines all come,
+// in their order, at their level.
+func TestOutputReaderKeepsEachStreamWhole(t *testing.T) {
+	task := &ShellCommands{Commands: []string{`for i in $(seq 1 2000); do echo out$i; echo err$i >&2; done; printf 'no newline'`}, ProcessProps: ProcessProps{WarningOnStdErr: ptr(false)}}
+	r := runTask(t, task)
+	succeeded(t, r)
+	var out, errs []string
+	for i := 1; i <= 2000; i++ {
+		out = append(out, fmt.Sprintf("out%d", i))
+		errs = append(errs, fmt.Sprintf("err%d", i))
+	}
+	infoLines(append(out, "no newline")...)(t, r)
+	errorLines(errs...)(t, r)
+}
+
+// TestOutputReaderStopTakesWhatIsThere: a process left holding the output keeps it open,
+// and stop takes what was written before it.
+func TestOutputReaderStopTakesWhatIsThere(t *testing.T) {
+	var got []string
+	s := newScriptLog(NewLogger(func(l Level, msg string) { got = append(got, msg) }))
+	stdout, stderr := s.writers()
+	r, outW, errW, err := newOutputReader(stdout, stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outW.Close()
+	defer errW.Close()
+	r.start()
+	fmt.Fprintf(outW, "one\ntwo")
+	fmt.Fprintf(errW, "three\n")
+	if r.wait(50 * time.Millisecond) {
+		t.Fatal("the reader ended while both streams were open")
+	}
+	r.stop()
+	stdout.flush()
+	stderr.flush()
+	if want := []string{"one", "three", "two"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

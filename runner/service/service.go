@@ -167,6 +167,17 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		defer lease.Release()
 		inherit = []*os.File{lease.File()}
 	}
+	// The run lease says this process runs the execution: taken before its first record,
+	// let go after its last (deferred: after Save below), so that a reader finding it
+	// RUNNING with nobody holding the lease knows it was cut off. Not taken, the readers
+	// cannot tell, as before leases: nothing else depends on it.
+	var runLease *state.Lease
+	holdRun := func(id string) {
+		if runLease == nil {
+			runLease, _ = s.Store.TakeRunLease(id)
+		}
+	}
+	defer func() { runLease.Release() }()
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:   o.Inputs,
 		Masker:   masker,
@@ -180,7 +191,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
-		Admit:         s.admit(f, lease),
+		Admit:         s.admit(f, lease, holdRun),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,
@@ -190,6 +201,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		Journal:       s.Store,
 		OnStart: func(x *runner.Execution) error {
+			holdRun(x.ID)
 			rec, err := runner.Record(x)
 			if err != nil {
 				return err
@@ -225,8 +237,9 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 // admit returns the Options.Admit of f: nil without a concurrency limit; else a function
 // that takes a slot of the limit for the execution, or does what the flow's behavior says
 // when none is free: CANCEL and FAIL end the execution at once, QUEUE records it QUEUED and
-// waits its turn. Slots held by processes that are gone are freed, and said so.
-func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, *runner.Execution, func()) (string, error) {
+// waits its turn. Slots held by processes that are gone are freed, and said so. holdRun takes
+// the run lease of an execution about to be recorded QUEUED.
+func (s *Service) admit(f *flow.Flow, lease *state.Lease, holdRun func(id string)) func(context.Context, *runner.Execution, func()) (string, error) {
 	c := f.Concurrency
 	if c == nil {
 		return nil
@@ -265,6 +278,7 @@ func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, 
 			}
 			if noted.IsZero() {
 				queued()
+				holdRun(x.ID)
 				rec, err := runner.Record(x)
 				if err != nil {
 					return "", err

@@ -55,3 +55,43 @@ func TestLeaseHeldUntilReleasedOrItsProcessesEnd(t *testing.T) {
 		t.Error("a lease name with a path: got no error")
 	}
 }
+
+func TestRunnerOfTellsARunningExecutionFromOneCutOff(t *testing.T) {
+	s := newStore(t, Options{})
+	if got := s.RunnerOf("exec1"); got != RunnerUnknown {
+		t.Errorf("no lease ever taken: got %v, want RunnerUnknown", got)
+	}
+	l, err := s.TakeRunLease("exec1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.RunnerOf("exec1"); got != RunnerAlive {
+		t.Errorf("lease held: got %v, want RunnerAlive", got)
+	}
+	if got := s.RunnerOf("exec1"); got != RunnerAlive {
+		t.Errorf("asked twice (the test lets go of its own lock): got %v, want RunnerAlive", got)
+	}
+	entries, _ := os.ReadDir(leaseDir(s.path))
+	for _, e := range entries {
+		if e.Name() != "run-exec1.lock" {
+			t.Errorf("lease folder holds %s, want only run-exec1.lock", e.Name())
+		}
+	}
+	// The holder's file closed without Release, as the kernel does for a process killed
+	// with SIGKILL: the file stays, unlocked.
+	l.f.Close()
+	if got := s.RunnerOf("exec1"); got != RunnerGone {
+		t.Errorf("holder gone: got %v, want RunnerGone", got)
+	}
+	if got := s.RunnerOf("exec1"); got != RunnerGone {
+		t.Errorf("asked twice: got %v, want RunnerGone (RunnerOf changes nothing)", got)
+	}
+	l2, err := s.TakeRunLease("exec2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.Release()
+	if got := s.RunnerOf("exec2"); got != RunnerUnknown {
+		t.Errorf("released at the end of its run: got %v, want RunnerUnknown", got)
+	}
+}

@@ -21,20 +21,23 @@ const readChunk = 64 << 10
 // What the reader cannot know is the order of writes made to both pipes between two of its
 // reads: a pipe records no time. When both have data at once, stdout's is taken first. So
 // the order is exact for lines written further apart than flowctl takes to read one (a
-// command, a process started, a pause between them), and not for a tight loop alternating
-// the two streams within microseconds (see the README, "Order of a script's lines").
+// command, a process started, a pause between them: readPause and the time to log what was
+// read), and not for a tight loop alternating the two streams within microseconds (see the
+// README, "Order of a script's lines").
 type outputReader struct {
 	files [2]*os.File // read ends: stdout, stderr
 	w     [2]*lineWriter
 	// stopR wakes the reader when stopW is written: stop reading, the output is abandoned.
 	stopR, stopW *os.File
 	done         chan struct{}
+	// batch runs the handling of one read (Logger.Batch): its lines are printed at once.
+	batch func(fn func())
 }
 
 // newOutputReader makes the two pipes of a script's output. The caller gives the write ends
 // to the process, closes them once it started, and calls start.
-func newOutputReader(stdout, stderr *lineWriter) (r *outputReader, outW, errW *os.File, err error) {
-	r = &outputReader{w: [2]*lineWriter{stdout, stderr}, done: make(chan struct{})}
+func newOutputReader(stdout, stderr *lineWriter, batch func(fn func())) (r *outputReader, outW, errW *os.File, err error) {
+	r = &outputReader{w: [2]*lineWriter{stdout, stderr}, done: make(chan struct{}), batch: batch}
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -104,8 +107,17 @@ func (r *outputReader) run() {
 				open--
 			}
 		}
+		// A line read now is logged now; what comes next waits a little, so that a chatty
+		// script is read (and printed) a few hundred lines at a time, not a line at a time
+		// with a wake-up of the reader, and of the script's write, for each.
+		unix.Nanosleep(&unix.Timespec{Nsec: int64(readPause)}, nil)
 	}
 }
+
+// readPause is the least time between two reads: at most 5,000 wake-ups a second however
+// fast the script writes. Lines written to both streams within it are read together (see
+// outputReader).
+const readPause = 200 * time.Microsecond
 
 // read reads once from stream i and hands the bytes to its writer. It reports false, having
 // taken the stream out of the poll, at the stream's end or when nothing more is readable
@@ -113,7 +125,7 @@ func (r *outputReader) run() {
 func (r *outputReader) read(poll []unix.PollFd, i int, buf []byte) bool {
 	n, err := unix.Read(int(poll[i].Fd), buf)
 	if n > 0 {
-		r.w[i].Write(buf[:n])
+		r.batch(func() { r.w[i].Write(buf[:n]) })
 		return true
 	}
 	if errors.Is(err, unix.EINTR) {

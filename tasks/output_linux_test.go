@@ -49,7 +49,8 @@ func TestOutputReaderKeepsTheOrderLinesWereRead(t *testing.T) {
 	for run := range 20 {
 		var got []string
 		s := newScriptLog(NewLogger(func(l Level, msg string) { got = append(got, l.String()+" "+msg) }))
-		r, outW, errW, err := newOutputReader(s.writers())
+		stdout, stderr := s.writers()
+		r, outW, errW, err := newOutputReader(stdout, stderr, s.log.Batch)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,7 +29,7 @@ func TestOutputReaderStopTakesWhatIsThere(t *testing.T) {
 	var got []string
 	s := newScriptLog(NewLogger(func(l Level, msg string) { got = append(got, msg) }))
 	stdout, stderr := s.writers()
-	r, outW, errW, err := newOutputReader(stdout, stderr)
+	r, outW, errW, err := newOutputReader(stdout, stderr, s.log.Batch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ const killGrace = 2 * time.Second
 // wrapped.
 func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
 	stdout, stderr := log.writers()
-	out, outW, errW, err := newOutputReader(stdout, stderr)
+	out, outW, errW, err := newOutputReader(stdout, stderr, log.log.Batch)
 	if err != nil {
 		return -1, fmt.Errorf("output pipes: %w", err)
 	}

@@ -3,9 +3,12 @@
 package state
 
 import (
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestLeaseHeldUntilReleasedOrItsProcessesEnd(t *testing.T) {
@@ -93,5 +96,27 @@ func TestRunnerOfTellsARunningExecutionFromOneCutOff(t *testing.T) {
 	l2.Release()
 	if got := s.RunnerOf("exec2"); got != RunnerUnknown {
 		t.Errorf("released at the end of its run: got %v, want RunnerUnknown", got)
+	}
+}
+
+func TestPruneRemovesTheRunLeaseAKilledProcessLeft(t *testing.T) {
+	s := newStore(t, Options{})
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := s.PutExecution(ExecRecord{ID: "cut", Namespace: "dev", FlowID: "f", State: "RUNNING", StartDate: start, Doc: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.TakeRunLease("cut")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.f.Close() // killed: the file stays, unlocked
+	if got := s.RunnerOf("cut"); got != RunnerGone {
+		t.Fatalf("before the prune: got %v, want RunnerGone", got)
+	}
+	if n, err := s.PruneExecutions(start.Add(time.Hour), 0); err != nil || n != 1 {
+		t.Fatalf("prune: got %d, %v; want 1 pruned", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(leaseDir(s.path), "run-cut.lock")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the run lease after the prune: got %v, want no file", err)
 	}
 }

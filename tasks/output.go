@@ -13,6 +13,10 @@ import (
 // time is read a line at a time.
 const readChunk = 64 << 10
 
+// maxPipe is the most a pipe holds, at the default limit of what an unprivileged process
+// may raise it to (/proc/sys/fs/pipe-max-size).
+const maxPipe = 1 << 20
+
 // outputReader reads a script's stdout and stderr from one goroutine, in the order the data
 // arrives, and hands each stream's bytes to its lineWriter. Two goroutines reading apart
 // (what os/exec does) let a line read later be logged before one read earlier; here a line
@@ -95,9 +99,10 @@ func (r *outputReader) run() {
 			return
 		}
 		if poll[2].Revents != 0 {
-			// Abandoned: take what is there now, without waiting for more.
+			// Abandoned: take what is there now (a pipe holds 1 MiB at most), without
+			// waiting for more, nor following a process that writes on for ever.
 			for i := range 2 {
-				for poll[i].Fd >= 0 && r.read(poll, i, buf) {
+				for k := 0; k < maxPipe/readChunk && poll[i].Fd >= 0 && r.read(poll, i, buf); k++ {
 				}
 			}
 			return

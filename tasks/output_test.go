@@ -3,6 +3,7 @@ package tasks
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -47,4 +48,33 @@ func TestOutputReaderStopTakesWhatIsThere(t *testing.T) {
 	if want := []string{"one", "three", "two"}; !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+}
+
+// TestOutputReaderStopDoesNotFollowAWriterForEver: stopped while a process it left behind
+// writes without end, the reader takes what the pipe holds and returns.
+func TestOutputReaderStopDoesNotFollowAWriterForEver(t *testing.T) {
+	var lines atomic.Int64
+	s := newScriptLog(NewLogger(func(Level, string) { lines.Add(1) }))
+	stdout, stderr := s.writers()
+	r, outW, errW, err := newOutputReader(stdout, stderr, s.log.Batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer errW.Close()
+	r.start()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		line := []byte("yes\n")
+		for {
+			if _, err := outW.Write(line); err != nil {
+				return // the reader is gone
+			}
+		}
+	}()
+	for lines.Load() == 0 && !r.wait(time.Millisecond) {
+	}
+	r.stop()
+	outW.Close()
+	<-done
 }

@@ -218,7 +218,11 @@ func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
 	} else {
 		level = s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level))
 	}
-	s.writeLocked(logLabel(tr), level, line.Message, line.Time)
+	at := line.Time
+	if at.IsZero() {
+		at = s.now()
+	}
+	s.writeLocked(logLabel(tr), level, line.Message, at)
 }
 
 func (s *TextSink) write(label, level, msg string) {

@@ -40,6 +40,12 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			w.split()
 			break
 		}
+		if len(w.buf) == 0 && i <= maxLine {
+			// A whole line in p (the usual case): straight from it, copied once.
+			w.emit(string(bytes.TrimSuffix(p[:i], []byte("\r"))))
+			p = p[i+1:]
+			continue
+		}
 		w.buf = append(w.buf, p[:i]...)
 		p = p[i+1:]
 		w.split()

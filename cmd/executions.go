@@ -83,6 +83,8 @@ func newExecListCmd(fac *factory) *cobra.Command {
 				d := "-"
 				if !r.EndDate.IsZero() {
 					d = report.HumanDuration(r.EndDate.Sub(r.StartDate))
+				} else if store.RunnerOf(r.ID) == state.RunnerGone {
+					d = "-  no process is running it (killed?)"
 				}
 				fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s  %-20s  %s\n", idW, r.ID, nsW, r.Namespace, flowW, r.FlowID,
 					pal.PaddedState(r.State, len("CANCELLED")), r.StartDate.UTC().Format(time.RFC3339), d)

@@ -115,7 +115,7 @@ func (r *outputReader) run() {
 		// A line read now is logged now; what comes next waits a little, so that a chatty
 		// script is read (and printed) a few hundred lines at a time, not a line at a time
 		// with a wake-up of the reader, and of the script's write, for each.
-		unix.Nanosleep(&unix.Timespec{Nsec: int64(readPause)}, nil)
+		pause(readPause)
 	}
 }
 

@@ -9,8 +9,7 @@ import (
 )
 
 // readChunk is the most read from one stream at a time: a pipe's default capacity, so a
-// chatty script's output is taken in few reads, while a stream that is written a line at a
-// time is read a line at a time.
+// chatty script's output is taken in few reads.
 const readChunk = 64 << 10
 
 // maxPipe is the most a pipe holds, at the default limit of what an unprivileged process
@@ -24,10 +23,10 @@ const maxPipe = 1 << 20
 //
 // What the reader cannot know is the order of writes made to both pipes between two of its
 // reads: a pipe records no time. When both have data at once, stdout's is taken first. So
-// the order is exact for lines written further apart than flowctl takes to read one (a
-// command, a process started, a pause between them: readPause and the time to log what was
-// read), and not for a tight loop alternating the two streams within microseconds (see the
-// README, "Order of a script's lines").
+// the order is exact for lines written further apart than the reader's round (readPause,
+// then the time to log what it read): a process started between them, a pause; and not for
+// a tight loop alternating the two streams within microseconds (see the README, "Order of a
+// script's lines").
 type outputReader struct {
 	files [2]*os.File // read ends: stdout, stderr
 	w     [2]*lineWriter

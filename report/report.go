@@ -158,6 +158,10 @@ func (s *TextSink) Release() {
 	defer s.mu.Unlock()
 	if s.held--; s.held <= 0 {
 		s.held = 0
+		if s.status != nil {
+			// Drawn once under the batch's lines, not under each of them.
+			s.buf = s.status.draw(s.status.clear(s.buf), s.now())
+		}
 		s.flushLocked()
 	}
 }
@@ -257,7 +261,7 @@ func (s *TextSink) writeLocked(label, level, msg string, at time.Time) {
 		}
 		msg = rest
 	}
-	if s.status != nil {
+	if s.status != nil && s.held == 0 {
 		b = s.status.draw(b, s.now())
 	}
 	s.buf = b

@@ -221,3 +221,28 @@ func TestTextSinkHoldWritesABatchAtOnce(t *testing.T) {
 			len(lines), lines[0], lines[min(500, len(lines)-1)], lines[len(lines)-1])
 	}
 }
+
+// TestTextSinkHeldLinesDrawTheStatusLineOnce: on a terminal, the lines of a batch are
+// printed under one status line, drawn again once when the batch is written.
+func TestTextSinkHeldLinesDrawTheStatusLineOnce(t *testing.T) {
+	var w writeCounter
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "a"}}}
+	s := NewTextSink(&w, NewPalette(true), f).Live(true, false)
+	defer s.Close()
+	a := &runner.TaskRun{ID: "1", TaskID: "a"}
+	s.TaskStarted(a)
+	s.Hold()
+	for i := range 100 {
+		s.Log(a, runner.LogLine{Level: tasks.LevelInfo, Message: fmt.Sprintf("line %d", i)})
+	}
+	s.Release()
+	s.mu.Lock()
+	out := w.String()
+	s.mu.Unlock()
+	if n := strings.Count(out, "running a"); n != 2 {
+		t.Errorf("status line drawn %d times, want 2 (after the start line, after the batch):\n%q", n, out)
+	}
+	if !strings.HasSuffix(out, Printable("⏵ 0:00  running a", SGRStrip)) {
+		t.Errorf("want the output to end with the status line, got ...%q", out[max(0, len(out)-80):])
+	}
+}

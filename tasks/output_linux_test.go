@@ -74,3 +74,29 @@ func TestOutputReaderKeepsTheOrderLinesWereRead(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputReaderOrdersAShortScriptsStreams: a few lines written at once to both streams,
+// before flowctl can read any: epoll says which stream was written to first, and lines are
+// then taken in turn, so an error between two lines, or an error first, keeps its place.
+func TestOutputReaderOrdersAShortScriptsStreams(t *testing.T) {
+	for _, c := range []struct {
+		script string
+		want   []string
+	}{
+		{"echo err >&2; echo out", []string{"ERROR err", "INFO out"}},
+		{"echo out; echo err >&2; echo out2", []string{"INFO out", "ERROR err", "INFO out2"}},
+		{"echo err >&2; echo out; echo err2 >&2", []string{"ERROR err", "INFO out", "ERROR err2"}},
+	} {
+		for range 20 {
+			r := runTask(t, &ShellCommands{Commands: []string{c.script}, ProcessProps: ProcessProps{WarningOnStdErr: ptr(false)}})
+			succeeded(t, r)
+			var got []string
+			for _, e := range r.rec.lines {
+				got = append(got, e.String())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("%s: got %q, want %q", c.script, got, c.want)
+			}
+		}
+	}
+}

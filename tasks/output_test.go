@@ -78,3 +78,30 @@ func TestOutputReaderStopDoesNotFollowAWriterForEver(t *testing.T) {
 	outW.Close()
 	<-done
 }
+
+// TestOutputReaderWithPoll runs the reader with the portable waiter (poll(2), what systems
+// without epoll get): both streams read whole, one ending long before the other.
+func TestOutputReaderWithPoll(t *testing.T) {
+	var got []string
+	s := newScriptLog(NewLogger(func(l Level, msg string) { got = append(got, l.String()+" "+msg) }))
+	stdout, stderr := s.writers()
+	r, outW, errW, err := newOutputReader(stdout, stderr, s.log.Batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.waiter.close()
+	r.waiter = newPollWaiter(r.fds)
+	r.start()
+	fmt.Fprintf(outW, "out1\nout2\n")
+	outW.Close()
+	time.Sleep(20 * time.Millisecond) // stdout ended, stderr still open: the reader waits on
+	fmt.Fprintf(errW, "err1\n")
+	errW.Close()
+	if !r.wait(10 * time.Second) {
+		t.Fatal("the reader did not end when both streams closed")
+	}
+	r.close()
+	if want := []string{"INFO out1", "INFO out2", "ERROR err1"}; !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

@@ -30,11 +30,50 @@ func run() int {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
 	// A task's process whose parent exits becomes flowctl's child, not init's, so a timeout
-	// or an interrupt still finds it (Linux; elsewhere a no-op).
+	// or an interrupt still finds it (Linux, from the first task process on; elsewhere a
+	// no-op).
 	tasks.AdoptOrphans()
-	// SIGINT and SIGTERM cancel the context: the running task's processes are killed and the
-	// execution ends KILLED (exit 130) instead of the process dying mid-record.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return cmd.Main(ctx, os.Args[1:], cmd.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	return cmd.MainInterruptible(context.Background(), os.Args[1:], cmd.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, interruptible)
+}
+
+// interruptible is the context of the commands that touch the state or run tasks: SIGINT
+// and SIGTERM cancel it, so the running task's processes are killed and the execution ends
+// KILLED (exit 130) instead of the process dying mid-record, and a wait for the state lock
+// ends at once. The commands that need neither (version, help, completion, schema) never
+// call it. It is not stopped: the process exits when the command ends.
+//
+// Setting up the handler takes the runtime a thread and a few hand-offs with it, so it is
+// done beside the command's first steps (loading the flow) rather than before them; whoever
+// asks the context whether it is done waits until the handler is in place, so no interrupt
+// is missed from then on.
+func interruptible(ctx context.Context) context.Context {
+	ctx, cancel := context.WithCancel(ctx)
+	ready := make(chan struct{})
+	go func() {
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+		close(ready)
+		<-signals
+		// Later interrupts are caught too and left unread: the first one ends the command
+		// cleanly, a second must not kill it mid-record.
+		cancel()
+	}()
+	return &handledContext{Context: ctx, ready: ready}
+}
+
+// handledContext is a context whose Done and Err first wait until its signal handler is in
+// place.
+type handledContext struct {
+	context.Context
+	ready chan struct{}
+}
+
+func (c *handledContext) Done() <-chan struct{} {
+	<-c.ready
+	return c.Context.Done()
+}
+
+func (c *handledContext) Err() error {
+	<-c.ready
+	return c.Context.Err()
 }

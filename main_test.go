@@ -63,6 +63,7 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitport":   waitPort,
+			"internet":   internet,
 			"ghcommands": checkCommands(ghCommands),
 			"glsections": checkCommands(glSections),
 		},

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
 )
 
@@ -40,8 +41,9 @@ func withState(fac *factory, c *cobra.Command, fn func(*state.Store) []cobra.Com
 }
 
 // completeExecutionIDs offers the newest execution ids (and "last"), each described by its
-// flow, state and start.
-func completeExecutionIDs(fac *factory) completer {
+// flow, state and start; only those in one of states when states are given (the ones a
+// command takes: FAILED and KILLED for restart).
+func completeExecutionIDs(fac *factory, states ...string) completer {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -53,7 +55,7 @@ func completeExecutionIDs(fac *factory) completer {
 			}
 			out := []cobra.Completion{cobra.CompletionWithDesc(state.LastExecution, "the newest execution")}
 			for _, r := range recs {
-				if strings.HasPrefix(r.ID, toComplete) {
+				if strings.HasPrefix(r.ID, toComplete) && (len(states) == 0 || slices.Contains(states, r.State)) {
 					out = append(out, cobra.CompletionWithDesc(r.ID, r.Namespace+"."+r.FlowID+" "+r.State+" "+r.StartDate.UTC().Format(time.RFC3339)))
 				}
 			}
@@ -113,6 +115,35 @@ func completeAppliedFlow(fac *factory) completer {
 	}
 }
 
+// completeNamespaceFile offers a namespace (the applied flows'), then, for get and delete,
+// the paths of its files; push's DIR is a local folder.
+func completeNamespaceFile(fac *factory, verb string) completer {
+	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		switch {
+		case len(args) == 0:
+			return completeNamespaces(fac)(c, args, toComplete)
+		case len(args) == 1 && verb == "push":
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		case len(args) == 1 && (verb == "get" || verb == "delete"):
+			out := withState(fac, c, func(s *state.Store) []cobra.Completion {
+				files, err := s.Storage().NamespaceFiles(args[0])
+				if err != nil {
+					return nil
+				}
+				var out []cobra.Completion
+				for _, f := range files {
+					if strings.HasPrefix(f.Path, toComplete) {
+						out = append(out, f.Path)
+					}
+				}
+				return out
+			})
+			return out, cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
 // completeFlowFiles offers YAML files.
 func completeFlowFiles(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	return []cobra.Completion{"yml", "yaml"}, cobra.ShellCompDirectiveFilterFileExt
@@ -156,10 +187,14 @@ func registerCompletions(root *cobra.Command, fac *factory) {
 		}
 		return c
 	}
-	for _, verb := range []string{"show", "logs"} {
+	for verb, states := range map[string][]string{"show": nil, "logs": nil, "resume": {runner.StatePaused},
+		"restart": {runner.StateFailed, runner.StateKilled}} {
 		if c := find("executions", verb); c != nil {
-			c.ValidArgsFunction = completeExecutionIDs(fac)
+			c.ValidArgsFunction = completeExecutionIDs(fac, states...)
 		}
+	}
+	if c := find("executions", "restart"); c != nil {
+		c.RegisterFlagCompletionFunc("flow", completeFlowFiles)
 	}
 	if c := find("executions", "list"); c != nil {
 		c.RegisterFlagCompletionFunc("status", completeStatuses)
@@ -176,6 +211,11 @@ func registerCompletions(root *cobra.Command, fac *factory) {
 	}
 	if c := find("run"); c != nil {
 		c.RegisterFlagCompletionFunc("input", completeInputs(fac))
+	}
+	for _, verb := range []string{"push", "list", "get", "delete"} {
+		if c := find("namespace", "files", verb); c != nil {
+			c.ValidArgsFunction = completeNamespaceFile(fac, verb)
+		}
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

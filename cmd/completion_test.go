@@ -34,8 +34,18 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	failed := state.ExecRecord{ID: "4fffffffffffffffffffff", Namespace: "dev", FlowID: "hello", State: "FAILED",
+		StartDate: t0.Add(-time.Minute), EndDate: t0, Doc: []byte(`{}`)}
+	if err := s.PutExecution(failed); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.ApplyFlow("prod", "nightly", []byte(src), false, t0); err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range []string{"/sql/a.sql", "/sql/b.sql", "/run.sh"} {
+		if _, err := s.Storage().PutNamespaceFile("prod", p, strings.NewReader("x")); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	complete := func(args ...string) []string {
@@ -54,7 +64,9 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"executions", "show", "--state", dbPath, ""}, "last\tthe newest execution|7ccccccccccccccccccccc\tdev.hello SUCCESS 2026-12-01T08:02:00Z|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z|4aaaaaaaaaaaaaaaaaaaaa\tdev.hello SUCCESS 2026-12-01T08:00:00Z"},
+		{[]string{"executions", "show", "--state", dbPath, ""}, "last\tthe newest execution|7ccccccccccccccccccccc\tdev.hello SUCCESS 2026-12-01T08:02:00Z|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z|4aaaaaaaaaaaaaaaaaaaaa\tdev.hello SUCCESS 2026-12-01T08:00:00Z|4fffffffffffffffffffff\tdev.hello FAILED 2026-12-01T07:59:00Z"},
+		{[]string{"executions", "restart", "--state", dbPath, "4"}, "last\tthe newest execution|4fffffffffffffffffffff\tdev.hello FAILED 2026-12-01T07:59:00Z"},
+		{[]string{"executions", "restart", "--flow", ""}, "yml|yaml"},
 		{[]string{"executions", "show", "--state", dbPath, "4b"}, "last\tthe newest execution|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z"},
 		{[]string{"executions", "logs", "--state", dbPath, "4b"}, "last\tthe newest execution|4bbbbbbbbbbbbbbbbbbbbb\tdev.hello SUCCESS 2026-12-01T08:01:00Z"},
 		{[]string{"executions", "list", "--status", ""}, strings.Join(listableStates, "|")},
@@ -64,6 +76,9 @@ func TestCompletionOffersWhatTheStateAndTheFlowHold(t *testing.T) {
 		{[]string{"run", file, "-i", ""}, "who=\tSTRING, required|n=\tINT"},
 		{[]string{"run", ""}, "yml|yaml"},
 		{[]string{"validate", "-o", ""}, "text|json"},
+		{[]string{"namespace", "files", "list", "--state", dbPath, ""}, "prod"},
+		{[]string{"namespace", "files", "get", "--state", dbPath, "prod", "/sql"}, "/sql/a.sql|/sql/b.sql"},
+		{[]string{"namespace", "files", "delete", "--state", dbPath, "prod", ""}, "/run.sh|/sql/a.sql|/sql/b.sql"},
 	} {
 		if got := strings.Join(complete(c.args...), "|"); got != c.want {
 			t.Errorf("complete %q:\ngot  %q\nwant %q", c.args, got, c.want)

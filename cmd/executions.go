@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -23,9 +24,9 @@ func newExecutionsCmd(fac *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:     "executions",
 		Aliases: []string{"execution", "exec"},
-		Short:   "List, show, follow, resume and prune the executions recorded in the state",
+		Short:   "List, show, follow, resume, restart and prune the executions recorded in the state",
 	}
-	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecLogsCmd(fac), newExecResumeCmd(fac), newExecPruneCmd(fac))
+	c.AddCommand(newExecListCmd(fac), newExecShowCmd(fac), newExecLogsCmd(fac), newExecResumeCmd(fac), newExecRestartCmd(fac), newExecPruneCmd(fac))
 	return c
 }
 
@@ -98,7 +99,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 	fl.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	fl.StringVar(&f.Namespace, "namespace", "", "only executions of this namespace")
 	fl.StringVar(&f.FlowID, "flow", "", "only executions of this flow id")
-	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, PAUSED, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
+	fl.StringVar(&f.State, "status", "", "only executions in this `STATE` (QUEUED, RUNNING, PAUSED, RESTARTED, SUCCESS, WARNING, FAILED, KILLED, CANCELLED)")
 	fl.IntVar(&f.Limit, "limit", 20, "at most this many executions (0: all)")
 	fl.BoolVar(&f.Documents, "documents", false, "with -o json, whole execution documents, taskRunList included (each read in full)")
 	return c
@@ -106,7 +107,7 @@ func newExecListCmd(fac *factory) *cobra.Command {
 
 // listableStates are the states an execution can be recorded in.
 var listableStates = []string{runner.StateQueued, runner.StateRunning, runner.StateSuccess, runner.StateWarning,
-	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused}
+	runner.StateFailed, runner.StateKilled, runner.StateCancelled, runner.StatePaused, runner.StateRestarted, runner.StateRetried}
 
 func newExecShowCmd(fac *factory) *cobra.Command {
 	s := fac.Streams
@@ -186,8 +187,27 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		fmt.Fprint(w, ", not ended (still running, or cut off by a crash)")
 	}
 	fmt.Fprintln(w)
+	if m := x.Metadata; m != nil && x.Restarted() {
+		// Restarted: the execution's states, each attempt's end among them.
+		states := make([]string, len(x.State.Histories))
+		for i, h := range x.State.Histories {
+			states[i] = h.State
+		}
+		fmt.Fprintf(w, "attempt %d, restarted: %s\n", m.AttemptNumber, strings.Join(states, " → "))
+	}
 	if x.Trigger != nil {
 		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+	}
+	if len(x.Labels) > 0 {
+		// The labels a Labels task or an SLA added show beside the flow's.
+		pairs := make([]string, 0, len(x.Labels))
+		for _, k := range slices.Sorted(maps.Keys(x.Labels)) {
+			pairs = append(pairs, k+"="+x.Labels[k])
+		}
+		fmt.Fprintf(w, "labels %s\n", p.Text(strings.Join(pairs, " ")))
+	}
+	if x.ParentID != "" {
+		fmt.Fprintf(w, "retries execution %s (attempt %d, original execution %s)\n", x.ParentID, x.Metadata.AttemptNumber, x.OriginalID)
 	}
 	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
 	// of their lines behind flowctl's own text, control sequences made visible.
@@ -198,7 +218,11 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 	for _, tr := range x.TaskRunList {
 		fmt.Fprintf(w, "\n%s %s %s %s\n", p.Bold(report.RunLabel(tr)), p.Faint(tr.Branch), p.State(tr.State.Current), report.HumanDuration(tr.State.Duration()))
 		if len(tr.Attempts) > 1 {
-			fmt.Fprintf(w, "  attempts: %d\n", len(tr.Attempts))
+			states := make([]string, len(tr.Attempts))
+			for i, a := range tr.Attempts {
+				states[i] = a.State.Current
+			}
+			fmt.Fprintf(w, "  attempts: %d (%s)\n", len(tr.Attempts), strings.Join(states, ", "))
 		}
 		for k, v := range report.OutputsJSON(tr.Outputs) {
 			fmt.Fprintf(w, "  outputs.%s = %s\n", p.Text(k), p.Text(v))

@@ -26,6 +26,9 @@ type factory struct {
 	// scheduleNow is the time `flow apply` and `scheduler tick` take as now: FLOWCTL_NOW
 	// when set, else the machine's.
 	scheduleNow func() (time.Time, error)
+	// interruptible, when set, makes the context of the commands that must end cleanly on
+	// an interrupt (see MainInterruptible).
+	interruptible func(context.Context) context.Context
 }
 
 func newFactory(s Streams) *factory {

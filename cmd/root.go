@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -60,9 +61,19 @@ func usageErrorf(format string, args ...any) error {
 // silentExit ends with code, its message already printed.
 func silentExit(code int) error { return &exitError{code: code} }
 
-// Main runs flowctl with args and returns the process exit code.
+// Main runs flowctl with args and returns the process exit code. Every command runs under
+// ctx.
 func Main(ctx context.Context, args []string, s Streams) int {
-	root := newRoot(newFactory(s))
+	return MainInterruptible(ctx, args, s, nil)
+}
+
+// MainInterruptible is Main for the program: the commands that touch the state or run
+// tasks run under interruptible(ctx) instead (the program's cancels on SIGINT and SIGTERM),
+// made when one of them starts; the others (see calm) never call it.
+func MainInterruptible(ctx context.Context, args []string, s Streams, interruptible func(context.Context) context.Context) int {
+	f := newFactory(s)
+	f.interruptible = interruptible
+	root := newRootFor(f, args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -84,9 +95,16 @@ func Main(ctx context.Context, args []string, s Streams) int {
 	return ExitUsage
 }
 
-// newRoot is the command tree on the factory f: the one place the commands get their
+// newRoot is the whole command tree on the factory f: the one place the commands get their
 // registry, state and clock from.
-func newRoot(f *factory) *cobra.Command {
+func newRoot(f *factory) *cobra.Command { return newRootFor(f, nil) }
+
+// newRootFor is the command tree for args. When the first argument names a command, the
+// root holds that command alone: a run builds no flags, help texts or completions of the
+// others (a third of `flowctl version` above the package initialisation). Anything else (no
+// command, a flag first, help, completion, a mistyped name to suggest for) gets the whole
+// tree.
+func newRootFor(f *factory, args []string) *cobra.Command {
 	s := f.Streams
 	root := &cobra.Command{
 		Use:   "flowctl",
@@ -103,9 +121,64 @@ The same YAML runs unchanged on a Kestra server.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newRunCmd(f), newValidateCmd(f), newFlowCmd(f), newExecutionsCmd(f), newKVCmd(f), newStorageCmd(f), newSchedulerCmd(f), newStateCmd(s), newSlackSinkCmd(s), newSchemaCmd(f), newVersionCmd(s))
+	root.PersistentPreRun = func(c *cobra.Command, _ []string) {
+		if f.interruptible != nil && !calm(c) {
+			c.SetContext(f.interruptible(c.Context()))
+		}
+	}
+	all := commands()
+	if len(args) > 0 {
+		for _, c := range all {
+			if slices.Contains(c.names, args[0]) {
+				root.AddCommand(c.make(f))
+				return root
+			}
+		}
+	}
+	for _, c := range all {
+		root.AddCommand(c.make(f))
+	}
 	registerCompletions(root, f)
 	return root
+}
+
+// command is one command under the root: the names that call it (its name, then its
+// aliases) and its constructor.
+type command struct {
+	names []string
+	make  func(*factory) *cobra.Command
+}
+
+// commands lists the commands under the root.
+func commands() []command {
+	return []command{
+		{[]string{"run"}, newRunCmd},
+		{[]string{"validate"}, newValidateCmd},
+		{[]string{"flow"}, newFlowCmd},
+		{[]string{"executions", "execution", "exec"}, newExecutionsCmd},
+		{[]string{"kv"}, newKVCmd},
+		{[]string{"namespace"}, newNamespaceCmd},
+		{[]string{"storage"}, newStorageCmd},
+		{[]string{"scheduler"}, newSchedulerCmd},
+		{[]string{"state"}, func(f *factory) *cobra.Command { return newStateCmd(f.Streams) }},
+		{[]string{"slack-sink"}, func(f *factory) *cobra.Command { return newSlackSinkCmd(f.Streams) }},
+		{[]string{"schema"}, newSchemaCmd},
+		{[]string{"version"}, func(f *factory) *cobra.Command { return newVersionCmd(f.Streams) }},
+	}
+}
+
+// calm tells the commands that touch no state and run no task (version, help, completion,
+// schema): an interrupt may end them at once, as it ends any program, so they start no
+// signal handling.
+func calm(c *cobra.Command) bool {
+	for c.HasParent() && c.Parent().HasParent() {
+		c = c.Parent() // the command under the root: "completion" for "completion bash"
+	}
+	switch c.Name() {
+	case "version", "help", "completion", "schema", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+		return true
+	}
+	return false
 }
 
 // version is the build's version: the ldflags one, else the module's, else "dev".

@@ -18,6 +18,7 @@ import (
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/service"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -102,7 +103,8 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	if f.Disabled {
 		return usageErrorf("%s: flow %s.%s is disabled (disabled: true): nothing was run", o.file, f.Namespace, f.ID)
 	}
-	values, secrets, err := flow.ParseInputs(f, given)
+	kv := &inputsKV{open: func() (*state.Store, error) { return fac.openState(ctx, o.state, true) }}
+	values, secrets, err := flow.ParseInputs(f, given, flow.WithKV(kv.get))
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -160,6 +162,11 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	if err := svc.RecordErr(); err != nil {
 		// The run happened but its record is incomplete: say so loudly, keep its exit code.
 		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
+	}
+	if ctx.Err() != nil && x.State.Current == runner.StateRetried {
+		// Interrupted while waiting to start the execution that retries it: none starts.
+		fmt.Fprintf(s.Err, "flowctl: interrupted while waiting to retry; %s had ended RETRIED, no new execution was started\n", x.ID)
+		return silentExit(ExitInterrupted)
 	}
 	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
 		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,
@@ -336,4 +343,24 @@ func parseInputFlags(flags []string) (map[string]string, error) {
 		given[k] = v
 	}
 	return given, nil
+}
+
+// inputsKV is the KV store as the templates of the inputs read it (a SELECT's expression):
+// the state is opened read-only on the first kv() (a Store holds the file only while a
+// method runs). A flow whose inputs read no key never opens it here, so a mistake in the
+// inputs is found without a state, and a dry run needs none.
+type inputsKV struct {
+	open  func() (*state.Store, error)
+	store *state.Store
+	err   error
+}
+
+func (k *inputsKV) get(ns, key string) (any, bool, error) {
+	if k.store == nil && k.err == nil {
+		k.store, k.err = k.open()
+	}
+	if k.err != nil {
+		return nil, false, k.err
+	}
+	return runner.KVLookup(runner.KV(k.store))(ns, key)
 }

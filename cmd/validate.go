@@ -11,7 +11,6 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner/state"
-	"github.com/flowctl/flowctl/tasks"
 )
 
 // validateOptions are the flags of `flowctl validate`.
@@ -138,7 +137,7 @@ func warnUnapplied(f *factory, flag string, flows []*flow.Flow) {
 	for _, fl := range flows {
 		known[[2]string{fl.Namespace, fl.ID}] = true
 		for _, spec := range fl.AllTasks() {
-			if ns, id, ok := tasks.SubflowOf(spec.Task); ok {
+			if ns, id, ok := flow.CalledFlow(spec); ok {
 				calls = append(calls, call{fl, spec, [2]string{ns, id}})
 			}
 		}

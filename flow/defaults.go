@@ -24,6 +24,8 @@ type pluginDefault struct {
 	forced bool
 	values *yaml.Node // a mapping
 	where  string     // "pluginDefaults[2]", for messages
+	// wrong says a key of the default is wrong (and reported): the default is dropped.
+	wrong bool
 }
 
 // matches reports whether the default applies to a plugin of type typ.
@@ -37,7 +39,40 @@ func (d *pluginDefault) matches(typ string) bool {
 }
 
 // defaultKeys are the keys of one pluginDefaults entry.
-var defaultKeys = []string{"type", "forced", "values"}
+var defaultKeys = keyTable[*pluginDefault]{
+	{name: "type", required: true, doc: "The plugin type the values apply to, or a prefix of type names (io.kestra.plugin.scripts).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "string", "minLength": 1} },
+		read: func(l *loader, d *pluginDefault, v *yaml.Node, ctx string) {
+			s, ok := l.str(v, ctx, "type")
+			switch {
+			case !ok:
+				d.wrong = true
+			case s == "":
+				l.errorf(v, "%stype: must not be empty (it would match every plugin)", ctx)
+				d.wrong = true
+			default:
+				d.names = []string{s}
+			}
+		}},
+	{name: "forced", doc: "The values win over the plugin's own (default false: the plugin's win).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} },
+		read: func(l *loader, d *pluginDefault, v *yaml.Node, ctx string) {
+			var ok bool
+			if d.forced, ok = l.boolean(v, ctx, "forced"); !ok {
+				d.wrong = true
+			}
+		}},
+	{name: "values", required: true, doc: "The properties to give every matching task, trigger or condition.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "object"} },
+		read: func(l *loader, d *pluginDefault, v *yaml.Node, ctx string) {
+			if r := resolve(v); r.Kind != yaml.MappingNode {
+				l.errorf(r, "%svalues: expected a mapping of properties, got %s", ctx, kindName(r))
+				d.wrong = true
+			} else {
+				d.values = r
+			}
+		}},
+}
 
 // withDefaults reads the flow's pluginDefaults and returns root with them applied; root
 // itself when the flow has none. The defaults' own entry is left in the result for flow()
@@ -111,48 +146,26 @@ func (l *loader) pluginDefaults(n *yaml.Node, what string) []*pluginDefault {
 			continue
 		}
 		d := &pluginDefault{where: where}
-		var typeNode *yaml.Node
-		ok := true
+		hasType := false
 		for _, p := range l.pairs(item, ctx) {
-			switch p.key.Value {
-			case "type":
-				typeNode = p.val
-				s, good := l.str(p.val, ctx, "type")
-				switch {
-				case !good:
-					ok = false
-				case s == "":
-					l.errorf(p.val, "%stype: must not be empty (it would match every plugin)", ctx)
-					ok = false
-				default:
-					d.names = []string{s}
-				}
-			case "forced":
-				var good bool
-				if d.forced, good = l.boolean(p.val, ctx, "forced"); !good {
-					ok = false
-				}
-			case "values":
-				v := resolve(p.val)
-				if v.Kind != yaml.MappingNode {
-					l.errorf(v, "%svalues: expected a mapping of properties, got %s", ctx, kindName(v))
-					ok = false
-					continue
-				}
-				d.values = v
-			default:
-				l.unknownKey(p.key, ctx, p.key.Value, defaultKeys, nil)
+			k := defaultKeys.lookup(p.key.Value)
+			if k == nil {
+				l.unknownKey(p.key, ctx, p.key.Value, defaultKeys.names(), nil)
+				continue
 			}
+			hasType = hasType || k.name == "type"
+			k.read(l, d, p.val, ctx)
 		}
-		if typeNode == nil {
+		// A default without values is only reported when nothing else is wrong with it.
+		switch {
+		case !hasType:
 			l.errorf(item, "%smissing required property \"type\"", ctx)
-			ok = false
-		}
-		if d.values == nil && ok {
+			d.wrong = true
+		case d.values == nil && !d.wrong:
 			l.errorf(item, "%smissing required property \"values\"", ctx)
-			ok = false
+			d.wrong = true
 		}
-		if !ok {
+		if d.wrong {
 			continue
 		}
 		if canon := l.canonicalType(d.names[0]); canon != "" && canon != d.names[0] {
@@ -191,7 +204,7 @@ func (l *loader) checkDefaultValues(d *pluginDefault, ctx string) {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
 		return
 	}
-	known := append(slices.Clone(infoOf(rv.Elem().Type()).names), commonTaskKeys...)
+	known := append(slices.Clone(infoOf(rv.Elem().Type()).names), taskKeys.names()...)
 	known = append(known, def.Unsupported...)
 	for k := range unsupportedTaskKeys {
 		known = append(known, k)

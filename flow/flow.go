@@ -45,6 +45,11 @@ type Flow struct {
 	Disabled bool
 	// Concurrency limits how many executions of the flow run at once; nil: no limit.
 	Concurrency *Concurrency
+	// Retry is the flow's `retry`: the policy of a failed runnable or Subflow task that
+	// has none of its own or of a flowable ancestor; nil: none.
+	Retry *Retry
+	// SLA are the flow's service level agreements, in the flow's order.
+	SLA []*SLA
 	// Warnings are things the loader accepted but that do not behave as on a Kestra server
 	// (a containerImage that is not used, say): printed once per run, never fatal.
 	Warnings []string
@@ -97,6 +102,9 @@ type Input struct {
 	Prefill any
 	// Values are the allowed values of an ENUM, SELECT or MULTISELECT input.
 	Values []string
+	// Expression, for a SELECT or MULTISELECT input, is a template rendering to the list of
+	// its values when the execution starts (kv() reads the KV store): Kestra's expression.
+	Expression string
 	// AllowCustomValue lets a SELECT or MULTISELECT input take a value outside Values.
 	AllowCustomValue bool
 	// ItemType is the type of each element of an ARRAY or MULTISELECT input.
@@ -173,7 +181,18 @@ type Retry struct {
 	MaxInterval    time.Duration // exponential, random
 	MinInterval    time.Duration // random
 	DelayFactor    float64       // exponential; 0 means Kestra's default of 2
+	// Behavior is RetryFailedTask (the attempts of the failed task run, in the execution;
+	// also when "") or RetryNewExecution.
+	Behavior string
 }
+
+// The behaviors of a retry.
+const (
+	RetryFailedTask = "RETRY_FAILED_TASK"
+	// RetryNewExecution ends the execution RETRIED and starts a new one of the flow, with
+	// the same inputs, labels and trigger.
+	RetryNewExecution = "CREATE_NEW_EXECUTION"
+)
 
 // Trigger is one entry of the flow's `triggers`: the keys every trigger has, and the
 // properties of its type (registry.go). The properties of the built-in types have fields of

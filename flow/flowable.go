@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // A Flowable is the decoded properties of a flowable task: a task that runs no process of its
@@ -69,10 +72,14 @@ var flowableDefs = sync.OnceValue(func() map[string]*FlowableDef {
 		{Type: TypeWorkingDir, Doc: "Runs its tasks one after another in one shared working folder.",
 			Aliases: []string{oldFlowPrefix + "Worker"},
 			New:     func() Flowable { return &WorkingDirectory{} }},
+		{Type: TypeForEachItem, Doc: "Runs a flow applied to the state once per batch of the lines of a file.",
+			New: func() Flowable { return &ForEachItem{} }},
+		{Type: TypeWaitFor, Doc: "Runs its tasks again and again until the condition is true.",
+			New: func() Flowable { return &WaitFor{} }},
 	}
 	out := map[string]*FlowableDef{}
 	for _, d := range defs {
-		if d.Type != TypeForEach {
+		if d.Type != TypeForEach && d.Type != TypeWaitFor { // Kestra never had them there
 			d.Aliases = append(d.Aliases, oldFlowPrefix+ShortType(d.Type))
 		}
 		out[strings.ToLower(d.Type)] = d
@@ -219,11 +226,19 @@ func (d *Dag) Branches() [][]*TaskSpec {
 // WorkingDirectory runs its tasks in order in one working folder they all share: a script
 // sees the files the scripts before it wrote.
 type WorkingDirectory struct {
-	Tasks          []*TaskSpec    `flow:"tasks,required" doc:"The tasks, runnable only, run one after another in the shared folder."`
-	InputFiles     any            `flow:"inputFiles" doc:"Files written into the folder first: a mapping of relative name to content or kestra:// URI, or a string rendering to a JSON object of them."`
-	OutputFiles    []string       `flow:"outputFiles" doc:"Globs of files of the folder stored once the tasks ended; their kestra:// URIs are in outputs.outputFiles."`
-	NamespaceFiles map[string]any `flow:"namespaceFiles" doc:"Namespace files copied into the folder: not supported yet."`
-	Cache          map[string]any `flow:"cache" doc:"Files cached between executions: not supported yet."`
+	Tasks          []*TaskSpec            `flow:"tasks,required" doc:"The tasks, runnable only, run one after another in the shared folder."`
+	InputFiles     any                    `flow:"inputFiles" doc:"Files written into the folder first: a mapping of relative name to content or kestra:// URI, or a string rendering to a JSON object of them."`
+	OutputFiles    []string               `flow:"outputFiles" doc:"Globs of files of the folder stored once the tasks ended; their kestra:// URIs are in outputs.outputFiles."`
+	NamespaceFiles *tasks.NamespaceFiles  `flow:"namespaceFiles" doc:"Files of the flow's namespace copied into the folder before the tasks (flowctl namespace files push)."`
+	Cache          *WorkingDirectoryCache `flow:"cache" doc:"Files of the folder kept between executions: restored before the tasks, saved after them."`
+}
+
+// WorkingDirectoryCache is a WorkingDirectory's cache: the files its patterns match are
+// zipped into the internal storage after the tasks and unzipped into the next execution's
+// folder before them, until ttl has passed since they were saved.
+type WorkingDirectoryCache struct {
+	Patterns []string      `flow:"patterns,required" doc:"Globs of the files to cache, relative to the folder: node_modules/** or *.txt."`
+	TTL      time.Duration `flow:"ttl" doc:"How long the cache lives after it was saved (ISO-8601, PT1H); none means for ever."`
 }
 
 // Branches implements Flowable.

@@ -65,6 +65,10 @@ func (l *loader) checkFlowable(spec *TaskSpec, n *yaml.Node, ctx string) {
 		l.checkLoopValues(spec, "value", f.Value, ctx)
 	case *WorkingDirectory:
 		l.checkWorkingDirectory(spec, f, at, ctx)
+	case *ForEachItem:
+		l.checkForEachItem(f, at, ctx)
+	case *WaitFor:
+		l.checkWaitFor(spec, f, at, ctx)
 	case *Dag:
 		if _, given := spec.PropPos["tasks"]; given && len(f.Tasks) == 0 {
 			l.errorAt(at("tasks"), "%stasks: at least one task is required", ctx)
@@ -232,11 +236,24 @@ func (l *loader) checkWorkingDirectory(spec *TaskSpec, w *WorkingDirectory, at f
 	if err := checkInputFiles(w.InputFiles); err != nil {
 		l.errorAt(at("inputFiles"), "%sinputFiles: %v", ctx, err)
 	}
-	if w.NamespaceFiles != nil && w.NamespaceFiles["enabled"] != false {
-		l.record(&l.warnings, &l.droppedWarnings, at("namespaceFiles"), "%snamespaceFiles: not supported yet: the namespace's files are not copied into the folder (give them as inputFiles)", []any{ctx})
+	if nf := w.NamespaceFiles; nf != nil {
+		if err := tasks.CheckPatterns("include", nf.Include); err != nil {
+			l.errorAt(at("namespaceFiles"), "%snamespaceFiles.%v", ctx, err)
+		}
+		if err := tasks.CheckPatterns("exclude", nf.Exclude); err != nil {
+			l.errorAt(at("namespaceFiles"), "%snamespaceFiles.%v", ctx, err)
+		}
 	}
-	if w.Cache != nil {
-		l.record(&l.warnings, &l.droppedWarnings, at("cache"), "%scache: not supported yet: the folder starts empty on every run", []any{ctx})
+	if c := w.Cache; c != nil {
+		if err := tasks.CheckPatterns("patterns", c.Patterns); err != nil {
+			l.errorAt(at("cache"), "%scache.%v", ctx, err)
+		}
+		if c.Patterns != nil && len(c.Patterns) == 0 {
+			l.errorAt(at("cache"), "%scache.patterns: give at least one glob of the files to cache (node_modules/**, say)", ctx)
+		}
+		if c.TTL < 0 {
+			l.errorAt(at("cache"), "%scache.ttl: must not be negative", ctx)
+		}
 	}
 }
 

@@ -2,11 +2,12 @@ package flow
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
+	"maps"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -22,60 +23,75 @@ import (
 	"github.com/flowctl/flowctl/templating"
 )
 
-// The input types flowctl implements, upper case as Kestra writes them.
-const (
-	InputString      = "STRING"
-	InputInt         = "INT"
-	InputFloat       = "FLOAT"
-	InputBoolean     = "BOOLEAN"
-	InputDateTime    = "DATETIME"
-	InputDate        = "DATE"
-	InputTime        = "TIME"
-	InputDuration    = "DURATION"
-	InputJSON        = "JSON"
-	InputYAML        = "YAML"
-	InputURI         = "URI"
-	InputEmail       = "EMAIL"
-	InputEnum        = "ENUM"
-	InputSelect      = "SELECT"
-	InputMultiselect = "MULTISELECT"
-	InputArray       = "ARRAY"
-	InputSecret      = "SECRET"
+// The input types that take a property, as Kestra's input classes do.
+var (
+	choiceTypes = []string{InputEnum, InputSelect, InputMultiselect}
+	numberTypes = []string{InputInt, InputFloat, InputDuration}
+	dateTypes   = []string{InputDateTime, InputDate, InputTime}
 )
 
-// inputTypes are the input types flowctl implements.
-var inputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, InputEnum,
-	InputSelect, InputMultiselect, InputArray, InputSecret, InputFile}
+// inputKeys are the input properties flowctl reads, with the input types that take each
+// (every type when none are listed) and those that require it. The input walk reads those
+// without a read func once the type is known.
+var inputKeys = keyTable[*Input]{
+	{name: "id", required: true, doc: "The input's id: {{ inputs.ID }}.",
+		schema: func(*schemaBuilder) obj { return idSchema(inputIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The input's type.",
+		schema: func(*schemaBuilder) obj {
+			return caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases))))
+		}},
+	{name: "defaults", doc: "The value when none is given; a template is rendered when the execution starts.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	boolKey("required", "The input must have a value (default true).", func(in *Input, b bool) { in.Required = b }),
+	textKey("description", "What the input is for.", func(in *Input, s string) { in.Description = s }),
+	textKey("displayName", "The input's name for people.", func(in *Input, s string) { in.DisplayName = s }),
+	{name: "values", types: choiceTypes, requiredBy: choiceTypes,
+		doc: "The values an ENUM, SELECT or MULTISELECT input allows.",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
+		}},
+	// MULTISELECT called its values options before Kestra 0.20: the input walk reads options
+	// as values.
+	{name: "options", of: "values", types: []string{InputMultiselect},
+		doc: "The old name of a MULTISELECT input's values (Kestra before 0.20).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}
+		}},
+	{name: "itemType", types: []string{InputArray, InputMultiselect}, requiredBy: []string{InputArray},
+		doc:    "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input.",
+		schema: func(*schemaBuilder) obj { return caseless(itemTypes) }},
+	{name: "expression", types: []string{InputSelect, InputMultiselect},
+		doc:    "A SELECT or MULTISELECT input's values, as a template rendering to a list when the execution starts (kv() reads the KV store), instead of values.",
+		schema: func(*schemaBuilder) obj { return templateString() }},
+	{name: "allowCustomValue", types: []string{InputSelect, InputMultiselect}, inert: false,
+		doc:    "A SELECT or MULTISELECT input also takes values not listed (default false).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "boolean"} }},
+	{name: "validator", types: []string{InputString},
+		doc:    "A regular expression the whole value of a STRING input must match.",
+		schema: func(*schemaBuilder) obj { return text() }},
+	{name: "min", types: numberTypes, doc: "The least value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "max", types: numberTypes, doc: "The greatest value of an INT, FLOAT or DURATION input.", schema: boundSchema},
+	{name: "after", types: dateTypes, doc: "The earliest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "before", types: dateTypes, doc: "The latest value of a DATETIME, DATE or TIME input.", schema: boundSchema},
+	{name: "dependsOn", doc: "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it.",
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": "object", "properties": dependsOnKeys.props(b), "additionalProperties": false}
+		}},
+	{name: "prefill", doc: "The value a form starts from (Kestra's UI); checked, not used by flowctl.",
+		schema: func(*schemaBuilder) obj { return obj{} }},
+	// Kestra before 0.15 called the id name.
+	{name: "name", old: true, of: "id", doc: "The old spelling of id (Kestra before 0.15).",
+		schema: func(*schemaBuilder) obj {
+			return obj{"allOf": []any{doc(idSchema(inputIDPattern(), maxFlowIDLen), "The input's id: {{ inputs.ID }}.")}}
+		}},
+}
 
-// inputTypeAliases are other names of implemented types: Kestra 0.22 renamed BOOLEAN to BOOL.
-var inputTypeAliases = map[string]string{"BOOL": InputBoolean}
-
-// kestraInputTypes are Kestra's input types that flowctl does not implement yet.
-var kestraInputTypes []string
-
-// itemTypes are the types an element of an ARRAY or MULTISELECT input may have: every
-// scalar type, and JSON or YAML for structured elements. Kestra refuses ARRAY and
-// MULTISELECT as item types; the others need a property an element cannot carry.
-var itemTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail}
-
-// inputKeys are the input properties flowctl reads.
-var inputKeys = []string{"id", "type", "defaults", "required", "description", "displayName", "values",
-	"options", "allowCustomValue", "itemType", "validator", "min", "max", "after", "before", "dependsOn", "prefill"}
+// boundSchema is the schema of min, max, after and before: a value of the input's own type.
+func boundSchema(*schemaBuilder) obj { return doc(text(), "A value of the input's own type.") }
 
 // unsupportedInputKeys are Kestra's other input properties.
 var unsupportedInputKeys = map[string]string{
-	"extension": "", "expression": " (list the choices in values)",
-	"isRadio": "", "autoSelectFirst": "", "multiple": "",
-}
-
-// boundKeys say which input types take which bounds, as Kestra's input classes do.
-var boundKeys = map[string][]string{
-	"min":    {InputInt, InputFloat, InputDuration},
-	"max":    {InputInt, InputFloat, InputDuration},
-	"after":  {InputDateTime, InputDate, InputTime},
-	"before": {InputDateTime, InputDate, InputTime},
+	"extension": "", "isRadio": "", "autoSelectFirst": "", "multiple": "",
 }
 
 // inputs reads the flow's inputs.
@@ -103,6 +119,11 @@ func (l *loader) inputList(n *yaml.Node, where string) []*Input {
 		if in.ID != "" {
 			if line, dup := firsts[in.ID]; dup {
 				l.errorf(idNode, "input %q: duplicate input id %q (first defined at line %d)", in.ID, in.ID, line)
+				continue
+			}
+			if other, ok := clashingInput(out, in.ID); ok {
+				l.errorf(idNode, "input %q: its id clashes with input %q (first defined at line %d): a dotted id is a path, inputs.%s, so %q cannot be a value and hold other inputs too",
+					in.ID, other, firsts[other], strings.Join(inputPath(in.ID), "."), shorterPath(in.ID, other))
 				continue
 			}
 			firsts[in.ID] = resolve(idNode).Line
@@ -228,50 +249,30 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.checkID(idNode, ctx+"id", id, "input id", inputIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
 	}
 
-	var typeNode, defaultsNode, prefillNode, valuesNode, optionsNode, itemTypeNode, validatorNode, depNode *yaml.Node
-	var optionsKey *yaml.Node
-	bounds := map[string]*yaml.Node{}
+	// The keys read once the type is known, by name: their values, and their keys' nodes.
+	given := map[string]*yaml.Node{}
+	keys := map[string]*yaml.Node{}
 	hasID := slices.ContainsFunc(ps, func(q pair) bool { return q.key.Value == "id" })
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		switch key {
-		case "id":
-		case "name":
+		switch k := inputKeys.lookup(key); {
+		case k == nil:
+			l.unknownKey(p.key, ctx, key, inputKeys.names(), unsupportedInputKeys)
+		case k.read != nil:
+			k.read(l, in, v, ctx)
+		case key == "id":
+		case key == "name":
 			if hasID {
 				l.errorf(p.key, "%sname and id are the same property (name is its old spelling): keep id", ctx)
 			} else {
 				l.warnf(p.key, "%sname is the old spelling of id (Kestra before 0.15): write id", ctx)
 			}
-		case "type":
-			typeNode = v
-		case "defaults":
-			defaultsNode = v
-		case "prefill":
-			prefillNode = v
-		case "values":
-			valuesNode = v
-		case "options":
-			optionsKey, optionsNode = p.key, v
-		case "itemType":
-			itemTypeNode = v
-		case "validator":
-			validatorNode = v
-		case "dependsOn":
-			depNode = v
-		case "min", "max", "after", "before":
-			bounds[key] = v
-		case "allowCustomValue":
-			in.AllowCustomValue, _ = l.boolean(v, ctx, key)
-		case "required":
-			in.Required, _ = l.boolean(v, ctx, key)
-		case "description":
-			in.Description, _ = l.optStr(v, ctx, key)
-		case "displayName":
-			in.DisplayName, _ = l.optStr(v, ctx, key)
 		default:
-			l.unknownKey(p.key, ctx, key, inputKeys, unsupportedInputKeys)
+			given[key], keys[key] = v, p.key
 		}
 	}
+	typeNode, defaultsNode, prefillNode, valuesNode, optionsNode := given["type"], given["defaults"], given["prefill"], given["values"], given["options"]
+	itemTypeNode, validatorNode, depNode := given["itemType"], given["validator"], given["dependsOn"]
 	if depNode != nil && !isNull(depNode) {
 		in.DependsOn = l.dependsOn(depNode, ctx, in.ID)
 	}
@@ -298,10 +299,18 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		return in, idNode, depNode
 	}
 
+	// A key read at once is refused for a type that does not take it; those read from here
+	// on check their own.
+	for _, p := range ps {
+		if k := inputKeys.lookup(p.key.Value); k != nil && k.read != nil && !k.takes(in.Type) {
+			l.errorf(p.val, "%s%s: only %s inputs take %s", ctx, k.name, typeList(k.types), k.name)
+		}
+	}
 	// MULTISELECT called its values options before Kestra 0.20; still read, with a warning.
+	optionsKey := keys["options"]
 	switch {
 	case optionsNode == nil:
-	case in.Type != InputMultiselect:
+	case !inputKeys.lookup("options").takes(in.Type):
 		l.errorf(optionsKey, "%soptions: only MULTISELECT inputs take options (the old name of values)", ctx)
 	case valuesNode != nil:
 		l.errorf(optionsKey, "%soptions: you can't define both `values` and `options` (options is the old name of values: keep values)", ctx)
@@ -309,24 +318,34 @@ func (l *loader) input(n *yaml.Node, where string) (*Input, *yaml.Node, *yaml.No
 		l.warnf(optionsKey, "%soptions is the old name of values (Kestra before 0.20): write values", ctx)
 		valuesNode = optionsNode
 	}
-	takesValues := in.Type == InputEnum || in.Type == InputSelect || in.Type == InputMultiselect
+	if exprNode := given["expression"]; exprNode != nil {
+		l.inputExpression(in, exprNode, valuesNode != nil, ctx)
+	}
+	values := inputKeys.lookup("values")
 	switch {
-	case valuesNode != nil && !takesValues:
-		l.errorf(valuesNode, "%svalues: only ENUM, SELECT and MULTISELECT inputs take values", ctx)
+	case valuesNode != nil && !values.takes(in.Type):
+		l.errorf(valuesNode, "%svalues: only %s inputs take values", ctx, typeList(values.types))
 	case valuesNode != nil:
 		in.Values = l.enumValues(valuesNode, ctx)
-	case takesValues:
+	case given["expression"] != nil:
+	case slices.Contains(values.requiredBy, in.Type):
 		l.errorf(n, "%smissing required property \"values\" (the values a%s %s input allows)", ctx, map[bool]string{true: "n"}[in.Type == InputEnum], in.Type)
 	}
-	if in.AllowCustomValue && in.Type != InputSelect && in.Type != InputMultiselect {
-		l.errorf(n, "%sallowCustomValue: only SELECT and MULTISELECT inputs take allowCustomValue", ctx)
+	// allowCustomValue: false is what every input has (its inert value), and is let through.
+	if v := given["allowCustomValue"]; v != nil {
+		in.AllowCustomValue, _ = l.boolean(v, ctx, "allowCustomValue")
+	}
+	if k := inputKeys.lookup("allowCustomValue"); in.AllowCustomValue && !k.takes(in.Type) {
+		l.errorf(n, "%sallowCustomValue: only %s inputs take allowCustomValue", ctx, typeList(k.types))
 	}
 	l.inputItemType(in, n, itemTypeNode, ctx)
 	if validatorNode != nil {
 		l.inputValidator(in, validatorNode, ctx)
 	}
+	bounds := map[string]*yaml.Node{}
 	for _, key := range []string{"min", "max", "after", "before"} {
-		if v := bounds[key]; v != nil {
+		if v := given[key]; v != nil {
+			bounds[key] = v
 			l.inputBound(in, key, v, ctx)
 		}
 	}
@@ -371,6 +390,28 @@ func (l *loader) inputDefault(in *Input, n *yaml.Node, ctx, key string) any {
 	return v
 }
 
+// inputExpression reads the expression of a SELECT or MULTISELECT input: a template,
+// checked here, rendered to the list of values when the execution starts.
+func (l *loader) inputExpression(in *Input, n *yaml.Node, hasValues bool, ctx string) {
+	if k := inputKeys.lookup("expression"); !k.takes(in.Type) {
+		l.errorf(n, "%sexpression: only %s inputs take an expression (the template of their values)", ctx, typeList(k.types))
+		return
+	}
+	s, ok := l.str(n, ctx, "expression")
+	switch {
+	case !ok:
+		return
+	case hasValues:
+		l.errorf(n, "%sexpression: give the values or an expression rendering to them, not both", ctx)
+		return
+	}
+	if _, err := templating.Parse(s); err != nil {
+		l.checkTemplate(n, s, ctx+"expression: ")
+		return
+	}
+	in.Expression = s
+}
+
 // dependsOn reads an input's dependsOn: {inputs: [...], condition: "{{ ... }}"}.
 func (l *loader) dependsOn(n *yaml.Node, ctx, self string) *DependsOn {
 	r := resolve(n)
@@ -378,50 +419,68 @@ func (l *loader) dependsOn(n *yaml.Node, ctx, self string) *DependsOn {
 		l.errorf(r, "%sdependsOn: expected a mapping with inputs and condition, got %s", ctx, got(r))
 		return nil
 	}
-	d := &DependsOn{}
+	d := &dependsOnRead{self: self}
 	for _, p := range l.pairs(r, ctx+"dependsOn: ") {
-		switch p.key.Value {
-		case "inputs":
-			v := resolve(p.val)
-			if v.Kind != yaml.SequenceNode {
-				l.errorf(v, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(v))
-				continue
+		if k := dependsOnKeys.lookup(p.key.Value); k != nil {
+			k.read(l, d, p.val, ctx)
+		} else {
+			l.unknownKey(p.key, ctx+"dependsOn: ", p.key.Value, dependsOnKeys.names(), nil)
+		}
+	}
+	return &d.DependsOn
+}
+
+// dependsOnRead is a dependsOn being read, with the id of its input.
+type dependsOnRead struct {
+	DependsOn
+	self string
+}
+
+// dependsOnKeys are the keys of an input's dependsOn; ctx names the input.
+var dependsOnKeys = keyTable[*dependsOnRead]{
+	{name: "inputs",
+		schema: func(*schemaBuilder) obj { return obj{"type": "array", "items": text()} },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			r := resolve(v)
+			if r.Kind != yaml.SequenceNode {
+				l.errorf(r, "%sdependsOn.inputs: expected a list of input ids, got %s", ctx, got(r))
+				return
 			}
-			for i, item := range v.Content {
+			for i, item := range r.Content {
 				if s, ok := l.str(item, ctx, fmt.Sprintf("dependsOn.inputs[%d]", i)); ok {
-					if s == self {
+					if s == d.self {
 						l.errorf(resolve(item), "%sdependsOn.inputs[%d]: an input cannot depend on itself", ctx, i)
 						continue
 					}
 					d.Inputs = append(d.Inputs, s)
 				}
 			}
-		case "condition":
-			if s, ok := l.optStr(p.val, ctx, "dependsOn.condition"); ok {
+		}},
+	{name: "condition",
+		schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, d *dependsOnRead, v *yaml.Node, ctx string) {
+			if s, ok := l.optStr(v, ctx, "dependsOn.condition"); ok {
 				d.Condition = s
-				l.checkTemplate(p.val, s, ctx+"dependsOn.condition: ")
+				l.checkTemplate(v, s, ctx+"dependsOn.condition: ")
 			}
-		default:
-			l.errorf(p.key, "%sdependsOn: unknown property %q%s", ctx, p.key.Value, didYouMean(p.key.Value, []string{"inputs", "condition"}))
-		}
-	}
-	return d
+		}},
 }
 
 // inputItemType reads the itemType of an ARRAY (required) or MULTISELECT (default STRING)
 // input.
 func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string) {
+	k := inputKeys.lookup("itemType")
 	if itemTypeNode == nil {
-		switch in.Type {
-		case InputArray:
+		switch {
+		case slices.Contains(k.requiredBy, in.Type):
 			l.errorf(n, "%smissing required property \"itemType\" (the type of each element: one of %s)", ctx, strings.Join(itemTypes, ", "))
-		case InputMultiselect:
+		case k.takes(in.Type):
 			in.ItemType = InputString
 		}
 		return
 	}
-	if in.Type != InputArray && in.Type != InputMultiselect {
-		l.errorf(itemTypeNode, "%sitemType: only ARRAY and MULTISELECT inputs take an itemType", ctx)
+	if !k.takes(in.Type) {
+		l.errorf(itemTypeNode, "%sitemType: only %s inputs take an itemType", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(itemTypeNode, ctx, "itemType")
@@ -439,11 +498,19 @@ func (l *loader) inputItemType(in *Input, n, itemTypeNode *yaml.Node, ctx string
 	in.ItemType = t
 }
 
+// typeList names input types for a message: "ENUM, SELECT and MULTISELECT".
+func typeList(types []string) string {
+	if len(types) < 2 {
+		return strings.Join(types, "")
+	}
+	return strings.Join(types[:len(types)-1], ", ") + " and " + types[len(types)-1]
+}
+
 // inputValidator reads the validator of a STRING input: a regular expression the whole
 // value must match, as Java's Pattern.matches.
 func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
-	if in.Type != InputString {
-		l.errorf(n, "%svalidator: only STRING inputs take a validator", ctx)
+	if k := inputKeys.lookup("validator"); !k.takes(in.Type) {
+		l.errorf(n, "%svalidator: only %s inputs take a validator", ctx, typeList(k.types))
 		return
 	}
 	s, ok := l.str(n, ctx, "validator")
@@ -468,8 +535,8 @@ func (l *loader) inputValidator(in *Input, n *yaml.Node, ctx string) {
 
 // inputBound reads min, max, after or before: a value of the input's own type.
 func (l *loader) inputBound(in *Input, key string, n *yaml.Node, ctx string) {
-	if !slices.Contains(boundKeys[key], in.Type) {
-		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(boundKeys[key], ", "), key)
+	if k := inputKeys.lookup(key); !k.takes(in.Type) {
+		l.errorf(n, "%s%s: only %s inputs take %s", ctx, key, strings.Join(k.types, ", "), key)
 		return
 	}
 	s, ok := l.str(n, ctx, key)
@@ -529,19 +596,42 @@ func (l *loader) enumValues(n *yaml.Node, ctx string) []string {
 // a value nor a default is left out of values, as is an input that dependsOn disables. Every
 // problem is reported at once, one per line; a message names the input and what it accepts,
 // and never shows the value of a SECRET input.
-func ParseInputs(f *Flow, given map[string]string) (values map[string]any, secrets []string, err error) {
-	values, secrets, _, err = parseInputs(f, given, false)
+func ParseInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets []string, err error) {
+	values, secrets, _, err = parseInputs(f, given, false, inputEnvOf(opts))
 	return values, secrets, err
 }
 
 // ParseTriggerInputs is ParseInputs for the inputs a Flow trigger renders: as in Kestra, a
 // required input the trigger does not give is no error; it is left out, and named in missing
 // so that the caller can say so.
-func ParseTriggerInputs(f *Flow, given map[string]string) (values map[string]any, secrets, missing []string, err error) {
-	return parseInputs(f, given, true)
+func ParseTriggerInputs(f *Flow, given map[string]string, opts ...InputOption) (values map[string]any, secrets, missing []string, err error) {
+	return parseInputs(f, given, true, inputEnvOf(opts))
 }
 
-func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values map[string]any, secrets, missing []string, err error) {
+// InputOption gives the templates of the inputs something the flow alone cannot.
+type InputOption func(*inputEnv)
+
+// inputEnv is what the templates of the inputs (a SELECT's expression, a default, a dependsOn
+// condition) see besides flow.* and the inputs resolved before.
+type inputEnv struct {
+	kv func(namespace, key string) (any, bool, error)
+}
+
+// WithKV gives the templates of the inputs the kv() function, reading Kestra's KV store
+// through kv (found is false for a missing key). Without it kv() says it needs a state.
+func WithKV(kv func(namespace, key string) (v any, found bool, err error)) InputOption {
+	return func(e *inputEnv) { e.kv = kv }
+}
+
+func inputEnvOf(opts []InputOption) *inputEnv {
+	e := &inputEnv{}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+func parseInputs(f *Flow, given map[string]string, allowMissing bool, env *inputEnv) (values map[string]any, secrets, missing []string, err error) {
 	var errs []error
 	ids := make([]string, len(f.Inputs))
 	for i, in := range f.Inputs {
@@ -576,7 +666,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 	disabled := map[string]bool{}
 	failed := map[string]bool{}
 	for _, in := range order {
-		on, cerr := inputEnabled(f, in, values, disabled, failed)
+		on, cerr := inputEnabled(f, in, values, disabled, failed, env)
 		if cerr != nil {
 			errs = append(errs, cerr)
 			failed[in.ID] = true
@@ -585,6 +675,15 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 		if !on {
 			disabled[in.ID] = true
 			continue
+		}
+		if in.Expression != "" {
+			rendered, rerr := withRenderedValues(f, in, values, env)
+			if rerr != nil {
+				errs = append(errs, fmt.Errorf("input %q: %w", in.ID, rerr))
+				failed[in.ID] = true
+				continue
+			}
+			in = rendered
 		}
 		raw, ok := given[in.ID]
 		var v any
@@ -596,7 +695,7 @@ func parseInputs(f *Flow, given map[string]string, allowMissing bool) (values ma
 				secrets = append(secrets, raw)
 			}
 		case in.Defaults != nil:
-			v, perr = renderedDefault(f, in, values)
+			v, perr = renderedDefault(f, in, values, env)
 			if perr == nil && in.Type == InputSecret {
 				secrets = append(secrets, v.(string))
 			}
@@ -647,7 +746,7 @@ func sortByDeclaration(errs []error, ids []string) error {
 // inputEnabled says whether an input takes part in the execution: not when one of the inputs
 // it depends on is disabled, nor when its dependsOn condition renders to anything but true
 // (Kestra's rule). An input whose dependency failed is not reported again.
-func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool) (bool, error) {
+func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed map[string]bool, env *inputEnv) (bool, error) {
 	if in.DependsOn == nil {
 		return true, nil
 	}
@@ -662,7 +761,7 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 	if in.DependsOn.Condition == "" {
 		return true, nil
 	}
-	s, err := renderForInputs(f, in.DependsOn.Condition, values)
+	s, err := renderForInputs(f, in.DependsOn.Condition, values, env)
 	if err != nil {
 		return false, fmt.Errorf("input %q: dependsOn.condition: Invalid condition: %v", in.ID, err)
 	}
@@ -671,9 +770,9 @@ func inputEnabled(f *Flow, in *Input, values map[string]any, disabled, failed ma
 
 // renderedDefault is an input's default value: rendered first when it holds a template (it
 // sees flow.* and the inputs resolved before it), then checked as a given value would be.
-func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
+func renderedDefault(f *Flow, in *Input, values map[string]any, env *inputEnv) (any, error) {
 	if s, ok := in.Defaults.(string); ok && hasTemplate(s) {
-		r, err := renderForInputs(f, s, values)
+		r, err := renderForInputs(f, s, values, env)
 		if err != nil {
 			return nil, fmt.Errorf("defaults: %v", err)
 		}
@@ -688,15 +787,65 @@ func renderedDefault(f *Flow, in *Input, values map[string]any) (any, error) {
 
 // renderForInputs renders a template of the inputs (a default, a dependsOn condition) before
 // the execution exists: it sees flow.id, flow.namespace and the inputs resolved so far.
-func renderForInputs(f *Flow, tmpl string, values map[string]any) (string, error) {
+func renderForInputs(f *Flow, tmpl string, values map[string]any, env *inputEnv) (string, error) {
 	t, err := templating.Parse(tmpl)
 	if err != nil {
 		return "", err
 	}
-	return t.Render(&templating.Env{Vars: map[string]any{
-		"inputs": values,
+	return t.Render(inputsTemplateEnv(f, values, env))
+}
+
+// inputsTemplateEnv is what a template of the inputs sees.
+func inputsTemplateEnv(f *Flow, values map[string]any, env *inputEnv) *templating.Env {
+	return &templating.Env{Vars: map[string]any{
+		"inputs": NestInputs(values),
 		"flow":   map[string]any{"id": f.ID, "namespace": f.Namespace},
-	}})
+	}, KV: env.kv}
+}
+
+// withRenderedValues returns a copy of a SELECT or MULTISELECT input whose values are those
+// its expression renders to, as Kestra's SelectInput.render does: one expression keeping its
+// type, which must be a list (its null elements dropped, the others as text).
+func withRenderedValues(f *Flow, in *Input, values map[string]any, env *inputEnv) (*Input, error) {
+	t, err := templating.Parse(in.Expression)
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	v, err := t.ValueContext(context.Background(), inputsTemplateEnv(f, values, env))
+	if err != nil {
+		return nil, fmt.Errorf("Cannot render 'expression'. Cause: %v", err)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("Invalid expression result. Expected a list of strings, but received %s (expression: %s)", javaTypeName(v), in.Expression)
+	}
+	out := *in
+	out.Values = make([]string, 0, len(list))
+	for _, e := range list {
+		if e != nil {
+			out.Values = append(out.Values, scalarText(e))
+		}
+	}
+	return &out, nil
+}
+
+// javaTypeName names the type of a rendered value as Kestra's message does (the Java class).
+func javaTypeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "<null>"
+	case string:
+		return "String"
+	case bool:
+		return "Boolean"
+	case map[string]any:
+		return "Map"
+	case int, int64:
+		return "Integer"
+	case float64:
+		return "Double"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // defaultValue is the typed value of an input's defaults as written (not rendered).
@@ -889,103 +1038,78 @@ func compareValues(typ string, a, b any) int {
 	return strings.Compare(scalarText(a), scalarText(b)) // DATE: yyyy-mm-dd orders as text
 }
 
-// The patterns of URI and EMAIL inputs, Kestra's own, so that a value one accepts the other
-// does too. Kestra's URI pattern wants a host with a dot: http://localhost is refused.
-var (
-	uriPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^[a-z]+://(?:www\.)?[-a-zA-Z0-9@:%._\+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b(?:[-a-zA-Z0-9()@:%_\+.~#?&/=]*)$`)
-	})
-	emailPattern = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile("^$|^[a-zA-Z0-9_!#$%&’*+/=?`{|}~^.-]+@[a-zA-Z0-9.-]+$")
-	})
-)
+// maxYAMLInputValues bounds the values one YAML input may expand to.
+const maxYAMLInputValues = 1_000_000
 
-// parseScalar converts the text of a value to an input type, without the input's own
-// constraints (values, validator, bounds).
-func parseScalar(typ, s string) (any, error) {
-	bad := func(want string) error {
-		return fmt.Errorf("%s is not a valid %s: expected %s", shown(s), typ, want)
+// yamlNodeValue is the value of a YAML input: mappings as templating.Maps in the order of
+// the text, as Kestra's Jackson reads them into LinkedHashMaps, and scalars as yamlValue
+// makes them. Aliases are followed, at most 64 deep and to at most maxYAMLInputValues values
+// in all (*made counts them), so that aliases of aliases cannot make a small text expand
+// without end.
+func yamlNodeValue(n *yaml.Node, depth int, made *int) (any, error) {
+	if depth > 64 {
+		return nil, errors.New("YAML nested more than 64 deep")
 	}
-	switch typ {
-	case InputString, InputSecret, InputEnum, InputSelect:
-		return s, nil
-	case InputInt:
-		i, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, bad("a whole number such as 42")
-		}
-		return i, nil
-	case InputFloat:
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || strings.ContainsAny(s, "xXpP_") {
-			return nil, bad("a number such as 1.5")
-		}
-		return f, nil
-	case InputBoolean:
-		switch {
-		case strings.EqualFold(s, "true"):
-			return true, nil
-		case strings.EqualFold(s, "false"):
-			return false, nil
-		}
-		return nil, bad("true or false")
-	case InputDateTime:
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return nil, bad("an RFC 3339 date-time such as 2026-11-26T17:00:00Z")
-		}
-		return t.UTC().Format(time.RFC3339Nano), nil
-	case InputDate:
-		if _, err := time.Parse(time.DateOnly, s); err != nil {
-			return nil, bad("an ISO-8601 date such as 2026-11-26")
-		}
-		return s, nil
-	case InputTime:
-		t, err := parseLocalTime(s)
-		if err != nil {
-			return nil, bad("a time of day such as 17:30 or 17:30:15")
-		}
-		return formatLocalTime(t), nil
-	case InputDuration:
-		if _, err := duration.Parse(s); err != nil {
-			return nil, bad("an ISO-8601 duration such as PT5M or P1DT2H")
-		}
-		return s, nil
-	case InputJSON:
-		var v any
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s is not valid JSON: %v", shown(s), err)
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			return nil, fmt.Errorf("%s is not valid JSON: more than one value", shown(s))
-		}
-		// Read again, valid now, into Maps that keep the order of the text, as Kestra's
-		// LinkedHashMaps do.
-		dec = json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		return templating.DecodeJSON(dec, jsonNumber)
-	case InputYAML:
-		var v any
-		if err := yaml.Unmarshal([]byte(s), &v); err != nil {
-			return nil, fmt.Errorf("%s is not valid YAML: %v", shown(s), strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		return yamlValue(v), nil
-	case InputURI:
-		if !uriPattern().MatchString(s) {
-			return nil, bad("an absolute URI with a scheme and a host name holding a dot, such as https://example.com/data.csv")
-		}
-		return s, nil
-	case InputEmail:
-		if !emailPattern().MatchString(s) {
-			return nil, fmt.Errorf("The input must be a valid email, but received %s", shown(s))
-		}
-		return s, nil
-	case InputFile:
-		return parseFileInput(s)
+	*made++
+	if *made > maxYAMLInputValues {
+		return nil, fmt.Errorf("YAML expands to more than %d values (aliases repeat what they name)", maxYAMLInputValues)
 	}
-	return nil, fmt.Errorf("input type %s is not supported by flowctl yet", typ)
+	switch n.Kind {
+	case 0:
+		return nil, nil
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return yamlNodeValue(n.Content[0], depth, made)
+	case yaml.AliasNode:
+		return yamlNodeValue(n.Alias, depth+1, made)
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := yamlNodeValue(c, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.MappingNode:
+		m := templating.NewMap(len(n.Content) / 2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				// A merge key (<<: *base) lays the entries of another mapping under this one.
+				base, err := yamlNodeValue(v, depth+1, made)
+				if err != nil {
+					return nil, err
+				}
+				if keys, bm, ok := templating.AsMap(base); ok {
+					for _, bk := range keys {
+						if _, has := m.Get(bk); !has {
+							m.Set(bk, bm[bk])
+						}
+					}
+				}
+				continue
+			}
+			key, err := yamlNodeValue(k, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			val, err := yamlNodeValue(v, depth+1, made)
+			if err != nil {
+				return nil, err
+			}
+			m.Set(scalarText(key), val)
+		}
+		return m, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return yamlValue(v), nil
 }
 
 // yamlValue makes a decoded YAML value one that templates read: string keys, int64 whole
@@ -1100,4 +1224,128 @@ func jsonNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// clashingInput finds an input of ins whose id's path is a prefix of id's, or id's of its
+// (a and a.b): nested as Kestra nests them, the two cannot both have a place.
+func clashingInput(ins []*Input, id string) (string, bool) {
+	p := inputPath(id)
+	for _, in := range ins {
+		q := inputPath(in.ID)
+		n := min(len(p), len(q))
+		if slices.Equal(p[:n], q[:n]) {
+			return in.ID, true
+		}
+	}
+	return "", false
+}
+
+// shorterPath returns the path of whichever of a and b is shorter.
+func shorterPath(a, b string) string {
+	p, q := inputPath(a), inputPath(b)
+	if len(q) < len(p) {
+		p = q
+	}
+	return strings.Join(p, ".")
+}
+
+// NestInputs turns the input values keyed by input id into the map templates and the record
+// see, as Kestra's MapUtils.flattenToNestedMap does: an id with dots is a path, so the inputs
+// request.name and request.start_date are inputs.request.name and inputs.request.start_date,
+// and inputs.request is the map of both. Without a dotted id, in is returned as it is. Ids
+// that clash (a and a.b) are refused when the flow is loaded; here the first id in sorted
+// order wins, and a value given (a JSON input's map) is never written into.
+func NestInputs(in map[string]any) map[string]any {
+	dotted := false
+	for id := range in {
+		if strings.Contains(id, ".") {
+			dotted = true
+			break
+		}
+	}
+	if !dotted {
+		return in
+	}
+	out := make(map[string]any, len(in))
+	made := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(in)) {
+		nestInput(out, made, id, in[id])
+	}
+	return out
+}
+
+// nestInput puts v at the path of id in m, making the maps on the way (their paths in made);
+// it reports false when the path clashes with a value there.
+func nestInput(m map[string]any, made map[string]bool, id string, v any) bool {
+	keys := inputPath(id)
+	for i, k := range keys[:len(keys)-1] {
+		path := strings.Join(keys[:i+1], ".")
+		next, ok := m[k]
+		switch {
+		case !ok:
+			sub := map[string]any{}
+			m[k] = sub
+			made[path] = true
+			m = sub
+		case made[path]:
+			m = next.(map[string]any)
+		default:
+			return false
+		}
+	}
+	last := keys[len(keys)-1]
+	if _, taken := m[last]; taken {
+		return false
+	}
+	m[last] = v
+	return true
+}
+
+// inputPath splits an input id at its dots, as Java's String.split does: trailing empty
+// parts are dropped.
+func inputPath(id string) []string {
+	keys := strings.Split(id, ".")
+	for len(keys) > 1 && keys[len(keys)-1] == "" {
+		keys = keys[:len(keys)-1]
+	}
+	return keys
+}
+
+// FlatInputs is NestInputs undone for the inputs of f: the values an execution recorded
+// (nested where ids have dots) keyed by input id again, as ParseInputs takes them (a
+// restart reads them back). Keys that are no input of f, nor a group of some, are kept.
+func FlatInputs(f *Flow, recorded map[string]any) map[string]any {
+	out := make(map[string]any, len(recorded))
+	groups := map[string]bool{}
+	for _, in := range f.Inputs {
+		if v, ok := recorded[in.ID]; ok {
+			out[in.ID] = v
+			continue
+		}
+		keys := inputPath(in.ID)
+		if len(keys) < 2 {
+			continue
+		}
+		groups[keys[0]] = true
+		m := recorded
+		for i, k := range keys {
+			v, ok := m[k]
+			if !ok {
+				break
+			}
+			if i == len(keys)-1 {
+				out[in.ID] = v
+				break
+			}
+			if m, ok = v.(map[string]any); !ok {
+				break
+			}
+		}
+	}
+	for k, v := range recorded {
+		if _, done := out[k]; !done && !groups[k] {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/flowctl/flowctl/templating"
 )
 
 // kindsFlow declares one input of each type Kestra added after the first ones, with the
@@ -100,7 +102,14 @@ func TestParseInputsNewTypes(t *testing.T) {
 		{"when", "2026-02-01T10:00:00+01:00", "2026-02-01T09:00:00Z"},
 		{"site", "https://example.com/data.csv?x=1", "https://example.com/data.csv?x=1"},
 		{"site", "http://127.0.0.1:8080/a", "http://127.0.0.1:8080/a"},
-		{"conf", "a: [1, x]\nb: {c: true}", map[string]any{"a": []any{int64(1), "x"}, "b": map[string]any{"c": true}}},
+		{"conf", "a: [1, x]\nb: {c: true}", func() any {
+			b := templating.NewMap(1)
+			b.Set("c", true)
+			m := templating.NewMap(2)
+			m.Set("a", []any{int64(1), "x"})
+			m.Set("b", b)
+			return m
+		}()},
 		{"mail", "ops+alerts@example.com", "ops+alerts@example.com"},
 		{"code", "A123", "A123"},
 		{"count", "10", int64(10)},

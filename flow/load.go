@@ -487,29 +487,156 @@ func (x *expander) expand(n *yaml.Node, depth int) (expansion, bool) {
 }
 
 // The patterns and lengths of Kestra's ids.
-var (
-	flowIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
-	namespacePattern = lazyRegexp(`^[a-z0-9][a-z0-9._-]*$`)
-	taskIDPattern    = lazyRegexp(`^[a-zA-Z0-9][a-zA-Z0-9_-]*$`)
-	inputIDPattern   = lazyRegexp(`^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`)
-)
+func flowIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$`}
+}
+
+func namespacePattern() idPattern {
+	return idPattern{punct: "._-", expr: `^[a-z0-9][a-z0-9._-]*$`}
+}
+
+func taskIDPattern() idPattern {
+	return idPattern{upper: true, punct: "_-", expr: `^[a-zA-Z0-9][a-zA-Z0-9_-]*$`}
+}
+
+func inputIDPattern() idPattern {
+	return idPattern{upper: true, punct: "._-", expr: `^[a-zA-Z0-9][.a-zA-Z0-9_-]*$`}
+}
+
+// idPattern is one of the id patterns: a letter or digit, then letters, digits and the
+// punctuation punct. Checked by a loop rather than a regexp: every load checks ids, and
+// compiling their patterns cost a run more than checking them.
+type idPattern struct {
+	upper bool   // upper-case letters are allowed, besides lower-case ones
+	punct string // the punctuation allowed after the first character
+	expr  string // the same as a regular expression, for the JSON Schema and messages
+}
+
+// MatchString reports whether s is a valid id.
+func (p idPattern) MatchString(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			if !p.upper {
+				return false
+			}
+		case i > 0 && strings.IndexByte(p.punct, c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// String is the pattern as a regular expression.
+func (p idPattern) String() string { return p.expr }
 
 const (
 	maxFlowIDLen    = 100
 	maxNamespaceLen = 150
 )
 
-// flowKeys are the flow keys flowctl reads; requiredFlowKeys must be given.
-var (
-	flowKeys = []string{"id", "namespace", "description", "labels", "inputs", "variables",
-		"tasks", "errors", "finally", "triggers", "disabled", "concurrency", "pluginDefaults", "taskDefaults", "outputs"}
-	requiredFlowKeys = []string{"id", "namespace", "tasks"}
-)
+// flowKeys are the flow's keys: how the loader reads each, and its schema.
+var flowKeys = keyTable[*Flow]{
+	{name: "id", required: true, doc: "The flow's id, unique in its namespace.",
+		schema: func(*schemaBuilder) obj { return idSchema(flowIDPattern(), maxFlowIDLen) },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			if s, ok := l.str(v, "", "id"); ok {
+				f.ID = s
+				l.checkID(v, "id", s, "flow id", flowIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
+			}
+		}},
+	{name: "namespace", required: true, doc: "The flow's namespace: lower-case, dotted (company.team).",
+		schema: func(*schemaBuilder) obj { return idSchema(namespacePattern(), maxNamespaceLen) },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			s, ok := l.str(v, "", "namespace")
+			if !ok {
+				return
+			}
+			f.Namespace = s
+			if l.checkID(v, "namespace", s, "namespace", namespacePattern(), maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
+				return
+			}
+			if low := strings.ToLower(s); low != s && namespacePattern().MatchString(low) {
+				l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
+			}
+		}},
+	textKey("description", "What the flow does.", func(f *Flow, s string) { f.Description = s }),
+	{name: "labels", doc: "The labels of the flow's executions: a mapping, or a list of {key, value}.",
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(), "items": labelKeys.object(b)}
+		},
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Labels = l.labels(v) }},
+	{name: "inputs", doc: "The flow's inputs, given with run -i ID=VALUE.",
+		schema: func(b *schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": b.input} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Inputs = l.inputs(v) }},
+	{name: "variables", doc: "Values exposed as {{ vars.NAME }}, not rendered.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"object", "null"}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Variables = l.variables(v) }},
+	{name: "tasks", required: true, doc: "The tasks, run one after another; the first that fails stops them.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}, "type": "array", "minItems": 1} },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			f.Tasks = l.taskList(v, "tasks")
+			if isSeq(v) && len(resolve(v).Content) == 0 {
+				l.errorf(v, "tasks: at least one task is required")
+			}
+		}},
+	{name: "errors", doc: "Tasks run when a task of tasks failed.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Errors = l.taskList(v, "errors") }},
+	{name: "finally", doc: "Tasks run last, after success and failure alike.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.taskList}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Finally = l.taskList(v, "finally") }},
+	{name: "triggers", doc: "What starts the flow: Flow triggers (another execution ended) and Schedule triggers.",
+		schema: func(b *schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": b.trigger} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Triggers = l.triggers(v) }},
+	boolKey("disabled", "A disabled flow is not run, and its triggers do not fire.", func(f *Flow, b bool) { f.Disabled = b }),
+	{name: "concurrency", doc: "How many executions of the flow run at once, across every flowctl process sharing the state.",
+		schema: func(b *schemaBuilder) obj { return concurrencyKeys.object(b) },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Concurrency = l.concurrency(v) }},
+	{name: "retry", doc: "The retry of a failed task that has no retry of its own or of a flowable task it runs under.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.retry}} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Retry = l.retry(v, "retry: ") }},
+	{name: "sla", doc: "Service level agreements of the flow's executions: what a violation does, and the labels it adds.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"array", "null"}, "items": slaSchema()} },
+		read:   func(l *loader, f *Flow, v *yaml.Node, _ string) { f.SLA = l.slas(v) }},
+	// Read and applied by withDefaults before the walk.
+	{name: "pluginDefaults", doc: "Default property values for the tasks, triggers and conditions of a type (or a type prefix).",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.pluginDefaults}} }},
+	{name: "taskDefaults", doc: "The older name of pluginDefaults.",
+		schema: func(b *schemaBuilder) obj { return obj{"allOf": []any{b.pluginDefaults}} }},
+	{name: "outputs", doc: "Values the flow exposes once it has ended: on the execution as outputs, and to a Subflow task's parent.",
+		schema: func(b *schemaBuilder) obj {
+			return obj{"type": []string{"array", "null"}, "items": outputKeys.object(b)}
+		},
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) { f.Outputs = l.outputs(v) }},
+	// Kestra's blueprint catalogue describes each blueprint in this mapping (title,
+	// description, tags); it is documentation, so a blueprint runs as published.
+	{name: "extend", doc: "A blueprint's catalogue entry (title, description, tags, ...): documentation, not read.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"object", "null"}} },
+		read: func(l *loader, _ *Flow, v *yaml.Node, _ string) {
+			if n := resolve(v); n.Kind != yaml.MappingNode && !isNull(n) {
+				l.errorf(v, "extend: expected a mapping (a blueprint's title, description and tags), got %s", kindName(n))
+			}
+		}},
+	// Kestra accepts a revision in the source and overwrites it on save; so does flowctl,
+	// which numbers revisions itself when a flow is applied.
+	{name: "revision", old: true, doc: "Ignored: flowctl numbers revisions itself when a flow is applied.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer"} },
+		read: func(l *loader, f *Flow, v *yaml.Node, _ string) {
+			if _, ok := l.integer(v, "", "revision"); ok {
+				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
+			}
+		}},
+}
 
 // unsupportedFlowKeys are Kestra's other flow keys, each with a hint when one helps.
 var unsupportedFlowKeys = map[string]string{
-	"retry":          " (set retry on each task instead)",
-	"sla":            "",
 	"afterExecution": " (use finally)",
 	"checks":         "",
 	"listeners":      " (use errors and finally)",
@@ -523,83 +650,18 @@ func (l *loader) flow(root *yaml.Node) *Flow {
 	f := &Flow{File: l.file, Source: l.src, Revision: 1}
 	l.taskIDs = map[string]Pos{}
 	root = l.withDefaults(root)
-	seen := map[string]bool{}
-	for _, p := range l.pairs(root, "") {
-		key := p.key.Value
-		seen[key] = true
-		v := p.val
-		switch key {
-		case "id":
-			if s, ok := l.str(v, "", "id"); ok {
-				f.ID = s
-				l.checkID(v, "id", s, "flow id", flowIDPattern(), maxFlowIDLen, `letters, digits, ".", "_" and "-"`)
-			}
-		case "namespace":
-			if s, ok := l.str(v, "", "namespace"); ok {
-				f.Namespace = s
-				if l.checkID(v, "namespace", s, "namespace", namespacePattern(), maxNamespaceLen, `lower-case letters, digits, ".", "_" and "-"`) {
-					continue
-				}
-				if low := strings.ToLower(s); low != s && namespacePattern().MatchString(low) {
-					l.problems[len(l.problems)-1].Msg += fmt.Sprintf(" (did you mean %q?)", low)
-				}
-			}
-		case "description":
-			f.Description, _ = l.optStr(v, "", "description")
-		case "disabled":
-			f.Disabled, _ = l.boolean(v, "", "disabled")
-		case "labels":
-			f.Labels = l.labels(v)
-		case "inputs":
-			f.Inputs = l.inputs(v)
-		case "variables":
-			f.Variables = l.variables(v)
-		case "tasks":
-			f.Tasks = l.taskList(v, "tasks")
-			if isSeq(v) && len(resolve(v).Content) == 0 {
-				l.errorf(v, "tasks: at least one task is required")
-			}
-		case "errors":
-			f.Errors = l.taskList(v, "errors")
-		case "finally":
-			f.Finally = l.taskList(v, "finally")
-		case "triggers":
-			f.Triggers = l.triggers(v)
-		case "concurrency":
-			f.Concurrency = l.concurrency(v)
-		case "outputs":
-			f.Outputs = l.outputs(v)
-		case "pluginDefaults", "taskDefaults":
-			// Read and applied by withDefaults before the walk.
-		case "revision":
-			// Kestra accepts a revision in the source and overwrites it on save; so does
-			// flowctl, which numbers revisions itself when a flow is applied.
-			if _, ok := l.integer(v, "", "revision"); ok {
-				l.warnf(v, "revision is ignored: flowctl numbers revisions itself when a flow is applied")
-			}
-		default:
-			l.unknownKey(p.key, "", key, flowKeys, unsupportedFlowKeys)
-		}
-	}
+	readKeys(l, root, f, flowKeys, "", unsupportedFlowKeys)
 	l.checkTriggerInputs(f)
 	l.checkRecursion(f)
 	l.checkRefs(f)
-	for _, k := range requiredFlowKeys {
-		if !seen[k] {
-			l.errorf(root, "missing required property %q", k)
-		}
-	}
 	return f
 }
 
-// checkRecursion refuses a Subflow task that calls its own flow, as Kestra's validation does:
-// its execution would start another, and so on.
+// checkRecursion refuses a Subflow or ForEachItem task that calls its own flow, as Kestra's
+// validation does: its execution would start another, and so on.
 func (l *loader) checkRecursion(f *Flow) {
 	for _, spec := range f.AllTasks() {
-		if spec.Task == nil {
-			continue
-		}
-		if ns, id, ok := tasks.SubflowOf(spec.Task); ok && ns == f.Namespace && id == f.ID {
+		if ns, id, ok := CalledFlow(spec); ok && ns == f.Namespace && id == f.ID {
 			l.errorAt(spec.Pos, "task %q: Recursive call to flow [%s.%s]", spec.ID, ns, id)
 		}
 	}
@@ -607,6 +669,30 @@ func (l *loader) checkRecursion(f *Flow) {
 
 // concurrencyBehaviors are the values of a concurrency's behavior.
 var concurrencyBehaviors = []string{ConcurrencyQueue, ConcurrencyCancel, ConcurrencyFail}
+
+// concurrencyKeys are the keys of the flow's concurrency.
+var concurrencyKeys = keyTable[*Concurrency]{
+	{name: "limit", required: true, doc: "How many executions of the flow may run at once.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer", "minimum": 1} },
+		read: func(l *loader, c *Concurrency, v *yaml.Node, ctx string) {
+			if i, ok := l.integer(v, ctx, "limit"); ok {
+				if i < 1 {
+					l.errorf(v, "%slimit: must be at least 1, got %d", ctx, i)
+				}
+				c.Limit = i
+			}
+		}},
+	{name: "behavior", doc: "What an execution finding no free slot does (default QUEUE).",
+		schema: func(*schemaBuilder) obj { return caseless(concurrencyBehaviors) },
+		read: func(l *loader, c *Concurrency, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "behavior"); ok {
+				c.Behavior = strings.ToUpper(s)
+				if !slices.Contains(concurrencyBehaviors, c.Behavior) {
+					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, concurrencyBehaviors))
+				}
+			}
+		}},
+}
 
 // concurrency reads the flow's `concurrency`: a limit of 1 or more, and the behaviour when
 // it is reached (Kestra's default: QUEUE).
@@ -618,31 +704,7 @@ func (l *loader) concurrency(n *yaml.Node) *Concurrency {
 		return nil
 	}
 	c := &Concurrency{Behavior: ConcurrencyQueue, Pos: posOf(n)}
-	hasLimit := false
-	for _, p := range l.pairs(n, ctx) {
-		switch key, v := p.key.Value, p.val; key {
-		case "limit":
-			hasLimit = true
-			if i, ok := l.integer(v, ctx, key); ok {
-				if i < 1 {
-					l.errorf(v, "%slimit: must be at least 1, got %d", ctx, i)
-				}
-				c.Limit = i
-			}
-		case "behavior":
-			if s, ok := l.str(v, ctx, key); ok {
-				c.Behavior = strings.ToUpper(s)
-				if !slices.Contains(concurrencyBehaviors, c.Behavior) {
-					l.errorf(v, "%sbehavior: %q is not one of QUEUE, CANCEL, FAIL%s", ctx, s, didYouMean(c.Behavior, concurrencyBehaviors))
-				}
-			}
-		default:
-			l.unknownKey(p.key, ctx, key, []string{"limit", "behavior"}, nil)
-		}
-	}
-	if !hasLimit {
-		l.errorf(n, "%smissing required property \"limit\"", ctx)
-	}
+	readKeys(l, n, c, concurrencyKeys, ctx, nil)
 	return c
 }
 
@@ -678,7 +740,7 @@ func (l *loader) unknownKey(k *yaml.Node, ctx, key string, known []string, unsup
 }
 
 // checkID checks an id against its pattern and length; it reports whether the id is valid.
-func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re *regexp.Regexp, max int, chars string) bool {
+func (l *loader) checkID(n *yaml.Node, ctx, s, what string, re idPattern, max int, chars string) bool {
 	switch {
 	case s == "":
 		l.errorf(n, "%s: the %s must not be empty", ctx, what)
@@ -720,25 +782,19 @@ func (l *loader) labels(n *yaml.Node) []Label {
 				l.errorf(item, "%sexpected a mapping with key and value, got %s", ctx, kindName(item))
 				continue
 			}
-			var key, value string
-			var hasKey, hasValue bool
+			var e labelEntry
 			for _, p := range l.pairs(item, ctx) {
-				switch p.key.Value {
-				case "key":
-					key, hasKey = l.str(p.val, ctx, "key")
-				case "value":
-					value, hasValue = l.labelValue(p.val, ctx+"value")
-				default:
-					l.unknownKey(p.key, ctx, p.key.Value, []string{"key", "value"}, nil)
+				if k := labelKeys.lookup(p.key.Value); k != nil {
+					k.read(l, &e, p.val, ctx)
+				} else {
+					l.unknownKey(p.key, ctx, p.key.Value, labelKeys.names(), nil)
 				}
 			}
-			switch {
-			case !hasKey:
-				l.errorf(item, "%smissing required property \"key\"", ctx)
-			case !hasValue:
-				l.errorf(item, "%smissing required property \"value\"", ctx)
-			default:
-				add(item, key, value)
+			// One missing key is reported: the first.
+			if missing := slices.IndexFunc(labelKeys, func(k keyDef[*labelEntry]) bool { return !e.has[k.name] }); missing >= 0 {
+				l.errorf(item, "%smissing required property %q", ctx, labelKeys[missing].name)
+			} else {
+				add(item, e.Key, e.Value)
 			}
 		}
 	default:
@@ -747,6 +803,36 @@ func (l *loader) labels(n *yaml.Node) []Label {
 		}
 	}
 	return out
+}
+
+// labelEntry is one {key, value} of a list of labels being read: has says which were read.
+type labelEntry struct {
+	Label
+	has map[string]bool
+}
+
+// labelKeys are the keys of one {key, value} of a list of labels.
+var labelKeys = keyTable[*labelEntry]{
+	{name: "key", required: true, schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, e *labelEntry, v *yaml.Node, ctx string) {
+			var ok bool
+			e.Key, ok = l.str(v, ctx, "key")
+			e.read("key", ok)
+		}},
+	{name: "value", required: true, schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, e *labelEntry, v *yaml.Node, ctx string) {
+			var ok bool
+			e.Value, ok = l.labelValue(v, ctx+"value")
+			e.read("value", ok)
+		}},
+}
+
+// read records whether the key named name was read.
+func (e *labelEntry) read(name string, ok bool) {
+	if e.has == nil {
+		e.has = map[string]bool{}
+	}
+	e.has[name] = ok
 }
 
 // labelValue reads a label value: any scalar, as text, since Kestra's labels are strings.
@@ -797,9 +883,69 @@ func (l *loader) taskList(n *yaml.Node, branch string) []*TaskSpec {
 	return out
 }
 
-// commonTaskKeys are the task keys the runner handles itself, for every type.
-var commonTaskKeys = []string{"id", "type", "description", "disabled", "timeout", "retry",
-	"allowFailure", "allowWarning", "runIf", "logLevel"}
+// taskKeys are the task keys the runner handles itself, for every type. The id and type are
+// read first, to name the task and find its properties.
+var taskKeys = keyTable[*TaskSpec]{
+	{name: "id", required: true, doc: "The task's id, unique across tasks, errors and finally (no dots).",
+		schema: func(*schemaBuilder) obj { return idSchema(taskIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The task type.",
+		schema: func(b *schemaBuilder) obj { return caseless(b.taskTypes) }},
+	textKey("description", "What the task does.", func(spec *TaskSpec, s string) { spec.Description = s }),
+	boolKey("disabled", "A disabled task is dropped: no task run at all.", func(spec *TaskSpec, b bool) { spec.Disabled = b }),
+	durationKey("timeout", "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed.",
+		positiveDuration, func(spec *TaskSpec, d time.Duration) { spec.Timeout = d }),
+	{name: "retry",
+		schema: func(b *schemaBuilder) obj { return b.retry },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			spec.Retry = l.retry(v, ctx+"retry: ")
+		}},
+	boolKey("allowFailure", "A failed task (no retry left) ends WARNING instead.", func(spec *TaskSpec, b bool) { spec.AllowFailure = b }),
+	boolKey("allowWarning", "A task ending WARNING ends SUCCESS instead.", func(spec *TaskSpec, b bool) { spec.AllowWarning = b }),
+	{name: "runIf", doc: "Rendered; false, 0, -0 or empty skips the task.",
+		schema: func(*schemaBuilder) obj { return text() },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "runIf"); ok {
+				spec.RunIf, spec.HasRunIf = s, true
+				spec.PropPos["runIf"] = posOf(resolve(v))
+				l.checkTemplate(v, s, ctx+"runIf: ")
+			}
+		}},
+	{name: "logLevel", doc: "The lowest level of the task's log lines that is kept; the lines below are dropped.",
+		schema: func(*schemaBuilder) obj { return obj{"enum": []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}} },
+		read: func(l *loader, spec *TaskSpec, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "logLevel"); ok {
+				lv, err := tasks.ParseLevel(s)
+				if err != nil {
+					l.errorf(v, "%slogLevel: %v", ctx, err)
+				}
+				spec.LogLevel = lv
+			}
+		}},
+}
+
+// flowableKeys are the keys every flowable task has besides its own properties, read by the
+// task walk: the tasks run when one under it failed, and after the others.
+var flowableKeys = keyTable[*TaskSpec]{
+	{name: "errors", doc: "Tasks run when a task under this one failed.", schema: taskListOrNull},
+	{name: "finally", doc: "Tasks run after the others, whatever their outcome.", schema: taskListOrNull},
+}
+
+// typeKeys are the keys of a task type that the task walk reads itself, by type name.
+var typeKeys = map[string]keyTable[*TaskSpec]{
+	// The inputs a resume gives values to, and the deprecated child tasks.
+	tasks.PauseType: {
+		{name: "onResume", doc: "Inputs a resume (flowctl executions resume -i ID=VALUE) gives values to: the task's output onResume.",
+			schema: func(*schemaBuilder) obj {
+				return nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/input"}})
+			}},
+		{name: "tasks", doc: "Deprecated: tasks run in order once the pause ended.", schema: taskListOrNull},
+	},
+}
+
+// taskListOrNull is the schema of a list of tasks that may be written empty (null).
+func taskListOrNull(*schemaBuilder) obj {
+	return nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}})
+}
 
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
@@ -880,40 +1026,13 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		switch key {
-		case "id", "type":
-		case "description":
-			spec.Description, _ = l.optStr(v, ctx, key)
-		case "disabled":
-			spec.Disabled, _ = l.boolean(v, ctx, key)
-		case "allowFailure":
-			spec.AllowFailure, _ = l.boolean(v, ctx, key)
-		case "allowWarning":
-			spec.AllowWarning, _ = l.boolean(v, ctx, key)
-		case "timeout":
-			if d, ok := l.duration(v, ctx, key); ok {
-				if d <= 0 {
-					l.errorf(v, "%stimeout: must be positive, got %s", ctx, resolve(v).Value)
-				}
-				spec.Timeout = d
+		if k := taskKeys.lookup(key); k != nil {
+			if k.read != nil {
+				k.read(l, spec, v, ctx)
 			}
-		case "retry":
-			spec.Retry = l.retry(v, ctx+"retry: ")
-		case "logLevel":
-			if s, ok := l.str(v, ctx, key); ok {
-				lv, err := tasks.ParseLevel(s)
-				if err != nil {
-					l.errorf(v, "%slogLevel: %v", ctx, err)
-				}
-				spec.LogLevel = lv
-			}
-		case "runIf":
-			if s, ok := l.str(v, ctx, key); ok {
-				spec.RunIf, spec.HasRunIf = s, true
-				spec.PropPos[key] = posOf(resolve(v))
-				l.checkTemplate(v, s, ctx+"runIf: ")
-			}
-		case "errors", "finally":
+			continue
+		}
+		if flowableKeys.lookup(key) != nil {
 			if fdef == nil {
 				if props != nil {
 					l.errorf(p.key, "%sunknown property %q: only flowable tasks (Sequential, If...) have their own %s", ctx, key, key)
@@ -926,31 +1045,31 @@ func (l *loader) task(n *yaml.Node, where string) *TaskSpec {
 			} else {
 				spec.Finally = list
 			}
-		default:
-			if props == nil {
-				// The type is unknown: its properties cannot be checked, and saying so
-				// for each would bury the one problem that matters.
-				continue
-			}
-			if key == "tasks" && def != nil && def.Type == tasks.PauseType {
+			continue
+		}
+		switch {
+		case props == nil:
+			// The type is unknown: its properties cannot be checked, and saying so for each
+			// would bury the one problem that matters.
+			continue
+		case def != nil && typeKeys[def.Type].lookup(key) != nil: // a flowable type has no Def
+			switch key {
+			case "tasks":
 				spec.Children = l.taskList(v, ctx+"tasks")
-				continue
-			}
-			if key == "onResume" && def != nil && def.Type == tasks.PauseType {
+			case "onResume":
 				spec.OnResume = l.inputList(v, ctx+"onResume")
 				spec.OnResumeSrc = yamlText(v)
-				continue
 			}
-			if props.decode(p.key, v) {
-				continue
-			}
-			var names []string
-			if def != nil { // a flowable type has no Def
-				names = def.Unsupported
-			}
-			unsupported := withNames(unsupportedTaskKeys, names)
-			l.unknownKey(p.key, ctx, key, append(props.names(), commonTaskKeys...), unsupported)
+			continue
+		case props.decode(p.key, v):
+			continue
 		}
+		var names []string
+		if def != nil { // a flowable type has no Def
+			names = def.Unsupported
+		}
+		unsupported := withNames(unsupportedTaskKeys, names)
+		l.unknownKey(p.key, ctx, key, append(props.names(), taskKeys.names()...), unsupported)
 	}
 	if props != nil {
 		props.finish()
@@ -1033,22 +1152,61 @@ func closeType(typ string, names []string) (string, bool) {
 	return "", false
 }
 
-// retryKeys are the keys of each retry type; common to all of them are retryCommon.
-var (
-	retryCommon = []string{"type", "maxAttempt", "maxDuration", "warningOnRetry", "behavior"}
-	retryKeys   = map[string][]string{
-		"constant":    {"interval"},
-		"exponential": {"interval", "maxInterval", "delayFactor"},
-		"random":      {"minInterval", "maxInterval"},
-	}
-	retryTypes = []string{"constant", "exponential", "random"}
-	// retryRequired are the keys each retry type needs.
-	retryRequired = map[string][]string{
-		"constant":    {"interval"},
-		"exponential": {"interval", "maxInterval"},
-		"random":      {"minInterval", "maxInterval"},
-	}
-)
+// retryTypes are the retry types: how the wait between attempts grows.
+var retryTypes = []string{"constant", "exponential", "random"}
+
+// retryBehaviors are what a retry does: new attempts of the task, or a new execution.
+var retryBehaviors = []string{RetryFailedTask, RetryNewExecution}
+
+// retryKeys are the keys of a retry, with the retry types that take each (every type when
+// none are listed) and those that require it. The type is read first, to know the others.
+var retryKeys = keyTable[*Retry]{
+	{name: "type", required: true, doc: "How the wait between attempts grows.",
+		schema: func(*schemaBuilder) obj { return caseless(retryTypes) }},
+	{name: "maxAttempt", anyOf: true, doc: "The most attempts, the first one included.",
+		schema: func(*schemaBuilder) obj { return obj{"type": "integer", "minimum": 1} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			if i, ok := l.integer(v, ctx, "maxAttempt"); ok {
+				if i < 1 {
+					l.errorf(v, "%smaxAttempt: must be at least 1, got %d", ctx, i)
+				}
+				r.MaxAttempt = i
+			}
+		}},
+	durationKey("maxDuration", "The longest the attempts may take in all, ISO-8601.",
+		positiveDuration, func(r *Retry, d time.Duration) { r.MaxDuration = d }).withAnyOf(),
+	boolKey("warningOnRetry", "A task that succeeded after a retry ends WARNING.", func(r *Retry, b bool) { r.WarningOnRetry = b }),
+	{name: "behavior", doc: "RETRY_FAILED_TASK (default): new attempts of the task run; CREATE_NEW_EXECUTION: the execution ends RETRIED and a new one runs the flow again, maxAttempt counting executions.",
+		schema: func(*schemaBuilder) obj { return obj{"enum": retryBehaviors} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			if s, ok := l.str(v, ctx, "behavior"); ok {
+				if !slices.Contains(retryBehaviors, s) {
+					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION%s", ctx, s, didYouMean(s, retryBehaviors))
+				}
+				r.Behavior = s
+			}
+		}},
+	durationKey("interval", "The wait between attempts (constant), or the first wait (exponential), ISO-8601.",
+		nonNegativeDuration, func(r *Retry, d time.Duration) { r.Interval = d }).
+		forTypes([]string{"constant", "exponential"}, []string{"constant", "exponential"}),
+	durationKey("minInterval", "The shortest wait between attempts (random), ISO-8601.",
+		nonNegativeDuration, func(r *Retry, d time.Duration) { r.MinInterval = d }).
+		forTypes([]string{"random"}, []string{"random"}),
+	durationKey("maxInterval", "The longest wait between attempts, ISO-8601.",
+		positiveDuration, func(r *Retry, d time.Duration) { r.MaxInterval = d }).
+		forTypes([]string{"exponential", "random"}, []string{"exponential", "random"}),
+	{name: "delayFactor", types: []string{"exponential"},
+		doc:    "What each wait is multiplied by (exponential; default 2).",
+		schema: func(*schemaBuilder) obj { return obj{"type": "number", "exclusiveMinimum": 0} },
+		read: func(l *loader, r *Retry, v *yaml.Node, ctx string) {
+			if f, ok := l.number(v, ctx, "delayFactor"); ok {
+				if f <= 0 {
+					l.errorf(v, "%sdelayFactor: must be positive, got %s", ctx, resolve(v).Value)
+				}
+				r.DelayFactor = f
+			}
+		}},
+}
 
 // retry reads a task's retry policy; ctx ends with "retry: ".
 func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
@@ -1066,7 +1224,7 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 		}
 		if s, ok := l.str(p.val, ctx, "type"); ok {
 			r.Type = strings.ToLower(s)
-			if _, typeKnown = retryKeys[r.Type]; !typeKnown {
+			if typeKnown = slices.Contains(retryTypes, r.Type); !typeKnown {
 				l.errorf(p.val, "%stype: unknown retry type %q: use constant, exponential or random%s", ctx, s, didYouMean(s, retryTypes))
 			}
 		}
@@ -1074,63 +1232,30 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	if r.Type == "" {
 		l.errorf(n, "%smissing required property \"type\" (constant, exponential or random)", ctx)
 	}
-	all := append(slices.Clone(retryCommon), "interval", "maxInterval", "minInterval", "delayFactor")
 	set := map[string]*yaml.Node{}
 	for _, p := range ps {
 		key, v := p.key.Value, p.val
-		if !slices.Contains(all, key) {
-			l.unknownKey(p.key, ctx, key, all, nil)
+		k := retryKeys.lookup(key)
+		if k == nil {
+			l.unknownKey(p.key, ctx, key, retryKeys.names(), nil)
 			continue
 		}
-		if typeKnown && !slices.Contains(retryCommon, key) && !slices.Contains(retryKeys[r.Type], key) {
-			l.errorf(p.key, "%s%s is not a property of %s retries (%s)", ctx, key, r.Type, retryOwners(key))
+		if typeKnown && !k.takes(r.Type) {
+			l.errorf(p.key, "%s%s is not a property of %s retries (it belongs to %s retries)", ctx, key, r.Type, strings.Join(k.types, " and "))
 			continue
 		}
 		set[key] = v
-		switch key {
-		case "maxAttempt":
-			if i, ok := l.integer(v, ctx, key); ok {
-				if i < 1 {
-					l.errorf(v, "%smaxAttempt: must be at least 1, got %d", ctx, i)
-				}
-				r.MaxAttempt = i
-			}
-		case "maxDuration":
-			r.MaxDuration = l.retryDuration(v, ctx, key, true)
-		case "warningOnRetry":
-			r.WarningOnRetry, _ = l.boolean(v, ctx, key)
-		case "behavior":
-			// RETRY_FAILED_TASK, Kestra's default, is what flowctl does: the attempts of the
-			// failed task within the execution.
-			if s, ok := l.str(v, ctx, key); ok && s != "RETRY_FAILED_TASK" {
-				if s == "CREATE_NEW_EXECUTION" {
-					l.errorf(v, "%sbehavior: flowctl does not support CREATE_NEW_EXECUTION yet: it retries the failed task in the same execution (RETRY_FAILED_TASK)", ctx)
-				} else {
-					l.errorf(v, "%sbehavior: unknown retry behavior %q: use RETRY_FAILED_TASK or CREATE_NEW_EXECUTION", ctx, s)
-				}
-			}
-		case "interval":
-			r.Interval = l.retryDuration(v, ctx, key, false)
-		case "maxInterval":
-			r.MaxInterval = l.retryDuration(v, ctx, key, true)
-		case "minInterval":
-			r.MinInterval = l.retryDuration(v, ctx, key, false)
-		case "delayFactor":
-			if f, ok := l.number(v, ctx, key); ok {
-				if f <= 0 {
-					l.errorf(v, "%sdelayFactor: must be positive, got %s", ctx, resolve(v).Value)
-				}
-				r.DelayFactor = f
-			}
+		if k.read != nil {
+			k.read(l, r, v, ctx)
 		}
 	}
 	if !typeKnown {
 		return r
 	}
-	if set["maxAttempt"] == nil && set["maxDuration"] == nil {
-		l.errorf(n, "%sset maxAttempt or maxDuration (or both), or the task would retry forever", ctx)
+	if bounds := retryKeys.anyOfNames(); !slices.ContainsFunc(bounds, func(k string) bool { return set[k] != nil }) {
+		l.errorf(n, "%sset %s (or both), or the task would retry forever", ctx, strings.Join(bounds, " or "))
 	}
-	required := retryRequired[r.Type]
+	required := retryKeys.requiredBy(r.Type)
 	for _, k := range required {
 		if set[k] == nil {
 			l.errorf(n, "%smissing required property %q (%s retries need %s)", ctx, k, r.Type, strings.Join(required, " and "))
@@ -1148,28 +1273,19 @@ func (l *loader) retry(n *yaml.Node, ctx string) *Retry {
 	return r
 }
 
-// retryOwners says which retry types have key.
-func retryOwners(key string) string {
-	var owners []string
-	for _, t := range retryTypes {
-		if slices.Contains(retryKeys[t], key) {
-			owners = append(owners, t)
-		}
-	}
-	return "it belongs to " + strings.Join(owners, " and ") + " retries"
-}
-
-// retryDuration reads one duration of a retry; positive says zero is refused too.
-func (l *loader) retryDuration(v *yaml.Node, ctx, key string, positive bool) time.Duration {
+// signedDuration reads a duration of the given sign (anyDuration, nonNegativeDuration or
+// positiveDuration); false when it is no duration. One of another sign is reported, and
+// returned.
+func (l *loader) signedDuration(v *yaml.Node, ctx, key string, sign int) (time.Duration, bool) {
 	d, ok := l.duration(v, ctx, key)
 	if !ok {
-		return 0
+		return 0, false
 	}
 	switch {
-	case positive && d <= 0:
+	case sign == positiveDuration && d <= 0:
 		l.errorf(v, "%s%s: must be positive, got %s", ctx, key, resolve(v).Value)
-	case d < 0:
+	case sign == nonNegativeDuration && d < 0:
 		l.errorf(v, "%s%s: must not be negative, got %s", ctx, key, resolve(v).Value)
 	}
-	return d
+	return d, true
 }

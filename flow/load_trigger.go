@@ -19,8 +19,18 @@ import (
 // struct's (registry.go); here are the keys every trigger has, the walk, and the checks of
 // where a condition goes.
 
-// triggerCommon are the keys of every trigger, read here; the others are its type's.
-var triggerCommon = []string{"id", "type", "description", "disabled", "conditions"}
+// triggerKeys are the keys of every trigger, read here; the others are its type's. The id
+// and type are read first; the conditions once the type is known.
+var triggerKeys = keyTable[*Trigger]{
+	{name: "id", required: true, doc: "The trigger's id, unique in the flow (no dots).",
+		schema: func(*schemaBuilder) obj { return idSchema(taskIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The trigger type.",
+		schema: func(b *schemaBuilder) obj { return caseless(b.triggerTypes) }},
+	textKey("description", "What the trigger is for.", func(t *Trigger, s string) { t.Description = s }),
+	boolKey("disabled", "A disabled trigger does not fire.", func(t *Trigger, b bool) { t.Disabled = b }),
+	{name: "conditions", doc: "Conditions that must all hold; each trigger type takes its own.",
+		schema: func(*schemaBuilder) obj { return obj{"type": []string{"array", "null"}} }},
+}
 
 // unsupportedTriggerKeys are Kestra's trigger keys flowctl does not read yet, with a hint.
 var unsupportedTriggerKeys = map[string]string{
@@ -123,17 +133,13 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 	var condNode *yaml.Node
 	var props []pair
 	for _, p := range ps {
-		key, v := p.key.Value, p.val
-		switch key {
-		case "id", "type":
-		case "description":
-			t.Description, _ = l.optStr(v, ctx, key)
-		case "disabled":
-			t.Disabled, _ = l.boolean(v, ctx, key)
-		case "conditions":
-			condNode = v // read once the type is known
-		default:
+		switch k := triggerKeys.lookup(p.key.Value); {
+		case k == nil:
 			props = append(props, p)
+		case k.read != nil:
+			k.read(l, t, p.val, ctx)
+		case k.name == "conditions":
+			condNode = p.val // read once the type is known
 		}
 	}
 	if def != nil {
@@ -146,7 +152,7 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 				l.errorf(p.key, "%s%s is not a property of %s triggers (it belongs to %s triggers)", ctx, p.key.Value, shortName(def.Type), shortName(other))
 				return
 			}
-			l.unknownKey(p.key, ctx, p.key.Value, append(slices.Clone(triggerCommon), names...), unsupportedTriggerKeys)
+			l.unknownKey(p.key, ctx, p.key.Value, append(triggerKeys.names(), names...), unsupportedTriggerKeys)
 		})
 		if !mirrorInto(reflect.ValueOf(t).Elem(), sv) {
 			t.Props = spec

@@ -35,8 +35,18 @@ var outputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, Inpu
 // unsupportedOutputTypes are Kestra's output types flowctl refuses as not supported yet.
 var unsupportedOutputTypes = []string{InputSecret, InputFile, InputEnum, InputSelect, InputMultiselect}
 
-// outputKeys are the properties of one output.
-var outputKeys = []string{"id", "type", "value", "description", "displayName"}
+// outputKeys are the properties of one output. The id, the type and the value are read by
+// the walk: the id first, to name the output; the type and value once all are known.
+var outputKeys = keyTable[*Output]{
+	{name: "id", required: true, doc: "The output's id, unique in the flow.",
+		schema: func(*schemaBuilder) obj { return idSchema(inputIDPattern(), maxFlowIDLen) }},
+	{name: "type", required: true, doc: "The type the rendered value is converted to.",
+		schema: func(*schemaBuilder) obj { return caseless(outputTypes) }},
+	{name: "value", required: true, doc: "The value: its strings are templates, rendered when the execution has ended.",
+		schema: func(*schemaBuilder) obj { return obj{"not": obj{"type": "null"}} }},
+	textKey("description", "What the output holds.", func(o *Output, s string) { o.Description = s }),
+	textKey("displayName", "The output's name for people.", func(o *Output, s string) { o.DisplayName = s }),
+}
 
 // outputs reads the flow's outputs; their ids are unique.
 func (l *loader) outputs(n *yaml.Node) []*Output {
@@ -79,18 +89,15 @@ func (l *loader) outputs(n *yaml.Node) []*Output {
 			}
 		}
 		for _, p := range ps {
-			switch key, v := p.key.Value, p.val; key {
-			case "id":
-			case "type":
-				typeNode = v
-			case "value":
-				valueNode = v
-			case "description":
-				o.Description, _ = l.optStr(v, ctx, key)
-			case "displayName":
-				o.DisplayName, _ = l.optStr(v, ctx, key)
-			default:
-				l.unknownKey(p.key, ctx, key, outputKeys, nil)
+			switch k := outputKeys.lookup(p.key.Value); {
+			case k == nil:
+				l.unknownKey(p.key, ctx, p.key.Value, outputKeys.names(), nil)
+			case k.read != nil:
+				k.read(l, o, p.val, ctx)
+			case k.name == "type":
+				typeNode = p.val
+			case k.name == "value":
+				valueNode = p.val
 			}
 		}
 		if typeNode == nil {

@@ -77,15 +77,9 @@ func (Timezone) schemaOf() obj { return text() }
 type PositiveDuration time.Duration
 
 func (p *PositiveDuration) decodeProp(l *loader, n *yaml.Node, c *decodeCtx, key string) bool {
-	d, ok := l.duration(n, c.ctx, key)
-	if !ok {
-		return false
-	}
-	if d <= 0 {
-		l.errorf(n, "%s%s: must be positive, got %s", c.ctx, key, resolve(n).Value)
-	}
+	d, ok := l.signedDuration(n, c.ctx, key, positiveDuration)
 	*p = PositiveDuration(d)
-	return true
+	return ok
 }
 
 func (PositiveDuration) schemaOf() obj { return durationSchema(positiveDuration) }

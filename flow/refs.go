@@ -35,7 +35,7 @@ var (
 		"flow":      {"id", "namespace", "revision"},
 		"execution": {"id", "startDate", "originalId"},
 		"task":      {"id", "type"},
-		"taskrun":   {"id", "startDate", "attemptsCount", "value", "parentId", "iteration"},
+		"taskrun":   {"id", "startDate", "attemptsCount", "value", "parentId", "iteration", "items"},
 	}
 )
 
@@ -59,6 +59,12 @@ func (l *loader) checkRefs(f *Flow) {
 	Walk(f.AllTasks(), func(s *TaskSpec) {
 		if _, dup := byID[s.ID]; !dup {
 			byID[s.ID] = s
+		}
+		if _, ok := s.Flowable.(*ForEachItem); ok {
+			// Its three runs have outputs of their own: outputs.<id>_merge.subflowOutputs.
+			for _, suffix := range ForEachItemSuffixes {
+				byID[s.ID+suffix] = s
+			}
 		}
 	})
 	ids := slices.Sorted(maps.Keys(byID))
@@ -93,7 +99,8 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 	name := path[1]
 	switch root {
 	case "inputs":
-		if !slices.Contains(inputs, name) {
+		// A dotted input id is a path (Kestra nests request.name under inputs.request).
+		if !slices.Contains(inputs, name) && !slices.ContainsFunc(inputs, func(id string) bool { return inputPath(id)[0] == name }) {
 			return fmt.Sprintf("inputs.%s: the flow has no input %q%s", name, name, listOrSuggest(name, inputs, "inputs"))
 		}
 	case "vars":
@@ -105,7 +112,7 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 		switch {
 		case !ok:
 			return fmt.Sprintf("outputs.%s: the flow has no task %q%s", name, name, listOrSuggest(name, ids, "tasks"))
-		case t == cur:
+		case t == cur && !readsOwnOutputs(t):
 			return fmt.Sprintf("outputs.%s: a task cannot read its own outputs: they exist once it has ended", name)
 		}
 		ti, tOK := top[t]
@@ -119,6 +126,13 @@ func refProblem(path []string, cur *TaskSpec, inputs, vars, ids []string, byID m
 		}
 	}
 	return ""
+}
+
+// readsOwnOutputs reports whether a task's templates may read its own outputs: a WaitFor's
+// condition reads its iterationCount.
+func readsOwnOutputs(t *TaskSpec) bool {
+	_, ok := t.Flowable.(*WaitFor)
+	return ok
 }
 
 // listOrSuggest is a did-you-mean when a name is close, else the list of names there are.

@@ -15,11 +15,12 @@ import (
 	"github.com/flowctl/flowctl/tasks"
 )
 
-// This file builds `flowctl schema`: a JSON Schema of the flow language, made from the tables
-// the loader itself reads (flowKeys, commonTaskKeys, triggerCommon, retryKeys, inputTypes, the
-// id patterns...) and from the structs of the task, trigger and condition types, walked by
-// their `flow` tags as the loader decodes them. A key that gains a table entry without a schema here makes Schema fail, and
-// its tests check the schema's verdict against the loader's on every flow of the repository.
+// This file builds `flowctl schema`: a JSON Schema of the flow language, made from the key
+// tables the loader itself dispatches on (flowKeys, taskKeys, triggerKeys, retryKeys,
+// inputKeys...: keys.go), where each key's schema sits next to how it is read, and from the
+// structs of the task, trigger and condition types, walked by their `flow` tags as the
+// loader decodes them. Its tests walk the tables against the loader, and check the schema's
+// verdict against the loader's on every flow of the repository.
 
 // schemaDraft is the JSON Schema dialect of the schema.
 const schemaDraft = "https://json-schema.org/draft/2020-12/schema"
@@ -59,9 +60,14 @@ func Schema(reg tasks.Registry) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// schemaBuilder collects the $defs of the schema.
+// schemaBuilder collects the $defs of the schema, and the parts the key tables' schemas
+// refer to.
 type schemaBuilder struct {
 	defs obj
+	// taskTypes and triggerTypes are the type names, aliases included.
+	taskTypes, triggerTypes []string
+	// References to $defs: a list of tasks, a trigger, an input, a retry, pluginDefaults.
+	taskList, trigger, input, retry, pluginDefaults obj
 }
 
 // ref adds s to $defs under name and returns a reference to it.
@@ -70,120 +76,55 @@ func (b *schemaBuilder) ref(name string, s obj) obj {
 	return obj{"$ref": "#/$defs/" + name}
 }
 
+// props are the schemas of the keys of a table, each with its doc.
+func (ks keyTable[T]) props(b *schemaBuilder) obj {
+	out := obj{}
+	for _, k := range ks {
+		s := doc(k.schema(b), k.doc)
+		if k.old || k.of != "" {
+			s["deprecated"] = true
+		}
+		out[k.name] = s
+	}
+	return out
+}
+
+// object is the schema of a mapping holding the keys of a table and no other.
+func (ks keyTable[T]) object(b *schemaBuilder) obj {
+	return obj{
+		"type":                 "object",
+		"properties":           ks.props(b),
+		"required":             ks.requiredNames(),
+		"additionalProperties": false,
+	}
+}
+
 // flow is the root schema.
 func (b *schemaBuilder) flow(reg tasks.Registry) (obj, error) {
+	b.retry = b.retrySchema()
 	task, err := b.task(reg)
 	if err != nil {
 		return nil, err
 	}
-	taskList := b.ref("tasks", obj{"type": []string{"array", "null"}, "items": task})
-	triggers, err := b.triggers()
-	if err != nil {
+	b.taskList = b.ref("tasks", obj{"type": []string{"array", "null"}, "items": task})
+	if b.trigger, err = b.triggers(); err != nil {
 		return nil, err
 	}
-	input, err := b.input()
-	if err != nil {
+	if b.input, err = b.inputSchema(); err != nil {
 		return nil, err
 	}
-	props := obj{
-		"id":          idSchema(flowIDPattern(), maxFlowIDLen, "The flow's id, unique in its namespace."),
-		"namespace":   idSchema(namespacePattern(), maxNamespaceLen, "The flow's namespace: lower-case, dotted (company.team)."),
-		"description": doc(nullable(text()), "What the flow does."),
-		"labels": doc(obj{
-			"type":                 []string{"object", "array", "null"},
-			"additionalProperties": text(),
-			"items": obj{
-				"type":                 "object",
-				"properties":           obj{"key": text(), "value": text()},
-				"required":             []string{"key", "value"},
-				"additionalProperties": false,
-			},
-		}, "The labels of the flow's executions: a mapping, or a list of {key, value}."),
-		"inputs":    doc(obj{"type": []string{"array", "null"}, "items": input}, "The flow's inputs, given with run -i ID=VALUE."),
-		"variables": doc(obj{"type": []string{"object", "null"}}, "Values exposed as {{ vars.NAME }}, not rendered."),
-		"tasks": doc(obj{"allOf": []any{taskList}, "type": "array", "minItems": 1},
-			"The tasks, run one after another; the first that fails stops them."),
-		"errors":   doc(obj{"allOf": []any{taskList}}, "Tasks run when a task of tasks failed."),
-		"finally":  doc(obj{"allOf": []any{taskList}}, "Tasks run last, after success and failure alike."),
-		"triggers": triggers,
-		"disabled": doc(obj{"type": "boolean"}, "A disabled flow is not run, and its triggers do not fire."),
-		"concurrency": doc(obj{
-			"type": "object",
-			"properties": obj{
-				"limit":    doc(obj{"type": "integer", "minimum": 1}, "How many executions of the flow may run at once."),
-				"behavior": doc(caseless(concurrencyBehaviors), "What an execution finding no free slot does (default QUEUE)."),
-			},
-			"required":             []string{"limit"},
-			"additionalProperties": false,
-		}, "How many executions of the flow run at once, across every flowctl process sharing the state."),
-	}
-	defaults := b.ref("pluginDefaults", obj{
-		"type": []string{"array", "null"},
-		"items": obj{
-			"type": "object",
-			"properties": obj{
-				"type": doc(obj{"type": "string", "minLength": 1},
-					"The plugin type the values apply to, or a prefix of type names (io.kestra.plugin.scripts)."),
-				"forced": doc(obj{"type": "boolean"}, "The values win over the plugin's own (default false: the plugin's win)."),
-				"values": doc(obj{"type": "object"}, "The properties to give every matching task, trigger or condition."),
-			},
-			"required":             []string{"type", "values"},
-			"additionalProperties": false,
-		},
-	})
-	props["pluginDefaults"] = doc(obj{"allOf": []any{defaults}},
-		"Default property values for the tasks, triggers and conditions of a type (or a type prefix).")
-	props["outputs"] = doc(obj{
-		"type": []string{"array", "null"},
-		"items": obj{
-			"type": "object",
-			"properties": obj{
-				"id":          idSchema(inputIDPattern(), maxFlowIDLen, "The output's id, unique in the flow."),
-				"type":        doc(caseless(outputTypes), "The type the rendered value is converted to."),
-				"value":       doc(obj{"not": obj{"type": "null"}}, "The value: its strings are templates, rendered when the execution has ended."),
-				"description": doc(nullable(text()), "What the output holds."),
-				"displayName": doc(nullable(text()), "The output's name for people."),
-			},
-			"required":             []string{"id", "type", "value"},
-			"additionalProperties": false,
-		},
-	}, "Values the flow exposes once it has ended: on the execution as outputs, and to a Subflow task's parent.")
-	props["taskDefaults"] = doc(obj{"allOf": []any{defaults}}, "The older name of pluginDefaults.")
-	if err := covers("flow", props, flowKeys); err != nil {
-		return nil, err
-	}
+	b.pluginDefaults = b.ref("pluginDefaults", obj{"type": []string{"array", "null"}, "items": defaultKeys.object(b)})
 	return obj{
 		"$schema":              schemaDraft,
 		"title":                "flowctl flow",
 		"description":          "A Kestra flow, as flowctl runs it.",
 		"$comment":             casingComment + " " + uncheckedComment,
 		"type":                 "object",
-		"properties":           props,
-		"required":             requiredFlowKeys,
+		"properties":           flowKeys.props(b),
+		"required":             flowKeys.requiredNames(),
 		"additionalProperties": false,
 		"$defs":                b.defs,
 	}, nil
-}
-
-// commonTaskProps are the schemas of commonTaskKeys.
-func (b *schemaBuilder) commonTaskProps(typeNames []string) (obj, error) {
-	retry, err := b.retry()
-	if err != nil {
-		return nil, err
-	}
-	props := obj{
-		"id":           idSchema(taskIDPattern(), maxFlowIDLen, "The task's id, unique across tasks, errors and finally (no dots)."),
-		"type":         doc(caseless(typeNames), "The task type."),
-		"description":  doc(nullable(text()), "What the task does."),
-		"disabled":     doc(obj{"type": "boolean"}, "A disabled task is dropped: no task run at all."),
-		"timeout":      doc(durationSchema(positiveDuration), "The longest an attempt may run, ISO-8601 (PT30S); then it fails and its processes are killed."),
-		"retry":        retry,
-		"allowFailure": doc(obj{"type": "boolean"}, "A failed task (no retry left) ends WARNING instead."),
-		"allowWarning": doc(obj{"type": "boolean"}, "A task ending WARNING ends SUCCESS instead."),
-		"runIf":        doc(text(), "Rendered; false, 0, -0 or empty skips the task."),
-		"logLevel":     doc(obj{"enum": []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR"}}, "The lowest level of the task's log lines that is kept; the lines below are dropped."),
-	}
-	return props, covers("task", props, commonTaskKeys)
 }
 
 // task is the schema of one task: the common keys, and each type's properties selected by
@@ -201,21 +142,18 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 		all = append(all, d.Type)
 		all = append(all, d.Aliases...)
 	}
-	common, err := b.commonTaskProps(all)
-	if err != nil {
-		return nil, err
-	}
+	b.taskTypes = all
+	common := taskKeys.props(b)
 	var branches []any
 	for _, d := range flowables {
 		props, required, err := structProps(reflect.TypeOf(d.New()).Elem())
 		if err != nil {
 			return nil, fmt.Errorf("task type %s: %w", d.Type, err)
 		}
-		for _, k := range append(slices.Clone(commonTaskKeys), "errors", "finally") {
+		for _, k := range taskKeys.all() {
 			props[k] = true
 		}
-		props["errors"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run when a task under this one failed.")
-		props["finally"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Tasks run after the others, whatever their outcome.")
+		maps.Copy(props, flowableKeys.props(b))
 		if d.Type == TypeWorkingDir {
 			// Only runnable tasks run in the shared folder: a flowable child is refused.
 			var flowableNames []string
@@ -242,17 +180,18 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range commonTaskKeys {
+		for _, k := range taskKeys.all() {
 			if _, clash := props[k]; clash {
 				return nil, fmt.Errorf("task type %s: property %q is a common task key", d.Type, k)
 			}
 			props[k] = true
 		}
-		if d.Type == tasks.PauseType {
-			// Read by the loader itself (load.go): the inputs a resume gives values to,
-			// and the deprecated child tasks.
-			props["onResume"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/input"}}), "Inputs a resume (flowctl executions resume -i ID=VALUE) gives values to: the task's output onResume.")
-			props["tasks"] = doc(nullable(obj{"type": "array", "items": obj{"$ref": "#/$defs/task"}}), "Deprecated: tasks run in order once the pause ended.")
+		// The keys of the type that the task walk reads itself.
+		for k, s := range typeKeys[d.Type].props(b) {
+			if _, clash := props[k]; clash {
+				return nil, fmt.Errorf("task type %s: property %q is also read by the task walk", d.Type, k)
+			}
+			props[k] = s
 		}
 		names := append([]string{d.Type}, d.Aliases...)
 		then := b.ref(d.Type, obj{
@@ -267,7 +206,7 @@ func (b *schemaBuilder) task(reg tasks.Registry) (obj, error) {
 	return b.ref("task", obj{
 		"type":                  "object",
 		"properties":            common,
-		"required":              []string{"id", "type"},
+		"required":              taskKeys.requiredNames(),
 		"allOf":                 branches,
 		"unevaluatedProperties": false,
 	}), nil
@@ -415,80 +354,70 @@ func selectType(names []string, then obj) obj {
 	}
 }
 
-// retry is the schema of a task's retry: common keys, and each type's own (if/then).
-func (b *schemaBuilder) retry() (obj, error) {
-	schemas := obj{
-		"type":           doc(caseless(retryTypes), "How the wait between attempts grows."),
-		"maxAttempt":     doc(obj{"type": "integer", "minimum": 1}, "The most attempts, the first one included."),
-		"maxDuration":    doc(durationSchema(positiveDuration), "The longest the attempts may take in all, ISO-8601."),
-		"warningOnRetry": doc(obj{"type": "boolean"}, "A task that succeeded after a retry ends WARNING."),
-		"behavior":       doc(obj{"enum": []string{"RETRY_FAILED_TASK"}}, "How the task is retried: its attempts within the execution (the only behavior flowctl has)."),
-		"interval":       doc(durationSchema(nonNegativeDuration), "The wait between attempts (constant), or the first wait (exponential), ISO-8601."),
-		"maxInterval":    doc(durationSchema(positiveDuration), "The longest wait between attempts, ISO-8601."),
-		"minInterval":    doc(durationSchema(nonNegativeDuration), "The shortest wait between attempts (random), ISO-8601."),
-		"delayFactor":    doc(obj{"type": "number", "exclusiveMinimum": 0}, "What each wait is multiplied by (exponential; default 2)."),
+// retrySchema is the schema of a task's retry: the keys of every type, and each type's own
+// (if/then).
+func (b *schemaBuilder) retrySchema() obj {
+	var common []string
+	for _, k := range retryKeys {
+		if k.types == nil {
+			common = append(common, k.name)
+		}
 	}
-	props, err := pick("retry", schemas, retryCommon)
-	if err != nil {
-		return nil, err
-	}
+	all := retryKeys.props(b)
 	var branches []any
 	for _, typ := range retryTypes {
-		own, err := pick("retry", schemas, retryKeys[typ])
-		if err != nil {
-			return nil, err
+		own := obj{}
+		for _, k := range retryKeys {
+			if k.types != nil && k.takes(typ) {
+				own[k.name] = all[k.name]
+			}
 		}
-		maps.Copy(props, own)
 		branches = append(branches, selectType([]string{typ}, obj{
-			"properties":           allowing(own, retryCommon),
-			"required":             orNone(retryRequired[typ]),
+			"properties":           allowing(own, common),
+			"required":             orNone(retryKeys.requiredBy(typ)),
 			"additionalProperties": false,
 		}))
 	}
+	var bounds []any
+	names := retryKeys.anyOfNames()
+	for _, k := range names {
+		bounds = append(bounds, obj{"required": []string{k}})
+	}
 	branches = append(branches, obj{
-		"$comment": "without maxAttempt or maxDuration the task would retry forever",
-		"anyOf":    []any{obj{"required": []string{"maxAttempt"}}, obj{"required": []string{"maxDuration"}}},
+		"$comment": "without " + strings.Join(names, " or ") + " the task would retry forever",
+		"anyOf":    bounds,
 	})
 	return b.ref("retry", doc(obj{
 		"type":                 "object",
-		"properties":           props,
-		"required":             []string{"type"},
+		"properties":           all,
+		"required":             retryKeys.requiredNames(),
 		"additionalProperties": false,
 		"allOf":                branches,
-	}, "Retry a failed attempt: constant, exponential or random waits, bounded by maxAttempt or maxDuration.")), nil
+	}, "Retry a failed attempt: constant, exponential or random waits, bounded by maxAttempt or maxDuration."))
 }
 
 // triggers is the schema of the flow's triggers: the keys every trigger has, and each
 // registered type's properties selected by its type name, with the conditions it takes.
 func (b *schemaBuilder) triggers() (obj, error) {
 	k := registry()
-	var all []string
+	b.triggerTypes = nil
 	for _, d := range k.triggers {
-		all = append(all, names(d.Type, d.Aliases)...)
+		b.triggerTypes = append(b.triggerTypes, names(d.Type, d.Aliases)...)
 	}
-	props := obj{
-		"id":          idSchema(taskIDPattern(), maxFlowIDLen, "The trigger's id, unique in the flow (no dots)."),
-		"type":        doc(caseless(all), "The trigger type."),
-		"description": doc(nullable(text()), "What the trigger is for."),
-		"disabled":    doc(obj{"type": "boolean"}, "A disabled trigger does not fire."),
-		"conditions": doc(obj{"type": []string{"array", "null"}},
-			"Conditions that must all hold; each trigger type takes its own."),
-	}
-	if err := covers("trigger", props, triggerCommon); err != nil {
-		return nil, err
-	}
+	props := triggerKeys.props(b)
+	common := triggerKeys.all()
 	var branches []any
 	for _, d := range k.triggers {
 		own, required, err := literalProps(reflect.TypeOf(d.New()).Elem())
 		if err != nil {
 			return nil, fmt.Errorf("trigger type %s: %w", d.Type, err)
 		}
-		for _, key := range triggerCommon {
+		for _, key := range common {
 			if _, clash := own[key]; clash {
 				return nil, fmt.Errorf("trigger type %s: property %q is a key of every trigger", d.Type, key)
 			}
 		}
-		own = allowing(own, triggerCommon)
+		own = allowing(own, common)
 		condition, err := b.condition(d)
 		if err != nil {
 			return nil, err
@@ -507,14 +436,13 @@ func (b *schemaBuilder) triggers() (obj, error) {
 			"additionalProperties": false,
 		})))
 	}
-	trigger := b.ref("trigger", obj{
+	return b.ref("trigger", obj{
 		"type":                  "object",
 		"properties":            props,
-		"required":              []string{"id", "type"},
+		"required":              triggerKeys.requiredNames(),
 		"allOf":                 branches,
 		"unevaluatedProperties": false,
-	})
-	return doc(obj{"type": []string{"array", "null"}, "items": trigger}, "What starts the flow: Flow triggers (another execution ended) and Schedule triggers."), nil
+	}), nil
 }
 
 // literalProps are the schemas of the properties of a trigger or condition type t, read as
@@ -606,148 +534,80 @@ func oneOrAny(schemas []obj) obj {
 	return obj{"anyOf": distinct}
 }
 
-// inputDefaults returns the schemas of each input type's defaults, as defaultValue reads
-// them. A function, not a table: only the schema needs it, and start-up need not build it.
-func inputDefaults() map[string]obj {
-	list := obj{"anyOf": []any{obj{"type": "array"}, obj{"type": "string", "pattern": `^\s*\[`}}}
-	return map[string]obj{
-		InputString:      text(),
-		InputSecret:      text(),
-		InputEnum:        text(),
-		InputSelect:      text(),
-		InputURI:         text(),
-		InputEmail:       text(),
-		InputInt:         {"anyOf": []any{obj{"type": "integer"}, obj{"type": "string", "pattern": `^[-+]?[0-9]+$`}}},
-		InputFloat:       {"anyOf": []any{obj{"type": "number"}, obj{"type": "string", "pattern": `^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$`}}},
-		InputBoolean:     {"anyOf": []any{obj{"type": "boolean"}, obj{"type": "string", "pattern": `^(?:[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$`}}},
-		InputDateTime:    {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})$`},
-		InputDate:        {"type": "string", "pattern": `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`},
-		InputTime:        {"type": "string", "pattern": `^(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?$`},
-		InputDuration:    durationSchema(anyDuration),
-		InputJSON:        {"$comment": "JSON text, or the value written as YAML"},
-		InputYAML:        {"$comment": "YAML text, or the value written as YAML"},
-		InputArray:       doc(list, "a list, or a JSON list as text"),
-		InputMultiselect: doc(list, "a list, or a JSON list as text"),
-		InputFile:        fileDefaultsSchema(),
-	}
-}
-
-// input is the schema of one flow input.
-func (b *schemaBuilder) input() (obj, error) {
-	id := idSchema(inputIDPattern(), maxFlowIDLen, "The input's id: {{ inputs.ID }}.")
-	bound := doc(text(), "A value of the input's own type.")
-	schemas := obj{
-		"id":               id,
-		"type":             doc(caseless(slices.Concat(inputTypes, slices.Sorted(maps.Keys(inputTypeAliases)))), "The input's type."),
-		"defaults":         doc(obj{}, "The value when none is given; a template is rendered when the execution starts."),
-		"prefill":          doc(obj{}, "The value a form starts from (Kestra's UI); checked, not used by flowctl."),
-		"required":         doc(obj{"type": "boolean"}, "The input must have a value (default true)."),
-		"description":      doc(nullable(text()), "What the input is for."),
-		"displayName":      doc(nullable(text()), "The input's name for people."),
-		"values":           doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true}, "The values an ENUM, SELECT or MULTISELECT input allows."),
-		"options":          doc(obj{"type": "array", "items": text(), "minItems": 1, "uniqueItems": true, "deprecated": true}, "The old name of a MULTISELECT input's values (Kestra before 0.20)."),
-		"allowCustomValue": doc(obj{"type": "boolean"}, "A SELECT or MULTISELECT input also takes values not listed (default false)."),
-		"itemType":         doc(caseless(itemTypes), "The type of each element of an ARRAY (required) or MULTISELECT (default STRING) input."),
-		"validator":        doc(text(), "A regular expression the whole value of a STRING input must match."),
-		"min":              doc(bound, "The least value of an INT, FLOAT or DURATION input."),
-		"max":              doc(bound, "The greatest value of an INT, FLOAT or DURATION input."),
-		"after":            doc(bound, "The earliest value of a DATETIME, DATE or TIME input."),
-		"before":           doc(bound, "The latest value of a DATETIME, DATE or TIME input."),
-		"dependsOn": doc(obj{
-			"type": "object",
-			"properties": obj{
-				"inputs":    obj{"type": "array", "items": text()},
-				"condition": text(),
-			},
-			"additionalProperties": false,
-		}, "Inputs resolved before this one, and a condition that, rendered to anything but true, disables it."),
-	}
-	props, err := pick("input", schemas, inputKeys)
-	if err != nil {
-		return nil, err
-	}
-	props["name"] = doc(obj{"allOf": []any{id}, "deprecated": true}, "The old spelling of id (Kestra before 0.15).")
+// inputSchema is the schema of one flow input: its keys, and for each type the defaults it
+// takes and the keys of other types it refuses (if/then).
+func (b *schemaBuilder) inputSchema() (obj, error) {
 	var branches []any
-	defaultsOf := inputDefaults()
-	for _, typ := range inputTypes {
-		names := []string{typ}
-		for alias, canon := range inputTypeAliases {
-			if canon == typ {
-				names = append(names, alias)
-			}
-		}
-		slices.Sort(names[1:])
-		defaults, ok := defaultsOf[typ]
-		if !ok {
-			return nil, fmt.Errorf("input type %s has no schema for its defaults", typ)
-		}
-		value := nullable(obj{"anyOf": []any{defaults, templateString()}})
+	for _, t := range inputTypeDefs {
+		typ := t.name
+		names := append([]string{typ}, t.aliases...)
+		value := nullable(obj{"anyOf": []any{t.defaults(), templateString()}})
 		then := obj{"properties": obj{"defaults": value, "prefill": value}}
-		var required []string
-		var refused []string
-		switch typ {
-		case InputEnum, InputSelect:
-			required = append(required, "values")
-			refused = append(refused, "options")
-		case InputMultiselect:
-			then["oneOf"] = []any{obj{"required": []string{"values"}}, obj{"required": []string{"options"}}}
-		default:
-			refused = append(refused, "values", "options")
-		}
-		if typ == InputArray {
-			required = append(required, "itemType")
-		} else if typ != InputMultiselect {
-			refused = append(refused, "itemType")
-		}
-		if typ != InputSelect && typ != InputMultiselect {
-			refused = append(refused, "allowCustomValue")
-		}
-		if typ != InputString {
-			refused = append(refused, "validator")
-		}
-		for _, k := range []string{"min", "max", "after", "before"} {
-			if !slices.Contains(boundKeys[k], typ) {
-				refused = append(refused, k)
+		required, spellings := inputSpellings(inputKeys.requiredBy(typ), typ)
+		if inputKeys.lookup("expression").takes(typ) {
+			// The values, or an expression rendering to them (MULTISELECT: or options, their
+			// old name): one of them.
+			required = slices.DeleteFunc(required, func(name string) bool { return name == "values" })
+			alts := []any{obj{"required": []string{"values"}}, obj{"required": []string{"expression"}}}
+			if inputKeys.lookup("options").takes(typ) {
+				alts = append(alts, obj{"required": []string{"options"}})
 			}
+			spellings = []any{obj{"$comment": "values, or an expression rendering to them", "oneOf": alts}}
 		}
-		if required != nil {
+		if len(required) > 0 {
 			then["required"] = required
 		}
+		switch len(spellings) {
+		case 0:
+		case 1:
+			then["oneOf"] = spellings[0].(obj)["oneOf"]
+		default:
+			then["allOf"] = spellings
+		}
 		var nots []any
-		for _, k := range refused {
-			nots = append(nots, obj{"required": []string{k}})
+		for _, k := range inputKeys {
+			switch {
+			case k.takes(typ):
+			case k.inert != nil:
+				nots = append(nots, obj{"required": []string{k.name}, "not": obj{"properties": obj{k.name: obj{"const": k.inert}}}})
+			default:
+				nots = append(nots, obj{"required": []string{k.name}})
+			}
 		}
 		then["not"] = obj{"anyOf": nots, "$comment": "properties of other input types"}
 		branches = append(branches, selectType(names, then))
 	}
+	required, spellings := inputSpellings(inputKeys.requiredNames(), "")
+	branches = append(branches, spellings...)
 	branches = append(branches, obj{
-		"$comment": "id, or its old spelling name, but not both",
-		"oneOf":    []any{obj{"required": []string{"id"}}, obj{"required": []string{"name"}}},
-	}, obj{
 		"$comment": "Inputs with a default value cannot also have a prefill.",
 		"not":      obj{"required": []string{"defaults", "prefill"}},
 	})
 	return b.ref("input", obj{
 		"type":                 "object",
-		"properties":           props,
-		"required":             []string{"type"},
+		"properties":           inputKeys.props(b),
+		"required":             required,
 		"additionalProperties": false,
 		"allOf":                branches,
 	}), nil
 }
 
-// pick returns the schemas of keys, a loader table: a key without one is an error, so a key
-// the loader gains cannot be left out of the schema.
-func pick(what string, schemas obj, keys []string) (obj, error) {
-	out := obj{}
-	for _, k := range keys {
-		s, ok := schemas[k]
-		if !ok {
-			return nil, fmt.Errorf("%s key %q has no schema", what, k)
+// inputSpellings takes out of required the input keys that have an older spelling, for an
+// input of type typ ("" for every type), and returns the rest, and for each one taken out a
+// schema wanting it or its older spelling, not both.
+func inputSpellings(required []string, typ string) ([]string, []any) {
+	var spellings []any
+	for _, k := range inputKeys {
+		if k.of == "" || !slices.Contains(required, k.of) || typ != "" && !k.takes(typ) {
+			continue
 		}
-		out[k] = s
+		required = slices.DeleteFunc(required, func(name string) bool { return name == k.of })
+		spellings = append(spellings, obj{
+			"$comment": k.of + ", or its old spelling " + k.name + ", but not both",
+			"oneOf":    []any{obj{"required": []string{k.of}}, obj{"required": []string{k.name}}},
+		})
 	}
-	return out, nil
+	return required, spellings
 }
 
 // allowing adds keys, described elsewhere, to the properties of a type's own schema, so that
@@ -766,19 +626,6 @@ func orNone(keys []string) []string {
 		return []string{}
 	}
 	return keys
-}
-
-// covers checks that props has a schema for every key of a loader table, and no other.
-func covers(what string, props obj, keys []string) error {
-	for _, k := range keys {
-		if props[k] == nil {
-			return fmt.Errorf("%s key %q has no schema", what, k)
-		}
-	}
-	if len(props) != len(keys) {
-		return fmt.Errorf("%s: %d schemas for %d keys", what, len(props), len(keys))
-	}
-	return nil
 }
 
 // text is a value the loader reads as a string: any scalar but null, as written (Kestra
@@ -819,12 +666,12 @@ func templateString() obj {
 }
 
 // idSchema is the schema of an id: its pattern and length.
-func idSchema(re *regexp.Regexp, max int, description string) obj {
+func idSchema(re idPattern, max int) obj {
 	s := text()
 	s["pattern"] = re.String()
 	s["minLength"] = 1
 	s["maxLength"] = max
-	return doc(s, description)
+	return s
 }
 
 // nullable also accepts null, which the loader takes for an absent property.
@@ -888,4 +735,36 @@ func durationSchema(sign int) obj {
 		s["allOf"] = []any{obj{"pattern": duration.NonZeroPattern, "$comment": "not zero"}}
 	}
 	return doc(s, "An ISO-8601 duration: PT30S, PT5M, P1DT2H.")
+}
+
+// slaSchema is the schema of one entry of a flow's sla.
+func slaSchema() obj {
+	labels := obj{"type": []string{"object", "array", "null"}, "additionalProperties": text(),
+		"items": obj{"type": "object", "properties": obj{"key": text(), "value": text()}, "required": []string{"key", "value"}, "additionalProperties": false}}
+	props := obj{
+		"id":       doc(obj{"type": "string", "minLength": 1}, "The SLA's id."),
+		"type":     doc(obj{"enum": slaTypes}, "MAX_DURATION: the execution runs longer than duration; EXECUTION_ASSERTION: assert renders false while it runs."),
+		"behavior": doc(obj{"enum": slaBehaviors}, "What a violation does: FAIL or CANCEL the execution, or NONE (only the labels)."),
+		"labels":   doc(labels, "Labels added to an execution that violates the SLA."),
+		"duration": doc(durationSchema(positiveDuration), "MAX_DURATION: the longest an execution may take, from its creation, ISO-8601."),
+		"assert":   doc(obj{"type": "string", "minLength": 1}, "EXECUTION_ASSERTION: a template that must render true."),
+	}
+	var branches []any
+	for _, typ := range slaTypes {
+		own := obj{}
+		for _, k := range slaKeys[typ] {
+			own[k] = true
+		}
+		branches = append(branches, obj{
+			"if":   obj{"properties": obj{"type": obj{"const": typ}}, "required": []string{"type"}},
+			"then": obj{"properties": own, "required": []string{slaKeys[typ][4]}, "additionalProperties": false},
+		})
+	}
+	return obj{
+		"type":                 "object",
+		"properties":           props,
+		"required":             []string{"id", "type", "behavior"},
+		"additionalProperties": false,
+		"allOf":                branches,
+	}
 }

@@ -98,7 +98,8 @@ func (s *CISink) TaskEnded(tr *runner.TaskRun) {
 	switch tr.State.Current {
 	case runner.StateFailed, runner.StateKilled:
 		kind = "error"
-	case runner.StateWarning:
+	case runner.StateWarning, runner.StateRetried:
+		// A RETRIED run failed, and a new execution tries again.
 		kind = "warning"
 	default:
 		return

@@ -86,7 +86,11 @@ func (s *TextSink) ExecutionStarted(x *runner.Execution) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.out(fmt.Appendf(nil, "%s execution %s of %s.%s started\n", s.p.Faint(s.now().Format(stampLayout)), x.ID, x.Namespace, x.FlowID))
+	how := "started"
+	if m := x.Metadata; m != nil && x.Restarted() {
+		how = fmt.Sprintf("restarted (attempt %d)", m.AttemptNumber)
+	}
+	s.out(fmt.Appendf(nil, "%s execution %s of %s.%s %s\n", s.p.Faint(s.now().Format(stampLayout)), x.ID, x.Namespace, x.FlowID, how))
 }
 
 // TaskStarted implements runner.Sink: on a terminal, a line says the task started and the

@@ -58,7 +58,7 @@ func (p *Palette) State(st string) string {
 	switch st {
 	case runner.StateSuccess:
 		return p.paint(color.FgGreen, st)
-	case runner.StateWarning:
+	case runner.StateWarning, runner.StateRetried:
 		return p.paint(color.FgYellow, st)
 	case runner.StateFailed, runner.StateKilled:
 		return p.paint(color.FgRed, st)

@@ -130,10 +130,17 @@ type Options struct {
 	// KV is the KV store of the kv tasks and of kv() in templates (see KV); nil when there
 	// is no state, and they fail saying so.
 	KV tasks.KV
+	// Retries is the execution ended RETRIED that this one retries (see StateRetried):
+	// its parent, whose original id, creation date and attempt number it carries on.
+	Retries *Execution
 	// Pauser records a Pause task's pause where `flowctl executions resume` reaches it, and
 	// hears the resume; nil when there is no state, and a Pause without a duration or a
 	// timeout fails saying so.
 	Pauser Pauser
+	// Restart, when set, is a recorded execution prepared by PlanRestart: Run runs it
+	// again, under its id, from its failed task runs (see restart.go); Inputs are its
+	// inputs, typed again.
+	Restart *Execution
 }
 
 // execTimeout is the cause of a context ended by Options.Timeout or, with task set, by
@@ -141,9 +148,14 @@ type Options struct {
 type execTimeout struct {
 	after time.Duration
 	task  bool
+	// sla, when set, is the violation of an SLA that ended the execution (see sla.go).
+	sla string
 }
 
 func (t *execTimeout) Error() string {
+	if t.sla != "" {
+		return t.sla
+	}
 	if t.task {
 		return "Timeout after " + duration.FormatClock(t.after)
 	}
@@ -185,6 +197,15 @@ type engine struct {
 	templates map[string]*templating.Template
 	// paused counts the runs waiting in a Pause: the execution is PAUSED while any is.
 	paused int
+	// restart holds the runs of the document a restart started from; nil otherwise.
+	restart *restart
+	// stopTasks ends the tasks branch with a cause (errRetried).
+	stopTasks context.CancelCauseFunc
+	// sla watches the flow's SLAs; nil without any.
+	sla *slaWatch
+	// labels is the labels variable once a Labels task changed the labels (see
+	// labelsVar), replaced on each change.
+	labels map[string]any
 }
 
 // Run executes f and returns its execution document, in its final state. It returns when the
@@ -210,6 +231,9 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		opts.Warn = func(msg string) { fmt.Fprintf(os.Stderr, "flowctl: warning: %s\n", msg) }
 	}
 	id := NewID()
+	if opts.Restart != nil {
+		id = opts.Restart.ID
+	}
 	// One folder per execution holds the task runs' working folders: they live as long as
 	// the execution, so a cron job running for years leaves nothing behind. Only a process
 	// killed with SIGKILL cannot remove it; the folder is named after the execution, which
@@ -228,17 +252,10 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		workdirs: newWorkdirs(opts.TempDir)}
 	defer e.removeWorkdirs()
 	e.secret = e.secretFunc()
-	// Secrets written in clear in the flow (a webhook URL) are masked from the start, not
-	// only once their task runs: a task before it may print them.
-	flow.Walk(f.AllTasks(), func(s *flow.TaskSpec) {
-		if ls, ok := s.Task.(tasks.LiteralSecrets); ok {
-			for _, v := range ls.LiteralSecrets() {
-				opts.Masker.Add(v)
-			}
-		}
-	})
+	addLiteralSecrets(opts.Masker, f)
 	defer e.openFiles(id)()
 	inputs, inputsErr := e.storeInputFiles(opts.Inputs)
+	inputs = flow.NestInputs(inputs)
 	e.opts.Inputs = inputs
 	e.exec = &Execution{
 		ID:           id,
@@ -261,10 +278,14 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.exec.FlowRevision = opts.Revision
 	}
 	e.exec.State.Set(StateCreated, now)
+	e.exec.retryFields(opts.Retries, now)
 	if inputsErr != nil {
 		// A FILE input's file gone, or the storage full: nothing can run.
 		e.exec.State.End(StateFailed, opts.Now())
 		return e.exec, inputsErr
+	}
+	if opts.Restart != nil {
+		e.startRestart(opts.Restart)
 	}
 	// tctx bounds what Timeout bounds: the wait for a slot and the tasks; errors and
 	// finally run under ctx, after a timeout too.
@@ -274,6 +295,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		tctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, &execTimeout{after: opts.Timeout})
 		defer cancel()
 	}
+	tctx, e.sla = e.watchSLA(tctx)
+	defer e.sla.stop()
 	if opts.Admit != nil {
 		st, err := opts.Admit(tctx, e.exec, func() { e.exec.State.Set(StateQueued, opts.Now()) })
 		switch {
@@ -284,7 +307,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.exec.State.End(StateKilled, opts.Now())
 			return e.exec, nil
 		case tctx.Err() != nil:
-			e.exec.State.End(StateFailed, opts.Now())
+			e.sla.stop()
+			e.exec.State.End(e.sla.state(StateFailed), opts.Now())
 			return e.exec, nil
 		case st != StateRunning:
 			e.exec.State.End(st, opts.Now())
@@ -307,12 +331,19 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 		e.startLive(opts.Journal)
 	}
 
-	failed := e.runList(tctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
+	rctx, stop := context.WithCancelCause(tctx)
+	defer stop(nil)
+	e.stopTasks = stop
+	e.sla.check()
+	failed := e.runList(rctx, f.Tasks, BranchTasks, frame{}, newSiblings(true)).failed
+	e.sla.stop()
 	if timedOut(tctx) != nil {
 		failed = true
 		e.timedOut = true
 	}
-	if ctx.Err() == nil {
+	// An execution a new one retries has ended: its errors and finally are the last
+	// attempt's to run. One an SLA ended has ended too.
+	if ctx.Err() == nil && !retried(rctx) && !e.sla.ended() {
 		if failed {
 			e.runList(ctx, f.Errors, BranchErrors, frame{}, newSiblings(false))
 		}
@@ -320,13 +351,22 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 			e.runList(ctx, f.Finally, BranchFinally, frame{}, newSiblings(false))
 		}
 	}
+	e.endUnreached()
 	// The end is the caller's to record, with what the journal has not written.
 	e.stopLive()
 	final := finalState(e.exec, ctx.Err() != nil)
 	if e.timedOut && final != StateKilled {
 		final = StateFailed // also when the time ran out between two tasks
 	}
-	final = e.flowOutputs(ctx, final)
+	switch {
+	case retried(rctx) && final != StateKilled:
+		// Ended by Kestra's executor without its end (onEnd): no outputs.
+		final = StateRetried
+	case e.sla.ended():
+		final = e.sla.state(final)
+	default:
+		final = e.flowOutputs(ctx, final)
+	}
 	e.exec.State.End(final, opts.Now())
 	if opts.Masker.Generation() != gen {
 		// A task registered a value to mask while running (a webhook URL written in clear in
@@ -478,6 +518,7 @@ func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 	e.mu.Lock()
 	vars["outputs"] = e.outputs
 	vars["taskrun"] = taskrunVars(tr)
+	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
 	parents := parentsVars(tr)
 	vars["parents"] = parents
@@ -555,17 +596,24 @@ func (e *engine) batch(fn func()) {
 // with retries and timeouts, then the state rewrites. value is the loop value of a run a
 // ForEach creates, "" otherwise.
 func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string, fr frame, value string) *TaskRun {
-	tr := &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, parent: fr.parent}
-	if spec.Flowable == nil {
-		tr.Attempts = []*Attempt{}
-	}
-	if fr.parent != nil {
-		tr.ParentTaskRunID = fr.parent.ID
+	// A restart keeps the runs that ended well and runs the others again under their ids.
+	tr, kept := e.previousRun(spec, fr, value)
+	if kept {
+		return tr
 	}
 	start := e.opts.Now()
-	tr.State.Set(StateCreated, start)
 	e.mu.Lock()
-	e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	if tr == nil {
+		tr = &TaskRun{ID: NewID(), TaskID: spec.ID, Branch: branch, Value: value, Iteration: fr.iteration, parent: fr.parent}
+		if spec.Flowable == nil {
+			tr.Attempts = []*Attempt{}
+		}
+		if fr.parent != nil {
+			tr.ParentTaskRunID = fr.parent.ID
+		}
+		tr.State.Set(StateCreated, start)
+		e.exec.TaskRunList = append(e.exec.TaskRunList, tr)
+	}
 	e.changed()
 	e.mu.Unlock()
 	if fr.created != nil {
@@ -581,6 +629,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		if e.opts.Sink != nil {
 			e.opts.Sink.TaskEnded(tr)
 		}
+		e.sla.check()
 	}()
 
 	if spec.HasRunIf {
@@ -609,15 +658,15 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		e.runFlowable(ctx, spec, tr, fr)
 		return tr
 	}
-	retry := cmp.Or(spec.Retry, fr.retry)
+	retry := e.retryOf(spec, fr)
 
-	var (
-		state   string
-		lastErr error
-	)
-	for n := 1; ; n++ {
+	// A restarted run keeps its attempts: these are the ones of this run.
+	tried := len(tr.Attempts)
+	state, childrenOnly := e.childrenOnly(tr)
+	var lastErr error
+	for n := 1; !childrenOnly; n++ {
 		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
-		if state != StateFailed || ctx.Err() != nil {
+		if state != StateFailed || ctx.Err() != nil || inNewExecution(retry) || !retriable(spec) {
 			break
 		}
 		wait, ok := nextWait(retry, n, e.opts.Now().Sub(start))
@@ -642,11 +691,17 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	if lastErr != nil && state != StateKilled {
 		e.setError(tr, e.describe(spec, lastErr))
 	}
+	if state == StateFailed && retriable(spec) && e.retryExecution(ctx, retry, tr) {
+		e.end(tr, StateRetried)
+		return tr
+	}
 	if len(spec.Children) > 0 && (state == StateSuccess || state == StateWarning) && ctx.Err() == nil {
 		state = e.runChildTasks(ctx, spec, tr, fr, state)
 	}
-	// Kestra's order of rewrites: warningOnRetry, then allowFailure, then allowWarning.
-	if state == StateSuccess && len(tr.Attempts) > 1 && retry != nil && retry.WarningOnRetry {
+	// Kestra's order of rewrites: warningOnRetry (the task's own retry's, as Kestra's
+	// worker reads it), then allowFailure, then allowWarning. A restarted run keeps its
+	// earlier attempts: only this run's count.
+	if state == StateSuccess && len(tr.Attempts)-tried > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
 		state = StateWarning
 	}
 	e.end(tr, allowed(spec, state))
@@ -674,11 +729,14 @@ func (e *engine) setError(tr *TaskRun, msg string) {
 	e.log(tr, tasks.LevelError, msg)
 }
 
-// set moves tr to st now.
+// set moves tr to st now; a run already in st (a restarted flowable, RUNNING) stays as it is,
+// as Kestra's State.withState does.
 func (e *engine) set(tr *TaskRun, st string) {
 	now := e.opts.Now()
 	e.mu.Lock()
-	tr.State.Set(st, now)
+	if tr.State.Current != st {
+		tr.State.Set(st, now)
+	}
 	e.mu.Unlock()
 }
 
@@ -766,20 +824,22 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		workDir = func() (string, error) { return shared, nil }
 	}
 	tc := &tasks.Context{
-		WorkDir:   workDir,
-		TaskID:    spec.ID,
-		Render:    render,
-		Log:       tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel).WithBatch(e.batch),
-		HTTP:      e.opts.HTTP,
-		Now:       e.opts.Now,
-		Environ:   e.opts.Environ,
-		Inherit:   e.opts.Inherit,
-		TempDir:   e.opts.TempDir,
-		Mask:      e.opts.Masker.Add,
-		UserAgent: e.opts.UserAgent,
-		Execution: e.executionView,
-		Storage:   e.files.Task(spec.ID, tr.ID),
-		Subflow:   e.subflowFunc(),
+		WorkDir:    workDir,
+		TaskID:     spec.ID,
+		Render:     render,
+		Log:        tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel).WithBatch(e.batch),
+		HTTP:       e.opts.HTTP,
+		Now:        e.opts.Now,
+		Environ:    e.opts.Environ,
+		Inherit:    e.opts.Inherit,
+		TempDir:    e.opts.TempDir,
+		Mask:       e.opts.Masker.Add,
+		UserAgent:  e.opts.UserAgent,
+		Execution:  e.executionView,
+		Storage:    e.files.Task(spec.ID, tr.ID),
+		Namespace:  e.files,
+		Namespaces: namespaces{e.files.Root()},
+		Subflow:    e.subflowFunc(),
 		Warn: func(msg string) {
 			if !warned[msg] {
 				warned[msg] = true
@@ -789,8 +849,10 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		RenderTyped: e.typedRenderer(actx, env),
 		KV:          e.taskKV(),
 		Pause:       e.pauseFunc(spec, tr),
+		SetLabels:   e.setLabels,
+		Logs:        e.fetchLogs,
 	}
-	res, err := runSafely(actx, spec.Task, tc)
+	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)
 	}
@@ -833,13 +895,18 @@ func (e *engine) executionView(id string) (*tasks.ExecutionView, error) {
 		return View(e.exec), nil
 	}
 	if e.opts.Lookup == nil {
-		return nil, fmt.Errorf("execution %q not found: there is no state to look it up in", id)
+		return nil, errNoLookup(id)
 	}
 	x, err := e.opts.Lookup(id)
 	if err != nil {
 		return nil, err
 	}
 	return View(x), nil
+}
+
+// errNoLookup says that execution id cannot be found: the run has no state.
+func errNoLookup(id string) error {
+	return fmt.Errorf("execution %q not found: there is no state to look it up in", id)
 }
 
 // runSafely runs t, turning a panic in a task into a FAILED attempt: one broken task type
@@ -899,4 +966,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// addLiteralSecrets registers the secrets written in clear in f's tasks (a webhook URL, a
+// password) with m, so that they are masked from the start, not only once their task runs:
+// a task before it may print them, and a dry run prints every property.
+func addLiteralSecrets(m *Masker, f *flow.Flow) {
+	flow.Walk(f.AllTasks(), func(s *flow.TaskSpec) {
+		if ls, ok := s.Task.(tasks.LiteralSecrets); ok {
+			for _, v := range ls.LiteralSecrets() {
+				m.Add(v)
+			}
+		}
+	})
 }

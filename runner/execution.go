@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 	"time"
@@ -45,6 +46,17 @@ type Execution struct {
 	// Outputs are the flow's outputs, rendered and typed when the execution ended.
 	Outputs map[string]any `json:"outputs,omitempty"`
 	Trigger *ExecTrigger   `json:"trigger,omitempty"`
+	// Metadata counts the attempts of an execution restarted (see PlanRestart).
+	Metadata *Metadata `json:"metadata,omitempty"`
+	// textOutputs are Outputs as rendered, before they were typed (see TextOutputs).
+	textOutputs map[string]any
+	// ParentID is the execution this one retries (a retry's CREATE_NEW_EXECUTION); "" for
+	// one that retries none. OriginalID is the first of such a chain: its own id for it.
+	ParentID   string `json:"parentId,omitempty"`
+	OriginalID string `json:"originalId,omitempty"`
+	// RetryAt, on an execution ended RETRIED, is when the new execution that retries it is
+	// due.
+	RetryAt time.Time `json:"-"`
 }
 
 // State is the current state of an execution or task run and how it got there.
@@ -207,7 +219,7 @@ const LabelCorrelationID = "system.correlationId"
 
 // executionVars are the execution.* variables of x.
 func executionVars(x *Execution) map[string]any {
-	return map[string]any{"id": x.ID, "startDate": templateDate(x.State.StartDate), "originalId": x.ID}
+	return map[string]any{"id": x.ID, "startDate": templateDate(x.State.StartDate), "originalId": cmp.Or(x.OriginalID, x.ID)}
 }
 
 // labelVars are the labels.* variables: a label named system.X is labels.system.X, as

@@ -32,6 +32,9 @@ type frame struct {
 	created func()
 	// workDir is the folder of the WorkingDirectory the runs share; "" elsewhere.
 	workDir string
+	// iteration, when set, is the iteration of the runs made with the frame (a WaitFor's
+	// children).
+	iteration *int
 }
 
 // siblings are the runs of one branch of a flowable (or of the flow), gathered from every
@@ -201,6 +204,10 @@ func (e *engine) runFlowable(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 	if t := timedOut(fctx); t != nil {
 		// This flowable's timeout, or the execution's, stopped its runs: it fails.
 		state, err = StateFailed, t
+	} else if retried(ctx) {
+		// A run under it failed and a new execution retries the flow: it ends with it.
+		e.end(tr, StateRetried)
+		return
 	} else if ctx.Err() != nil {
 		state, err = StateKilled, nil
 	}
@@ -290,6 +297,10 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 		e.runDag(ctx, f, child, sib)
 	case *flow.WorkingDirectory:
 		return e.runWorkingDirectory(ctx, spec, tr, f, child, sib)
+	case *flow.ForEachItem:
+		e.runForEachItem(ctx, spec, f, child, sib)
+	case *flow.WaitFor:
+		return e.runWaitFor(ctx, spec, tr, f, child, sib)
 	default:
 		return fmt.Errorf("flowable task type %s has no runner (internal error)", spec.Type)
 	}

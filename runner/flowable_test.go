@@ -243,8 +243,10 @@ tasks:
 	if got := runs(x); got != want || x.State.Current != StateWarning {
 		t.Errorf("got %s %s, want %s WARNING", got, x.State.Current, want)
 	}
-	if n := len(byTask(x, "flaky")[0].Attempts); n != 3 {
-		t.Errorf("flaky: got %d attempts, want 3 (the retry of its flowable)", n)
+	// Kestra's worker ends a failed task with allowFailure WARNING unless its own retry
+	// holds another attempt: its flowable's retry never sees it fail.
+	if n := len(byTask(x, "flaky")[0].Attempts); n != 1 {
+		t.Errorf("flaky: got %d attempts, want 1 (allowFailure without a retry of its own)", n)
 	}
 }
 

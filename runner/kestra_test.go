@@ -379,6 +379,8 @@ func TestKestraRetry(t *testing.T) {
 		{"task-allow-failure-runnable", 2, 3, StateWarning},
 		{"retry-failed-task-attempts", 1, 4, StateFailed}, // behavior: RETRY_FAILED_TASK, the default
 		{"retry-failed-task-duration", 1, 3, StateFailed}, // maxDuration PT6S, interval PT2S
+		{"retry-failed-flow-attempts", 1, 4, StateFailed}, // the flow's retry: maxAttempt 4
+		{"retry-failed-flow-duration", 1, 3, StateFailed}, // the flow's retry: maxDuration PT6S, interval PT2S
 	}
 	for _, c := range cases {
 		t.Run(c.flow, func(t *testing.T) {

@@ -24,9 +24,11 @@ func (e *engine) flowOutputs(ctx context.Context, final string) string {
 	ctx = context.WithoutCancel(ctx)
 	env := e.endEnv()
 	out := make(map[string]any, len(e.flow.Outputs))
+	text := make(map[string]any, len(e.flow.Outputs))
 	for _, o := range e.flow.Outputs {
 		v, err := e.renderOutput(ctx, env, o.Value)
 		if err == nil {
+			text[o.ID] = v
 			v, err = flow.TypedOutput(o, v)
 		}
 		if err != nil {
@@ -45,6 +47,7 @@ func (e *engine) flowOutputs(ctx context.Context, final string) string {
 		out[o.ID] = v
 	}
 	e.exec.Outputs = e.opts.Masker.Value(out).(map[string]any)
+	e.exec.textOutputs = e.opts.Masker.Value(text).(map[string]any)
 	return final
 }
 
@@ -105,6 +108,7 @@ func (e *engine) endEnv() *templating.Env {
 	vars := maps.Clone(e.base)
 	e.mu.Lock()
 	vars["outputs"] = e.outputs
+	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
 	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
 }

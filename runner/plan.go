@@ -63,6 +63,7 @@ func Plan(f *flow.Flow, opts PlanOptions) []PlannedTask {
 	if opts.Environ == nil {
 		opts.Environ = os.Environ()
 	}
+	addLiteralSecrets(opts.Masker, f)
 	lookup := AddEnvSecrets(opts.Masker, opts.Environ)
 	secret := func(name string) (string, error) {
 		v, err := lookup(name)
@@ -80,7 +81,7 @@ func Plan(f *flow.Flow, opts PlanOptions) []PlannedTask {
 		"flow": map[string]any{"id": f.ID, "namespace": f.Namespace, "revision": max(f.Revision, 1)},
 		"execution": map[string]any{"id": dryRunID, "startDate": templateDate(now),
 			"originalId": dryRunID, "state": StateRunning},
-		"inputs": orEmpty(opts.Inputs),
+		"inputs": orEmpty(flow.NestInputs(opts.Inputs)),
 		"vars":   orEmpty(f.Variables),
 		"labels": labelVars(labels),
 		"envs":   templating.EnvVars(opts.Environ),

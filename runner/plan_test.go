@@ -70,3 +70,46 @@ finally:
 		}
 	}
 }
+
+// TestPlanMasksSecretsWrittenInClear: a dry run prints every property, so the secrets a
+// flow writes in clear (a password, a token in a URL, a webhook URL) are masked in it as
+// they are in a run.
+func TestPlanMasksSecretsWrittenInClear(t *testing.T) {
+	src := `id: dry
+namespace: dev
+tasks:
+  - id: clone
+    type: io.kestra.plugin.git.Clone
+    url: https://user:hunter2secret@example.com/repo.git
+    username: bob
+    password: s3cr3tpassw0rd
+  - id: get
+    type: io.kestra.plugin.core.http.Request
+    uri: https://example.com/x?token=tok123456
+    options:
+      basicAuthUser: a
+      basicAuthPassword: pa55word99
+  - id: notify
+    type: io.kestra.plugin.notifications.slack.SlackIncomingWebhook
+    url: https://hooks.slack.com/services/T000/B000/XXXXXXXX
+    payload: '{"text":"hi"}'
+`
+	f, err := flow.Parse("dry.yml", []byte(src), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var printed strings.Builder
+	for _, pt := range Plan(f, PlanOptions{Environ: []string{}}) {
+		for _, pr := range pt.Props {
+			printed.WriteString(pt.ID + "." + pr.Name + "=" + pr.Value + "\n")
+		}
+	}
+	for _, secret := range []string{"hunter2secret", "s3cr3tpassw0rd", "tok123456", "pa55word99", "hooks.slack.com/services"} {
+		if strings.Contains(printed.String(), secret) {
+			t.Errorf("the plan shows %q:\n%s", secret, printed.String())
+		}
+	}
+	if !strings.Contains(printed.String(), "clone.url=https://user:******@example.com/repo.git") {
+		t.Errorf("the plan should still show the URL around its password:\n%s", printed.String())
+	}
+}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
 )
 
 // Record turns an execution into what the state stores: the execution document (already
@@ -123,13 +125,69 @@ func Lookup(s *state.Store) func(id string) (*Execution, error) {
 	}
 }
 
-// Decode reads the execution document of a record.
+// Decode reads the execution document of a record. The values of inputs, outputs and
+// trigger variables are read again in the order of the text (maps as templating.Maps) with
+// their numbers as Jackson reads them: encoding/json alone would hand back Go maps, whose
+// order is lost, and every number as a float64, which prints 3 as 3.0 in a template.
 func Decode(rec state.ExecRecord) (*Execution, error) {
 	var x Execution
 	if err := json.Unmarshal(rec.Doc, &x); err != nil {
 		return nil, fmt.Errorf("execution %q: damaged record: %w", rec.ID, err)
 	}
+	var raw struct {
+		Inputs      json.RawMessage `json:"inputs"`
+		Outputs     json.RawMessage `json:"outputs"`
+		TaskRunList []struct {
+			Outputs json.RawMessage `json:"outputs"`
+		} `json:"taskRunList"`
+		Trigger *struct {
+			Variables json.RawMessage `json:"variables"`
+		} `json:"trigger"`
+	}
+	if err := json.Unmarshal(rec.Doc, &raw); err != nil {
+		return nil, fmt.Errorf("execution %q: damaged record: %w", rec.ID, err)
+	}
+	var err error
+	ordered := func(dst *map[string]any, b json.RawMessage) {
+		if err != nil || *dst == nil || len(b) == 0 {
+			return
+		}
+		*dst, err = orderedValues(b)
+	}
+	ordered(&x.Inputs, raw.Inputs)
+	ordered(&x.Outputs, raw.Outputs)
+	for i, tr := range x.TaskRunList {
+		if i < len(raw.TaskRunList) {
+			ordered(&tr.Outputs, raw.TaskRunList[i].Outputs)
+		}
+	}
+	if x.Trigger != nil && raw.Trigger != nil {
+		ordered(&x.Trigger.Variables, raw.Trigger.Variables)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("execution %q: damaged record: %w", rec.ID, err)
+	}
 	return &x, nil
+}
+
+// orderedValues reads a JSON object as a map whose values keep the order of their text.
+// The top level stays a Go map: it is looked up by name, and written sorted.
+func orderedValues(b json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := templating.DecodeJSON(dec, nil)
+	if err != nil {
+		return nil, err
+	}
+	keys, m, ok := templating.AsMap(v)
+	if !ok {
+		return nil, fmt.Errorf("expected an object, got %s", b[:min(len(b), 20)])
+	}
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out, nil
 }
 
 // AttachLogs gives the task runs of x the lines the state kept for them.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
 )
 
 func TestViewErrorLog(t *testing.T) {
@@ -65,5 +66,44 @@ func TestTemplateDateIsJavasInstantToTheMillisecond(t *testing.T) {
 		if got := templateDate(in); got != want {
 			t.Errorf("templateDate(%v): got %q, want %q", in, got, want)
 		}
+	}
+}
+
+// An execution read back from the state keeps the order of its maps and the types of its
+// numbers, as they were when it ran: executions show, a Subflow's outputs and SlackExecution
+// read it so.
+func TestDecodeKeepsOrderAndNumbers(t *testing.T) {
+	inner := templating.NewMap(2)
+	inner.Set("zeta", int64(3))
+	inner.Set("alpha", 1.5)
+	x := &Execution{
+		ID:          "e1",
+		Inputs:      map[string]any{"in": inner},
+		Outputs:     map[string]any{"out": inner},
+		TaskRunList: []*TaskRun{{ID: "r1", TaskID: "t", Outputs: map[string]any{"vars": inner, "n": int64(7)}}},
+		Trigger:     &ExecTrigger{ID: "tr", Variables: map[string]any{"body": inner}},
+	}
+	rec, err := Record(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &templating.Env{Vars: map[string]any{
+		"inputs": got.Inputs, "outputs": got.Outputs, "run": got.TaskRunList[0].Outputs, "trigger": got.Trigger.Variables,
+	}}
+	tmpl, err := templating.Parse("{{ inputs.in }} {{ outputs.out | keys }} {{ run.vars }} {{ run.n }} {{ trigger.body.zeta * 2 }}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tmpl.Render(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"zeta":3,"alpha":1.5} ["zeta","alpha"] {"zeta":3,"alpha":1.5} 7 6`
+	if out != want {
+		t.Errorf("read back from the state:\n got %s\nwant %s", out, want)
 	}
 }

@@ -13,6 +13,6 @@ func (e *engine) subflowFunc() func(context.Context, tasks.SubflowRequest) (task
 		return nil
 	}
 	return func(ctx context.Context, req tasks.SubflowRequest) (tasks.SubflowResult, error) {
-		return e.opts.Subflow(ctx, e.exec, req)
+		return e.opts.Subflow(ctx, e.snapshot(), req)
 	}
 }

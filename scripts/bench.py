@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end timings of the flowctl binary: start-up, memory, per-task cost.
 
-Usage: python3 scripts/bench.py bin/flowctl [runs]
+Usage: python3 scripts/bench.py bin/flowctl [runs] [startup|chatty]
+
+With `startup`, only the start-up measures (the floors, `flowctl version`, the one-task run and
+their ratios to the empty Go program); with `chatty`, only the million-line measure.
 
 Prints the median and spread of wall time over repeated runs, and the peak resident set size
 (from wait4's rusage of each child), for:
@@ -23,12 +26,16 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
   - `flowctl run` of a task writing outputs up to their 8 MiB bound,
   - `flowctl run` of a task printing 1,000,000 short lines, its log recorded in the state as
     it runs (batches of 500 lines or 200 ms, up to the 1 MiB cap), beside the same run whose
-    script writes them to /dev/null and the bare script: the target is under 1.5x.
+    script writes them to /dev/null and the bare script: the target is under 1.5x,
+  - `flowctl run` of an http.Download of 100 MiB from a loopback server, against `curl -o` of
+    the same URL (`python3 scripts/bench.py bin/flowctl 10 download` runs only this): the
+    targets are a peak RSS under 30 MiB and a wall time within 1.5x of curl's.
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -76,6 +83,15 @@ SPAWN = ""
 
 def main():
     global SPAWN
+    if len(sys.argv) > 3 and sys.argv[3] == "download":
+        # Only the 100 MiB download: python3 scripts/bench.py BIN RUNS download
+        binary = os.path.abspath(sys.argv[1])
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, NO_COLOR="1", FLOWCTL_STATE=os.path.join(d, "state", "state.db"))
+            SPAWN = os.path.join(d, "spawn")
+            subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn.c")], check=True)
+            download(binary, d, env, int(sys.argv[2]))
+        return
     if len(sys.argv) > 3 and sys.argv[3] == "chatty":
         # Only the million-line measure: python3 scripts/bench.py BIN RUNS chatty
         binary = os.path.abspath(sys.argv[1])
@@ -125,6 +141,8 @@ def main():
         print(f"{'start-up, ratio to the empty Go program':<44} version {turns['version'] / turns['empty']:.2f}x"
               f"  one-task run {turns['run'] / turns['empty']:.2f}x  (medians {turns['empty']:.2f} /"
               f" {turns['version']:.2f} / {turns['run']:.2f} ms, in turns)")
+        if len(sys.argv) > 3 and sys.argv[3] == "startup":
+            return
         few = max(5, runs // 5)
         r100 = measure([binary, "run", hundred], few, env)
         show("flowctl run 100 shell tasks", r100)
@@ -222,7 +240,84 @@ def main():
         show("flowctl run a task writing 8 MiB of outputs", measure([binary, "run", outs], 3, env))
         show("flowctl run a task writing 8 MiB of outputs, -o json", measure([binary, "run", outs, "-o", "json"], 3, env))
 
+        download(binary, d, env, few)
         chatty(binary, d, env)
+
+
+# A loopback server answering any GET with 100 MiB from memory, in Go so that the server is
+# not what limits either client.
+DOWNLOAD_SERVER = """package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+)
+
+func main() {
+	body := make([]byte, 100<<20)
+	for i := range body {
+		body[i] = byte(i * 7)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ln.Addr())
+	os.Stdout.Close()
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	}))
+}
+"""
+
+
+def download(binary, d, env, runs):
+    """http.Download of 100 MiB from a loopback server, against `curl -o` of the same URL:
+    wall time in turns, and flowctl's peak RSS (the target: under 30 MiB, within 1.5x)."""
+    if not shutil.which("curl"):
+        print("download: curl is not installed, skipped (apt-get install curl)")
+        return
+    src = os.path.join(d, "dlserver-src")
+    os.makedirs(src, exist_ok=True)
+    with open(os.path.join(src, "main.go"), "w") as f:
+        f.write(DOWNLOAD_SERVER)
+    server_bin = os.path.join(d, "dlserver")
+    subprocess.run(["go", "build", "-o", server_bin, "./main.go"], cwd=src, check=True,
+                   env=dict(os.environ, GO111MODULE="off", CGO_ENABLED="0"))
+    server = subprocess.Popen([server_bin], stdout=subprocess.PIPE, text=True)
+    try:
+        url = "http://" + server.stdout.readline().strip() + "/data.bin"
+        flow = os.path.join(d, "download.yml")
+        with open(flow, "w") as f:
+            f.write("id: download\nnamespace: bench\ntasks:\n  - id: fetch\n"
+                    "    type: io.kestra.plugin.core.http.Download\n"
+                    f"    uri: {url}\n")
+        dl_env = dict(env, FLOWCTL_STATE=os.path.join(d, "dl", "state.db"))
+        out = os.path.join(d, "curl.out")
+        cmds = {"curl": ["curl", "-s", "-o", out, url], "flowctl": [binary, "run", flow]}
+        walls = {name: [] for name in cmds}
+        rss = {name: [] for name in cmds}
+        for _ in range(runs):
+            for name, argv in cmds.items():
+                res = subprocess.run([SPAWN] + argv, env=dl_env, capture_output=True, text=True, check=True).stdout
+                ns, kib, code = (int(x) for x in res.split())
+                if code != 0:
+                    sys.exit(f"download: {name} exited {code}")
+                walls[name].append(ns / 1e6)
+                rss[name].append(kib / 1024)
+            # Each run stores its own 100 MiB: drop them so the disk holds one copy at a time.
+            shutil.rmtree(os.path.join(d, "dl"), ignore_errors=True)
+        med = {name: statistics.median(w) for name, w in walls.items()}
+        print(f"{'download 100 MiB from loopback':<44} flowctl {med['flowctl']:.0f} ms, peak RSS"
+              f" {max(rss['flowctl']):.1f} MiB; curl -o {med['curl']:.0f} ms, peak RSS {max(rss['curl']):.1f} MiB;"
+              f" ratio {med['flowctl'] / med['curl']:.2f}x  (medians of {runs}, in turns)")
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def chatty(binary, d, env):

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -142,4 +143,62 @@ func WriteInputFiles(tc *Context, dir string, files map[string]string) error {
 // their paths relative to dir to their kestra:// URIs, as outputFiles do.
 func StoreOutputFiles(tc *Context, dir string, globs []string) (map[string]any, error) {
 	return keepOutputFiles(tc, dir, globs, "")
+}
+
+// storageURIPattern finds the kestra:// URIs in a script's text: Kestra's
+// ScriptService.INTERNAL_STORAGE_PATTERN, so a URI ends where Kestra's does.
+var storageURIPattern = regexp.MustCompile(`kestra://[-a-zA-Z0-9%._+~#=/]*`)
+
+// localizeStorageURIs copies the file of every kestra:// URI in text into dir and puts the
+// copy's absolute path in the URI's place, as Kestra's script tasks do with their commands
+// and scripts: `cat {{ outputs.download.uri }}` reads the downloaded file. Each URI is copied
+// once, to a file of its own named like Kestra's temporary files (*.tmp). prop names the
+// property in errors.
+func localizeStorageURIs(tc *Context, dir, prop, text string) (string, error) {
+	if !strings.Contains(text, storageScheme) {
+		return text, nil
+	}
+	copies := map[string]string{}
+	var firstErr error
+	out := storageURIPattern.ReplaceAllStringFunc(text, func(uri string) string {
+		if local, ok := copies[uri]; ok || firstErr != nil {
+			return local
+		}
+		f, err := os.CreateTemp(dir, "*.tmp")
+		if err != nil {
+			firstErr = &PropError{Prop: prop, Err: err}
+			return ""
+		}
+		local := f.Name()
+		f.Close()
+		if err := fetchFile(tc, uri, local); err != nil {
+			os.Remove(local)
+			firstErr = &PropError{Prop: prop, Err: err}
+			return ""
+		}
+		copies[uri] = local
+		return local
+	})
+	return out, firstErr
+}
+
+// localizeBody localizes the kestra:// URIs of a script's commands, or of its Python script.
+func localizeBody(tc *Context, dir string, body scriptBody) (scriptBody, error) {
+	var err error
+	if body.python != "" {
+		body.python, err = localizeStorageURIs(tc, dir, "script", body.python)
+		return body, err
+	}
+	prop := "commands"
+	if body.script {
+		prop = "script"
+	}
+	cmds := make([]string, len(body.commands))
+	for i, c := range body.commands {
+		if cmds[i], err = localizeStorageURIs(tc, dir, prop, c); err != nil {
+			return body, err
+		}
+	}
+	body.commands = cmds
+	return body, nil
 }

@@ -19,11 +19,24 @@ func (g *globMatcher) match(path string) bool { return g.re.MatchString(path) }
 // and `{a,b}` as in a shell, `\` escapes. One difference, on purpose: `**/` also matches no
 // folder at all, so `**/*.csv` finds the CSV files at the top of the working folder too.
 func compileGlob(glob string) (*globMatcher, error) {
+	return compileGlobMode(glob, false)
+}
+
+// compileJavaGlob is compileGlob exactly as Java's PathMatcher reads the glob: `**/` needs a
+// folder, and a leading ./ is matched as written. Kestra matches namespace files (paths with
+// a leading slash) and cache patterns this way.
+func compileJavaGlob(glob string) (*globMatcher, error) {
+	return compileGlobMode(glob, true)
+}
+
+func compileGlobMode(glob string, exact bool) (*globMatcher, error) {
 	if glob == "" {
 		return nil, errors.New("empty glob")
 	}
 	orig := glob
-	glob = strings.TrimPrefix(glob, "./") // paths are matched relative, without a leading ./
+	if !exact {
+		glob = strings.TrimPrefix(glob, "./") // paths are matched relative, without a leading ./
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	depth := 0 // inside {a,b}
@@ -32,7 +45,7 @@ func compileGlob(glob string) (*globMatcher, error) {
 		switch c {
 		case '*':
 			switch {
-			case strings.HasPrefix(glob[i:], "**/"):
+			case !exact && strings.HasPrefix(glob[i:], "**/"):
 				b.WriteString("(?:.*/)?")
 				i += 2
 			case strings.HasPrefix(glob[i:], "**"):
@@ -94,4 +107,14 @@ func compileGlob(glob string) (*globMatcher, error) {
 		return nil, fmt.Errorf("glob %q: %w", orig, err)
 	}
 	return &globMatcher{re: re}, nil
+}
+
+// CompileGlob compiles a glob matched against relative, slash-separated paths, as outputFiles
+// globs are (`**/` also matching no folder), and returns its test.
+func CompileGlob(glob string) (func(string) bool, error) {
+	g, err := compileGlob(glob)
+	if err != nil {
+		return nil, err
+	}
+	return g.match, nil
 }

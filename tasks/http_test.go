@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -388,6 +389,25 @@ func TestRequestTimeouts(t *testing.T) {
 			t.Errorf("got %v, want %q", err, want)
 		}
 	})
+	t.Run("the disk fills up", func(t *testing.T) {
+		// The storage fails a write part way, as the real one does on a full disk: the task
+		// fails with the storage's error, and no URI is output.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(8<<20))
+			io.Copy(w, &patternBody{block: []byte("0123456789abcdef"), left: 8 << 20})
+		}))
+		defer srv.Close()
+		tc, _, _ := httpContext(t, srv)
+		tc.Storage = fullStorage{room: 1 << 20}
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		want := "storing the download: internal storage: writing kestra:///x/data stopped after 1048576 bytes: no space left on device"
+		if err == nil || err.Error() != want || !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+		if res.Outputs["uri"] != nil {
+			t.Errorf("outputs: got %v, want no uri", res.Outputs)
+		}
+	})
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 10)
 		tc, _, _ := httpContext(t, srv)
@@ -585,6 +605,25 @@ func TestDownloadFailures(t *testing.T) {
 			t.Errorf("got %v stored, want nothing", res.Outputs)
 		}
 	})
+	t.Run("the disk fills up", func(t *testing.T) {
+		// The storage fails a write part way, as the real one does on a full disk: the task
+		// fails with the storage's error, and no URI is output.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(8<<20))
+			io.Copy(w, &patternBody{block: []byte("0123456789abcdef"), left: 8 << 20})
+		}))
+		defer srv.Close()
+		tc, _, _ := httpContext(t, srv)
+		tc.Storage = fullStorage{room: 1 << 20}
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		want := "storing the download: internal storage: writing kestra:///x/data stopped after 1048576 bytes: no space left on device"
+		if err == nil || err.Error() != want || !errors.Is(err, syscall.ENOSPC) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+		if res.Outputs["uri"] != nil {
+			t.Errorf("outputs: got %v, want no uri", res.Outputs)
+		}
+	})
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 4096)
 		tc, _, _ := httpContext(t, srv)
@@ -724,3 +763,18 @@ func BenchmarkDownload100MiB(b *testing.B) {
 	}
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MiB")
 }
+
+// fullStorage takes room bytes of a file, then fails the write as the storage does on a full
+// disk (runner/storage words it so).
+type fullStorage struct{ room int64 }
+
+func (s fullStorage) Put(name string, r io.Reader) (string, error) {
+	n, err := io.Copy(io.Discard, io.LimitReader(r, s.room))
+	if err != nil {
+		return "", err
+	}
+	return "", fmt.Errorf("internal storage: writing kestra:///x/data stopped after %d bytes: %w", n, syscall.ENOSPC)
+}
+
+func (fullStorage) Open(uri string) (io.ReadCloser, error) { return nil, fs.ErrNotExist }
+func (fullStorage) Stat(uri string) (int64, error)         { return 0, fs.ErrNotExist }

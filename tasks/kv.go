@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"time"
 
 	"github.com/flowctl/flowctl/internal/duration"
+	"github.com/flowctl/flowctl/templating"
 )
 
 // KV is the KV store as a task run sees it: Kestra's key-value pairs, one set per namespace,
@@ -283,35 +285,22 @@ func number(v any) (any, bool) {
 }
 
 // decodeJSON parses one JSON document, integers as int64 (so that they print without
-// decimals), other numbers as float64.
+// decimals), other numbers as float64, objects as templating.Maps in the order of their text:
+// a JSON value read back from the store keeps the order it was written in.
 func decodeJSON(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := templating.DecodeJSON(dec, func(n json.Number) any {
+		v, _ := number(n)
+		return v
+	})
+	if err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("text after the JSON value")
 	}
-	return plainNumbers(v), nil
-}
-
-func plainNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		n, _ := number(x)
-		return n
-	case map[string]any:
-		for k, e := range x {
-			x[k] = plainNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = plainNumbers(e)
-		}
-	}
-	return v
+	return v, nil
 }
 
 // kindOf names the kind of a value for messages.
@@ -325,7 +314,7 @@ func kindOf(v any) string {
 		return "a date"
 	case time.Duration:
 		return "a duration"
-	case map[string]any:
+	case map[string]any, *templating.Map:
 		return "a map"
 	case []any:
 		return "a list"

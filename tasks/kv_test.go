@@ -112,10 +112,10 @@ func TestKVSetTypesTheValue(t *testing.T) {
 		plain  any
 	}{
 		{"text", "hello {{ flow.id }}", "", KVValue{KVString, "hello f"}, "hello f"},
-		{"a map stays a map", "{{ outputs.api.body }}", "", KVValue{KVJSON, map[string]any{"id": int64(7), "tags": []any{"a"}}}, map[string]any{"id": int64(7), "tags": []any{"a"}}},
+		{"a map stays a map", "{{ outputs.api.body }}", "", KVValue{KVJSON, omap("id", int64(7), "tags", []any{"a"})}, omap("id", int64(7), "tags", []any{"a"})},
 		{"a number stays a number", "{{ inputs.n }}", "", KVValue{KVNumber, int64(5)}, int64(5)},
 		{"a date stays a date", "{{ inputs.when }}", "", KVValue{KVDateTime, time.Date(2024, 5, 2, 1, 2, 3, 0, time.UTC)}, time.Date(2024, 5, 2, 1, 2, 3, 0, time.UTC)},
-		{"a YAML map is rendered entry by entry", map[string]any{"id": "{{ inputs.n }}", "name": "x-{{ flow.id }}", "ok": true}, "", KVValue{KVJSON, map[string]any{"id": int64(5), "name": "x-f", "ok": true}}, map[string]any{"id": int64(5), "name": "x-f", "ok": true}},
+		{"a YAML map is rendered entry by entry", map[string]any{"id": "{{ inputs.n }}", "name": "x-{{ flow.id }}", "ok": true}, "", KVValue{KVJSON, omap("id", int64(5), "name", "x-f", "ok", true)}, omap("id", int64(5), "name", "x-f", "ok", true)},
 		{"YAML number", 3.5, "", KVValue{KVNumber, 3.5}, 3.5},
 		{"NUMBER", "123.45", "NUMBER", KVValue{KVNumber, 123.45}, 123.45},
 		{"NUMBER integer", "{{ inputs.n }}0", "number", KVValue{KVNumber, int64(50)}, int64(50)},
@@ -125,7 +125,7 @@ func TestKVSetTypesTheValue(t *testing.T) {
 		{"DATETIME with an offset", "2023-05-02T03:02:03+02:00", "DATETIME", KVValue{KVDateTime, time.Date(2023, 5, 2, 1, 2, 3, 0, time.UTC)}, time.Date(2023, 5, 2, 1, 2, 3, 0, time.UTC)},
 		{"DATE", "2023-05-02", "DATE", KVValue{KVDate, time.Date(2023, 5, 2, 0, 0, 0, 0, time.UTC)}, "2023-05-02"},
 		{"DURATION", "P1DT5S", "DURATION", KVValue{KVDuration, 24*time.Hour + 5*time.Second}, "PT24H5S"},
-		{"JSON", `[{"some":"value"},{"another":"value"}]`, "JSON", KVValue{KVJSON, []any{map[string]any{"some": "value"}, map[string]any{"another": "value"}}}, []any{map[string]any{"some": "value"}, map[string]any{"another": "value"}}},
+		{"JSON", `[{"some":"value"},{"another":"value"}]`, "JSON", KVValue{KVJSON, []any{omap("some", "value"), omap("another", "value")}}, []any{omap("some", "value"), omap("another", "value")}},
 		{"STRING keeps text that looks like a number", "42", "STRING", KVValue{KVString, "42"}, "42"},
 		{"STRING of a map is its JSON", "{{ outputs.api.body }}", "STRING", KVValue{KVString, `{"id":7,"tags":["a"]}`}, `{"id":7,"tags":["a"]}`},
 	} {

@@ -113,6 +113,7 @@ var children = struct {
 
 // startChild starts cmd and counts it among the children.
 func startChild(cmd *exec.Cmd) error {
+	adopt()
 	children.Lock()
 	defer children.Unlock()
 	if err := cmd.Start(); err != nil {

@@ -170,26 +170,47 @@ func adopted(pid int) bool {
 // prSetChildSubreaper is prctl's PR_SET_CHILD_SUBREAPER.
 const prSetChildSubreaper = 36
 
-// AdoptOrphans makes the program a child subreaper (Linux 3.4 and later): a process that
-// loses its parent, anywhere below the program, becomes the program's child instead of
-// init's. A task's process that double-forks or whose parent exits stays in the task's tree,
-// where a timeout or an interrupt finds it. The program then reaps those orphans when they
-// exit (os/exec reaps the processes it started).
+// AdoptOrphans makes the program a child subreaper (Linux 3.4 and later) from its first
+// task process on: a process that loses its parent, anywhere below the program, becomes the
+// program's child instead of init's. A task's process that double-forks or whose parent
+// exits stays in the task's tree, where a timeout or an interrupt finds it. The program then
+// reaps those orphans when they exit (os/exec reaps the processes it started).
+//
+// Nothing is done until a task starts a process: only a process's descendants can be
+// orphaned, and a command that starts none (version, a flow of Log tasks) is spared the
+// signal handler and the goroutine the reaping takes.
 //
 // Only the program calls it: in a test binary running tasks in parallel, one test's
 // orphans would be taken for another's.
-func AdoptOrphans() {
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
-		return // an old kernel: orphans go to init, as without it
+func AdoptOrphans() { adoptWanted.Store(true) }
+
+// adoptWanted is set by AdoptOrphans; adoptOnce makes the program a subreaper before the
+// first process starts (see adopt).
+var (
+	adoptWanted atomic.Bool
+	adoptOnce   sync.Once
+)
+
+// adopt makes the program a child subreaper and starts reaping, once, if AdoptOrphans was
+// called. startChild calls it before each process starts, so every descendant of every task
+// process is covered.
+func adopt() {
+	if !adoptWanted.Load() {
+		return
 	}
-	adopting.Store(true)
-	exits := make(chan os.Signal, 1)
-	signal.Notify(exits, syscall.SIGCHLD)
-	go func() {
-		for range exits {
-			reapOrphans()
+	adoptOnce.Do(func() {
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+			return // an old kernel: orphans go to init, as without it
 		}
-	}()
+		adopting.Store(true)
+		exits := make(chan os.Signal, 1)
+		signal.Notify(exits, syscall.SIGCHLD)
+		go func() {
+			for range exits {
+				reapOrphans()
+			}
+		}()
+	})
 }
 
 // reapOrphans waits for every adopted child that has exited, never for one that os/exec

@@ -38,11 +38,12 @@ type ProcessProps struct {
 	OutputFiles     []string          `flow:"outputFiles" doc:"globs of files of the working folder to keep in the internal storage; their kestra:// URIs are in outputs.outputFiles"`
 	ContainerImage  string            `flow:"containerImage,ignored" doc:"the container image; flowctl runs scripts as local processes"`
 	TaskRunner      map[string]any    `flow:"taskRunner" doc:"the task runner; only io.kestra.plugin.core.runner.Process is used"`
+	NamespaceFiles  *NamespaceFiles   `flow:"namespaceFiles" doc:"files of the flow's namespace copied into the working folder first (flowctl namespace files push)"`
 }
 
 // scriptUnsupported are the properties Kestra's script types have that flowctl does not
 // implement (docker and runner are Kestra's deprecated container settings).
-var scriptUnsupported = []string{"docker", "namespaceFiles", "outputDirectory", "runner", "targetOS"}
+var scriptUnsupported = []string{"docker", "outputDirectory", "runner", "targetOS"}
 
 // pythonUnsupported adds the Python types' dependency management, which needs a package
 // manager flowctl does not drive.
@@ -64,11 +65,12 @@ type execProps struct {
 	inputFiles      map[string]string
 	outputFiles     []string
 	taskRunner      map[string]any
+	namespaceFiles  *NamespaceFiles
 }
 
 // exec returns the shared properties, still raw.
 func (p *ProcessProps) exec() execProps {
-	return execProps{p.BeforeCommands, p.Env, p.Interpreter, p.FailFast, p.WarningOnStdErr, p.InputFiles, p.OutputFiles, p.TaskRunner}
+	return execProps{p.BeforeCommands, p.Env, p.Interpreter, p.FailFast, p.WarningOnStdErr, p.InputFiles, p.OutputFiles, p.TaskRunner, p.NamespaceFiles}
 }
 
 // scriptBody is what a script type runs after its beforeCommands: shell commands, or (for
@@ -76,6 +78,7 @@ func (p *ProcessProps) exec() execProps {
 type scriptBody struct {
 	commands []string // rendered shell commands
 	python   string   // rendered Python script; "" unless python.Script
+	script   bool     // commands holds a shell Script's script: errors name "script"
 	isPython bool     // a Python type: Python's environment variables are set
 }
 
@@ -136,7 +139,14 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
+	// As Kestra's CommandsWrapper: the namespace's files first, the inputFiles over them.
+	if _, err := CopyNamespaceFiles(tc, workDir, raw.namespaceFiles); err != nil {
+		return Result{}, err
+	}
 	if err := writeInputFiles(tc, workDir, p.inputFiles); err != nil {
+		return Result{}, err
+	}
+	if body, err = localizeBody(tc, workDir, body); err != nil {
 		return Result{}, err
 	}
 

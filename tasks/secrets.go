@@ -1,6 +1,9 @@
 package tasks
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // LiteralSecrets is a task type with properties that hold secrets (a webhook URL, a password,
 // a token). A value written in clear in the flow, with no template in it, is known before
@@ -53,5 +56,37 @@ func (p *HTTPProperties) LiteralSecrets() []string {
 			vs = append(vs, v)
 		}
 	}
-	return literal(vs...)
+	return append(literal(vs...), urlSecrets(p.URI)...)
+}
+
+// LiteralSecrets implements LiteralSecrets: the password, and one written in the URL.
+func (t *GitClone) LiteralSecrets() []string {
+	return append(literal(t.Password), urlSecrets(t.URL)...)
+}
+
+// urlSecrets returns what maskURL masks of a URL written in clear: the password of its
+// user information and the values of its query parameters that authenticate, each as
+// written and escaped.
+func urlSecrets(raw string) []string {
+	if strings.Contains(raw, "{{") || strings.Contains(raw, "<<") {
+		return nil
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		out = append(out, pw, url.QueryEscape(pw))
+	}
+	for k, vs := range u.Query() {
+		if secretHeader(k) {
+			for _, v := range vs {
+				if v != "" {
+					out = append(out, v, url.QueryEscape(v))
+				}
+			}
+		}
+	}
+	return out
 }

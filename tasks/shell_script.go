@@ -20,5 +20,5 @@ func (t *ShellScript) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return runScript(ctx, tc, p.exec(), scriptBody{commands: []string{script}})
+	return runScript(ctx, tc, p.exec(), scriptBody{commands: []string{script}, script: true})
 }

@@ -146,7 +146,7 @@ func (t *Concat) Run(ctx context.Context, tc *Context) (Result, error) {
 	if tc.Storage == nil {
 		return Result{}, errNoStorage
 	}
-	tmp, err := os.CreateTemp(tc.TempDir, "flowctl-concat-*")
+	tmp, err := createTemp(tc, "flowctl-concat-*")
 	if err != nil {
 		return Result{}, err
 	}

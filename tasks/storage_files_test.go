@@ -149,3 +149,51 @@ func TestStoredNames(t *testing.T) {
 		t.Errorf("storedName: got %q, want <base62 id>-x.csv", a)
 	}
 }
+
+func TestStorageURIsInScriptsAreLocalCopies(t *testing.T) {
+	// As Kestra's script tasks do: a kestra:// URI written in commands or in a script is a
+	// local copy's absolute path when the process runs (`cat {{ inputs.file }}`).
+	tc, _ := newContext(t)
+	store := tc.Storage.(*memStorage)
+	uri, err := store.Put("notes.txt", strings.NewReader("line one\nline two\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := "kestra:///dev/flow/executions/OTHER/tasks/t/R/f.csv"
+	missing := "kestra:///dev/flow/executions/E/tasks/t/R/none.csv"
+	for _, c := range []struct {
+		name string
+		task Task
+		info []string
+		err  string
+	}{
+		{"shell commands", &ShellCommands{Commands: []string{`cat "` + uri + `"`, "cat " + uri + " | wc -l"}},
+			[]string{"line one", "line two", "2"}, ""},
+		{"the same URI twice is one copy", &ShellCommands{Commands: []string{"ls *.tmp | wc -l # " + uri + " " + uri}},
+			[]string{"1"}, ""},
+		{"a path: absolute, in the working folder, named like Kestra's temporary files",
+			&ShellCommands{Commands: []string{`f=` + uri + `; case $f in "$PWD"/*.tmp) echo in place;; *) echo "$f";; esac`}},
+			[]string{"in place"}, ""},
+		{"shell script", &ShellScript{Script: "head -n 1 " + uri},
+			[]string{"line one"}, ""},
+		{"python script", &PythonScript{Script: "print(open('" + uri + "').read().split()[-1])"},
+			[]string{"two"}, ""},
+		{"another execution's file", &ShellCommands{Commands: []string{"echo ran", "cat " + other}},
+			nil, "commands: Unable to read the file '" + other + "' as it didn't belong to the current execution"},
+		{"a file not there, in a script", &ShellScript{Script: "echo ran; cat " + missing},
+			nil, "script: the file '" + missing + "' does not exist in the internal storage"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tc, rec := newContext(t)
+			tc.Storage = store.forRun("task", "R2")
+			res, err := c.task.Run(context.Background(), tc)
+			r := scriptRun{res, err, rec, tc}
+			if c.err != "" {
+				failedWith(c.err)(t, r)
+			} else {
+				succeeded(t, r)
+			}
+			infoLines(c.info...)(t, r)
+		})
+	}
+}

@@ -46,6 +46,9 @@ type SubflowRequest struct {
 	// Outputs are the task's deprecated outputs, as written: the runner renders them in the
 	// child's context when the child flow declares no outputs.
 	Outputs map[string]any
+	// TextOutputs asks for the child's flow outputs rendered in its context as text, not
+	// typed: what Kestra's ForEachItem keeps of each child.
+	TextOutputs bool
 	// TaskID and TaskType name the calling task (the child's trigger).
 	TaskID, TaskType string
 	// Started is called with the child's id once it exists, before it runs.

@@ -98,12 +98,42 @@ type Context struct {
 	// Storage keeps the execution's files (Kestra's internal storage, kestra:// URIs); nil
 	// when the run has none, and a task that needs it fails saying so.
 	Storage Storage
+	// Namespace is the files of the flow's namespace (namespaceFiles); nil when the run has
+	// none, and a task that needs them fails saying so.
+	Namespace NamespaceStore
+	// Namespaces is every namespace's files, for the namespace tasks; nil when the run has
+	// no storage.
+	Namespaces Namespaces
 	// KV is the KV store of Kestra's kv tasks; nil when the run has no state, and a task
 	// that needs it fails saying so.
 	KV KV
 	// Pause pauses the execution until a resume or a duration (see PauseWait); nil when
 	// the run has no state a resume could reach it through.
 	Pause PauseWait
+	// SetLabels adds labels to the running execution, replacing those of the same keys
+	// (Kestra's execution.Labels); nil when the caller runs no execution.
+	SetLabels func(labels map[string]string) error
+	// Logs returns the log lines of an execution that q selects, oldest first (Kestra's
+	// log.Fetch); nil when the caller keeps none.
+	Logs func(q LogQuery) ([]LogRecord, error)
+}
+
+// LogQuery selects log lines: those of an execution at a level or above. ExecutionID ""
+// is the running execution; Namespace and FlowID "" are the running flow's, and an
+// execution of another flow has no lines for the query.
+type LogQuery struct {
+	ExecutionID, Namespace, FlowID string
+	Level                          Level
+}
+
+// LogRecord is one log line of an execution, with Kestra's LogEntry fields.
+type LogRecord struct {
+	Namespace, FlowID, TaskID, ExecutionID, TaskRunID string
+	// AttemptNumber counts from 0.
+	AttemptNumber int
+	Time          time.Time
+	Level         Level
+	Message       string // already masked
 }
 
 // Storage is the internal storage as one task run sees it: the files it stores land under

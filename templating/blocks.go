@@ -10,7 +10,7 @@ import (
 var tagNames = sync.OnceValue(func() map[string]bool {
 	names := map[string]bool{}
 	for _, n := range []string{"if", "elseif", "else", "endif", "for", "endfor", "set",
-		"macro", "endmacro", "filter", "endfilter"} {
+		"macro", "endmacro", "filter", "endfilter", "block", "endblock"} {
 		names[n] = true
 	}
 	return names
@@ -20,7 +20,7 @@ var tagNames = sync.OnceValue(func() map[string]bool {
 // rendered wrongly. Most of them load other templates, which a flow does not have.
 var pebbleOnly = sync.OnceValue(func() map[string]bool {
 	names := map[string]bool{}
-	for _, n := range []string{"autoescape", "block", "cache", "embed", "extends", "flush",
+	for _, n := range []string{"autoescape", "cache", "embed", "extends", "flush",
 		"from", "import", "include", "parallel"} {
 		names[n] = true
 	}
@@ -94,6 +94,34 @@ func (s *scanner) blockTag(name string, toks []token, start, end int, text strin
 		} else {
 			f.body = &f.fr.els
 		}
+	case "endblock":
+		f := top()
+		if f == nil || f.name != "block" {
+			if f != nil {
+				return fail(start, "endblock where `%s` (line %d) is still open", f.text, s.lineOf(f.start))
+			}
+			return fail(start, "endblock without a `block` before it")
+		}
+		// Pebble reads the name after endblock and ignores it.
+		if len(toks) > 2 || len(toks) == 2 && toks[1].kind != tokName && toks[1].kind != tokString {
+			return fail(toks[1].pos, "endblock takes nothing after it but the block's name")
+		}
+		s.flush()
+		s.open = s.open[:len(s.open)-1]
+	case "block":
+		if len(toks) != 2 || (toks[1].kind != tokName && toks[1].kind != tokString) {
+			return fail(start, "block reads `block name` or `block 'name'`")
+		}
+		st := &blockStmt{name: toks[1].val}
+		if s.blocks[st.name] != nil {
+			return fail(toks[1].pos, "block %q is defined twice", st.name)
+		}
+		if s.blocks == nil {
+			s.blocks = map[string]*blockStmt{}
+		}
+		s.blocks[st.name] = st
+		s.emit(st)
+		s.open = append(s.open, &frame{name: "block", start: start, text: text, body: &st.body})
 	case "endif", "endfor", "endmacro", "endfilter":
 		opened := strings.TrimPrefix(name, "end")
 		f := top()

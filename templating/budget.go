@@ -338,8 +338,22 @@ func (c *evalCtx) writeJSON(buf *bytes.Buffer, enc *json.Encoder, v any) error {
 			}
 		}
 	case time.Time:
-		v = formatTime(x)
-	case loopVars, mapEntry:
+		// As Jackson writes a ZonedDateTime (ISO_OFFSET_DATE_TIME): the fraction of a second
+		// only as far as it is not zero (ToJsonFilterTest: "2013-09-08T16:19:00Z").
+		v = x.Format(isoOffsetDateTime)
+	case mapEntry:
+		// Jackson writes a Map.Entry as an object of its one entry.
+		buf.WriteByte('{')
+		if err := c.writeJSON(buf, enc, x.key); err != nil {
+			return err
+		}
+		buf.WriteByte(':')
+		if err := c.writeJSON(buf, enc, x.value); err != nil {
+			return err
+		}
+		buf.WriteByte('}')
+		return nil
+	case loopVars:
 		v = ToString(x)
 	case string, bool, nil, int, int64:
 	default:

@@ -20,10 +20,13 @@ func formatDate(t time.Time, format, zone, locale any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if l, err := stringArg("locale", locale, "en"); err != nil {
+	l, err := stringArg("locale", locale, "en")
+	if err != nil {
 		return "", err
-	} else if !strings.HasPrefix(strings.ToLower(l), "en") {
-		return "", fmt.Errorf("locale %q is not supported by flowctl yet (names are English)", l)
+	}
+	names, err := namesFor(l)
+	if err != nil {
+		return "", err
 	}
 	loc := time.Local
 	if z != "" {
@@ -35,7 +38,13 @@ func formatDate(t time.Time, format, zone, locale any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return layout.format(t.In(loc)), nil
+	if layout.iso != nil || names.english {
+		return layout.format(t.In(loc)), nil
+	}
+	if err := layout.layout.checkNames(names, l); err != nil {
+		return "", err
+	}
+	return layout.layout.formatNames(t.In(loc), names), nil
 }
 
 // toTime reads a date value: a time.Time, an RFC 3339 string (optionally with Java's
@@ -337,16 +346,28 @@ var (
 	longDays    = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 )
 
-func (l dateLayout) format(t time.Time) string {
+func (l dateLayout) format(t time.Time) string { return l.formatNames(t, englishNames) }
+
+// formatNames prints t with the names of one locale (checked first by checkNames).
+func (l dateLayout) formatNames(t time.Time, names *dateNames) string {
 	var b strings.Builder
 	for _, f := range l {
 		if f.letter == 0 {
 			b.WriteString(f.lit)
 			continue
 		}
-		writeField(&b, t, f.letter, f.count)
+		writeField(&b, t, f.letter, f.count, names)
 	}
 	return b.String()
+}
+
+// nameAt is names[i], or "" where a locale has no such names (checkNames refused the
+// pattern before).
+func nameAt(names []string, i int) string {
+	if names == nil {
+		return ""
+	}
+	return names[i]
 }
 
 // pad writes v with at least n digits.
@@ -369,13 +390,13 @@ func text(b *strings.Builder, short, long string, n int) {
 	case n == 4:
 		b.WriteString(long)
 	case n == 5:
-		b.WriteString(long[:1])
+		b.WriteString(firstRune(long))
 	default:
 		b.WriteString(short)
 	}
 }
 
-func writeField(b *strings.Builder, t time.Time, c byte, n int) {
+func writeField(b *strings.Builder, t time.Time, c byte, n int, names *dateNames) {
 	switch c {
 	case 'G':
 		text(b, "AD", "Anno Domini", n)
@@ -392,7 +413,7 @@ func writeField(b *strings.Builder, t time.Time, c byte, n int) {
 	case 'M', 'L':
 		m := int(t.Month())
 		if n >= 3 {
-			text(b, shortMonths[m-1], longMonths[m-1], n)
+			text(b, nameAt(names.shortMonths, m-1), names.longMonths[m-1], n)
 		} else {
 			pad(b, int64(m), n)
 		}
@@ -415,12 +436,16 @@ func writeField(b *strings.Builder, t time.Time, c byte, n int) {
 		pad(b, int64(w), n)
 	case 'E':
 		d := t.Weekday()
-		text(b, shortDays[d], longDays[d], n)
+		text(b, nameAt(names.shortDays, int(d)), names.longDays[d], n)
 	case 'a':
+		ampm := englishNames.ampm
+		if names.ampm != nil {
+			ampm = names.ampm
+		}
 		if t.Hour() < 12 {
-			b.WriteString("AM")
+			b.WriteString(ampm[0])
 		} else {
-			b.WriteString("PM")
+			b.WriteString(ampm[1])
 		}
 	case 'h':
 		h := t.Hour() % 12

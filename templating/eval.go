@@ -111,17 +111,34 @@ func (n *mapNode) eval(c *evalCtx) (any, error) {
 	if err := c.b.grow(elemBytes * len(n.keys)); err != nil {
 		return nil, err
 	}
-	out := NewMap(len(n.keys))
+	keys := make([]any, len(n.keys))
+	vals := make([]any, len(n.keys))
 	for i := range n.keys {
-		k, err := c.key(n.keys[i])
+		// The key as it is, not as text: its Java hash places it, and a map or a list as a
+		// key is named by its Java toString ({3=3}), as Jackson prints it.
+		k, err := c.eval(n.keys[i])
 		if err != nil {
+			return nil, err
+		}
+		if _, err := c.scalar(k); err != nil {
+			// Written as JSON within the budget first: a huge list as a key stops there.
 			return nil, err
 		}
 		v, err := c.eval(n.vals[i])
 		if err != nil {
 			return nil, err
 		}
-		out.Set(keyString(k), v)
+		keys[i], vals[i] = k, v
+	}
+	// Entries set in the order of Pebble's HashMap (see hashMapOrder); a key written twice
+	// keeps the place of its first writing and the value of its last, as there.
+	out := NewMap(len(n.keys))
+	for _, i := range hashMapOrder(keys) {
+		k := keyString(keys[i])
+		if err := c.b.grow(len(k)); err != nil {
+			return nil, err
+		}
+		out.Set(k, vals[i])
 	}
 	return out, nil
 }
@@ -221,6 +238,14 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		eq, err := c.equal(l, r)
 		return eq == (n.op == "=="), err
 	case "<", ">", "<=", ">=":
+		if l == nil || r == nil {
+			// Pebble's OperatorUtils: a comparison with null is false, not an error.
+			return false, nil
+		}
+		if !isNumber(l) || !isNumber(r) {
+			// Pebble compares numbers only (OperatorUtils.wideningConversionBinaryComparison).
+			return nil, fmt.Errorf("invalid operands for mathematical comparison: %s %s %s (compare numbers, or dates through | timestamp)", describe(l), n.op, describe(r))
+		}
 		d, err := compare(l, r)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", n.op, err)
@@ -240,6 +265,10 @@ func (n *binaryNode) eval(c *evalCtx) (any, error) {
 		return c.concat(l, r)
 	case "+":
 		return c.add(l, r)
+	case "-":
+		if list, ok := asList(l); ok {
+			return c.subtractFromList(list, r)
+		}
 	}
 	return arith(n.op, l, r)
 }

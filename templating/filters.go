@@ -1,12 +1,18 @@
 package templating
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
 )
 
 // filterDef describes one filter: its parameters (positional order, also the names accepted
@@ -22,6 +28,7 @@ type filterDef struct {
 var filters = sync.OnceValue(func() map[string]*filterDef {
 	return byName([]*filterDef{
 		{name: "abbreviate", params: []string{"length"}, required: 1, apply: abbreviateFilter},
+		{name: "abs", apply: absFilter},
 		{name: "date", params: []string{"format", "timeZone", "existingFormat", "locale"}, apply: dateFilter},
 		// default never reaches apply: filterNode evaluates it itself, to catch a missing
 		// input.
@@ -32,12 +39,12 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "keys", apply: keysFilter},
 		{name: "last", apply: lastFilter},
 		{name: "length", apply: lengthFilter},
-		{name: "lower", apply: stringFilter(strings.ToLower)},
+		{name: "lower", apply: stringFilter(javaLower)},
 		{name: "replace", params: []string{"replace_pairs", "regexp"}, required: 1, apply: replaceFilter},
 		{name: "split", params: []string{"delimiter", "limit"}, required: 1, apply: splitFilter},
 		{name: "toJson", apply: toJSONFilter},
-		{name: "trim", apply: stringFilter(strings.TrimSpace)},
-		{name: "upper", apply: stringFilter(strings.ToUpper)},
+		{name: "trim", apply: stringFilter(javaTrim)},
+		{name: "upper", apply: stringFilter(javaUpper)},
 		{name: "jq", params: []string{"expression"}, required: 1, apply: jqFilter},
 		{name: "title", apply: titleFilter},
 		{name: "capitalize", apply: capitalizeFilter},
@@ -70,7 +77,7 @@ var filters = sync.OnceValue(func() map[string]*filterDef {
 		{name: "merge", params: []string{"items"}, required: 1, apply: mergeFilter},
 		{name: "className", apply: classNameFilter},
 		{name: "number", params: []string{"type"}, apply: numberFilter},
-		{name: "numberformat", params: []string{"format"}, apply: numberFormatFilter},
+		{name: "numberFormat", params: []string{"format"}, apply: numberFormatFilter},
 		{name: "dateAdd", params: []string{"amount", "unit", "format", "timeZone", "existingFormat", "locale"}, required: 2, apply: dateAddFilter},
 		{name: "timestamp", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("second")},
 		{name: "timestampMicro", params: []string{"timeZone", "existingFormat"}, apply: timestampFilter("micro")},
@@ -89,12 +96,46 @@ func stringFilter(f func(string) string) func(*evalCtx, any, []any) (any, error)
 		if in == nil {
 			return nil, nil
 		}
-		s, err := c.str(in)
+		// Pebble's upper and lower write any other value with its toString first.
+		s, err := c.javaText(in, "null")
 		if err != nil {
 			return nil, err
 		}
 		return f(s), nil
 	}
+}
+
+// javaUpper and javaLower map case as Java's String.toUpperCase and toLowerCase do, with
+// Unicode's full mappings ("ß" becomes "SS", a final Σ becomes ς), which Go's
+// strings.ToUpper, one rune for one rune, does not. A Caser holds state: one per call.
+// ASCII text, the common case, maps the same either way and takes the cheap path.
+func javaUpper(s string) string {
+	if isASCII(s) {
+		return strings.ToUpper(s)
+	}
+	return cases.Upper(language.Und).String(s)
+}
+
+func javaLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	return cases.Lower(language.Und).String(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// javaTrim is Java's String.trim: it takes away the characters up to U+0020 at both ends,
+// not other Unicode spaces (a no-break space stays).
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
 // abbreviateFilter shortens a string to at most length characters, ending with "..." when it
@@ -159,6 +200,29 @@ func stringArg(name string, v any, def string) (string, error) {
 	return s, nil
 }
 
+// absFilter is Pebble's abs: the absolute value, of the same type (-5 | abs is 5,
+// -5.2 | abs is 5.2); null or a value other than a number is an error, as in Pebble.
+func absFilter(_ *evalCtx, in any, _ []any) (any, error) {
+	if in == nil {
+		return nil, errors.New(`Can not pass null value to "abs" filter.`)
+	}
+	i, f, isInt, ok := toNumber(in)
+	if !ok {
+		return nil, errors.New("The 'abs' filter does require as input a number.")
+	}
+	if !isInt {
+		return math.Abs(f), nil
+	}
+	if i == math.MinInt64 {
+		// Java's Math.abs leaves Long.MIN_VALUE as it is.
+		return i, nil
+	}
+	if i < 0 {
+		i = -i
+	}
+	return i, nil
+}
+
 func firstFilter(_ *evalCtx, in any, _ []any) (any, error) {
 	return endItem(in, true)
 }
@@ -198,19 +262,25 @@ func endItem(in any, first bool) (any, error) {
 }
 
 func lengthFilter(_ *evalCtx, in any, _ []any) (any, error) {
+	// Pebble's LengthFilter: an Integer; a string's Java length (UTF-16 units, so an emoji
+	// counts 2); 0 for null and for anything that is not text, a list or a map.
 	switch x := in.(type) {
 	case nil:
-		return int64(0), nil
+		return int32(0), nil
 	case string:
-		return int64(utf8.RuneCountInString(x)), nil
+		n := 0
+		for _, r := range x {
+			n += utf16.RuneLen(r)
+		}
+		return int32(n), nil
 	}
 	if l, ok := asList(in); ok {
-		return int64(len(l)), nil
+		return int32(len(l)), nil
 	}
 	if m, ok := asMap(in); ok {
-		return int64(len(m)), nil
+		return int32(len(m)), nil
 	}
-	return nil, fmt.Errorf("needs a string, a list or a map, got %s", describe(in))
+	return int32(0), nil
 }
 
 // joinFilter joins the elements of a list as text. The result's size is known, and charged,
@@ -233,7 +303,8 @@ func joinFilter(c *evalCtx, in any, args []any) (any, error) {
 		if err := c.b.step(1); err != nil {
 			return nil, err
 		}
-		if parts[i], err = c.str(v); err != nil {
+		// StringBuilder.append: Java's toString, "null" for null (Pebble's JoinFilter).
+		if parts[i], err = c.javaText(v, "null"); err != nil {
 			return nil, err
 		}
 		size += len(parts[i])

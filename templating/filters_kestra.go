@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -192,12 +193,14 @@ var (
 
 // Kestra's Slugify: white space becomes -, accents are split from their letters (NFD) and
 // everything but [A-Za-z0-9_-] dropped, _ becomes -, runs of - shrink to one, - is trimmed
-// from both ends, and the result is lower case.
-var (
-	slugSpace    = regexp.MustCompile(`\s`)
-	slugNonLatin = regexp.MustCompile(`[^A-Za-z0-9_-]`)
-	slugDashes   = regexp.MustCompile(`-{2,}`)
-)
+// from both ends, and the result is lower case. The patterns are compiled on first use, not
+// at start-up.
+var slugPatterns = sync.OnceValue(func() (p struct{ space, nonLatin, dashes *regexp.Regexp }) {
+	p.space = regexp.MustCompile(`\s`)
+	p.nonLatin = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+	p.dashes = regexp.MustCompile(`-{2,}`)
+	return p
+})
 
 func slugifyFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if in == nil {
@@ -210,11 +213,12 @@ func slugifyFilter(c *evalCtx, in any, _ []any) (any, error) {
 	if err := c.b.scan(len(s) * 8); err != nil {
 		return nil, err
 	}
-	s = slugSpace.ReplaceAllString(s, "-")
+	p := slugPatterns()
+	s = p.space.ReplaceAllString(s, "-")
 	s = norm.NFD.String(s)
-	s = slugNonLatin.ReplaceAllString(s, "")
+	s = p.nonLatin.ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "_", "-")
-	s = slugDashes.ReplaceAllString(s, "-")
+	s = p.dashes.ReplaceAllString(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	s = strings.TrimSuffix(s, "-")
 	return strings.ToLower(s), nil
@@ -681,26 +685,28 @@ func mergeFilter(c *evalCtx, in any, args []any) (any, error) {
 	case items == nil:
 		return in, nil
 	}
-	if m, ok := asMap(in); ok {
-		out := make(map[string]any, len(m))
-		for k, v := range m {
-			out[k] = v
+	if keys1, m, ok := AsMap(in); ok {
+		// Pebble's merge fills a java.util.HashMap (new HashMap<>(n1 + n2 + 16)): the result
+		// comes in the order of its hash table, as a map literal does (see hashMapOrder).
+		var keys []any
+		var vals []any
+		for _, k := range keys1 {
+			keys, vals = append(keys, k), append(vals, m[k])
 		}
-		if m2, ok := asMap(items); ok {
-			for k, v := range m2 {
-				out[k] = v
+		if keys2, m2, ok := AsMap(items); ok {
+			for _, k := range keys2 {
+				keys, vals = append(keys, k), append(vals, m2[k])
 			}
-			return out, c.b.step(int64(len(out)))
+			return c.hashMap(keys, vals, len(keys1)+len(keys2)+16)
 		}
 		if l2, ok := asList(items); ok {
 			for _, v := range l2 {
-				k, err := c.scalar(v)
-				if err != nil {
+				if _, err := c.scalar(v); err != nil {
 					return nil, err
 				}
-				out[keyString(k)] = v
+				keys, vals = append(keys, v), append(vals, v)
 			}
-			return out, c.b.step(int64(len(out)))
+			return c.hashMap(keys, vals, len(keys1)+len(l2)+16)
 		}
 		return nil, fmt.Errorf("Currently, only Maps and Lists can be merged with a Map. Arg2: %s", javaClassName(items))
 	}
@@ -709,9 +715,11 @@ func mergeFilter(c *evalCtx, in any, args []any) (any, error) {
 		if l2, ok := asList(items); ok {
 			return append(out, l2...), c.b.step(int64(len(out) + len(l2)))
 		}
-		if m2, ok := asMap(items); ok {
-			for _, k := range sortedKeys(m2) {
-				out = append(out, map[string]any{"key": k, "value": m2[k]})
+		if keys2, m2, ok := AsMap(items); ok {
+			// Pebble adds the map's entries, Map.Entry objects: entry.key and entry.value,
+			// written {"k": v} in JSON.
+			for _, k := range keys2 {
+				out = append(out, mapEntry{key: k, value: m2[k]})
 			}
 			return out, c.b.step(int64(len(out)))
 		}

@@ -116,7 +116,12 @@ func TestKestraCollectionFilters(t *testing.T) {
 		{"merge maps", "{{ {'one': 1} | merge({'two': 2}) }}", `{"one":1,"two":2}`},
 		{"merge map with list", "{{ ({'one': 1} | merge(['two']))['two'] }}", "two"},
 		{"merge lists", "{{ [1] | merge([2]) }}", "[1,2]"},
+		// Pebble's MergeFilter.mergeAsMap fills a HashMap: "a" hashes to bucket 1, "b" to 2.
+		{"merge in a HashMap's order", "{{ {'b': 1, 'c': 3} | merge({'a': 2, 'b': 4}) }}", `{"a":2,"b":4,"c":3}`},
 		{"merge list with map", "{{ ([1] | merge({'two': 2}))[1].value }}", "2"},
+		// Pebble adds Map.Entry objects, which Jackson writes as {"two":2}.
+		{"merge list with map printed", "{{ [1] | merge({'two': 2}) }}", `[1,{"two":2}]`},
+		{"a for's entry in JSON", "{% for e in {'a': 1} %}{{ e }} {{ [e] }}{% endfor %}", `a=1 [{"a":1}]`},
 		{"keys of a list", "{{ [4, 5, 6] | keys }}", "[0,1,2]"},
 	})
 }
@@ -136,16 +141,19 @@ func TestKestraNumberFilters(t *testing.T) {
 		// JqFilterTest.typed
 		{"className string", "{{ 'a' | className }}", "java.lang.String"},
 		{"className boolean", "{{ true | className }}", "java.lang.Boolean"},
-		// CoreFiltersTest.testNumberFormatFilterWithFormat / WithLocale
-		{"numberformat pattern", "You owe me {{ 10000.235166 | numberformat('$#,###,###,##0.00') }}.", "You owe me $10,000.24."},
-		{"numberformat named", "{{ 10000.235166 | numberformat(format='$#,###,###,##0.00') }}", "$10,000.24"},
-		{"numberformat default", "{{ 1000000 | numberformat }}", "1,000,000"},
-		// ConcurrencyTest (Pebble): "{{ 2000.234 | numberformat }}" gives 2,000.234
-		{"numberformat default fraction", "{{ 2000.234 | numberformat }}", "2,000.234"},
-		{"numberformat half even", "{{ 0.125 | numberformat('0.00') }} {{ 0.375 | numberformat('0.00') }}", "0.12 0.38"},
-		{"numberformat percent", "{{ 0.256 | numberformat('#%') }}", "26%"},
-		{"numberformat negative", "{{ -1234.5 | numberformat('#,##0.00') }}", "-1,234.50"},
-		{"numberformat min integer digits", "{{ 7 | numberformat('000') }}", "007"},
+		// CoreFiltersTest.testNumberFormatFilterWithFormat / WithLocale, under the name Kestra
+		// gives Pebble's numberformat (ExtensionCustomizer: numberformat is removed, numberFormat
+		// added); PebbleVariableRendererTest.numberFormat.
+		{"numberFormat Kestra", "{{ 1.232654 | numberFormat('#.##') }}", "1.23"},
+		{"numberFormat pattern", "You owe me {{ 10000.235166 | numberFormat('$#,###,###,##0.00') }}.", "You owe me $10,000.24."},
+		{"numberFormat named", "{{ 10000.235166 | numberFormat(format='$#,###,###,##0.00') }}", "$10,000.24"},
+		{"numberFormat default", "{{ 1000000 | numberFormat }}", "1,000,000"},
+		// ConcurrencyTest (Pebble): "{{ 2000.234 | numberFormat }}" gives 2,000.234
+		{"numberFormat default fraction", "{{ 2000.234 | numberFormat }}", "2,000.234"},
+		{"numberFormat half even", "{{ 0.125 | numberFormat('0.00') }} {{ 0.375 | numberFormat('0.00') }}", "0.12 0.38"},
+		{"numberFormat percent", "{{ 0.256 | numberFormat('#%') }}", "26%"},
+		{"numberFormat negative", "{{ -1234.5 | numberFormat('#,##0.00') }}", "-1,234.50"},
+		{"numberFormat min integer digits", "{{ 7 | numberFormat('000') }}", "007"},
 	})
 }
 
@@ -168,7 +176,7 @@ func TestKestraFilterErrors(t *testing.T) {
 		{"number of a number", "{{ 1 | number }}", "'number' filter can only be applied to String. Actual type was: java.lang.Long"},
 		{"number not a number", "{{ 'abc' | number }}", "abc is not a valid number."},
 		{"number INT too large", "{{ '9223372036854775807' | number('INT') }}", `For input string: "9223372036854775807"`},
-		{"numberformat a string", "{{ 'a' | numberformat }}", "The input for the 'NumberFormat' filter has to be a number."},
+		{"numberFormat a string", "{{ 'a' | numberFormat }}", "The input for the 'NumberFormat' filter has to be a number."},
 		// CoreFiltersTest.testSliceWithInvalidSecondArg / testSliceWithNegativeArgs
 		{"slice past the end", "{{ 'abc' | slice(0, 1000) }}", "toIndex must be smaller than input size: 3"},
 		{"slice negative", "{{ 'abc' | slice(-1) }}", "fromIndex must be greater than 0"},

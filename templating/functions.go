@@ -33,8 +33,8 @@ var functions = sync.OnceValue(func() map[string]*funcDef {
 		{name: "render", params: []string{"template", "recursive"}, required: 1, call: nil},
 		{name: "renderOnce", params: []string{"toRender"}, required: 1, call: renderOnceFunc},
 		{name: "range", params: []string{"start", "end", "increment"}, required: 2, call: rangeFunc},
-		{name: "min", params: variadic, required: 1, call: extremeFunc(false)},
-		{name: "max", params: variadic, required: 1, call: extremeFunc(true)},
+		{name: "min", params: variadic(), required: 1, call: extremeFunc(false)},
+		{name: "max", params: variadic(), required: 1, call: extremeFunc(true)},
 		{name: "uuid", call: uuidFunc},
 		{name: "id", call: idFunc},
 		{name: "randomInt", params: []string{"lower", "upper"}, required: 2, call: randomIntFunc},
@@ -64,17 +64,16 @@ func secretFunc(c *evalCtx, args []any) (any, error) {
 	return c.env.Secret(name)
 }
 
-// nowFunc returns the current time; with a format or a time zone it returns the formatted
-// string, as Kestra's now(format=..., timeZone=...) does.
+// nowFunc returns the current time as text, as Kestra's NowFunction does (it returns
+// AbstractDate.format of ZonedDateTime.now()): in the iso format (6 fractional digits) of the
+// local zone unless a format or a time zone says otherwise. Printed, put in JSON or compared,
+// it stays that text.
 func nowFunc(c *evalCtx, args []any) (any, error) {
 	now := time.Now
 	if c.env != nil && c.env.Now != nil {
 		now = c.env.Now
 	}
 	t := now()
-	if args[0] == nil && args[1] == nil {
-		return t, nil
-	}
 	s, err := formatDate(t, args[0], args[1], args[2])
 	if err != nil {
 		return nil, fmt.Errorf("now: %w", err)
@@ -171,16 +170,19 @@ func renderValue(c *evalCtx, v any, recursive bool) (any, error) {
 		}
 		return out, c.b.grow(sizeOf(out))
 	}
-	if m, ok := asMap(v); ok {
-		out := make(map[string]any, len(m))
-		for k, item := range m {
+	if keys, m, ok := AsMap(v); ok {
+		// A Map keeps its order; a Go map's keys come sorted.
+		out := NewMap(len(keys))
+		for _, k := range keys {
 			key, err := renderText(c, k, recursive)
 			if err != nil {
 				return nil, err
 			}
-			if out[key], err = renderValue(c, item, recursive); err != nil {
+			item, err := renderValue(c, m[k], recursive)
+			if err != nil {
 				return nil, err
 			}
+			out.Set(key, item)
 		}
 		return out, c.b.grow(sizeOf(out))
 	}

@@ -93,14 +93,14 @@ func extremeFunc(largest bool) func(*evalCtx, []any) (any, error) {
 }
 
 // variadic names the parameters of min and max, which take any number of arguments up to
-// this many.
-var variadic = func() []string {
+// this many. Called as the function table is built, on first use: not at start-up.
+func variadic() []string {
 	out := make([]string, 16)
 	for i := range out {
 		out[i] = fmt.Sprintf("value%d", i+1)
 	}
 	return out
-}()
+}
 
 // uuidFunc is a random (version 4) UUID, as Java's UUID.randomUUID().toString() writes it.
 func uuidFunc(*evalCtx, []any) (any, error) {

@@ -18,6 +18,10 @@ func TestKestraFunctions(t *testing.T) {
 	env.Vars["yetAnotherVar"] = "test"
 	env.Vars["fileA"] = "test"
 	env.Vars["nsflow"] = map[string]any{"id": "flow", "namespace": "my.namespace"}
+	ordered := NewMap(2)
+	ordered.Set("zeta", "{{ flow.id }}")
+	ordered.Set("alpha", "x")
+	env.Vars["ordered"] = ordered
 	for _, tc := range []renderCase{
 		// RenderOncerFunctionTest
 		{"renderOnce no render needed", "{{ renderOnce('test') }}", "test"},
@@ -27,6 +31,8 @@ func TestKestraFunctions(t *testing.T) {
 		// RenderFunctionTest.shouldRenderForInteger, shouldRenderForBoolean
 		{"render integer", "{{ render(42) }}", "42"},
 		{"render boolean", "{{ render(true) }}", "true"},
+		// Kestra's VariableRenderer.render(Map) fills a LinkedHashMap: the order stays.
+		{"render keeps a map's order", "{{ render(ordered) }}", `{"zeta":"hello","alpha":"x"}`},
 		{"render a map", "{{ render({'a': '{{ flow.id }}', '{{ flow.namespace }}': [1, '{{ 1 + 1 }}']}) }}", `{"a":"hello","dev":[1,"2"]}`},
 		// CoreFunctionsTest.testRangeFunction...
 		{"range", "{{ range(0, 5) }}", "[0,1,2,3,4,5]"},

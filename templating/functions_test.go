@@ -14,7 +14,9 @@ func TestFunctions(t *testing.T) {
 		{"now", "{{ now() }}", "2026-11-26T17:04:05.123456Z"},
 		{"now formatted", "{{ now(format='yyyy-MM-dd', timeZone='UTC') }}", "2026-11-26"},
 		{"now piped to date", "{{ now() | date('HH:mm:ss.SSS', 'UTC') }}", "17:04:05.123"},
-		{"now compared", "{{ now() > inputs.when }}", "true"},
+		// now() is text, as Kestra's NowFunction returns: dates compare through timestamp.
+		{"now compared", "{{ (now() | timestamp) > (inputs.when | timestamp) }}", "true"},
+		{"now is text", "{{ now() | className }} {{ {'t': now()} | toJson }}", `java.lang.String {"t":"2026-11-26T17:04:05.123456Z"}`},
 		{"fromJson", "{{ fromJson(inputs.json).a }}", "1"},
 		{"fromJson list", "{{ fromJson(inputs.json).b }}", "[true,null,2.5]"},
 		{"fromJson whole", "{{ fromJson(inputs.json) }}", `{"a":1,"b":[true,null,2.5],"c":{"d":"e"}}`},

@@ -31,7 +31,7 @@ func FuzzKestraFilters(f *testing.F) {
 {{ s | number ?? 0 }} {{ s | split('') | sort | distinct | chunk(3) | flatten | reverse | toJson }}
 {{ (s | date('iso', 'UTC', existingFormat=p)) ?? '' }} {{ (s | dateAdd(1, 'MONTHS', p)) ?? '' }}
 {{ s | jq(q) }} {{ fromIon(s) ?? '' }} {{ yaml(s) ?? '' }} {{ fromJson(s) ?? '' }}
-{{ 1234.5678 | numberformat(p) }} {{ s | slice(1) }} {{ render(s) }}`
+{{ 1234.5678 | numberFormat(p) }} {{ s | slice(1) }} {{ render(s) }}`
 	// Each expression is rendered on its own, so that a failure early does not hide the
 	// ones after it.
 	parts, err := splitTags(tpl)

@@ -39,7 +39,7 @@ func (c *evalCtx) writeIon(b *strings.Builder, v any) error {
 		b.WriteString("null")
 		return nil
 	case string:
-		b.WriteString(ionString(x, '"'))
+		writeIonString(b, x, '"')
 		return nil
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
@@ -62,7 +62,7 @@ func (c *evalCtx) writeIon(b *strings.Builder, v any) error {
 		b.WriteString(x.String())
 		return nil
 	case time.Time:
-		b.WriteString(`ZonedDateTime::"` + x.Format("2006-01-02T15:04:05.999999999Z07:00") + `"`)
+		b.WriteString(`ZonedDateTime::"` + x.Format(isoOffsetDateTime) + `"`)
 		return nil
 	}
 	if _, _, _, ok := toNumber(v); ok {
@@ -143,7 +143,26 @@ func ionLetter(ch byte) bool { return ch >= 'a' && ch <= 'z' || ch >= 'A' && ch 
 // ionString quotes s with q, escaping as Ion does.
 func ionString(s string, q byte) string {
 	var b strings.Builder
+	writeIonString(&b, s, q)
+	return b.String()
+}
+
+// writeIonString writes s quoted with q to b, escaping as Ion does; a string with nothing
+// to escape is written in one piece.
+func writeIonString(b *strings.Builder, s string, q byte) {
 	b.WriteByte(q)
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == q || c == '\\' || c < 0x20 || c == 0x7f {
+			plain = false
+			break
+		}
+	}
+	if plain && utf8.ValidString(s) {
+		b.WriteString(s)
+		b.WriteByte(q)
+		return
+	}
 	for _, r := range s {
 		switch {
 		case r == rune(q) || r == '\\':
@@ -156,13 +175,12 @@ func ionString(s string, q byte) string {
 		case r == '\t':
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
+			fmt.Fprintf(b, `\x%02x`, r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte(q)
-	return b.String()
 }
 
 // fromIonFunc reads Ion text: structs become maps, lists and s-expressions lists, symbols
@@ -199,6 +217,8 @@ func fromIonFunc(c *evalCtx, args []any) (any, error) {
 type ionParser struct {
 	s string
 	i int
+	// ordered reads structs as Maps in the order of the text (a record's columns).
+	ordered bool
 }
 
 func (p *ionParser) fail(msg string) error {
@@ -296,6 +316,20 @@ func (p *ionParser) annotated(sym string, depth int) (any, error) {
 }
 
 // token reads a run of characters that may make up a symbol, a number or a timestamp.
+// fieldName reads a struct's field name written bare: an identifier, which a token could
+// run on past (the colon after tiv_2011 would read as a timestamp's).
+func (p *ionParser) fieldName() string {
+	start := p.i
+	for p.i < len(p.s) {
+		ch := p.s[p.i]
+		if ch != '_' && ch != '$' && !ionLetter(ch) && !ionDigit(ch) {
+			break
+		}
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
 func (p *ionParser) token() string {
 	start := p.i
 	for p.i < len(p.s) {
@@ -352,11 +386,12 @@ func ionNumber(tok string) (any, error) {
 func (p *ionParser) structure(depth int) (any, error) {
 	p.i++ // {
 	out := map[string]any{}
+	var keys []string
 	for {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
-			return out, nil
+			return p.record(out, keys), nil
 		}
 		var key string
 		var err error
@@ -370,7 +405,7 @@ func (p *ionParser) structure(depth int) (any, error) {
 				key, err = p.quoted(p.s[p.i])
 			}
 		default:
-			key = p.token()
+			key = p.fieldName()
 			if key == "" {
 				return nil, p.fail("expected a field name")
 			}
@@ -387,6 +422,9 @@ func (p *ionParser) structure(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, dup := out[key]; !dup {
+			keys = append(keys, key)
+		}
 		out[key] = v
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == ',' {
@@ -395,10 +433,22 @@ func (p *ionParser) structure(depth int) (any, error) {
 		}
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
-			return out, nil
+			return p.record(out, keys), nil
 		}
 		return nil, p.fail("expected ',' or '}' in a struct")
 	}
+}
+
+// record is a struct as read: a Map in the order of the text when the parser is ordered.
+func (p *ionParser) record(m map[string]any, keys []string) any {
+	if !p.ordered {
+		return m
+	}
+	out := NewMap(len(keys))
+	for _, k := range keys {
+		out.Set(k, m[k])
+	}
+	return out
 }
 
 func (p *ionParser) sequence(end byte, depth int) (any, error) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -41,7 +43,8 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 	if err != nil {
 		return nil, jqError(in, fmt.Errorf("invalid jq expression '%s': %v", expr, err))
 	}
-	value, err := c.jqInput(in)
+	memo := &jqMemo{floats: map[float64]bool{}, orders: map[string][]string{}}
+	value, err := c.jqInput(in, memo)
 	if err != nil {
 		return nil, jqError(in, err)
 	}
@@ -64,7 +67,7 @@ func jqFilter(c *evalCtx, in any, args []any) (any, error) {
 			}
 			return nil, jqError(in, fmt.Errorf("Failed to resolve JQ expression '%s' and value '%s': %v", expr, abbreviateText(c.preview(in), 200), err))
 		}
-		r, size := fromJQ(v)
+		r, size := fromJQ(v, memo)
 		if err := c.b.grow(size + elemBytes); err != nil {
 			return nil, err
 		}
@@ -152,7 +155,7 @@ func (j *jqContext) Err() error {
 
 // jqInput turns the filter's input into what gojq reads: text is parsed as JSON (as
 // Jackson's readTree does), any other value is converted as Jackson's valueToTree would.
-func (c *evalCtx) jqInput(in any) (any, error) {
+func (c *evalCtx) jqInput(in any, memo *jqMemo) (any, error) {
 	if s, ok := in.(string); ok {
 		if err := c.b.grow(len(s)); err != nil {
 			return nil, err
@@ -162,21 +165,40 @@ func (c *evalCtx) jqInput(in any) (any, error) {
 		}
 		dec := json.NewDecoder(strings.NewReader(s))
 		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
+		// Objects read in the order of the text, which jackson-jq keeps.
+		v, err := DecodeJSON(dec, func(n json.Number) any { return n })
+		if err != nil {
 			return nil, fmt.Errorf("the input is not JSON: %v", err)
 		}
 		if _, err := dec.Token(); err == nil {
 			return nil, errors.New("the input is not JSON: unexpected data after the JSON value")
 		}
-		return c.toJQ(v)
+		return c.toJQ(v, memo)
 	}
-	return c.toJQ(in)
+	return c.toJQ(in, memo)
+}
+
+// jqMemo is what gojq's values cannot hold but Kestra's jackson-jq keeps: the Floats of the
+// input, and the order of its objects' keys (gojq's objects are Go maps). An object jq yields
+// with the keys of an input object comes back in that object's order; one jq builds with
+// other keys comes back sorted, where jackson-jq would keep the order it was built in.
+type jqMemo struct {
+	floats map[float64]bool
+	orders map[string][]string // by the keys sorted and joined with NUL
+}
+
+func keySignature(keys []string) string {
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	return strings.Join(sorted, "\x00")
 }
 
 // toJQ converts a template value into gojq's types: int, float64, *big.Int, string, bool,
-// nil, []any and map[string]any. Dates become ISO 8601 text, as Jackson writes them.
-func (c *evalCtx) toJQ(v any) (any, error) {
+// nil, []any and map[string]any. Dates become ISO 8601 text, as Jackson writes them. A Java
+// Float becomes the double its shortest text reads as (1.123F gives jq 1.123, as Jackson's
+// FloatNode does, not 1.1230000257492065), and floats records it, so that fromJQ gives it
+// back as a Float.
+func (c *evalCtx) toJQ(v any, memo *jqMemo) (any, error) {
 	if err := c.b.step(1); err != nil {
 		return nil, err
 	}
@@ -200,6 +222,13 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 		return f, nil
 	case time.Time:
 		return x.Format("2006-01-02T15:04:05.999999999Z07:00"), nil
+	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return nil, fmt.Errorf("cannot give jq the number %v", x)
+		}
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		memo.floats[f] = true
+		return f, nil
 	}
 	if i, f, isInt, ok := toNumber(v); ok {
 		if isInt {
@@ -214,17 +243,22 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 		out := make([]any, len(list))
 		for i, item := range list {
 			var err error
-			if out[i], err = c.toJQ(item); err != nil {
+			if out[i], err = c.toJQ(item, memo); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	}
-	if m, ok := asMap(v); ok {
+	if keys, m, ok := AsMap(v); ok {
+		if len(keys) > 1 {
+			if sig := keySignature(keys); memo.orders[sig] == nil {
+				memo.orders[sig] = keys
+			}
+		}
 		out := make(map[string]any, len(m))
 		for k, item := range m {
 			var err error
-			if out[k], err = c.toJQ(item); err != nil {
+			if out[k], err = c.toJQ(item, memo); err != nil {
 				return nil, err
 			}
 		}
@@ -239,8 +273,9 @@ func (c *evalCtx) toJQ(v any) (any, error) {
 // fromJQ converts a value gojq yielded back into template values, and says roughly how many
 // bytes it holds. Whole numbers come back as Jackson's javaLongValue gives them: an Integer
 // (int32) when they fit, else a Long (int64), so that className and printing agree with
-// Kestra.
-func fromJQ(v any) (any, int) {
+// Kestra. A double equal to a Float of the input comes back a Float, as jackson-jq hands
+// back the FloatNode it was given.
+func fromJQ(v any, memo *jqMemo) (any, int) {
 	switch x := v.(type) {
 	case int:
 		if x >= math.MinInt32 && x <= math.MaxInt32 {
@@ -248,6 +283,9 @@ func fromJQ(v any) (any, int) {
 		}
 		return int64(x), 8
 	case float64:
+		if memo.floats[x] {
+			return float32(x), 8
+		}
 		return x, 8
 	case *big.Int:
 		if x.IsInt64() {
@@ -260,7 +298,7 @@ func fromJQ(v any) (any, int) {
 		size := elemBytes * len(x)
 		for i := range x {
 			var n int
-			x[i], n = fromJQ(x[i])
+			x[i], n = fromJQ(x[i], memo)
 			size += n
 		}
 		return x, size
@@ -268,8 +306,21 @@ func fromJQ(v any) (any, int) {
 		size := elemBytes * len(x)
 		for k := range x {
 			var n int
-			x[k], n = fromJQ(x[k])
+			x[k], n = fromJQ(x[k], memo)
 			size += n + len(k)
+		}
+		if len(x) > 1 {
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			if order := memo.orders[keySignature(keys)]; order != nil {
+				m := NewMap(len(order))
+				for _, k := range order {
+					m.Set(k, x[k])
+				}
+				return m, size
+			}
 		}
 		return x, size
 	}

@@ -28,6 +28,10 @@ func TestJQ(t *testing.T) {
 	env.Vars["first"] = map[string]any{"second": map[string]any{"third": "{{third}}"}}
 	env.Vars["end"] = "awesome"
 	env.Vars["third"] = "{{end}}"
+	ordered := NewMap(2)
+	ordered.Set("zeta", int64(1))
+	ordered.Set("alpha", int64(2))
+	env.Vars["ordered"] = ordered
 	for _, tc := range []renderCase{
 		// fromString
 		{"list literal", `{{ [1, 2, 3] | jq(".[0]") | first }}`, "1"},
@@ -56,6 +60,11 @@ func TestJQ(t *testing.T) {
 		{"text input", `{{ '{"a": {"b": [1, 2]}}' | jq(".a.b | add") | first }}`, "3"},
 		{"text input from an output", `{{ inputs.json | jq(".b[2]") | first }}`, "2.5"},
 		{"no result", `{{ [1, 2] | jq(".[] | select(. > 5)") }}`, "[]"},
+		// jackson-jq keeps an object's order; gojq's objects are Go maps, so flowctl gives an
+		// object back in the order of the input object with the same keys.
+		{"object order kept", `{{ '{"z": 1, "a": {"y": 2, "b": 3}}' | jq(".") | first }} {{ '{"z": 1, "a": {"y": 2, "b": 3}}' | jq(".a") }}`, `{"z":1,"a":{"y":2,"b":3}} [{"y":2,"b":3}]`},
+		{"object order of a map", `{{ ordered | jq(". + {}") | first }}`, `{"zeta":1,"alpha":2}`},
+		{"a built object comes sorted", `{{ '{}' | jq("{b: 1, a: 2}") | first }}`, `{"a":2,"b":1}`},
 		{"long number", `{{ '[9223372036854775807]' | jq(".[0]") | first | className }}`, "java.lang.Long"},
 		{"program functions", `{{ {'a': 'x', 'b': 'y'} | jq("to_entries | map(.key) | join(\"-\")") | first }}`, "a-b"},
 	} {

@@ -2,6 +2,8 @@ package templating
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // tokKind is the class of a lexical token inside an expression.
@@ -146,10 +148,14 @@ func lexNested(src string, start, limit int, c closer, depth int) (lexResult, *l
 		}
 		ch := src[i]
 		switch {
-		case isNameStart(ch):
-			j := i + 1
-			for j < limit && isNameChar(src[j]) {
-				j++
+		case isNameStart(ch) || ch >= utf8.RuneSelf && nameRuneAt(src, i, limit, false) > 0:
+			j := i
+			for j < limit {
+				n := nameRuneAt(src, j, limit, j > i)
+				if n == 0 {
+					break
+				}
+				j += n
 			}
 			r.toks = append(r.toks, token{kind: tokName, val: src[i:j], pos: i, end: j})
 			i = j
@@ -266,6 +272,24 @@ func isSpace(c byte) bool     { return c == ' ' || c == '\t' || c == '\n' || c =
 func isDigit(c byte) bool     { return c >= '0' && c <= '9' }
 func isNameStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isNameChar(c byte) bool  { return isNameStart(c) || isDigit(c) }
+
+// nameRuneAt is the length of the character at src[i] when it may be part of a name, else 0:
+// as Pebble's lexer ([\p{IsLetter}_][\p{IsLetter}\p{IsDigit}_]*), any letter of any
+// script, and after the first character any digit too.
+func nameRuneAt(src string, i, limit int, inside bool) int {
+	c := src[i]
+	if c < utf8.RuneSelf {
+		if isNameStart(c) || inside && isDigit(c) {
+			return 1
+		}
+		return 0
+	}
+	r, n := utf8.DecodeRuneInString(src[i:limit])
+	if unicode.IsLetter(r) || inside && unicode.IsDigit(r) {
+		return n
+	}
+	return 0
+}
 
 // quoteChar renders the character at src[i] for an error message, whole even when it is a
 // multi-byte rune.

@@ -157,7 +157,9 @@ func narrowInt(b *big.Int) any {
 	return b.Int64()
 }
 
-// numberFormatFilter is Pebble's numberformat: a number written with a java.text
+// numberFormatFilter is Pebble's numberformat, which Kestra renames numberFormat (its
+// ExtensionCustomizer removes numberformat, so that name is an unknown filter there as here):
+// a number written with a java.text
 // DecimalFormat pattern (English symbols), or "#,##0.###" (NumberFormat.getInstance) without
 // one.
 func numberFormatFilter(_ *evalCtx, in any, args []any) (any, error) {

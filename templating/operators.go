@@ -49,11 +49,19 @@ func (c *evalCtx) contains(l, r any) (any, error) {
 
 // concat is ~: both sides as text, joined. The size is charged before the string is built.
 func (c *evalCtx) concat(l, r any) (any, error) {
-	ls, err := c.str(l)
+	return c.joinText(l, r, "")
+}
+
+// joinText writes l and r one after the other as Java's toString does, which Pebble's
+// ConcatenateExpression (~, and string interpolation) and its + on strings call: a list is
+// [a, b] and a map {k=v} (not JSON), and null is nullText: nothing for ~, "null" for +
+// (String.valueOf).
+func (c *evalCtx) joinText(l, r any, nullText string) (any, error) {
+	ls, err := c.javaText(l, nullText)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := c.str(r)
+	rs, err := c.javaText(r, nullText)
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +71,38 @@ func (c *evalCtx) concat(l, r any) (any, error) {
 	return ls + rs, nil
 }
 
+// javaText is v as Java's toString writes it, within the budget (its JSON is charged first).
+func (c *evalCtx) javaText(v any, nullText string) (string, error) {
+	switch v.(type) {
+	case nil:
+		return nullText, nil
+	case string:
+		return v.(string), nil
+	}
+	if _, _, ok := AsMap(v); ok {
+		if _, err := c.json(v); err != nil {
+			return "", err
+		}
+		return javaToString(v), nil
+	}
+	if _, ok := asList(v); ok {
+		if _, isBytes := v.([]byte); !isBytes {
+			if _, err := c.json(v); err != nil {
+				return "", err
+			}
+			return javaToString(v), nil
+		}
+	}
+	return c.str(v)
+}
+
 // add is Pebble's +: a string on either side concatenates, a list on the left appends,
 // numbers add.
 func (c *evalCtx) add(l, r any) (any, error) {
 	_, ls := l.(string)
 	_, rs := r.(string)
 	if ls || rs {
-		return c.concat(l, r)
+		return c.joinText(l, r, "null")
 	}
 	if list, ok := asList(l); ok {
 		rl, ok := asList(r)
@@ -83,6 +116,44 @@ func (c *evalCtx) add(l, r any) (any, error) {
 		return append(append(out, list...), rl...), nil
 	}
 	return arith("+", l, r)
+}
+
+// subtractFromList is Pebble's - with a list on the left (OperatorUtils.subtractFromList):
+// a list on the right takes away every element equal to one of its own, any other value
+// only the first element equal to it. The list is copied, never changed.
+func (c *evalCtx) subtractFromList(list []any, r any) (any, error) {
+	out := make([]any, 0, len(list))
+	if rl, ok := asList(r); ok {
+	next:
+		for _, item := range list {
+			for _, gone := range rl {
+				eq, err := c.equal(item, gone)
+				if err != nil {
+					return nil, err
+				}
+				if eq {
+					continue next
+				}
+			}
+			out = append(out, item)
+		}
+		return out, c.b.grow(elemBytes * len(out))
+	}
+	removed := false
+	for _, item := range list {
+		if !removed {
+			eq, err := c.equal(item, r)
+			if err != nil {
+				return nil, err
+			}
+			if eq {
+				removed = true
+				continue
+			}
+		}
+		out = append(out, item)
+	}
+	return out, c.b.grow(elemBytes * len(out))
 }
 
 // arith applies + - * / % to two numbers: integers stay integers (7 / 2 is 3, as in Java),

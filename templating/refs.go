@@ -47,6 +47,8 @@ func (w *refWalker) bind(body []stmt) {
 			w.bind(s.els)
 		case *filterStmt:
 			w.bind(s.body)
+		case *blockStmt:
+			w.bind(s.body)
 		}
 	}
 }
@@ -70,6 +72,8 @@ func (w *refWalker) stmts(body []stmt) {
 			w.stmts(s.els)
 		case *filterStmt:
 			w.tag(s.at)
+			w.stmts(s.body)
+		case *blockStmt:
 			w.stmts(s.body)
 		}
 	}

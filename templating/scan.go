@@ -25,12 +25,13 @@ type scanner struct {
 	open    []*frame        // the block tags whose end tag is still to come, innermost last
 	pending strings.Builder // text not yet emitted
 	macros  map[string]*macroDef
-	calls   []*macroCallNode // calls of names that are not functions: macros, or errors
+	blocks  map[string]*blockStmt // the {% block %}s, for block("name")
+	calls   []*macroCallNode      // calls of names that are not functions: macros, or errors
 }
 
 // frame is a block tag whose end tag has not been read yet.
 type frame struct {
-	name   string // if, for, macro or filter
+	name   string // if, for, macro, filter or block
 	start  int    // offset of its tag
 	text   string // its tag as written
 	body   *[]stmt
@@ -230,6 +231,18 @@ func (s *scanner) parse(toks []token, endPos int, text string) (node, *parseErro
 func (s *scanner) resolveCalls() *Error {
 	for _, c := range s.calls {
 		def, ok := s.macros[c.name]
+		if !ok && c.name == "block" {
+			// Pebble's block("name"): the block of that name rendered again.
+			bound, err := bind("function", c.name, []string{"name"}, 1, c.args, c.pos)
+			if err != nil {
+				return s.errorAt(err.pos, c.expr, fmt.Sprintf("invalid expression `%s`: %s", c.expr, err.msg))
+			}
+			if s.blocks == nil {
+				s.blocks = map[string]*blockStmt{}
+			}
+			c.bound, c.blocks = bound, s.blocks
+			continue
+		}
 		if !ok {
 			return s.errorAt(c.pos, c.expr, fmt.Sprintf("invalid expression `%s`: %s", c.expr,
 				unknownName("function", c.name, functionNames())))
@@ -270,7 +283,9 @@ func (s *scanner) angles(start, textStart int) (bool, int, *Error) {
 		return false, 0, nil
 	}
 	text := src[start:res.end]
-	if t := res.toks[0]; t.kind == tokName && tagNames()[t.val] {
+	// A tag name followed by ( is a call, as block('name') is.
+	call := len(res.toks) > 1 && res.toks[1].kind == tokPunct && res.toks[1].val == "("
+	if t := res.toks[0]; t.kind == tokName && tagNames()[t.val] && !call {
 		s.pending.WriteString(src[textStart:start])
 		if trimLeft {
 			s.trimPending()
@@ -392,6 +407,11 @@ func (s *scanner) block(start int) (int, *Error) {
 	}
 	endStart, endEnd := b.end+loc[0], b.end+loc[1]
 	endTrimLeft, endTrimRight := loc[2] >= 0, loc[4] >= 0
+	if b.name == "raw" {
+		// Kestra takes raw blocks out of the template before Pebble reads it
+		// (VariableRenderer's RAW_PATTERN), so a - inside their tags trims nothing.
+		b.trimLeft, b.trimRight, endTrimLeft, endTrimRight = false, false, false, false
+	}
 	content := s.src[b.end:endStart]
 	if b.trimLeft {
 		s.trimPending()

@@ -33,15 +33,15 @@ func storageFuncs() []*funcDef {
 // errNoFiles is what the storage functions say where the caller gave no storage.
 var errNoFiles = errors.New("the internal storage is not available here")
 
-// storageURI checks the argument of a storage function: a kestra:/// URI. Kestra reads a
-// namespace file for any other path; flowctl has no namespace files, and says so.
+// storageURI checks the argument of a storage function: a kestra:/// URI. Only read() also
+// takes a namespace file's path (see readFunc), as in Kestra.
 func storageURI(c *evalCtx, fn string, arg any) (string, error) {
 	s, ok := arg.(string)
 	if !ok {
 		return "", fmt.Errorf("Unable to read the file %s: %s expects an internal storage URI (kestra:///...)", describe(arg), fn)
 	}
 	if !strings.HasPrefix(s, storageScheme) {
-		return "", fmt.Errorf("Unable to read the file '%s': %s takes an internal storage URI (kestra:///...); namespace files are not supported", s, fn)
+		return "", fmt.Errorf("Unable to create the URI from the path %s: %s takes an internal storage URI (kestra:///...; fileURI('%s') gives a namespace file's)", s, fn, s)
 	}
 	if c.env == nil || c.env.Files == nil {
 		return "", errNoFiles
@@ -49,10 +49,27 @@ func storageURI(c *evalCtx, fn string, arg any) (string, error) {
 	return s, nil
 }
 
+// readPath turns read()'s argument into a URI: a kestra:/// URI as it is, any other text the
+// path of a file of the flow's namespace, as Kestra's ReadFileFunction reads it.
+func readPath(c *evalCtx, arg any) (string, error) {
+	s, ok := arg.(string)
+	if !ok || strings.HasPrefix(s, storageScheme) {
+		return storageURI(c, "read", arg)
+	}
+	uri, err := fileURIFunc(c, []any{s})
+	if err != nil {
+		return "", err
+	}
+	if c.env == nil || c.env.Files == nil {
+		return "", errNoFiles
+	}
+	return uri.(string), nil
+}
+
 // readFunc returns the content of a file as text (invalid UTF-8 replaced, as Java's decoder
 // does), charged to the render's budget before it is read.
 func readFunc(c *evalCtx, args []any) (any, error) {
-	uri, err := storageURI(c, "read", args[0])
+	uri, err := readPath(c, args[0])
 	if err != nil {
 		return nil, err
 	}

@@ -16,10 +16,13 @@ type mapFiles struct {
 }
 
 func (m mapFiles) check(uri string) error {
-	if !strings.HasPrefix(uri, m.prefix) {
+	if !strings.HasPrefix(uri, m.prefix) && !strings.HasPrefix(uri, nsFilesPrefix) {
 		return fmt.Errorf("Unable to read the file '%s' as it didn't belong to the current execution", uri)
 	}
 	if _, ok := m.files[uri]; !ok {
+		if strings.HasPrefix(uri, nsFilesPrefix) {
+			return fmt.Errorf("%s (No such file or directory)", uri)
+		}
 		return fmt.Errorf("the file '%s' does not exist in the internal storage: %w", uri, fs.ErrNotExist)
 	}
 	return nil
@@ -41,6 +44,9 @@ func (m mapFiles) Stat(uri string) (int64, error) {
 
 const filesPrefix = "kestra:///dev/hello/executions/E/"
 
+// nsFilesPrefix starts the URIs of the files of the flow's namespace (dev).
+const nsFilesPrefix = "kestra:///dev/_files/"
+
 func filesEnv() *Env {
 	env := testEnv()
 	env.Vars["outputs"].(map[string]any)["make"] = map[string]any{"outputFiles": map[string]any{
@@ -51,6 +57,7 @@ func filesEnv() *Env {
 		filesPrefix + "tasks/make/R/empty":       "",
 		filesPrefix + "tasks/make/R/bad-utf8":    "a\xffb",
 		"kestra:///other/flow/executions/X/f":    "not mine",
+		nsFilesPrefix + "data/file.txt":          "from the namespace",
 	}}
 	return env
 }
@@ -65,6 +72,10 @@ func TestStorageFunctions(t *testing.T) {
 		{"fileExists", "{{ fileExists(outputs.make.outputFiles['out.csv']) }}", "true"},
 		{"fileExists not there", "{{ fileExists('" + filesPrefix + "tasks/make/R/nope') }}", "false"},
 		{"isFileEmpty", "{{ isFileEmpty('" + filesPrefix + "tasks/make/R/empty') }}", "true"},
+		{"read a namespace file", "{{ read('data/file.txt') }}", "from the namespace"},
+		{"read a namespace file with a leading slash", "{{ read('/data/file.txt') }}", "from the namespace"},
+		{"read fileURI", "{{ read(fileURI('data/file.txt')) }}", "from the namespace"},
+		{"fileSize of fileURI", "{{ fileSize(fileURI('data/file.txt')) }}", "18"},
 		{"isFileEmpty not empty", "{{ isFileEmpty(outputs.make.outputFiles['out.csv']) }}", "false"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,9 +101,11 @@ func TestStorageFunctionErrors(t *testing.T) {
 	for _, fn := range []string{"read", "fileSize", "fileExists", "isFileEmpty"} {
 		src := "{{ " + fn + "('" + other + "') }}"
 		cases = append(cases, errorCase{fn + " of another execution", src, expr(src, refused)})
-		src = "{{ " + fn + "('data/file.txt') }}"
-		cases = append(cases, errorCase{fn + " of a namespace file", src, expr(src,
-			"Unable to read the file 'data/file.txt': "+fn+" takes an internal storage URI (kestra:///...); namespace files are not supported")})
+		if fn != "read" {
+			src = "{{ " + fn + "('data/file.txt') }}"
+			cases = append(cases, errorCase{fn + " of a namespace file's path", src, expr(src,
+				"Unable to create the URI from the path data/file.txt: "+fn+" takes an internal storage URI (kestra:///...; fileURI('data/file.txt') gives a namespace file's)")})
+		}
 		src = "{{ " + fn + "(3) }}"
 		cases = append(cases, errorCase{fn + " of a number", src, expr(src,
 			"Unable to read the file the number 3: "+fn+" expects an internal storage URI (kestra:///...)")})
@@ -102,10 +115,15 @@ func TestStorageFunctionErrors(t *testing.T) {
 		cases = append(cases, errorCase{fn + " of a missing file", src, expr(src,
 			"the file '"+missing+"' does not exist in the internal storage: file does not exist")})
 	}
+	src := "{{ read('nope.txt') }}"
+	cases = append(cases, errorCase{"read of a missing namespace file", src, expr(src,
+		"kestra:///dev/_files/nope.txt (No such file or directory)")})
+	src = "{{ read('../x.txt') }}"
+	cases = append(cases, errorCase{"read out of the namespace", src, expr(src, "Path must not contain '../'")})
 	runErrorCasesIn(t, filesEnv(), cases)
 
 	// Without a storage, the functions say there is none.
-	src := "{{ read('" + filesPrefix + "x') }}"
+	src = "{{ read('" + filesPrefix + "x') }}"
 	runErrorCases(t, []errorCase{{"no storage", src, expr(src, "the internal storage is not available here")}})
 }
 

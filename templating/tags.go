@@ -204,6 +204,13 @@ func (e mapEntry) get(name string) (any, bool) {
 // String writes the entry as Java's Map.Entry does: key=value.
 func (e mapEntry) String() string { return e.key + "=" + ToString(e.value) }
 
+// MarshalJSON writes the entry as Jackson writes a Map.Entry: {"key": value}.
+func (e mapEntry) MarshalJSON() ([]byte, error) {
+	m := NewMap(1)
+	m.Set(e.key, e.value)
+	return m.MarshalJSON()
+}
+
 // setStmt is {% set name = e %}.
 type setStmt struct {
 	at   *tag
@@ -244,6 +251,15 @@ func (s *filterStmt) render(c *evalCtx, w *strings.Builder) error {
 	return s.at.write(c, w, v)
 }
 
+// blockStmt is {% block name %}...{% endblock %}: without templates to inherit from, its body
+// renders where it is written, and again wherever block("name") is called.
+type blockStmt struct {
+	name string
+	body []stmt
+}
+
+func (s *blockStmt) render(c *evalCtx, w *strings.Builder) error { return c.renderBody(s.body, w) }
+
 // bodyNode is the rendered body of the filter block being evaluated.
 type bodyNode struct{}
 
@@ -270,9 +286,41 @@ type macroCallNode struct {
 	bound []node
 	def   *macroDef
 	expr  string // the tag the call is in, for an error about it
+	// blocks, for a call of block("name"), are the template's blocks.
+	blocks map[string]*blockStmt
+}
+
+// block renders the block a block("name") call names, as Pebble's block function does.
+func (n *macroCallNode) block(c *evalCtx) (any, error) {
+	v, err := c.eval(n.bound[0])
+	if err != nil {
+		return nil, err
+	}
+	name, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("block: the name must be a string, got %s", describe(v))
+	}
+	b := n.blocks[name]
+	if b == nil {
+		return nil, fmt.Errorf("block: the template has no block named %q", name)
+	}
+	if c.macros >= maxMacroDepth {
+		return nil, fmt.Errorf("block %s: nested more than %d deep (does it call itself?)", name, maxMacroDepth)
+	}
+	c.macros++
+	var out strings.Builder
+	err = c.renderBody(b.body, &out)
+	c.macros--
+	if err != nil {
+		return nil, err
+	}
+	return out.String(), c.b.grow(out.Len())
 }
 
 func (n *macroCallNode) eval(c *evalCtx) (any, error) {
+	if n.blocks != nil {
+		return n.block(c)
+	}
 	def := n.def
 	scope := make(map[string]any, len(def.params))
 	for i, p := range def.params {

@@ -152,6 +152,30 @@ func TestFilterTag(t *testing.T) {
 	})
 }
 
+// Expected values from Kestra's PebbleVariableRendererTest.macro and Pebble 3.2's
+// CoreTagsTest.testBlockWithStringLiteralName; block() and endblock's name as Pebble's
+// BlockFunction and BlockTokenParser read them.
+func TestBlockTag(t *testing.T) {
+	runPebbleCases(t, []pebbleCase{
+		{"PebbleVariableRendererTest.macro", `{% block "post" %} content {% endblock %}{{ block("post") }}`, " content  content "},
+		{"testBlockWithStringLiteralName", "{% block 'content' %}hello{% endblock 'content' %}", "hello"},
+		{"a name, endblock naming it", "{% block head %}{{ name }}{% endblock head %}|{{ block('head') | upper }}", "joe|JOE"},
+		{"used before it is written", "{{ block('b') }}-{% block b %}x{% endblock %}", "x-x"},
+		{"flowctl style", "<< block b >>y<< endblock >><< block('b') >>", "yy"},
+		{"README's example", "{% block greet %}hi {% endblock %}{{ block('greet') | upper }}", "hi HI "},
+	})
+	runErrorCasesIn(t, pebbleEnv(), []errorCase{
+		{"no such block", "{{ block('nope') }}",
+			"line 1, col 1: Unable to render the expression `{{ block('nope') }}` at line 1: block: the template has no block named \"nope\""},
+		{"twice", "{% block a %}{% endblock %}{% block a %}{% endblock %}",
+			"line 1, col 37: `{% block a %}`: block \"a\" is defined twice"},
+		{"unclosed", "{% block a %}x",
+			"line 1, col 1: unclosed `{% block a %}`: no `endblock` tag after it"},
+		{"calls itself", "{% block a %}{{ block('a') }}{% endblock %}",
+			"line 1, col 14: Unable to render the expression `{{ block('a') }}` at line 1: block a: nested more than 100 deep (does it call itself?)"},
+	})
+}
+
 // Expected values from Pebble 3.2's WhitespaceControlTest and the lexer's comment rules.
 func TestWhitespaceControlAndComments(t *testing.T) {
 	runPebbleCases(t, []pebbleCase{
@@ -227,7 +251,7 @@ func TestTagErrors(t *testing.T) {
 		{"else twice", "{% if true %}{% else %}{% else %}{% endif %}",
 			"line 1, col 24: `{% else %}`: else without an `if` or a `for` before it"},
 		{"unknown tag", "{% iff x %}",
-			"line 1, col 1: `{% iff x %}`: unknown tag \"iff\" (did you mean \"if\"?); flowctl knows the tags else, elseif, endfilter, endfor, endif, endmacro, filter, for, if, macro, set"},
+			"line 1, col 1: `{% iff x %}`: unknown tag \"iff\" (did you mean \"if\"?); flowctl knows the tags block, else, elseif, endblock, endfilter, endfor, endif, endmacro, filter, for, if, macro, set"},
 		{"Pebble tag flowctl lacks", "{% extends 'base' %}",
 			"line 1, col 1: `{% extends 'base' %}`: the Pebble tag \"extends\" is not supported by flowctl"},
 		{"for without in", "{% for x items %}{% endfor %}",
@@ -278,15 +302,19 @@ func TestLoopBudget(t *testing.T) {
 	}
 }
 
-// Maps keep the order they were written in, as Kestra's LinkedHashMaps do (issue 13): map
-// literals and fromJson's objects, printed, listed by keys, and gone through by for.
+// fromJson's objects keep the order they were written in, as Kestra's LinkedHashMaps do,
+// printed, listed by keys, and gone through by for. Map literals are Pebble's HashMaps
+// (MapExpression.evaluate in Pebble 3.2.2): they come in the order of Java's hash table, so
+// {'b': 1, 'a': 2} prints {"a":2,"b":1} in Kestra ("a" hashes to bucket 1, "b" to 2, and
+// "id" to 3 after "n" in 2).
 func TestMapOrder(t *testing.T) {
 	runPebbleCases(t, []pebbleCase{
-		{"literal printed", "{{ {'b': 1, 'a': 2} }}", `{"b":1,"a":2}`},
-		{"literal toJson", "{{ {'b': 1, 'a': {'z': 0, 'y': 1}} | toJson }}", `{"b":1,"a":{"z":0,"y":1}}`},
-		{"literal keys", "{{ {'b': 1, 'a': 2} | keys }}", `["b","a"]`},
-		{"literal in a for", "{% for e in {'b': 1, 'a': 2} %}{{ e.key }}{{ e.value }}{% endfor %}", "b1a2"},
-		{"key written twice keeps its place", "{{ {'b': 1, 'a': 2, 'b': 3} }}", `{"b":3,"a":2}`},
+		{"literal printed", "{{ {'b': 1, 'a': 2} }}", `{"a":2,"b":1}`},
+		{"literal toJson", "{{ {'b': 1, 'a': {'z': 0, 'y': 1}} | toJson }}", `{"a":{"y":1,"z":0},"b":1}`},
+		{"literal keys", "{{ {'b': 1, 'a': 2} | keys }}", `["a","b"]`},
+		{"literal in a for", "{% for e in {'b': 1, 'a': 2} %}{{ e.key }}{{ e.value }}{% endfor %}", "a2b1"},
+		{"key written twice: its last value", "{{ {'b': 1, 'a': 2, 'b': 3} }}", `{"a":2,"b":3}`},
+		{"hash table order, not sorted", "{{ {'id': 1, 'n': 2} | keys }} {{ {'a': 1, 'q': 2, 'e': 3} | keys }}", `["n","id"] ["a","q","e"]`},
 		{"fromJson printed", `{{ fromJson('{"z": 1, "a": {"y": 2, "b": 3}}') }}`, `{"z":1,"a":{"y":2,"b":3}}`},
 		{"fromJson keys", `{{ fromJson('{"z": 1, "a": 2}') | keys }}`, `["z","a"]`},
 		{"fromJson in a for", `{% for e in fromJson('{"z": 1, "a": 2}') %}{{ e.key }}{% endfor %}`, "za"},
@@ -294,6 +322,6 @@ func TestMapOrder(t *testing.T) {
 		{"length, contains, is map", "{{ {'b': 1, 'a': 2} | length }} {{ {'b': 1} contains 'b' }} {{ {'b': 1} is map }}", "2 true true"},
 		{"equal whatever the order", "{{ {'b': 1, 'a': 2} == {'a': 2, 'b': 1} }} {{ {'k': 'v'} == obj.nested }}", "true true"},
 		{"a caller's map stays sorted", "{{ obj | keys }}", `["a","b","nested"]`},
-		{"set keeps the order", "{% set m = {'y': 1, 'x': 2} %}{{ m }}", `{"y":1,"x":2}`},
+		{"set keeps the order", "{% set m = {'y': 1, 'x': 2} %}{{ m }}", `{"x":2,"y":1}`},
 	})
 }

@@ -87,6 +87,10 @@ func ToString(v any) string {
 	return fmt.Sprint(v)
 }
 
+// isoOffsetDateTime is java.time's ISO_OFFSET_DATE_TIME, as Jackson writes a date in JSON,
+// YAML and Ion: seconds always, the fraction only as far as it is not zero.
+const isoOffsetDateTime = "2006-01-02T15:04:05.999999999Z07:00"
+
 // formatTime writes a date as Kestra's default "iso" format does
 // (yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX): Java's microseconds, always six digits, UTC written Z.
 func formatTime(t time.Time) string { return t.Format("2006-01-02T15:04:05.000000Z07:00") }
@@ -290,7 +294,36 @@ func keyString(k any) string {
 	if k == nil {
 		return "null"
 	}
+	if _, _, ok := AsMap(k); ok {
+		return javaToString(k)
+	}
+	if _, ok := asList(k); ok {
+		return javaToString(k)
+	}
 	return ToString(k)
+}
+
+// javaToString writes a map or a list as Java's toString does ({k=v, k2=v2}, [a, b]): what
+// Jackson prints for a map key that is itself a map or a list.
+func javaToString(v any) string {
+	if keys, m, ok := AsMap(v); ok {
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + "=" + javaToString(m[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	if list, ok := asList(v); ok {
+		parts := make([]string, len(list))
+		for i, e := range list {
+			parts[i] = javaToString(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	if v == nil {
+		return "null"
+	}
+	return ToString(v)
 }
 
 // accessor writes how key was reached, for the path in a missing-variable message:
@@ -459,4 +492,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// isNumber reports whether v is a number of any of the kinds a template holds.
+func isNumber(v any) bool {
+	_, _, _, ok := toNumber(v)
+	return ok
 }

@@ -183,7 +183,7 @@ func yamlScalar(v any) string {
 	case float32:
 		return javaDouble(float64(x), 32)
 	case time.Time:
-		return x.Format("2006-01-02T15:04:05.999999999Z07:00")
+		return x.Format(isoOffsetDateTime)
 	case json.Number:
 		return x.String()
 	case *big.Int:

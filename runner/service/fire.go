@@ -70,7 +70,7 @@ func (s *Service) runTriggered(ctx context.Context, f *flow.Flow, revision int, 
 		s.warnf("trigger %s/%s: inputs: %v", name, t.ID, err)
 		return
 	}
-	inputs, secrets, missing, err := flow.ParseTriggerInputs(f, given)
+	inputs, secrets, missing, err := flow.ParseTriggerInputs(f, given, s.inputsKV())
 	if err != nil {
 		s.warnf("trigger %s/%s: %v", name, t.ID, err)
 		return

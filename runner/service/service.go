@@ -122,6 +122,16 @@ type RunOptions struct {
 	labels  map[string]string
 	chain   []string
 	started func(id string)
+	// restart is the document a restart runs (see Restart).
+	restart *runner.Execution
+	// runLease is the run lease a restart took before claiming the execution's record.
+	runLease *state.Lease
+}
+
+// inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
+// state.
+func (s *Service) inputsKV() flow.InputOption {
+	return flow.WithKV(runner.KVLookup(runner.KV(s.Store)))
 }
 
 // RecordErr is the first failure to record the end of an execution: the run happened but
@@ -146,11 +156,12 @@ func (s *Service) environ() []string {
 	return s.Environ
 }
 
-// Run runs f and records it: admitted to its flow's concurrency slots first, recorded
-// RUNNING before its first task, its task runs and logs as they happen (in batches: see
-// runner.Options.Journal), then its final document and the logs not yet written. A state that
-// refuses the first record stops the run before anything ran: the error says so.
-func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.Execution, error) {
+// runOnce runs f once and records it: admitted to its flow's concurrency slots first,
+// recorded RUNNING before its first task, its task runs and logs as they happen (in
+// batches: see runner.Options.Journal), then its final document and the logs not yet
+// written. A state that refuses the first record stops the run before anything ran: the
+// error says so. retries is the execution ended RETRIED that this one retries, or nil.
+func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retries *runner.Execution) (*runner.Execution, error) {
 	masker := runner.NewMasker()
 	for _, v := range o.Secrets {
 		masker.Add(v)
@@ -171,7 +182,7 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 	// let go after its last (deferred: after Save below), so that a reader finding it
 	// RUNNING with nobody holding the lease knows it was cut off. Not taken, the readers
 	// cannot tell, as before leases: nothing else depends on it.
-	var runLease *state.Lease
+	runLease := o.runLease
 	holdRun := func(id string) {
 		if runLease == nil {
 			runLease, _ = s.Store.TakeRunLease(id)
@@ -200,6 +211,8 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
 		Journal:       s.Store,
+		Restart:       o.restart,
+		Retries:       retries,
 		OnStart: func(x *runner.Execution) error {
 			holdRun(x.ID)
 			rec, err := runner.Record(x)
@@ -224,10 +237,17 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 		return nil, fmt.Errorf("execution not started, it could not be recorded: %w", err)
 	}
 	if err := runner.Save(s.Store, x); err != nil {
-		s.releaseSlot(f, x)
+		// The logs are most of what the end writes: on a full disk the execution alone may
+		// still fit, and then the state shows how it ended rather than RUNNING for ever.
+		end := fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+		if rec, rerr := runner.Record(x); rerr == nil && s.Store.PutExecution(rec) == nil {
+			end = fmt.Errorf("execution %s ended %s, recorded so, but its logs could not be written: %w", x.ID, x.State.Current, err)
+		} else {
+			s.releaseSlot(f, x)
+		}
 		s.mu.Lock()
 		if s.recordErr == nil {
-			s.recordErr = fmt.Errorf("execution %s ended %s but its record could not be written: %w", x.ID, x.State.Current, err)
+			s.recordErr = end
 		}
 		s.mu.Unlock()
 	}

@@ -41,7 +41,7 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 		for k, v := range req.Inputs {
 			given[k] = templating.ToString(v)
 		}
-		inputs, secrets, err := flow.ParseInputs(child, given)
+		inputs, secrets, err := flow.ParseInputs(child, given, s.inputsKV())
 		if err != nil {
 			return tasks.SubflowResult{}, fmt.Errorf("inputs of %s: %w", name, err)
 		}
@@ -82,6 +82,9 @@ func (s *Service) subflow(runCtx context.Context, f *flow.Flow, chain []string) 
 		}
 		s.Notify.SubflowEnded(child, y)
 		res := tasks.SubflowResult{ExecutionID: y.ID, State: y.State.Current, Outputs: y.Outputs}
+		if req.TextOutputs {
+			res.Outputs = y.TextOutputs()
+		}
 		if len(child.Outputs) == 0 && req.Outputs != nil {
 			// The task's deprecated outputs, rendered in the child's context.
 			out, err := renderValue(runner.TriggerContext(child, revision, y), req.Outputs)
@@ -184,6 +187,18 @@ func renderValue(vars map[string]any, v any) (any, error) {
 				return nil, err
 			}
 			out[k] = r
+		}
+		return out, nil
+	case *templating.Map:
+		// A mapping of the flow keeps the order it was written in.
+		out := templating.NewMap(x.Len())
+		for _, k := range x.Keys() {
+			item, _ := x.Get(k)
+			r, err := renderValue(vars, item)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, r)
 		}
 		return out, nil
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -95,7 +96,8 @@ tasks:
 	}
 	grandID := child.TaskRunList[0].Outputs["executionId"].(string)
 	grand := lookup(t, s, grandID)
-	if grand.Inputs["n"] != float64(21) || grand.Outputs["doubled"] != float64(42) {
+	// Read back from the state, numbers keep their type, as Jackson reads them (an Integer).
+	if grand.Inputs["n"] != int32(21) || grand.Outputs["doubled"] != int32(42) {
 		t.Errorf("grandchild: got inputs %v outputs %v", grand.Inputs, grand.Outputs)
 	}
 	// Without inheritLabels only the system labels pass: the chain keeps one correlation id.
@@ -204,5 +206,60 @@ func TestSubflowWithoutWaitWhoseChildNeverRuns(t *testing.T) {
 	s.Wait()
 	if got := x.TaskRunList[0].Outputs["state"]; x.State.Current != runner.StateSuccess || got != runner.StateCancelled {
 		t.Errorf("got %s with the child %v, want SUCCESS with the child CANCELLED", x.State.Current, got)
+	}
+}
+
+// A map handed to a child's JSON or YAML input, and a map the child gives back as an output,
+// keep the order they were written in, there and once read back from the state (Kestra's
+// maps are LinkedHashMaps end to end).
+func TestSubflowInputsAndOutputsKeepTheirOrder(t *testing.T) {
+	s, _ := newService(t)
+	apply(t, s, `id: shape
+namespace: dev
+inputs:
+  - id: conf
+    type: JSON
+  - id: doc
+    type: YAML
+tasks:
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.conf }} {{ inputs.doc }}"
+outputs:
+  - id: back
+    type: JSON
+    value: "{{ inputs.conf }}"
+`)
+	parent := parse(t, `id: caller
+namespace: dev
+variables:
+  conf:
+    zeta: 1
+    alpha: {y: 2, b: 3}
+tasks:
+`+subflowTask("call", "dev", "shape", "    inputs:\n      conf: \"{{ vars.conf }}\"\n      doc: \"{{ vars.conf }}\"\n")+`  - id: after
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.call.outputs.back }}"
+`)
+	x, err := s.Run(context.Background(), parent, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.State.Current != runner.StateSuccess {
+		t.Fatalf("parent: got %s (%v)", x.State.Current, x.TaskRunList[0].Error)
+	}
+	const want = `{"zeta":1,"alpha":{"y":2,"b":3}}`
+	if got := x.TaskRunList[1].Logs[0].Message; got != want {
+		t.Errorf("the child's output in the parent: got %s, want %s", got, want)
+	}
+	child := lookup(t, s, x.TaskRunList[0].Outputs["executionId"].(string))
+	if got := child.TaskRunList[0].Logs[0].Message; got != want+" "+want {
+		t.Errorf("the child's JSON and YAML inputs: got %s, want %s twice", got, want)
+	}
+	for name, v := range map[string]any{"input conf": child.Inputs["conf"], "input doc": child.Inputs["doc"], "output back": child.Outputs["back"]} {
+		b, err := json.Marshal(v)
+		if err != nil || string(b) != want {
+			t.Errorf("%s read back from the state: got %s (%v), want %s", name, b, err, want)
+		}
 	}
 }

@@ -185,7 +185,7 @@ func (s *Service) runDate(ctx context.Context, f *flow.Flow, revision int, t *fl
 		s.warnf("schedule %s: inputs: %v", name, err)
 		return false
 	}
-	inputs, secrets, err := flow.ParseInputs(f, given)
+	inputs, secrets, err := flow.ParseInputs(f, given, s.inputsKV())
 	if err != nil {
 		s.warnf("schedule %s: %v", name, err)
 		return false

@@ -131,8 +131,23 @@ func runLeaseName(id string) string { return "run-" + id }
 // TakeRunLease takes the lease of execution id, held by the process that runs it until
 // Release. Unlike a concurrency lease it is not handed to the task processes: a task left
 // running by a killed flowctl records nothing.
+//
+// A lease file a killed process left is taken over (a restart of the execution it ran); one
+// a live process holds is not: the error says another process runs the execution.
 func (s *Store) TakeRunLease(id string) (*Lease, error) {
-	return s.TakeLease(runLeaseName(id))
+	name := runLeaseName(id)
+	path, err := s.leasePath(name)
+	if err != nil {
+		return nil, err
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+		if err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("state: execution %s: another process runs it (%s is locked)", id, path)
+		}
+		return &Lease{f: f, path: path, name: name}, nil
+	}
+	return s.TakeLease(name)
 }
 
 // Runner says whether a process holds the lease of execution id.

@@ -89,6 +89,18 @@ func TestRunnerOfTellsARunningExecutionFromOneCutOff(t *testing.T) {
 	if got := s.RunnerOf("exec1"); got != RunnerGone {
 		t.Errorf("asked twice: got %v, want RunnerGone (RunnerOf changes nothing)", got)
 	}
+	// A restart takes the lease the killed process left; a second one cannot.
+	again, err := s.TakeRunLease("exec1")
+	if err != nil {
+		t.Fatalf("taking over a lease nobody holds: %v", err)
+	}
+	if got := s.RunnerOf("exec1"); got != RunnerAlive {
+		t.Errorf("taken over: got %v, want RunnerAlive", got)
+	}
+	if _, err := s.TakeRunLease("exec1"); err == nil {
+		t.Error("taking a lease a live process holds: got no error")
+	}
+	again.Release()
 	l2, err := s.TakeRunLease("exec2")
 	if err != nil {
 		t.Fatal(err)

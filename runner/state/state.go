@@ -23,7 +23,9 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -577,8 +579,28 @@ func (s *Store) wrap(err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return &Error{Path: s.path, Msg: cause(err),
 			Hint: "make the file and its folder writable by you, or choose another file with --state or FLOWCTL_STATE", Err: err}
+	case diskFull(err):
+		// A transaction that cannot grow the file or write its pages is rolled back whole:
+		// the file keeps what the last commit left.
+		return &Error{Path: s.path, Msg: cause(err),
+			Hint: "the disk holding it is full, or a file size limit (ulimit -f) is reached: this change was not written, what was there before is intact; free space, or choose another file with --state or FLOWCTL_STATE", Err: err}
 	}
 	return &Error{Path: s.path, Msg: cause(err), Err: err}
+}
+
+// fullErrnos are the errors of a disk, a quota or a file size limit that is reached.
+var fullErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG}
+
+// diskFull reports whether err is a full disk's. bbolt words some of its own with %s (its
+// "file resize error"), which keeps the system's message but not the error: that is looked
+// for too.
+func diskFull(err error) bool {
+	for _, e := range fullErrnos {
+		if errors.Is(err, e) || strings.Contains(err.Error(), e.Error()) {
+			return true
+		}
+	}
+	return false
 }
 
 // The record encoding: fields one after another, strings with a uvarint length, times as a

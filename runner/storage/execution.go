@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 )
 
@@ -13,12 +15,14 @@ type Execution struct {
 	prefix  string   // ExecutionPrefix of the execution
 	allowed []string // prefixes of the executions whose files it may read, its own first
 	segs    []string // path segments of the execution's folder
+	ns      string   // the flow's namespace, whose namespace files it may read
+	flowID  string
 }
 
 // Execution returns the storage of one execution.
 func (r *Root) Execution(namespace, flowID, executionID string) *Execution {
 	p := ExecutionPrefix(namespace, flowID, executionID)
-	return &Execution{root: r, prefix: p, allowed: []string{p},
+	return &Execution{root: r, prefix: p, allowed: []string{p}, ns: namespace, flowID: flowID,
 		segs: strings.Split(strings.Trim(strings.TrimPrefix(p, Scheme), "/"), "/")}
 }
 
@@ -42,6 +46,11 @@ func (x *Execution) check(uri string) ([]string, error) {
 	}
 	// Kestra compares the URI as written; the segments were checked above, so no "..",
 	// escaped or not, climbs out of the prefix.
+	// A namespace file of the flow's own namespace (fileURI's result) is readable too, as in
+	// Kestra's later read(); another namespace's files are not.
+	if isNamespaceFileOf(x.ns, uri) {
+		return segs, nil
+	}
 	for _, p := range x.allowed {
 		if strings.HasPrefix(uri, p) {
 			return segs, nil
@@ -56,7 +65,11 @@ func (x *Execution) Open(uri string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return x.root.openFile(uri, segs)
+	rc, err := x.root.openFile(uri, segs)
+	if err != nil && isNamespaceFileOf(x.ns, uri) && errors.Is(err, fs.ErrNotExist) {
+		return nil, nsNotFound(uri)
+	}
+	return rc, err
 }
 
 // Stat returns the size of the file at uri, when the execution may read it; the error wraps
@@ -66,8 +79,21 @@ func (x *Execution) Stat(uri string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return x.root.statFile(uri, segs)
+	size, err := x.root.statFile(uri, segs)
+	if err != nil && isNamespaceFileOf(x.ns, uri) && errors.Is(err, fs.ErrNotExist) {
+		return 0, nsNotFound(uri)
+	}
+	return size, err
 }
+
+// Namespace returns the namespace of the execution's flow.
+func (x *Execution) Namespace() string { return x.ns }
+
+// FlowID returns the id of the execution's flow.
+func (x *Execution) FlowID() string { return x.flowID }
+
+// Root returns the storage the execution's files are kept in.
+func (x *Execution) Root() *Root { return x.root }
 
 // PutInput stores the file of a FILE input: .../executions/<id>/inputs/<input>/<name>.
 func (x *Execution) PutInput(input, name string, r io.Reader) (string, error) {
@@ -121,4 +147,39 @@ type Task struct {
 // that name stored before is replaced.
 func (t *Task) Put(name string, r io.Reader) (string, error) {
 	return t.putUnder(t.dir, name, r)
+}
+
+// ListNamespaceFiles returns the paths of the files of the flow's namespace, with a leading
+// slash (tasks.NamespaceStore).
+func (x *Execution) ListNamespaceFiles() ([]string, error) {
+	files, err := x.root.NamespaceFiles(x.ns)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out, nil
+}
+
+// OpenNamespaceFile opens the file at path of the flow's namespace (tasks.NamespaceStore).
+func (x *Execution) OpenNamespaceFile(path string) (io.ReadCloser, error) {
+	return x.root.OpenNamespaceFile(x.ns, path)
+}
+
+// PutIn stores what r yields as the file name in the folder dir under the task run's own
+// (Kestra's ForEachItem keeps each child's outputs in <run>/<iteration>/outputs.ion) and
+// returns its URI.
+func (t *Task) PutIn(dir, name string, r io.Reader) (string, error) {
+	if err := checkName(dir); err != nil {
+		return "", err
+	}
+	return t.putUnder(append(append([]string{}, t.dir...), dir), name, r)
+}
+
+// BaseURI returns the URI of the task run's folder, without a trailing slash: every file of
+// the run starts with it (Kestra's context base URI).
+func (t *Task) BaseURI() string {
+	return encode(append(append([]string{}, t.Execution.segs...), t.dir...))
 }

@@ -22,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Scheme is what every internal storage URI starts with.
@@ -221,17 +222,39 @@ func (r *Root) put(segs []string, src io.Reader) (err error) {
 			root.Remove(tmp)
 		}
 	}()
-	_, err = io.Copy(f, src)
+	n, err := io.Copy(f, src)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("internal storage: %w", err)
+		return writeError(r.dir, encode(segs), n, err)
 	}
 	if err := root.Rename(tmp, rel(segs)); err != nil {
 		return fmt.Errorf("internal storage: %w", err)
 	}
 	return nil
+}
+
+// writeError words a write of the file at uri that failed after written bytes. The path of
+// the temporary file says nothing to the user and goes; the URI says which file it was. A
+// full disk or a file size limit gets a hint, as it is the machine, not the flow, to fix.
+func writeError(dir, uri string, written int64, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var se *os.SyscallError // copy_file_range's, when the source is a file
+	if errors.As(err, &se) {
+		err = se.Err
+	}
+	hint := ""
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		hint = fmt.Sprintf(" (the disk holding %s is full: free space there, or keep the state, and its storage, on another disk with --state)", dir)
+	case errors.Is(err, syscall.EFBIG):
+		hint = " (the file size limit of the process is reached: see ulimit -f)"
+	}
+	return fmt.Errorf("internal storage: writing %s stopped after %d bytes: %w%s", uri, written, err, hint)
 }
 
 // tempPrefix starts the names of files being written; List leaves them out, and Put refuses

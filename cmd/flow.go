@@ -125,6 +125,12 @@ func newFlowListCmd(f *factory) *cobra.Command {
 					if t.Last != nil {
 						trig += ", last " + t.Last.Format(time.RFC3339)
 					}
+					switch {
+					case t.Toggled:
+						trig += ", disabled by a Toggle"
+					case t.Disabled:
+						trig += ", disabled"
+					}
 					trig += ")"
 				}
 				id := e.ID

@@ -154,7 +154,9 @@ type TaskSpec struct {
 	// LogLevel is the lowest level of the task's log lines that is kept (TRACE, all of them,
 	// when unset).
 	LogLevel tasks.Level
-	Pos      Pos
+	// LogToFile also writes each attempt's log lines to a file of the execution's storage.
+	LogToFile bool
+	Pos       Pos
 	// PropPos holds the position of each property's value, by property name, so a render
 	// error can point at the line that holds the template.
 	PropPos map[string]Pos
@@ -209,6 +211,8 @@ type Trigger struct {
 	Inputs     map[string]any
 	// InputsPos holds the position of each key of Inputs.
 	InputsPos map[string]Pos
+	// Preconditions are those of a Flow trigger, nil when it has none.
+	Preconditions *Preconditions
 	// Schedule trigger.
 	Cron        string
 	WithSeconds bool

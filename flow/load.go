@@ -921,6 +921,8 @@ var taskKeys = keyTable[*TaskSpec]{
 				spec.LogLevel = lv
 			}
 		}},
+	boolKey("logToFile", "Also write the attempt's log lines to a file of the execution's storage (the attempt's logFile).",
+		func(spec *TaskSpec, b bool) { spec.LogToFile = b }),
 }
 
 // flowableKeys are the keys every flowable task has besides its own properties, read by the
@@ -949,7 +951,6 @@ func taskListOrNull(*schemaBuilder) obj {
 
 // unsupportedTaskKeys are Kestra's other common task keys.
 var unsupportedTaskKeys = map[string]string{
-	"logToFile":   "",
 	"workerGroup": "",
 	"taskCache":   "",
 	"version":     "",

@@ -35,7 +35,7 @@ var triggerKeys = keyTable[*Trigger]{
 // unsupportedTriggerKeys are Kestra's trigger keys flowctl does not read yet, with a hint.
 var unsupportedTriggerKeys = map[string]string{
 	"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
-	"labels": "", "preconditions": "", "backfill": "", "scheduleConditions": " (use conditions)",
+	"labels": "", "backfill": "", "scheduleConditions": " (use conditions)",
 }
 
 // The syntax of the times and dates of schedule conditions, as Java's ISO formatters read

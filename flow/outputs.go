@@ -27,13 +27,14 @@ type Output struct {
 const OutputArray = "ARRAY"
 
 // outputTypes are the types a flow output takes: the input types flowctl converts text to,
-// and ARRAY. SECRET needs Kestra's encryption key, which flowctl has none of; FILE, ENUM,
-// SELECT and MULTISELECT need what an output cannot declare (a file, values).
+// ARRAY, and FILE (a file of the execution's storage: the runner stores it, see
+// runner/fileoutput.go). SECRET needs Kestra's encryption key, which flowctl has none of;
+// ENUM, SELECT and MULTISELECT need what an output cannot declare (values).
 var outputTypes = []string{InputString, InputInt, InputFloat, InputBoolean, InputDateTime,
-	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, OutputArray}
+	InputDate, InputTime, InputDuration, InputJSON, InputYAML, InputURI, InputEmail, OutputArray, InputFile}
 
 // unsupportedOutputTypes are Kestra's output types flowctl refuses as not supported yet.
-var unsupportedOutputTypes = []string{InputSecret, InputFile, InputEnum, InputSelect, InputMultiselect}
+var unsupportedOutputTypes = []string{InputSecret, InputEnum, InputSelect, InputMultiselect}
 
 // outputKeys are the properties of one output. The id, the type and the value are read by
 // the walk: the id first, to name the output; the type and value once all are known.

@@ -49,16 +49,16 @@ outputs:
     value:
     extra: 1
   - id: b
-    type: FILE
+    type: ENUM
 `)
 	want := []string{
 		`flow.yml:9:9: output "a": duplicate output id "a" (first defined at line 6)`,
-		`flow.yml:10:11: output "a": unknown output type "INTEGER": use one of STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, EMAIL, ARRAY`,
+		`flow.yml:10:11: output "a": unknown output type "INTEGER": use one of STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, EMAIL, ARRAY, FILE`,
 		`flow.yml:12:5: outputs[2]: missing required property "id"`,
 		`flow.yml:12:11: outputs[2]: output type "SECRET" is not supported by flowctl yet`,
 		`flow.yml:14:5: outputs[2]: unknown property "extra"`,
 		`flow.yml:15:5: output "b": missing required property "value"`,
-		`flow.yml:16:11: output "b": output type "FILE" is not supported by flowctl yet`,
+		`flow.yml:16:11: output "b": output type "ENUM" is not supported by flowctl yet`,
 	}
 	for _, w := range want {
 		if !slices.Contains(got, w) {

@@ -51,6 +51,7 @@ func conditionDefs() []*ConditionDef {
 		{CondDateTimeBetween, oldConditionNames("DateTimeBetween"), dateTimeBetweenDoc, func() ConditionType { return new(DateTimeBetween) }},
 		{CondNot, oldConditionNames("Not"), notDoc, func() ConditionType { return new(Not) }},
 		{CondOr, oldConditionNames("Or"), orDoc, func() ConditionType { return new(Or) }},
+		{CondMultiple, []string{"io.kestra.core.models.conditions.types.MultipleCondition"}, multipleConditionDoc, func() ConditionType { return new(MultipleCondition) }},
 	}
 }
 

@@ -10,6 +10,8 @@ const flowTriggerDoc = "Start the flow when an execution of another flow ends in
 type FlowTrigger struct {
 	States States `flow:"states" doc:"The states of the executions that fire the trigger (default: the terminal states)."`
 	Inputs Inputs `flow:"inputs" doc:"The inputs of the execution the trigger starts, rendered with {{ trigger.* }}."`
+	// Preconditions are conditions to meet over several executions (window.go).
+	Preconditions *Preconditions `flow:"preconditions" doc:"Upstream flows and execution filters whose executions must all end within a time window."`
 	// InputsPos holds the position of each key of Inputs.
 	InputsPos map[string]Pos
 }

@@ -137,6 +137,11 @@ type Options struct {
 	// hears the resume; nil when there is no state, and a Pause without a duration or a
 	// timeout fails saying so.
 	Pauser Pauser
+	// Resume resumes a PAUSED execution for a Resume task; nil when there is no state.
+	Resume func(ctx context.Context, req tasks.ResumeRequest) error
+	// ToggleTrigger enables or disables a trigger for a Toggle task; nil when there is no
+	// state.
+	ToggleTrigger func(ctx context.Context, req tasks.ToggleRequest) error
 	// Restart, when set, is a recorded execution prepared by PlanRestart: Run runs it
 	// again, under its id, from its failed task runs (see restart.go); Inputs are its
 	// inputs, typed again.
@@ -807,6 +812,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 	e.mu.Unlock()
 
 	warned := map[string]bool{}
+	logFile := newLogFile(spec, e.opts.Masker, e.opts.Now)
 	var lent []string // working folders lent to this attempt, removed after it
 	defer func() {
 		for _, d := range lent {
@@ -827,7 +833,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		WorkDir:    workDir,
 		TaskID:     spec.ID,
 		Render:     render,
-		Log:        tasks.NewLogger(func(l tasks.Level, msg string) { e.log(tr, l, msg) }).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel).WithBatch(e.batch),
+		Log:        tasks.NewLogger(logFile.tee(func(l tasks.Level, msg string) { e.log(tr, l, msg) })).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel).WithBatch(e.batch),
 		HTTP:       e.opts.HTTP,
 		Now:        e.opts.Now,
 		Environ:    e.opts.Environ,
@@ -846,13 +852,16 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 				e.log(tr, tasks.LevelWarn, msg)
 			}
 		},
-		RenderTyped: e.typedRenderer(actx, env),
-		KV:          e.taskKV(),
-		Pause:       e.pauseFunc(spec, tr),
-		SetLabels:   e.setLabels,
-		Logs:        e.fetchLogs,
+		RenderTyped:   e.typedRenderer(actx, env),
+		KV:            e.taskKV(),
+		Pause:         e.pauseFunc(spec, tr),
+		SetLabels:     e.setLabels,
+		Logs:          e.fetchLogs,
+		Resume:        e.resumeFunc(),
+		ToggleTrigger: e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
+	e.storeLogFile(spec, tr, a, logFile)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)
 	}

@@ -197,6 +197,9 @@ type TaskRun struct {
 // Attempt is one try of a task run.
 type Attempt struct {
 	State State `json:"state"`
+	// LogFile is the kestra:// URI of the file of the attempt's log lines, for a task with
+	// logToFile.
+	LogFile string `json:"logFile,omitempty"`
 }
 
 // LogLine is one masked line logged by a task run.

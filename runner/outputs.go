@@ -29,7 +29,11 @@ func (e *engine) flowOutputs(ctx context.Context, final string) string {
 		v, err := e.renderOutput(ctx, env, o.Value)
 		if err == nil {
 			text[o.ID] = v
-			v, err = flow.TypedOutput(o, v)
+			if o.Type == flow.InputFile {
+				v, err = e.fileOutput(o.ID, v)
+			} else {
+				v, err = flow.TypedOutput(o, v)
+			}
 		}
 		if err != nil {
 			where := ""

@@ -129,3 +129,34 @@ func (e *engine) runChildTasks(ctx context.Context, spec *flow.TaskSpec, tr *Tas
 		return cs
 	}
 }
+
+// resumeFunc is the Resume of a Resume task's context: the running execution when the task
+// names none.
+func (e *engine) resumeFunc() func(ctx context.Context, req tasks.ResumeRequest) error {
+	if e.opts.Resume == nil {
+		return nil
+	}
+	return func(ctx context.Context, req tasks.ResumeRequest) error {
+		if req.ID == "" {
+			req.ID = e.exec.ID
+		}
+		return e.opts.Resume(ctx, req)
+	}
+}
+
+// toggleFunc is the ToggleTrigger of a Toggle task's context: the running flow when the task
+// names none.
+func (e *engine) toggleFunc() func(ctx context.Context, req tasks.ToggleRequest) error {
+	if e.opts.ToggleTrigger == nil {
+		return nil
+	}
+	return func(ctx context.Context, req tasks.ToggleRequest) error {
+		if req.Namespace == "" {
+			req.Namespace = e.exec.Namespace
+		}
+		if req.FlowID == "" {
+			req.FlowID = e.exec.FlowID
+		}
+		return e.opts.ToggleTrigger(ctx, req)
+	}
+}

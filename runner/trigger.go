@@ -21,8 +21,11 @@ func Holds(c *flow.Condition, x *Execution) bool {
 
 // ended is what triggers and their conditions read of x.
 func ended(x *Execution) flow.EndedExecution {
-	return flow.EndedExecution{Namespace: x.Namespace, FlowID: x.FlowID, State: x.State.Current}
+	return flow.EndedExecution{Namespace: x.Namespace, FlowID: x.FlowID, State: x.State.Current, Labels: x.Labels}
 }
+
+// Ended is what triggers and their conditions read of x (the windows of preconditions too).
+func Ended(x *Execution) flow.EndedExecution { return ended(x) }
 
 // TriggerVariables are the trigger.* variables of an execution a Flow trigger started for x.
 func TriggerVariables(x *Execution) map[string]any {

@@ -44,6 +44,10 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 		"io.kestra.core.tasks.storages.LocalFiles":      "io.kestra.plugin.core.storage.LocalFiles",
 		"io.kestra.plugin.core.storage.Write":           "io.kestra.plugin.core.storage.Write",
 		"io.kestra.core.tasks.storages.Concat":          "io.kestra.plugin.core.storage.Concat",
+		"io.kestra.plugin.core.execution.Resume":        "io.kestra.plugin.core.execution.Resume",
+		"io.kestra.core.tasks.trigger.Toggle":           "io.kestra.plugin.core.trigger.Toggle",
+		"io.kestra.core.tasks.states.Set":               "io.kestra.plugin.core.state.Set",
+		"io.kestra.plugin.core.state.Delete":            "io.kestra.plugin.core.state.Delete",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -57,8 +61,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 37 {
-		t.Errorf("Defs: got %d types, want 37", got)
+	if got := len(r.Defs()); got != 42 {
+		t.Errorf("Defs: got %d types, want 42", got)
 	}
 }
 

@@ -116,6 +116,13 @@ type Context struct {
 	// Logs returns the log lines of an execution that q selects, oldest first (Kestra's
 	// log.Fetch); nil when the caller keeps none.
 	Logs func(q LogQuery) ([]LogRecord, error)
+	// Resume resumes a PAUSED execution (Kestra's execution.Resume; an empty ID is the
+	// running one); nil when the run has no state.
+	Resume func(ctx context.Context, req ResumeRequest) error
+	// ToggleTrigger enables or disables a trigger of an applied flow (Kestra's
+	// trigger.Toggle; empty Namespace and FlowID are the running flow's); nil when the run
+	// has no state.
+	ToggleTrigger func(ctx context.Context, req ToggleRequest) error
 }
 
 // LogQuery selects log lines: those of an execution at a level or above. ExecutionID ""

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/templating"
 )
 
@@ -29,6 +30,7 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 		s.warnf("triggers not evaluated: %v", err)
 		return
 	}
+	var toggles map[string]state.Toggle // read once a flow with triggers is found
 	for _, rec := range flows {
 		if ctx.Err() != nil {
 			return
@@ -49,8 +51,11 @@ func (s *Service) fire(ctx context.Context, x *runner.Execution, depth int) {
 		if f.Disabled {
 			continue
 		}
+		if toggles == nil {
+			toggles = s.toggles()
+		}
 		for _, t := range f.Triggers {
-			if !runner.Fires(t, x) {
+			if toggledOff(toggles, f, t) || !runner.Fires(t, x) || !s.windowsComplete(f, rec.Revision, t, x) {
 				continue
 			}
 			if depth > MaxTriggerDepth {

@@ -23,6 +23,8 @@ type AppliedTrigger struct {
 	ID       string `json:"id"`
 	Type     string `json:"type"`
 	Disabled bool   `json:"disabled,omitempty"`
+	// Toggled says that a Toggle task disabled it (Disabled is then set too).
+	Toggled bool `json:"toggledOff,omitempty"`
 	// Next and Last are a Schedule trigger's next date and the latest date it ran.
 	Next *time.Time `json:"next,omitempty"`
 	Last *time.Time `json:"last,omitempty"`
@@ -43,13 +45,18 @@ func (s *Service) Flows() ([]AppliedFlow, error) {
 	for _, sc := range scheds {
 		progress[sc.Namespace+"\x00"+sc.FlowID+"\x00"+sc.TriggerID] = sc
 	}
+	toggles, err := s.Store.Toggles()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]AppliedFlow, 0, len(recs))
 	for _, r := range recs {
 		e := AppliedFlow{Namespace: r.Namespace, ID: r.ID, Revision: r.Revision, Updated: r.Updated.UTC(),
 			Disabled: r.Disabled, Triggers: []AppliedTrigger{}}
 		if f, err := flow.Parse(r.Namespace+"."+r.ID, r.Source, s.Registry); err == nil {
 			for _, t := range f.Triggers {
-				te := AppliedTrigger{ID: t.ID, Type: t.Type, Disabled: t.Disabled}
+				te := AppliedTrigger{ID: t.ID, Type: t.Type, Disabled: t.Disabled, Toggled: toggledOff(toggles, f, t)}
+				te.Disabled = te.Disabled || te.Toggled
 				if sc, ok := progress[r.Namespace+"\x00"+r.ID+"\x00"+t.ID]; ok {
 					next := sc.Next.UTC()
 					te.Next = &next

@@ -2,11 +2,14 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // resumePoll is how often a paused execution looks for its resume in the state: a short
@@ -84,6 +87,25 @@ func (s *Service) Resume(id string, given map[string]string) error {
 	})
 	if bad != nil {
 		return bad
+	}
+	return err
+}
+
+// resumeTask resumes an execution for a Resume task: as `executions resume`, after checking
+// that it is of the flow the task names, if it names one.
+func (s *Service) resumeTask(_ context.Context, req tasks.ResumeRequest) error {
+	rec, ok, err := s.Store.Execution(req.ID)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return fmt.Errorf("no execution found for execution id %s", req.ID)
+	case req.Namespace != "" && (rec.Namespace != req.Namespace || rec.FlowID != req.FlowID):
+		return fmt.Errorf("execution %s is of flow %s.%s, not %s.%s", req.ID, rec.Namespace, rec.FlowID, req.Namespace, req.FlowID)
+	}
+	err = s.Resume(req.ID, req.Inputs)
+	if np := (*state.NotPausedError)(nil); errors.As(err, &np) {
+		return np // the state's path says nothing to the flow's author
 	}
 	return err
 }

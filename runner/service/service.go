@@ -210,6 +210,8 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Labels:        o.labels,
 		Subflow:       s.subflow(ctx, f, o.chain),
 		Pauser:        &statePauser{store: s.Store, poll: resumePoll},
+		Resume:        s.resumeTask,
+		ToggleTrigger: s.toggleTrigger,
 		Journal:       s.Store,
 		Restart:       o.restart,
 		Retries:       retries,

@@ -114,6 +114,7 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 		postpone("%v", err)
 		return false
 	}
+	off := toggledOff(s.toggles(), f, t)
 	policy := schedule.Policy{Recover: t.RecoverMissedSchedules, LateMaximumDelay: t.LateMaximumDelay}
 	last := en.Last
 	for {
@@ -128,8 +129,8 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 			}
 			// A date whose conditions do not hold is handled without running, as in Kestra:
 			// claimed, but not as run (the flow's "last" stays the last date that ran).
-			holds, condErr := true, error(nil)
-			if len(t.Conditions) > 0 {
+			holds, condErr := !off, error(nil)
+			if len(t.Conditions) > 0 && !off {
 				dates := flow.ScheduleDates{Date: date, Next: sched.Next(date), Previous: sched.Prev(date)}
 				holds, condErr = t.ScheduleHolds(dates, sched.Location())
 			}
@@ -145,6 +146,10 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 				}
 			case condErr != nil:
 				s.warnf("schedule %s: the date %s skipped: its conditions could not be evaluated: %v", name, formatScheduleDate(date), condErr)
+			case off:
+				// A Toggle disabled it: its dates pass unrun, as Kestra's scheduler
+				// leaves a disabled trigger alone.
+				s.notef("schedule %s: the date %s skipped: the trigger is disabled by a Toggle task", name, formatScheduleDate(date))
 			default:
 				s.Notify.DateSkipped(f, t, formatScheduleDate(date))
 			}

@@ -137,6 +137,11 @@ func (s *Store) DeleteFlow(ns, id string) (bool, error) {
 			if err := g.key(key, bucketFlows); err != nil {
 				return err
 			}
+			for _, b := range [][]byte{bucketToggles, bucketWindows} {
+				if err := g.whole(b); err != nil {
+					return err
+				}
+			}
 			return g.whole(bucketSchedules)
 		})
 		if err != nil {
@@ -153,6 +158,14 @@ func (s *Store) DeleteFlow(ns, id string) (bool, error) {
 		}
 		deleted = true
 		if err := deleteSchedules(tx, ns, id); err != nil {
+			return err
+		}
+		// Its toggles and windows go too, as Kestra deletes a deleted flow's triggers: applied
+		// again, it starts afresh.
+		if err := deleteFlowEntries(tx, bucketToggles, ns, id); err != nil {
+			return err
+		}
+		if err := deleteFlowEntries(tx, bucketWindows, ns, id); err != nil {
 			return err
 		}
 		return b.Put(key, buf)

@@ -137,6 +137,8 @@ func (sc *scan) recoverInto(to *Store) (RecoverReport, error) {
 	}{
 		{bucketFlows, func(_, v []byte) error { _, _, err := sc.s.decodeFlow(v); return err }, &rep.Flows},
 		{bucketSchedules, func(k, v []byte) error { _, err := sc.s.decodeSchedule(k, v); return err }, &rep.Schedules},
+		{bucketWindows, func(k, v []byte) error { _, err := sc.s.decodeWindow(k, v); return err }, new(int)},
+		{bucketToggles, func(k, v []byte) error { _, err := sc.s.decodeToggle(k, v); return err }, new(int)},
 	} {
 		var kvs [][2][]byte
 		err := sc.each(func(k, v []byte) error {

@@ -84,6 +84,8 @@ func newExecListCmd(fac *factory) *cobra.Command {
 				d := "-"
 				if !r.EndDate.IsZero() {
 					d = report.HumanDuration(r.EndDate.Sub(r.StartDate))
+				} else if store.RunnerOf(r.ID) == state.RunnerGone {
+					d = "-  no process is running it (killed?)"
 				}
 				fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %s  %-20s  %s\n", idW, r.ID, nsW, r.Namespace, flowW, r.FlowID,
 					pal.PaddedState(r.State, len("CANCELLED")), r.StartDate.UTC().Format(time.RFC3339), d)
@@ -132,6 +134,8 @@ the newest execution.`,
 			if err != nil {
 				return err
 			}
+			// Before the record: a process lets go of its lease after recording the end.
+			runs := store.RunnerOf(id)
 			rec, ok, err := store.Execution(id)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
@@ -157,7 +161,7 @@ the newest execution.`,
 				// The record is there to show; the files' listing is a warning.
 				fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
 			}
-			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x, files)
+			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x, files, runs)
 			return nil
 		},
 	}
@@ -167,13 +171,19 @@ the newest execution.`,
 }
 
 // writeExecution prints one recorded execution: its header, each task run with its outputs,
-// error and log lines, the files it stored, then the summary table.
-func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files []storage.File) {
+// error and log lines, the files it stored, then the summary table. runs says whether a
+// process runs x: one not ended that none runs was cut off.
+func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files []storage.File, runs state.Runner) {
 	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
 	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
-	if !x.State.EndDate.IsZero() {
+	switch {
+	case !x.State.EndDate.IsZero():
 		fmt.Fprintf(w, ", ended %s", x.State.EndDate.UTC().Format(time.RFC3339))
-	} else {
+	case runs == state.RunnerGone:
+		fmt.Fprintf(w, ", not ended: no process is running it (killed?): %s", cutOff)
+	case runs == state.RunnerAlive:
+		fmt.Fprint(w, ", not ended: running")
+	default:
 		fmt.Fprint(w, ", not ended (still running, or cut off by a crash)")
 	}
 	fmt.Fprintln(w)
@@ -229,6 +239,10 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		// Recorded as it runs: the task runs so far, each as its last record left it.
 		if len(x.TaskRunList) == 0 {
 			fmt.Fprintln(w, "\nno task run recorded yet")
+		}
+		if runs == state.RunnerGone {
+			fmt.Fprintln(w, "\ntask runs and logs as recorded before it was cut off")
+			return
 		}
 		fmt.Fprintf(w, "\ntask runs and logs so far; follow them: flowctl executions logs %s --follow\n", x.ID)
 		return

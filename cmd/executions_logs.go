@@ -59,9 +59,16 @@ ID is a whole execution id, a prefix of exactly one, or "last" for the newest ex
 // with follow, it reads the state again every followEvery until the execution has ended
 // (or ctx ends) and hands the new lines. task, when set, keeps the lines of that task's runs;
 // a task the ended execution never ran is a usage error naming those it ran.
+//
+// A followed execution that no process runs any more (its flowctl killed with SIGKILL left
+// it RUNNING) ends the follow with an error, exit 1, once its last lines are printed.
 func followLogs(ctx context.Context, store *state.Store, id, task string, follow bool, emit func(*runner.TaskRun, state.LogEntry)) error {
 	var pos uint64
 	for {
+		// Whether a process runs it, before the document: a process lets go of its lease
+		// after recording the end, so a lease found free then a document not ended means
+		// the process is gone without recording it.
+		gone := follow && store.RunnerOf(id) == state.RunnerGone
 		// The document first: when it says the execution ended, the lines read after it
 		// are all there are (the end and the last lines are written together).
 		rec, ok, err := store.Execution(id)
@@ -98,6 +105,9 @@ func followLogs(ctx context.Context, store *state.Store, id, task string, follow
 		if !follow || ended {
 			return nil
 		}
+		if gone {
+			return &exitError{code: ExitFailed, err: fmt.Errorf("execution %s is RUNNING in the state, but no process runs it: %s; its log ends here", id, cutOff)}
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -105,6 +115,9 @@ func followLogs(ctx context.Context, store *state.Store, id, task string, follow
 		}
 	}
 }
+
+// cutOff says what became of an execution left RUNNING by a process that is gone.
+const cutOff = "the flowctl that ran it was killed (kill -9, the OOM killer) or crashed"
 
 // taskIDs names the tasks x ran, in order, once each.
 func taskIDs(x *runner.Execution) string {

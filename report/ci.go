@@ -167,8 +167,16 @@ func explanation(tr *runner.TaskRun) string {
 func (s *CISink) emit(line func() string) {
 	s.text.mu.Lock()
 	defer s.text.mu.Unlock()
-	fmt.Fprintln(s.w, line())
+	// Through the text's buffer (w is the stream it writes to), so that lines it holds
+	// keep their place.
+	s.text.out(append([]byte(line()), '\n'))
 }
+
+// Hold implements runner.HoldingSink.
+func (s *CISink) Hold() { s.text.Hold() }
+
+// Release implements runner.HoldingSink.
+func (s *CISink) Release() { s.text.Release() }
 
 // gitlabSection names a task run's section: GitLab takes letters, digits, '_', '.' and '-'.
 func gitlabSection(tr *runner.TaskRun) string {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -55,10 +54,9 @@ func (s *TextSink) tick() {
 			return
 		case <-t.C:
 			s.mu.Lock()
-			var b strings.Builder
-			s.status.clear(&b)
-			s.status.draw(&b, s.now())
-			io.WriteString(s.w, b.String())
+			// Through the buffer: lines held behind it go out first.
+			b := s.status.draw(s.status.clear(nil), s.now())
+			s.out(b)
 			s.mu.Unlock()
 		}
 	}
@@ -74,10 +72,10 @@ func (s *TextSink) Close() {
 	<-s.status.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var b strings.Builder
-	s.status.clear(&b)
+	b := s.status.clear(nil)
 	s.status.running = nil
-	io.WriteString(s.w, b.String())
+	s.held = 0 // the run is over: nothing more to hold
+	s.out(b)
 }
 
 // ExecutionStarted implements runner.ExecutionSink: out of a terminal, a first line names the
@@ -92,7 +90,7 @@ func (s *TextSink) ExecutionStarted(x *runner.Execution) {
 	if m := x.Metadata; m != nil && x.Restarted() {
 		how = fmt.Sprintf("restarted (attempt %d)", m.AttemptNumber)
 	}
-	fmt.Fprintf(s.w, "%s execution %s of %s.%s %s\n", s.p.Faint(s.now().Format(stampLayout)), x.ID, x.Namespace, x.FlowID, how)
+	s.out(fmt.Appendf(nil, "%s execution %s of %s.%s %s\n", s.p.Faint(s.now().Format(stampLayout)), x.ID, x.Namespace, x.FlowID, how))
 }
 
 // TaskStarted implements runner.Sink: on a terminal, a line says the task started and the
@@ -117,27 +115,27 @@ func (s *TextSink) taskDone(tr *runner.TaskRun) {
 	s.status.running = slices.DeleteFunc(s.status.running, func(r *runner.TaskRun) bool { return r == tr })
 }
 
-// clear erases the status line, if drawn, so a log line takes its place.
-func (l *statusLine) clear(b *strings.Builder) {
+// clear appends what erases the status line, if drawn, so a log line takes its place.
+func (l *statusLine) clear(b []byte) []byte {
 	if l == nil || !l.drawn {
-		return
+		return b
 	}
-	b.WriteString("\r\x1b[K")
 	l.drawn = false
+	return append(b, "\r\x1b[K"...)
 }
 
-// draw writes the status line (no newline: the next write replaces it).
-func (l *statusLine) draw(b *strings.Builder, now time.Time) {
+// draw appends the status line (no newline: the next write replaces it).
+func (l *statusLine) draw(b []byte, now time.Time) []byte {
 	if l == nil || len(l.running) == 0 {
-		return
+		return b
 	}
 	names := make([]string, 0, len(l.running))
 	for _, tr := range l.running {
 		names = append(names, logLabel(tr))
 	}
 	text := fmt.Sprintf("⏵ %s  running %s", clock(now.Sub(l.start)), strings.Join(names, ", "))
-	b.WriteString(Printable(text, SGRStrip))
 	l.drawn = true
+	return append(b, Printable(text, SGRStrip)...)
 }
 
 // clock writes an elapsed time as m:ss, or h:mm:ss past an hour.

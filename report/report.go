@@ -86,6 +86,14 @@ func (p *Palette) Text(s string) string {
 // Faint dims s.
 func (p *Palette) Faint(s string) string { return p.paint(color.Faint, s) }
 
+// faintBytes dims b, as Faint; without colour it returns b itself.
+func (p *Palette) faintBytes(b []byte) []byte {
+	if p == nil || !p.enabled {
+		return b
+	}
+	return []byte(p.Faint(string(b)))
+}
+
 // Bold emphasises s.
 func (p *Palette) Bold(s string) string { return p.paint(color.Bold, s) }
 
@@ -118,6 +126,69 @@ type TextSink struct {
 	now    func() time.Time
 	// status is the live status line of a terminal, nil elsewhere (see live.go).
 	status *statusLine
+
+	// buf holds what is written while held > 0 (see Hold); out writes through it.
+	buf  []byte
+	held int
+	// prefixes caches the "[label]  " prefix of each label at prefixWidth, and levels the
+	// level column of each level: a chatty task must not format them a million times.
+	prefixes    map[string]string
+	prefixWidth int
+	levels      [LevelColumns]string
+}
+
+// LevelColumns is how many log levels the level column is cached for (tasks.LevelTrace to
+// tasks.LevelError).
+const LevelColumns = int(tasks.LevelError) + 1
+
+// heldMax is the most a held buffer takes before it is written all the same.
+const heldMax = 64 << 10
+
+// Hold implements runner.HoldingSink: lines are kept in a buffer until Release, then
+// written in one write.
+func (s *TextSink) Hold() {
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+}
+
+// Release implements runner.HoldingSink.
+func (s *TextSink) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held--; s.held <= 0 {
+		s.held = 0
+		if s.status != nil {
+			// Drawn once under the batch's lines, not under each of them.
+			s.buf = s.status.draw(s.status.clear(s.buf), s.now())
+		}
+		s.flushLocked()
+	}
+}
+
+// out writes b, through the buffer while the sink is held. s.mu is held.
+func (s *TextSink) out(b []byte) {
+	s.buf = append(s.buf, b...)
+	s.wrote()
+}
+
+// wrote writes what was appended to the buffer unless the sink is held (and the buffer
+// small). s.mu is held.
+func (s *TextSink) wrote() {
+	if s.held == 0 || len(s.buf) >= heldMax {
+		s.flushLocked()
+	}
+}
+
+// flushLocked writes what the buffer holds. s.mu is held.
+func (s *TextSink) flushLocked() {
+	if len(s.buf) > 0 {
+		s.w.Write(s.buf)
+		s.buf = s.buf[:0]
+	}
+	if cap(s.buf) > 4*heldMax {
+		s.buf = nil // a long line passed: do not keep its room
+	}
 }
 
 // NewTextSink returns a sink writing to w, aligned for the task ids of f.
@@ -140,29 +211,89 @@ func (s *TextSink) TaskEnded(tr *runner.TaskRun) {
 
 // Log implements runner.Sink.
 func (s *TextSink) Log(tr *runner.TaskRun, line runner.LogLine) {
-	s.write(logLabel(tr), s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level)), line.Message)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	level := ""
+	if l := int(line.Level); l >= 0 && l < LevelColumns {
+		if level = s.levels[l]; level == "" {
+			level = s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level))
+			s.levels[l] = level
+		}
+	} else {
+		level = s.p.Level(line.Level, fmt.Sprintf("%-5s", line.Level))
+	}
+	at := line.Time
+	if at.IsZero() {
+		at = s.now()
+	}
+	s.writeLocked(logLabel(tr), level, line.Message, at)
 }
 
 func (s *TextSink) write(label, level, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// A loop value makes a label longer than any task id: the prefixes widen to it, so the
-	// messages after it line up again.
-	s.width = max(s.width, len(label))
-	prefix := s.p.Faint("[" + label + "]" + strings.Repeat(" ", max(0, s.width-len(label))))
-	stamp := ""
+	s.writeLocked(label, level, msg, s.now())
+}
+
+// writeLocked writes msg with its prefix (its time at, when stamps are on), each of its lines.
+// s.mu is held.
+func (s *TextSink) writeLocked(label, level, msg string, at time.Time) {
+	prefix := s.prefix(label)
+	var stamp []byte
 	if s.stamps {
-		stamp = s.p.Faint(s.now().Format(stampLayout)) + " "
+		stamp = s.p.faintBytes(appendStamp(make([]byte, 0, len(stampLayout)+1), at.Local()))
+		stamp = append(stamp, ' ')
 	}
 	// Each line of a multi-line message gets the prefix: a line of the log always says
 	// which task wrote it, and no line starts with what the task wrote.
-	var b strings.Builder
-	s.status.clear(&b)
-	for _, l := range strings.Split(msg, "\n") {
-		fmt.Fprintf(&b, "%s%s %s %s\n", stamp, prefix, level, s.p.Text(l))
+	b := s.status.clear(s.buf)
+	for {
+		l, rest, more := strings.Cut(msg, "\n")
+		b = append(b, stamp...)
+		b = append(b, prefix...)
+		b = append(b, ' ')
+		b = append(b, level...)
+		b = append(b, ' ')
+		b = append(b, s.p.Text(l)...)
+		b = append(b, '\n')
+		if !more {
+			break
+		}
+		msg = rest
 	}
-	s.status.draw(&b, s.now())
-	io.WriteString(s.w, b.String())
+	if s.status != nil && s.held == 0 {
+		b = s.status.draw(b, s.now())
+	}
+	s.buf = b
+	s.wrote()
+}
+
+// prefix is the "[label]" of a line, padded to the widest label written so far. s.mu is
+// held.
+func (s *TextSink) prefix(label string) string {
+	// A loop value makes a label longer than any task id: the prefixes widen to it, so the
+	// messages after it line up again.
+	if len(label) > s.width || s.prefixes == nil || s.prefixWidth != s.width {
+		s.width = max(s.width, len(label))
+		s.prefixes, s.prefixWidth = map[string]string{}, s.width
+	}
+	p, ok := s.prefixes[label]
+	if !ok {
+		p = s.p.Faint("[" + label + "]" + strings.Repeat(" ", max(0, s.width-len(label))))
+		if len(s.prefixes) < 1000 { // loop values may be many: keep the cache small
+			s.prefixes[label] = p
+		}
+	}
+	return p
+}
+
+// appendStamp appends t as stampLayout writes it (15:04:05.000), without the generic
+// formatter's cost.
+func appendStamp(b []byte, t time.Time) []byte {
+	h, m, sec := t.Clock()
+	ms := t.Nanosecond() / int(time.Millisecond)
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
 }
 
 // barWidth is the width of the longest bar of the summary.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,72 @@ func TestCISinkGroupsTopRunsAndAnnotatesTheFailedChild(t *testing.T) {
 	}
 	if strings.Count(out, "::error ") != 1 || !strings.Contains(out, "::error file=flow.yml,line=7,col=9,title=task ko FAILED::Task failure") {
 		t.Errorf("want one annotation, the failed child's:\n%s", out)
+	}
+}
+
+// writeCounter counts the writes it is given.
+type writeCounter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.Buffer.Write(p)
+}
+
+// TestTextSinkHoldWritesABatchAtOnce: the lines logged while held (one read of a script's
+// output) are written in one write on Release, after what was written before and with a CI
+// marker written meanwhile in its place; outside a hold each line is written at once.
+func TestTextSinkHoldWritesABatchAtOnce(t *testing.T) {
+	var w writeCounter
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "a"}, {ID: "b"}}}
+	s := NewCISink(NewTextSink(&w, NewPalette(false), f), &w, tasks.CIGitHub, f, "flow.yml").(runner.HoldingSink)
+	a, b := &runner.TaskRun{ID: "1", TaskID: "a"}, &runner.TaskRun{ID: "2", TaskID: "b"}
+	s.Log(a, runner.LogLine{Level: tasks.LevelInfo, Message: "before"})
+	if w.writes != 1 {
+		t.Fatalf("a line not held: got %d writes, want 1", w.writes)
+	}
+	s.Hold()
+	for i := range 500 {
+		s.Log(a, runner.LogLine{Level: tasks.LevelInfo, Message: fmt.Sprintf("held %d", i)})
+	}
+	s.TaskStarted(b) // its ::group:: line comes after the held lines
+	if w.writes != 1 {
+		t.Fatalf("while held: got %d writes, want none more", w.writes-1)
+	}
+	s.Release()
+	if w.writes != 2 {
+		t.Fatalf("on Release: got %d writes, want 1", w.writes-1)
+	}
+	lines := strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n")
+	if len(lines) != 502 || !strings.HasSuffix(lines[0], "before") || !strings.HasSuffix(lines[500], "held 499") || !strings.HasPrefix(lines[501], "::group::b") {
+		t.Errorf("got %d lines, first %q, 501st %q, last %q; want before, the 500 held lines, then ::group::b",
+			len(lines), lines[0], lines[min(500, len(lines)-1)], lines[len(lines)-1])
+	}
+}
+
+// TestTextSinkHeldLinesDrawTheStatusLineOnce: on a terminal, the lines of a batch are
+// printed under one status line, drawn again once when the batch is written.
+func TestTextSinkHeldLinesDrawTheStatusLineOnce(t *testing.T) {
+	var w writeCounter
+	f := &flow.Flow{Tasks: []*flow.TaskSpec{{ID: "a"}}}
+	s := NewTextSink(&w, NewPalette(true), f).Live(true, false)
+	defer s.Close()
+	a := &runner.TaskRun{ID: "1", TaskID: "a"}
+	s.TaskStarted(a)
+	s.Hold()
+	for i := range 100 {
+		s.Log(a, runner.LogLine{Level: tasks.LevelInfo, Message: fmt.Sprintf("line %d", i)})
+	}
+	s.Release()
+	s.mu.Lock()
+	out := w.String()
+	s.mu.Unlock()
+	if n := strings.Count(out, "running a"); n != 2 {
+		t.Errorf("status line drawn %d times, want 2 (after the start line, after the batch):\n%q", n, out)
+	}
+	if !strings.HasSuffix(out, Printable("⏵ 0:00  running a", SGRStrip)) {
+		t.Errorf("want the output to end with the status line, got ...%q", out[max(0, len(out)-80):])
 	}
 }

@@ -39,6 +39,17 @@ type Sink interface {
 	TaskEnded(tr *TaskRun)
 }
 
+// HoldingSink is a Sink that can hold the lines logged in a batch (tasks.Logger.Batch: the
+// lines of one read of a script's output) and write them at once: a million lines then cost
+// a few thousand writes, not a million.
+type HoldingSink interface {
+	Sink
+	// Hold starts holding lines; Release ends one Hold and writes what is held once no Hold
+	// is left. Holds nest: branches running at once may each hold.
+	Hold()
+	Release()
+}
+
 // ExecutionSink is a Sink that also hears when the execution starts running, once, before
 // its first task run (a log naming the execution on its first line).
 type ExecutionSink interface {
@@ -239,7 +250,8 @@ func Run(ctx context.Context, f *flow.Flow, opts Options) (*Execution, error) {
 	opts.TempDir = filepath.Join(base, "flowctl-"+id)
 	if opts.Sink != nil {
 		// Branches run at once; the sink hears them one at a time.
-		opts.Sink = &lockedSink{s: opts.Sink}
+		_, holds := opts.Sink.(HoldingSink)
+		opts.Sink = &lockedSink{s: opts.Sink, holds: holds}
 	}
 	e := &engine{flow: f, opts: opts, outputs: map[string]any{}, templates: map[string]*templating.Template{},
 		workdirs: newWorkdirs(opts.TempDir)}
@@ -576,6 +588,15 @@ func (e *engine) log(tr *TaskRun, level tasks.Level, msg string) {
 	}
 }
 
+// batch runs fn, which logs many lines, with the sink holding them (see HoldingSink).
+func (e *engine) batch(fn func()) {
+	if l, ok := e.opts.Sink.(*lockedSink); ok && l.holds {
+		l.hold()
+		defer l.release()
+	}
+	fn()
+}
+
 // runTask runs one task: runIf, then a flowable's children or a runnable task's attempts
 // with retries and timeouts, then the state rewrites. value is the loop value of a run a
 // ForEach creates, "" otherwise.
@@ -812,7 +833,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		WorkDir:    workDir,
 		TaskID:     spec.ID,
 		Render:     render,
-		Log:        tasks.NewLogger(logFile.tee(func(l tasks.Level, msg string) { e.log(tr, l, msg) })).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel),
+		Log:        tasks.NewLogger(logFile.tee(func(l tasks.Level, msg string) { e.log(tr, l, msg) })).WithMasking(e.opts.Masker).WithMinLevel(spec.LogLevel).WithBatch(e.batch),
 		HTTP:       e.opts.HTTP,
 		Now:        e.opts.Now,
 		Environ:    e.opts.Environ,

@@ -78,6 +78,21 @@ func (s *siblings) list() []*TaskRun {
 type lockedSink struct {
 	mu sync.Mutex
 	s  Sink
+	// holds says s is a HoldingSink.
+	holds bool
+}
+
+// hold and release hand a batch's Hold and Release to a HoldingSink.
+func (l *lockedSink) hold() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.s.(HoldingSink).Hold()
+}
+
+func (l *lockedSink) release() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.s.(HoldingSink).Release()
 }
 
 // executionStarted hands the start of the execution to a sink that wants it.

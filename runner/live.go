@@ -127,7 +127,12 @@ func (l *live) loggedLine(tr *TaskRun) {
 
 func (l *live) note(lines int) {
 	l.mu.Lock()
-	kick := l.b.add(l.now(), lines)
+	// Only a batch's first change needs the time: not a clock read per line.
+	var now time.Time
+	if l.b.since.IsZero() {
+		now = l.now()
+	}
+	kick := l.b.add(now, lines)
 	l.mu.Unlock()
 	if kick {
 		select {

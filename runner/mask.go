@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,15 @@ type Masker struct {
 	replacer *strings.Replacer
 	gen      int // incremented each time the set of values changes
 	longest  int // length of the longest value
+	// few holds the values, longest first, while they are few enough to look for one by
+	// one (strings.Contains is vectorised): most lines hold no secret, and the replacer
+	// costs more to find that out.
+	few      []string
+	shortest int
 }
+
+// fewValues is how many values are looked for one by one before the replacer runs.
+const fewValues = 8
 
 // NewMasker returns an empty Masker.
 func NewMasker() *Masker {
@@ -73,6 +82,11 @@ func (m *Masker) rebuild() {
 	})
 	if len(vals) > 0 {
 		m.longest = len(vals[0])
+		m.shortest = len(vals[len(vals)-1])
+	}
+	m.few = nil
+	if len(vals) <= fewValues {
+		m.few = vals
 	}
 	pairs := make([]string, 0, 2*len(vals))
 	for _, v := range vals {
@@ -106,9 +120,12 @@ func (m *Masker) String(s string) string {
 		return s
 	}
 	m.mu.RLock()
-	r := m.replacer
+	r, few, shortest := m.replacer, m.few, m.shortest
 	m.mu.RUnlock()
-	if r == nil {
+	if r == nil || len(s) < shortest {
+		return s
+	}
+	if few != nil && !slices.ContainsFunc(few, func(v string) bool { return strings.Contains(s, v) }) {
 		return s
 	}
 	return r.Replace(s)

@@ -44,9 +44,10 @@ func ParseLevel(s string) (Level, error) {
 // Logger records the lines of one task run. The runner builds it so that every line is
 // prefixed, masked and kept in the execution; tasks only call it.
 type Logger struct {
-	emit func(Level, string)
-	mask Masking
-	min  Level // lines below it are dropped
+	emit  func(Level, string)
+	batch func(fn func())
+	mask  Masking
+	min   Level // lines below it are dropped
 }
 
 // Masking hides the secret values of an execution in text (the runner's masker).
@@ -62,6 +63,23 @@ type Masking interface {
 func (l *Logger) WithMasking(m Masking) *Logger {
 	l.mask = m
 	return l
+}
+
+// WithBatch makes Batch run its function through batch, which lets the printer hold the
+// lines logged meanwhile and write them at once. It returns l.
+func (l *Logger) WithBatch(batch func(fn func())) *Logger {
+	l.batch = batch
+	return l
+}
+
+// Batch runs fn, which logs many lines at once (a read of a script's output): they may be
+// printed together, in one write, when fn returns, rather than one write each.
+func (l *Logger) Batch(fn func()) {
+	if l == nil || l.batch == nil {
+		fn()
+		return
+	}
+	l.batch(fn)
 }
 
 // WithMinLevel drops the lines below min: a task's logLevel. It returns l.

@@ -17,22 +17,29 @@ import (
 const killGrace = 2 * time.Second
 
 // runProcess runs path with args (args[0] as written by the user) in its own process group,
-// feeding its stdout and stderr to log line by line while it runs, and returns its exit code.
+// feeding its stdout and stderr to log line by line while it runs, in the order they are read
+// (see outputReader), and returns its exit code.
 //
 // When ctx is done the task's processes get SIGTERM: the group, so grandchildren (a `sleep &`
 // in the script) die with the shell, and on Linux every other process descending from the
 // script, found through /proc (see taskTree), so one that left the group (`setsid`) dies too.
-// If the group is not gone after killGrace, os/exec kills the leader and closes the pipes
-// (WaitDelay), which also bounds the wait for a process that escaped but holds the pipes;
-// then what is left of the tree is killed. The error is then ctx's error, wrapped.
+// If the group is not gone after killGrace, os/exec kills the leader (WaitDelay); the output
+// is waited for killGrace more, which also bounds the wait for a process that escaped but
+// holds the pipes; then what is left of the tree is killed. The error is then ctx's error,
+// wrapped.
 func runProcess(ctx context.Context, path string, args []string, dir string, env []string, inherit []*os.File, log *scriptLog) (int, error) {
 	stdout, stderr := log.writers()
+	out, outW, errW, err := newOutputReader(stdout, stderr, log.log.Batch)
+	if err != nil {
+		return -1, fmt.Errorf("output pipes: %w", err)
+	}
 	cmd := exec.CommandContext(ctx, path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.Stdout = stdout
-	cmd.Stderr = stderr
+	// Files, not writers: os/exec would copy each from a goroutine of its own.
+	cmd.Stdout = outW
+	cmd.Stderr = errW
 	cmd.ExtraFiles = inherit
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	tree := &taskTree{}
@@ -44,19 +51,34 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 	}
 	cmd.WaitDelay = killGrace
 
-	if err := startChild(cmd); err != nil {
+	startErr := startChild(cmd)
+	// The child has its copies (or none): the streams end when the last process holding
+	// them does.
+	outW.Close()
+	errW.Close()
+	out.start()
+	if startErr != nil {
+		out.close()
 		if ctx.Err() != nil {
 			return -1, fmt.Errorf("process not started: %w", ctx.Err())
 		}
-		return -1, fmt.Errorf("start %s: %w", args[0], err)
+		return -1, fmt.Errorf("start %s: %w", args[0], startErr)
 	}
 	tree.init(cmd.Process.Pid)
 	waitErr := waitChild(cmd)
+	// A process the script left in the background may hold its output: the run is over
+	// once the script ended and its output is read, or killGrace after it ended.
+	drained := out.wait(killGrace)
 	if ctx.Err() != nil {
 		// What ignored SIGTERM, or forked since, or held no pipe and so was not waited for.
 		tree.kill()
 	}
-	// Both pipes are drained and closed once Wait returns: no Write runs concurrently.
+	if drained {
+		out.close()
+	} else {
+		out.stop()
+	}
+	// The reader has returned: no Write runs concurrently.
 	stdout.flush()
 	stderr.flush()
 
@@ -70,8 +92,6 @@ func runProcess(ctx context.Context, path string, args []string, dir string, env
 	case cmd.ProcessState == nil:
 		return code, waitErr
 	case errors.Is(waitErr, exec.ErrWaitDelay):
-		// The script ended but a process it left in the background still held its output:
-		// the run is over, what the script itself returned decides.
 		return code, nil
 	}
 	var exitErr *exec.ExitError

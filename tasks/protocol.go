@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/flowctl/flowctl/internal/units"
@@ -40,6 +39,12 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 			w.buf = append(w.buf, p...)
 			w.split()
 			break
+		}
+		if len(w.buf) == 0 && i <= maxLine {
+			// A whole line in p (the usual case): straight from it, copied once.
+			w.emit(string(bytes.TrimSuffix(p[:i], []byte("\r"))))
+			p = p[i+1:]
+			continue
 		}
 		w.buf = append(w.buf, p[:i]...)
 		p = p[i+1:]
@@ -127,11 +132,9 @@ const maxOutput = maxLine
 // outputsHint tells where large data goes instead.
 const outputsHint = "write large data to a file and list it in outputFiles"
 
-// scriptLog receives the lines of a script's stdout and stderr. The two pipes are read by two
-// goroutines; mu serializes them so the Logger sees one call at a time, in order, and the
-// collected outputs are not raced.
+// scriptLog receives the lines of a script's stdout and stderr, from the one goroutine that
+// reads both (outputReader), in the order they were read.
 type scriptLog struct {
-	mu          sync.Mutex
 	log         *Logger
 	stderrLines int
 	// firstStderr is the first stderr line, masked and cut: what a WARNING names as its cause.
@@ -165,8 +168,6 @@ func (s *scriptLog) writers() (stdout, stderr *lineWriter) {
 // line takes one output line: it logs it (stdout at INFO, stderr at ERROR), or applies it
 // when it is a protocol line. The last piece of a cut line ends up here too: it is logged.
 func (s *scriptLog) line(stderr bool, text string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	i := stream(stderr)
 	if s.cut[i] {
 		s.cut[i] = false
@@ -189,8 +190,6 @@ func (s *scriptLog) line(stderr bool, text string) {
 // piece takes a piece of a line longer than maxLine, all but the last. Such a line is logged
 // in pieces, unless it is a protocol line: that is over the size a protocol line may have.
 func (s *scriptLog) piece(stderr bool, text string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	i := stream(stderr)
 	if !s.cut[i] {
 		s.cut[i] = true
@@ -204,7 +203,6 @@ func (s *scriptLog) piece(stderr bool, text string) {
 	}
 }
 
-// mib writes a size that is a whole number of MiB.
 // stream indexes the per-stream state of scriptLog.
 func stream(stderr bool) int {
 	if stderr {

@@ -101,11 +101,16 @@ func (s *Service) Restart(ctx context.Context, r *Restart, sink runner.Sink) (*r
 	if err != nil {
 		return nil, err
 	}
+	// The run lease first: from the claim on, a reader must find this process running it
+	// (a lease a killed process left is taken over).
+	runLease, _ := s.Store.TakeRunLease(r.Execution.ID)
 	ok, err := s.Store.ReplaceExecution(rec, r.was)
 	switch {
 	case err != nil:
+		runLease.Release()
 		return nil, fmt.Errorf("execution %s not restarted: %w", r.Execution.ID, err)
 	case !ok:
+		runLease.Release()
 		return nil, fmt.Errorf("execution %s changed since the restart read it (restarted by another process, or still running): nothing was run; see flowctl executions show %s", r.Execution.ID, r.Execution.ID)
 	}
 	if r.cutOff {
@@ -113,7 +118,7 @@ func (s *Service) Restart(ctx context.Context, r *Restart, sink runner.Sink) (*r
 		// count as the restart's own, with the holder of the dead process.
 		s.releaseSlot(r.Flow, r.Execution)
 	}
-	return s.Run(ctx, r.Flow, RunOptions{Inputs: r.values, Secrets: r.secrets, Revision: r.revision, Sink: sink, restart: r.Execution})
+	return s.Run(ctx, r.Flow, RunOptions{Inputs: r.values, Secrets: r.secrets, Revision: r.revision, Sink: sink, restart: r.Execution, runLease: runLease})
 }
 
 // restartFlow returns the flow a restart of x runs with, and its revision: given (a file),

@@ -124,6 +124,8 @@ type RunOptions struct {
 	started func(id string)
 	// restart is the document a restart runs (see Restart).
 	restart *runner.Execution
+	// runLease is the run lease a restart took before claiming the execution's record.
+	runLease *state.Lease
 }
 
 // inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
@@ -176,6 +178,17 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		defer lease.Release()
 		inherit = []*os.File{lease.File()}
 	}
+	// The run lease says this process runs the execution: taken before its first record,
+	// let go after its last (deferred: after Save below), so that a reader finding it
+	// RUNNING with nobody holding the lease knows it was cut off. Not taken, the readers
+	// cannot tell, as before leases: nothing else depends on it.
+	runLease := o.runLease
+	holdRun := func(id string) {
+		if runLease == nil {
+			runLease, _ = s.Store.TakeRunLease(id)
+		}
+	}
+	defer func() { runLease.Release() }()
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:   o.Inputs,
 		Masker:   masker,
@@ -189,7 +202,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
-		Admit:         s.admit(f, lease),
+		Admit:         s.admit(f, lease, holdRun),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,
@@ -203,6 +216,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Restart:       o.restart,
 		Retries:       retries,
 		OnStart: func(x *runner.Execution) error {
+			holdRun(x.ID)
 			rec, err := runner.Record(x)
 			if err != nil {
 				return err
@@ -245,8 +259,9 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 // admit returns the Options.Admit of f: nil without a concurrency limit; else a function
 // that takes a slot of the limit for the execution, or does what the flow's behavior says
 // when none is free: CANCEL and FAIL end the execution at once, QUEUE records it QUEUED and
-// waits its turn. Slots held by processes that are gone are freed, and said so.
-func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, *runner.Execution, func()) (string, error) {
+// waits its turn. Slots held by processes that are gone are freed, and said so. holdRun takes
+// the run lease of an execution about to be recorded QUEUED.
+func (s *Service) admit(f *flow.Flow, lease *state.Lease, holdRun func(id string)) func(context.Context, *runner.Execution, func()) (string, error) {
 	c := f.Concurrency
 	if c == nil {
 		return nil
@@ -285,6 +300,7 @@ func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, 
 			}
 			if noted.IsZero() {
 				queued()
+				holdRun(x.ID)
 				rec, err := runner.Record(x)
 				if err != nil {
 					return "", err

@@ -277,6 +277,8 @@ func (s *Store) removeFiles(deleted []ExecRecord) error {
 	var failed []string
 	var first error
 	for _, r := range deleted {
+		// The run lease a killed process left (see RunnerOf): it tells about nothing now.
+		s.LeaseHeld(runLeaseName(r.ID))
 		if r.Namespace == "" || r.FlowID == "" {
 			continue // a record that did not decode: no folder to find
 		}

@@ -38,21 +38,29 @@ func (s *Store) leasePath(name string) (string, error) {
 }
 
 // TakeLease creates and locks the lease file called name (a fresh random id: Holder.Lease).
+// The file is locked under a temporary name, then renamed: a reader never finds it under
+// its name unlocked while its holder lives.
 func (s *Store) TakeLease(name string) (*Lease, error) {
 	path, err := s.leasePath(name)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("state: concurrency lease: %w", err)
+		return nil, fmt.Errorf("state: lease: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), ".new-*")
 	if err != nil {
-		return nil, fmt.Errorf("state: concurrency lease: %w", err)
+		return nil, fmt.Errorf("state: lease: %w", err)
 	}
 	if err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		os.Remove(f.Name())
 		f.Close()
-		return nil, fmt.Errorf("state: concurrency lease %s: %w", path, err)
+		return nil, fmt.Errorf("state: lease %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		f.Close()
+		return nil, fmt.Errorf("state: lease: %w", err)
 	}
 	return &Lease{f: f, path: path, name: name}, nil
 }
@@ -114,4 +122,69 @@ func (s *Store) SlotAlive(sl Slot) bool {
 		}
 	}
 	return Alive(sl.Holder)
+}
+
+// runLeaseName names the lease a process holds while it runs execution id: an execution
+// recorded RUNNING whose lease nobody holds was cut off (kill -9, the OOM killer, a crash).
+func runLeaseName(id string) string { return "run-" + id }
+
+// TakeRunLease takes the lease of execution id, held by the process that runs it until
+// Release. Unlike a concurrency lease it is not handed to the task processes: a task left
+// running by a killed flowctl records nothing.
+//
+// A lease file a killed process left is taken over (a restart of the execution it ran); one
+// a live process holds is not: the error says another process runs the execution.
+func (s *Store) TakeRunLease(id string) (*Lease, error) {
+	name := runLeaseName(id)
+	path, err := s.leasePath(name)
+	if err != nil {
+		return nil, err
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+		if err := flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("state: execution %s: another process runs it (%s is locked)", id, path)
+		}
+		return &Lease{f: f, path: path, name: name}, nil
+	}
+	return s.TakeLease(name)
+}
+
+// Runner says whether a process holds the lease of execution id.
+type Runner int
+
+// What RunnerOf finds.
+const (
+	// RunnerUnknown: no lease file. The execution was recorded by a flowctl without run
+	// leases, or its process released the lease as it ended: read its record again.
+	RunnerUnknown Runner = iota
+	// RunnerAlive: a process holds the lease.
+	RunnerAlive
+	// RunnerGone: the lease file is there and nobody holds it: the process that ran the
+	// execution ended without releasing it, so without recording its end.
+	RunnerGone
+)
+
+// RunnerOf says whether a process runs execution id now. It only tests the lock (a shared
+// one, let go at once) and changes nothing, so a read-only command may call it. A process
+// releases its lease after recording the end, so an execution found RUNNING, then RunnerGone,
+// then still RUNNING when read again, was cut off.
+func (s *Store) RunnerOf(id string) Runner {
+	path, err := s.leasePath(runLeaseName(id))
+	if err != nil {
+		return RunnerUnknown
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return RunnerUnknown
+	}
+	defer f.Close()
+	if err := flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return RunnerAlive
+		}
+		return RunnerUnknown
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return RunnerGone
 }

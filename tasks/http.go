@@ -58,6 +58,11 @@ type HTTPOptions struct {
 	AllowedResponseCodes      []int           `flow:"allowedResponseCodes" doc:"when set, only these codes pass, whatever allowFailed says"`
 	DefaultCharset            string          `flow:"defaultCharset,ignored" doc:"accepted; a body's charset comes from its Content-Type, UTF-8 by default"`
 	DefaultCharSet            string          `flow:"defaultCharSet,ignored" doc:"accepted; a body's charset comes from its Content-Type, UTF-8 by default"`
+	ProxyType                 string          `flow:"proxyType" enum:"DIRECT,HTTP,SOCKS" doc:"DIRECT (Kestra's default: no proxy, HTTP_PROXY and HTTPS_PROXY ignored too when written), HTTP or SOCKS (SOCKS5), through proxyAddress:proxyPort"`
+	ProxyAddress              string          `flow:"proxyAddress" doc:"the proxy's host name or address, rendered; used with proxyPort and a proxyType other than DIRECT"`
+	ProxyPort                 *int64          `flow:"proxyPort" doc:"the proxy's port"`
+	ProxyUsername             string          `flow:"proxyUsername" doc:"the user of the proxy's authentication, rendered"`
+	ProxyPassword             string          `flow:"proxyPassword" doc:"the password of the proxy's authentication, rendered; masked in logs"`
 	Timeout                   *HTTPTimeout    `flow:"timeout" doc:"Kestra 0.21's spelling of the timeouts: connectTimeout, and readIdleTimeout, the longest wait for the server (as readTimeout)"`
 	SSL                       *HTTPSSLOptions `flow:"ssl" doc:"Kestra 0.21's spelling of sslOptions"`
 }
@@ -93,17 +98,21 @@ const (
 
 // httpCall is one request, rendered and checked, with its options.
 type httpCall struct {
-	method      string
-	url         *url.URL
-	shown       string // the URL without its password, for messages
-	header      http.Header
-	body        func() (io.Reader, func() error, error) // a fresh body and what ends it; nil: none
-	connect     time.Duration
-	read        time.Duration
-	idle        time.Duration
-	maxLength   int64
-	redirects   bool
-	insecure    bool
+	method    string
+	url       *url.URL
+	shown     string // the URL without its password, for messages
+	header    http.Header
+	body      func() (io.Reader, func() error, error) // a fresh body and what ends it; nil: none
+	connect   time.Duration
+	read      time.Duration
+	idle      time.Duration
+	maxLength int64
+	redirects bool
+	insecure  bool
+	// proxy is the proxy options name (nil: the transport's own, HTTP_PROXY and HTTPS_PROXY
+	// from the environment); direct says none, whatever the environment says.
+	proxy       *url.URL
+	direct      bool
 	allowFailed bool
 	allowed     []int
 }
@@ -208,6 +217,9 @@ func (c *httpCall) options(tc *Context, o *HTTPOptions) error {
 	if o.SSL != nil && o.SSL.InsecureTrustAllCertificates {
 		c.insecure = true
 	}
+	if err := c.proxyOptions(tc, o); err != nil {
+		return err
+	}
 	if o.MaxContentLength != nil {
 		if *o.MaxContentLength <= 0 {
 			return &PropError{Prop: "options.maxContentLength", Err: fmt.Errorf("%d: want a positive number of bytes", *o.MaxContentLength)}
@@ -249,6 +261,57 @@ func (c *httpCall) options(tc *Context, o *HTTPOptions) error {
 		default:
 			return &PropError{Prop: "options.auth.type", Err: fmt.Errorf("%q is not supported by flowctl: use BASIC or BEARER", a.Type)}
 		}
+	}
+	return nil
+}
+
+// proxyOptions reads the proxy options as Kestra's HTTP client takes them: a proxy is used
+// when proxyType is not DIRECT (its default) and both proxyAddress and proxyPort are given.
+func (c *httpCall) proxyOptions(tc *Context, o *HTTPOptions) error {
+	typ := strings.ToUpper(o.ProxyType)
+	given := o.ProxyAddress != "" || o.ProxyPort != nil
+	switch {
+	case typ == "DIRECT":
+		c.direct = true
+		if given {
+			tc.Log.Warnf("options.proxyAddress and proxyPort are not used: proxyType is DIRECT")
+		}
+		return nil
+	case typ == "" && given:
+		// Kestra's client keeps its default type, DIRECT, and sends the request straight.
+		tc.Log.Warnf("options.proxyAddress and proxyPort are not used: proxyType is DIRECT unless set (HTTP or SOCKS), as in Kestra")
+		c.direct = true
+		return nil
+	case typ == "":
+		return nil
+	}
+	if o.ProxyAddress == "" || o.ProxyPort == nil {
+		return &PropError{Prop: "options.proxyType", Err: fmt.Errorf("%s needs proxyAddress and proxyPort", typ)}
+	}
+	host, err := tc.render("options.proxyAddress", o.ProxyAddress)
+	if err != nil {
+		return err
+	}
+	if port := *o.ProxyPort; port < 1 || port > 65535 {
+		return &PropError{Prop: "options.proxyPort", Err: fmt.Errorf("%d is not a TCP port", port)}
+	}
+	scheme := "http"
+	if typ == "SOCKS" {
+		scheme = "socks5"
+	}
+	c.proxy = &url.URL{Scheme: scheme, Host: net.JoinHostPort(strings.TrimSpace(host), strconv.FormatInt(*o.ProxyPort, 10))}
+	if o.ProxyUsername != "" || o.ProxyPassword != "" {
+		user, err := tc.render("options.proxyUsername", o.ProxyUsername)
+		if err != nil {
+			return err
+		}
+		pass, err := tc.render("options.proxyPassword", o.ProxyPassword)
+		if err != nil {
+			return err
+		}
+		tc.mask(pass)
+		tc.mask(url.QueryEscape(pass))
+		c.proxy.User = url.UserPassword(user, pass)
 	}
 	return nil
 }
@@ -504,6 +567,12 @@ func (c *httpCall) client(tc *Context) *http.Client {
 		t.TLSHandshakeTimeout = c.connect
 		t.ResponseHeaderTimeout = c.read
 		t.IdleConnTimeout = c.idle
+		switch {
+		case c.proxy != nil:
+			t.Proxy = http.ProxyURL(c.proxy)
+		case c.direct:
+			t.Proxy = nil
+		}
 		if c.insecure {
 			cfg := &tls.Config{}
 			if t.TLSClientConfig != nil {

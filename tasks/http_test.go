@@ -778,3 +778,63 @@ func (s fullStorage) Put(name string, r io.Reader) (string, error) {
 
 func (fullStorage) Open(uri string) (io.ReadCloser, error) { return nil, fs.ErrNotExist }
 func (fullStorage) Stat(uri string) (int64, error)         { return 0, fs.ErrNotExist }
+
+// TestRequestThroughAProxy: proxyType HTTP sends the request to proxyAddress:proxyPort with
+// the proxy's credentials (masked); DIRECT, Kestra's default, sends it straight, and an
+// address without a type is said not to be used rather than ignored silently.
+func TestRequestThroughAProxy(t *testing.T) {
+	var mu sync.Mutex
+	var via []seen
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		via = append(via, seen{method: r.Method, path: r.URL.String(), header: r.Header.Clone()})
+		mu.Unlock()
+		fmt.Fprint(w, "from the proxy")
+	}))
+	t.Cleanup(proxy.Close)
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(proxy.URL, "http://"))
+	portN, _ := strconv.ParseInt(port, 10, 64)
+
+	tc, rec, masked := httpContext(t, nil)
+	tc.HTTP = &http.Client{Transport: &http.Transport{}}
+	task := &HTTPRequest{HTTPProperties{URI: "http://flowctl.invalid/data", Options: &HTTPOptions{
+		ProxyType: "HTTP", ProxyAddress: host, ProxyPort: &portN, ProxyUsername: "pu", ProxyPassword: "proxy-pa55"}}}
+	res, err := postTask(t, task, tc)
+	if err != nil {
+		t.Fatalf("got %v, want the proxy's answer", err)
+	}
+	if body := res.Outputs["body"]; body != "from the proxy" {
+		t.Errorf("body: got %v, want the proxy's", body)
+	}
+	if len(via) != 1 || via[0].path != "http://flowctl.invalid/data" {
+		t.Fatalf("the proxy saw %+v, want one request for http://flowctl.invalid/data", via)
+	}
+	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("pu:proxy-pa55"))
+	if got := via[0].header.Get("Proxy-Authorization"); got != wantAuth {
+		t.Errorf("Proxy-Authorization: got %q, want %q", got, wantAuth)
+	}
+	if !slices.Contains(*masked, "proxy-pa55") {
+		t.Errorf("masked: got %q, want the proxy password among them", *masked)
+	}
+
+	// An address without a type: Kestra's client stays DIRECT; flowctl says so.
+	srv, got := echoServer(t)
+	tc, rec, _ = httpContext(t, srv)
+	task = &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ProxyAddress: host, ProxyPort: &portN}}}
+	if _, err := postTask(t, task, tc); err != nil {
+		t.Fatalf("got %v, want a direct request", err)
+	}
+	if len(*got) != 1 || len(via) != 1 {
+		t.Errorf("direct: the server saw %d requests and the proxy %d, want 1 and still 1", len(*got), len(via))
+	}
+	if !strings.Contains(rec.dump(), "proxyAddress and proxyPort are not used") {
+		t.Errorf("want a warning that the proxy is not used, got %q", rec.dump())
+	}
+
+	// HTTP without an address is a mistake named by its property.
+	tc, _, _ = httpContext(t, nil)
+	task = &HTTPRequest{HTTPProperties{URI: "http://flowctl.invalid/", Options: &HTTPOptions{ProxyType: "HTTP"}}}
+	if _, err := postTask(t, task, tc); err == nil || !strings.Contains(err.Error(), "options.proxyType") || !strings.Contains(err.Error(), "needs proxyAddress and proxyPort") {
+		t.Errorf("got %v, want proxyType refused without an address", err)
+	}
+}

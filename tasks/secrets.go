@@ -46,7 +46,7 @@ func (t *SlackExecution) LiteralSecrets() []string { return literal(t.URL) }
 func (p *HTTPProperties) LiteralSecrets() []string {
 	var vs []string
 	if o := p.Options; o != nil {
-		vs = append(vs, o.BasicAuthPassword)
+		vs = append(vs, o.BasicAuthPassword, o.ProxyPassword)
 		if a := o.Auth; a != nil {
 			vs = append(vs, a.Password, a.Token)
 		}

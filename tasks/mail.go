@@ -451,7 +451,11 @@ func sendMail(ctx context.Context, tc *Context, srv mailServer, m *mailContent) 
 	}
 	_ = c.Quit() // the mail is accepted: a QUIT that fails changes nothing
 	n := len(m.to) + len(m.cc)
-	tc.Log.Infof("mail %q sent to %d recipient%s through %s", m.subject, n, plural(n), srv.addr)
+	what := "mail"
+	if m.subject != "" {
+		what = fmt.Sprintf("mail %q", m.subject)
+	}
+	tc.Log.Infof("%s sent to %d recipient%s through %s", what, n, plural(n), srv.addr)
 	return nil
 }
 

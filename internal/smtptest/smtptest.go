@@ -43,6 +43,8 @@ type Config struct {
 	RejectRcpt []string
 	// Silent servers accept connections and never answer.
 	Silent bool
+	// OnMessage, when set, is called with each message received, in turn.
+	OnMessage func(Message)
 }
 
 // Message is one mail received.
@@ -61,19 +63,16 @@ type Server struct {
 	Addr string
 	// Certificate is the server's self-signed certificate, for clients to trust.
 	Certificate *x509.Certificate
-	// OnMessage, when set before mail arrives, is called with each message received.
-	OnMessage func(Message)
-
-	cfg       Config
-	ln        net.Listener
-	tlsConf   *tls.Config
-	mu        sync.Mutex
-	msgs      []Message
-	conns     map[net.Conn]bool
-	closed    bool
-	wg        sync.WaitGroup
-	received  chan struct{}
-	mechsUsed []string
+	cfg         Config
+	ln          net.Listener
+	tlsConf     *tls.Config
+	mu          sync.Mutex
+	msgs        []Message
+	conns       map[net.Conn]bool
+	closed      bool
+	wg          sync.WaitGroup
+	received    chan struct{}
+	mechsUsed   []string
 }
 
 // Start starts a server on a free loopback port.
@@ -304,11 +303,10 @@ func (s *Server) session(c net.Conn) {
 			msg.Data = []byte(data.String())
 			s.mu.Lock()
 			s.msgs = append(s.msgs, *msg)
-			on := s.OnMessage
-			s.mu.Unlock()
-			if on != nil {
-				on(*msg)
+			if s.cfg.OnMessage != nil {
+				s.cfg.OnMessage(*msg)
 			}
+			s.mu.Unlock()
 			select {
 			case s.received <- struct{}{}:
 			default:

@@ -472,7 +472,11 @@ func dialMail(ctx context.Context, srv mailServer) (*smtp.Client, bool, error) {
 	d := net.Dialer{Timeout: srv.timeout}
 	raw, err := d.DialContext(ctx, "tcp", srv.addr)
 	if err != nil {
-		return nil, false, fmt.Errorf("mail: cannot connect to %s: %w", srv.addr, err)
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			err = oe.Err // "dial tcp HOST:PORT:" would repeat the address
+		}
+		return nil, false, fmt.Errorf("mail to %s: cannot connect: %w (check host and port)", srv.addr, err)
 	}
 	var conn net.Conn = &deadlineConn{Conn: raw, timeout: srv.timeout}
 	secure := false

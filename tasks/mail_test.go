@@ -496,3 +496,24 @@ func TestMailLiteralPasswordIsASecret(t *testing.T) {
 func quotedReader(r io.Reader) io.Reader { return quotedprintable.NewReader(r) }
 
 func base64Reader(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
+
+func TestMailSendWrongTransportSaysWhichToUse(t *testing.T) {
+	plain := startSMTP(t, smtptest.Config{})
+	tc, _ := newContext(t)
+	srv := serverOf(t, plain, "SMTPS")
+	task := &MailSend{MailServer: srv, MailMessage: MailMessage{From: "a@example.com", To: "b@example.com"}}
+	_, err := task.Run(context.Background(), tc)
+	if err == nil || !strings.Contains(err.Error(), "TLS handshake") || !strings.Contains(err.Error(), "use transportStrategy SMTP_TLS") {
+		t.Errorf("SMTPS to a plain server: got %v, want the hint", err)
+	}
+	// A username, and a server that offers no AUTH (it would after STARTTLS, often).
+	srv.TransportStrategy = "SMTP"
+	task.MailServer = srv
+	_, err = task.Run(context.Background(), tc)
+	if err == nil || !strings.Contains(err.Error(), "username is set but the server offers no authentication (servers often offer it only over TLS") {
+		t.Errorf("no AUTH: got %v", err)
+	}
+	if n := len(plain.Messages()); n != 0 {
+		t.Errorf("got %d messages, want none", n)
+	}
+}

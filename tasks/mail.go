@@ -302,6 +302,12 @@ func openParts(tc *Context, prop string, v any) ([]mailPart, error) {
 		if err := json.Unmarshal([]byte(s), &decoded); err != nil {
 			return nil, &PropError{Prop: prop, Err: fmt.Errorf("not a list of {name, uri, contentType} nor its JSON: %v", err)}
 		}
+		if inner, ok := decoded.(string); ok {
+			// JSON encoded twice ("{{ x | toJson | toJson }}"), which Kestra reads too.
+			if err := json.Unmarshal([]byte(inner), &decoded); err != nil {
+				return nil, &PropError{Prop: prop, Err: fmt.Errorf("a JSON string that holds no JSON list: %v", err)}
+			}
+		}
 		switch d := decoded.(type) {
 		case []any:
 			items = d

@@ -159,6 +159,9 @@ func writePart(parent *multipart.Writer, p mailPart, disposition string) error {
 	return lw.end()
 }
 
+// crlf ends a line of base64; a variable, so writing it allocates nothing.
+var crlf = []byte("\r\n")
+
 // base64Lines cuts base64 into lines of 76 characters, as MIME asks.
 type base64Lines struct {
 	w   io.Writer
@@ -175,7 +178,7 @@ func (l *base64Lines) Write(b []byte) (int, error) {
 		n += k
 		b = b[k:]
 		if l.col += k; l.col == 76 {
-			if _, err := io.WriteString(l.w, "\r\n"); err != nil {
+			if _, err := l.w.Write(crlf); err != nil {
 				return n, err
 			}
 			l.col = 0
@@ -186,7 +189,7 @@ func (l *base64Lines) Write(b []byte) (int, error) {
 
 func (l *base64Lines) end() error {
 	if l.col > 0 {
-		_, err := io.WriteString(l.w, "\r\n")
+		_, err := l.w.Write(crlf)
 		return err
 	}
 	return nil

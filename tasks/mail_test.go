@@ -377,6 +377,8 @@ func TestMailSendBadPropertiesFailBeforeConnecting(t *testing.T) {
 			m.Attachments = []any{map[string]any{"name": "a.csv", "uri": "kestra:///x", "contenType": "text/csv"}}
 		}, "attachments[0].contenType: unknown key"},
 		{"attachments not JSON", func(m *MailSend) { m.Attachments = "data.csv" }, "attachments: not a list of {name, uri, contentType} nor its JSON"},
+		{"attachments a number", func(m *MailSend) { m.Attachments = "42" }, "attachments: the JSON is a number"},
+		{"attachments JSON twice", func(m *MailSend) { m.Attachments = `"[{\"name\": \"a.csv\"}]"` }, "attachments[0]: name and uri are required"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -515,5 +517,22 @@ func TestMailSendWrongTransportSaysWhichToUse(t *testing.T) {
 	}
 	if n := len(plain.Messages()); n != 0 {
 		t.Errorf("got %d messages, want none", n)
+	}
+}
+
+// BenchmarkWriteMail measures composing a mail with a 16 MiB attachment: the file is
+// streamed, so memory stays flat whatever its size. The reader hides strings.Reader's
+// WriteTo, which would hand the encoder the whole file at once, as a stored file does not.
+func BenchmarkWriteMail(b *testing.B) {
+	content := strings.Repeat("0123456789abcdef", 1<<20)
+	from, _ := mail.ParseAddress("a@example.com")
+	b.SetBytes(int64(len(content)))
+	b.ReportAllocs()
+	for b.Loop() {
+		m := &mailContent{from: from, to: []*mail.Address{from}, subject: "s", text: "t", html: "<p>h</p>",
+			attachments: []mailPart{{name: "big.bin", contentType: "application/octet-stream", r: io.NopCloser(struct{ io.Reader }{strings.NewReader(content)})}}}
+		if err := writeMail(io.Discard, m, time.Now()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

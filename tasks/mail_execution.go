@@ -138,10 +138,11 @@ func (s mailSummary) outcome() string {
 // text is the plain-text body: the same summary, for readers that show no HTML.
 func (s mailSummary) text() string {
 	var b strings.Builder
+	b.WriteString(s.Title + "\n\n")
 	if s.CustomMessage != "" {
 		b.WriteString(s.CustomMessage + "\n\n")
 	}
-	b.WriteString(s.Title + "\n" + s.outcome() + "\n\n")
+	b.WriteString(s.outcome() + "\n\n")
 	if s.Link != "" {
 		b.WriteString("Details: " + s.Link + "\n\n")
 	}
@@ -175,8 +176,9 @@ func (s mailSummary) html() (string, error) {
 	return b.String(), nil
 }
 
-// mailTemplate is Kestra's mail-template.hbs.peb in substance: the same lines and labels,
-// in a plainer layout. Parsed on first use, since only MailExecution needs it.
+// mailTemplate is Kestra's mail-template.hbs.peb in substance: the same lines and labels in
+// the same order (the start date, the duration and the error lines added), in a plainer
+// layout. Parsed on first use, since only MailExecution needs it.
 var mailTemplate = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("mail").Parse(mailTemplateText))
 })
@@ -190,10 +192,10 @@ const mailTemplateText = `<!doctype html>
 </head>
 <body style="background-color: #f6f6f6; font-family: sans-serif; font-size: 14px; line-height: 1.4; margin: 0; padding: 10px;">
 <div style="max-width: 580px; margin: 0 auto; background: #ffffff; border-radius: 3px; padding: 20px;">
+<p style="font-size: 16px; margin: 0 0 15px;">[{{.Namespace}}] {{.FlowID}} ➛ <span style="color: {{.Colour}};">{{.State}}</span></p>
 {{- if .CustomMessage}}
 <p style="margin: 0 0 15px;">{{.CustomMessage}}</p>
 {{- end}}
-<p style="font-size: 16px; margin: 0 0 15px;">[{{.Namespace}}] {{.FlowID}} ➛ <span style="color: {{.Colour}};">{{.State}}</span></p>
 <p style="margin: 0 0 15px;">{{if .Failed}}Failed{{if .FailedTask}} on task <code>{{.FailedTask}}</code>{{end}}{{else}}Succeeded{{end}} after {{.Duration}}</p>
 {{- if .Link}}
 <p style="margin: 0 0 15px;"><a href="{{.Link}}" target="_blank" style="display: inline-block; color: #ffffff; background-color: #3498db; border-radius: 5px; text-decoration: none; font-weight: bold; padding: 12px 25px;">See details</a></p>

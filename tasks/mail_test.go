@@ -429,7 +429,7 @@ func TestMailExecutionSummarisesAFailedExecution(t *testing.T) {
 		t.Errorf("subject: got %q, want %q", p.subject, want)
 	}
 	for _, want := range []string{
-		"Look &lt;now&gt; &amp; fix",
+		"<span style=\"color: red;\">FAILED</span></p>\n<p style=\"margin: 0 0 15px;\">Look &lt;now&gt; &amp; fix</p>\n<p",
 		`[dev] etl ➛ <span style="color: red;">FAILED</span>`,
 		"Failed on task <code>load</code> after 00:00:01.111",
 		`<a href="https://kestra.example.com/ui/executions/dev/etl/` + x.ID + `"`,
@@ -444,7 +444,7 @@ func TestMailExecutionSummarisesAFailedExecution(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"Look <now> & fix\n\n[dev] etl ➛ FAILED\nFailed on task load after 00:00:01.111\n",
+		"[dev] etl ➛ FAILED\n\nLook <now> & fix\n\nFailed on task load after 00:00:01.111\n",
 		"Details: https://kestra.example.com/ui/executions/dev/etl/" + x.ID,
 		"Env: prod\nOwner: data-team\n",
 	} {

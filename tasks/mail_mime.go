@@ -26,11 +26,11 @@ import (
 //	│   └── image/png ...           inline, Content-ID <NAME>
 //	└── attachments                 base64, Content-Disposition attachment
 //
-// Header values are encoded as RFC 2047 asks when they are not ASCII.
+// Header values are encoded as RFC 2047 asks when they are not ASCII, and folded.
 func writeMail(w io.Writer, m *mailContent, now time.Time) error {
 	bw := bufio.NewWriter(w)
 	mixed := multipart.NewWriter(bw)
-	h := func(k, v string) { fmt.Fprintf(bw, "%s: %s\r\n", k, v) }
+	h := func(k, v string) { fmt.Fprintf(bw, "%s\r\n", fold(k+": "+v)) }
 	h("Date", now.Format(time.RFC1123Z))
 	h("From", m.from.String())
 	h("To", addressList(m.to))
@@ -213,6 +213,27 @@ func messageID(from string) string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return "<" + hex.EncodeToString(b) + "@" + domain + ">"
+}
+
+// fold breaks a header line at spaces into lines of at most 78 characters where it can
+// (RFC 5322 asks for 78, and allows no more than 998): readers remove a line break before a
+// space, so the value reads the same.
+func fold(line string) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Split(line, " ") {
+		if i > 0 {
+			if col+1+len(word) > 78 {
+				b.WriteString("\r\n")
+				col = 0
+			}
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
 }
 
 // oneLine puts a header value on one line: a line break in it would start another header.

@@ -536,3 +536,38 @@ func BenchmarkWriteMail(b *testing.B) {
 		}
 	}
 }
+
+func TestMailSendKeepsTheTextAsWritten(t *testing.T) {
+	s := startSMTP(t, smtptest.Config{})
+	tc, _ := newContext(t)
+	srv := serverOf(t, s, "SMTP")
+	srv.Username, srv.Password = "", ""
+	long := strings.Repeat("Le flux a échoué encore une fois ", 40)
+	text := ".a line that starts with a dot\n..two\n.\nend"
+	task := &MailSend{MailServer: srv,
+		MailMessage:      MailMessage{From: "Équipe Données <data@example.com>", To: "b@example.com", Subject: long + "\r\nBcc: evil@example.com"},
+		PlainTextContent: text}
+	if _, err := task.Run(context.Background(), tc); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	m := s.Messages()[0]
+	p := parseMail(t, m.Data)
+	if p.text != text {
+		t.Errorf("text: got %q, want %q", p.text, text)
+	}
+	if want := long + " Bcc: evil@example.com"; p.subject != want {
+		t.Errorf("subject: got %q, want %q", p.subject, want)
+	}
+	if p.header.Get("Bcc") != "" || len(m.To) != 1 {
+		t.Errorf("a line break in the subject started a header: Bcc %q, to %v", p.header.Get("Bcc"), m.To)
+	}
+	from, err := p.header.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != "Équipe Données" {
+		t.Errorf("From: got %v (%v)", from, err)
+	}
+	for l := range strings.SplitSeq(string(m.Data), "\r\n") {
+		if len(l) > 78 {
+			t.Errorf("a line of %d characters, want at most 78: %q", len(l), l)
+		}
+	}
+}

@@ -26,8 +26,6 @@ var mailSendDef = &Def{
 	Aliases: []string{"io.kestra.plugin.notifications.mail.MailSend"},
 	Doc:     "Send an email through an SMTP server: an HTML and a plain-text body, attachments and embedded images from the internal storage.",
 	New:     func() Task { return &MailSend{} },
-	// SMTP_OAUTH2's token.
-	Unsupported: []string{"accessToken"},
 }
 
 // MailServer is the SMTP server of Kestra's mail tasks and how to reach it.
@@ -36,7 +34,8 @@ type MailServer struct {
 	Port                 string   `flow:"port" doc:"the SMTP server's port, rendered (default 465 for SMTPS, 587 for SMTP_TLS, 25 for SMTP)"`
 	Username             string   `flow:"username" doc:"the user name to authenticate as (AUTH PLAIN, else LOGIN), rendered; no authentication when unset"`
 	Password             string   `flow:"password" doc:"the password of username, rendered (usually {{ secret('SMTP_PASSWORD') }}); a secret, never printed"`
-	TransportStrategy    string   `flow:"transportStrategy" enum:"SMTP,SMTPS,SMTP_TLS" doc:"SMTPS (default): TLS from the first byte; SMTP_TLS: plain then STARTTLS, required; SMTP: plain, upgraded with STARTTLS when the server offers it"`
+	AccessToken          string   `flow:"accessToken" doc:"the OAuth2 access token of SMTP_OAUTH2 (password is used when unset), rendered; a secret, never printed"`
+	TransportStrategy    string   `flow:"transportStrategy" enum:"SMTP,SMTPS,SMTP_TLS,SMTP_OAUTH2" doc:"SMTPS (default): TLS from the first byte; SMTP_TLS: plain then STARTTLS, required; SMTP: plain, upgraded with STARTTLS when the server offers it; SMTP_OAUTH2: as SMTP_TLS, authenticating with XOAUTH2"`
 	SessionTimeout       string   `flow:"sessionTimeout" doc:"the longest wait, in milliseconds, for the connection and for each exchange with the server, rendered (default 10000)"`
 	VerifyServerIdentity string   `flow:"verifyServerIdentity" doc:"check that the server's certificate names host (default true); false still checks who signed it"`
 	TrustedHosts         []string `flow:"trustedHosts" doc:"hosts whose certificate is accepted whoever signed it (an internal server's self-signed one), rendered"`
@@ -96,6 +95,7 @@ const (
 	strategySMTP    = "SMTP"
 	strategySMTPS   = "SMTPS"
 	strategySMTPTLS = "SMTP_TLS"
+	strategyOAuth2  = "SMTP_OAUTH2"
 )
 
 // defaultSessionTimeout is Kestra's sessionTimeout.
@@ -105,6 +105,7 @@ const defaultSessionTimeout = 10 * time.Second
 type mailServer struct {
 	host, addr         string
 	username, password string
+	oauth2             bool // password is an OAuth2 access token (XOAUTH2)
 	strategy           string
 	timeout            time.Duration
 	verifyName         bool
@@ -119,6 +120,11 @@ func (s *MailServer) render(tc *Context) (mailServer, error) {
 		return out, err
 	}
 	tc.mask(out.password)
+	token, err := tc.render("accessToken", s.AccessToken)
+	if err != nil {
+		return out, err
+	}
+	tc.mask(token)
 	if out.username, err = tc.render("username", s.Username); err != nil {
 		return out, err
 	}
@@ -140,8 +146,20 @@ func (s *MailServer) render(tc *Context) (mailServer, error) {
 	case "":
 		out.strategy = strategySMTPS
 	case strategySMTP, strategySMTPS, strategySMTPTLS:
+	case strategyOAuth2:
+		// Kestra's: the token, else the password, is the credential; STARTTLS as SMTP_TLS.
+		out.strategy, out.oauth2 = strategySMTPTLS, true
+		if token != "" {
+			out.password = token
+		}
+		if out.password == "" || out.username == "" {
+			return out, &PropError{Prop: "transportStrategy", Err: errors.New("SMTP_OAUTH2 needs username and accessToken (or password, holding the token)")}
+		}
 	default:
-		return out, &PropError{Prop: "transportStrategy", Err: fmt.Errorf("%q: want SMTPS (TLS from the start, port 465), SMTP_TLS (STARTTLS, port 587) or SMTP", strategy)}
+		return out, &PropError{Prop: "transportStrategy", Err: fmt.Errorf("%q: want SMTPS (TLS from the start, port 465), SMTP_TLS (STARTTLS, port 587), SMTP or SMTP_OAUTH2", strategy)}
+	}
+	if token != "" && !out.oauth2 {
+		tc.warn("accessToken is not used: transportStrategy is not SMTP_OAUTH2")
 	}
 	port := map[string]int{strategySMTPS: 465, strategySMTPTLS: 587, strategySMTP: 25}[out.strategy]
 	if s.Port != "" {
@@ -433,7 +451,11 @@ func sendMail(ctx context.Context, tc *Context, srv mailServer, m *mailContent) 
 			}
 			return fmt.Errorf("mail to %s: username is set but the server offers no authentication%s", srv.addr, hint)
 		}
-		if err := c.Auth(mailAuth(mechs, srv.username, srv.password)); err != nil {
+		auth := mailAuth(mechs, srv.username, srv.password)
+		if srv.oauth2 {
+			auth = xoauth2{srv.username, srv.password}
+		}
+		if err := c.Auth(auth); err != nil {
 			return wrap(fmt.Sprintf("authentication as %q", srv.username), err)
 		}
 	}
@@ -608,6 +630,22 @@ func (a plainAuth) Start(*smtp.ServerInfo) (string, []byte, error) {
 func (a plainAuth) Next(_ []byte, more bool) ([]byte, error) {
 	if more {
 		return nil, errors.New("unexpected challenge after AUTH PLAIN")
+	}
+	return nil, nil
+}
+
+// xoauth2 is AUTH XOAUTH2, Google's and Microsoft's, with an OAuth2 access token.
+type xoauth2 struct{ user, token string }
+
+func (a xoauth2) Start(*smtp.ServerInfo) (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + a.user + "\x01auth=Bearer " + a.token + "\x01\x01"), nil
+}
+
+// Next answers a failure's challenge (a JSON status) with an empty line, as the mechanism
+// asks, so that the server sends its error reply.
+func (a xoauth2) Next(_ []byte, more bool) ([]byte, error) {
+	if more {
+		return []byte{}, nil
 	}
 	return nil, nil
 }

@@ -18,7 +18,7 @@ var mailExecutionDef = &Def{
 	Doc:     "Email a summary of an execution: its state, the task that failed, its duration, a link to it.",
 	New:     func() Task { return &MailExecution{} },
 	// The bodies are built, not written; the template properties are Kestra's hidden ones.
-	Unsupported: []string{"htmlTextContent", "plainTextContent", "templateUri", "textTemplateUri", "templateRenderMap", "accessToken"},
+	Unsupported: []string{"htmlTextContent", "plainTextContent", "templateUri", "textTemplateUri", "templateRenderMap"},
 }
 
 // MailExecution emails a summary of one execution, built as SlackExecution's is (the same

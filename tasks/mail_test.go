@@ -11,6 +11,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -569,5 +570,44 @@ func TestMailSendKeepsTheTextAsWritten(t *testing.T) {
 		if len(l) > 78 {
 			t.Errorf("a line of %d characters, want at most 78: %q", len(l), l)
 		}
+	}
+}
+
+func TestMailSendOAuth2(t *testing.T) {
+	const token = "ya29.access-Token-77"
+	s := startSMTP(t, smtptest.Config{TLS: smtptest.StartTLS, Username: "alice@example.com", Password: token, AuthMechs: "PLAIN XOAUTH2"})
+	tc, rec := newContext(t)
+	var masked []string
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	srv := serverOf(t, s, "SMTP_OAUTH2")
+	srv.Username, srv.Password, srv.AccessToken = "alice@example.com", "", token
+	task := &MailSend{MailServer: srv, MailMessage: MailMessage{From: "alice@example.com", To: "b@example.com"}}
+	if _, err := task.Run(context.Background(), tc); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if m := s.Messages()[0]; m.User != "alice@example.com" || !m.TLS {
+		t.Errorf("got user %q TLS %v", m.User, m.TLS)
+	}
+	if got := s.AuthMechanisms(); len(got) != 1 || got[0] != "XOAUTH2" {
+		t.Errorf("got AUTH %v, want XOAUTH2", got)
+	}
+	if !slices.Contains(masked, token) {
+		t.Errorf("the token was not registered for masking: %q", masked)
+	}
+	// A token the server refuses: its reply, never the token.
+	srv.AccessToken = "expired-Token-00"
+	task.MailServer = srv
+	_, err := task.Run(context.Background(), tc)
+	if err == nil || !strings.Contains(err.Error(), `authentication as "alice@example.com": the server answered 535`) || strings.Contains(err.Error(), "expired-Token-00") {
+		t.Errorf("got %v, want the server's 535", err)
+	}
+	// Neither token nor password.
+	srv.AccessToken = ""
+	task.MailServer = srv
+	if _, err := task.Run(context.Background(), tc); err == nil || !strings.Contains(err.Error(), "SMTP_OAUTH2 needs username and accessToken") {
+		t.Errorf("got %v", err)
+	}
+	if strings.Contains(rec.dump(), token) {
+		t.Errorf("the token shows in the log")
 	}
 }

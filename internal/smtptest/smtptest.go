@@ -34,8 +34,8 @@ const (
 // Config sets what the server accepts.
 type Config struct {
 	TLS TLSMode
-	// Username and Password, when Username is set, are the only credentials AUTH accepts;
-	// MAIL is refused before a successful AUTH.
+	// Username and Password, when Username is set, are the only credentials AUTH accepts
+	// (Password is the access token of XOAUTH2); MAIL is refused before a successful AUTH.
 	Username, Password string
 	// AuthMechs are the mechanisms offered (default "PLAIN LOGIN").
 	AuthMechs string
@@ -253,6 +253,23 @@ func (s *Server) session(c net.Conn) {
 				}
 				b, _ = base64.StdEncoding.DecodeString(l)
 				p = string(b)
+			case "XOAUTH2":
+				b, _ := base64.StdEncoding.DecodeString(ir)
+				for _, f := range strings.Split(string(b), "\x01") {
+					if v, ok := strings.CutPrefix(f, "user="); ok {
+						u = v
+					}
+					if v, ok := strings.CutPrefix(f, "auth=Bearer "); ok {
+						p = v
+					}
+				}
+				if u != s.cfg.Username || p != s.cfg.Password {
+					// The mechanism's failure: a challenge, answered empty, then the error.
+					reply("334 " + base64.StdEncoding.EncodeToString([]byte(`{"status":"401"}`)))
+					if _, ok := readLine(); !ok {
+						return
+					}
+				}
 			default:
 				reply("504 5.5.4 unrecognized authentication type")
 				continue

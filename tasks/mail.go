@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -386,14 +387,14 @@ func openParts(tc *Context, prop string, v any) ([]mailPart, error) {
 		if p.name == "" || uri == "" {
 			return fail(&PropError{Prop: path, Err: errors.New("name and uri are required")})
 		}
-		if strings.ContainsAny(p.name, "\r\n\"") {
-			return fail(&PropError{Prop: path + ".name", Err: fmt.Errorf("%q holds a quote or a line break", p.name)})
+		if strings.ContainsAny(p.name, "\r\n") {
+			return fail(&PropError{Prop: path + ".name", Err: fmt.Errorf("%q holds a line break", p.name)})
 		}
 		if p.contentType == "" {
 			p.contentType = "application/octet-stream"
 		}
-		if strings.ContainsAny(p.contentType, "\r\n;") {
-			return fail(&PropError{Prop: path + ".contentType", Err: fmt.Errorf("%q is not a media type (text/csv)", p.contentType)})
+		if _, _, err := mime.ParseMediaType(p.contentType); err != nil || !strings.Contains(p.contentType, "/") {
+			return fail(&PropError{Prop: path + ".contentType", Err: fmt.Errorf("%q is not a media type (text/csv, image/png)", p.contentType)})
 		}
 		if tc.Storage == nil {
 			return fail(errNoStorage)

@@ -134,10 +134,13 @@ func writeText(parent *multipart.Writer, typ, text string) error {
 // refers to as cid:NAME.
 func writePart(parent *multipart.Writer, p mailPart, disposition string) error {
 	hdr := textproto.MIMEHeader{}
-	ct := mime.FormatMediaType(p.contentType, map[string]string{"name": p.name, "filename": p.name})
-	if ct == "" {
-		ct = mime.FormatMediaType("application/octet-stream", map[string]string{"name": p.name, "filename": p.name})
+	// The type was checked in openParts; its parameters (a charset) are kept.
+	typ, params, _ := mime.ParseMediaType(p.contentType)
+	if params == nil {
+		params = map[string]string{}
 	}
+	params["name"], params["filename"] = p.name, p.name
+	ct := mime.FormatMediaType(typ, params)
 	hdr.Set("Content-Type", ct)
 	hdr.Set("Content-Transfer-Encoding", "base64")
 	hdr.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": p.name}))

@@ -132,7 +132,7 @@ func TestMailSendOverSMTPSDeliversBodiesAttachmentsAndImages(t *testing.T) {
 	items := templating.NewMap(3)
 	items.Set("name", "data.csv")
 	items.Set("uri", csv)
-	items.Set("contentType", "text/csv")
+	items.Set("contentType", "text/csv; charset=utf-8")
 	task := &MailSend{
 		MailServer: serverOf(t, s, ""), // SMTPS is the default
 		MailMessage: MailMessage{
@@ -174,7 +174,7 @@ func TestMailSendOverSMTPSDeliversBodiesAttachmentsAndImages(t *testing.T) {
 		t.Errorf("got subject %q, text %q, html %q", p.subject, p.text, p.html)
 	}
 	a, ok := p.attachments["data.csv"]
-	if !ok || a.body != "id,name\n1,tea\n" || !strings.HasPrefix(a.contentType, "text/csv;") {
+	if !ok || a.body != "id,name\n1,tea\n" || a.contentType != "text/csv; charset=utf-8; filename=data.csv; name=data.csv" {
 		t.Errorf("attachment: got %+v (all: %v)", a, p.attachments)
 	}
 	img, ok := p.images["logo.png"]
@@ -377,6 +377,9 @@ func TestMailSendBadPropertiesFailBeforeConnecting(t *testing.T) {
 		{"attachment with a typo", func(m *MailSend) {
 			m.Attachments = []any{map[string]any{"name": "a.csv", "uri": "kestra:///x", "contenType": "text/csv"}}
 		}, "attachments[0].contenType: unknown key"},
+		{"bad content type", func(m *MailSend) {
+			m.Attachments = []any{map[string]any{"name": "a.csv", "uri": "kestra:///x", "contentType": "csv"}}
+		}, `attachments[0].contentType: "csv" is not a media type`},
 		{"attachments not JSON", func(m *MailSend) { m.Attachments = "data.csv" }, "attachments: not a list of {name, uri, contentType} nor its JSON"},
 		{"attachments a number", func(m *MailSend) { m.Attachments = "42" }, "attachments: the JSON is a number"},
 		{"attachments JSON twice", func(m *MailSend) { m.Attachments = `"[{\"name\": \"a.csv\"}]"` }, "attachments[0]: name and uri are required"},

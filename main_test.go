@@ -2,13 +2,17 @@ package main
 
 import (
 	"encoding/base64"
+	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/flowctl/flowctl/internal/smtptest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -66,6 +70,7 @@ func TestScript(t *testing.T) {
 			"internet":   internet,
 			"ghcommands": checkCommands(ghCommands),
 			"glsections": checkCommands(glSections),
+			"smtpsink":   smtpSink,
 		},
 	})
 }
@@ -103,4 +108,50 @@ func waitPort(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// smtpSink starts an SMTP server on loopback for the rest of the script and sets SMTP_HOST
+// and SMTP_PORT to reach it. Each message it receives is written to DIR/N.eml as sent,
+// with LF line ends, and its envelope to DIR/N.env (from, to, user, tls lines).
+//
+//	smtpsink [-tls none|starttls|implicit] [-user U -pass P] [-reject ADDR] DIR
+func smtpSink(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("smtpsink", flag.ContinueOnError)
+	mode := fs.String("tls", "none", "none, starttls or implicit")
+	user := fs.String("user", "", "the only user AUTH accepts")
+	pass := fs.String("pass", "", "its password")
+	reject := fs.String("reject", "", "a recipient to refuse")
+	if neg || fs.Parse(args) != nil || fs.NArg() != 1 {
+		ts.Fatalf("usage: smtpsink [-tls none|starttls|implicit] [-user U -pass P] [-reject ADDR] DIR")
+	}
+	cfg := smtptest.Config{Username: *user, Password: *pass}
+	switch *mode {
+	case "none":
+	case "starttls":
+		cfg.TLS = smtptest.StartTLS
+	case "implicit":
+		cfg.TLS = smtptest.Implicit
+	default:
+		ts.Fatalf("smtpsink: -tls %s: want none, starttls or implicit", *mode)
+	}
+	if *reject != "" {
+		cfg.RejectRcpt = []string{*reject}
+	}
+	dir := ts.MkAbs(fs.Arg(0))
+	ts.Check(os.MkdirAll(dir, 0o755))
+	n := 0
+	cfg.OnMessage = func(m smtptest.Message) {
+		n++
+		base := filepath.Join(dir, strconv.Itoa(n))
+		env := fmt.Sprintf("from: %s\nto: %s\nuser: %s\ntls: %v\n", m.From, strings.Join(m.To, ","), m.User, m.TLS)
+		if err := os.WriteFile(base+".eml", []byte(strings.ReplaceAll(string(m.Data), "\r\n", "\n")), 0o644); err == nil {
+			_ = os.WriteFile(base+".env", []byte(env), 0o644)
+		}
+	}
+	s, err := smtptest.Start(cfg)
+	ts.Check(err)
+	ts.Defer(s.Close)
+	host, port, _ := net.SplitHostPort(s.Addr)
+	ts.Setenv("SMTP_HOST", host)
+	ts.Setenv("SMTP_PORT", port)
 }

@@ -56,6 +56,8 @@ var builtin = []*Def{
 	pythonCommandsDef,
 	slackIncomingWebhookDef,
 	slackExecutionDef,
+	mailSendDef,
+	mailExecutionDef,
 	kvSetDef,
 	kvGetDef,
 	kvGetKeysDef,

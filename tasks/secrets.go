@@ -41,6 +41,10 @@ func (t *SlackIncomingWebhook) LiteralSecrets() []string { return literal(t.URL)
 // LiteralSecrets implements LiteralSecrets: the webhook URL.
 func (t *SlackExecution) LiteralSecrets() []string { return literal(t.URL) }
 
+// LiteralSecrets implements LiteralSecrets: the SMTP password and OAuth2 access token of
+// MailSend and MailExecution.
+func (s *MailServer) LiteralSecrets() []string { return literal(s.Password, s.AccessToken) }
+
 // LiteralSecrets implements LiteralSecrets: passwords, tokens, and the values of headers
 // that authenticate.
 func (p *HTTPProperties) LiteralSecrets() []string {

@@ -71,18 +71,7 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	idTmpl := t.ExecutionID
-	if idTmpl == "" {
-		idTmpl = "{{ execution.id }}"
-	}
-	id, err := tc.render("executionId", idTmpl)
-	if err != nil {
-		return Result{}, err
-	}
-	if id = strings.TrimSpace(id); id == "" {
-		return Result{}, &PropError{Prop: "executionId", Err: errors.New("is empty once rendered")}
-	}
-	x, err := lookupExecution(tc, id)
+	x, err := summarisedExecution(tc, t.ExecutionID, "SlackExecution")
 	if err != nil {
 		return Result{}, err
 	}
@@ -114,9 +103,25 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	return postSlack(ctx, tc, u, slackJSON(msg), opts)
 }
 
+// summarisedExecution renders executionId (default {{ execution.id }}, the running one)
+// and finds the execution a summary task (task names its type) is about.
+func summarisedExecution(tc *Context, idTmpl, task string) (*ExecutionView, error) {
+	if idTmpl == "" {
+		idTmpl = "{{ execution.id }}"
+	}
+	id, err := tc.render("executionId", idTmpl)
+	if err != nil {
+		return nil, err
+	}
+	if id = strings.TrimSpace(id); id == "" {
+		return nil, &PropError{Prop: "executionId", Err: errors.New("is empty once rendered")}
+	}
+	return lookupExecution(tc, id, task)
+}
+
 // lookupExecution finds the execution to summarise.
-func lookupExecution(tc *Context, id string) (*ExecutionView, error) {
-	notFound := fmt.Errorf("execution %q not found: SlackExecution reads executions recorded in the state (run the watched flow with flowctl run, or give executionId)", id)
+func lookupExecution(tc *Context, id, task string) (*ExecutionView, error) {
+	notFound := fmt.Errorf("execution %q not found: %s reads executions recorded in the state (run the watched flow with flowctl run, or give executionId)", id, task)
 	if tc.Execution == nil {
 		return nil, notFound
 	}

@@ -114,6 +114,11 @@ def main():
             f.write("package main\n\nfunc main() {}\n")
         subprocess.run(["go", "build", "-o", empty, "./main.go"], cwd=empty + "-src", check=True,
                        env=dict(os.environ, GO111MODULE="off", CGO_ENABLED="0"))
+        # The floor under flowctl's start-up: a program linking every package flowctl links
+        # (so running each one's initialisation) whose main does nothing.
+        floor = os.path.join(d, "initfloor")
+        subprocess.run(["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", floor, "./scripts/initfloor"],
+                       cwd=os.path.join(here, ".."), check=True, env=dict(os.environ, CGO_ENABLED="0"))
         one = os.path.join(d, "one.yml")
         with open(one, "w") as f:
             f.write("id: one\nnamespace: bench\ntasks:\n  - id: hello\n"
@@ -137,10 +142,13 @@ def main():
         show("flowctl run one-task Log flow", r1)
         # Start-up as ratios to the empty Go program, measured in turns (the targets: version
         # within 1.6x, a one-task Log run with its state written within 2.5x).
-        turns = side_by_side({"empty": [empty], "version": [binary, "version"], "run": [binary, "run", one]}, runs, env)
+        turns = side_by_side({"empty": [empty], "floor": [floor], "version": [binary, "version"],
+                              "run": [binary, "run", one]}, runs, env)
         print(f"{'start-up, ratio to the empty Go program':<44} version {turns['version'] / turns['empty']:.2f}x"
               f"  one-task run {turns['run'] / turns['empty']:.2f}x  (medians {turns['empty']:.2f} /"
               f" {turns['version']:.2f} / {turns['run']:.2f} ms, in turns)")
+        print(f"{'floor: every package linked, main empty':<44} {turns['floor'] / turns['empty']:.2f}x"
+              f"  (median {turns['floor']:.2f} ms, in turns)")
         if len(sys.argv) > 3 and sys.argv[3] == "startup":
             return
         few = max(5, runs // 5)

@@ -35,7 +35,9 @@ var triggerKeys = keyTable[*Trigger]{
 // unsupportedTriggerKeys are Kestra's trigger keys flowctl does not read yet, with a hint.
 var unsupportedTriggerKeys = map[string]string{
 	"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
-	"labels": "", "preconditions": "", "backfill": "", "scheduleConditions": " (use conditions)",
+	"labels": "", "preconditions": "",
+	"wait":          " (flowctl webhook serve answers once the execution is created, as Kestra before 0.22)",
+	"returnOutputs": " (flowctl webhook serve answers once the execution is created)", "responseContentType": "", "backfill": "", "scheduleConditions": " (use conditions)",
 }
 
 // The syntax of the times and dates of schedule conditions, as Java's ISO formatters read

@@ -35,6 +35,7 @@ func triggerDefs() []*TriggerDef {
 	return []*TriggerDef{
 		{TriggerFlow, []string{"io.kestra.core.models.triggers.types.Flow"}, flowTriggerDoc, func() TriggerType { return new(FlowTrigger) }},
 		{TriggerSchedule, []string{"io.kestra.core.models.triggers.types.Schedule"}, scheduleTriggerDoc, func() TriggerType { return new(ScheduleTrigger) }},
+		{TriggerWebhook, []string{"io.kestra.core.models.triggers.types.Webhook"}, webhookTriggerDoc, func() TriggerType { return new(WebhookTrigger) }},
 	}
 }
 
@@ -51,6 +52,7 @@ func conditionDefs() []*ConditionDef {
 		{CondDateTimeBetween, oldConditionNames("DateTimeBetween"), dateTimeBetweenDoc, func() ConditionType { return new(DateTimeBetween) }},
 		{CondNot, oldConditionNames("Not"), notDoc, func() ConditionType { return new(Not) }},
 		{CondOr, oldConditionNames("Or"), orDoc, func() ConditionType { return new(Or) }},
+		{CondExpression, []string{"io.kestra.core.models.conditions.types.VariableCondition", "io.kestra.plugin.core.condition.ExpressionCondition"}, expressionDoc, func() ConditionType { return new(Expression) }},
 	}
 }
 
@@ -165,6 +167,8 @@ func conditionKind(c ConditionType) (article, kind string) {
 		return "an", "Execution"
 	case DateCondition:
 		return "a", "schedule"
+	case RequestCondition:
+		return "a", "request"
 	}
 	return "a", "other"
 }

@@ -124,6 +124,9 @@ type RunOptions struct {
 	started func(id string)
 	// restart is the document a restart runs (see Restart).
 	restart *runner.Execution
+	// created hears the execution once it exists (CREATED), before it waits for a
+	// concurrency slot or runs: a webhook answers with it.
+	created func(x *runner.Execution)
 }
 
 // inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
@@ -189,7 +192,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
-		Admit:         s.admit(f, lease),
+		Admit:         withCreated(s.admit(f, lease), o.created),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,
@@ -306,6 +309,21 @@ func (s *Service) admit(f *flow.Flow, lease *state.Lease) func(context.Context, 
 			}
 			wait = min(wait*2, slotPollMax)
 		}
+	}
+}
+
+// withCreated makes admit call created first, with the execution as it was created; admit
+// nil admits every execution.
+func withCreated(admit func(context.Context, *runner.Execution, func()) (string, error), created func(*runner.Execution)) func(context.Context, *runner.Execution, func()) (string, error) {
+	if created == nil {
+		return admit
+	}
+	return func(ctx context.Context, x *runner.Execution, queued func()) (string, error) {
+		created(x)
+		if admit == nil {
+			return runner.StateRunning, nil
+		}
+		return admit(ctx, x, queued)
 	}
 }
 

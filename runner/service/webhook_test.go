@@ -110,7 +110,9 @@ func TestWebhookKestra(t *testing.T) {
 		{"a JSON string is text", `"quoted"`, `"quoted"`},
 	} {
 		res, _ := webhook(t, s, req(c.body, nil))
-		var doc struct{ Trigger struct{ Variables struct{ Body any } } }
+		var doc struct {
+			Trigger struct{ Variables struct{ Body any } }
+		}
 		if err := json.Unmarshal(res.Execution, &doc); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -1,0 +1,185 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowctl/flowctl/flow"
+	"github.com/flowctl/flowctl/report"
+	"github.com/flowctl/flowctl/runner/service"
+	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
+)
+
+const webhookTestKey = "k3y-0f-th3-h00k"
+
+// webhookServer serves the webhooks of a state holding the flows srcs, on loopback.
+func webhookServer(t *testing.T, max int, srcs ...string) (*httptest.Server, *service.Service, *syncBuffer, *syncBuffer) {
+	t.Helper()
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errw := &syncBuffer{}, &syncBuffer{}
+	pal := report.NewPalette(false)
+	svc := &service.Service{Store: store, Registry: tasks.Builtin(), Environ: []string{},
+		Notify: &notifier{err: errw, errPal: pal, out: out, pal: pal}}
+	for _, src := range srcs {
+		f, err := flow.Parse("hook.yml", []byte(src), tasks.Builtin())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Apply(f, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(newWebhookHandler(context.Background(), svc, out, pal, errw, max))
+	t.Cleanup(srv.Close)
+	return srv, svc, out, errw
+}
+
+func hookFlow(id, more string) string {
+	return `id: ` + id + `
+namespace: company.team
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "got {{ trigger.body.name ?? trigger.body }} from {{ trigger.headers['X-From'][0] ?? 'nobody' }}"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: ` + webhookTestKey + "\n" + more
+}
+
+func send(t *testing.T, method, url, body string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func TestWebhookHandlerStartsTheExecution(t *testing.T) {
+	srv, svc, out, errw := webhookServer(t, 2, hookFlow("hook", ""))
+	url := srv.URL + "/api/v1/executions/webhook/company.team/hook/" + webhookTestKey
+	for _, method := range []string{"POST", "PUT"} {
+		code, h, body := send(t, method, url+"?x=1", `{"name":"ann"}`, "Content-Type", "application/json", "X-From", "ci")
+		if code != http.StatusOK || h.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s: got %d %s %s, want 200 and the execution", method, code, h.Get("Content-Type"), body)
+		}
+		var doc struct {
+			ID      string
+			State   struct{ Current string }
+			Trigger struct {
+				Variables struct {
+					Body       map[string]any
+					Headers    map[string][]string
+					Parameters map[string][]string
+				}
+			}
+		}
+		if err := json.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		v := doc.Trigger.Variables
+		if doc.State.Current != "CREATED" || v.Body["name"] != "ann" || v.Headers["X-From"][0] != "ci" || v.Parameters["x"][0] != "1" {
+			t.Errorf("%s: got %s", method, body)
+		}
+		if !strings.Contains(errw.String(), method+" company.team.hook → 200 execution "+doc.ID) {
+			t.Errorf("%s: stderr %q, want the request said", method, errw.String())
+		}
+	}
+	// The Tenant form of the URL (Kestra 0.24+), a GET without body.
+	if code, _, body := send(t, "GET", srv.URL+"/api/v1/main/executions/webhook/company.team/hook/"+webhookTestKey, ""); code != http.StatusOK {
+		t.Errorf("the tenant URL: got %d %s", code, body)
+	}
+	svc.Wait()
+	if got := strings.Count(out.String(), "[say] INFO  got ann from ci"); got != 2 {
+		t.Errorf("stdout %q: want the two executions' log lines", out.String())
+	}
+	recs, err := svc.Store.Executions(state.ListFilter{})
+	if err != nil || len(recs) != 3 {
+		t.Errorf("recorded %d executions, want 3: %v", len(recs), err)
+	}
+	if strings.Contains(errw.String()+out.String(), webhookTestKey) {
+		t.Errorf("the key was printed:\n%s\n%s", errw.String(), out.String())
+	}
+}
+
+func TestWebhookHandlerRefusals(t *testing.T) {
+	srv, svc, _, errw := webhookServer(t, 1,
+		hookFlow("hook", "    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n        expression: \"{{ trigger.body.go ?? false }}\"\n"),
+		hookFlow("off", "disabled: true\n"))
+	base := srv.URL + "/api/v1/executions/webhook/company.team/"
+	for _, c := range []struct {
+		name, method, url, body string
+		code                    int
+		msg                     string
+	}{
+		{"unknown flow", "POST", srv.URL + "/api/v1/executions/webhook/not-found/webhook/not-found", "{}", 404, "Not Found: Flow not found"},
+		{"wrong key", "POST", base + "hook/wrong-key-123", "{}", 404, "Not Found: Webhook not found"},
+		{"disabled flow", "POST", base + "off/" + webhookTestKey, "{}", 409, "Illegal state: Cannot execute a disabled flow"},
+		{"DELETE", "DELETE", base + "hook/" + webhookTestKey, "", 405, "Method Not Allowed"},
+		{"another path", "GET", srv.URL + "/api/v1/flows", "", 404, "Not Found"},
+		{"too large", "POST", base + "hook/" + webhookTestKey, strings.Repeat("x", maxWebhookBody+1), 413, "Request Entity Too Large: the body is over 8388608 bytes"},
+	} {
+		code, _, body := send(t, c.method, c.url, c.body)
+		var m struct{ Message string }
+		if err := json.Unmarshal([]byte(body), &m); err != nil || code != c.code || m.Message != c.msg {
+			t.Errorf("%s: got %d %s, want %d %q", c.name, code, body, c.code, c.msg)
+		}
+	}
+	if code, _, body := send(t, "POST", base+"hook/"+webhookTestKey, `{"go":false}`); code != http.StatusNoContent || body != "" {
+		t.Errorf("conditions unmet: got %d %q, want 204 and no body", code, body)
+	}
+	// The slot of each refused request is given back: with --max-executions 1, one that
+	// holds goes on.
+	if code, _, body := send(t, "POST", base+"hook/"+webhookTestKey, `{"go":true}`); code != http.StatusOK {
+		t.Errorf("conditions met: got %d %s, want 200", code, body)
+	}
+	svc.Wait()
+	if strings.Contains(errw.String(), webhookTestKey) || strings.Contains(errw.String(), "wrong-key-123") {
+		t.Errorf("a key was printed:\n%s", errw.String())
+	}
+}
+
+func TestRedactWebhookURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"/api/v1/executions/webhook/ns/id/secret":      "/api/v1/executions/webhook/ns/id/******",
+		"/api/v1/main/executions/webhook/ns/id/s/more": "/api/v1/main/executions/webhook/ns/id/******",
+		"/api/v1/executions/webhook/ns":                "/api/v1/executions/webhook/ns",
+		"/other/path":                                  "/other/path",
+	} {
+		if got := redactWebhookURL(in); got != want {
+			t.Errorf("redactWebhookURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCheckLoopback(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:8080": true, "localhost:0": true, "[::1]:80": true, "0.0.0.0:8080": false, ":8080": false, "nope": false} {
+		if err := checkLoopback(addr, false); (err == nil) != ok {
+			t.Errorf("checkLoopback(%q): got %v, want ok=%v", addr, err, ok)
+		}
+	}
+	if err := checkLoopback("0.0.0.0:8080", true); err != nil {
+		t.Errorf("--public: got %v", err)
+	}
+}

@@ -245,12 +245,11 @@ func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 	// starts nothing.
 	select {
 	case h.slots <- struct{}{}:
-	case <-r.Context().Done():
-		h.logf("%s → gave up waiting for a free execution slot", where)
-		return
-	case <-h.ctx.Done():
-		answerKestraError(w, http.StatusServiceUnavailable, "Service Unavailable: the server is stopping")
-		return
+	default:
+		h.logf("%s: waiting for a free execution slot (%d running)", where, cap(h.slots))
+		if !h.waitSlot(w, r, where) {
+			return
+		}
 	}
 	// The slot is the execution's once it starts, freed when it ends (Done), else now.
 	release := sync.OnceFunc(func() { <-h.slots })
@@ -290,6 +289,20 @@ func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	h.logf("%s → %d (%s)", where, status, res.Message)
 	answerKestraError(w, status, reason+": "+res.Message)
+}
+
+// waitSlot waits for a free execution slot and takes it; false when the client gave up
+// or the server is stopping first, answered.
+func (h *webhookHandler) waitSlot(w http.ResponseWriter, r *http.Request, where string) bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		h.logf("%s → gave up waiting for a free execution slot", where)
+	case <-h.ctx.Done():
+		answerKestraError(w, http.StatusServiceUnavailable, "Service Unavailable: the server is stopping")
+	}
+	return false
 }
 
 // lockedWriter writes the executions' log lines one at a time, so that the lines of

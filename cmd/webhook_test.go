@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -181,5 +182,71 @@ func TestCheckLoopback(t *testing.T) {
 	}
 	if err := checkLoopback("0.0.0.0:8080", true); err != nil {
 		t.Errorf("--public: got %v", err)
+	}
+}
+
+// TestWebhookHandlerBoundsExecutions: with --max-executions 1, a second request waits until
+// the first execution ends, then starts its own.
+func TestWebhookHandlerBoundsExecutions(t *testing.T) {
+	gated := `id: gated
+namespace: company.team
+tasks:
+  - id: wait
+    type: io.kestra.plugin.scripts.shell.Commands
+    warningOnStdErr: false
+    commands:
+      - "until [ -e '{{ trigger.body.gate }}' ]; do sleep 0.01; done"
+triggers:
+  - id: hook
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: ` + webhookTestKey + "\n"
+	srv, svc, _, errw := webhookServer(t, 1, gated)
+	dir := t.TempDir()
+	url := srv.URL + "/api/v1/executions/webhook/company.team/gated/" + webhookTestKey
+	gate := func(n string) string { return filepath.Join(dir, n) }
+	body := func(n string) string { return `{"gate":"` + gate(n) + `"}` }
+	if code, _, b := send(t, "POST", url, body("one")); code != http.StatusOK {
+		t.Fatalf("first: got %d %s", code, b)
+	}
+	second := make(chan int, 1)
+	go func() {
+		// Not send: t.Fatal belongs to the test's goroutine.
+		resp, err := http.Post(url, "application/json", strings.NewReader(body("two")))
+		if err != nil {
+			second <- 0
+			return
+		}
+		resp.Body.Close()
+		second <- resp.StatusCode
+	}()
+	// The second request says it waits; until the first execution ends, it starts nothing.
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errw.String(), "waiting for a free execution slot (1 running)") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second request never waited; stderr:\n%s", errw.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if recs, err := svc.Store.Executions(state.ListFilter{}); err != nil || len(recs) != 1 {
+		t.Fatalf("while the first runs: %d executions recorded, want 1 (%v)", len(recs), err)
+	}
+	if err := os.WriteFile(gate("one"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-second; code != http.StatusOK {
+		t.Errorf("second: got %d, want 200 once the first ended", code)
+	}
+	if err := os.WriteFile(gate("two"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc.Wait()
+	recs, err := svc.Store.Executions(state.ListFilter{})
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("%d executions recorded, want 2 (%v)", len(recs), err)
+	}
+	for _, r := range recs {
+		if r.State != "SUCCESS" {
+			t.Errorf("execution %s ended %s, want SUCCESS", r.ID, r.State)
+		}
 	}
 }

@@ -24,6 +24,12 @@ const webhookTestKey = "k3y-0f-th3-h00k"
 // webhookServer serves the webhooks of a state holding the flows srcs, on loopback.
 func webhookServer(t *testing.T, max int, srcs ...string) (*httptest.Server, *service.Service, *syncBuffer, *syncBuffer) {
 	t.Helper()
+	return webhookServerCtx(t, context.Background(), max, srcs...)
+}
+
+// webhookServerCtx is webhookServer whose executions run under ctx (the server's life).
+func webhookServerCtx(t *testing.T, ctx context.Context, max int, srcs ...string) (*httptest.Server, *service.Service, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"), state.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +47,7 @@ func webhookServer(t *testing.T, max int, srcs ...string) (*httptest.Server, *se
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(newWebhookHandler(context.Background(), svc, out, pal, errw, max))
+	srv := httptest.NewServer(newWebhookHandler(ctx, svc, out, pal, errw, max))
 	t.Cleanup(srv.Close)
 	return srv, svc, out, errw
 }
@@ -185,10 +191,8 @@ func TestCheckLoopback(t *testing.T) {
 	}
 }
 
-// TestWebhookHandlerBoundsExecutions: with --max-executions 1, a second request waits until
-// the first execution ends, then starts its own.
-func TestWebhookHandlerBoundsExecutions(t *testing.T) {
-	gated := `id: gated
+// gatedFlow runs until the file trigger.body.gate exists.
+const gatedFlow = `id: gated
 namespace: company.team
 tasks:
   - id: wait
@@ -200,7 +204,34 @@ triggers:
   - id: hook
     type: io.kestra.plugin.core.trigger.Webhook
     key: ` + webhookTestKey + "\n"
-	srv, svc, _, errw := webhookServer(t, 1, gated)
+
+// TestWebhookStopKillsRunningExecutions: the signal that stops the server (its context)
+// kills the executions running, which are recorded KILLED.
+func TestWebhookStopKillsRunningExecutions(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	srv, svc, _, _ := webhookServerCtx(t, ctx, 2, gatedFlow)
+	url := srv.URL + "/api/v1/executions/webhook/company.team/gated/" + webhookTestKey
+	code, _, body := send(t, "POST", url, `{"gate":"`+filepath.Join(t.TempDir(), "never")+`"}`)
+	if code != http.StatusOK {
+		t.Fatalf("got %d %s", code, body)
+	}
+	var doc struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	svc.Wait()
+	rec, ok, err := svc.Store.Execution(doc.ID)
+	if err != nil || !ok || rec.State != "KILLED" {
+		t.Errorf("execution %s: recorded %q (%v, %v), want KILLED", doc.ID, rec.State, ok, err)
+	}
+}
+
+// TestWebhookHandlerBoundsExecutions: with --max-executions 1, a second request waits until
+// the first execution ends, then starts its own.
+func TestWebhookHandlerBoundsExecutions(t *testing.T) {
+	srv, svc, _, errw := webhookServer(t, 1, gatedFlow)
 	dir := t.TempDir()
 	url := srv.URL + "/api/v1/executions/webhook/company.team/gated/" + webhookTestKey
 	gate := func(n string) string { return filepath.Join(dir, n) }

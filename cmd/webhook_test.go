@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/report"
+	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/tasks"
@@ -278,6 +279,21 @@ func TestWebhookHandlerBoundsExecutions(t *testing.T) {
 	for _, r := range recs {
 		if r.State != "SUCCESS" {
 			t.Errorf("execution %s ended %s, want SUCCESS", r.ID, r.State)
+		}
+	}
+}
+
+func TestTriggeredBy(t *testing.T) {
+	for _, c := range []struct {
+		t    runner.ExecTrigger
+		want string
+	}{
+		{runner.ExecTrigger{ID: "on", Type: flow.TriggerFlow, Variables: map[string]any{"executionId": "abc"}}, "triggered by on (Flow) for execution abc"},
+		{runner.ExecTrigger{ID: "daily", Type: flow.TriggerSchedule, Variables: map[string]any{"date": "2026-12-01T09:00:00Z"}}, "triggered by daily (Schedule) for the date 2026-12-01T09:00:00Z"},
+		{runner.ExecTrigger{ID: "gh", Type: flow.TriggerWebhook, Variables: map[string]any{"body": nil}}, "triggered by gh (Webhook) from a webhook request"},
+	} {
+		if got := triggeredBy(&c.t); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
 		}
 	}
 }

@@ -120,6 +120,7 @@ func runWebhookServe(ctx context.Context, f *factory, o *webhookOptions) error {
 	}
 	fmt.Fprintf(f.Err, "flowctl: webhook serve listening on http://%s/api/v1/executions/webhook/{namespace}/{flowId}/{key} (state %s; SIGTERM to stop)\n",
 		ln.Addr(), store.Path())
+	listWebhooks(f.Err, svc)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -151,6 +152,30 @@ func runWebhookServe(ctx context.Context, f *factory, o *webhookOptions) error {
 	}
 	fmt.Fprintf(f.Err, "flowctl: webhook serve stopped after %s\n", count(h.startedCount(), "execution"))
 	return nil
+}
+
+// listWebhooks says which webhooks the applied flows have, by their path without the key:
+// where a user points the service that calls them. Flows applied later are served too.
+func listWebhooks(w io.Writer, svc *service.Service) {
+	flows, err := svc.Flows()
+	if err != nil {
+		fmt.Fprintf(w, "flowctl: warning: the applied flows could not be listed: %v\n", err)
+		return
+	}
+	n := 0
+	for _, af := range flows {
+		for _, t := range af.Triggers {
+			if t.Type != flow.TriggerWebhook || t.Disabled || af.Disabled {
+				continue
+			}
+			n++
+			fmt.Fprintf(w, "flowctl: webhook: serving %s.%s/%s at /api/v1/executions/webhook/%s/%s/{key}\n",
+				af.Namespace, af.ID, t.ID, af.Namespace, af.ID)
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "flowctl: webhook: no applied flow has an enabled Webhook trigger yet: apply one (flowctl flow apply FILE), it is served from the next request")
+	}
 }
 
 // checkLoopback refuses an address other machines could reach, unless public.

@@ -12,6 +12,7 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/state"
+	"github.com/flowctl/flowctl/tasks"
 )
 
 // ended keeps the executions webhooks started, once they end.
@@ -213,5 +214,30 @@ func TestWebhookConcurrencyAndFlowTriggers(t *testing.T) {
 	holdSlot(t, s, "dev", "hook")
 	if res, x := webhook(t, s, req); res.Outcome != WebhookStarted || x.State.Current != runner.StateCancelled {
 		t.Errorf("with the slot held: got %+v, %v; want an execution CANCELLED", res, x)
+	}
+}
+
+// BenchmarkWebhook measures one webhook request through to its recorded end: the applied
+// flow read and parsed, its key rendered, a one-Log execution run and recorded.
+func BenchmarkWebhook(b *testing.B) {
+	store, err := state.Open(b.TempDir()+"/state.db", state.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Service{Store: store, Registry: tasks.Builtin(), Notify: &notes{}, Environ: []string{}}
+	f, err := flow.Parse("hook.yml", []byte(logFlow("dev", "hook", "triggers:\n  - id: w\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: \"{{ flow.id }}-k3y\"\n")), tasks.Builtin())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := s.Apply(f, t0); err != nil {
+		b.Fatal(err)
+	}
+	req := WebhookRequest{Namespace: "dev", FlowID: "hook", Key: "hook-k3y", Body: []byte(`{"a":1,"b":[true,null]}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := s.Webhook(context.Background(), req, WebhookHooks{}); res.Outcome != WebhookStarted {
+			b.Fatalf("got %+v", res)
+		}
+		s.Wait()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,42 @@ func TestTriggeredBy(t *testing.T) {
 	} {
 		if got := triggeredBy(&c.t); got != c.want {
 			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}
+
+// TestWebhookHandlerConcurrentRequests sends requests at once (run with -race): each gets
+// its execution, all recorded.
+func TestWebhookHandlerConcurrentRequests(t *testing.T) {
+	srv, svc, out, _ := webhookServer(t, 3, hookFlow("hook", ""), hookFlow("other", ""))
+	const n = 12
+	codes := make(chan int, n)
+	for i := range n {
+		id := []string{"hook", "other"}[i%2]
+		go func() {
+			resp, err := http.Post(srv.URL+"/api/v1/executions/webhook/company.team/"+id+"/"+webhookTestKey, "application/json",
+				strings.NewReader(`{"name":"n`+strconv.Itoa(i)+`"}`))
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range n {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("got %d, want 200", code)
+		}
+	}
+	svc.Wait()
+	recs, err := svc.Store.Executions(state.ListFilter{})
+	if err != nil || len(recs) != n {
+		t.Fatalf("%d executions recorded, want %d (%v)", len(recs), n, err)
+	}
+	for i := range n {
+		if !strings.Contains(out.String(), "got n"+strconv.Itoa(i)+" from nobody\n") {
+			t.Errorf("no log line of request %d in:\n%s", i, out.String())
 		}
 	}
 }

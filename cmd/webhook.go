@@ -121,13 +121,9 @@ func runWebhookServe(ctx context.Context, f *factory, o *webhookOptions) error {
 	fmt.Fprintf(f.Err, "flowctl: webhook serve listening on http://%s/api/v1/executions/webhook/{namespace}/{flowId}/{key} (state %s; SIGTERM to stop)\n",
 		ln.Addr(), store.Path())
 	listWebhooks(f.Err, svc)
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(f.Err, "flowctl: webhook: ", 0),
-	}
+	srv := newWebhookServer(h, f.Err)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(rawListener{ln}) }()
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -152,6 +148,17 @@ func runWebhookServe(ctx context.Context, f *factory, o *webhookOptions) error {
 	}
 	fmt.Fprintf(f.Err, "flowctl: webhook serve stopped after %s\n", count(h.startedCount(), "execution"))
 	return nil
+}
+
+// newWebhookServer is the HTTP server of h; serve it on a rawListener, so that header names
+// keep the case the client wrote them in.
+func newWebhookServer(h http.Handler, errw io.Writer) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(errw, "flowctl: webhook: ", 0),
+		ConnContext:       withRawConn,
+	}
 }
 
 // listWebhooks says which webhooks the applied flows have, by their path without the key:
@@ -240,6 +247,8 @@ func (h *webhookHandler) logf(format string, args ...any) {
 // webhook answers one request to a webhook URL.
 func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 	ns, id := r.PathValue("namespace"), r.PathValue("id")
+	// Taken before the body is read, while the connection still holds the header block.
+	headers := headersAsSent(r)
 	where := fmt.Sprintf("%s %s.%s", sinkClean(r.Method), sinkClean(ns), sinkClean(id))
 	switch r.Method {
 	case http.MethodGet, http.MethodPost, http.MethodPut:
@@ -261,8 +270,6 @@ func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 		answerKestraError(w, http.StatusBadRequest, "Bad Request: the body could not be read")
 		return
 	}
-	headers := r.Header.Clone()
-	headers["Host"] = []string{r.Host}
 	req := service.WebhookRequest{Namespace: ns, FlowID: id, Key: r.PathValue("key"), Body: body,
 		Headers: headers, Parameters: r.URL.Query()}
 

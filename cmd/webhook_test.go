@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,7 +52,10 @@ func webhookServerCtx(t *testing.T, ctx context.Context, max int, srcs ...string
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(newWebhookHandler(ctx, svc, out, pal, errw, max))
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config = newWebhookServer(newWebhookHandler(ctx, svc, out, pal, errw, max), errw)
+	srv.Listener = rawListener{srv.Listener}
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, svc, out, errw
 }
@@ -332,5 +338,60 @@ func TestWebhookHandlerConcurrentRequests(t *testing.T) {
 		if !strings.Contains(out.String(), "got n"+strconv.Itoa(i)+" from nobody\n") {
 			t.Errorf("no log line of request %d in:\n%s", i, out.String())
 		}
+	}
+}
+
+// TestWebhookHeadersKeepTheirCase: trigger.headers names the headers as the client wrote
+// them, as Kestra does (GitHub's X-GitHub-Event, not Go's X-Github-Event), request after
+// request on one connection.
+func TestWebhookHeadersKeepTheirCase(t *testing.T) {
+	srv, svc, _, _ := webhookServer(t, 2, hookFlow("hook", ""))
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rd := bufio.NewReader(conn)
+	path := "/api/v1/executions/webhook/company.team/hook/" + webhookTestKey
+	for _, event := range []string{"star", "push"} {
+		body := `{"name":"` + event + `"}`
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nhost: 127.0.0.1\r\nX-GitHub-Event: %s\r\ncontent-type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			path, event, len(body), body)
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var doc struct {
+			Trigger struct {
+				Variables struct{ Headers map[string][]string }
+			}
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v: %s", event, err, b)
+		}
+		h := doc.Trigger.Variables.Headers
+		if got := h["X-GitHub-Event"]; len(got) != 1 || got[0] != event {
+			t.Errorf("%s: headers %v, want X-GitHub-Event: %s as written", event, h, event)
+		}
+		if h["content-type"] == nil || h["host"] == nil || h["Content-Length"] == nil {
+			t.Errorf("%s: headers %v, want content-type, host and Content-Length as written", event, h)
+		}
+	}
+	svc.Wait()
+}
+
+func TestSentNames(t *testing.T) {
+	raw := []byte("POST /a HTTP/1.1\r\nX-GitHub-Event: star\r\n\r\n{\"x-github-event: no\"}POST /b HTTP/1.1\r\nx-hub-signature-256: s\r\nbody: no\r\n\r\nX-Not: header")
+	got := sentNames(raw, "POST /b ")
+	if got["x-hub-signature-256"] != "x-hub-signature-256" || got["body"] != "body" || len(got) != 2 {
+		t.Errorf("got %v, want the names of the /b block only", got)
+	}
+	if got := sentNames(raw, "POST /a "); got["x-github-event"] != "X-GitHub-Event" || len(got) != 1 {
+		t.Errorf("got %v, want X-GitHub-Event", got)
+	}
+	if got := sentNames([]byte("POST /c HTTP/1.1\r\nX-Cut"), "POST /c "); len(got) != 0 {
+		t.Errorf("a cut block: got %v, want nothing", got)
 	}
 }

@@ -69,7 +69,8 @@ A request whose key is the trigger's (rendered) starts an execution, with the re
 (JSON read as such, else its text), headers and query parameters as trigger.body,
 trigger.headers and trigger.parameters, and is answered as Kestra answers it: 200 with the
 execution document as created; 204 when the trigger's conditions do not hold; 404 when the
-flow or the key is unknown; 409 for a disabled flow; 413 over 8 MiB of body. Executions are
+flow or the key is unknown; 409 for a disabled flow; 422 when the trigger's inputs do not
+render or fit the flow's; 413 over 8 MiB of body. Executions are
 recorded as "run" records them (flowctl executions list) and fire Flow triggers; at most
 --max-executions run at once (a request waits for a free one), and each flow's concurrency
 limit holds. Flows applied while it runs are served at once.
@@ -318,6 +319,8 @@ func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 		status, reason = http.StatusNotFound, "Not Found"
 	case service.WebhookFlowDisabled, service.WebhookFlowInvalid:
 		status, reason = http.StatusConflict, "Illegal state"
+	case service.WebhookInputsInvalid:
+		status, reason = http.StatusUnprocessableEntity, "Invalid entity"
 	}
 	h.logf("%s → %d (%s)", where, status, res.Message)
 	answerKestraError(w, status, reason+": "+res.Message)

@@ -21,6 +21,10 @@ type WebhookTrigger struct {
 	// Key is rendered (flow.*, secret(), envs.*) when a request comes, then trimmed, as
 	// Kestra renders it: "{{ secret('WEBHOOK_KEY') }}" keeps the key out of the flow.
 	Key string `flow:"key,required" doc:"The secret last segment of the webhook URL (rendered: {{ secret('WEBHOOK_KEY') }} keeps it out of the flow). At most 256 characters."`
+	// Inputs are Kestra 0.22's: rendered with the request's trigger.* when it comes.
+	Inputs Inputs `flow:"inputs" doc:"The inputs of the execution the trigger starts, rendered with {{ trigger.body }}, {{ trigger.headers }}, {{ trigger.parameters }}."`
+	// InputsPos holds the position of each key of Inputs.
+	InputsPos map[string]Pos
 }
 
 // takes: a Webhook trigger's conditions test the request (Expression).
@@ -32,6 +36,7 @@ func (*WebhookTrigger) takes(c ConditionType) bool {
 // finish checks the key: a template must parse, and the key as written holds at most 256
 // characters, as Kestra requires.
 func (t *WebhookTrigger) finish(f *finishing) {
+	t.InputsPos = inputsPos(f.seen["inputs"])
 	n := f.seen["key"]
 	if n == nil || resolve(n).Kind != yaml.ScalarNode {
 		return

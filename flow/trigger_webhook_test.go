@@ -39,6 +39,9 @@ func TestWebhookTriggerLoads(t *testing.T) {
 	if len(tr.Conditions) != 1 || tr.Conditions[0].Type != CondExpression {
 		t.Fatalf("conditions: got %+v, want one Expression", tr.Conditions)
 	}
+	if tr.Inputs != nil {
+		t.Errorf("inputs: got %v, want none", tr.Inputs)
+	}
 	if _, ok := (&Trigger{Type: TriggerFlow}).WebhookKey(); ok {
 		t.Error("a Flow trigger has a webhook key")
 	}
@@ -98,11 +101,11 @@ func TestWebhookTriggerErrors(t *testing.T) {
     key: k
     wait: true
 `, `flowctl does not support "wait" yet`},
-		"inputs": {`  - id: w
+		"an input the flow lacks": {`  - id: w
     type: io.kestra.plugin.core.trigger.Webhook
     key: k
-    inputs: {a: b}
-`, `inputs is not a property of Webhook triggers`},
+    inputs: {a: "{{ trigger.body.a }}"}
+`, `hook.yml:11:14: trigger "w": inputs: "a" is not an input of the flow`},
 		"empty expression": {`  - id: w
     type: io.kestra.plugin.core.trigger.Webhook
     key: k

@@ -43,6 +43,9 @@ const (
 	WebhookFlowInvalid
 	// WebhookConditionsUnmet: a condition of the trigger does not hold (204, no body).
 	WebhookConditionsUnmet
+	// WebhookInputsInvalid: the trigger's inputs do not render, or a value does not fit
+	// its input (422).
+	WebhookInputsInvalid
 	// WebhookNotStarted: the execution could not start, its record refused (500).
 	WebhookNotStarted
 )
@@ -107,14 +110,19 @@ func (s *Service) Webhook(ctx context.Context, req WebhookRequest, hooks Webhook
 		return WebhookResult{Outcome: WebhookConditionsUnmet}
 	}
 	name := fmt.Sprintf("webhook %s.%s/%s", f.Namespace, f.ID, t.ID)
-	// Kestra's webhook gives no inputs: the flow's defaults apply, and a required input
-	// without one is said, as for a Flow trigger.
-	inputs, secrets, missing, err := flow.ParseTriggerInputs(f, nil, s.inputsKV())
+	// The trigger's inputs (Kestra 0.22+) are rendered with the request; the flow's
+	// defaults give the others, and a required input given by neither is said, as for a
+	// Flow trigger.
+	given, err := s.renderTriggerInputs(t.Inputs, s.requestVars(f, rec.Revision, vars))
 	if err != nil {
-		return WebhookResult{Outcome: WebhookNotStarted, Message: fmt.Sprintf("%s: %v", name, err)}
+		return WebhookResult{Outcome: WebhookInputsInvalid, Message: fmt.Sprintf("Unable to render the inputs: %v", err)}
+	}
+	inputs, secrets, missing, err := flow.ParseTriggerInputs(f, given, s.inputsKV())
+	if err != nil {
+		return WebhookResult{Outcome: WebhookInputsInvalid, Message: err.Error()}
 	}
 	for _, in := range missing {
-		s.warnf("%s: input %q is required but a webhook gives no inputs: the execution starts without it", name, in)
+		s.warnf("%s: input %q is required but the trigger does not give it: the execution starts without it", name, in)
 	}
 	type start struct {
 		doc json.RawMessage
@@ -190,12 +198,18 @@ func (s *Service) webhookTrigger(f *flow.Flow, revision int, key string) *flow.T
 // requestRenderer renders a condition's template with what Kestra's condition context
 // holds: flow.*, trigger.* (the request), labels.*, envs.* and secrets.
 func (s *Service) requestRenderer(f *flow.Flow, revision int, trigger map[string]any) func(string) (string, error) {
+	vars := s.requestVars(f, revision, trigger)
+	return func(tmpl string) (string, error) { return s.renderWith(tmpl, vars) }
+}
+
+// requestVars are the variables a request's conditions and inputs are rendered with:
+// flow.*, trigger.* and labels.* (envs.* and secrets come with the rendering).
+func (s *Service) requestVars(f *flow.Flow, revision int, trigger map[string]any) map[string]any {
 	labels := map[string]any{}
 	for _, l := range f.Labels {
 		labels[l.Key] = l.Value
 	}
-	vars := map[string]any{"flow": flowVars(f, revision), "trigger": trigger, "labels": labels}
-	return func(tmpl string) (string, error) { return s.renderWith(tmpl, vars) }
+	return map[string]any{"flow": flowVars(f, revision), "trigger": trigger, "labels": labels}
 }
 
 // renderWith renders tmpl with vars, envs.*, secrets and the KV store.

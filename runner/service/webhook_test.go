@@ -241,3 +241,52 @@ func BenchmarkWebhook(b *testing.B) {
 		s.Wait()
 	}
 }
+
+// TestWebhookInputs: the trigger's inputs are rendered with the request and typed as the
+// flow's; one that does not render or fit is refused (422) and starts nothing.
+func TestWebhookInputs(t *testing.T) {
+	s, _ := newService(t)
+	apply(t, s, `id: hook
+namespace: dev
+inputs:
+  - id: user
+    type: STRING
+  - id: n
+    type: INT
+  - id: greeting
+    type: STRING
+    defaults: hello
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.greeting }} {{ inputs.user }} x{{ inputs.n + 1 }}"
+triggers:
+  - id: w
+    type: io.kestra.plugin.core.trigger.Webhook
+    key: kkkk
+    inputs:
+      user: "{{ trigger.body.user }}"
+      n: "{{ trigger.parameters.n[0] }}"
+`)
+	req := WebhookRequest{Namespace: "dev", FlowID: "hook", Key: "kkkk", Body: []byte(`{"user":"ann"}`), Parameters: map[string][]string{"n": {"41"}}}
+	res, x := webhook(t, s, req)
+	if res.Outcome != WebhookStarted || x.State.Current != runner.StateSuccess {
+		t.Fatalf("got %+v, want an execution ending SUCCESS", res)
+	}
+	if got := x.TaskRunList[0].Logs[0].Message; got != "hello ann x42" {
+		t.Errorf("logged %q, want the inputs typed (n an INT) with the default", got)
+	}
+	req.Parameters = map[string][]string{"n": {"many"}}
+	if res, _ := webhook(t, s, req); res.Outcome != WebhookInputsInvalid || !strings.Contains(res.Message, `"n"`) {
+		t.Errorf("n=many: got %+v, want the inputs refused naming n", res)
+	}
+	req.Body = []byte(`{"name":"ann"}`)
+	req.Parameters = map[string][]string{"n": {"1"}}
+	if res, _ := webhook(t, s, req); res.Outcome != WebhookInputsInvalid || !strings.HasPrefix(res.Message, "Unable to render the inputs: user:") {
+		t.Errorf("no body.user: got %+v, want the inputs refused", res)
+	}
+	recs, err := s.Store.Executions(state.ListFilter{})
+	if err != nil || len(recs) != 1 {
+		t.Errorf("recorded %d executions, want only the first: %v", len(recs), err)
+	}
+}

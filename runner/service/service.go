@@ -67,8 +67,9 @@ const (
 )
 
 // Service runs flows against one state. A Service serves one front-end call (a run and
-// the chain of executions it fires, a scheduler's ticks) from one goroutine at a time: it
-// keeps that call's deadline and the first failure to record an execution.
+// the chain of executions it fires, a scheduler's ticks) from one goroutine at a time, or
+// the requests of a webhook server at once (Webhook, without Timeout): it keeps that
+// call's deadline and the first failure to record an execution, under its lock.
 type Service struct {
 	// Store is the state executions are recorded in and applied flows read from.
 	Store *state.Store

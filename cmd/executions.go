@@ -196,7 +196,7 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 		fmt.Fprintf(w, "attempt %d, restarted: %s\n", m.AttemptNumber, strings.Join(states, " → "))
 	}
 	if x.Trigger != nil {
-		fmt.Fprintf(w, "triggered by %s (%s) for execution %v\n", x.Trigger.ID, flow.ShortType(x.Trigger.Type), x.Trigger.Variables["executionId"])
+		fmt.Fprintln(w, triggeredBy(x.Trigger))
 	}
 	if len(x.Labels) > 0 {
 		// The labels a Labels task or an SLA added show beside the flow's.
@@ -319,4 +319,19 @@ func resolveExecution(store *state.Store, ref string) (string, error) {
 		return "", &exitError{code: ExitUsage, err: err}
 	}
 	return id, nil
+}
+
+// triggeredBy says which trigger started an execution and what it started it for: the
+// execution that ended (Flow), the scheduled date (Schedule), a request (Webhook).
+func triggeredBy(t *runner.ExecTrigger) string {
+	line := fmt.Sprintf("triggered by %s (%s)", t.ID, flow.ShortType(t.Type))
+	switch v := t.Variables; {
+	case v["executionId"] != nil:
+		return fmt.Sprintf("%s for execution %v", line, v["executionId"])
+	case v["date"] != nil:
+		return fmt.Sprintf("%s for the date %v", line, v["date"])
+	case t.Type == flow.TriggerWebhook:
+		return line + " from a webhook request"
+	}
+	return line
 }

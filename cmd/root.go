@@ -160,6 +160,7 @@ func commands() []command {
 		{[]string{"namespace"}, newNamespaceCmd},
 		{[]string{"storage"}, newStorageCmd},
 		{[]string{"scheduler"}, newSchedulerCmd},
+		{[]string{"webhook"}, newWebhookCmd},
 		{[]string{"state"}, func(f *factory) *cobra.Command { return newStateCmd(f.Streams) }},
 		{[]string{"slack-sink"}, func(f *factory) *cobra.Command { return newSlackSinkCmd(f.Streams) }},
 		{[]string{"schema"}, newSchemaCmd},

@@ -232,6 +232,7 @@ type Trigger struct {
 const (
 	TriggerFlow         = "io.kestra.plugin.core.trigger.Flow"
 	TriggerSchedule     = "io.kestra.plugin.core.trigger.Schedule"
+	TriggerWebhook      = "io.kestra.plugin.core.trigger.Webhook"
 	CondExecutionStatus = "io.kestra.plugin.core.condition.ExecutionStatus"
 	CondExecutionFlow   = "io.kestra.plugin.core.condition.ExecutionFlow"
 	CondExecutionNS     = "io.kestra.plugin.core.condition.ExecutionNamespace"
@@ -242,6 +243,7 @@ const (
 	CondDateTimeBetween = "io.kestra.plugin.core.condition.DateTimeBetween"
 	CondNot             = "io.kestra.plugin.core.condition.Not"
 	CondOr              = "io.kestra.plugin.core.condition.Or"
+	CondExpression      = "io.kestra.plugin.core.condition.Expression"
 )
 
 // Condition is one condition of a trigger: an Execution condition of a Flow trigger, or a

@@ -36,6 +36,8 @@ var triggerKeys = keyTable[*Trigger]{
 var unsupportedTriggerKeys = map[string]string{
 	"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
 	"labels": "", "backfill": "", "scheduleConditions": " (use conditions)",
+	"wait":          " (flowctl webhook serve answers once the execution is created, as Kestra before 0.22)",
+	"returnOutputs": " (flowctl webhook serve answers once the execution is created)", "responseContentType": "",
 }
 
 // The syntax of the times and dates of schedule conditions, as Java's ISO formatters read

@@ -35,6 +35,7 @@ func triggerDefs() []*TriggerDef {
 	return []*TriggerDef{
 		{TriggerFlow, []string{"io.kestra.core.models.triggers.types.Flow"}, flowTriggerDoc, func() TriggerType { return new(FlowTrigger) }},
 		{TriggerSchedule, []string{"io.kestra.core.models.triggers.types.Schedule"}, scheduleTriggerDoc, func() TriggerType { return new(ScheduleTrigger) }},
+		{TriggerWebhook, []string{"io.kestra.core.models.triggers.types.Webhook"}, webhookTriggerDoc, func() TriggerType { return new(WebhookTrigger) }},
 	}
 }
 
@@ -52,6 +53,7 @@ func conditionDefs() []*ConditionDef {
 		{CondNot, oldConditionNames("Not"), notDoc, func() ConditionType { return new(Not) }},
 		{CondOr, oldConditionNames("Or"), orDoc, func() ConditionType { return new(Or) }},
 		{CondMultiple, []string{"io.kestra.core.models.conditions.types.MultipleCondition"}, multipleConditionDoc, func() ConditionType { return new(MultipleCondition) }},
+		{CondExpression, []string{"io.kestra.core.models.conditions.types.VariableCondition", "io.kestra.plugin.core.condition.ExpressionCondition"}, expressionDoc, func() ConditionType { return new(Expression) }},
 	}
 }
 
@@ -166,6 +168,8 @@ func conditionKind(c ConditionType) (article, kind string) {
 		return "an", "Execution"
 	case DateCondition:
 		return "a", "schedule"
+	case RequestCondition:
+		return "a", "request"
 	}
 	return "a", "other"
 }

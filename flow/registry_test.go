@@ -74,9 +74,9 @@ func TestRegistryFindsEveryName(t *testing.T) {
 	}
 	for _, d := range k.conditions {
 		switch d.New().(type) {
-		case ExecutionCondition, DateCondition:
+		case ExecutionCondition, DateCondition, RequestCondition:
 		default:
-			t.Errorf("%s tests neither an execution nor a date", d.Type)
+			t.Errorf("%s tests neither an execution, a date nor a request", d.Type)
 		}
 		if d.Doc == "" {
 			t.Errorf("%s has no Doc", d.Type)

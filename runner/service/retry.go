@@ -46,6 +46,7 @@ func retryOptions(o RunOptions, x *runner.Execution) RunOptions {
 	delete(o.labels, runner.LabelCorrelationID)
 	o.CorrelationID = x.Labels[runner.LabelCorrelationID]
 	o.started = nil
+	o.created = nil
 	return o
 }
 

@@ -67,8 +67,9 @@ const (
 )
 
 // Service runs flows against one state. A Service serves one front-end call (a run and
-// the chain of executions it fires, a scheduler's ticks) from one goroutine at a time: it
-// keeps that call's deadline and the first failure to record an execution.
+// the chain of executions it fires, a scheduler's ticks) from one goroutine at a time, or
+// the requests of a webhook server at once (Webhook, without Timeout): it keeps that
+// call's deadline and the first failure to record an execution, under its lock.
 type Service struct {
 	// Store is the state executions are recorded in and applied flows read from.
 	Store *state.Store
@@ -126,6 +127,9 @@ type RunOptions struct {
 	restart *runner.Execution
 	// runLease is the run lease a restart took before claiming the execution's record.
 	runLease *state.Lease
+	// created hears the execution once it exists (CREATED), before it waits for a
+	// concurrency slot or runs: a webhook answers with it.
+	created func(x *runner.Execution)
 }
 
 // inputsKV gives the templates of a flow's inputs (a SELECT's expression) the KV store of the
@@ -202,7 +206,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
 		Timeout:       s.remaining(),
-		Admit:         s.admit(f, lease, holdRun),
+		Admit:         withCreated(s.admit(f, lease, holdRun), o.created),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,
@@ -324,6 +328,21 @@ func (s *Service) admit(f *flow.Flow, lease *state.Lease, holdRun func(id string
 			}
 			wait = min(wait*2, slotPollMax)
 		}
+	}
+}
+
+// withCreated makes admit call created first, with the execution as it was created; admit
+// nil admits every execution.
+func withCreated(admit func(context.Context, *runner.Execution, func()) (string, error), created func(*runner.Execution)) func(context.Context, *runner.Execution, func()) (string, error) {
+	if created == nil {
+		return admit
+	}
+	return func(ctx context.Context, x *runner.Execution, queued func()) (string, error) {
+		created(x)
+		if admit == nil {
+			return runner.StateRunning, nil
+		}
+		return admit(ctx, x, queued)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/templating"
 )
 
@@ -177,9 +178,17 @@ func (s *Service) Webhook(ctx context.Context, req WebhookRequest, hooks Webhook
 // trimmed as Kestra renders it, is key; nil when none is. A key that does not render is
 // said and skipped, as Kestra skips it, without the request's key.
 func (s *Service) webhookTrigger(f *flow.Flow, revision int, key string) *flow.Trigger {
+	var toggles map[string]state.Toggle // read once a Webhook trigger is found
 	for _, t := range f.Triggers {
 		tmpl, ok := t.WebhookKey()
 		if !ok || t.Disabled {
+			continue
+		}
+		if toggles == nil {
+			toggles = s.toggles()
+		}
+		if toggledOff(toggles, f, t) {
+			// A Toggle task disabled it, as it disables Flow and Schedule triggers.
 			continue
 		}
 		want, err := s.renderWith(tmpl, map[string]any{"flow": flowVars(f, revision)})

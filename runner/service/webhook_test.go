@@ -130,6 +130,11 @@ func TestWebhookRefusals(t *testing.T) {
 	applyKestra(t, s, "webhook.yaml")
 	apply(t, s, logFlow("dev", "off", "disabled: true\ntriggers:\n  - id: w\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: kkkk\n"))
 	apply(t, s, logFlow("dev", "toff", "triggers:\n  - id: w\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: kkkk\n    disabled: true\n"))
+	// A trigger a Toggle task disabled answers as one disabled in its flow.
+	apply(t, s, logFlow("dev", "toggled", "triggers:\n  - id: w\n    type: io.kestra.plugin.core.trigger.Webhook\n    key: kkkk\n"))
+	if err := s.Store.SetToggle(state.Toggle{Namespace: "dev", FlowID: "toggled", TriggerID: "w", Disabled: true}); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		ns, id, key string
 		want        WebhookOutcome
@@ -140,6 +145,7 @@ func TestWebhookRefusals(t *testing.T) {
 		{"io.kestra.tests", "webhook", "", WebhookKeyNotFound, "Webhook not found"},
 		{"dev", "off", "kkkk", WebhookFlowDisabled, "Cannot execute a disabled flow"},
 		{"dev", "toff", "kkkk", WebhookKeyNotFound, "Webhook not found"},
+		{"dev", "toggled", "kkkk", WebhookKeyNotFound, "Webhook not found"},
 	} {
 		res, _ := webhook(t, s, WebhookRequest{Namespace: c.ns, FlowID: c.id, Key: c.key})
 		if res.Outcome != c.want || res.Message != c.msg {

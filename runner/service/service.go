@@ -188,6 +188,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Lookup:        runner.Lookup(s.Store),
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
+		CacheDir:      s.Store.Path() + ".cache",
 		Timeout:       s.remaining(),
 		Admit:         s.admit(f, lease),
 		Inherit:       inherit,

@@ -171,7 +171,7 @@ func buildVenv(ctx context.Context, tc *Context, env []string, python, dir strin
 		if ctx.Err() != nil {
 			return fmt.Errorf("dependencies: pip install stopped: %w", context.Cause(ctx))
 		}
-		return fmt.Errorf("dependencies: pip install failed (%v): %s", err, lastError(out))
+		return fmt.Errorf("dependencies: pip install failed (%s): %s", exitOf(err), lastError(out))
 	}
 	logLines(tc, LevelDebug, out)
 	installed := "nothing new"
@@ -215,6 +215,15 @@ func runCaptured(ctx context.Context, env []string, path string, args ...string)
 	}
 	err := waitChild(cmd)
 	return out.Bytes(), err
+}
+
+// exitOf names how a setup command ended: its exit code, or the error that stopped it.
+func exitOf(err error) string {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return fmt.Sprintf("exit code %d", exitCode(ee.ProcessState))
+	}
+	return err.Error()
 }
 
 // logLines logs the lines of a setup command at level.

@@ -40,7 +40,8 @@ type pythonEnv struct {
 	cleanup func()
 }
 
-// renderDeps renders the dependencies, one requirement a line: blank ones dropped.
+// render renders the dependencies, one requirement a line: trimmed, blank ones dropped,
+// sorted and each once (the cache key is the set); and whether the cache is enabled.
 func (d *PythonDeps) render(tc *Context) ([]string, bool, error) {
 	if d == nil || len(d.Dependencies) == 0 {
 		return nil, false, nil
@@ -64,7 +65,7 @@ func (d *PythonDeps) render(tc *Context) ([]string, bool, error) {
 }
 
 // setupPythonEnv returns a virtual environment holding deps for the python3 that env's PATH
-// finds: the cached one under tc.CacheDir when cache is true (made first when missing), else
+// finds (a relative PATH entry, or path among deps, is relative to workDir): the cached one under tc.CacheDir when cache is true (made first when missing), else
 // one made for this run under tc.TempDir.
 func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir string, deps []string, cache bool) (*pythonEnv, error) {
 	maskCredentials(tc, env, deps)
@@ -87,7 +88,7 @@ func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir stri
 				tc.Log.Warnf("virtual environment not removed: %v", err)
 			}
 		}
-		if err := buildVenv(ctx, tc, env, exe, dir, deps); err != nil {
+		if err := buildVenv(ctx, tc, env, workDir, exe, dir, deps); err != nil {
 			remove()
 			return nil, err
 		}
@@ -96,7 +97,7 @@ func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir stri
 
 	root := filepath.Join(tc.CacheDir, "python")
 	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("dependencies: cache: %w", err)
+		return nil, fmt.Errorf("dependencies: cache: %w (make it writable, or set dependencyCacheEnabled: false to install for each run)", err)
 	}
 	// MkdirAll keeps the mode of folders that exist: the cache's own is made private here.
 	_ = os.Chmod(tc.CacheDir, 0o700)
@@ -115,7 +116,7 @@ func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir stri
 	if err := RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("dependencies: cache: %w", err)
 	}
-	if err := buildVenv(ctx, tc, env, exe, dir, deps); err != nil {
+	if err := buildVenv(ctx, tc, env, workDir, exe, dir, deps); err != nil {
 		_ = RemoveAll(dir)
 		return nil, err
 	}
@@ -130,7 +131,7 @@ func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir stri
 // pythonIdentity asks python which interpreter it is: its real executable (a pyenv shim or
 // a symlink names another) and its full version, which together key the cache.
 func pythonIdentity(ctx context.Context, python string, env []string) (exe, version string, err error) {
-	out, err := runCaptured(ctx, env, python, "-c", "import sys; print(sys.executable); print(sys.version.split()[0])")
+	out, err := runCaptured(ctx, env, "", python, "-c", "import sys; print(sys.executable); print(sys.version.split()[0])")
 	if err != nil {
 		return "", "", fmt.Errorf("%v: %s", err, strings.TrimSpace(redactURLs(string(out))))
 	}
@@ -154,10 +155,10 @@ func depsKey(exe, version string, deps []string) string {
 // buildVenv makes a virtual environment in dir with python -m venv and installs deps in it
 // with its pip, from a requirements file (so option lines such as --extra-index-url work,
 // as in Kestra). pip reads PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX... from env.
-func buildVenv(ctx context.Context, tc *Context, env []string, python, dir string, deps []string) error {
+func buildVenv(ctx context.Context, tc *Context, env []string, workDir, python, dir string, deps []string) error {
 	start := time.Now()
 	tc.Log.Infof("Installing packages with pip into a new virtual environment: %s", strings.Join(deps, ", "))
-	if out, err := runQuiet(ctx, tc, env, python, "-m", "venv", dir); err != nil {
+	if out, err := runQuiet(ctx, env, workDir, python, "-m", "venv", dir); err != nil {
 		logLines(tc, LevelError, out)
 		return fmt.Errorf("dependencies: python -m venv failed: %v", err)
 	}
@@ -165,7 +166,7 @@ func buildVenv(ctx context.Context, tc *Context, env []string, python, dir strin
 	if err := os.WriteFile(req, []byte(strings.Join(deps, "\n")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
 	}
-	out, err := runQuiet(ctx, tc, env, filepath.Join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--progress-bar", "off", "--requirement", req)
+	out, err := runQuiet(ctx, env, workDir, filepath.Join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--progress-bar", "off", "--requirement", req)
 	if err != nil {
 		logLines(tc, LevelError, out)
 		if ctx.Err() != nil {
@@ -184,11 +185,12 @@ func buildVenv(ctx context.Context, tc *Context, env []string, python, dir strin
 	return nil
 }
 
-// runQuiet runs a setup command (venv, pip) in its own process group, killed with it when
-// ctx ends, and returns its output lines, credentials in URLs hidden.
-func runQuiet(ctx context.Context, tc *Context, env []string, path string, args ...string) ([]string, error) {
+// runQuiet runs a setup command (venv, pip) in the working folder (a local path among the
+// dependencies is relative to it), in its own process group killed when ctx ends, and
+// returns its output lines, credentials in URLs hidden.
+func runQuiet(ctx context.Context, env []string, dir, path string, args ...string) ([]string, error) {
 	env = append(slices.Clone(env), "PIP_DISABLE_PIP_VERSION_CHECK=1", "PIP_NO_INPUT=1", "PIP_ROOT_USER_ACTION=ignore", "PYTHONUNBUFFERED=1")
-	out, err := runCaptured(ctx, env, path, args...)
+	out, err := runCaptured(ctx, env, dir, path, args...)
 	var lines []string
 	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 		if l = strings.TrimRight(l, "\r "); l != "" {
@@ -201,10 +203,11 @@ func runQuiet(ctx context.Context, tc *Context, env []string, path string, args 
 // runCaptured runs a setup command in its own process group, killed whole when ctx ends,
 // and returns its stdout and stderr together. It is started and waited for as the script
 // processes are, so the reaper of orphans never takes its exit status.
-func runCaptured(ctx context.Context, env []string, path string, args ...string) ([]byte, error) {
+func runCaptured(ctx context.Context, env []string, dir, path string, args ...string) ([]byte, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = env
+	cmd.Dir = dir
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -65,8 +65,9 @@ func (d *PythonDeps) render(tc *Context) ([]string, bool, error) {
 }
 
 // setupPythonEnv returns a virtual environment holding deps for the python3 that env's PATH
-// finds (a relative PATH entry, or path among deps, is relative to workDir): the cached one under tc.CacheDir when cache is true (made first when missing), else
-// one made for this run under tc.TempDir.
+// finds (a relative PATH entry, or a path among deps, is relative to workDir): the cached one
+// under tc.CacheDir when cache is true, made first when missing, else one made for this run
+// under tc.TempDir.
 func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir string, deps []string, cache bool) (*pythonEnv, error) {
 	maskCredentials(tc, env, deps)
 	python, err := lookPath("python3", workDir, envValue(env, "PATH"))

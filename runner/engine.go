@@ -72,6 +72,9 @@ type Options struct {
 	HTTP *http.Client
 	// TempDir holds the task runs' working folders.
 	TempDir string
+	// CacheDir is where tasks keep what they reuse across runs (tasks.Context.CacheDir);
+	// "" makes it for each run.
+	CacheDir string
 	// Sink receives events.
 	Sink Sink
 	// Trigger is set on executions a trigger started; exposed as trigger.*.
@@ -839,6 +842,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		Environ:    e.opts.Environ,
 		Inherit:    e.opts.Inherit,
 		TempDir:    e.opts.TempDir,
+		CacheDir:   e.opts.CacheDir,
 		Mask:       e.opts.Masker.Add,
 		UserAgent:  e.opts.UserAgent,
 		Execution:  e.executionView,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end timings of the flowctl binary: start-up, memory, per-task cost.
 
-Usage: python3 scripts/bench.py bin/flowctl [runs] [startup|chatty]
+Usage: python3 scripts/bench.py bin/flowctl [runs] [startup|chatty|download|pydeps]
 
 With `startup`, only the start-up measures (the floors, `flowctl version`, the one-task run and
 their ratios to the empty Go program); with `chatty`, only the million-line measure.
@@ -29,7 +29,11 @@ Prints the median and spread of wall time over repeated runs, and the peak resid
     script writes them to /dev/null and the bare script: the target is under 1.5x,
   - `flowctl run` of an http.Download of 100 MiB from a loopback server, against `curl -o` of
     the same URL (`python3 scripts/bench.py bin/flowctl 10 download` runs only this): the
-    targets are a peak RSS under 30 MiB and a wall time within 1.5x of curl's.
+    targets are a peak RSS under 30 MiB and a wall time within 1.5x of curl's,
+  - `flowctl run` of a python.Script with one dependency (a wheel made here, installed
+    offline): the first run (virtual environment and pip install) against a run finding the
+    environment cached, and the same script without dependencies
+    (`python3 scripts/bench.py bin/flowctl 5 pydeps` runs only this).
 Every run records its execution in a state file of its own temporary folder.
 """
 import base64
@@ -91,6 +95,15 @@ def main():
             SPAWN = os.path.join(d, "spawn")
             subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn.c")], check=True)
             download(binary, d, env, int(sys.argv[2]))
+        return
+    if len(sys.argv) > 3 and sys.argv[3] == "pydeps":
+        # Only the Python dependencies: python3 scripts/bench.py BIN RUNS pydeps
+        binary = os.path.abspath(sys.argv[1])
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, NO_COLOR="1", FLOWCTL_STATE=os.path.join(d, "state", "state.db"))
+            SPAWN = os.path.join(d, "spawn")
+            subprocess.run(["cc", "-O2", "-o", SPAWN, os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn.c")], check=True)
+            pydeps(binary, d, env, int(sys.argv[2]))
         return
     if len(sys.argv) > 3 and sys.argv[3] == "chatty":
         # Only the million-line measure: python3 scripts/bench.py BIN RUNS chatty
@@ -250,6 +263,7 @@ def main():
 
         download(binary, d, env, few)
         chatty(binary, d, env)
+        pydeps(binary, d, env, few)
 
 
 # A loopback server answering any GET with 100 MiB from memory, in Go so that the server is
@@ -343,6 +357,43 @@ def chatty(binary, d, env):
     print(f"{'a task printing 1,000,000 lines':<44} {turns['chatty']:.0f} ms; to /dev/null in flowctl"
           f" {turns['quiet']:.0f} ms ({turns['chatty'] / turns['quiet']:.2f}x), bare script {turns['script']:.0f} ms"
           f" ({turns['chatty'] / turns['script']:.2f}x)  (medians of 5, in turns)")
+
+
+def pydeps(binary, d, env, runs):
+    """A python.Script importing one dependency: the first run, which makes the virtual
+    environment and installs the package with pip, against runs finding it cached."""
+    import hashlib
+    import zipfile
+    wheels = os.path.join(d, "wheels")
+    os.makedirs(wheels, exist_ok=True)
+    files = {"benchpkg/__init__.py": b"VALUE = 1\n",
+             "benchpkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: benchpkg\nVersion: 1.0\n",
+             "benchpkg-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    with zipfile.ZipFile(os.path.join(wheels, "benchpkg-1.0-py3-none-any.whl"), "w") as z:
+        record = []
+        for name, data in files.items():
+            z.writestr(name, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{name},sha256={digest},{len(data)}")
+        z.writestr("benchpkg-1.0.dist-info/RECORD", "\n".join(record + ["benchpkg-1.0.dist-info/RECORD,,"]) + "\n")
+    flows = {}
+    for name, deps in (("deps", "    dependencies: [benchpkg]\n"), ("nodeps", "")):
+        flows[name] = os.path.join(d, f"py{name}.yml")
+        with open(flows[name], "w") as f:
+            f.write(f"id: py{name}\nnamespace: bench\ntasks:\n  - id: py\n"
+                    f"    type: io.kestra.plugin.scripts.python.Script\n{deps}"
+                    "    script: |\n      import sys\n      print(sys.prefix)\n")
+    state = os.path.join(d, "pydeps", "state.db")
+    py_env = dict(env, FLOWCTL_STATE=state, PIP_NO_INDEX="1", PIP_FIND_LINKS=wheels)
+    first, cached = [], []
+    for _ in range(runs):
+        shutil.rmtree(state + ".cache", ignore_errors=True)
+        first.append(measure([binary, "run", flows["deps"]], 1, py_env)["median_ms"])
+        cached.append(measure([binary, "run", flows["deps"]], 3, py_env)["median_ms"])
+    bare = measure([binary, "run", flows["nodeps"]], 3 * runs, py_env)["median_ms"]
+    print(f"{'python.Script with one dependency':<44} first run {statistics.median(first):.0f} ms"
+          f" ({min(first):.0f}-{max(first):.0f}), cached {statistics.median(cached):.0f} ms"
+          f" ({min(cached):.0f}-{max(cached):.0f}); without dependencies {bare:.0f} ms  (medians of {runs})")
 
 
 if __name__ == "__main__":

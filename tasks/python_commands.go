@@ -11,15 +11,19 @@ var pythonCommandsDef = &Def{
 }
 
 // PythonCommands runs its commands like ShellCommands, with Python's output unbuffered so
-// print() reaches the log as it happens.
-type PythonCommands CommandsProps
+// print() reaches the log as it happens; with dependencies, in a virtual environment that
+// holds them.
+type PythonCommands struct {
+	Commands []string `flow:"commands,required" doc:"the shell commands to run, rendered"`
+	ProcessProps
+	PythonDeps
+}
 
 // Run runs the commands after the beforeCommands.
 func (t *PythonCommands) Run(ctx context.Context, tc *Context) (Result, error) {
-	p := (*CommandsProps)(t)
-	commands, err := renderCommands(tc, p.Commands)
+	commands, err := renderCommands(tc, t.Commands)
 	if err != nil {
 		return Result{}, err
 	}
-	return runScript(ctx, tc, p.exec(), scriptBody{commands: commands, isPython: true})
+	return runScript(ctx, tc, t.exec(), scriptBody{commands: commands, isPython: true, deps: &t.PythonDeps})
 }

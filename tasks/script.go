@@ -45,9 +45,9 @@ type ProcessProps struct {
 // implement (docker and runner are Kestra's deprecated container settings).
 var scriptUnsupported = []string{"docker", "outputDirectory", "runner", "targetOS"}
 
-// pythonUnsupported adds the Python types' dependency management, which needs a package
-// manager flowctl does not drive.
-var pythonUnsupported = append(slices.Clip(scriptUnsupported), "dependencies", "dependencyCacheEnabled", "packageManager", "pythonVersion")
+// pythonUnsupported adds the Python types' choice of package manager and of interpreter
+// version: flowctl installs dependencies with the pip of the python3 on the PATH.
+var pythonUnsupported = append(slices.Clip(scriptUnsupported), "packageManager", "pythonVersion", "uvAutoInstallEnabled", "uvInstallerVersion", "uvInstallerSha256")
 
 // processRunner is the one Kestra task runner flowctl implements.
 const processRunner = "io.kestra.plugin.core.runner.Process"
@@ -76,10 +76,11 @@ func (p *ProcessProps) exec() execProps {
 // scriptBody is what a script type runs after its beforeCommands: shell commands, or (for
 // python.Script) a Python script run from a file.
 type scriptBody struct {
-	commands []string // rendered shell commands
-	python   string   // rendered Python script; "" unless python.Script
-	script   bool     // commands holds a shell Script's script: errors name "script"
-	isPython bool     // a Python type: Python's environment variables are set
+	commands []string    // rendered shell commands
+	python   string      // rendered Python script; "" unless python.Script
+	script   bool        // commands holds a shell Script's script: errors name "script"
+	isPython bool        // a Python type: Python's environment variables are set
+	deps     *PythonDeps // a Python type's dependencies, installed into a virtual environment first
 }
 
 // renderScript renders the script property of a Script type, which must not be empty.
@@ -151,6 +152,18 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	}
 
 	env := scriptEnv(tc.Environ, p.env, body.isPython, workDir, outputDir)
+	deps, cacheDeps, err := body.deps.render(tc)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(deps) > 0 {
+		venv, err := setupPythonEnv(ctx, tc, env, workDir, deps, cacheDeps)
+		if err != nil {
+			return Result{}, err
+		}
+		defer venv.cleanup()
+		env = venvEnv(env, venv.dir)
+	}
 
 	// Checked before starting so a missing interpreter is named as such, not reported as a
 	// shell's "not found" exit code 127.

@@ -78,6 +78,10 @@ type Context struct {
 	Inherit []*os.File
 	// TempDir is where per-run working folders are made ("" means os.TempDir()).
 	TempDir string
+	// CacheDir is where tasks keep what they reuse across runs (the virtual environments of
+	// Python dependencies), beside the state; "" when the run has none, and such things are
+	// made for each run.
+	CacheDir string
 	// WorkDir, when set, returns a fresh, empty working folder for this run with an
 	// `outputs` subfolder; the runner removes it after the run. When nil, a task that needs
 	// one makes and removes its own under TempDir.

@@ -205,6 +205,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Lookup:        runner.Lookup(s.Store),
 		KV:            runner.KV(s.Store),
 		Storage:       s.Store.Storage(),
+		CacheDir:      s.Store.Path() + ".cache",
 		Timeout:       s.remaining(),
 		Admit:         withCreated(s.admit(f, lease, holdRun), o.created),
 		Inherit:       inherit,

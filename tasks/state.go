@@ -2,12 +2,10 @@ package tasks
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
+	"github.com/flowctl/flowctl/internal/murmur3"
 	"github.com/flowctl/flowctl/templating"
 	"maps"
-	"math/bits"
 	"strings"
 )
 
@@ -72,7 +70,7 @@ func (p *stateProps) key(tc *Context) (KV, string, string, error) {
 			return nil, "", "", err
 		}
 		if value != "" {
-			key += "_" + murmur3Hex(value)
+			key += "_" + murmur3.Hex(value)
 		}
 	}
 	return kv, ns, key, nil
@@ -212,77 +210,4 @@ func kestraSlug(s string) string {
 		out = strings.ReplaceAll(out, "--", "-")
 	}
 	return strings.Trim(out, "-")
-}
-
-// murmur3Hex is Guava's Hashing.murmur3_128().hashString(s, UTF_8).toString(), which
-// Kestra's StateStore hashes a task run value with: MurmurHash3 x64 128-bit, seed 0, its two
-// halves written little-endian, in hex.
-func murmur3Hex(s string) string {
-	h1, h2 := murmur3x64(s)
-	var out [16]byte
-	binary.LittleEndian.PutUint64(out[:8], h1)
-	binary.LittleEndian.PutUint64(out[8:], h2)
-	return hex.EncodeToString(out[:])
-}
-
-func murmur3x64(s string) (uint64, uint64) {
-	const c1, c2 = 0x87c37b91114253d5, 0x4cf5ad432745937f
-	data := []byte(s)
-	var h1, h2 uint64
-	n := len(data) / 16
-	for i := 0; i < n; i++ {
-		k1 := binary.LittleEndian.Uint64(data[i*16:])
-		k2 := binary.LittleEndian.Uint64(data[i*16+8:])
-		k1 *= c1
-		k1 = bits.RotateLeft64(k1, 31)
-		k1 *= c2
-		h1 ^= k1
-		h1 = bits.RotateLeft64(h1, 27)
-		h1 += h2
-		h1 = h1*5 + 0x52dce729
-		k2 *= c2
-		k2 = bits.RotateLeft64(k2, 33)
-		k2 *= c1
-		h2 ^= k2
-		h2 = bits.RotateLeft64(h2, 31)
-		h2 += h1
-		h2 = h2*5 + 0x38495ab5
-	}
-	tail := data[n*16:]
-	var k1, k2 uint64
-	for i := len(tail) - 1; i >= 8; i-- {
-		k2 ^= uint64(tail[i]) << (8 * (i - 8))
-	}
-	if len(tail) > 8 {
-		k2 *= c2
-		k2 = bits.RotateLeft64(k2, 33)
-		k2 *= c1
-		h2 ^= k2
-	}
-	for i := min(len(tail), 8) - 1; i >= 0; i-- {
-		k1 ^= uint64(tail[i]) << (8 * i)
-	}
-	if len(tail) > 0 {
-		k1 *= c1
-		k1 = bits.RotateLeft64(k1, 31)
-		k1 *= c2
-		h1 ^= k1
-	}
-	h1 ^= uint64(len(data))
-	h2 ^= uint64(len(data))
-	h1 += h2
-	h2 += h1
-	h1, h2 = fmix64(h1), fmix64(h2)
-	h1 += h2
-	h2 += h1
-	return h1, h2
-}
-
-func fmix64(k uint64) uint64 {
-	k ^= k >> 33
-	k *= 0xff51afd7ed558ccd
-	k ^= k >> 33
-	k *= 0xc4ceb9fe1a85ec53
-	k ^= k >> 33
-	return k
 }

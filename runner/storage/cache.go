@@ -1,11 +1,8 @@
 package storage
 
 import (
-	"encoding/binary"
-	"encoding/hex"
+	"github.com/flowctl/flowctl/internal/murmur3"
 	"io"
-	"math/bits"
-	"strings"
 	"time"
 )
 
@@ -23,7 +20,7 @@ func cacheSegs(namespace, flowID, cacheID, objectID string) ([]string, error) {
 	}
 	segs = append(segs[:len(segs)-1], Slug(flowID), Slug(cacheID), "cache")
 	if objectID != "" {
-		segs = append(segs, murmur3Hex(objectID))
+		segs = append(segs, murmur3.Hex(objectID))
 	}
 	return append(segs, "cache.zip"), nil
 }
@@ -69,76 +66,4 @@ func (r *Root) PutCache(namespace, flowID, cacheID, objectID string, src io.Read
 		return "", err
 	}
 	return encode(segs), nil
-}
-
-// murmur3Hex is Kestra's Hashing.hashToString: Guava's murmur3_128 (seed 0) of the UTF-8
-// text, its 16 bytes in hexadecimal.
-func murmur3Hex(s string) string {
-	h1, h2 := murmur3x64128([]byte(s))
-	var out [16]byte
-	binary.LittleEndian.PutUint64(out[:8], h1)
-	binary.LittleEndian.PutUint64(out[8:], h2)
-	return strings.ToLower(hex.EncodeToString(out[:]))
-}
-
-// murmur3x64128 is MurmurHash3_x64_128 with seed 0.
-func murmur3x64128(data []byte) (uint64, uint64) {
-	const c1, c2 = 0x87c37b91114253d5, 0x4cf5ad432745937f
-	var h1, h2 uint64
-	n := len(data)
-	for len(data) >= 16 {
-		k1 := binary.LittleEndian.Uint64(data)
-		k2 := binary.LittleEndian.Uint64(data[8:])
-		data = data[16:]
-		k1 *= c1
-		k1 = bits.RotateLeft64(k1, 31)
-		k1 *= c2
-		h1 ^= k1
-		h1 = bits.RotateLeft64(h1, 27)
-		h1 += h2
-		h1 = h1*5 + 0x52dce729
-		k2 *= c2
-		k2 = bits.RotateLeft64(k2, 33)
-		k2 *= c1
-		h2 ^= k2
-		h2 = bits.RotateLeft64(h2, 31)
-		h2 += h1
-		h2 = h2*5 + 0x38495ab5
-	}
-	var k1, k2 uint64
-	for i := len(data) - 1; i >= 8; i-- {
-		k2 ^= uint64(data[i]) << (8 * uint(i-8))
-	}
-	if len(data) > 8 {
-		k2 *= c2
-		k2 = bits.RotateLeft64(k2, 33)
-		k2 *= c1
-		h2 ^= k2
-	}
-	for i := min(len(data), 8) - 1; i >= 0; i-- {
-		k1 ^= uint64(data[i]) << (8 * uint(i))
-	}
-	if len(data) > 0 {
-		k1 *= c1
-		k1 = bits.RotateLeft64(k1, 31)
-		k1 *= c2
-		h1 ^= k1
-	}
-	h1 ^= uint64(n)
-	h2 ^= uint64(n)
-	h1 += h2
-	h2 += h1
-	h1, h2 = fmix64(h1), fmix64(h2)
-	h1 += h2
-	h2 += h1
-	return h1, h2
-}
-
-func fmix64(k uint64) uint64 {
-	k ^= k >> 33
-	k *= 0xff51afd7ed558ccd
-	k ^= k >> 33
-	k *= 0xc4ceb9fe1a85ec53
-	k ^= k >> 33
-	return k
 }

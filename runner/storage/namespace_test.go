@@ -2,6 +2,7 @@ package storage
 
 import (
 	"errors"
+	"github.com/flowctl/flowctl/internal/murmur3"
 	"io"
 	"io/fs"
 	"strings"
@@ -96,17 +97,6 @@ func TestExecutionReadsItsNamespaceFiles(t *testing.T) {
 	}
 }
 
-func TestMurmur3IsKestrasHash(t *testing.T) {
-	// HashingTest.shouldReturnConsistentHashString.
-	if got := murmur3Hex("random"); got != "52a21b70c71a4e7819b310ddc9f83874" {
-		t.Errorf("got %s, want 52a21b70c71a4e7819b310ddc9f83874", got)
-	}
-	// A value longer than one 16-byte block and with a tail above 8 bytes.
-	if a, b := murmur3Hex("a value of thirty-one bytes ..."), murmur3Hex("a value of thirty-one bytes .."); a == b || len(a) != 32 {
-		t.Errorf("got %s and %s", a, b)
-	}
-}
-
 func TestCacheTTL(t *testing.T) {
 	r := New(t.TempDir())
 	uri, err := r.PutCache("io.kestra.tests", "working-directory-cache", "workingDir", "", strings.NewReader("zip"))
@@ -116,7 +106,7 @@ func TestCacheTTL(t *testing.T) {
 	if want := "kestra:///io/kestra/tests/working-directory-cache/workingdir/cache/cache.zip"; uri != want {
 		t.Errorf("got %s, want %s", uri, want)
 	}
-	if got := CacheURI("dev", "f", "wd", "v1"); got != "kestra:///dev/f/wd/cache/"+murmur3Hex("v1")+"/cache.zip" {
+	if got := CacheURI("dev", "f", "wd", "v1"); got != "kestra:///dev/f/wd/cache/"+murmur3.Hex("v1")+"/cache.zip" {
 		t.Errorf("with a value: got %s", got)
 	}
 	now := time.Now()

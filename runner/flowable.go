@@ -247,7 +247,7 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 			sib.add(e.runTask(ctx, list[i], BranchTasks, fr, ""))
 		})
 	case *flow.If:
-		out, err := e.renderer(ctx, spec, tr)(f.Condition)
+		out, err := e.renderOnce(ctx, spec, tr, f.Condition)
 		if err != nil {
 			return &tasks.PropError{Prop: "condition", Err: err}
 		}
@@ -259,7 +259,7 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 			e.runList(ctx, f.Else, BranchTasks, child, sib)
 		}
 	case *flow.Switch:
-		value, err := e.renderer(ctx, spec, tr)(f.Value)
+		value, err := e.renderOnce(ctx, spec, tr, f.Value)
 		if err != nil {
 			return &tasks.PropError{Prop: "value", Err: err}
 		}
@@ -344,7 +344,8 @@ func (e *engine) runLoop(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 // a JSON array; a list keeps its strings (rendered), integers (as text) and mappings
 // (rendered). Values that are not strings become JSON text; repeated values are dropped.
 func (e *engine) loopValues(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, prop string, raw any) ([]string, error) {
-	render := e.renderer(ctx, spec, tr)
+	render, release := e.renderer(ctx, spec, tr)
+	defer release()
 	propErr := func(err error) error { return &tasks.PropError{Prop: prop, Err: err} }
 	var values []any
 	switch v := raw.(type) {
@@ -561,9 +562,7 @@ func (e *engine) putOutputs(tr *TaskRun, out map[string]any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	tr.Outputs = masked
-	next := maps.Clone(e.outputs)
-	next[tr.TaskID] = withPath(next[tr.TaskID], path, out)
-	e.outputs = next
+	e.writeOutputs(tr.TaskID, path, out)
 }
 
 // valuePath lists the values of tr's ancestors that have one, outermost first, then its own.

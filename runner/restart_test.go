@@ -595,7 +595,7 @@ func BenchmarkRunForEach5000(b *testing.B) {
 }
 
 // forEachFlow is a ForEach of n Return tasks, then a task failing on its first attempt.
-func forEachFlow(b *testing.B, n int) *flow.Flow {
+func forEachFlow(b testing.TB, n int) *flow.Flow {
 	values := make([]string, n)
 	for i := range values {
 		values[i] = fmt.Sprintf("%q", fmt.Sprint(i))

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -580,24 +579,6 @@ func valuePath(tr *TaskRun) []string {
 		path[i], path[j] = path[j], path[i]
 	}
 	return path
-}
-
-// withPath returns cur with out set at path: copies of the maps on the way, merged with what
-// they held, so a map a render took is never changed.
-func withPath(cur any, path []string, out map[string]any) any {
-	m, _ := cur.(map[string]any)
-	if len(path) == 0 {
-		if m == nil {
-			return out
-		}
-		merged := maps.Clone(m)
-		maps.Copy(merged, out)
-		return merged
-	}
-	next := make(map[string]any, len(m)+1)
-	maps.Copy(next, m)
-	next[path[0]] = withPath(next[path[0]], path[1:], out)
-	return next
 }
 
 // taskrunVars are the taskrun.* variables of tr. A run under a loop value sees it as

@@ -817,12 +817,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 	// attempt sees taskrun.attemptsCount 0.
 	env, release := e.templateEnv(spec, tr)
 	render := e.renderWith(actx, env)
-	released := false
-	defer func() {
-		if !released {
-			release()
-		}
-	}()
+	defer release() // a no-op once the task is done
 	a := &Attempt{}
 	a.State.Set(StateRunning, e.opts.Now())
 	e.mu.Lock()
@@ -881,7 +876,6 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	// The task is done with its templates: its outputs may go in place.
 	release()
-	released = true
 	e.storeLogFile(spec, tr, a, logFile)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)

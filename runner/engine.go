@@ -199,9 +199,10 @@ type engine struct {
 	// mu guards what runs of concurrent branches share: the task run list, the states,
 	// attempts and logs of the runs, outputs and the templates.
 	mu sync.Mutex
-	// outputs is outputs.<taskId> (nested under loop values), replaced, never changed, on
-	// each write: a render reads the map it took without a lock.
+	// outputs is outputs.<taskId> (nested under loop values). A render reads the tree it
+	// took without a lock: a write changes in place only the maps no render holds (pins).
 	outputs   map[string]any
+	pins      outputsPins
 	templates map[string]*templating.Template
 	// paused counts the runs waiting in a Pause: the execution is PAUSED while any is.
 	paused int
@@ -510,21 +511,32 @@ func (e *engine) template(src string) (*templating.Template, error) {
 	return t, nil
 }
 
-// renderer returns the Render function lent to one attempt of a task run. It stops when ctx
-// ends, so that an interrupt or a timeout ends a template as it ends a process.
-func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) func(string) (string, error) {
-	return e.renderWith(ctx, e.templateEnv(spec, tr))
+// renderer returns the Render function lent to one attempt of a task run, and the function
+// to call once it is no longer used (see pinOutputs). It stops when ctx ends, so that an
+// interrupt or a timeout ends a template as it ends a process.
+func (e *engine) renderer(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun) (func(string) (string, error), func()) {
+	env, release := e.templateEnv(spec, tr)
+	return e.renderWith(ctx, env), release
 }
 
-// templateEnv is what the templates of one attempt of a task run see.
-func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
+// renderOnce renders src as the templates of tr see it.
+func (e *engine) renderOnce(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, src string) (string, error) {
+	render, release := e.renderer(ctx, spec, tr)
+	defer release()
+	return render(src)
+}
+
+// templateEnv is what the templates of one attempt of a task run see, and the function to
+// call once they are rendered (see pinOutputs).
+func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) (*templating.Env, func()) {
 	vars := make(map[string]any, len(e.base)+5)
 	for k, v := range e.base {
 		vars[k] = v
 	}
 	vars["task"] = map[string]any{"id": spec.ID, "type": spec.Type}
 	e.mu.Lock()
-	vars["outputs"] = e.outputs
+	outputs, release := e.pinOutputs()
+	vars["outputs"] = outputs
 	vars["taskrun"] = taskrunVars(tr)
 	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
@@ -533,7 +545,7 @@ func (e *engine) templateEnv(spec *flow.TaskSpec, tr *TaskRun) *templating.Env {
 	if len(parents) > 0 {
 		vars["parent"] = parents[0]
 	}
-	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}, release
 }
 
 // renderWith renders templates against env until ctx ends.
@@ -641,7 +653,7 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	}()
 
 	if spec.HasRunIf {
-		out, err := e.renderer(ctx, spec, tr)(spec.RunIf)
+		out, err := e.renderOnce(ctx, spec, tr, spec.RunIf)
 		if err != nil {
 			// A template stopped by an interrupt or a timeout ends the task run as an
 			// attempt so stopped would.
@@ -806,8 +818,9 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 
 	// As in Kestra, the attempt's variables are made before the attempt is added: the first
 	// attempt sees taskrun.attemptsCount 0.
-	env := e.templateEnv(spec, tr)
+	env, release := e.templateEnv(spec, tr)
 	render := e.renderWith(actx, env)
+	defer release() // a no-op once the task is done
 	a := &Attempt{}
 	a.State.Set(StateRunning, e.opts.Now())
 	e.mu.Lock()
@@ -865,6 +878,8 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		ToggleTrigger: e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
+	// The task is done with its templates: its outputs may go in place.
+	release()
 	e.storeLogFile(spec, tr, a, logFile)
 	if res.Outputs != nil {
 		e.putOutputs(tr, res.Outputs)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -247,7 +246,7 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 			sib.add(e.runTask(ctx, list[i], BranchTasks, fr, ""))
 		})
 	case *flow.If:
-		out, err := e.renderer(ctx, spec, tr)(f.Condition)
+		out, err := e.renderOnce(ctx, spec, tr, f.Condition)
 		if err != nil {
 			return &tasks.PropError{Prop: "condition", Err: err}
 		}
@@ -259,7 +258,7 @@ func (e *engine) runChildren(ctx context.Context, spec *flow.TaskSpec, tr *TaskR
 			e.runList(ctx, f.Else, BranchTasks, child, sib)
 		}
 	case *flow.Switch:
-		value, err := e.renderer(ctx, spec, tr)(f.Value)
+		value, err := e.renderOnce(ctx, spec, tr, f.Value)
 		if err != nil {
 			return &tasks.PropError{Prop: "value", Err: err}
 		}
@@ -344,7 +343,8 @@ func (e *engine) runLoop(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 // a JSON array; a list keeps its strings (rendered), integers (as text) and mappings
 // (rendered). Values that are not strings become JSON text; repeated values are dropped.
 func (e *engine) loopValues(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, prop string, raw any) ([]string, error) {
-	render := e.renderer(ctx, spec, tr)
+	render, release := e.renderer(ctx, spec, tr)
+	defer release()
 	propErr := func(err error) error { return &tasks.PropError{Prop: prop, Err: err} }
 	var values []any
 	switch v := raw.(type) {
@@ -561,9 +561,7 @@ func (e *engine) putOutputs(tr *TaskRun, out map[string]any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	tr.Outputs = masked
-	next := maps.Clone(e.outputs)
-	next[tr.TaskID] = withPath(next[tr.TaskID], path, out)
-	e.outputs = next
+	e.writeOutputs(tr.TaskID, path, out)
 }
 
 // valuePath lists the values of tr's ancestors that have one, outermost first, then its own.
@@ -581,24 +579,6 @@ func valuePath(tr *TaskRun) []string {
 		path[i], path[j] = path[j], path[i]
 	}
 	return path
-}
-
-// withPath returns cur with out set at path: copies of the maps on the way, merged with what
-// they held, so a map a render took is never changed.
-func withPath(cur any, path []string, out map[string]any) any {
-	m, _ := cur.(map[string]any)
-	if len(path) == 0 {
-		if m == nil {
-			return out
-		}
-		merged := maps.Clone(m)
-		maps.Copy(merged, out)
-		return merged
-	}
-	next := make(map[string]any, len(m)+1)
-	maps.Copy(next, m)
-	next[path[0]] = withPath(next[path[0]], path[1:], out)
-	return next
 }
 
 // taskrunVars are the taskrun.* variables of tr. A run under a loop value sees it as

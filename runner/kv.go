@@ -102,6 +102,7 @@ func (e *engine) typedRenderer(ctx context.Context, env *templating.Env) func(st
 			return nil, err
 		}
 		e.addTasksVars(env, src)
-		return t.ValueContext(ctx, env)
+		v, err := t.ValueContext(ctx, env)
+		return detached(v), err
 	}
 }

@@ -22,7 +22,8 @@ func (e *engine) flowOutputs(ctx context.Context, final string) string {
 	}
 	// The execution's own time limit is over; a template still has its work budget.
 	ctx = context.WithoutCancel(ctx)
-	env := e.endEnv()
+	env, release := e.endEnv()
+	defer release()
 	out := make(map[string]any, len(e.flow.Outputs))
 	text := make(map[string]any, len(e.flow.Outputs))
 	for _, o := range e.flow.Outputs {
@@ -107,12 +108,14 @@ func (e *engine) renderOutput(ctx context.Context, env *templating.Env, v any) (
 }
 
 // endEnv is what templates rendered once the tasks have ended see (the flow's outputs): the
-// execution's variables and every task's outputs, as the last task saw them.
-func (e *engine) endEnv() *templating.Env {
+// execution's variables and every task's outputs, as the last task saw them; and the function
+// to call once they are rendered (see pinOutputs).
+func (e *engine) endEnv() (*templating.Env, func()) {
 	vars := maps.Clone(e.base)
 	e.mu.Lock()
-	vars["outputs"] = e.outputs
+	outputs, release := e.pinOutputs()
+	vars["outputs"] = outputs
 	vars["labels"] = e.labelsVar()
 	e.mu.Unlock()
-	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}
+	return &templating.Env{Vars: vars, Secret: e.secret, Now: e.opts.Now, KV: e.kvLookup(), ErrorLogs: e.errorLogs, Files: e.files}, release
 }

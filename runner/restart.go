@@ -265,9 +265,8 @@ func (e *engine) startRestart(x *Execution) {
 			r.childrenOnly[tr.ID] = true
 		}
 	}
-	// Built in place, every map a copy of its own (putOutputs copies what it changes
-	// later): withPath copies a loop's map for each value, which for thousands of values
-	// would cost their square.
+	// Built in place, every map a copy of its own: no render holds the tree yet, and
+	// copying a loop's map for each value would cost the square of the values.
 	for _, tr := range x.TaskRunList {
 		if tr.Outputs != nil {
 			e.outputs[tr.TaskID] = putPath(e.outputs[tr.TaskID], valuePath(tr), tr.Outputs)

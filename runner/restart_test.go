@@ -594,8 +594,21 @@ func BenchmarkRunForEach5000(b *testing.B) {
 	}
 }
 
+// BenchmarkRunForEach5000Limit2 is BenchmarkRunForEach5000 with two values at once: a write
+// copies the maps on its path that the other run's render still holds.
+func BenchmarkRunForEach5000Limit2(b *testing.B) {
+	f := forEachFlow(b, 5000)
+	two := 2
+	f.Tasks[0].Flowable.(*flow.ForEach).ConcurrencyLimit = &two
+	for b.Loop() {
+		if x, _ := Run(context.Background(), f, Options{TempDir: b.TempDir(), Environ: []string{}}); x.State.Current != StateFailed {
+			b.Fatal(x.State.Current)
+		}
+	}
+}
+
 // forEachFlow is a ForEach of n Return tasks, then a task failing on its first attempt.
-func forEachFlow(b *testing.B, n int) *flow.Flow {
+func forEachFlow(b testing.TB, n int) *flow.Flow {
 	values := make([]string, n)
 	for i := range values {
 		values[i] = fmt.Sprintf("%q", fmt.Sprint(i))

@@ -109,8 +109,9 @@ func (w *slaWatch) check() {
 		if skip {
 			continue
 		}
-		env := w.e.endEnv()
+		env, release := w.e.endEnv()
 		out, err := w.e.renderWith(context.Background(), env)(s.Assert)
+		release()
 		if err != nil {
 			msg := fmt.Sprintf("Ignoring SLA '%s' because of the error: %s", s.ID, err)
 			w.mu.Lock()

@@ -71,7 +71,8 @@ func TriggerContext(listener *flow.Flow, revision int, x *Execution) map[string]
 				break
 			}
 		}
-		outputs[tr.TaskID] = withPath(outputs[tr.TaskID], path, tr.Outputs)
+		// Built in place: the maps are this context's own.
+		outputs[tr.TaskID] = putPath(outputs[tr.TaskID], path, tr.Outputs)
 	}
 	return map[string]any{
 		"flow":      map[string]any{"id": listener.ID, "namespace": listener.Namespace, "revision": max(revision, listener.Revision)},

@@ -65,7 +65,7 @@ func (e *engine) runWaitFor(ctx context.Context, spec *flow.TaskSpec, tr *TaskRu
 			return maxReached(e, tr, w, fmt.Sprintf("Max duration reached: %s since the WaitFor started, above maxDuration %s",
 				duration.FormatClock(elapsed.Round(time.Millisecond)), duration.Format(maxDuration)))
 		}
-		out, err := e.renderer(ctx, spec, tr)(w.Condition)
+		out, err := e.renderOnce(ctx, spec, tr, w.Condition)
 		if err != nil {
 			return &tasks.PropError{Prop: "condition", Err: err}
 		}

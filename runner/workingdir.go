@@ -16,9 +16,11 @@ import (
 // and the folder is emptied before the WorkingDirectory's errors and finally run (they run
 // outside it, as in Kestra).
 func (e *engine) runWorkingDirectory(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, wd *flow.WorkingDirectory, child frame, sib *siblings) error {
+	render, release := e.renderer(ctx, spec, tr)
+	defer release()
 	tc := &tasks.Context{
 		TaskID:  spec.ID,
-		Render:  e.renderer(ctx, spec, tr),
+		Render:  render,
 		Storage: e.files.Task(spec.ID, tr.ID),
 	}
 	inputs, err := tasks.InputFiles(tc, "inputFiles", wd.InputFiles)

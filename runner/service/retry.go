@@ -40,8 +40,11 @@ func (s *Service) Run(ctx context.Context, f *flow.Flow, o RunOptions) (*runner.
 // retryOptions are the options of the execution that retries x: Kestra copies x's
 // inputs, labels (those a Labels task added too) and trigger; the correlation id stays
 // the chain's. The first execution's start is not heard again (a Subflow task holds its
-// child's first id).
+// child's first id). A restart's document and run lease are the restarted execution's:
+// the new execution is a new one, under its own id.
 func retryOptions(o RunOptions, x *runner.Execution) RunOptions {
+	o.restart = nil
+	o.runLease = nil
 	o.labels = maps.Clone(x.Labels)
 	delete(o.labels, runner.LabelCorrelationID)
 	o.CorrelationID = x.Labels[runner.LabelCorrelationID]

@@ -145,3 +145,51 @@ func TestKestraRetrySubflow(t *testing.T) {
 		t.Errorf("child executions: got %q, want 3", got)
 	}
 }
+
+// TestRestartThenRetryNewExecution: a restarted execution that ends RETRIED is followed by
+// a new execution, of a new id, whose parent it is, and whose attempt number follows the
+// restart's; the restarted one is not run again under its own id.
+func TestRestartThenRetryNewExecution(t *testing.T) {
+	s, _ := newService(t)
+	plain := parse(t, `id: again
+namespace: dev
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+`)
+	x, err := s.Run(context.Background(), plain, RunOptions{})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v, %v; want FAILED", x, err)
+	}
+	retrying := parse(t, `id: again
+namespace: dev
+retry:
+  type: constant
+  interval: PT0.01S
+  maxAttempt: 3
+  behavior: CREATE_NEW_EXECUTION
+tasks:
+  - id: fail
+    type: io.kestra.plugin.core.execution.Fail
+`)
+	r, err := s.PlanRestart(x.ID, RestartOptions{Flow: retrying})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := s.Restart(context.Background(), r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := allRecorded(t, s)
+	if len(all) != 2 {
+		t.Fatalf("got %d executions, want the restarted one and the one retrying it", len(all))
+	}
+	if all[0].ID != x.ID || all[0].State.Current != runner.StateRetried || all[0].Metadata.AttemptNumber != 2 {
+		t.Errorf("restarted: got %s %s attempt %d, want %s RETRIED attempt 2", all[0].ID, all[0].State.Current, all[0].Metadata.AttemptNumber, x.ID)
+	}
+	if y.ID == x.ID || y.ID != all[1].ID || y.State.Current != runner.StateFailed || y.ParentID != x.ID ||
+		y.OriginalID != x.ID || y.Metadata.AttemptNumber != 3 {
+		t.Errorf("retry: got %s %s parent %q original %q attempt %d; want a new id FAILED, parent and original %s, attempt 3",
+			y.ID, y.State.Current, y.ParentID, y.OriginalID, y.Metadata.AttemptNumber, x.ID)
+	}
+}

@@ -51,7 +51,9 @@ func (e *engine) watchSLA(ctx context.Context) (context.Context, *slaWatch) {
 	w := &slaWatch{e: e, cancel: cancel, seen: map[*flow.SLA]bool{}, ignored: map[string]bool{}}
 	created := e.exec.State.StartDate
 	for _, s := range e.flow.SLA {
-		if s.Type != flow.SLAMaxDuration {
+		// Kestra monitors a MAX_DURATION from the execution's creation only: a restart,
+		// which keeps the first start date, would be ended at once by the time since.
+		if s.Type != flow.SLAMaxDuration || e.restart != nil {
 			continue
 		}
 		w.timers = append(w.timers, time.AfterFunc(s.Duration-e.opts.Now().Sub(created), func() {

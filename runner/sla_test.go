@@ -1,10 +1,12 @@
 package runner
 
 import (
+	"context"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/tasks"
@@ -101,5 +103,36 @@ tasks:
 	}
 	if x.State.Current != StateSuccess || x.Labels["sla"] != "late" || !warned {
 		t.Errorf("NONE: got %s, labels %v, warned %v; want SUCCESS, sla=late, the violation logged", x.State.Current, x.Labels, warned)
+	}
+}
+
+// TestSLAMaxDurationNotOnRestart: as Kestra, which monitors a MAX_DURATION SLA from an
+// execution's creation only, a restart, which keeps the execution's start date, is not
+// ended at once by the time that passed before it.
+func TestSLAMaxDurationNotOnRestart(t *testing.T) {
+	f, err := flow.Parse("flow.yml", []byte(`id: f
+namespace: dev
+sla:
+  - id: hour
+    type: MAX_DURATION
+    behavior: FAIL
+    duration: PT1H
+tasks:
+  - id: check
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "{{ taskrun.attemptsCount == 0 }}"
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := runFlow(t, context.Background(), f, Options{})
+	if x.State.Current != StateFailed {
+		t.Fatalf("first run: got %s, want FAILED", x.State.Current)
+	}
+	// Restarted the next day.
+	x.State.StartDate = x.State.StartDate.Add(-24 * time.Hour)
+	y := runRestart(t, context.Background(), f, planRestart(t, f, x), nil)
+	if y.State.Current != StateSuccess || runs(y) != "check:SUCCESS" {
+		t.Fatalf("restart: got %s %s (error %q), want check:SUCCESS SUCCESS", runs(y), y.State.Current, y.TaskRunList[0].Error)
 	}
 }

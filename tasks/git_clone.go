@@ -121,6 +121,11 @@ func (t *GitClone) render(tc *Context) (*gitClone, error) {
 	}
 	if u, perr := url.Parse(g.url); perr == nil {
 		maskURL(tc, u)
+		// https://TOKEN@host/repo (GitHub's form) carries a token as the user name; an SSH
+		// user name (git@) is none.
+		if _, hasPass := u.User.Password(); !hasPass && u.User.Username() != "" && (u.Scheme == "https" || u.Scheme == "http") {
+			tc.mask(u.User.Username())
+		}
 	}
 	if g.url == "" {
 		return nil, &PropError{Prop: "url", Err: errors.New("renders to an empty string: give the repository's URL")}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -371,5 +372,27 @@ func TestGitCloneNoTagsIntoAFolderWithFiles(t *testing.T) {
 		if noTags == (err == nil) {
 			t.Errorf("noTags %v: tag v1 fetched: %v", noTags, err == nil)
 		}
+	}
+}
+
+// TestGitCloneMasksATokenGivenAsUserName: https://TOKEN@host/repo (GitHub's form) carries the
+// token as the URL's user name: it is masked as a password is.
+func TestGitCloneMasksATokenGivenAsUserName(t *testing.T) {
+	tc, _ := newContext(t)
+	var masked []string
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	sharedFolder(t, tc)
+	_, _ = (&GitClone{URL: "https://ghp_tokenAsUser123@127.0.0.1:1/repo.git"}).Run(context.Background(), tc)
+	if !slices.Contains(masked, "ghp_tokenAsUser123") {
+		t.Errorf("masked %q, want the token given as the user name", masked)
+	}
+	// An SSH user name is no secret: git@ stays readable.
+	tc, _ = newContext(t)
+	masked = nil
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	sharedFolder(t, tc)
+	_, _ = (&GitClone{URL: "ssh://git@127.0.0.1:1/repo.git"}).Run(context.Background(), tc)
+	if slices.Contains(masked, "git") {
+		t.Errorf("masked %q, want the SSH user name left readable", masked)
 	}
 }

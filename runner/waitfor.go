@@ -42,8 +42,16 @@ func (e *engine) runWaitFor(ctx context.Context, spec *flow.TaskSpec, tr *TaskRu
 			}
 		}
 	}()
-	for n := 1; ; n++ {
-		if n > 1 {
+	// A restart goes on with the iteration that failed (its run carries it from the second
+	// on; the doc keeps that iteration's runs and outputs), not again from the first.
+	first := 1
+	e.mu.Lock()
+	if tr.Iteration != nil && *tr.Iteration > 1 {
+		first = *tr.Iteration
+	}
+	e.mu.Unlock()
+	for n := first; ; n++ {
+		if n > first {
 			e.mu.Lock()
 			it := n
 			tr.Iteration = &it

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,49 @@ tasks:
 	}
 	if got, want := strings.Join(seen, "|"), "nothing no a|a a|nothing a|b a"; got != want {
 		t.Errorf("seen: got %s, want %s", got, want)
+	}
+}
+
+// TestRestartWaitForGoesOnFromTheFailedIteration: a restart of a WaitFor whose second
+// iteration failed runs that iteration's failed task again, then the third iteration: no
+// iteration runs twice.
+func TestRestartWaitForGoesOnFromTheFailedIteration(t *testing.T) {
+	f, err := flow.Parse("flow.yml", []byte(`id: f
+namespace: dev
+tasks:
+  - id: loop
+    type: io.kestra.plugin.core.flow.WaitFor
+    condition: "{{ outputs.loop.iterationCount >= 3 }}"
+    checkFrequency:
+      interval: PT0.001S
+      maxIterations: 5
+    tasks:
+      - id: log
+        type: io.kestra.plugin.core.debug.Return
+        format: "{{ outputs.loop.iterationCount }}"
+      - id: check
+        type: io.kestra.plugin.core.execution.Fail
+        condition: "{{ outputs.loop.iterationCount == 2 and taskrun.attemptsCount == 0 }}"
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := runFlow(t, context.Background(), f, Options{})
+	if x.State.Current != StateFailed {
+		t.Fatalf("first run: got %s %s, want FAILED", runs(x), x.State.Current)
+	}
+	y := runRestart(t, context.Background(), f, planRestart(t, f, x), nil)
+	var got []string
+	for _, tr := range y.TaskRunList {
+		if tr.TaskID != "loop" {
+			got = append(got, fmt.Sprintf("%s@%d:%s", tr.TaskID, *tr.Iteration, tr.State.Current))
+		}
+	}
+	want := "log@1:SUCCESS check@1:SUCCESS log@2:SUCCESS check@2:SUCCESS log@3:SUCCESS check@3:SUCCESS"
+	if y.State.Current != StateSuccess || strings.Join(got, " ") != want {
+		t.Fatalf("restart: got %s %s, want SUCCESS %s", y.State.Current, strings.Join(got, " "), want)
+	}
+	if n := output(t, y, "loop", "iterationCount"); fmt.Sprint(n) != "3" {
+		t.Errorf("iterationCount: got %v, want 3", n)
 	}
 }

@@ -67,6 +67,14 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 	if err := runner.Restartable(x); err != nil && !(o.Force && runner.Unfinished(x.State.Current)) {
 		return nil, err
 	}
+	if runner.Unfinished(x.State.Current) && s.Store.RunnerOf(x.ID) == state.RunnerAlive {
+		// Its run lease is held: Force would run it a second time, at once.
+		reason := "a process is running it (it holds the execution's run lease): wait for it to end, or stop it, then restart"
+		if x.State.Current == runner.StatePaused {
+			reason = "a process is running it, waiting in a Pause task (it holds the execution's run lease): resume it: flowctl executions resume " + x.ID
+		}
+		return nil, &runner.NotRestartableError{ID: x.ID, State: x.State.Current, Reason: reason}
+	}
 	f, revision, err := s.restartFlow(x, o.Flow)
 	if err != nil {
 		return nil, err

@@ -263,3 +263,33 @@ func TestRestartTwiceAtOnce(t *testing.T) {
 		t.Errorf("record: %s, %v; want the first restart's, SUCCESS at attempt 2", rec.State, err)
 	}
 }
+
+// An execution recorded RUNNING whose run lease a live process holds is running: a restart
+// with Force, which would run it a second time at once, is refused, and says so.
+func TestRestartForceRefusedWhileAProcessRunsIt(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, retried)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"n": 1}})
+	if err != nil || x.State.Current != runner.StateFailed {
+		t.Fatalf("run: %v; want FAILED", err)
+	}
+	x.State = runner.State{Current: runner.StateRunning, StartDate: x.State.StartDate, Histories: x.State.Histories[:2]}
+	if err := runner.Save(s.Store, x); err != nil {
+		t.Fatal(err)
+	}
+	live, err := s.Store.TakeRunLease(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PlanRestart(x.ID, RestartOptions{Flow: f, Force: true})
+	if err == nil || !strings.Contains(err.Error(), "a process is running it") {
+		t.Fatalf("forced restart of a running execution: got %v, want it refused", err)
+	}
+	if got := recorded(t, s, x.ID); got != runner.StateRunning {
+		t.Errorf("recorded %s, want RUNNING untouched", got)
+	}
+	live.Release()
+	if _, err := restart(s, x.ID, RestartOptions{Flow: f, Force: true}); err != nil {
+		t.Errorf("forced restart once its process is gone: %v", err)
+	}
+}

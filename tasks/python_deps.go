@@ -121,7 +121,8 @@ func setupPythonEnv(ctx context.Context, tc *Context, env []string, workDir stri
 		_ = RemoveAll(dir)
 		return nil, err
 	}
-	ready := "interpreter: " + exe + "\nversion: " + version + "\n" + strings.Join(deps, "\n") + "\n"
+	// The cache outlives the run: it keeps no credentials of index URLs.
+	ready := "interpreter: " + exe + "\nversion: " + version + "\n" + redactURLs(strings.Join(deps, "\n")) + "\n"
 	if err := os.WriteFile(filepath.Join(dir, readyFile), []byte(ready), 0o600); err != nil {
 		_ = RemoveAll(dir)
 		return nil, fmt.Errorf("dependencies: cache: %w", err)
@@ -167,6 +168,8 @@ func buildVenv(ctx context.Context, tc *Context, env []string, workDir, python, 
 	if err := os.WriteFile(req, []byte(strings.Join(deps, "\n")+"\n"), 0o600); err != nil {
 		return fmt.Errorf("dependencies: %w", err)
 	}
+	// It may hold the credentials of index URLs, and a cached environment outlives the run.
+	defer os.Remove(req)
 	out, err := runQuiet(ctx, env, workDir, filepath.Join(dir, "bin", "python"), "-m", "pip", "install", "--no-input", "--progress-bar", "off", "--requirement", req)
 	if err != nil {
 		logLines(tc, LevelError, out)

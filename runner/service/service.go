@@ -193,6 +193,9 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		}
 	}
 	defer func() { runLease.Release() }()
+	// gen is the masker's once the execution is first recorded: a value registered later
+	// may be in lines the journal wrote before (see MaskLogs below).
+	gen := -1
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:   o.Inputs,
 		Masker:   masker,
@@ -222,6 +225,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Retries:       retries,
 		OnStart: func(x *runner.Execution) error {
 			holdRun(x.ID)
+			gen = masker.Generation()
 			rec, err := runner.Record(x)
 			if err != nil {
 				return err
@@ -257,6 +261,12 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 			s.recordErr = end
 		}
 		s.mu.Unlock()
+	} else if gen >= 0 && masker.Generation() != gen {
+		// The engine masked again what it keeps; the lines written while it ran are the
+		// state's to mask.
+		if err := s.Store.MaskLogs(x.ID, masker.String); err != nil {
+			s.warnf("execution %s: its log lines written before a value to mask was known could not be masked: %v", x.ID, err)
+		}
 	}
 	return x, nil
 }

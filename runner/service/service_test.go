@@ -400,3 +400,46 @@ func TestNotesMaskTheEnvironmentsSecrets(t *testing.T) {
 		t.Errorf("the note %q does not quote the refused value, masked", notes[0])
 	}
 }
+
+// TestLateMaskReachesLinesAlreadyWritten: a value a task registers for masking while the
+// execution runs (git.Clone's password, rendered from an input) is masked in the state's
+// log lines written before it was known too, not only in those written at the end.
+func TestLateMaskReachesLinesAlreadyWritten(t *testing.T) {
+	s, _ := newService(t)
+	f := parse(t, `id: late
+namespace: dev
+inputs:
+  - id: pw
+    type: STRING
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "pw is {{ inputs.pw }}"
+  - id: wait
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.6S
+  - id: clone
+    type: io.kestra.plugin.git.Clone
+    url: http://127.0.0.1:1/repo.git
+    username: bob
+    password: "{{ inputs.pw }}"
+`)
+	x, err := s.Run(context.Background(), f, RunOptions{Inputs: map[string]any{"pw": "LateMaskedPass99"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := s.Store.Logs(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := false
+	for _, l := range logs {
+		if strings.Contains(l.Message, "LateMaskedPass99") {
+			t.Errorf("the state keeps the password in %q", l.Message)
+		}
+		said = said || l.Message == "pw is ******"
+	}
+	if !said {
+		t.Errorf("logs: got %+v, want the line with the password masked", logs)
+	}
+}

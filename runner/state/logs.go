@@ -253,3 +253,48 @@ func readTally(v []byte) (*tally, error) {
 	t.markerTime = d.time()
 	return t, d.err
 }
+
+// MaskLogs rewrites, through mask, the messages of the log lines execution execID already
+// has: a value registered for masking while the execution ran (a password a task rendered
+// from an input) must not stay in the lines written before it was known.
+func (s *Store) MaskLogs(execID string, mask func(string) string) error {
+	id := []byte(execID)
+	return s.update(func(tx *bolt.Tx) error {
+		return s.guarded(tx, func(g *guard) error {
+			if err := g.whole(bucketLogs, id, bucketLines); err != nil {
+				return err
+			}
+			eb := tx.Bucket(bucketLogs).Bucket(id)
+			if eb == nil {
+				return nil
+			}
+			lines := eb.Bucket(bucketLines)
+			if lines == nil {
+				return nil
+			}
+			type change struct{ k, v []byte }
+			var changes []change
+			err := lines.ForEach(func(k, v []byte) error {
+				e, err := decodeLine(v)
+				if err != nil {
+					return err
+				}
+				if m := mask(e.Message); m != e.Message {
+					e.Message = m
+					changes = append(changes, change{bytes.Clone(k), encodeLine(e)})
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			// Put after the walk: bbolt's cursor does not survive changes under it.
+			for _, c := range changes {
+				if err := lines.Put(c.k, c.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+}

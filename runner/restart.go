@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
@@ -162,6 +163,11 @@ func PlanRestart(f *flow.Flow, x *Execution, now time.Time) (*Execution, error) 
 			continue
 		}
 		spec := specs[tr.TaskID]
+		if fe := forEachItemOf(specs, tr.TaskID); spec == nil && fe != "" {
+			// Its split's batches live in the run that cut them: its runs cannot be taken up.
+			return nil, &NotRestartableError{ID: x.ID, State: x.State.Current,
+				Reason: fmt.Sprintf("it ran ForEachItem task %q, and flowctl does not restart a ForEachItem yet; run the flow again", fe)}
+		}
 		if spec == nil {
 			return nil, &NotRestartableError{ID: x.ID, State: x.State.Current,
 				Reason: fmt.Sprintf("it has a run of task %q, which flow %s.%s has no longer; restart it with the flow it ran (--flow FILE)", tr.TaskID, f.Namespace, f.ID)}
@@ -195,6 +201,23 @@ func PlanRestart(f *flow.Flow, x *Execution, now time.Time) (*Execution, error) 
 	y.State.EndDate = time.Time{}
 	y.State.Set(StateRestarted, now)
 	return &y, nil
+}
+
+// forEachItemOf returns the id of the ForEachItem among specs whose own run (<id>_split,
+// <id>_items, <id>_merge) taskID is; "" when it is none.
+func forEachItemOf(specs map[string]*flow.TaskSpec, taskID string) string {
+	for _, suffix := range flow.ForEachItemSuffixes {
+		id, ok := strings.CutSuffix(taskID, suffix)
+		if !ok {
+			continue
+		}
+		if s := specs[id]; s != nil {
+			if _, fe := s.Flowable.(*flow.ForEachItem); fe {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // endedWell reports whether a run in state st is kept by a restart.

@@ -734,3 +734,29 @@ finally:
 		}
 	}
 }
+
+// A ForEachItem's own runs (<id>_split, <id>_items) are not tasks of the flow: a restart is
+// refused saying it is the ForEachItem, not that the flow lost tasks.
+func TestRestartForEachItemRefusedClearly(t *testing.T) {
+	f, err := flow.Parse("flow.yml", []byte(`id: f
+namespace: dev
+tasks:
+  - id: fe
+    type: io.kestra.plugin.core.flow.ForEachItem
+    items: "kestra:///nope.txt"
+    namespace: dev
+    flowId: child
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := runFlow(t, context.Background(), f, Options{})
+	if x.State.Current != StateFailed {
+		t.Fatalf("run: got %s %s, want FAILED", runs(x), x.State.Current)
+	}
+	_, err = PlanRestart(f, recorded(t, x), time.Now())
+	var nr *NotRestartableError
+	if !errors.As(err, &nr) || !strings.Contains(err.Error(), `ForEachItem task "fe"`) || strings.Contains(err.Error(), "has no longer") {
+		t.Fatalf("restart: got %v, want it refused naming the ForEachItem", err)
+	}
+}

@@ -73,6 +73,8 @@ type chatPost struct {
 	opts chatOpts
 	// hints says what to do about each error word the service answers.
 	hints map[string]string
+	// explain reads the error word, or else a detail, of an answer; answerWord when nil.
+	explain func(answer []byte) (word, detail string)
 }
 
 // chatOpts are ChatOptions rendered, with their defaults.
@@ -86,6 +88,12 @@ type chatOpts struct {
 // anything could print it: a URL written in clear in the flow is as secret as one read from
 // secret(). It must be an http or https URL with a host.
 func renderWebhookURL(tc *Context, tmpl string) (string, error) {
+	return renderServiceURL(tc, tmpl, "https://hooks.slack.com/services/...")
+}
+
+// renderServiceURL is renderWebhookURL for any service; example is the form of its URLs,
+// for the message of a URL that is not one.
+func renderServiceURL(tc *Context, tmpl, example string) (string, error) {
 	raw, err := tc.render("url", tmpl)
 	if err != nil {
 		return "", err
@@ -108,7 +116,7 @@ func renderWebhookURL(tc *Context, tmpl string) (string, error) {
 		return "", &PropError{Prop: "url", Err: fmt.Errorf("not a valid URL: %v", err)}
 	}
 	if (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-		return "", &PropError{Prop: "url", Err: errors.New("want an http or https URL with a host, such as https://hooks.slack.com/services/...")}
+		return "", &PropError{Prop: "url", Err: errors.New("want an http or https URL with a host, such as " + example)}
 	}
 	return u, nil
 }
@@ -280,7 +288,11 @@ func chatNow(tc *Context) time.Time {
 func (p *chatPost) judge(a chatAttempt, attempt int, where string, now time.Time) (wait time.Duration, problem string, retry bool) {
 	backoff := chatBackoff[min(attempt, len(chatBackoff))-1]
 	if a.err == nil {
-		word, detail := answerWord(a.answer)
+		explain := p.explain
+		if explain == nil {
+			explain = answerWord
+		}
+		word, detail := explain(a.answer)
 		problem = p.answerProblem(a.status, word, detail)
 		switch a.status {
 		case http.StatusTooManyRequests:

@@ -61,14 +61,15 @@ var teamsExecutionDef = &Def{
 	Aliases: []string{"io.kestra.plugin.microsoft365.teams.TeamsExecution"},
 	Doc:     "Post a summary of an execution to a Microsoft Teams incoming webhook, as a MessageCard: its state, the task that failed, its duration, a link to it.",
 	New:     func() Task { return &TeamsExecution{} },
-	// Kestra's template properties, and the payload its run always replaces.
-	Unsupported: []string{"templateUri", "templateRenderMap", "payload"},
+	// Kestra's template properties: the message here is built, not templated.
+	Unsupported: []string{"templateUri", "templateRenderMap"},
 }
 
 // TeamsExecution posts a summary of one execution as Kestra's teams-template.peb lays it out
 // (see teamsExecutionMessage).
 type TeamsExecution struct {
 	URL              string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('TEAMS_WEBHOOK') }}); a secret, never printed whole"`
+	Payload          string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
 	ExecutionID      string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
 	ThemeColor       string       `flow:"themeColor" doc:"the card's colour, hexadecimal RGB, rendered (default 0076D7)"`
 	ActivityTitle    string       `flow:"activityTitle" doc:"the title of the card's section, rendered"`
@@ -109,6 +110,7 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	warnPayloadReplaced(tc, t.Payload)
 	x, err := summarisedExecution(tc, t.ExecutionID, "TeamsExecution")
 	if err != nil {
 		return Result{}, err
@@ -141,6 +143,14 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 		*p.dst = &s
 	}
 	return postTeams(ctx, tc, u, slackJSON(card), opts)
+}
+
+// warnPayloadReplaced says that the payload of a summary task is not what is sent: Kestra's
+// Teams, Zulip and Telegram summaries replace it, silently.
+func warnPayloadReplaced(tc *Context, payload string) {
+	if payload != "" {
+		tc.Log.Warnf("payload is not sent: this task sends its summary of the execution in its place, as Kestra's does")
+	}
 }
 
 // renderUnshown renders customMessage and customFields, which Kestra renders (so a mistake in

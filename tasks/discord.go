@@ -60,6 +60,11 @@ func discordPayload(tc *Context, tmpl string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return compactPayload(s)
+}
+
+// compactPayload checks a rendered payload and writes it compactly.
+func compactPayload(s string) ([]byte, error) {
 	if err := checkJSONObject(s, discordPayloadShape); err != nil {
 		return nil, &PropError{Prop: "payload", Err: err}
 	}
@@ -140,6 +145,15 @@ func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
+	// Kestra finds the execution and renders customMessage and customFields before it looks
+	// at the payload, so a wrong executionId fails the task either way.
+	x, err := summarisedExecution(tc, t.ExecutionID, "DiscordExecution")
+	if err != nil {
+		return Result{}, err
+	}
+	if err := renderUnshown(tc, t.CustomMessage, t.CustomFields); err != nil {
+		return Result{}, err
+	}
 	if t.Payload != "" {
 		s, err := tc.render("payload", t.Payload)
 		if err != nil {
@@ -147,19 +161,12 @@ func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error)
 		}
 		// Kestra sends a payload that is not blank in place of the summary.
 		if strings.TrimSpace(s) != "" {
-			body, err := discordPayload(tc, t.Payload)
+			body, err := compactPayload(s)
 			if err != nil {
 				return Result{}, err
 			}
 			return postDiscord(ctx, tc, u, body, opts)
 		}
-	}
-	x, err := summarisedExecution(tc, t.ExecutionID, "DiscordExecution")
-	if err != nil {
-		return Result{}, err
-	}
-	if err := renderUnshown(tc, t.CustomMessage, t.CustomFields); err != nil {
-		return Result{}, err
 	}
 	msg, err := t.message(tc, discordExecutionEmbed(x, executionLink(tc.Environ, x), chatNow(tc)))
 	if err != nil {

@@ -328,14 +328,21 @@ func TestDiscordExecutionPostsKestrasEmbed(t *testing.T) {
 
 func TestDiscordExecutionSendsAGivenPayloadInsteadOfTheSummary(t *testing.T) {
 	h := newSlackHook(t, hookAnswer{status: 204})
-	// No execution to find: with a payload, none is looked up, as in Kestra.
-	tc, _, _ := slackContext(t, h)
-	_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, Payload: `{ "content": "as written" }`, Username: "ignored"}, tc)
+	tc, _ := summaryContext(t, h, summaryExec("f", "SUCCESS"))
+	_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, ExecutionID: "{{ trigger.executionId }}",
+		Payload: `{ "content": "as written" }`, Username: "ignored"}, tc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := string(h.body(t, 0)); got != `{"content":"as written"}` {
 		t.Errorf("posted %s", got)
+	}
+	// As in Kestra, the execution is looked up first: a wrong id fails, payload or not.
+	h2 := newSlackHook(t, hookAnswer{status: 204})
+	tc2, _ := summaryContext(t, h2, summaryExec("f", "SUCCESS"))
+	_, err = postTask(t, &DiscordExecution{URL: h2.srv.URL + discordPath, ExecutionID: "nope", Payload: `{"content": "x"}`}, tc2)
+	if err == nil || !strings.Contains(err.Error(), `execution "nope" not found`) || h2.hits() != 0 {
+		t.Errorf("error %v, %d posts", err, h2.hits())
 	}
 }
 

@@ -73,6 +73,11 @@ type chatPost struct {
 	opts chatOpts
 	// hints says what to do about each error word the service answers.
 	hints map[string]string
+	// explain reads the error word, or else a detail, of an answer; answerWord when nil.
+	explain func(answer []byte) (word, detail string)
+	// check, when set, judges a 2xx answer: a service that says in its body whether it took
+	// the message (Telegram's {"ok": true}). An error fails the post, not sent again.
+	check func(answer []byte) error
 }
 
 // chatOpts are ChatOptions rendered, with their defaults.
@@ -86,17 +91,32 @@ type chatOpts struct {
 // anything could print it: a URL written in clear in the flow is as secret as one read from
 // secret(). It must be an http or https URL with a host.
 func renderWebhookURL(tc *Context, tmpl string) (string, error) {
+	return renderServiceURL(tc, tmpl, "https://hooks.slack.com/services/...")
+}
+
+// renderServiceURL is renderWebhookURL for any service; example is the form of its URLs,
+// for the message of a URL that is not one.
+func renderServiceURL(tc *Context, tmpl, example string) (string, error) {
 	raw, err := tc.render("url", tmpl)
 	if err != nil {
 		return "", err
 	}
+	return checkServiceURL(tc, "url", raw, example)
+}
+
+// checkServiceURL masks a webhook URL, rendered or built, and checks it; prop is the
+// property blamed when it is not a URL.
+func checkServiceURL(tc *Context, prop, raw, example string) (string, error) {
 	u := strings.TrimSpace(raw) // a secret made with `echo | base64` ends with a line break
 	if tc.Mask != nil {
 		tc.Mask(raw)
 		tc.Mask(u)
+		for _, v := range secretQueryValues(u) {
+			tc.Mask(v)
+		}
 	}
 	if u == "" {
-		return "", &PropError{Prop: "url", Err: errors.New("is empty once rendered")}
+		return "", &PropError{Prop: prop, Err: errors.New("is empty once rendered")}
 	}
 	parsed, err := url.Parse(u)
 	if err != nil {
@@ -105,12 +125,35 @@ func renderWebhookURL(tc *Context, tmpl string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", &PropError{Prop: "url", Err: fmt.Errorf("not a valid URL: %v", err)}
+		return "", &PropError{Prop: prop, Err: fmt.Errorf("not a valid URL: %v", err)}
 	}
 	if (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-		return "", &PropError{Prop: "url", Err: errors.New("want an http or https URL with a host, such as https://hooks.slack.com/services/...")}
+		return "", &PropError{Prop: prop, Err: errors.New("want an http or https URL with a host, such as " + example)}
 	}
 	return u, nil
+}
+
+// secretQueryKeys are the query parameters that carry a webhook's credential: Zulip's
+// api_key, the sig of a Teams Workflows (Power Automate) URL, and the usual others.
+var secretQueryKeys = []string{"api_key", "apikey", "key", "sig", "token", "access_token", "secret", "password"}
+
+// secretQueryValues are the values of u's credential parameters, masked on their own too:
+// a service or a proxy may quote one without the rest of the URL.
+func secretQueryValues(u string) []string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	q := parsed.Query()
+	for _, k := range secretQueryKeys {
+		for _, v := range q[k] {
+			if len(v) >= 6 {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 // renderChatOptions renders options (nil means the defaults) and checks the headers, so that
@@ -240,6 +283,11 @@ func postChat(ctx context.Context, tc *Context, p chatPost) (Result, error) {
 			status = a.status
 		}
 		res := Result{Outputs: map[string]any{"status": status, "attempts": attempt}}
+		if a.err == nil && a.status >= 200 && a.status < 300 && p.check != nil {
+			if err := p.check(a.answer); err != nil {
+				return res, fmt.Errorf("%s answered %d but did not take the message: %s", p.service, a.status, p.scrub(err.Error()))
+			}
+		}
 		if a.err == nil && a.status >= 200 && a.status < 300 {
 			if after == "" {
 				tc.Log.Infof("posted to %s (attempt %d of %d)", where, attempt, chatMaxAttempts)
@@ -280,7 +328,11 @@ func chatNow(tc *Context) time.Time {
 func (p *chatPost) judge(a chatAttempt, attempt int, where string, now time.Time) (wait time.Duration, problem string, retry bool) {
 	backoff := chatBackoff[min(attempt, len(chatBackoff))-1]
 	if a.err == nil {
-		word, detail := answerWord(a.answer)
+		explain := p.explain
+		if explain == nil {
+			explain = answerWord
+		}
+		word, detail := explain(a.answer)
 		problem = p.answerProblem(a.status, word, detail)
 		switch a.status {
 		case http.StatusTooManyRequests:
@@ -353,6 +405,9 @@ func (p *chatPost) hide(err error) string {
 func (p *chatPost) scrub(s string) string {
 	shown := redactURL(p.url)
 	s = strings.ReplaceAll(s, p.url, shown)
+	for _, v := range secretQueryValues(p.url) {
+		s = strings.ReplaceAll(s, v, "***")
+	}
 	u, err := url.Parse(p.url)
 	if err != nil || len(u.Path) <= 1 {
 		return s

@@ -12,44 +12,51 @@ import (
 func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 	r := Builtin()
 	want := map[string]string{
-		"io.kestra.plugin.core.log.Log":                     "io.kestra.plugin.core.log.Log",
-		"io.kestra.core.tasks.log.Log":                      "io.kestra.plugin.core.log.Log",
-		"io.kestra.plugin.core.debug.Return":                "io.kestra.plugin.core.debug.Return",
-		"io.kestra.core.tasks.debugs.Return":                "io.kestra.plugin.core.debug.Return",
-		"io.kestra.plugin.core.execution.Fail":              "io.kestra.plugin.core.execution.Fail",
-		"io.kestra.core.tasks.executions.Fail":              "io.kestra.plugin.core.execution.Fail",
-		"io.kestra.plugin.scripts.shell.Script":             "io.kestra.plugin.scripts.shell.Script",
-		"io.kestra.plugin.scripts.shell.Commands":           "io.kestra.plugin.scripts.shell.Commands",
-		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":            "io.kestra.plugin.scripts.python.Script",
-		"io.kestra.plugin.scripts.python.Commands":          "io.kestra.plugin.scripts.python.Commands",
-		"io.kestra.plugin.core.kv.Set":                      "io.kestra.plugin.core.kv.Set",
-		"io.kestra.plugin.core.kv.Get":                      "io.kestra.plugin.core.kv.Get",
-		"io.kestra.plugin.core.kv.GetKeys":                  "io.kestra.plugin.core.kv.GetKeys",
-		"io.kestra.plugin.core.kv.Delete":                   "io.kestra.plugin.core.kv.Delete",
-		"io.kestra.plugin.core.namespace.UploadFiles":       "io.kestra.plugin.core.namespace.UploadFiles",
-		"io.kestra.plugin.core.namespace.DownloadFiles":     "io.kestra.plugin.core.namespace.DownloadFiles",
-		"io.kestra.plugin.core.namespace.DeleteFiles":       "io.kestra.plugin.core.namespace.DeleteFiles",
-		"io.kestra.plugin.core.http.Request":                "io.kestra.plugin.core.http.Request",
-		"io.kestra.plugin.fs.http.Request":                  "io.kestra.plugin.core.http.Request",
-		"io.kestra.plugin.core.http.Download":               "io.kestra.plugin.core.http.Download",
-		"io.kestra.plugin.fs.http.Download":                 "io.kestra.plugin.core.http.Download",
-		"io.kestra.plugin.core.output.OutputValues":         "io.kestra.plugin.core.output.OutputValues",
-		"io.kestra.plugin.core.debug.Echo":                  "io.kestra.plugin.core.debug.Echo",
-		"io.kestra.core.tasks.debugs.Echo":                  "io.kestra.plugin.core.debug.Echo",
-		"io.kestra.plugin.core.flow.Sleep":                  "io.kestra.plugin.core.flow.Sleep",
-		"io.kestra.core.tasks.flows.Pause":                  "io.kestra.plugin.core.flow.Pause",
-		"io.kestra.core.tasks.flows.Flow":                   "io.kestra.plugin.core.flow.Subflow",
-		"io.kestra.core.tasks.flows.Subflow":                "io.kestra.plugin.core.flow.Subflow",
-		"io.kestra.plugin.core.storage.LocalFiles":          "io.kestra.plugin.core.storage.LocalFiles",
-		"io.kestra.core.tasks.storages.LocalFiles":          "io.kestra.plugin.core.storage.LocalFiles",
-		"io.kestra.plugin.core.storage.Write":               "io.kestra.plugin.core.storage.Write",
-		"io.kestra.core.tasks.storages.Concat":              "io.kestra.plugin.core.storage.Concat",
-		"io.kestra.plugin.core.execution.Resume":            "io.kestra.plugin.core.execution.Resume",
-		"io.kestra.core.tasks.trigger.Toggle":               "io.kestra.plugin.core.trigger.Toggle",
-		"io.kestra.core.tasks.states.Set":                   "io.kestra.plugin.core.state.Set",
-		"io.kestra.plugin.core.state.Delete":                "io.kestra.plugin.core.state.Delete",
-		"io.kestra.plugin.notifications.mail.MailSend":      "io.kestra.plugin.email.MailSend",
-		"io.kestra.plugin.notifications.mail.MailExecution": "io.kestra.plugin.email.MailExecution",
+		"io.kestra.plugin.core.log.Log":                             "io.kestra.plugin.core.log.Log",
+		"io.kestra.core.tasks.log.Log":                              "io.kestra.plugin.core.log.Log",
+		"io.kestra.plugin.core.debug.Return":                        "io.kestra.plugin.core.debug.Return",
+		"io.kestra.core.tasks.debugs.Return":                        "io.kestra.plugin.core.debug.Return",
+		"io.kestra.plugin.core.execution.Fail":                      "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.core.tasks.executions.Fail":                      "io.kestra.plugin.core.execution.Fail",
+		"io.kestra.plugin.scripts.shell.Script":                     "io.kestra.plugin.scripts.shell.Script",
+		"io.kestra.plugin.scripts.shell.Commands":                   "io.kestra.plugin.scripts.shell.Commands",
+		"IO.KESTRA.PLUGIN.SCRIPTS.PYTHON.SCRIPT":                    "io.kestra.plugin.scripts.python.Script",
+		"io.kestra.plugin.scripts.python.Commands":                  "io.kestra.plugin.scripts.python.Commands",
+		"io.kestra.plugin.core.kv.Set":                              "io.kestra.plugin.core.kv.Set",
+		"io.kestra.plugin.core.kv.Get":                              "io.kestra.plugin.core.kv.Get",
+		"io.kestra.plugin.core.kv.GetKeys":                          "io.kestra.plugin.core.kv.GetKeys",
+		"io.kestra.plugin.core.kv.Delete":                           "io.kestra.plugin.core.kv.Delete",
+		"io.kestra.plugin.core.namespace.UploadFiles":               "io.kestra.plugin.core.namespace.UploadFiles",
+		"io.kestra.plugin.core.namespace.DownloadFiles":             "io.kestra.plugin.core.namespace.DownloadFiles",
+		"io.kestra.plugin.core.namespace.DeleteFiles":               "io.kestra.plugin.core.namespace.DeleteFiles",
+		"io.kestra.plugin.core.http.Request":                        "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.fs.http.Request":                          "io.kestra.plugin.core.http.Request",
+		"io.kestra.plugin.core.http.Download":                       "io.kestra.plugin.core.http.Download",
+		"io.kestra.plugin.fs.http.Download":                         "io.kestra.plugin.core.http.Download",
+		"io.kestra.plugin.core.output.OutputValues":                 "io.kestra.plugin.core.output.OutputValues",
+		"io.kestra.plugin.core.debug.Echo":                          "io.kestra.plugin.core.debug.Echo",
+		"io.kestra.core.tasks.debugs.Echo":                          "io.kestra.plugin.core.debug.Echo",
+		"io.kestra.plugin.core.flow.Sleep":                          "io.kestra.plugin.core.flow.Sleep",
+		"io.kestra.core.tasks.flows.Pause":                          "io.kestra.plugin.core.flow.Pause",
+		"io.kestra.core.tasks.flows.Flow":                           "io.kestra.plugin.core.flow.Subflow",
+		"io.kestra.core.tasks.flows.Subflow":                        "io.kestra.plugin.core.flow.Subflow",
+		"io.kestra.plugin.core.storage.LocalFiles":                  "io.kestra.plugin.core.storage.LocalFiles",
+		"io.kestra.core.tasks.storages.LocalFiles":                  "io.kestra.plugin.core.storage.LocalFiles",
+		"io.kestra.plugin.core.storage.Write":                       "io.kestra.plugin.core.storage.Write",
+		"io.kestra.core.tasks.storages.Concat":                      "io.kestra.plugin.core.storage.Concat",
+		"io.kestra.plugin.core.execution.Resume":                    "io.kestra.plugin.core.execution.Resume",
+		"io.kestra.core.tasks.trigger.Toggle":                       "io.kestra.plugin.core.trigger.Toggle",
+		"io.kestra.core.tasks.states.Set":                           "io.kestra.plugin.core.state.Set",
+		"io.kestra.plugin.core.state.Delete":                        "io.kestra.plugin.core.state.Delete",
+		"io.kestra.plugin.notifications.mail.MailSend":              "io.kestra.plugin.email.MailSend",
+		"io.kestra.plugin.notifications.mail.MailExecution":         "io.kestra.plugin.email.MailExecution",
+		"io.kestra.plugin.microsoft365.teams.TeamsIncomingWebhook":  "io.kestra.plugin.notifications.teams.TeamsIncomingWebhook",
+		"io.kestra.plugin.microsoft365.teams.TeamsExecution":        "io.kestra.plugin.notifications.teams.TeamsExecution",
+		"io.kestra.plugin.discord.DiscordIncomingWebhook":           "io.kestra.plugin.notifications.discord.DiscordIncomingWebhook",
+		"io.kestra.plugin.discord.DiscordExecution":                 "io.kestra.plugin.notifications.discord.DiscordExecution",
+		"io.kestra.plugin.googleworkspace.chat.GoogleChatExecution": "io.kestra.plugin.notifications.google.GoogleChatExecution",
+		"io.kestra.plugin.zulip.ZulipIncomingWebhook":               "io.kestra.plugin.notifications.zulip.ZulipIncomingWebhook",
+		"io.kestra.plugin.telegram.TelegramSend":                    "io.kestra.plugin.notifications.telegram.TelegramSend",
 	}
 	for name, canonical := range want {
 		d, ok := r.Lookup(name)
@@ -63,8 +70,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 44 {
-		t.Errorf("Defs: got %d types, want 44", got)
+	if got := len(r.Defs()); got != 54 {
+		t.Errorf("Defs: got %d types, want 54", got)
 	}
 }
 
@@ -90,6 +97,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*HTTPAuth]():         true,
 	reflect.TypeFor[*HTTPTimeout]():      true,
 	reflect.TypeFor[*NamespaceFiles]():   true,
+	reflect.TypeFor[[]DiscordEmbed]():    true, // a list of nested structs
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

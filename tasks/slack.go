@@ -119,8 +119,14 @@ func slackJSON(v any) []byte {
 const toJSONHint = "a value pasted into a JSON string is the classic cause (a quote, a backslash or a line break in it breaks the string): " +
 	`write {{ value | toJson }} in place of "{{ value }}", which adds the quotes and escapes what it must`
 
-// checkPayload checks that a rendered payload is a JSON object, and says where it is not.
+// checkPayload checks that a rendered Slack payload is a JSON object, and says where it is not.
 func checkPayload(s string) error {
+	return checkJSONObject(s, `a Slack message is {"text": "...", "blocks": [...]}`)
+}
+
+// checkJSONObject checks that a rendered payload is a JSON object, and says where it is not;
+// shape says what a message of the service looks like.
+func checkJSONObject(s, shape string) error {
 	if strings.TrimSpace(s) == "" {
 		return errors.New("is empty once rendered")
 	}
@@ -129,7 +135,7 @@ func checkPayload(s string) error {
 		return payloadSyntaxError(s, err)
 	}
 	if _, ok := v.(map[string]any); !ok {
-		return fmt.Errorf(`is JSON but not an object: a Slack message is {"text": "...", "blocks": [...]}, got %s`, jsonKind(v))
+		return fmt.Errorf("is JSON but not an object: %s, got %s", shape, jsonKind(v))
 	}
 	return nil
 }

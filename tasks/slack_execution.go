@@ -37,6 +37,7 @@ type SlackExecution struct {
 	Username      string       `flow:"username" doc:"the name to post as, rendered; honoured by legacy webhooks and Slack-compatible servers"`
 	IconURL       string       `flow:"iconUrl" doc:"the URL of the icon to post with, rendered; honoured by legacy webhooks and Slack-compatible servers"`
 	IconEmoji     string       `flow:"iconEmoji" doc:"the emoji to post with (:rocket:), rendered; honoured by legacy webhooks and Slack-compatible servers"`
+	Payload       string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
 	Options       *ChatOptions `flow:"options" doc:"HTTP options: connectTimeout, readTimeout, headers"`
 }
 
@@ -71,6 +72,7 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	warnPayloadReplaced(tc, t.Payload)
 	x, err := summarisedExecution(tc, t.ExecutionID, "SlackExecution")
 	if err != nil {
 		return Result{}, err

@@ -63,8 +63,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 44 {
-		t.Errorf("Defs: got %d types, want 44", got)
+	if got := len(r.Defs()); got != 48 {
+		t.Errorf("Defs: got %d types, want 48", got)
 	}
 }
 
@@ -90,6 +90,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*HTTPAuth]():         true,
 	reflect.TypeFor[*HTTPTimeout]():      true,
 	reflect.TypeFor[*NamespaceFiles]():   true,
+	reflect.TypeFor[*DbtManifest]():      true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

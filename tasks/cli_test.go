@@ -157,7 +157,10 @@ func TestDbtCLICommandFlags(t *testing.T) {
 }
 
 func TestCLIToolMissingIsNamedWithHowToInstall(t *testing.T) {
+	// Only the stubs' folder on the PATH: a terraform or dbt installed here is not found.
 	tc, _ := stubTools(t, nil)
+	onlyStubs := "PATH=" + t.TempDir()
+	tc.Environ = append(tc.Environ, onlyStubs)
 	_, err := (&TerraformCLI{CLIProps: CLIProps{Commands: []string{"terraform plan"}}}).Run(context.Background(), tc)
 	if err == nil || !strings.Contains(err.Error(), "terraform not found on the PATH: install Terraform") {
 		t.Errorf("terraform missing: got %v, want a not found error saying how to install it", err)
@@ -169,15 +172,17 @@ func TestCLIToolMissingIsNamedWithHowToInstall(t *testing.T) {
 
 	// beforeCommands may install the tool: the check runs after them, in the shell.
 	tc, rec := stubTools(t, nil)
+	tc.Environ = append(tc.Environ, onlyStubs)
 	bin := t.TempDir()
 	task := &AnsibleCLI{CLIProps: CLIProps{
-		BeforeCommands: []string{"printf '#!/bin/sh\\necho playbook \"$@\"\\n' > " + bin + "/ansible-playbook", "chmod +x " + bin + "/ansible-playbook", "export PATH=" + bin + ":$PATH"},
+		BeforeCommands: []string{"printf '#!/bin/sh\\necho playbook \"$@\"\\n' > " + bin + "/ansible-playbook", "/bin/chmod +x " + bin + "/ansible-playbook", "export PATH=" + bin + ":$PATH"},
 		Commands:       []string{"ansible-playbook site.yml"},
 	}}
 	if _, err := task.Run(context.Background(), tc); err != nil || !rec.has(LevelInfo, "playbook site.yml") {
 		t.Errorf("tool installed by beforeCommands: got %v, want it run;%s", err, rec.dump())
 	}
 	tc, rec = stubTools(t, nil)
+	tc.Environ = append(tc.Environ, onlyStubs)
 	task = &AnsibleCLI{CLIProps: CLIProps{BeforeCommands: []string{"true"}, Commands: []string{"ansible-playbook site.yml"}}}
 	if _, err := task.Run(context.Background(), tc); err == nil || !slices.ContainsFunc(rec.at(LevelError), func(l string) bool {
 		return strings.HasPrefix(l, "ansible-playbook not found on the PATH: install Ansible")

@@ -48,6 +48,8 @@ type cliTool struct {
 	// prefix names the tool's executables: a command whose first word starts with it
 	// (dbt, terraform, ansible-playbook, aws) needs that executable on the PATH.
 	prefix string
+	// exact makes prefix the executable's whole name (az, not azcopy).
+	exact bool
 	// install says how to install the tool, for the error when it is missing.
 	install string
 	// env is set before the task's env, which may override it.
@@ -73,7 +75,7 @@ func (t *cliTool) toolExecutables(commands []string) []string {
 	for _, c := range commands {
 		for _, line := range strings.Split(c, "\n") {
 			fields := strings.Fields(line)
-			if len(fields) == 0 || !strings.HasPrefix(fields[0], t.prefix) || strings.Contains(fields[0], "=") {
+			if len(fields) == 0 || !strings.HasPrefix(fields[0], t.prefix) || strings.Contains(fields[0], "=") || t.exact && fields[0] != t.prefix {
 				continue
 			}
 			if !slices.Contains(out, fields[0]) {

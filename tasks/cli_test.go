@@ -281,3 +281,46 @@ func TestAnsibleCLIWritesConfigInstallsRequirementsAndKeepsTheLog(t *testing.T) 
 		t.Errorf("outputFiles.log: got %q, want Ansible's log", got)
 	}
 }
+
+func TestGCloudCLIWritesTheKeyAsAFileAndRemovesIt(t *testing.T) {
+	tc, rec := stubTools(t, map[string]string{"gcloud": `echo "gcloud $* project=$CLOUDSDK_CORE_PROJECT same=$([ "$GOOGLE_APPLICATION_CREDENTIALS" = "$CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE" ] && echo yes)"; cat "$GOOGLE_APPLICATION_CREDENTIALS"; echo; ls -a`})
+	var masked []string
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	dir := t.TempDir()
+	tc.WorkDir = func() (string, error) { return dir, nil } // a WorkingDirectory's folder, kept after the run
+	task := &GCloudCLI{Commands: []string{"gcloud run deploy"}, ServiceAccount: `{"type": "service_account"}`, ProjectID: "p-{{ name }}"}
+	if _, err := task.Run(context.Background(), tc); err != nil {
+		t.Fatalf("Run: %v%s", err, rec.dump())
+	}
+	for _, want := range []string{"gcloud run deploy project=p-world same=yes", `{"type": "service_account"}`} {
+		if !rec.has(LevelInfo, want) {
+			t.Errorf("INFO %q: not logged;%s", want, rec.dump())
+		}
+	}
+	if !slices.ContainsFunc(rec.at(LevelInfo), func(l string) bool { return strings.HasPrefix(l, ".gcloud-key-") }) {
+		t.Errorf("the key file: not in the working folder during the run;%s", rec.dump())
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".gcloud-key-*")); len(left) > 0 {
+		t.Errorf("key files after the run: got %q, want none", left)
+	}
+	if !slices.Equal(masked, []string{`{"type": "service_account"}`}) {
+		t.Errorf("masked: got %q, want the key", masked)
+	}
+}
+
+func TestAzCLILogsInFirst(t *testing.T) {
+	tc, rec := stubTools(t, map[string]string{"az": `echo "az $*"`})
+	var masked []string
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	yes := true
+	task := &AzCLI{Commands: []string{"az group list"}, Username: "app-id", Password: "pa ss'word", Tenant: "t1", ServicePrincipal: &yes}
+	if _, err := task.Run(context.Background(), tc); err != nil {
+		t.Fatalf("Run: %v%s", err, rec.dump())
+	}
+	if got, want := rec.at(LevelInfo), []string{"az login -u app-id -p pa ss'word --tenant t1 --service-principal", "az group list"}; !slices.Equal(got, want) {
+		t.Errorf("lines: got %q, want %q", got, want)
+	}
+	if !slices.Equal(masked, []string{"pa ss'word"}) {
+		t.Errorf("masked: got %q, want the password", masked)
+	}
+}

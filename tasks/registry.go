@@ -58,6 +58,8 @@ var builtin = []*Def{
 	terraformCLIDef,
 	ansibleCLIDef,
 	awsCLIDef,
+	gcloudCLIDef,
+	azCLIDef,
 	slackIncomingWebhookDef,
 	slackExecutionDef,
 	mailSendDef,

@@ -170,8 +170,20 @@ func TestCLIToolMissingIsNamedWithHowToInstall(t *testing.T) {
 		t.Errorf("dbt missing: got %v, want a not found error saying how to install it", err)
 	}
 
-	// beforeCommands may install the tool: the check runs after them, in the shell.
+	// az login needs az though no command names it.
+	_, err = (&AzCLI{Commands: []string{"echo listing"}, Username: "u"}).Run(context.Background(), tc)
+	if err == nil || !strings.Contains(err.Error(), "az not found on the PATH: install the Azure CLI") {
+		t.Errorf("az missing for az login: got %v, want a not found error", err)
+	}
+	// A command that does not run the tool needs no tool.
 	tc, rec := stubTools(t, nil)
+	tc.Environ = append(tc.Environ, onlyStubs)
+	if _, err := (&TerraformCLI{CLIProps: CLIProps{Commands: []string{"echo no terraform here"}}}).Run(context.Background(), tc); err != nil || !rec.has(LevelInfo, "no terraform here") {
+		t.Errorf("no tool command: got %v, want it run;%s", err, rec.dump())
+	}
+
+	// beforeCommands may install the tool: the check runs after them, in the shell.
+	tc, rec = stubTools(t, nil)
 	tc.Environ = append(tc.Environ, onlyStubs)
 	bin := t.TempDir()
 	task := &AnsibleCLI{CLIProps: CLIProps{

@@ -184,7 +184,7 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 
 	var toolCheck []string
 	if body.tool != nil {
-		if toolCheck, err = tool.checkTool(body.commands, p.beforeCommands, workDir, envValue(env, "PATH")); err != nil {
+		if toolCheck, err = tool.checkTool(slices.Concat(tool.setup, body.commands), p.beforeCommands, workDir, envValue(env, "PATH")); err != nil {
 			return Result{}, err
 		}
 	}

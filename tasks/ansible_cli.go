@@ -20,12 +20,19 @@ var ansibleCLIDef = &Def{
 // AnsibleCLI runs its commands with /bin/bash -c, as Kestra's does, after installing the
 // requirements files the working folder holds.
 type AnsibleCLI struct {
-	CLIProps
-	AnsibleConfig                 string `flow:"ansibleConfig" vars:"workingDir" doc:"the ansible.cfg written into the working folder (unless inputFiles has one); {{ workingDir }} is the folder"`
-	OutputLogFile                 *bool  `flow:"outputLogFile" doc:"keep Ansible's log file as outputs.outputFiles.log (default false)"`
-	AutoInstallPythonRequirements *bool  `flow:"autoInstallPythonRequirements" doc:"pip install -r requirements.txt first when the working folder has one (default true)"`
-	AutoInstallGalaxyRequirements *bool  `flow:"autoInstallGalaxyRequirements" doc:"ansible-galaxy install -r requirements.yml first when the working folder has one (default true)"`
-	OutputsMode                   string `flow:"outputsMode,ignored" enum:"ALL,EXPLICIT" doc:"Kestra's capture of playbook results as outputs; flowctl logs Ansible's own output instead"`
+	Commands                      []string          `flow:"commands,required" vars:"workingDir" doc:"the shell commands to run, rendered; {{ workingDir }} is the working folder"`
+	BeforeCommands                []string          `flow:"beforeCommands" vars:"workingDir" doc:"shell commands run first; {{ workingDir }} is the working folder"`
+	Env                           map[string]string `flow:"env" doc:"environment variables added to the inherited environment"`
+	InputFiles                    map[string]string `flow:"inputFiles" doc:"files written into the working folder before the run: relative name to content, or to a kestra:// URI to copy in"`
+	OutputFiles                   []string          `flow:"outputFiles" doc:"globs of files of the working folder to keep in the internal storage; their kestra:// URIs are in outputs.outputFiles"`
+	ContainerImage                string            `flow:"containerImage,ignored" doc:"the container image; flowctl runs the tool installed on this machine"`
+	TaskRunner                    map[string]any    `flow:"taskRunner" doc:"the task runner; only io.kestra.plugin.core.runner.Process is used"`
+	NamespaceFiles                *NamespaceFiles   `flow:"namespaceFiles" doc:"files of the flow's namespace copied into the working folder first (flowctl namespace files push)"`
+	AnsibleConfig                 string            `flow:"ansibleConfig" vars:"workingDir" doc:"the ansible.cfg written into the working folder (unless inputFiles has one); {{ workingDir }} is the folder"`
+	OutputLogFile                 *bool             `flow:"outputLogFile" doc:"keep Ansible's log file as outputs.outputFiles.log (default false)"`
+	AutoInstallPythonRequirements *bool             `flow:"autoInstallPythonRequirements" doc:"pip install -r requirements.txt first when the working folder has one (default true)"`
+	AutoInstallGalaxyRequirements *bool             `flow:"autoInstallGalaxyRequirements" doc:"ansible-galaxy install -r requirements.yml first when the working folder has one (default true)"`
+	OutputsMode                   string            `flow:"outputsMode,ignored" enum:"ALL,EXPLICIT" doc:"Kestra's capture of playbook results as outputs; flowctl logs Ansible's own output instead"`
 }
 
 // workingDirVar is the one variable Kestra adds for ansibleConfig: the working folder.
@@ -34,7 +41,17 @@ var workingDirVar = regexp.MustCompile(`\{\{-?\s*workingDir\s*-?\}\}`)
 // Run writes ansible.cfg and runs the commands.
 func (t *AnsibleCLI) Run(ctx context.Context, tc *Context) (Result, error) {
 	logFile := t.OutputLogFile != nil && *t.OutputLogFile
-	raw := t.exec(nil, false, []string{"/bin/bash", "-c"})
+	// The working folder is made after the commands are rendered: the shell gives its path,
+	// from the WORKING_DIR every script has.
+	shellVar := func(list []string) []string {
+		out := make([]string, len(list))
+		for i, c := range list {
+			out[i] = workingDirVar.ReplaceAllLiteralString(c, "${WORKING_DIR}")
+		}
+		return out
+	}
+	p := CLIProps{BeforeCommands: shellVar(t.BeforeCommands), Env: t.Env, InputFiles: t.InputFiles, OutputFiles: t.OutputFiles, TaskRunner: t.TaskRunner, NamespaceFiles: t.NamespaceFiles}
+	raw := p.exec(nil, false, []string{"/bin/bash", "-c"})
 	tool := &cliTool{
 		prefix:  "ansible",
 		install: "install Ansible (pip install ansible, or your system's package)",
@@ -72,5 +89,5 @@ func (t *AnsibleCLI) Run(ctx context.Context, tc *Context) (Result, error) {
 		}
 		return nil
 	}
-	return runCLI(ctx, tc, raw, t.Commands, tool)
+	return runCLI(ctx, tc, raw, shellVar(t.Commands), tool)
 }

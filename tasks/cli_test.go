@@ -186,16 +186,16 @@ func TestCLIToolMissingIsNamedWithHowToInstall(t *testing.T) {
 	tc, rec = stubTools(t, nil)
 	tc.Environ = append(tc.Environ, onlyStubs)
 	bin := t.TempDir()
-	task := &AnsibleCLI{CLIProps: CLIProps{
+	task := &AnsibleCLI{
 		BeforeCommands: []string{"printf '#!/bin/sh\\necho playbook \"$@\"\\n' > " + bin + "/ansible-playbook", "/bin/chmod +x " + bin + "/ansible-playbook", "export PATH=" + bin + ":$PATH"},
 		Commands:       []string{"ansible-playbook site.yml"},
-	}}
+	}
 	if _, err := task.Run(context.Background(), tc); err != nil || !rec.has(LevelInfo, "playbook site.yml") {
 		t.Errorf("tool installed by beforeCommands: got %v, want it run;%s", err, rec.dump())
 	}
 	tc, rec = stubTools(t, nil)
 	tc.Environ = append(tc.Environ, onlyStubs)
-	task = &AnsibleCLI{CLIProps: CLIProps{BeforeCommands: []string{"true"}, Commands: []string{"ansible-playbook site.yml"}}}
+	task = &AnsibleCLI{BeforeCommands: []string{"true"}, Commands: []string{"ansible-playbook site.yml"}}
 	if _, err := task.Run(context.Background(), tc); err == nil || !slices.ContainsFunc(rec.at(LevelError), func(l string) bool {
 		return strings.HasPrefix(l, "ansible-playbook not found on the PATH: install Ansible")
 	}) {
@@ -269,21 +269,20 @@ func TestAnsibleCLIWritesConfigInstallsRequirementsAndKeepsTheLog(t *testing.T) 
 	})
 	yes := true
 	task := &AnsibleCLI{
-		CLIProps: CLIProps{
-			Commands:   []string{"ansible-playbook -i inventory.ini site.yml"},
-			InputFiles: map[string]string{"requirements.txt": "requests\n", "site.yml": "- hosts: localhost\n"},
-		},
-		AnsibleConfig: "[defaults]\nlog_path = {{ workingDir }}/log\nforks = {{ name }}\n",
-		OutputLogFile: &yes,
+		BeforeCommands: []string{`echo "before in {{ workingDir }}"`},
+		Commands:       []string{"ansible-playbook -i inventory.ini site.yml", "echo 'in {{workingDir}}' {{ workingDir }}"},
+		InputFiles:     map[string]string{"requirements.txt": "requests\n", "site.yml": "- hosts: localhost\n"},
+		AnsibleConfig:  "[defaults]\nlog_path = {{ workingDir }}/log\nforks = {{ name }}\n",
+		OutputLogFile:  &yes,
 	}
 	res, err := task.Run(context.Background(), tc)
 	if err != nil {
 		t.Fatalf("Run: %v%s", err, rec.dump())
 	}
 	got := rec.at(LevelInfo)
-	if len(got) != 5 || got[0] != "pip install --no-cache-dir -r requirements.txt" || got[1] != "playbook -i inventory.ini site.yml" ||
-		!strings.HasPrefix(got[3], "log_path = /") || !strings.HasSuffix(got[3], "/log") || got[4] != "forks = world" {
-		t.Errorf("lines: got %q, want pip, the playbook and the rendered ansible.cfg (no galaxy: no requirements.yml)", got)
+	if len(got) != 7 || !strings.HasPrefix(got[0], "before in /") || got[1] != "pip install --no-cache-dir -r requirements.txt" || got[2] != "playbook -i inventory.ini site.yml" ||
+		got[4] != "log_path = "+strings.TrimPrefix(got[0], "before in ")+"/log" || got[5] != "forks = world" || !strings.HasPrefix(got[6], "in ${WORKING_DIR} /") {
+		t.Errorf("lines: got %q, want the beforeCommands, pip, the playbook, the rendered ansible.cfg (no galaxy: no requirements.yml), the folder", got)
 	}
 	if res.Warning {
 		t.Error("Warning: got true, want false (Ansible's stderr does not make a WARNING)")

@@ -335,3 +335,31 @@ func TestAzCLILogsInFirst(t *testing.T) {
 		t.Errorf("masked: got %q, want the password", masked)
 	}
 }
+
+func TestDbtCLIOutputMarkerAndStringManifest(t *testing.T) {
+	tc, rec := stubTools(t, nil)
+	kv := newMemKV()
+	tc.KV = kv
+	// Kestra's test: a manifest kept as a string is written as it is.
+	if err := kv.Set("dev", "m", KVValue{Type: KVString, Value: `{"nodes": {}}`}, KVSetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	task := &DbtCLI{
+		CommandsProps: CommandsProps{Commands: []string{
+			`head -c 1 p/target/manifest.json | grep -qx '{'`,
+			`echo '::{"outputs":{"some_value":"hello"}}::'`,
+		}},
+		ProjectDir:   "p",
+		LoadManifest: &DbtManifest{Key: "m", Namespace: "dev"},
+	}
+	res, err := task.Run(context.Background(), tc)
+	if err != nil {
+		t.Fatalf("Run: %v%s", err, rec.dump())
+	}
+	if vars, _ := res.Outputs["vars"].(map[string]any); vars["some_value"] != "hello" {
+		t.Errorf("vars: got %v, want some_value=hello", res.Outputs["vars"])
+	}
+	if files, _ := res.Outputs["outputFiles"].(map[string]any); files["manifest.json"] == nil {
+		t.Errorf("outputFiles: got %v, want the loaded manifest.json", files)
+	}
+}

@@ -58,8 +58,11 @@ type cliTool struct {
 	// requirements installs).
 	setup []string
 	// prepare writes the tool's files into the working folder once the inputFiles are
-	// there (profiles.yml, ansible.cfg).
+	// there (ansible.cfg, a gcloud key), or before them with prepareFirst.
 	prepare func(workDir string) error
+	// prepareFirst runs prepare before the namespace files and the inputFiles are written,
+	// so theirs replace the tool's (DbtCLI: a profiles.yml among them wins, as in Kestra).
+	prepareFirst bool
 	// logLine takes a line of stdout or stderr that is not a protocol line; it reports
 	// whether it logged it itself (dbt's JSON log lines).
 	logLine func(stderr bool, text string) bool

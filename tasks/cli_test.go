@@ -363,3 +363,26 @@ func TestDbtCLIOutputMarkerAndStringManifest(t *testing.T) {
 		t.Errorf("outputFiles: got %v, want the loaded manifest.json", files)
 	}
 }
+
+func TestDbtCLIProfilesOrder(t *testing.T) {
+	// In a WorkingDirectory whose folder has a profiles.yml (a cloned project's), profiles
+	// replaces it, saying so.
+	tc, rec := stubTools(t, nil)
+	dir := t.TempDir()
+	tc.WorkDir = func() (string, error) { return dir, nil }
+	if err := os.WriteFile(filepath.Join(dir, "profiles.yml"), []byte("cloned\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	task := &DbtCLI{CommandsProps: CommandsProps{Commands: []string{"cat profiles.yml"}}, Profiles: "from task\n"}
+	if _, err := task.Run(context.Background(), tc); err != nil || !rec.has(LevelInfo, "from task") ||
+		!rec.has(LevelInfo, "A 'profiles.yml' file already exists in the task working directory; it will be overridden.") {
+		t.Errorf("profiles over a cloned profiles.yml: got %v;%s", err, rec.dump())
+	}
+
+	// inputFiles are written after profiles, as Kestra's CommandsWrapper writes them: theirs wins.
+	tc, rec = stubTools(t, nil)
+	task = &DbtCLI{CommandsProps: CommandsProps{Commands: []string{"cat profiles.yml"}, ProcessProps: ProcessProps{InputFiles: map[string]string{"profiles.yml": "from inputFiles\n"}}}, Profiles: "from task\n"}
+	if _, err := task.Run(context.Background(), tc); err != nil || !rec.has(LevelInfo, "from inputFiles") {
+		t.Errorf("profiles and an inputFiles profiles.yml: got %v;%s", err, rec.dump())
+	}
+}

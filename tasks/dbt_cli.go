@@ -96,6 +96,9 @@ func (t *DbtCLI) Run(ctx context.Context, tc *Context) (Result, error) {
 		install: dbtInstall,
 		env:     map[string]string{"PYTHONUNBUFFERED": "true", "PIP_ROOT_USER_ACTION": "ignore"},
 		logLine: logs.line,
+		// As Kestra writes profiles.yml and the loaded manifest before its CommandsWrapper
+		// writes the namespace files and inputFiles: theirs win.
+		prepareFirst: true,
 	}
 	var projectPath string
 	tool.prepare = func(workDir string) error {

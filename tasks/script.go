@@ -141,6 +141,21 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
+	tool := body.tool
+	if tool == nil {
+		tool = &cliTool{}
+	}
+	prepare := func() error {
+		if tool.prepare == nil {
+			return nil
+		}
+		return tool.prepare(workDir)
+	}
+	if tool.prepareFirst {
+		if err := prepare(); err != nil {
+			return Result{}, err
+		}
+	}
 	// As Kestra's CommandsWrapper: the namespace's files first, the inputFiles over them.
 	if _, err := CopyNamespaceFiles(tc, workDir, raw.namespaceFiles); err != nil {
 		return Result{}, err
@@ -151,12 +166,8 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if body, err = localizeBody(tc, workDir, body); err != nil {
 		return Result{}, err
 	}
-	tool := body.tool
-	if tool == nil {
-		tool = &cliTool{}
-	}
-	if tool.prepare != nil {
-		if err := tool.prepare(workDir); err != nil {
+	if !tool.prepareFirst {
+		if err := prepare(); err != nil {
 			return Result{}, err
 		}
 	}

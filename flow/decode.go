@@ -744,8 +744,12 @@ func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decod
 
 // ignoredReasons say why a property accepted for compatibility has no effect.
 var ignoredReasons = map[string]string{
-	"containerImage": "scripts run as local processes",
-	"outputsMode":    "Ansible's own output is logged; no playbook results become outputs",
+	"containerImage":      "scripts run as local processes",
+	"outputsMode":         "Ansible's own output is logged; no playbook results become outputs",
+	"engine":              "it only chooses Kestra's container image",
+	"compatibilityMode":   "Kestra's AwsCLI does not use it either",
+	"forcePathStyle":      "Kestra's AwsCLI does not use it either",
+	"stsEndpointOverride": "Kestra's AwsCLI does not use it either",
 }
 
 // decodeField decodes v into field f of struct sv; it reports whether a value was set. A

@@ -11,7 +11,7 @@ var awsCLIDef = &Def{
 	Type:        "io.kestra.plugin.aws.cli.AwsCLI",
 	Doc:         "Run aws commands with the AWS CLI installed on this machine, credentials passed as AWS_* variables.",
 	New:         func() Task { return &AwsCLI{} },
-	Unsupported: append(slices.Clip(cliUnsupported), "stsRoleArn", "stsRoleExternalId", "stsRoleSessionName", "stsRoleSessionDuration", "stsEndpointOverride", "stsCredentialSource", "compatibilityMode", "forcePathStyle"),
+	Unsupported: append(slices.Clip(cliUnsupported), "stsRoleArn", "stsRoleExternalId", "stsRoleSessionName", "stsRoleSessionDuration", "stsCredentialSource"),
 }
 
 // AwsCLI runs its commands with /bin/sh -c, the connection properties given to the aws
@@ -24,6 +24,10 @@ type AwsCLI struct {
 	Region           string `flow:"region" doc:"AWS_DEFAULT_REGION"`
 	EndpointOverride string `flow:"endpointOverride" doc:"AWS_ENDPOINT_URL: another endpoint than AWS's (MinIO, LocalStack)"`
 	OutputFormat     string `flow:"outputFormat" enum:"JSON,TEXT,TABLE,YAML" doc:"AWS_DEFAULT_OUTPUT (default JSON)"`
+	// Connection properties Kestra's AwsCLI has and does not use either.
+	CompatibilityMode   *bool  `flow:"compatibilityMode,ignored" doc:"a connection setting of Kestra's SDK tasks; the aws command does not use it"`
+	ForcePathStyle      *bool  `flow:"forcePathStyle,ignored" doc:"a connection setting of Kestra's SDK tasks; the aws command does not use it"`
+	StsEndpointOverride string `flow:"stsEndpointOverride,ignored" doc:"a connection setting of Kestra's SDK tasks; the aws command does not use it"`
 }
 
 // Run renders the connection properties into AWS_* variables, under the task's env (which

@@ -368,7 +368,7 @@ func (l *loader) checkTemplate(n *yaml.Node, s, ctx string) {
 		return
 	}
 	if l.reading != nil && len(l.uses) < maxRecorded {
-		l.uses = append(l.uses, templateUse{n: resolve(n), src: s, ctx: ctx, task: l.reading, tmpl: t})
+		l.uses = append(l.uses, templateUse{n: resolve(n), src: s, ctx: ctx, task: l.reading, tmpl: t, vars: l.taskVars})
 	}
 }
 
@@ -546,6 +546,8 @@ type field struct {
 	ignored bool
 	enum    []string
 	doc     string
+	// vars are variables the task adds for this property's templates (`vars:"workingDir"`).
+	vars []string
 }
 
 // structInfo lists the properties of one struct type.
@@ -595,6 +597,9 @@ func infoOf(t reflect.Type) *structInfo {
 			}
 			if e := sf.Tag.Get("enum"); e != "" {
 				f.enum = strings.Split(e, ",")
+			}
+			if v := sf.Tag.Get("vars"); v != "" {
+				f.vars = strings.Split(v, ",")
 			}
 			if _, dup := info.byName[f.name]; dup || f.name == "" {
 				continue
@@ -739,7 +744,12 @@ func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decod
 
 // ignoredReasons say why a property accepted for compatibility has no effect.
 var ignoredReasons = map[string]string{
-	"containerImage": "scripts run as local processes",
+	"containerImage":      "scripts run as local processes",
+	"outputsMode":         "Ansible's own output is logged; no playbook results become outputs",
+	"engine":              "it only chooses Kestra's container image",
+	"compatibilityMode":   "Kestra's AwsCLI does not use it either",
+	"forcePathStyle":      "Kestra's AwsCLI does not use it either",
+	"stsEndpointOverride": "Kestra's AwsCLI does not use it either",
 }
 
 // decodeField decodes v into field f of struct sv; it reports whether a value was set. A
@@ -749,7 +759,9 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 		l.errorf(k, "%s%s: a value is required, got nothing (null)", c.ctx, path)
 		return false
 	}
+	l.taskVars = f.vars
 	set := l.decodeValue(sv.FieldByIndex(f.index), v, c, path, f.enum)
+	l.taskVars = nil
 	if f.ignored && set {
 		msg := fmt.Sprintf("%s%s is not used by flowctl", c.ctx, path)
 		if why := ignoredReasons[f.name]; why != "" {

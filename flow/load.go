@@ -180,7 +180,9 @@ type loader struct {
 	anchored map[anchoredValue]any
 	// reading is the task whose properties are being read; uses are the templates of tasks,
 	// checked once the whole flow is known (refs.go).
-	reading     *TaskSpec
+	reading *TaskSpec
+	// taskVars are the variables the task adds for the property being decoded.
+	taskVars    []string
 	uses        []templateUse
 	refProblems []Problem
 }

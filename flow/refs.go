@@ -23,6 +23,7 @@ type templateUse struct {
 	ctx  string
 	task *TaskSpec
 	tmpl *templating.Template
+	vars []string // variables the task adds for this property (AnsibleCLI's workingDir)
 }
 
 // The variables every task's templates see, and the names each of the fixed ones holds.
@@ -71,6 +72,9 @@ func (l *loader) checkRefs(f *Flow) {
 	for _, u := range l.uses {
 		seen := map[string]bool{}
 		for _, r := range u.tmpl.Refs() {
+			if slices.Contains(u.vars, r.Path[0]) {
+				continue
+			}
 			msg := refProblem(r.Path, u.task, inputs, vars, ids, byID, top)
 			if msg == "" || seen[msg] {
 				continue

@@ -151,6 +151,8 @@ type scriptLog struct {
 	// cut is set, per stream (stdout, stderr), while a line cut at maxLine goes on: its
 	// pieces are not lines. dropping is set while that line is a protocol line.
 	cut, dropping [2]bool
+	// hook, when set, is offered each line to log first (a CLI task's own log format).
+	hook func(stderr bool, text string) bool
 }
 
 // newScriptLog returns a scriptLog logging to l, with no outputs yet.
@@ -213,6 +215,9 @@ func stream(stderr bool) int {
 
 // logLine logs one line of output, or piece of one.
 func (s *scriptLog) logLine(stderr bool, text string) {
+	if s.hook != nil && s.hook(stderr, text) {
+		return
+	}
 	if stderr {
 		s.stderrLines++
 		if s.stderrLines == 1 {

@@ -70,8 +70,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 54 {
-		t.Errorf("Defs: got %d types, want 54", got)
+	if got := len(r.Defs()); got != 60 {
+		t.Errorf("Defs: got %d types, want 60", got)
 	}
 }
 
@@ -98,6 +98,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*HTTPTimeout]():      true,
 	reflect.TypeFor[*NamespaceFiles]():   true,
 	reflect.TypeFor[[]DiscordEmbed]():    true, // a list of nested structs
+	reflect.TypeFor[*DbtManifest]():      true,
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

@@ -81,6 +81,7 @@ type scriptBody struct {
 	script   bool        // commands holds a shell Script's script: errors name "script"
 	isPython bool        // a Python type: Python's environment variables are set
 	deps     *PythonDeps // a Python type's dependencies, installed into a virtual environment first
+	tool     *cliTool    // a CLI task's tool (dbt, terraform...): its check, environment and hooks
 }
 
 // renderScript renders the script property of a Script type, which must not be empty.
@@ -140,6 +141,21 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if err := os.MkdirAll(outputDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("working folder: %w", err)
 	}
+	tool := body.tool
+	if tool == nil {
+		tool = &cliTool{}
+	}
+	prepare := func() error {
+		if tool.prepare == nil {
+			return nil
+		}
+		return tool.prepare(workDir)
+	}
+	if tool.prepareFirst {
+		if err := prepare(); err != nil {
+			return Result{}, err
+		}
+	}
 	// As Kestra's CommandsWrapper: the namespace's files first, the inputFiles over them.
 	if _, err := CopyNamespaceFiles(tc, workDir, raw.namespaceFiles); err != nil {
 		return Result{}, err
@@ -150,8 +166,13 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 	if body, err = localizeBody(tc, workDir, body); err != nil {
 		return Result{}, err
 	}
+	if !tool.prepareFirst {
+		if err := prepare(); err != nil {
+			return Result{}, err
+		}
+	}
 
-	env := scriptEnv(tc.Environ, p.env, body.isPython, workDir, outputDir)
+	env := scriptEnv(tc.Environ, withDefaults(p.env, tool.env), body.isPython, workDir, outputDir)
 	deps, cacheDeps, err := body.deps.render(tc)
 	if err != nil {
 		return Result{}, err
@@ -172,7 +193,14 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 		return Result{}, fmt.Errorf("interpreter %q not found: %v (install it or set interpreter)", p.interpreter[0], err)
 	}
 
-	lines := slices.Clone(p.beforeCommands)
+	var toolCheck []string
+	if body.tool != nil {
+		if toolCheck, err = tool.checkTool(slices.Concat(tool.setup, body.commands), p.beforeCommands, workDir, envValue(env, "PATH")); err != nil {
+			return Result{}, err
+		}
+	}
+
+	lines := slices.Concat(p.beforeCommands, toolCheck, tool.setup)
 	if p.failFast {
 		lines = slices.Insert(lines, 0, "set -e")
 	}
@@ -193,6 +221,7 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 
 	args := append(slices.Clone(p.interpreter), strings.Join(lines, "\n"))
 	out := newScriptLog(tc.Log)
+	out.hook = tool.logLine
 	code, runErr := runProcess(ctx, interpPath, args, workDir, env, tc.Inherit, out)
 	if runErr == nil {
 		runErr = out.err // outputs too large: the task fails, whatever the script returned
@@ -207,14 +236,19 @@ func runScript(ctx context.Context, tc *Context, raw execProps, body scriptBody)
 			runErr = err
 		}
 	}
+	if tool.finish != nil {
+		if err := tool.finish(workDir, &res, runErr); err != nil && runErr == nil {
+			runErr = err
+		}
+	}
 	switch {
 	case runErr != nil:
 		return res, runErr
 	case code != 0:
 		return res, fmt.Errorf("Command failed with exit code %d", code)
 	}
-	res.Warning = p.warningOnStdErr && out.stderrLines > 0
-	if res.Warning {
+	if p.warningOnStdErr && out.stderrLines > 0 {
+		res.Warning = true
 		// Say why: a WARNING whose cause is a stray line on stderr is otherwise a puzzle.
 		tc.Log.Warnf("WARNING because the script wrote %d line(s) to stderr and warningOnStdErr is true (set it false if stderr is expected); the first: %s",
 			out.stderrLines, out.firstStderr)

@@ -91,4 +91,10 @@ var builtin = []*Def{
 	archiveCompressDef,
 	fileCompressDef,
 	fileDecompressDef,
+	assertDef,
+	storageSizeDef,
+	storageDeleteDef,
+	purgeCurrentExecutionFilesDef,
+	storageSplitDef,
+	storageReverseDef,
 }

@@ -367,7 +367,7 @@ func (l *loader) checkTemplate(n *yaml.Node, s, ctx string) {
 		l.errorf(n, "%s%v", ctx, err)
 		return
 	}
-	if l.reading != nil && len(l.uses) < maxRecorded {
+	if l.reading != nil && !l.perRecord && len(l.uses) < maxRecorded {
 		l.uses = append(l.uses, templateUse{n: resolve(n), src: s, ctx: ctx, task: l.reading, tmpl: t})
 	}
 }
@@ -544,8 +544,11 @@ type field struct {
 	// anyOf marks the properties of which a type needs one at least.
 	anyOf   bool
 	ignored bool
-	enum    []string
-	doc     string
+	// perRecord marks a template rendered on each record of a file, whose fields are
+	// variables (FilterItems' filterCondition): the names it reads are not checked.
+	perRecord bool
+	enum      []string
+	doc       string
 }
 
 // structInfo lists the properties of one struct type.
@@ -591,6 +594,8 @@ func infoOf(t reflect.Type) *structInfo {
 					f.ignored = true
 				case "anyOf":
 					f.anyOf = true
+				case "perRecord":
+					f.perRecord = true
 				}
 			}
 			if e := sf.Tag.Get("enum"); e != "" {
@@ -716,7 +721,9 @@ func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decod
 		}
 		// A property written with a wrong value is not also reported missing.
 		seen[f.name] = p.val
+		l.perRecord = f.perRecord
 		l.decodeValue(sv.FieldByIndex(f.index), p.val, c, f.name, f.enum)
+		l.perRecord = false
 	}
 	var anyOf []string
 	given := false
@@ -749,7 +756,9 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 		l.errorf(k, "%s%s: a value is required, got nothing (null)", c.ctx, path)
 		return false
 	}
+	l.perRecord = f.perRecord
 	set := l.decodeValue(sv.FieldByIndex(f.index), v, c, path, f.enum)
+	l.perRecord = false
 	if f.ignored && set {
 		msg := fmt.Sprintf("%s%s is not used by flowctl", c.ctx, path)
 		if why := ignoredReasons[f.name]; why != "" {

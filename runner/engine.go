@@ -870,6 +870,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 			}
 		},
 		RenderTyped:   e.typedRenderer(actx, env),
+		RenderVars:    e.varsRenderer(actx, env),
 		KV:            e.taskKV(),
 		Pause:         e.pauseFunc(spec, tr),
 		SetLabels:     e.setLabels,

@@ -97,4 +97,6 @@ var builtin = []*Def{
 	purgeCurrentExecutionFilesDef,
 	storageSplitDef,
 	storageReverseDef,
+	filterItemsDef,
+	deduplicateItemsDef,
 }

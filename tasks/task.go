@@ -62,6 +62,10 @@ type Context struct {
 	// expression's value (a map stays a map, a number a number), as Kestra's renderTyped
 	// does; any other template renders to text. Nil falls back to Render.
 	RenderTyped func(tmpl string) (any, error)
+	// RenderVars renders a template as Render does, with vars added over the execution's
+	// variables (Kestra's render(expression, map): FilterItems' record fields). Nil makes the
+	// tasks that need it fail.
+	RenderVars func(tmpl string, vars map[string]any) (string, error)
 	// Log records a line of the task run: prefixed, masked, kept in the execution.
 	Log *Logger
 	// HTTP is the client for tasks that call out; tests point it at an httptest server.

@@ -88,6 +88,9 @@ type Options struct {
 	// Lookup finds a recorded execution by id (SlackExecution's summary of another
 	// execution); nil when there is no state.
 	Lookup func(id string) (*Execution, error)
+	// CountExecutions counts recorded executions by flow (execution.Count); nil when there
+	// is no state.
+	CountExecutions func(q tasks.ExecutionCountQuery) ([]tasks.ExecutionCount, error)
 	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
 	Revision int
 	// OnStart is called once the execution is RUNNING, before its first task: the place to
@@ -869,14 +872,15 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 				e.log(tr, tasks.LevelWarn, msg)
 			}
 		},
-		RenderTyped:   e.typedRenderer(actx, env),
-		RenderVars:    e.varsRenderer(actx, env),
-		KV:            e.taskKV(),
-		Pause:         e.pauseFunc(spec, tr),
-		SetLabels:     e.setLabels,
-		Logs:          e.fetchLogs,
-		Resume:        e.resumeFunc(),
-		ToggleTrigger: e.toggleFunc(),
+		RenderTyped:     e.typedRenderer(actx, env),
+		RenderVars:      e.varsRenderer(actx, env),
+		KV:              e.taskKV(),
+		Pause:           e.pauseFunc(spec, tr),
+		SetLabels:       e.setLabels,
+		Logs:            e.fetchLogs,
+		CountExecutions: e.opts.CountExecutions,
+		Resume:          e.resumeFunc(),
+		ToggleTrigger:   e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	// The task is done with its templates: its outputs may go in place.

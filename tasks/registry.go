@@ -99,4 +99,5 @@ var builtin = []*Def{
 	storageReverseDef,
 	filterItemsDef,
 	deduplicateItemsDef,
+	countDef,
 }

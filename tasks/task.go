@@ -124,6 +124,9 @@ type Context struct {
 	// Logs returns the log lines of an execution that q selects, oldest first (Kestra's
 	// log.Fetch); nil when the caller keeps none.
 	Logs func(q LogQuery) ([]LogRecord, error)
+	// CountExecutions counts the recorded executions by flow (execution.Count); nil when the
+	// run has no state.
+	CountExecutions func(q ExecutionCountQuery) ([]ExecutionCount, error)
 	// Resume resumes a PAUSED execution (Kestra's execution.Resume; an empty ID is the
 	// running one); nil when the run has no state.
 	Resume func(ctx context.Context, req ResumeRequest) error

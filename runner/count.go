@@ -20,3 +20,24 @@ func CountExecutions(s *state.Store) func(q tasks.ExecutionCountQuery) ([]tasks.
 		return out, nil
 	}
 }
+
+// PurgeExecutions makes Options.PurgeExecutions of a state: execution.PurgeExecutions
+// deletes through the state's own purge, with the checks `executions prune` makes.
+func PurgeExecutions(s *state.Store) func(q tasks.PurgeQuery, except string) (tasks.PurgeCounts, error) {
+	return func(q tasks.PurgeQuery, except string) (tasks.PurgeCounts, error) {
+		r, err := s.PurgeExecutions(state.PurgeFilter{Namespace: q.Namespace, FlowID: q.FlowID,
+			From: q.From, To: q.To, States: q.States, Except: except,
+			Executions: q.Executions, Logs: q.Logs, Files: q.Files})
+		return tasks.PurgeCounts{Executions: r.Executions, Logs: r.Logs, Files: r.Files}, err
+	}
+}
+
+// purgeFunc is tasks.Context.PurgeExecutions: the execution running never purges itself.
+func (e *engine) purgeFunc() func(q tasks.PurgeQuery) (tasks.PurgeCounts, error) {
+	if e.opts.PurgeExecutions == nil {
+		return nil
+	}
+	return func(q tasks.PurgeQuery) (tasks.PurgeCounts, error) {
+		return e.opts.PurgeExecutions(q, e.exec.ID)
+	}
+}

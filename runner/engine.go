@@ -91,6 +91,9 @@ type Options struct {
 	// CountExecutions counts recorded executions by flow (execution.Count); nil when there
 	// is no state.
 	CountExecutions func(q tasks.ExecutionCountQuery) ([]tasks.ExecutionCount, error)
+	// PurgeExecutions deletes recorded executions (execution.PurgeExecutions), never the
+	// one given as except; nil when there is no state.
+	PurgeExecutions func(q tasks.PurgeQuery, except string) (tasks.PurgeCounts, error)
 	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
 	Revision int
 	// OnStart is called once the execution is RUNNING, before its first task: the place to
@@ -879,6 +882,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		SetLabels:       e.setLabels,
 		Logs:            e.fetchLogs,
 		CountExecutions: e.opts.CountExecutions,
+		PurgeExecutions: e.purgeFunc(),
 		Resume:          e.resumeFunc(),
 		ToggleTrigger:   e.toggleFunc(),
 	}

@@ -100,4 +100,5 @@ var builtin = []*Def{
 	filterItemsDef,
 	deduplicateItemsDef,
 	countDef,
+	purgeExecutionsDef,
 }

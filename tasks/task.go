@@ -127,6 +127,9 @@ type Context struct {
 	// CountExecutions counts the recorded executions by flow (execution.Count); nil when the
 	// run has no state.
 	CountExecutions func(q ExecutionCountQuery) ([]ExecutionCount, error)
+	// PurgeExecutions deletes recorded executions, their logs or files, that q selects
+	// (execution.PurgeExecutions); never the running one. Nil when the run has no state.
+	PurgeExecutions func(q PurgeQuery) (PurgeCounts, error)
 	// Resume resumes a PAUSED execution (Kestra's execution.Resume; an empty ID is the
 	// running one); nil when the run has no state.
 	Resume func(ctx context.Context, req ResumeRequest) error

@@ -41,3 +41,19 @@ func (e *engine) purgeFunc() func(q tasks.PurgeQuery) (tasks.PurgeCounts, error)
 		return e.opts.PurgeExecutions(q, e.exec.ID)
 	}
 }
+
+// PurgeLogs makes Options.PurgeLogs of a state (log.PurgeLogs).
+func PurgeLogs(s *state.Store) func(q tasks.LogPurgeQuery, except string) (int, error) {
+	return func(q tasks.LogPurgeQuery, except string) (int, error) {
+		return s.PurgeLogs(state.LogPurgeFilter{Namespace: q.Namespace, FlowID: q.FlowID,
+			Levels: q.Levels, From: q.From, To: q.To, Except: except})
+	}
+}
+
+// purgeLogsFunc is tasks.Context.PurgeLogs: the running execution's lines are kept.
+func (e *engine) purgeLogsFunc() func(q tasks.LogPurgeQuery) (int, error) {
+	if e.opts.PurgeLogs == nil {
+		return nil
+	}
+	return func(q tasks.LogPurgeQuery) (int, error) { return e.opts.PurgeLogs(q, e.exec.ID) }
+}

@@ -94,6 +94,9 @@ type Options struct {
 	// PurgeExecutions deletes recorded executions (execution.PurgeExecutions), never the
 	// one given as except; nil when there is no state.
 	PurgeExecutions func(q tasks.PurgeQuery, except string) (tasks.PurgeCounts, error)
+	// PurgeLogs deletes recorded log lines (log.PurgeLogs), never those of the execution
+	// given as except; nil when there is no state.
+	PurgeLogs func(q tasks.LogPurgeQuery, except string) (int, error)
 	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
 	Revision int
 	// OnStart is called once the execution is RUNNING, before its first task: the place to
@@ -883,6 +886,7 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		Logs:            e.fetchLogs,
 		CountExecutions: e.opts.CountExecutions,
 		PurgeExecutions: e.purgeFunc(),
+		PurgeLogs:       e.purgeLogsFunc(),
 		Resume:          e.resumeFunc(),
 		ToggleTrigger:   e.toggleFunc(),
 	}

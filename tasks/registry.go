@@ -101,4 +101,5 @@ var builtin = []*Def{
 	deduplicateItemsDef,
 	countDef,
 	purgeExecutionsDef,
+	purgeLogsDef,
 }

@@ -63,8 +63,8 @@ func TestBuiltinNamesEveryTypeAndAlias(t *testing.T) {
 			t.Errorf("Lookup(%q): got %s, want not found", name, d.Type)
 		}
 	}
-	if got := len(r.Defs()); got != 54 {
-		t.Errorf("Defs: got %d types, want 54", got)
+	if got := len(r.Defs()); got != 55 {
+		t.Errorf("Defs: got %d types, want 55", got)
 	}
 }
 

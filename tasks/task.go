@@ -130,6 +130,9 @@ type Context struct {
 	// PurgeExecutions deletes recorded executions, their logs or files, that q selects
 	// (execution.PurgeExecutions); never the running one. Nil when the run has no state.
 	PurgeExecutions func(q PurgeQuery) (PurgeCounts, error)
+	// PurgeLogs deletes recorded log lines that q selects (log.PurgeLogs), never the running
+	// execution's; it returns how many went. Nil when the run has no state.
+	PurgeLogs func(q LogPurgeQuery) (int, error)
 	// Resume resumes a PAUSED execution (Kestra's execution.Resume; an empty ID is the
 	// running one); nil when the run has no state.
 	Resume func(ctx context.Context, req ResumeRequest) error

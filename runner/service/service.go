@@ -205,6 +205,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Lookup:          runner.Lookup(s.Store),
 		CountExecutions: runner.CountExecutions(s.Store),
 		PurgeExecutions: runner.PurgeExecutions(s.Store),
+		PurgeLogs:       runner.PurgeLogs(s.Store),
 		KV:              runner.KV(s.Store),
 		Storage:         s.Store.Storage(),
 		CacheDir:        s.Store.Path() + ".cache",

@@ -2,45 +2,56 @@ package tasks
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
-	"strings"
 )
 
-// lineReader reads lines as Java's BufferedReader.readLine does, which Kestra's Split and
-// Reverse use: a line ends at "\n", "\r" or "\r\n", and a final line needs no terminator.
+// lineReader reads lines as Java's BufferedReader.readLine does, which Kestra's Split,
+// Reverse, FilterItems and DeduplicateItems use: a line ends at "\n", "\r" or "\r\n", and a
+// final line needs no terminator.
 type lineReader struct {
-	r *bufio.Reader
+	r     *bufio.Reader
+	buf   []byte
+	queue []string // lines a lone "\r" split off the last segment read
 }
 
 func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReaderSize(r, 64<<10)} }
 
-// next returns the next line without its terminator, and the bytes it took in the input
-// (terminator included); io.EOF once no line is left.
-func (l *lineReader) next() (line string, n int64, err error) {
-	var b strings.Builder
+// next returns the next line without its terminator; io.EOF once no line is left.
+func (l *lineReader) next() (string, error) {
+	if len(l.queue) > 0 {
+		s := l.queue[0]
+		l.queue = l.queue[1:]
+		return s, nil
+	}
+	// A segment is what comes up to a "\n", or to the end.
+	l.buf = l.buf[:0]
 	for {
-		c, err := l.r.ReadByte()
+		chunk, err := l.r.ReadSlice('\n')
+		l.buf = append(l.buf, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
 		if errors.Is(err, io.EOF) {
-			if n == 0 {
-				return "", 0, io.EOF
+			if len(l.buf) == 0 {
+				return "", io.EOF
 			}
-			return b.String(), n, nil
+			break
 		}
 		if err != nil {
-			return "", n, err
+			return "", err
 		}
-		n++
-		switch c {
-		case '\n':
-			return b.String(), n, nil
-		case '\r':
-			if p, err := l.r.Peek(1); err == nil && p[0] == '\n' {
-				l.r.ReadByte()
-				n++
-			}
-			return b.String(), n, nil
-		}
-		b.WriteByte(c)
+		break
 	}
+	body := bytes.TrimSuffix(l.buf, []byte("\n"))
+	body = bytes.TrimSuffix(body, []byte("\r"))
+	if bytes.IndexByte(body, '\r') < 0 {
+		return string(body), nil
+	}
+	parts := bytes.Split(body, []byte("\r"))
+	for _, p := range parts[1:] {
+		l.queue = append(l.queue, string(p))
+	}
+	return string(parts[0]), nil
 }

@@ -33,7 +33,7 @@ func forEachItem(tc *Context, uri string, fn func(it itemLine) error) error {
 	defer src.Close()
 	lr := newLineReader(src)
 	for no := 1; ; no++ {
-		line, _, err := lr.next()
+		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}

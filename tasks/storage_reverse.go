@@ -79,7 +79,7 @@ func (t *StorageReverse) Run(ctx context.Context, tc *Context) (Result, error) {
 	lr := newLineReader(src)
 	var off int64
 	for {
-		line, _, err := lr.next()
+		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -155,7 +155,7 @@ func (s *splitter) bySize(r io.Reader, newFile func(bytes, rows int64) bool) err
 	var cur *splitFile
 	var rows int64
 	for {
-		line, _, err := lr.next()
+		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -185,7 +185,7 @@ func (s *splitter) byPartition(r io.Reader, n int) error {
 	}
 	lr := newLineReader(r)
 	for i := 0; ; i = (i + 1) % n {
-		line, _, err := lr.next()
+		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -20,35 +20,37 @@ type Assert struct {
 	ErrorMessage string   `flow:"errorMessage" doc:"a rendered line added to the error when an assertion fails"`
 }
 
-// Run renders every condition, logs each false one at ERROR level as Kestra does, and
-// reports the success and failed counters.
+// Run renders every condition, logs each false one, or one that cannot render, at ERROR
+// level as Kestra does, and reports the success and failed counters.
 func (t *Assert) Run(ctx context.Context, tc *Context) (Result, error) {
-	if len(t.Conditions) == 0 {
-		return Result{}, &PropError{Prop: "conditions", Err: errors.New("must hold at least one condition")}
-	}
 	failed, success := 0, 0
 	for i, c := range t.Conditions {
 		out, err := tc.render(fmt.Sprintf("conditions[%d]", i), c)
-		if err != nil {
-			return Result{}, err
-		}
-		if truthy(out) {
+		switch {
+		case err != nil:
+			// Kestra counts it failed and goes on: one run names every broken assertion.
+			failed++
+			var pe *PropError
+			if errors.As(err, &pe) {
+				err = pe.Err // the condition is named in the line already
+			}
+			tc.Log.Errorf("Assertion `%s` failed, failed to render `%s`", c, err.Error())
+		case truthy(out):
 			success++
-			continue
+		default:
+			failed++
+			// Kestra logs the condition as written: the template says which check it
+			// was, its rendering ("false") nothing more.
+			tc.Log.Errorf("Assertion `%s` failed!", c)
 		}
-		failed++
-		// Kestra logs the condition as written, not as rendered: the template says which
-		// check it was, and its rendering ("false") says nothing more.
-		tc.Log.Errorf("Assertion `%s` failed!", c)
 	}
-	var res Result
-	if success > 0 {
-		res.Metrics = append(res.Metrics, Metric{Name: "success", Type: "counter", Value: float64(success)})
-	}
+	res := Result{Metrics: []Metric{
+		{Name: "success", Type: "counter", Value: float64(success)},
+		{Name: "failed", Type: "counter", Value: float64(failed)},
+	}}
 	if failed == 0 {
 		return res, nil
 	}
-	res.Metrics = append(res.Metrics, Metric{Name: "failed", Type: "counter", Value: float64(failed)})
 	msg := fmt.Sprintf("%d assertion", failed)
 	if failed > 1 {
 		msg += "s"

@@ -247,7 +247,7 @@ func TestAssert(t *testing.T) {
 		if err != nil || len(rec.at(LevelError)) != 0 {
 			t.Fatalf("got %v, logs %s", err, rec.dump())
 		}
-		if len(res.Metrics) != 1 || res.Metrics[0].Name != "success" || res.Metrics[0].Value != 3 {
+		if len(res.Metrics) != 2 || res.Metrics[0].Name != "success" || res.Metrics[0].Value != 3 || res.Metrics[1].Value != 0 {
 			t.Errorf("metrics: %+v", res.Metrics)
 		}
 	})
@@ -271,11 +271,21 @@ func TestAssert(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
-	t.Run("a condition that cannot render names it", func(t *testing.T) {
-		tc, _ := newContext(t)
-		_, err := (&Assert{Conditions: []string{"1", "{{ nope }}"}}).Run(context.Background(), tc)
-		if err == nil || !strings.HasPrefix(err.Error(), "conditions[1]: ") {
+	t.Run("a condition that cannot render counts failed, and the others are tried", func(t *testing.T) {
+		tc, rec := newContext(t)
+		_, err := (&Assert{Conditions: []string{"{{ nope }}", "0"}}).Run(context.Background(), tc)
+		if err == nil || err.Error() != "2 assertions failed!" {
 			t.Fatalf("got %v", err)
+		}
+		errs := rec.at(LevelError)
+		if len(errs) != 2 || !strings.HasPrefix(errs[0], "Assertion `{{ nope }}` failed, failed to render `Unable to find `nope`") {
+			t.Errorf("logs: %s", rec.dump())
+		}
+	})
+	t.Run("no condition asserts nothing", func(t *testing.T) {
+		tc, _ := newContext(t)
+		if _, err := (&Assert{}).Run(context.Background(), tc); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -90,6 +90,7 @@ var loaderKinds = map[reflect.Type]bool{
 	reflect.TypeFor[*HTTPAuth]():         true,
 	reflect.TypeFor[*HTTPTimeout]():      true,
 	reflect.TypeFor[*NamespaceFiles]():   true,
+	reflect.TypeFor[[]CountFlow]():       true, // a list of nested structs (Count's flows)
 }
 
 // propFields returns the fields of struct type t that are properties to the loader: its own,

@@ -13,7 +13,7 @@ import (
 var purgeExecutionsDef = &Def{
 	Type:    "io.kestra.plugin.core.execution.PurgeExecutions",
 	Aliases: []string{"io.kestra.core.tasks.storages.Purge", "io.kestra.plugin.core.storage.Purge"},
-	Doc:     "Delete the recorded executions that ended in a date range, with their logs and files.",
+	Doc:     "Delete the recorded executions of a date range, with their logs and files.",
 	New:     func() Task { return &PurgeExecutions{} },
 }
 
@@ -33,12 +33,13 @@ type PurgeCounts struct {
 }
 
 // PurgeExecutions deletes recorded executions, as `flowctl executions prune` does and with
-// its checks; the execution it runs in and those that have not ended are never deleted.
+// its checks; the execution it runs in and those that have not ended (no end date, so not
+// before endDate, as in Kestra) are never deleted.
 type PurgeExecutions struct {
 	Namespace      string   `flow:"namespace" doc:"the namespace, with its children, whose executions are purged; with flowId, that flow's namespace exactly (default every namespace)"`
 	FlowID         string   `flow:"flowId" doc:"the flow whose executions are purged; needs namespace"`
 	StartDate      string   `flow:"startDate" doc:"purge only the executions started at or after this ISO-8601 date-time, rendered"`
-	EndDate        string   `flow:"endDate,required" doc:"purge the executions started at or before this ISO-8601 date-time, rendered"`
+	EndDate        string   `flow:"endDate,required" doc:"purge the executions that ended at or before this ISO-8601 date-time, rendered (one not ended is never purged)"`
 	States         []string `flow:"states" enum:"CREATED,RUNNING,PAUSED,RESTARTED,KILLING,SUCCESS,WARNING,FAILED,KILLED,CANCELLED,QUEUED,RETRYING,RETRIED,SKIPPED,BREAKPOINT" doc:"purge only the executions in these states (default any that ended)"`
 	PurgeExecution *bool    `flow:"purgeExecution" doc:"delete the executions (default true), with their logs"`
 	PurgeLog       *bool    `flow:"purgeLog" doc:"delete the executions' logs (default true)"`

@@ -28,7 +28,7 @@ const logLevels = "ERROR,WARN,INFO,DEBUG,TRACE"
 
 // PurgeLogs deletes recorded log lines by the date they were written; the executions stay.
 type PurgeLogs struct {
-	Namespace string   `flow:"namespace" doc:"the namespace, with its children, whose logs are purged; with flowId, that flow's namespace exactly (default every namespace)"`
+	Namespace string   `flow:"namespace" doc:"the namespace whose logs are purged, compared whole as Kestra's repository does (default every namespace)"`
 	FlowID    string   `flow:"flowId" doc:"the flow whose logs are purged; needs namespace"`
 	LogLevels []string `flow:"logLevels" enum:"ERROR,WARN,INFO,DEBUG,TRACE" doc:"purge only the lines at these levels (default any)"`
 	StartDate string   `flow:"startDate" doc:"purge only the lines written at or after this ISO-8601 date-time, rendered"`

@@ -11,8 +11,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// PurgeFilter selects the executions PurgeExecutions deletes: those that ended, started
-// between From (zero: no lower bound) and To, both included, of Namespace (a prefix, as a
+// PurgeFilter selects the executions PurgeExecutions deletes, as Kestra's repository finds
+// them: started at or after From (zero: no lower bound) and ended at or before To (one that
+// has not ended has no end date, and is not selected), of Namespace (a prefix, as a
 // whole segment, unless FlowID is given: then that flow of that namespace exactly), in one
 // of States (none: any), other than Except.
 type PurgeFilter struct {
@@ -35,8 +36,8 @@ type PurgeResult struct {
 
 // match tells whether the index entry e is selected by f.
 func (f PurgeFilter) match(e indexEntry) bool {
-	if e.ID == f.Except || e.EndDate.IsZero() {
-		return false // running, paused or cut off: not this task's to delete
+	if e.ID == f.Except || e.EndDate.IsZero() || e.EndDate.After(f.To) {
+		return false // running, paused or cut off, or ended after To
 	}
 	if f.FlowID != "" {
 		if e.Namespace != f.Namespace || e.FlowID != f.FlowID {

@@ -10,8 +10,8 @@ import (
 
 // LogPurgeFilter selects the log lines PurgeLogs deletes: those written between From (zero:
 // no lower bound) and To, both included, at one of Levels (none: any), by the executions of
-// Namespace (a prefix by whole segments, unless FlowID is given: then that flow of that
-// namespace exactly; empty: every namespace), other than Except.
+// Namespace exactly (empty: every namespace) and of FlowID (empty: any), other than Except:
+// Kestra's repository compares the namespace whole, though its doc speaks of a prefix.
 type LogPurgeFilter struct {
 	Namespace string
 	FlowID    string
@@ -24,10 +24,7 @@ func (f LogPurgeFilter) execution(e indexEntry) bool {
 	if e.ID == f.Except {
 		return false
 	}
-	if f.FlowID != "" {
-		return e.Namespace == f.Namespace && e.FlowID == f.FlowID
-	}
-	return f.Namespace == "" || e.Namespace == f.Namespace || strings.HasPrefix(e.Namespace, f.Namespace+".")
+	return (f.Namespace == "" || e.Namespace == f.Namespace) && (f.FlowID == "" || e.FlowID == f.FlowID)
 }
 
 func (f LogPurgeFilter) line(l LogEntry) bool {

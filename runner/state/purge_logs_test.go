@@ -25,9 +25,11 @@ func TestPurgeLogs(t *testing.T) {
 	put("a", "company.team", "etl", now.AddDate(0, 0, -3))
 	put("b", "company.teamx", "etl", now.AddDate(0, 0, -3))
 	put("self", "company.team", "purge", now.AddDate(0, 0, -3))
+	put("child", "company.team.sub", "etl", now.AddDate(0, 0, -3))
 
-	// INFO lines up to 10 minutes after a's start: one of a's; b is another namespace, self
-	// is excepted.
+	// INFO lines up to 10 minutes after a's start: one of a's; b and child are other
+	// namespaces (the namespace is compared whole, as Kestra's repository does), self is
+	// excepted.
 	n, err := s.PurgeLogs(LogPurgeFilter{Namespace: "company.team", Levels: []string{"info"}, To: now.AddDate(0, 0, -3).Add(10 * time.Minute), Except: "self"})
 	if err != nil || n != 1 {
 		t.Fatalf("got %d, %v; want 1", n, err)
@@ -36,7 +38,7 @@ func TestPurgeLogs(t *testing.T) {
 	if len(logs) != 2 || logs[0].Message != "broke" || logs[1].Message != "late" {
 		t.Errorf("a's logs: %v", logs)
 	}
-	for _, id := range []string{"b", "self"} {
+	for _, id := range []string{"b", "self", "child"} {
 		if logs, _ := s.Logs(id); len(logs) != 3 {
 			t.Errorf("%s lost lines: %v", id, logs)
 		}

@@ -32,9 +32,11 @@ func TestPurgeExecutions(t *testing.T) {
 	put("running", "company.team", "etl", "RUNNING", now.AddDate(0, 0, -8), false)
 	put("self", "company.team", "purge", "SUCCESS", now.AddDate(0, 0, -7), true)
 	put("recent", "company.team", "etl", "SUCCESS", now, true)
+	// Started before the end date, ended after it (a minute long): Kestra compares the end.
+	put("late", "company.team", "etl", "SUCCESS", now.AddDate(0, 0, -1).Add(-30*time.Second), true)
 
 	// The namespace is a prefix by whole segments; the running one, the one excepted and
-	// one after the end date stay.
+	// those that ended after the end date stay.
 	r, err := s.PurgeExecutions(PurgeFilter{Namespace: "company.team", To: now.AddDate(0, 0, -1), Except: "self", Executions: true, Logs: true, Files: true})
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +52,7 @@ func TestPurgeExecutions(t *testing.T) {
 			t.Errorf("%s: logs left: %v", id, logs)
 		}
 	}
-	for _, id := range []string{"other", "running", "self", "recent"} {
+	for _, id := range []string{"other", "running", "self", "recent", "late"} {
 		if _, ok, _ := s.Execution(id); !ok {
 			t.Errorf("%s was deleted", id)
 		}

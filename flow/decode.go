@@ -544,11 +544,12 @@ type field struct {
 	// anyOf marks the properties of which a type needs one at least.
 	anyOf   bool
 	ignored bool
+	enum    []string
+	doc     string
+
 	// perRecord marks a template rendered on each record of a file, whose fields are
 	// variables (FilterItems' filterCondition): the names it reads are not checked.
 	perRecord bool
-	enum      []string
-	doc       string
 }
 
 // structInfo lists the properties of one struct type.

@@ -165,13 +165,11 @@ func sortProblems(ps []Problem) []Problem {
 
 // loader holds the state of one Parse: the problems found so far and what later checks need.
 type loader struct {
-	// perRecord is set while a perRecord property is decoded (see field.perRecord).
-	perRecord bool
-	file      string
-	src       []byte
-	reg       tasks.Registry
-	problems  []Problem
-	warnings  []Problem
+	file     string
+	src      []byte
+	reg      tasks.Registry
+	problems []Problem
+	warnings []Problem
 	// lineStarts are the offsets of each line of src, built on first use.
 	lineStarts []int
 	// taskIDs holds where each task id was first defined, across tasks, errors and finally.
@@ -185,6 +183,9 @@ type loader struct {
 	reading     *TaskSpec
 	uses        []templateUse
 	refProblems []Problem
+
+	// perRecord is set while a perRecord property is decoded (see field.perRecord).
+	perRecord bool
 }
 
 // errorf records a problem at n's position.

@@ -878,17 +878,18 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 				e.log(tr, tasks.LevelWarn, msg)
 			}
 		},
-		RenderTyped:     e.typedRenderer(actx, env),
+		RenderTyped:   e.typedRenderer(actx, env),
+		KV:            e.taskKV(),
+		Pause:         e.pauseFunc(spec, tr),
+		SetLabels:     e.setLabels,
+		Logs:          e.fetchLogs,
+		Resume:        e.resumeFunc(),
+		ToggleTrigger: e.toggleFunc(),
+		// Per-record rendering and the state-reading tasks' ways in.
 		RenderVars:      e.varsRenderer(actx, env),
-		KV:              e.taskKV(),
-		Pause:           e.pauseFunc(spec, tr),
-		SetLabels:       e.setLabels,
-		Logs:            e.fetchLogs,
 		CountExecutions: e.opts.CountExecutions,
 		PurgeExecutions: e.purgeFunc(),
 		PurgeLogs:       e.purgeLogsFunc(),
-		Resume:          e.resumeFunc(),
-		ToggleTrigger:   e.toggleFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	// The task is done with its templates: its outputs may go in place.

@@ -367,7 +367,7 @@ func (l *loader) checkTemplate(n *yaml.Node, s, ctx string) {
 		l.errorf(n, "%s%v", ctx, err)
 		return
 	}
-	if l.reading != nil && len(l.uses) < maxRecorded {
+	if l.reading != nil && !l.perRecord && len(l.uses) < maxRecorded {
 		l.uses = append(l.uses, templateUse{n: resolve(n), src: s, ctx: ctx, task: l.reading, tmpl: t, vars: l.taskVars})
 	}
 }
@@ -548,6 +548,10 @@ type field struct {
 	doc     string
 	// vars are variables the task adds for this property's templates (`vars:"workingDir"`).
 	vars []string
+
+	// perRecord marks a template rendered on each record of a file, whose fields are
+	// variables (FilterItems' filterCondition): the names it reads are not checked.
+	perRecord bool
 }
 
 // structInfo lists the properties of one struct type.
@@ -593,6 +597,8 @@ func infoOf(t reflect.Type) *structInfo {
 					f.ignored = true
 				case "anyOf":
 					f.anyOf = true
+				case "perRecord":
+					f.perRecord = true
 				}
 			}
 			if e := sf.Tag.Get("enum"); e != "" {
@@ -721,7 +727,9 @@ func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decod
 		}
 		// A property written with a wrong value is not also reported missing.
 		seen[f.name] = p.val
+		l.perRecord = f.perRecord
 		l.decodeValue(sv.FieldByIndex(f.index), p.val, c, f.name, f.enum)
+		l.perRecord = false
 	}
 	var anyOf []string
 	given := false
@@ -759,9 +767,9 @@ func (l *loader) decodeField(sv reflect.Value, f *field, k, v *yaml.Node, c *dec
 		l.errorf(k, "%s%s: a value is required, got nothing (null)", c.ctx, path)
 		return false
 	}
-	l.taskVars = f.vars
+	l.taskVars, l.perRecord = f.vars, f.perRecord
 	set := l.decodeValue(sv.FieldByIndex(f.index), v, c, path, f.enum)
-	l.taskVars = nil
+	l.taskVars, l.perRecord = nil, false
 	if f.ignored && set {
 		msg := fmt.Sprintf("%s%s is not used by flowctl", c.ctx, path)
 		if why := ignoredReasons[f.name]; why != "" {

@@ -185,6 +185,9 @@ type loader struct {
 	taskVars    []string
 	uses        []templateUse
 	refProblems []Problem
+
+	// perRecord is set while a perRecord property is decoded (see field.perRecord).
+	perRecord bool
 }
 
 // errorf records a problem at n's position.

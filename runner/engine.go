@@ -88,6 +88,15 @@ type Options struct {
 	// Lookup finds a recorded execution by id (SlackExecution's summary of another
 	// execution); nil when there is no state.
 	Lookup func(id string) (*Execution, error)
+	// CountExecutions counts recorded executions by flow (execution.Count); nil when there
+	// is no state.
+	CountExecutions func(q tasks.ExecutionCountQuery) ([]tasks.ExecutionCount, error)
+	// PurgeExecutions deletes recorded executions (execution.PurgeExecutions), never the
+	// one given as except; nil when there is no state.
+	PurgeExecutions func(q tasks.PurgeQuery, except string) (tasks.PurgeCounts, error)
+	// PurgeLogs deletes recorded log lines (log.PurgeLogs), never those of the execution
+	// given as except; nil when there is no state.
+	PurgeLogs func(q tasks.LogPurgeQuery, except string) (int, error)
 	// Revision is the flow's revision in the state (0: the flow's own, 1 for a file).
 	Revision int
 	// OnStart is called once the execution is RUNNING, before its first task: the place to
@@ -876,6 +885,11 @@ func (e *engine) attempt(ctx context.Context, spec *flow.TaskSpec, tr *TaskRun, 
 		Logs:          e.fetchLogs,
 		Resume:        e.resumeFunc(),
 		ToggleTrigger: e.toggleFunc(),
+		// Per-record rendering and the state-reading tasks' ways in.
+		RenderVars:      e.varsRenderer(actx, env),
+		CountExecutions: e.opts.CountExecutions,
+		PurgeExecutions: e.purgeFunc(),
+		PurgeLogs:       e.purgeLogsFunc(),
 	}
 	res, err := runSafely(actx, boundTask(spec.Task, env), tc)
 	// The task is done with its templates: its outputs may go in place.

@@ -62,6 +62,10 @@ type Context struct {
 	// expression's value (a map stays a map, a number a number), as Kestra's renderTyped
 	// does; any other template renders to text. Nil falls back to Render.
 	RenderTyped func(tmpl string) (any, error)
+	// RenderVars renders a template as Render does, with vars added over the execution's
+	// variables (Kestra's render(expression, map): FilterItems' record fields). Nil makes the
+	// tasks that need it fail.
+	RenderVars func(tmpl string, vars map[string]any) (string, error)
 	// Log records a line of the task run: prefixed, masked, kept in the execution.
 	Log *Logger
 	// HTTP is the client for tasks that call out; tests point it at an httptest server.
@@ -120,6 +124,15 @@ type Context struct {
 	// Logs returns the log lines of an execution that q selects, oldest first (Kestra's
 	// log.Fetch); nil when the caller keeps none.
 	Logs func(q LogQuery) ([]LogRecord, error)
+	// CountExecutions counts the recorded executions by flow (execution.Count); nil when the
+	// run has no state.
+	CountExecutions func(q ExecutionCountQuery) ([]ExecutionCount, error)
+	// PurgeExecutions deletes recorded executions, their logs or files, that q selects
+	// (execution.PurgeExecutions); never the running one. Nil when the run has no state.
+	PurgeExecutions func(q PurgeQuery) (PurgeCounts, error)
+	// PurgeLogs deletes recorded log lines that q selects (log.PurgeLogs), never the running
+	// execution's; it returns how many went. Nil when the run has no state.
+	PurgeLogs func(q LogPurgeQuery) (int, error)
 	// Resume resumes a PAUSED execution (Kestra's execution.Resume; an empty ID is the
 	// running one); nil when the run has no state.
 	Resume func(ctx context.Context, req ResumeRequest) error

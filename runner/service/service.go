@@ -223,6 +223,10 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Journal:       s.Store,
 		Restart:       o.restart,
 		Retries:       retries,
+		// The state-reading tasks (execution.Count, the purges) reach the state through these.
+		CountExecutions: runner.CountExecutions(s.Store),
+		PurgeExecutions: runner.PurgeExecutions(s.Store),
+		PurgeLogs:       runner.PurgeLogs(s.Store),
 		OnStart: func(x *runner.Execution) error {
 			holdRun(x.ID)
 			gen = masker.Generation()

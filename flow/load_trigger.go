@@ -34,7 +34,7 @@ var triggerKeys = keyTable[*Trigger]{
 
 // unsupportedTriggerKeys are Kestra's trigger keys flowctl does not read yet, with a hint.
 var unsupportedTriggerKeys = map[string]string{
-	"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
+	"logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
 	"labels": "", "backfill": "", "scheduleConditions": " (use conditions)",
 	"wait":          " (flowctl webhook serve answers once the execution is created, as Kestra before 0.22)",
 	"returnOutputs": " (flowctl webhook serve answers once the execution is created)", "responseContentType": "",

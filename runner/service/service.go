@@ -42,6 +42,11 @@ type Notifier interface {
 	Scheduled(f *flow.Flow, t *flow.Trigger, date string) runner.Sink
 	// ScheduledEnded says that x, run by trigger t of f for a scheduled date, has ended.
 	ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution)
+	// Polled says that polling trigger t of f starts an execution, its request having
+	// answered code; it returns the sink of the execution's events.
+	Polled(f *flow.Flow, t *flow.Trigger, code string) runner.Sink
+	// PolledEnded says that x, started by polling trigger t of f, has ended.
+	PolledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution)
 	// DateSkipped says that the scheduled date of trigger t of f was handled without a
 	// run: its conditions do not hold.
 	DateSkipped(f *flow.Flow, t *flow.Trigger, date string)

@@ -3,8 +3,6 @@ package flow
 import (
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/flowctl/flowctl/tasks"
 )
 
@@ -37,15 +35,13 @@ func (*HTTPTrigger) takes(c ConditionType) bool {
 	return ok
 }
 
-// finish gives responseCondition its default and checks its template.
-func (t *HTTPTrigger) finish(f *finishing) {
-	n := f.seen["responseCondition"]
-	if n == nil || isNull(n) {
+// templatedProps: the properties are read as http.Request's, templates included.
+func (*HTTPTrigger) templatedProps() {}
+
+// finish gives responseCondition its default.
+func (t *HTTPTrigger) finish(*finishing) {
+	if t.ResponseCondition == "" {
 		t.ResponseCondition = DefaultResponseCondition
-		return
-	}
-	if resolve(n).Kind == yaml.ScalarNode {
-		f.l.checkTemplate(n, t.ResponseCondition, f.ctx+"responseCondition: ")
 	}
 }
 

@@ -52,7 +52,12 @@ func (s *Service) poll(ctx context.Context, en state.ScheduleEntry, f *flow.Flow
 	} else if !holds {
 		return false
 	}
-	out, err := tasks.HTTPPoll(ctx, s.pollContext(t, render, name), p.HTTPCallProperties)
+	tc := s.pollContext(t, render, name)
+	// What authenticates the request (a password in the URL, a token parameter or header)
+	// is masked in trigger.uri and in the execution's logs, as the Request task's.
+	var masked []string
+	tc.Mask = func(v string) { masked = append(masked, v) }
+	out, err := tasks.HTTPPoll(ctx, tc, p.HTTPCallProperties)
 	if err != nil {
 		s.warnf("trigger %s: %v", name, err)
 		return false
@@ -74,6 +79,14 @@ func (s *Service) poll(ctx context.Context, en state.ScheduleEntry, f *flow.Flow
 		s.warnf("trigger %s: %v", name, err)
 		return false
 	}
+	if uri, ok := out["uri"].(string); ok && len(masked) > 0 {
+		m := runner.NewMasker()
+		for _, v := range masked {
+			m.Add(v)
+		}
+		out["uri"] = m.String(uri)
+	}
+	secrets = append(secrets, masked...)
 	sink := s.Notify.Polled(f, t, fmt.Sprint(out["code"]))
 	x, err := s.Run(ctx, f, RunOptions{
 		Inputs:   inputs,

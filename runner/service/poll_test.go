@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -270,5 +271,26 @@ func TestScheduleStopAfter(t *testing.T) {
 	s.Tick(context.Background(), t0.Add(30*time.Minute))
 	if got := n.all("scheduled dev"); len(got) != 1 {
 		t.Errorf("ran %q, want the first date only", got)
+	}
+}
+
+func TestPollMasksWhatAuthenticates(t *testing.T) {
+	code := new(atomic.Int32)
+	code.Store(200)
+	url, _ := pollServer(t, code)
+	s, _ := newService(t)
+	s.Environ = []string{"SECRET_API_TOKEN=" + base64.StdEncoding.EncodeToString([]byte("tok-7777-clear"))}
+	apply(t, s, pollFlow(url+"/q?x=1&access_token=tok-5555-clear&y=", "    headers:\n      Authorization: \"Bearer {{ secret('API_TOKEN') }}\"\n"))
+	s.Tick(context.Background(), t0)
+	recs, err := s.Store.Executions(state.ListFilter{FlowID: "poll"})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("%d executions: %v", len(recs), err)
+	}
+	doc := string(recs[0].Doc)
+	if strings.Contains(doc, "tok-5555-clear") || strings.Contains(doc, "tok-7777-clear") {
+		t.Errorf("a secret is in the execution: %s", doc)
+	}
+	if !strings.Contains(doc, `"code":200`) || !strings.Contains(doc, `/q?x=1\u0026access_token=`) {
+		t.Errorf("the execution has no trigger.code or trigger.uri: %s", doc)
 	}
 }

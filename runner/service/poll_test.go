@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -292,5 +294,34 @@ func TestPollMasksWhatAuthenticates(t *testing.T) {
 	}
 	if !strings.Contains(doc, `"code":200`) || !strings.Contains(doc, `/q?x=1\u0026access_token=`) {
 		t.Errorf("the execution has no trigger.code or trigger.uri: %s", doc)
+	}
+}
+
+// TestPollKestraFlows applies Kestra's TriggerTest flows (http-listen, http-listen-encrypted),
+// their URL pointed at a loopback server answering as the API they call, and ticks once:
+// each starts an execution, as TriggerTest waits for.
+func TestPollKestraFlows(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id": "aBc1", "value": "a joke"}`))
+	}))
+	t.Cleanup(srv.Close)
+	for _, name := range []string{"http-listen", "http-listen-encrypted"} {
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join("..", "testdata", "kestra", name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, n := newService(t)
+			apply(t, s, strings.Replace(string(src), "https://api.chucknorris.io", srv.URL, 1))
+			s.Tick(context.Background(), t0)
+			recs, err := s.Store.Executions(state.ListFilter{FlowID: name})
+			if err != nil || len(recs) != 1 || recs[0].State != runner.StateSuccess {
+				t.Fatalf("executions %v %v, want one SUCCESS: %q", recs, err, n.all(""))
+			}
+			if next, _ := s.NextDue(); !next.Equal(t0.Add(10 * time.Second)) {
+				t.Errorf("next due %v, want after its interval PT10S", next)
+			}
+		})
 	}
 }

@@ -47,7 +47,16 @@ func (s *Service) poll(ctx context.Context, en state.ScheduleEntry, f *flow.Flow
 	vars := map[string]any{"flow": flowVars(f, revision)}
 	render := func(tmpl string) (string, error) { return s.renderWith(tmpl, vars) }
 	if holds, err := t.RequestHolds(render); err != nil {
-		s.warnf("trigger %s: not evaluated: %v", name, err)
+		// As Kestra's scheduler: a FAILED execution says so, and the trigger waits an
+		// interval rather than failing at every tick.
+		s.warnf("trigger %s: unable to evaluate the trigger: %v", name, err)
+		x, err := s.Run(ctx, f, RunOptions{Revision: revision, failed: true})
+		if err != nil {
+			s.warnf("trigger %s: %v", name, err)
+			return false
+		}
+		s.stopAfter(f, t, x)
+		s.Fire(ctx, x)
 		return false
 	} else if !holds {
 		return false

@@ -325,3 +325,31 @@ func TestPollKestraFlows(t *testing.T) {
 		})
 	}
 }
+
+// TestPollConditionNotEvaluated is Kestra's SchedulerPollingTriggerTest.failedEvaluationTest:
+// a condition that cannot be evaluated (trigger.date does not exist for a polling trigger)
+// records a FAILED execution, and no request is sent; with stopAfter [FAILED] the trigger is
+// then disabled, as Kestra resets it with the FAILED state.
+func TestPollConditionNotEvaluated(t *testing.T) {
+	code := new(atomic.Int32)
+	code.Store(200)
+	url, hits := pollServer(t, code)
+	s, n := newService(t)
+	f := apply(t, s, pollFlow(url, "    stopAfter: [FAILED]\n    conditions:\n      - type: io.kestra.plugin.core.condition.Expression\n        expression: \"{{ trigger.date | date() < now() }}\"\n"))
+	s.Tick(context.Background(), t0)
+	recs, err := s.Store.Executions(state.ListFilter{FlowID: "poll"})
+	if err != nil || len(recs) != 1 || recs[0].State != runner.StateFailed {
+		t.Fatalf("executions %v %v, want one FAILED: %q", recs, err, n.all(""))
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests, want none", hits.Load())
+	}
+	if !slices.ContainsFunc(n.all("note"), func(l string) bool {
+		return strings.HasPrefix(l, "note warning: trigger dev.poll/http: unable to evaluate the trigger: ")
+	}) {
+		t.Errorf("said %q, want the reason", n.all(""))
+	}
+	if !toggledOff(s.toggles(), f, f.Triggers[0]) {
+		t.Error("stopAfter [FAILED]: the trigger is still enabled")
+	}
+}

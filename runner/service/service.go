@@ -128,6 +128,9 @@ type RunOptions struct {
 	labels  map[string]string
 	chain   []string
 	started func(id string)
+	// failed records the execution FAILED before it runs anything, as Kestra's scheduler
+	// records one for a trigger whose conditions could not be evaluated.
+	failed bool
 	// restart is the document a restart runs (see Restart).
 	restart *runner.Execution
 	// runLease is the run lease a restart took before claiming the execution's record.
@@ -198,6 +201,10 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		}
 	}
 	defer func() { runLease.Release() }()
+	admit := s.admit(f, lease, holdRun)
+	if o.failed {
+		admit = func(context.Context, *runner.Execution, func()) (string, error) { return runner.StateFailed, nil }
+	}
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:   o.Inputs,
 		Masker:   masker,
@@ -212,7 +219,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Storage:       s.Store.Storage(),
 		CacheDir:      s.Store.Path() + ".cache",
 		Timeout:       s.remaining(),
-		Admit:         withCreated(s.admit(f, lease, holdRun), o.created),
+		Admit:         withCreated(admit, o.created),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,

@@ -44,6 +44,16 @@ func (n *notifier) ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execu
 		n.pal.State(x.State.Current), report.HumanDuration(x.State.Duration()))
 }
 
+func (n *notifier) Polled(f *flow.Flow, t *flow.Trigger, code string) runner.Sink {
+	fmt.Fprintf(n.out, "flowctl: trigger %s.%s/%s: the answer (%s) meets responseCondition: running\n", f.Namespace, f.ID, t.ID, code)
+	return report.NewTextSink(n.out, n.pal, f)
+}
+
+func (n *notifier) PolledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution) {
+	fmt.Fprintf(n.out, "flowctl: trigger %s.%s/%s: execution %s ended %s in %s\n", f.Namespace, f.ID, t.ID, x.ID,
+		n.pal.State(x.State.Current), report.HumanDuration(x.State.Duration()))
+}
+
 func (n *notifier) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	fmt.Fprintf(n.out, "flowctl: schedule %s.%s/%s: the date %s skipped: its conditions do not hold\n", f.Namespace, f.ID, t.ID, date)
 }

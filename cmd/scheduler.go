@@ -14,9 +14,10 @@ import (
 func newSchedulerCmd(f *factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scheduler",
-		Short: "Run the Schedule triggers of applied flows",
-		Long: `Run the applied flows whose Schedule trigger came due: once per call with "tick", for a
-crontab line, or in the foreground with "run", for hosts without cron.`,
+		Short: "Run the Schedule and polling triggers of applied flows",
+		Long: `Run the applied flows whose Schedule trigger came due, and evaluate their polling triggers
+(http.Trigger) whose interval has passed: once per call with "tick", for a crontab line, or in
+the foreground with "run", for hosts without cron.`,
 	}
 	c.AddCommand(newSchedulerTickCmd(f), newSchedulerRunCmd(f))
 	return c
@@ -40,7 +41,8 @@ func newSchedulerTickCmd(f *factory) *cobra.Command {
 		Short: "Run, once, every schedule that came due since the last tick",
 		Long: `Run every applied flow whose Schedule trigger came due since the last tick, recovering
 the dates missed while no tick ran as each trigger's recoverMissedSchedules says (ALL by
-default, LAST or NONE), then exit. Meant for a crontab line:
+default, LAST or NONE), and evaluate once each polling trigger (http.Trigger) whose interval
+has passed since its last evaluation, then exit. Meant for a crontab line:
 
   * * * * * flowctl scheduler tick
 

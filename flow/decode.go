@@ -727,9 +727,9 @@ func (l *loader) decodeProps(sv reflect.Value, n *yaml.Node, ps []pair, c *decod
 		}
 		// A property written with a wrong value is not also reported missing.
 		seen[f.name] = p.val
-		l.perRecord = f.perRecord
+		l.taskVars, l.perRecord = f.vars, f.perRecord
 		l.decodeValue(sv.FieldByIndex(f.index), p.val, c, f.name, f.enum)
-		l.perRecord = false
+		l.taskVars, l.perRecord = nil, false
 	}
 	var anyOf []string
 	given := false

@@ -221,6 +221,9 @@ type Trigger struct {
 	RecoverMissedSchedules string
 	// LateMaximumDelay is zero when unset.
 	LateMaximumDelay time.Duration
+	// StopAfter are the states of an execution it started after which a Schedule or polling
+	// trigger is disabled (Kestra's stopAfter); nil: never.
+	StopAfter []string
 	// Props holds the decoded properties (its TriggerType) of a type whose properties the
 	// fields above cannot hold; nil otherwise.
 	Props TriggerType

@@ -34,7 +34,7 @@ var triggerKeys = keyTable[*Trigger]{
 
 // unsupportedTriggerKeys are Kestra's trigger keys flowctl does not read yet, with a hint.
 var unsupportedTriggerKeys = map[string]string{
-	"stopAfter": "", "logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
+	"logLevel": "", "logToFile": "", "workerGroup": "", "minLogLevel": "",
 	"labels": "", "backfill": "", "scheduleConditions": " (use conditions)",
 	"wait":          " (flowctl webhook serve answers once the execution is created, as Kestra before 0.22)",
 	"returnOutputs": " (flowctl webhook serve answers once the execution is created)", "responseContentType": "",
@@ -148,7 +148,8 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 		spec := def.New()
 		sv := reflect.ValueOf(spec).Elem()
 		names := infoOf(sv.Type()).names
-		c := &decodeCtx{ctx: ctx, literal: true}
+		_, tasklike := spec.(templatedProps)
+		c := &decodeCtx{ctx: ctx, literal: !tasklike}
 		l.decodeProps(sv, n, props, c, func(p pair) {
 			if other := otherTrigger(def, p.key.Value); other != "" {
 				l.errorf(p.key, "%s%s is not a property of %s triggers (it belongs to %s triggers)", ctx, p.key.Value, shortName(def.Type), shortName(other))
@@ -168,6 +169,13 @@ func (l *loader) trigger(n *yaml.Node, where string) (*Trigger, *yaml.Node) {
 		t.Conditions = l.conditions(condNode, ctx, place)
 	}
 	return t, idNode
+}
+
+// templatedProps is a trigger type whose properties are read as a task's: its strings are
+// templates, rendered when it runs, and a property written without a value is absent
+// (http.Trigger, whose request properties are http.Request's).
+type templatedProps interface {
+	templatedProps()
 }
 
 // otherTrigger returns the trigger type other than def that has the property key, or "".

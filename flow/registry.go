@@ -36,6 +36,7 @@ func triggerDefs() []*TriggerDef {
 		{TriggerFlow, []string{"io.kestra.core.models.triggers.types.Flow"}, flowTriggerDoc, func() TriggerType { return new(FlowTrigger) }},
 		{TriggerSchedule, []string{"io.kestra.core.models.triggers.types.Schedule"}, scheduleTriggerDoc, func() TriggerType { return new(ScheduleTrigger) }},
 		{TriggerWebhook, []string{"io.kestra.core.models.triggers.types.Webhook"}, webhookTriggerDoc, func() TriggerType { return new(WebhookTrigger) }},
+		{TriggerHTTP, []string{"io.kestra.plugin.fs.http.Trigger"}, httpTriggerDoc, func() TriggerType { return new(HTTPTrigger) }},
 	}
 }
 

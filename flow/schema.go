@@ -408,7 +408,8 @@ func (b *schemaBuilder) triggers() (obj, error) {
 	common := triggerKeys.all()
 	var branches []any
 	for _, d := range k.triggers {
-		own, required, err := literalProps(reflect.TypeOf(d.New()).Elem())
+		_, tasklike := d.New().(templatedProps)
+		own, required, err := fieldProps(reflect.TypeOf(d.New()).Elem(), tasklike)
 		if err != nil {
 			return nil, fmt.Errorf("trigger type %s: %w", d.Type, err)
 		}

@@ -19,6 +19,7 @@ type ScheduleTrigger struct {
 	RecoverMissedSchedules RecoverMode `flow:"recoverMissedSchedules" doc:"Which schedules missed while nothing ran are run late."`
 	// LateMaximumDelay is zero when unset.
 	LateMaximumDelay PositiveDuration `flow:"lateMaximumDelay" doc:"A schedule later than this is skipped, ISO-8601."`
+	StopAfter        States           `flow:"stopAfter" doc:"Once an execution the trigger started ends in one of these states, the trigger is disabled (as by a Toggle task)."`
 	// InputsPos holds the position of each key of Inputs.
 	InputsPos map[string]Pos
 }

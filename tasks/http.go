@@ -32,6 +32,13 @@ import (
 
 // HTTPProperties are the properties both HTTP tasks take.
 type HTTPProperties struct {
+	HTTPCallProperties
+	AllowFailed bool `flow:"allowFailed" doc:"an answer of 400 or more does not fail the task (default false)"`
+}
+
+// HTTPCallProperties are the properties of the request itself, which the HTTP tasks and
+// Kestra's http.Trigger share.
+type HTTPCallProperties struct {
 	URI         string            `flow:"uri,required" doc:"the URL to call, rendered: http or https"`
 	Method      string            `flow:"method" enum:"GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS,TRACE" doc:"the HTTP method (default GET)"`
 	Body        string            `flow:"body" doc:"the request body, rendered (sent as application/json unless contentType says otherwise); formData wins when both are set"`
@@ -40,7 +47,6 @@ type HTTPProperties struct {
 	Headers     map[string]string `flow:"headers" doc:"request headers, keys and values rendered; an Authorization, a Cookie, or a header whose name says token, key, secret or password is masked in logs"`
 	Options     *HTTPOptions      `flow:"options" doc:"timeouts, redirects, authentication, the codes that pass, the size limit"`
 	SSLOptions  *HTTPSSLOptions   `flow:"sslOptions" doc:"TLS options"`
-	AllowFailed bool              `flow:"allowFailed" doc:"an answer of 400 or more does not fail the task (default false)"`
 }
 
 // HTTPOptions are Kestra's `options` of the HTTP tasks.

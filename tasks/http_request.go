@@ -97,3 +97,11 @@ func equalFoldAny(s string, names ...string) bool {
 	}
 	return false
 }
+
+// HTTPPoll sends the request p as Kestra's http.Trigger does: through a Request that lets
+// every answer's code pass (the trigger's responseCondition decides what an answer means).
+// It returns the Request's outputs: uri, code, headers and body.
+func HTTPPoll(ctx context.Context, tc *Context, p HTTPCallProperties) (map[string]any, error) {
+	res, err := (&HTTPRequest{HTTPProperties{HTTPCallProperties: p, AllowFailed: true}}).Run(ctx, tc)
+	return res.Outputs, err
+}

@@ -137,7 +137,7 @@ func echoServer(t *testing.T) (*httptest.Server, *[]seen) {
 func TestRequestGetOutputs(t *testing.T) {
 	srv, got := echoServer(t)
 	tc, rec, _ := httpContext(t, srv)
-	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + "/items/{{ name }}?q=1"}}, tc)
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "/items/{{ name }}?q=1"}}}, tc)
 	if err != nil {
 		t.Fatalf("got %v, want no error", err)
 	}
@@ -170,9 +170,9 @@ func TestRequestBodies(t *testing.T) {
 		wantType string
 		wantBody string
 	}{
-		{"a body is JSON by default", HTTPProperties{Method: "POST", Body: `{"who": "{{ name }}"}`}, "application/json", `{"who": "world"}`},
-		{"contentType", HTTPProperties{Method: "put", Body: "hi {{ name }}", ContentType: "text/plain"}, "text/plain", "hi world"},
-		{"formData", HTTPProperties{Method: "POST", FormData: map[string]any{"a": "{{ name }}", "n": 3, "l": []any{1, "x"}}},
+		{"a body is JSON by default", HTTPProperties{HTTPCallProperties: HTTPCallProperties{Method: "POST", Body: `{"who": "{{ name }}"}`}}, "application/json", `{"who": "world"}`},
+		{"contentType", HTTPProperties{HTTPCallProperties: HTTPCallProperties{Method: "put", Body: "hi {{ name }}", ContentType: "text/plain"}}, "text/plain", "hi world"},
+		{"formData", HTTPProperties{HTTPCallProperties: HTTPCallProperties{Method: "POST", FormData: map[string]any{"a": "{{ name }}", "n": 3, "l": []any{1, "x"}}}},
 			"application/x-www-form-urlencoded", "a=world&l=%5B1%2C%22x%22%5D&n=3"},
 	}
 	for _, c := range cases {
@@ -219,12 +219,12 @@ func TestRequestMultipartSendsStorageFiles(t *testing.T) {
 	defer srv.Close()
 	tc, _, _ := httpContext(t, srv)
 	uri, _ := tc.Storage.Put("report.csv", strings.NewReader("a,b\n1,2\n"))
-	task := &HTTPRequest{HTTPProperties{URI: srv.URL, Method: "POST", ContentType: "multipart/form-data", FormData: map[string]any{
+	task := &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Method: "POST", ContentType: "multipart/form-data", FormData: map[string]any{
 		"file":    uri,
 		"renamed": map[string]any{"name": "data.csv", "content": uri},
 		"title":   "for {{ name }}",
 		"n":       map[string]any{"x": 1},
-	}}}
+	}}}}
 	if _, err := postTask(t, task, tc); err != nil {
 		t.Fatalf("got %v, want no error", err)
 	}
@@ -260,7 +260,7 @@ func TestRequestHeadersAndAuthAreSentAndMasked(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv, got := echoServer(t)
 			tc, _, masked := httpContext(t, srv)
-			task := &HTTPRequest{HTTPProperties{URI: srv.URL + c.uriSuffix, Options: c.opts, Headers: c.headers}}
+			task := &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + c.uriSuffix, Options: c.opts, Headers: c.headers}}}
 			if _, err := postTask(t, task, tc); err != nil {
 				t.Fatalf("got %v, want no error", err)
 			}
@@ -293,14 +293,14 @@ func TestRequestRefusedCodes(t *testing.T) {
 		task    HTTPProperties
 		wantErr string
 	}{
-		{"404 fails", 404, HTTPProperties{}, "Failed http request with response code '404' and body:\n{\"error\": \"nope\"}"},
-		{"500 fails", 500, HTTPProperties{}, "Failed http request with response code '500'"},
-		{"allowFailed", 404, HTTPProperties{AllowFailed: true}, ""},
-		{"options.allowFailed", 503, HTTPProperties{Options: &HTTPOptions{AllowFailed: &yes}}, ""},
-		{"options.allowFailed false", 503, HTTPProperties{Options: &HTTPOptions{AllowFailed: &no}}, "response code '503'"},
-		{"allowed code", 404, HTTPProperties{Options: &HTTPOptions{AllowedResponseCodes: []int{200, 404}}}, ""},
-		{"a code not listed fails, even a 2xx", 201, HTTPProperties{Options: &HTTPOptions{AllowedResponseCodes: []int{200}}}, "response code '201'"},
-		{"listed codes win over allowFailed", 500, HTTPProperties{AllowFailed: true, Options: &HTTPOptions{AllowedResponseCodes: []int{200}}}, "response code '500'"},
+		{"404 fails", 404, HTTPProperties{HTTPCallProperties: HTTPCallProperties{}}, "Failed http request with response code '404' and body:\n{\"error\": \"nope\"}"},
+		{"500 fails", 500, HTTPProperties{HTTPCallProperties: HTTPCallProperties{}}, "Failed http request with response code '500'"},
+		{"allowFailed", 404, HTTPProperties{HTTPCallProperties: HTTPCallProperties{}, AllowFailed: true}, ""},
+		{"options.allowFailed", 503, HTTPProperties{HTTPCallProperties: HTTPCallProperties{Options: &HTTPOptions{AllowFailed: &yes}}}, ""},
+		{"options.allowFailed false", 503, HTTPProperties{HTTPCallProperties: HTTPCallProperties{Options: &HTTPOptions{AllowFailed: &no}}}, "response code '503'"},
+		{"allowed code", 404, HTTPProperties{HTTPCallProperties: HTTPCallProperties{Options: &HTTPOptions{AllowedResponseCodes: []int{200, 404}}}}, ""},
+		{"a code not listed fails, even a 2xx", 201, HTTPProperties{HTTPCallProperties: HTTPCallProperties{Options: &HTTPOptions{AllowedResponseCodes: []int{200}}}}, "response code '201'"},
+		{"listed codes win over allowFailed", 500, HTTPProperties{HTTPCallProperties: HTTPCallProperties{Options: &HTTPOptions{AllowedResponseCodes: []int{200}}}, AllowFailed: true}, "response code '500'"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -331,12 +331,12 @@ func TestRequestRedirects(t *testing.T) {
 	defer srv.Close()
 
 	tc, _, _ := httpContext(t, srv)
-	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + "/old"}}, tc)
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "/old"}}}, tc)
 	if err != nil || res.Outputs["code"] != 200 || res.Outputs["body"] != "moved here" {
 		t.Errorf("followed: got %v, %v, want 200 and the new page", res.Outputs, err)
 	}
 	no := false
-	res, err = postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + "/old", Options: &HTTPOptions{FollowRedirects: &no}}}, tc)
+	res, err = postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "/old", Options: &HTTPOptions{FollowRedirects: &no}}}}, tc)
 	if err != nil || res.Outputs["code"] != 302 || res.Outputs["headers"].(map[string]any)["Location"] == nil {
 		t.Errorf("not followed: got %v, %v, want 302 and its Location", res.Outputs, err)
 	}
@@ -367,7 +367,7 @@ func TestRequestTimeouts(t *testing.T) {
 	t.Run("a server that never answers", func(t *testing.T) {
 		srv := stallServer(t, -1)
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}, tc)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}}, tc)
 		if want := "GET " + srv.URL + ": no answer within PT0.2S (options.readTimeout)"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
@@ -376,7 +376,7 @@ func TestRequestTimeouts(t *testing.T) {
 		srv := stallServer(t, -1)
 		tc, _, _ := httpContext(t, srv)
 		tc.HTTP = &http.Client{Transport: wrappedTransport{srv.Client().Transport}}
-		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S", ConnectTimeout: "PT0.1S"}}}, tc)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S", ConnectTimeout: "PT0.1S"}}}}, tc)
 		if want := "GET " + srv.URL + ": no answer within PT0.2S (options.readTimeout)"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
@@ -384,7 +384,7 @@ func TestRequestTimeouts(t *testing.T) {
 	t.Run("options.timeout, Kestra 0.21's spelling", func(t *testing.T) {
 		srv := stallServer(t, -1)
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{Timeout: &HTTPTimeout{ReadIdleTimeout: "PT0.2S"}}}}, tc)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{Timeout: &HTTPTimeout{ReadIdleTimeout: "PT0.2S"}}}}}, tc)
 		if want := "GET " + srv.URL + ": no answer within PT0.2S (options.readTimeout)"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
@@ -399,7 +399,7 @@ func TestRequestTimeouts(t *testing.T) {
 		defer srv.Close()
 		tc, _, _ := httpContext(t, srv)
 		tc.Storage = fullStorage{room: 1 << 20}
-		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		want := "storing the download: internal storage: writing kestra:///x/data stopped after 1048576 bytes: no space left on device"
 		if err == nil || err.Error() != want || !errors.Is(err, syscall.ENOSPC) {
 			t.Errorf("got %v, want %q", err, want)
@@ -411,7 +411,7 @@ func TestRequestTimeouts(t *testing.T) {
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 10)
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}, tc)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}}, tc)
 		if want := "GET " + srv.URL + ": the answer stopped coming: nothing for PT0.2S after 10 bytes (options.readTimeout)"; err == nil || err.Error() != want {
 			t.Errorf("got %v, want %q", err, want)
 		}
@@ -422,7 +422,7 @@ func TestRequestTimeouts(t *testing.T) {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		tc.Log = NewLogger(func(Level, string) {})
 		go func() { cancel(errors.New("Timeout after 00:00:01.000")) }()
-		_, err := (&HTTPRequest{HTTPProperties{URI: srv.URL}}).Run(ctx, tc)
+		_, err := (&HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}).Run(ctx, tc)
 		if err == nil || !strings.Contains(err.Error(), "stopped: Timeout after 00:00:01.000") {
 			t.Errorf("got %v, want the task's timeout named", err)
 		}
@@ -437,7 +437,7 @@ func TestRequestCannotConnect(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
 	tc, _, _ := httpContext(t, nil)
-	_, err = postTask(t, &HTTPRequest{HTTPProperties{URI: "http://" + addr + "/x"}}, tc)
+	_, err = postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://" + addr + "/x"}}}, tc)
 	if want := "GET http://" + addr + "/x: cannot connect: "; err == nil || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "refused") {
 		t.Errorf("got %v, want %q and connection refused", err, want)
 	}
@@ -455,13 +455,13 @@ func TestRequestMaxContentLength(t *testing.T) {
 	limit := int64(1024)
 	for _, q := range []string{"", "?chunked"} {
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + q, Options: &HTTPOptions{MaxContentLength: &limit}}}, tc)
+		_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + q, Options: &HTTPOptions{MaxContentLength: &limit}}}}, tc)
 		if err == nil || !strings.Contains(err.Error(), "than options.maxContentLength (1024 bytes)") || !strings.Contains(err.Error(), "http.Download") {
 			t.Errorf("%q: got %v, want the limit and the Download hint", q, err)
 		}
 	}
 	tc, _, _ := httpContext(t, srv)
-	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL}}, tc)
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 	if err != nil || res.Outputs["body"] != body {
 		t.Errorf("under the default limit: got %v, want the body", err)
 	}
@@ -474,11 +474,11 @@ func TestRequestBodyText(t *testing.T) {
 	}))
 	defer srv.Close()
 	tc, _, _ := httpContext(t, srv)
-	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + "?type=text/plain%3B+charset=ISO-8859-1"}}, tc)
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "?type=text/plain%3B+charset=ISO-8859-1"}}}, tc)
 	if err != nil || res.Outputs["body"] != "café" {
 		t.Errorf("Latin-1: got %q, %v, want café", res.Outputs["body"], err)
 	}
-	_, err = postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL + "?type=application/octet-stream"}}, tc)
+	_, err = postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "?type=application/octet-stream"}}}, tc)
 	if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") || !strings.Contains(err.Error(), "Download") {
 		t.Errorf("binary: got %v, want the body refused with the Download hint", err)
 	}
@@ -489,13 +489,13 @@ func TestRequestRefusesBadProperties(t *testing.T) {
 		task HTTPProperties
 		want string
 	}{
-		{HTTPProperties{URI: "ftp://example.com/x"}, "uri: ftp://example.com/x: want an http or https URL with a host"},
-		{HTTPProperties{URI: "http://u:hunter22@127.0.0.1:1/%zz"}, "uri: not a valid URL"},
-		{HTTPProperties{URI: "http://127.0.0.1:1", Method: "FETCH"}, `method: "FETCH" is not an HTTP method`},
-		{HTTPProperties{URI: "http://127.0.0.1:1", Headers: map[string]string{"X A": "1"}}, `headers.X A: "X A" is not a valid HTTP header name`},
-		{HTTPProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{ReadTimeout: "10s"}}, "options.readTimeout: "},
-		{HTTPProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{Auth: &HTTPAuth{Type: "DIGEST"}}}, `options.auth.type: "DIGEST" is not supported by flowctl: use BASIC or BEARER`},
-		{HTTPProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{Auth: &HTTPAuth{Type: "BEARER"}}}, "options.auth.token: a BEARER auth needs a token"},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "ftp://example.com/x"}}, "uri: ftp://example.com/x: want an http or https URL with a host"},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://u:hunter22@127.0.0.1:1/%zz"}}, "uri: not a valid URL"},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://127.0.0.1:1", Method: "FETCH"}}, `method: "FETCH" is not an HTTP method`},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://127.0.0.1:1", Headers: map[string]string{"X A": "1"}}}, `headers.X A: "X A" is not a valid HTTP header name`},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{ReadTimeout: "10s"}}}, "options.readTimeout: "},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{Auth: &HTTPAuth{Type: "DIGEST"}}}}, `options.auth.type: "DIGEST" is not supported by flowctl: use BASIC or BEARER`},
+		{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://127.0.0.1:1", Options: &HTTPOptions{Auth: &HTTPAuth{Type: "BEARER"}}}}, "options.auth.token: a BEARER auth needs a token"},
 	}
 	for _, c := range cases {
 		tc, _, _ := httpContext(t, nil)
@@ -535,7 +535,7 @@ func TestDownloadStoresTheBody(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := fileServer(t, "a,b\n1,2\n", c.disposition)
 			tc, rec, _ := httpContext(t, srv)
-			res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL + c.path}}, tc)
+			res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + c.path}}}, tc)
 			if err != nil {
 				t.Fatalf("got %v, want no error", err)
 			}
@@ -562,7 +562,7 @@ func TestDownloadFailures(t *testing.T) {
 		srv := fileServer(t, "x", "")
 		tc, _, _ := httpContext(t, srv)
 		tc.Storage = nil
-		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		if err == nil || !strings.Contains(err.Error(), "internal storage") {
 			t.Errorf("got %v, want the storage asked for", err)
 		}
@@ -570,13 +570,13 @@ func TestDownloadFailures(t *testing.T) {
 	t.Run("empty", func(t *testing.T) {
 		srv := fileServer(t, "", "")
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		if err == nil || err.Error() != "No response from server" {
 			t.Errorf("got %v, want Kestra's No response from server", err)
 		}
 		no := false
 		tc, rec, _ := httpContext(t, srv)
-		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}, FailOnEmptyResponse: &no}, tc)
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}, FailOnEmptyResponse: &no}, tc)
 		if err != nil || res.Outputs["length"] != int64(0) || !rec.has(LevelWarn, "File '"+srv.URL+"' is empty") {
 			t.Errorf("failOnEmptyResponse false: got %v, %v, log%s, want an empty file and a warning", res.Outputs, err, rec.dump())
 		}
@@ -588,7 +588,7 @@ func TestDownloadFailures(t *testing.T) {
 		}))
 		defer srv.Close()
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		if err == nil || err.Error() != "Invalid size, got 50, expected 100" {
 			t.Errorf("got %v, want Kestra's Invalid size", err)
 		}
@@ -597,7 +597,7 @@ func TestDownloadFailures(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		defer srv.Close()
 		tc, _, _ := httpContext(t, srv)
-		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		if err == nil || !strings.HasPrefix(err.Error(), "Failed http request with response code '404' and body:\n404 page not found") {
 			t.Errorf("got %v, want Kestra's message and the body", err)
 		}
@@ -615,7 +615,7 @@ func TestDownloadFailures(t *testing.T) {
 		defer srv.Close()
 		tc, _, _ := httpContext(t, srv)
 		tc.Storage = fullStorage{room: 1 << 20}
-		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}, tc)
+		res, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 		want := "storing the download: internal storage: writing kestra:///x/data stopped after 1048576 bytes: no space left on device"
 		if err == nil || err.Error() != want || !errors.Is(err, syscall.ENOSPC) {
 			t.Errorf("got %v, want %q", err, want)
@@ -627,7 +627,7 @@ func TestDownloadFailures(t *testing.T) {
 	t.Run("a body that stops coming", func(t *testing.T) {
 		srv := stallServer(t, 4096)
 		tc, _, _ := httpContext(t, srv)
-		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}, tc)
+		_, err := postTask(t, &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{ReadTimeout: "PT0.2S"}}}}, tc)
 		if want := "nothing for PT0.2S after 4096 bytes (options.readTimeout)"; err == nil || !strings.HasSuffix(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)
 		}
@@ -700,7 +700,7 @@ func TestDownloadStreamsTwoGiB(t *testing.T) {
 	tc.Storage.(*fakeStorage).keep = 0
 	runtime.GC()
 	stop := peakHeap()
-	res, err := (&HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL}}).Run(context.Background(), tc)
+	res, err := (&HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}).Run(context.Background(), tc)
 	peak := stop()
 	if err != nil {
 		t.Fatalf("got %v, want no error", err)
@@ -726,11 +726,11 @@ func TestRequestInsecureTrustAllCertificates(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))
 	defer srv.Close()
 	tc, rec, _ := httpContext(t, nil) // Go's default transport: the test certificate is not trusted
-	_, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL}}, tc)
+	_, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL}}}, tc)
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("checked: got %v, want the certificate refused", err)
 	}
-	res, err := postTask(t, &HTTPRequest{HTTPProperties{URI: srv.URL, SSLOptions: &HTTPSSLOptions{InsecureTrustAllCertificates: true}}}, tc)
+	res, err := postTask(t, &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, SSLOptions: &HTTPSSLOptions{InsecureTrustAllCertificates: true}}}}, tc)
 	if err != nil || res.Outputs["body"] != "tls ok" {
 		t.Errorf("insecure: got %v, %v, want the body", res.Outputs, err)
 	}
@@ -752,7 +752,7 @@ func BenchmarkDownload100MiB(b *testing.B) {
 	storage := newFakeStorage()
 	storage.keep = 0
 	tc := &Context{TaskID: "bench", Log: NewLogger(func(Level, string) {}), HTTP: srv.Client(), Storage: storage}
-	task := &HTTPDownload{HTTPProperties: HTTPProperties{URI: srv.URL + "/data.bin"}}
+	task := &HTTPDownload{HTTPProperties: HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL + "/data.bin"}}}
 	b.SetBytes(size)
 	runtime.GC()
 	stop := peakHeap()
@@ -797,8 +797,8 @@ func TestRequestThroughAProxy(t *testing.T) {
 
 	tc, rec, masked := httpContext(t, nil)
 	tc.HTTP = &http.Client{Transport: &http.Transport{}}
-	task := &HTTPRequest{HTTPProperties{URI: "http://flowctl.invalid/data", Options: &HTTPOptions{
-		ProxyType: "HTTP", ProxyAddress: host, ProxyPort: &portN, ProxyUsername: "pu", ProxyPassword: "proxy-pa55"}}}
+	task := &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://flowctl.invalid/data", Options: &HTTPOptions{
+		ProxyType: "HTTP", ProxyAddress: host, ProxyPort: &portN, ProxyUsername: "pu", ProxyPassword: "proxy-pa55"}}}}
 	res, err := postTask(t, task, tc)
 	if err != nil {
 		t.Fatalf("got %v, want the proxy's answer", err)
@@ -820,7 +820,7 @@ func TestRequestThroughAProxy(t *testing.T) {
 	// An address without a type: Kestra's client stays DIRECT; flowctl says so.
 	srv, got := echoServer(t)
 	tc, rec, _ = httpContext(t, srv)
-	task = &HTTPRequest{HTTPProperties{URI: srv.URL, Options: &HTTPOptions{ProxyAddress: host, ProxyPort: &portN}}}
+	task = &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: srv.URL, Options: &HTTPOptions{ProxyAddress: host, ProxyPort: &portN}}}}
 	if _, err := postTask(t, task, tc); err != nil {
 		t.Fatalf("got %v, want a direct request", err)
 	}
@@ -833,7 +833,7 @@ func TestRequestThroughAProxy(t *testing.T) {
 
 	// HTTP without an address is a mistake named by its property.
 	tc, _, _ = httpContext(t, nil)
-	task = &HTTPRequest{HTTPProperties{URI: "http://flowctl.invalid/", Options: &HTTPOptions{ProxyType: "HTTP"}}}
+	task = &HTTPRequest{HTTPProperties{HTTPCallProperties: HTTPCallProperties{URI: "http://flowctl.invalid/", Options: &HTTPOptions{ProxyType: "HTTP"}}}}
 	if _, err := postTask(t, task, tc); err == nil || !strings.Contains(err.Error(), "options.proxyType") || !strings.Contains(err.Error(), "needs proxyAddress and proxyPort") {
 		t.Errorf("got %v, want proxyType refused without an address", err)
 	}

@@ -47,7 +47,7 @@ func (s *MailServer) LiteralSecrets() []string { return literal(s.Password, s.Ac
 
 // LiteralSecrets implements LiteralSecrets: passwords, tokens, and the values of headers
 // that authenticate.
-func (p *HTTPProperties) LiteralSecrets() []string {
+func (p *HTTPCallProperties) LiteralSecrets() []string {
 	var vs []string
 	if o := p.Options; o != nil {
 		vs = append(vs, o.BasicAuthPassword, o.ProxyPassword)

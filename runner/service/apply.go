@@ -34,7 +34,8 @@ func (s *Service) Apply(f *flow.Flow, now time.Time) (rec state.FlowRecord, chan
 	return rec, changed, nil
 }
 
-// scheduleEntries are the schedule entries of flow f applied at now: a trigger that was
+// scheduleEntries are the schedule entries of flow f applied at now (those of its polling
+// triggers too, whose dates are evaluations): a trigger that was
 // there keeps its progress (its last date), a new one starts at now, a disabled one (or any
 // of a disabled flow) has none, so that enabling it again does not recover the dates of
 // while it was off.
@@ -44,7 +45,14 @@ func scheduleEntries(f *flow.Flow, old map[string]state.ScheduleEntry, now time.
 		return nil, nil
 	}
 	for _, t := range f.Triggers {
-		if t.Type != flow.TriggerSchedule || t.Disabled {
+		if t.Disabled {
+			continue
+		}
+		if _, interval, ok := t.Polling(); ok {
+			out = append(out, pollEntry(f, t, old[t.ID], now, interval))
+			continue
+		}
+		if t.Type != flow.TriggerSchedule {
 			continue
 		}
 		sched, err := schedule.Parse(t.Cron, t.WithSeconds, t.Timezone, loc)
@@ -62,4 +70,18 @@ func scheduleEntries(f *flow.Flow, old map[string]state.ScheduleEntry, now time.
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// pollSpec marks the entry of a polling trigger, whose dates are its evaluations.
+const pollSpec = "poll"
+
+// pollEntry is the entry of the polling trigger t applied at now: a trigger that was there
+// keeps its last evaluation, and is next evaluated one interval (the new one) after it; a
+// new one is evaluated at once, as Kestra's scheduler evaluates a new polling trigger.
+func pollEntry(f *flow.Flow, t *flow.Trigger, old state.ScheduleEntry, now time.Time, interval time.Duration) state.ScheduleEntry {
+	e := state.ScheduleEntry{Namespace: f.Namespace, FlowID: f.ID, TriggerID: t.ID, Next: now, Spec: pollSpec}
+	if old.Spec == pollSpec && !old.Last.IsZero() {
+		e.Last, e.Ran, e.Next = old.Last, old.Ran, old.Last.Add(interval)
+	}
+	return e
 }

@@ -42,6 +42,11 @@ type Notifier interface {
 	Scheduled(f *flow.Flow, t *flow.Trigger, date string) runner.Sink
 	// ScheduledEnded says that x, run by trigger t of f for a scheduled date, has ended.
 	ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution)
+	// Polled says that polling trigger t of f starts an execution, its request having
+	// answered code; it returns the sink of the execution's events.
+	Polled(f *flow.Flow, t *flow.Trigger, code string) runner.Sink
+	// PolledEnded says that x, started by polling trigger t of f, has ended.
+	PolledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution)
 	// DateSkipped says that the scheduled date of trigger t of f was handled without a
 	// run: its conditions do not hold.
 	DateSkipped(f *flow.Flow, t *flow.Trigger, date string)
@@ -123,6 +128,9 @@ type RunOptions struct {
 	labels  map[string]string
 	chain   []string
 	started func(id string)
+	// failed records the execution FAILED before it runs anything, as Kestra's scheduler
+	// records one for a trigger whose conditions could not be evaluated.
+	failed bool
 	// restart is the document a restart runs (see Restart).
 	restart *runner.Execution
 	// runLease is the run lease a restart took before claiming the execution's record.
@@ -196,6 +204,10 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 	// gen is the masker's once the execution is first recorded: a value registered later
 	// may be in lines the journal wrote before (see MaskLogs below).
 	gen := -1
+	admit := s.admit(f, lease, holdRun)
+	if o.failed {
+		admit = func(context.Context, *runner.Execution, func()) (string, error) { return runner.StateFailed, nil }
+	}
 	x, err := runner.Run(ctx, f, runner.Options{
 		Inputs:   o.Inputs,
 		Masker:   masker,
@@ -210,7 +222,7 @@ func (s *Service) runOnce(ctx context.Context, f *flow.Flow, o RunOptions, retri
 		Storage:       s.Store.Storage(),
 		CacheDir:      s.Store.Path() + ".cache",
 		Timeout:       s.remaining(),
-		Admit:         withCreated(s.admit(f, lease, holdRun), o.created),
+		Admit:         withCreated(admit, o.created),
 		Inherit:       inherit,
 		Environ:       s.Environ,
 		Now:           s.Now,

@@ -61,6 +61,15 @@ func (n *notes) ScheduledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Executio
 	n.add("scheduled ended %s.%s/%s %s", f.Namespace, f.ID, t.ID, x.State.Current)
 }
 
+func (n *notes) Polled(f *flow.Flow, t *flow.Trigger, code string) runner.Sink {
+	n.add("polled %s.%s/%s %s", f.Namespace, f.ID, t.ID, code)
+	return nil
+}
+
+func (n *notes) PolledEnded(f *flow.Flow, t *flow.Trigger, x *runner.Execution) {
+	n.add("polled ended %s.%s/%s %s", f.Namespace, f.ID, t.ID, x.State.Current)
+}
+
 func (n *notes) DateSkipped(f *flow.Flow, t *flow.Trigger, date string) {
 	n.add("skipped %s.%s/%s %s", f.Namespace, f.ID, t.ID, date)
 }

@@ -19,7 +19,8 @@ import (
 const recheck = time.Minute
 
 // Tick runs every schedule due at now, recovering the dates missed since the last tick as
-// each trigger's recoverMissedSchedules says, then the Flow triggers their executions fire.
+// each trigger's recoverMissedSchedules says, and evaluates every polling trigger due (poll.go),
+// then the Flow triggers their executions fire.
 // Each date is claimed in the state before it runs, so overlapping ticks never run one date
 // twice. Entries come sorted by their next date, so the entries not due are never looked at
 // beyond the first: with nothing due, a tick reads the entries and parses no flow. It
@@ -103,6 +104,9 @@ func (s *Service) runEntry(ctx context.Context, en state.ScheduleEntry, now time
 	if err != nil {
 		postpone("the applied flow does not load (apply it again once fixed): %v", err)
 		return false
+	}
+	if t := pollingTrigger(f, en.TriggerID); t != nil && !f.Disabled {
+		return s.poll(ctx, en, f, rec.Revision, t, now)
 	}
 	t := scheduleTrigger(f, en.TriggerID)
 	if t == nil || f.Disabled {
@@ -211,6 +215,7 @@ func (s *Service) runDate(ctx context.Context, f *flow.Flow, revision int, t *fl
 	if x.State.Current == runner.StateKilled && ctx.Err() != nil {
 		return true
 	}
+	s.stopAfter(f, t, x)
 	s.Fire(ctx, x)
 	return false
 }

@@ -228,3 +228,28 @@ func (s *Store) decodeSchedule(k, v []byte) (ScheduleEntry, error) {
 	e.Namespace, e.FlowID, e.TriggerID = parts[0], parts[1], parts[2]
 	return e, nil
 }
+
+// ClaimPoll takes the evaluation of polling trigger ns.id/trigger due at now: it succeeds
+// when the entry is still as the caller read it (its Last is last, so no overlapping tick
+// evaluated it meanwhile) and due, and moves Last to now and Next to next.
+func (s *Store) ClaimPoll(ns, id, trigger string, last, now, next time.Time) (bool, error) {
+	claimed := false
+	err := s.updateSchedule(ns, id, trigger, func(e *ScheduleEntry) bool {
+		if !e.Last.Equal(last) || e.Next.After(now) {
+			return false
+		}
+		e.Last, e.Next = now, next
+		claimed = true
+		return true
+	})
+	return claimed, err
+}
+
+// SetScheduleRan records that trigger ns.id/trigger started an execution at ran: a polling
+// trigger whose answer met its condition.
+func (s *Store) SetScheduleRan(ns, id, trigger string, ran time.Time) error {
+	return s.updateSchedule(ns, id, trigger, func(e *ScheduleEntry) bool {
+		e.Ran = ran
+		return true
+	})
+}

@@ -689,16 +689,22 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 	}
 	retry := e.retryOf(spec, fr)
 
-	// A restarted run keeps its attempts: these are the ones of this run.
+	// A restarted run keeps its attempts and, as Kestra's TaskRun.nextRetryDate, counts
+	// them all: maxAttempt is the run's total (a restart still makes one attempt, as
+	// Kestra's does, even when it is reached) and maxDuration runs from its first attempt.
 	tried := len(tr.Attempts)
+	first := start
+	if tried > 0 && !tr.Attempts[0].State.StartDate.IsZero() {
+		first = tr.Attempts[0].State.StartDate
+	}
 	state, childrenOnly := e.childrenOnly(tr)
 	var lastErr error
-	for n := 1; !childrenOnly; n++ {
+	for n := tried + 1; !childrenOnly; n++ {
 		state, lastErr = e.attempt(ctx, spec, tr, fr.workDir)
 		if state != StateFailed || ctx.Err() != nil || inNewExecution(retry) || !retriable(spec) {
 			break
 		}
-		wait, ok := nextWait(retry, n, e.opts.Now().Sub(start))
+		wait, ok := nextWait(retry, n, e.opts.Now().Sub(first))
 		if !ok {
 			break
 		}
@@ -728,9 +734,9 @@ func (e *engine) runTask(ctx context.Context, spec *flow.TaskSpec, branch string
 		state = e.runChildTasks(ctx, spec, tr, fr, state)
 	}
 	// Kestra's order of rewrites: warningOnRetry (the task's own retry's, as Kestra's
-	// worker reads it), then allowFailure, then allowWarning. A restarted run keeps its
-	// earlier attempts: only this run's count.
-	if state == StateSuccess && len(tr.Attempts)-tried > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
+	// worker reads it), then allowFailure, then allowWarning. A restarted run counts its
+	// earlier attempts too, as Kestra's TaskRun.attemptNumber does.
+	if state == StateSuccess && len(tr.Attempts) > 1 && spec.Retry != nil && spec.Retry.WarningOnRetry {
 		state = StateWarning
 	}
 	e.end(tr, allowed(spec, state))

@@ -760,3 +760,79 @@ tasks:
 		t.Fatalf("restart: got %v, want it refused naming the ForEachItem", err)
 	}
 }
+
+// Kestra's TaskRun.nextRetryDate counts every attempt of the run: a restarted run whose
+// maxAttempt is reached makes the restart's one attempt and no more, and warningOnRetry
+// sees the attempts made before the restart.
+func TestRestartRetryCountsEveryAttempt(t *testing.T) {
+	const task = `id: retried
+namespace: dev
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.execution.Fail
+    condition: "%s"
+    retry:
+      type: constant
+      interval: PT0.001S
+      maxAttempt: 2
+      warningOnRetry: true
+`
+	for _, tc := range []struct {
+		name, condition string
+		want            string
+	}{
+		// Two attempts, then the restart's one: three in all, not two more.
+		{"exhausted", "{{ true }}", StateFailed},
+		// The third attempt (the restart's) succeeds after two failed: WARNING.
+		{"warningOnRetry", "{{ taskrun.attemptsCount < 2 }}", StateWarning},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := flow.Parse("flow.yml", []byte(fmt.Sprintf(task, tc.condition)), tasks.Builtin())
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := runFlow(t, context.Background(), f, Options{})
+			if x.State.Current != StateFailed || len(x.TaskRunList) != 1 || len(x.TaskRunList[0].Attempts) != 2 {
+				t.Fatalf("first run: got %s with %d runs, want FAILED with 1 of 2 attempts", x.State.Current, len(x.TaskRunList))
+			}
+			z := runRestart(t, context.Background(), f, planRestart(t, f, x), nil)
+			tr := z.TaskRunList[0]
+			if len(tr.Attempts) != 3 || tr.State.Current != tc.want || z.State.Current != tc.want {
+				t.Fatalf("restarted: run %s with %d attempts, execution %s; want %s with 3", tr.State.Current, len(tr.Attempts), z.State.Current, tc.want)
+			}
+		})
+	}
+}
+
+// maxDuration runs from the run's first attempt: a restart long after it makes its one
+// attempt and no retry.
+func TestRestartRetryMaxDurationFromFirstAttempt(t *testing.T) {
+	f, err := flow.Parse("flow.yml", []byte(`id: retried
+namespace: dev
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.execution.Fail
+    retry:
+      type: constant
+      interval: PT0.001S
+      maxAttempt: 2
+      maxDuration: PT1H
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := runFlow(t, context.Background(), f, Options{})
+	if len(x.TaskRunList[0].Attempts) != 2 {
+		t.Fatalf("first run: got %d attempts, want 2", len(x.TaskRunList[0].Attempts))
+	}
+	// Raise maxAttempt after the fact so only maxDuration can stop the retries.
+	f.Tasks[0].Retry.MaxAttempt = 10
+	y := planRestart(t, f, x)
+	for _, a := range y.TaskRunList[0].Attempts {
+		a.State.StartDate = a.State.StartDate.Add(-2 * time.Hour)
+	}
+	z := runRestart(t, context.Background(), f, y, nil)
+	if n := len(z.TaskRunList[0].Attempts); n != 3 || z.State.Current != StateFailed {
+		t.Fatalf("restarted: got %s with %d attempts, want FAILED with 3", z.State.Current, n)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/runner/storage"
 )
@@ -161,7 +162,14 @@ the newest execution.`,
 				// The record is there to show; the files' listing is a warning.
 				fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
 			}
-			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x, files, runs)
+			retriedBy := ""
+			if retry, st, ok, err := service.RetriedBy(store, x); err != nil {
+				// The record is there to show; the retry's name is a warning.
+				fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
+			} else if ok {
+				retriedBy = retry + " (" + st + ")"
+			}
+			writeExecution(s.Out, report.NewPalette(colorEnabled(s.Out, false)), x, files, runs, retriedBy)
 			return nil
 		},
 	}
@@ -172,8 +180,9 @@ the newest execution.`,
 
 // writeExecution prints one recorded execution: its header, each task run with its outputs,
 // error and log lines, the files it stored, then the summary table. runs says whether a
-// process runs x: one not ended that none runs was cut off.
-func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files []storage.File, runs state.Runner) {
+// process runs x: one not ended that none runs was cut off. retriedBy names the execution
+// that retries x ("id (STATE)"), "" when none does.
+func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files []storage.File, runs state.Runner, retriedBy string) {
 	fmt.Fprintf(w, "%s %s.%s (revision %d) %s\n", p.Bold("execution "+x.ID), x.Namespace, x.FlowID, x.FlowRevision, p.State(x.State.Current))
 	fmt.Fprintf(w, "started %s", x.State.StartDate.UTC().Format(time.RFC3339))
 	switch {
@@ -208,6 +217,9 @@ func writeExecution(w io.Writer, p *report.Palette, x *runner.Execution, files [
 	}
 	if x.ParentID != "" {
 		fmt.Fprintf(w, "retries execution %s (attempt %d, original execution %s)\n", x.ParentID, x.Metadata.AttemptNumber, x.OriginalID)
+	}
+	if retriedBy != "" {
+		fmt.Fprintf(w, "retried by execution %s\n", retriedBy)
 	}
 	// Inputs, outputs, errors and logs are the tasks' text, shown as `run` shows it: each
 	// of their lines behind flowctl's own text, control sequences made visible.

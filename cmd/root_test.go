@@ -109,7 +109,7 @@ func TestWriteExecutionWithoutTaskRuns(t *testing.T) {
 			x := &runner.Execution{ID: "5xWq0m3RkAgYyBvdcxOuUz", Namespace: "dev", FlowID: "f", FlowRevision: 1,
 				State: runner.State{Current: runner.StateRunning, StartDate: start, EndDate: c.end}}
 			var b strings.Builder
-			writeExecution(&b, report.NewPalette(false), x, nil, state.RunnerUnknown)
+			writeExecution(&b, report.NewPalette(false), x, nil, state.RunnerUnknown, "")
 			if got := b.String(); !strings.HasSuffix(got, c.want) || strings.Contains(got, "TASK") {
 				t.Errorf("got\n%s\nwant it to end with %q and hold no empty table", got, c.want)
 			}

@@ -63,6 +63,10 @@ func Restartable(x *Execution) error {
 	case StateSuccess, StateWarning:
 		// Kestra's words: it finds no failed run to restart from.
 		reason = "No task found to restart execution from! It ended well: only a FAILED or KILLED execution is restarted (run the flow again for a new execution)"
+	case StateRetried:
+		// Kestra's restart finds no FAILED run in it either: its failed run ended RETRIED.
+		reason = "No task found to restart execution from! It ended RETRIED: a new execution of its flow retries it (flowctl executions list --flow " +
+			x.FlowID + "); restart that one if it failed"
 	case StateCancelled:
 		reason = "it never ran (its flow's concurrency limit cancelled it); run the flow again"
 	case StatePaused:

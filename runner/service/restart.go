@@ -65,6 +65,11 @@ func (s *Service) PlanRestart(id string, o RestartOptions) (*Restart, error) {
 		return nil, err
 	}
 	if err := runner.Restartable(x); err != nil && !(o.Force && runner.Unfinished(x.State.Current)) {
+		if retry, st, ok, rerr := RetriedBy(s.Store, x); rerr == nil && ok {
+			return nil, &runner.NotRestartableError{ID: x.ID, State: x.State.Current,
+				Reason: fmt.Sprintf("No task found to restart execution from! It ended RETRIED: execution %s (%s) retries it; "+
+					"restart that one if it failed: flowctl executions restart %s", retry, st, retry)}
+		}
 		return nil, err
 	}
 	if runner.Unfinished(x.State.Current) && s.Store.RunnerOf(x.ID) == state.RunnerAlive {

@@ -2,13 +2,46 @@ package service
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"maps"
 	"time"
 
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/runner"
+	"github.com/flowctl/flowctl/runner/state"
 )
+
+// RetriedBy returns the id and state of the execution that retries x (the new execution a
+// CREATE_NEW_EXECUTION retry started, whose parentId is x's id); ok is false when none is
+// recorded (x did not end RETRIED, the retry was interrupted, or it was pruned). It reads
+// the summaries of the executions of x's flow.
+func RetriedBy(store *state.Store, x *runner.Execution) (id, st string, ok bool, err error) {
+	if x.State.Current != runner.StateRetried {
+		return "", "", false, nil
+	}
+	recs, err := store.Executions(state.ListFilter{Namespace: x.Namespace, FlowID: x.FlowID})
+	if err != nil {
+		return "", "", false, err
+	}
+	// Newest first: the retry started after x, so the walk ends at x.
+	for _, rec := range recs {
+		if rec.ID == x.ID {
+			break
+		}
+		var doc struct {
+			ParentID string `json:"parentId"`
+		}
+		if err := json.Unmarshal(rec.Doc, &doc); err != nil {
+			return "", "", false, fmt.Errorf("execution %q: damaged record: %w", rec.ID, err)
+		}
+		if doc.ParentID == x.ID {
+			return rec.ID, rec.State, true, nil
+		}
+	}
+	return "", "", false, nil
+}
 
 // Run runs f and records it (see runOnce). An execution that ends RETRIED (a failed task
 // whose retry is CREATE_NEW_EXECUTION, its own, a flowable ancestor's or the flow's) is

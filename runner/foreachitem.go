@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -43,10 +45,16 @@ func (x *Execution) TextOutputs() map[string]any { return x.textOutputs }
 // runForEachItem runs the three runs of a ForEachItem under tr, recording them in sib.
 func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flow.ForEachItem, child frame, sib *siblings) {
 	split := &forEachItemSplit{items: f.Items, batch: f.Batch}
-	if ok, _ := e.runInternal(ctx, spec, flow.ForEachItemSplitSuffix, forEachItemSplitType, split, child, sib); !ok {
+	ok, splitRun := e.runInternal(ctx, spec, flow.ForEachItemSplitSuffix, forEachItemSplitType, split, child, sib)
+	if !ok {
 		return
 	}
 	items := &forEachItemBatches{e: e, f: f, batches: split.batches, done: &batchesDone{}}
+	if !split.ran {
+		// A restart kept the split run: as Kestra's _items, the batches are read from the
+		// file its splits output lists them in.
+		items.splits, _ = e.outputOf(splitRun, "splits").(string)
+	}
 	// Kestra retries runnable tasks and Subflows only: the batches' run is neither.
 	noRetry := child
 	noRetry.retry = nil
@@ -61,6 +69,12 @@ func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flo
 		return
 	}
 	merge := &forEachItemMerge{parts: items.done.parts}
+	if !items.done.ran {
+		// A restart kept the batches' run: as Kestra's _merge, the children's outputs are
+		// found under its subflowOutputsBaseUri.
+		merge.base = e.outputOf(tr, "subflowOutputsBaseUri")
+		merge.batches = e.outputOf(tr, "numberOfBatches")
+	}
 	e.runInternal(ctx, spec, flow.ForEachItemMergeSuffix, forEachItemMergeType, merge, child, sib)
 }
 
@@ -96,10 +110,12 @@ type forEachItemSplit struct {
 	batch *flow.Batch
 	// batches are the URIs of the batch files, once it ran.
 	batches []string
+	// ran: it ran in this process (a restart keeps a split run that ended well).
+	ran bool
 }
 
 func (s *forEachItemSplit) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
-	s.batches = nil
+	s.batches, s.ran = nil, true
 	uri, err := tc.Render(s.items)
 	if err != nil {
 		return tasks.Result{}, &tasks.PropError{Prop: "items", Err: err}
@@ -278,7 +294,10 @@ type forEachItemBatches struct {
 	e       *engine
 	f       *flow.ForEachItem
 	batches []string
-	env     *templating.Env
+	// splits is the URI of the file listing the batches, read when batches is not known:
+	// the split run was kept by a restart.
+	splits string
+	env    *templating.Env
 	// done is what the run did, shared by the copies withEnv makes.
 	done *batchesDone
 }
@@ -286,6 +305,7 @@ type forEachItemBatches struct {
 // batchesDone is what a ForEachItem's run of the batches did: how many children it started,
 // and the URIs of their outputs (outputs.ion), in batch order, for the merge.
 type batchesDone struct {
+	ran     bool
 	started int
 	parts   []string
 }
@@ -300,7 +320,14 @@ func (b *forEachItemBatches) withEnv(env *templating.Env) tasks.Task {
 var childStates = []string{StateCreated, StateRunning}
 
 func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
-	*b.done = batchesDone{}
+	*b.done = batchesDone{ran: true}
+	if b.splits != "" {
+		batches, err := readSplits(tc.Storage, b.splits)
+		if err != nil {
+			return tasks.Result{}, err
+		}
+		b.batches = batches
+	}
 	if len(b.batches) == 0 {
 		return tasks.Result{}, nil // Kestra: no child, no outputs
 	}
@@ -420,12 +447,49 @@ func (b *forEachItemBatches) batchRender(ctx context.Context, uri string, iterat
 	return b.e.renderWith(ctx, &env)
 }
 
+// readSplits returns the batch URIs the splits file at uri lists, one a line.
+func readSplits(st tasks.Storage, uri string) ([]string, error) {
+	if st == nil {
+		return nil, errors.New("this run has no internal storage to read the batches from")
+	}
+	r, err := st.Open(uri)
+	if err != nil {
+		return nil, fmt.Errorf("the batches of the split run: %w", err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("the batches of the split run: %w", err)
+	}
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		if line = strings.TrimRight(line, "\r\n"); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out, nil
+}
+
 // forEachItemMerge is <id>_merge: the children's outputs joined in one file, in batch order.
 type forEachItemMerge struct {
 	parts []string
+	// base and batches are the subflowOutputsBaseUri and numberOfBatches outputs of a
+	// batches' run a restart kept: the parts are the <base>/<n>/outputs.ion found.
+	base, batches any
 }
 
 func (m *forEachItemMerge) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
+	if base, ok := m.base.(string); ok && base != "" && tc.Storage != nil {
+		for i := 1; i <= asInt(m.batches); i++ {
+			u := storage.Scheme + base + "/" + strconv.Itoa(i) + "/outputs.ion"
+			if _, err := tc.Storage.Stat(u); errors.Is(err, fs.ErrNotExist) {
+				continue
+			} else if err != nil {
+				return tasks.Result{}, err
+			}
+			m.parts = append(m.parts, u)
+		}
+	}
 	if len(m.parts) == 0 {
 		return tasks.Result{}, nil // Kestra: no child outputs, no outputs
 	}
@@ -443,4 +507,34 @@ func (m *forEachItemMerge) Run(ctx context.Context, tc *tasks.Context) (tasks.Re
 		return tasks.Result{}, err
 	}
 	return tasks.Result{Outputs: map[string]any{"subflowOutputs": uri}}, nil
+}
+
+// outputOf returns output name of tr, nil when it has none.
+func (e *engine) outputOf(tr *TaskRun, name string) any {
+	if tr == nil {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return tr.Outputs[name]
+}
+
+// asInt returns v, a count read back from a document, as an int; 0 when it is none.
+func asInt(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case int64:
+		return int(n)
+	case float64:
+		return int(n)
+	case json.Number:
+		i, _ := n.Int64()
+		return int(i)
+	case nil:
+		return 0
+	}
+	// The other integer types a decoded document holds (int32 from an Ion or typed read).
+	i, _ := strconv.Atoi(fmt.Sprint(v))
+	return i
 }

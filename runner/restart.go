@@ -167,10 +167,12 @@ func PlanRestart(f *flow.Flow, x *Execution, now time.Time) (*Execution, error) 
 			continue
 		}
 		spec := specs[tr.TaskID]
-		if fe := forEachItemOf(specs, tr.TaskID); spec == nil && fe != "" {
-			// Its split's batches live in the run that cut them: its runs cannot be taken up.
-			return nil, &NotRestartableError{ID: x.ID, State: x.State.Current,
-				Reason: fmt.Sprintf("it ran ForEachItem task %q, and flowctl does not restart a ForEachItem yet; run the flow again", fe)}
+		if spec == nil && forEachItemOf(specs, tr.TaskID) != "" {
+			// One of a ForEachItem's own runs (<id>_split, _items, _merge): a runnable task
+			// that runs again RESTARTED, as Kestra's; a kept split's batches are read from
+			// its splits output (see runForEachItem).
+			spec = &flow.TaskSpec{ID: tr.TaskID}
+			specs[tr.TaskID] = spec
 		}
 		if spec == nil {
 			return nil, &NotRestartableError{ID: x.ID, State: x.State.Current,

@@ -735,9 +735,9 @@ finally:
 	}
 }
 
-// A ForEachItem's own runs (<id>_split, <id>_items) are not tasks of the flow: a restart is
-// refused saying it is the ForEachItem, not that the flow lost tasks.
-func TestRestartForEachItemRefusedClearly(t *testing.T) {
+// A ForEachItem's own runs are runnable tasks to a restart: the failed split runs again
+// (RESTARTED) under the ForEachItem's run (RUNNING).
+func TestRestartForEachItemSplitAgain(t *testing.T) {
 	f, err := flow.Parse("flow.yml", []byte(`id: f
 namespace: dev
 tasks:
@@ -751,13 +751,17 @@ tasks:
 		t.Fatal(err)
 	}
 	x := runFlow(t, context.Background(), f, Options{})
-	if x.State.Current != StateFailed {
-		t.Fatalf("run: got %s %s, want FAILED", runs(x), x.State.Current)
+	if x.State.Current != StateFailed || len(x.TaskRunList) != 2 {
+		t.Fatalf("run: got %s %s, want FAILED with fe and fe_split", runs(x), x.State.Current)
 	}
-	_, err = PlanRestart(f, recorded(t, x), time.Now())
-	var nr *NotRestartableError
-	if !errors.As(err, &nr) || !strings.Contains(err.Error(), `ForEachItem task "fe"`) || strings.Contains(err.Error(), "has no longer") {
-		t.Fatalf("restart: got %v, want it refused naming the ForEachItem", err)
+	y := planRestart(t, f, x)
+	if fe, split := y.TaskRunList[0], y.TaskRunList[1]; fe.State.Current != StateRunning || split.TaskID != "fe_split" || split.State.Current != StateRestarted {
+		t.Fatalf("plan: got %s, want fe RUNNING, fe_split RESTARTED", runs(y))
+	}
+	z := runRestart(t, context.Background(), f, y, nil)
+	split := z.TaskRunList[1]
+	if z.State.Current != StateFailed || split.ID != x.TaskRunList[1].ID || len(split.Attempts) != 2 || !strings.Contains(split.Error, "nope.txt") {
+		t.Fatalf("restarted: got %s %s, fe_split %d attempts, error %q; want FAILED again on its second attempt", runs(z), z.State.Current, len(split.Attempts), split.Error)
 	}
 }
 

@@ -381,3 +381,130 @@ tasks:
 		t.Errorf("got %s %s %v, want 4 runs SUCCESS, iterations %v", x.State.Current, runIDs(x), items.Outputs["iterations"], want)
 	}
 }
+
+// A restart of an execution whose ForEachItem's children failed, as Kestra's: the split run
+// is kept, its batches read back from its splits output, and the batches' run starts a new
+// child execution for every batch.
+func TestRestartForEachItem(t *testing.T) {
+	s, _ := newService(t)
+	applyKestra(t, s, "for-each-item-subflow-failed.yaml")
+	x := runKestra(t, s, "for-each-item-failed.yaml", map[string]string{"file": kestraItems(t, 10)})
+	if x.State.Current != runner.StateFailed || len(x.TaskRunList) != 3 {
+		t.Fatalf("run: got %s %s, want FAILED with 3 runs", runIDs(x), x.State.Current)
+	}
+	first := children(t, s, x.TaskRunList[2])
+	if len(first) != 3 {
+		t.Fatalf("first run: %d children, want 3", len(first))
+	}
+	// The child flow is fixed: it now returns its batch.
+	apply(t, s, `id: for-each-item-subflow-failed
+namespace: io.kestra.tests
+inputs:
+  - id: items
+    type: STRING
+tasks:
+  - id: return
+    type: io.kestra.plugin.core.debug.Return
+    format: "{{ read(inputs.items) }}"
+outputs:
+  - id: value
+    value: "{{ outputs.return.value }}"
+    type: STRING
+`)
+	y, err := restart(s, x.ID, RestartOptions{Flow: kestraFlow(t, "for-each-item-failed.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.ID != x.ID || y.State.Current != runner.StateSuccess || len(y.TaskRunList) != 4 {
+		t.Fatalf("restart: got %s %s, want %s SUCCESS with each, each_split, each_items, each_merge", runIDs(y), y.State.Current, x.ID)
+	}
+	split, was := y.TaskRunList[1], x.TaskRunList[1]
+	if split.ID != was.ID || len(split.Attempts) != 1 || !split.State.StartDate.Equal(was.State.StartDate) || split.Outputs["splits"] != was.Outputs["splits"] {
+		t.Errorf("each_split: got %s, %d attempts, want kept as it ran", split.ID, len(split.Attempts))
+	}
+	items := y.TaskRunList[2]
+	if items.ID != x.TaskRunList[2].ID || len(items.Attempts) != 2 || items.Attempts[1].State.Current != runner.StateSuccess {
+		t.Errorf("each_items: got %s with %d attempts, want its id with a second, SUCCESS", items.ID, len(items.Attempts))
+	}
+	want := map[string]any{"CREATED": 0, "RUNNING": 0, "SUCCESS": 3}
+	if got := fmt.Sprint(items.Outputs["iterations"]); got != fmt.Sprint(want) || fmt.Sprint(items.Outputs["numberOfBatches"]) != "3" {
+		t.Errorf("each_items outputs: got %v, want 3 batches, iterations %v", items.Outputs, want)
+	}
+	// The restart's run carries the lines of its own attempt.
+	kids := children(t, s, items)
+	if len(kids) != 3 {
+		t.Fatalf("child executions logged by the restart: got %d, want 3", len(kids))
+	}
+	for i, k := range kids {
+		if k.State.Current != runner.StateSuccess || k.Inputs["items"] != first[i].Inputs["items"] || k.ID == first[i].ID {
+			t.Errorf("new child %d: got %s %s items %v, want a new SUCCESS execution of batch %v", i+1, k.ID, k.State.Current, k.Inputs["items"], first[i].Inputs["items"])
+		}
+	}
+	merged, _ := y.TaskRunList[3].Outputs["subflowOutputs"].(string)
+	r, err := s.Store.Storage().OpenURI(merged)
+	if err != nil {
+		t.Fatalf("subflowOutputs %q: %v", merged, err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); len(lines) != 3 || !strings.Contains(lines[2], fmt.Sprintf("%20d", 9)) {
+		t.Errorf("merged outputs: got %q, want 3 lines, the last with item 9", b)
+	}
+}
+
+// A restart that keeps the batches' run and runs the merge again finds the children's
+// outputs under the kept run's subflowOutputsBaseUri, as Kestra's merge lists them.
+func TestRestartForEachItemMergeOnly(t *testing.T) {
+	s, _ := newService(t)
+	applyKestra(t, s, "for-each-item-outputs-subflow.yaml")
+	x := runKestra(t, s, "for-each-item-outputs.yaml", map[string]string{"file": kestraItems(t, 10)})
+	if x.State.Current != runner.StateSuccess || len(x.TaskRunList) != 5 {
+		t.Fatalf("run: got %s %s, want SUCCESS with 5 runs", runIDs(x), x.State.Current)
+	}
+	// As if the merge had failed (a full disk): it and the execution end FAILED, the run
+	// after it never ran.
+	rec, _, err := s.Store.Execution(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := runner.Decode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merge := failed.TaskRunList[3]
+	if merge.TaskID != "each_merge" {
+		t.Fatalf("run 4: got %s, want each_merge", merge.TaskID)
+	}
+	merge.State.Current, merge.Outputs = runner.StateFailed, nil
+	merge.Attempts[0].State.Current = runner.StateFailed
+	failed.TaskRunList[0].State.Current = runner.StateFailed
+	failed.TaskRunList = failed.TaskRunList[:4]
+	failed.State.Current = runner.StateFailed
+	rec2, err := runner.Record(failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.PutExecution(rec2); err != nil {
+		t.Fatal(err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{Flow: kestraFlow(t, "for-each-item-outputs.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.State.Current != runner.StateSuccess || len(y.TaskRunList) != 5 {
+		t.Fatalf("restart: got %s %s (%s; merge %v), want SUCCESS with 5 runs", runIDs(y), y.State.Current, y.TaskRunList[len(y.TaskRunList)-1].Error, y.TaskRunList[3].Outputs)
+	}
+	if items := y.TaskRunList[2]; len(items.Attempts) != 1 || len(children(t, s, items)) != 0 {
+		t.Errorf("each_items: got %d attempts, want kept: 1, no new child", len(items.Attempts))
+	}
+	merged, _ := y.TaskRunList[3].Outputs["subflowOutputs"].(string)
+	r, err := s.Store.Storage().OpenURI(merged)
+	if err != nil {
+		t.Fatalf("subflowOutputs %q: %v", merged, err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	if lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); len(lines) != 3 || !strings.Contains(lines[0], fmt.Sprintf("%20d", 0)) || !strings.Contains(lines[2], fmt.Sprintf("%20d", 9)) {
+		t.Errorf("merged outputs: got %q, want 3 lines in batch order", b)
+	}
+}

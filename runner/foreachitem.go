@@ -54,6 +54,7 @@ func (e *engine) runForEachItem(ctx context.Context, spec *flow.TaskSpec, f *flo
 		// A restart kept the split run: as Kestra's _items, the batches are read from the
 		// file its splits output lists them in.
 		items.splits, _ = e.outputOf(splitRun, "splits").(string)
+		items.kept = true
 	}
 	// Kestra retries runnable tasks and Subflows only: the batches' run is neither.
 	noRetry := child
@@ -297,7 +298,9 @@ type forEachItemBatches struct {
 	// splits is the URI of the file listing the batches, read when batches is not known:
 	// the split run was kept by a restart.
 	splits string
-	env    *templating.Env
+	// kept: the split run was kept by a restart (its batches are in splits).
+	kept bool
+	env  *templating.Env
 	// done is what the run did, shared by the copies withEnv makes.
 	done *batchesDone
 }
@@ -321,7 +324,11 @@ var childStates = []string{StateCreated, StateRunning}
 
 func (b *forEachItemBatches) Run(ctx context.Context, tc *tasks.Context) (tasks.Result, error) {
 	*b.done = batchesDone{ran: true}
-	if b.splits != "" {
+	if b.kept && b.splits == "" {
+		// Not a silent empty ForEachItem: the kept split run does not say its batches.
+		return tasks.Result{}, errors.New("the split run a restart kept has no splits output to read the batches from; run the flow again")
+	}
+	if b.kept {
 		batches, err := readSplits(tc.Storage, b.splits)
 		if err != nil {
 			return tasks.Result{}, err

@@ -508,3 +508,33 @@ func TestRestartForEachItemMergeOnly(t *testing.T) {
 		t.Errorf("merged outputs: got %q, want 3 lines in batch order", b)
 	}
 }
+
+// A kept split run whose splits output is gone (a record edited, or from an older build)
+// fails the batches' run clearly rather than running no batch.
+func TestRestartForEachItemKeptSplitWithoutSplits(t *testing.T) {
+	s, _ := newService(t)
+	applyKestra(t, s, "for-each-item-subflow-failed.yaml")
+	x := runKestra(t, s, "for-each-item-failed.yaml", map[string]string{"file": kestraItems(t, 10)})
+	rec, _, err := s.Store.Execution(x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := runner.Decode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.TaskRunList[1].Outputs = nil
+	if rec, err = runner.Record(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.PutExecution(rec); err != nil {
+		t.Fatal(err)
+	}
+	y, err := restart(s, x.ID, RestartOptions{Flow: kestraFlow(t, "for-each-item-failed.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items := y.TaskRunList[2]; y.State.Current != runner.StateFailed || !strings.Contains(items.Error, "has no splits output") {
+		t.Fatalf("restart: got %s %s, each_items error %q; want FAILED naming the missing splits", runIDs(y), y.State.Current, items.Error)
+	}
+}

@@ -351,12 +351,18 @@ def chatty(binary, d, env):
         with open(paths[name], "w") as f:
             f.write(f"id: {name}\nnamespace: bench\ntasks:\n  - id: {name}\n"
                     f"    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [{json.dumps(cmd)}]\n")
+    # The floor of any reader of the script's output: the same lines through a pipe into
+    # cat, which does nothing with them (a write to a pipe costs the script more than one
+    # to /dev/null).
     turns = side_by_side({"script": ["/bin/sh", "-c", script + " >/dev/null"],
+                          "piped": ["/bin/sh", "-c", "(" + script + ") | cat >/dev/null"],
                           "quiet": [binary, "run", paths["quiet"]],
                           "chatty": [binary, "run", paths["chatty"]]}, 5, env)
     print(f"{'a task printing 1,000,000 lines':<44} {turns['chatty']:.0f} ms; to /dev/null in flowctl"
           f" {turns['quiet']:.0f} ms ({turns['chatty'] / turns['quiet']:.2f}x), bare script {turns['script']:.0f} ms"
           f" ({turns['chatty'] / turns['script']:.2f}x)  (medians of 5, in turns)")
+    print(f"{'the same lines piped into cat':<44} {turns['piped']:.0f} ms ({turns['piped'] / turns['script']:.2f}x"
+          f" the bare script): the cost of a pipe alone")
 
 
 def pydeps(binary, d, env, runs):

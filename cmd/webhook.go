@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -288,7 +289,8 @@ func (h *webhookHandler) webhook(w http.ResponseWriter, r *http.Request) {
 	release := sync.OnceFunc(func() { <-h.slots })
 	res := h.svc.Webhook(h.ctx, req, service.WebhookHooks{
 		Sink: func(f *flow.Flow, t *flow.Trigger) runner.Sink {
-			return report.NewTextSink(lockedWriter{h}, h.pal, f)
+			w := &execWriter{h: h, lineStart: true}
+			return execLines{report.NewTextSink(w, h.pal, f), w}
 		},
 		Ended: func(f *flow.Flow, t *flow.Trigger, x *runner.Execution) {
 			h.logf("%s.%s/%s: execution %s ended %s in %s", f.Namespace, f.ID, t.ID, x.ID,
@@ -340,14 +342,55 @@ func (h *webhookHandler) waitSlot(w http.ResponseWriter, r *http.Request, where 
 	return false
 }
 
-// lockedWriter writes the executions' log lines one at a time, so that the lines of
-// executions running at once do not cut into each other.
-type lockedWriter struct{ h *webhookHandler }
+// shortExecID is how many characters of an execution id prefix its log lines: enough to
+// tell the executions of one server apart, and a prefix `executions logs` takes.
+const shortExecID = 8
 
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.h.mu.Lock()
-	defer l.h.mu.Unlock()
-	return l.h.out.Write(p)
+// execLines is the sink of one webhook execution: its lines start with the execution's
+// short id, since the lines of executions running at once mix on the output.
+type execLines struct {
+	*report.TextSink
+	w *execWriter
+}
+
+// ExecutionStarted implements runner.ExecutionSink: the id is known from then on, before
+// the first task's line.
+func (s execLines) ExecutionStarted(x *runner.Execution) {
+	s.w.h.mu.Lock()
+	s.w.prefix = x.ID[:min(len(x.ID), shortExecID)] + " "
+	s.w.h.mu.Unlock()
+	s.TextSink.ExecutionStarted(x)
+}
+
+// execWriter writes one execution's lines through the handler's lock, each line prefixed.
+type execWriter struct {
+	h         *webhookHandler
+	prefix    string // the execution's short id and a space; "" until it is known
+	lineStart bool   // the next byte starts a line
+}
+
+func (w *execWriter) Write(p []byte) (int, error) {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	if w.prefix == "" {
+		return w.h.out.Write(p)
+	}
+	b := make([]byte, 0, len(p)+len(w.prefix)*(1+bytes.Count(p, []byte("\n"))))
+	for rest := p; len(rest) > 0; {
+		if w.lineStart {
+			b = append(b, w.prefix...)
+		}
+		line, after, found := bytes.Cut(rest, []byte("\n"))
+		b = append(b, line...)
+		if found {
+			b = append(b, '\n')
+		}
+		w.lineStart, rest = found, after
+	}
+	if _, err := w.h.out.Write(b); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // answerKestraError answers as Kestra's ErrorController: a JSON body whose message is the

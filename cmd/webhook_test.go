@@ -350,6 +350,23 @@ func TestWebhookHandlerConcurrentRequests(t *testing.T) {
 			t.Errorf("no log line of request %d in:\n%s", i, out.String())
 		}
 	}
+	// Each line says which execution wrote it: the short id of one recorded, a different
+	// one for each request.
+	ids := map[string]bool{}
+	for _, r := range recs {
+		ids[r.ID[:8]] = true
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		id, rest, _ := strings.Cut(line, " ")
+		if !ids[id] || !strings.HasPrefix(rest, "[") {
+			t.Errorf("line %q does not start with the short id of an execution", line)
+		}
+		seen[id] = true
+	}
+	if len(seen) != n {
+		t.Errorf("lines of %d executions, want %d:\n%s", len(seen), n, out.String())
+	}
 }
 
 // TestWebhookHeadersKeepTheirCase: trigger.headers names the headers as the client wrote

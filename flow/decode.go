@@ -677,6 +677,52 @@ func (d *propDecoder) finish() {
 			d.l.errorf(d.node, "%smissing required property %q", d.ctx, f.name)
 		}
 	}
+	// A literal value a run would refuse is said now, where it is written.
+	if c, ok := d.sv.Addr().Interface().(tasks.Checker); ok {
+		for _, pe := range c.Check() {
+			d.l.errorf(propNode(d.node, pe.Prop), "%s%s: %v", d.ctx, pe.Prop, pe.Err)
+		}
+	}
+}
+
+// propNode returns the node of the property at path ("labels[1].key") in the mapping n, or
+// the deepest node of it found: n itself when the property is not written there.
+func propNode(n *yaml.Node, path string) *yaml.Node {
+	at := n
+	for _, seg := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(seg, "[")
+		next := mappingValue(resolve(at), name)
+		if next == nil {
+			return at
+		}
+		at = next
+		for rest != "" {
+			var idx string
+			idx, rest, _ = strings.Cut(rest, "]")
+			rest = strings.TrimPrefix(rest, "[")
+			i, err := strconv.Atoi(idx)
+			r := resolve(at)
+			if err != nil || r.Kind != yaml.SequenceNode || i < 0 || i >= len(r.Content) {
+				return at
+			}
+			at = r.Content[i]
+		}
+	}
+	return at
+}
+
+// mappingValue returns the value of key in the mapping n; nil when n is not a mapping or
+// has no such key.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // decodeCtx is what decoding a task's properties carries down.

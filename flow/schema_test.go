@@ -30,6 +30,7 @@ var schemaExceptions = map[string]string{
 	"testdata/script/templates.txtar:broken.yml":    "template syntax errors",
 	"testdata/script/subflow.txtar:self.yml":        "a Subflow calling its own flow",
 	"testdata/script/foreachitem.txtar:self.yml":    "a ForEachItem calling its own flow",
+	"testdata/script/validate.txtar:literals.yml":   "literal values a run would refuse (a port not a number, an unknown charset, an empty label key)",
 	"testdata/script/inputs_nested.txtar:clash.yml": "input ids where one holds the other (request, request.name)",
 	// flowctl accepts them, the schema does not.
 	"testdata/script/plugin_defaults.txtar:flow.yml":  "a required property given by pluginDefaults: the schema checks each task alone",

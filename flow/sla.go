@@ -25,6 +25,9 @@ type SLA struct {
 	// Assert is EXECUTION_ASSERTION's template.
 	Assert string
 	Pos    Pos
+	// AssertPos is where Assert is written, so an assertion that does not render is said
+	// at its place in the file.
+	AssertPos Pos
 }
 
 // The types and behaviors of an SLA.
@@ -128,6 +131,7 @@ func (l *loader) sla(n *yaml.Node, ctx string) *SLA {
 		case "assert":
 			if a, ok := l.str(v, ctx, key); ok {
 				s.Assert = a
+				s.AssertPos = posOf(resolve(v))
 				if strings.TrimSpace(a) == "" {
 					l.errorf(v, "%sassert: must not be empty", ctx)
 				}

@@ -25,6 +25,9 @@ type WebhookTrigger struct {
 	Inputs Inputs `flow:"inputs" doc:"The inputs of the execution the trigger starts, rendered with {{ trigger.body }}, {{ trigger.headers }}, {{ trigger.parameters }}."`
 	// InputsPos holds the position of each key of Inputs.
 	InputsPos map[string]Pos
+	// KeyPos is where Key is written, so a key that does not render when a request comes
+	// is said at its place in the file.
+	KeyPos Pos
 }
 
 // takes: a Webhook trigger's conditions test the request (Expression).
@@ -41,6 +44,7 @@ func (t *WebhookTrigger) finish(f *finishing) {
 	if n == nil || resolve(n).Kind != yaml.ScalarNode {
 		return
 	}
+	t.KeyPos = posOf(resolve(n))
 	if c := utf8.RuneCountInString(t.Key); c > maxWebhookKeyLen {
 		f.l.errorf(n, "%skey: %d characters, Kestra takes at most %d", f.ctx, c, maxWebhookKeyLen)
 	}
@@ -59,6 +63,15 @@ func (t *Trigger) WebhookKey() (key string, ok bool) {
 		return "", false
 	}
 	return w.Key, true
+}
+
+// WebhookKeyPos returns where the key of the Webhook trigger t is written; the zero Pos
+// when t is not a Webhook trigger.
+func (t *Trigger) WebhookKeyPos() Pos {
+	if w, ok := t.spec().(*WebhookTrigger); ok && w != nil {
+		return w.KeyPos
+	}
+	return Pos{}
 }
 
 // RequestHolds reports whether every condition of t holds for a request, render being the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/flowctl/flowctl/flow"
@@ -106,6 +107,26 @@ tasks:
 	}
 	if x.Labels[LabelCorrelationID] != x.ID || x.Labels["stage"] != "9" || x.State.Current != StateFailed {
 		t.Errorf("got labels %v %s, want the correlation id kept, stage 9, FAILED", x.Labels, x.State.Current)
+	}
+}
+
+// TestLabelsEmptyKeyRefused: a label whose key renders empty fails the task, naming the
+// property, rather than setting a label without a key.
+func TestLabelsEmptyKeyRefused(t *testing.T) {
+	x := runYAML(t, `tasks:
+  - id: set
+    type: io.kestra.plugin.core.execution.Labels
+    labels:
+      - key: "{{ inputs.missing ?? '' }}"
+        value: x
+`)
+	tr := byTask(x, "set")[0]
+	want := `flow.yml:7:7: task "set": labels: a label's key rendered empty (value "x")`
+	if tr.State.Current != StateFailed || !strings.HasPrefix(tr.Error, want) {
+		t.Errorf("got %s %q, want FAILED %q", tr.State.Current, tr.Error, want)
+	}
+	if _, ok := x.Labels[""]; ok {
+		t.Errorf("labels %v: a label without a key was set", x.Labels)
 	}
 }
 

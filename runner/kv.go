@@ -63,7 +63,7 @@ func (k unmaskedKV) Set(ns, key string, v tasks.KVValue, opts tasks.KVSetOptions
 		return err
 	}
 	if k.masker.String(string(raw)) != string(raw) {
-		return fmt.Errorf("the value of key '%s' holds a secret: the KV store keeps values in clear in the state file, so flowctl does not store it (read the secret where it is needed with secret())", key)
+		return fmt.Errorf("the value of key '%s' %w: the KV store keeps values in clear in the state file, so flowctl does not store it (read the secret where it is needed with secret())", key, tasks.ErrKVSecret)
 	}
 	return k.KV.Set(ns, key, v, opts)
 }

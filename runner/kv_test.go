@@ -128,7 +128,7 @@ tasks:
     value: "Bearer {{ secret('TOKEN') }}"
 `, "SECRET_TOKEN="+base64.StdEncoding.EncodeToString([]byte("hunter22")))
 	tr := x.TaskRunList[0]
-	if tr.State.Current != StateFailed || !strings.Contains(tr.Error, "holds a secret") || strings.Contains(tr.Error, "hunter22") {
+	if tr.State.Current != StateFailed || !strings.Contains(tr.Error, `task "set": value: the value of key 'token' holds a secret`) || strings.Contains(tr.Error, "hunter22") {
 		t.Errorf("got %s %q, want FAILED saying the value holds a secret, without it", tr.State.Current, tr.Error)
 	}
 	if _, ok, _ := store.GetKV("dev", "token"); ok {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/flowctl/flowctl/flow"
 	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/tasks"
+	"github.com/flowctl/flowctl/templating"
 )
 
 // This file is a flow's `sla`, as Kestra's executor watches it: a MAX_DURATION SLA is
@@ -115,7 +117,17 @@ func (w *slaWatch) check() {
 		out, err := w.e.renderWith(context.Background(), env)(s.Assert)
 		release()
 		if err != nil {
-			msg := fmt.Sprintf("Ignoring SLA '%s' because of the error: %s", s.ID, err)
+			why := err.Error()
+			var te *templating.Error
+			if errors.As(err, &te) {
+				why = te.Msg // its line and column are the template's; the file position says more
+			}
+			where := ""
+			if w.e.flow.File != "" && s.AssertPos.Line > 0 {
+				where = fmt.Sprintf("%s:%d:%d: ", w.e.flow.File, s.AssertPos.Line, s.AssertPos.Col)
+			}
+			// Kestra's sentence first, then where and what.
+			msg := fmt.Sprintf("Ignoring SLA '%s' because of the error: %sassert: %s (the SLA is not checked until its assert renders)", s.ID, where, why)
 			w.mu.Lock()
 			again := w.ignored[msg]
 			w.ignored[msg] = true

@@ -136,3 +136,45 @@ tasks:
 		t.Fatalf("restart: got %s %s (error %q), want check:SUCCESS SUCCESS", runs(y), y.State.Current, y.TaskRunList[0].Error)
 	}
 }
+
+// TestSLAAssertNotRendering: an assertion that does not render leaves the SLA aside, as
+// Kestra ignores it, saying where it is written and why.
+func TestSLAAssertNotRendering(t *testing.T) {
+	f, err := flow.Parse("flow.yml", []byte(`id: f
+namespace: dev
+sla:
+  - id: checked
+    type: EXECUTION_ASSERTION
+    behavior: FAIL
+    assert: "{{ outputs.nope.value == 'x' }}"
+tasks:
+  - id: sleep
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.05S
+`), tasks.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	warn := func(msg string) { said = append(said, msg) }
+	x, err := Run(context.Background(), f, Options{TempDir: t.TempDir(), Environ: []string{}, Warn: warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.State.Current != StateSuccess {
+		t.Fatalf("got %s, want SUCCESS: an SLA that does not render is ignored", x.State.Current)
+	}
+	for _, tr := range x.TaskRunList {
+		for _, l := range tr.Logs {
+			said = append(said, l.Message)
+		}
+	}
+	want := "Ignoring SLA 'checked' because of the error: flow.yml:7:13: assert: Unable to find `outputs.nope`"
+	found := false
+	for _, m := range said {
+		found = found || (strings.Contains(m, want) && !strings.Contains(m, "line 1, col"))
+	}
+	if !found {
+		t.Errorf("said %q, want a line with %q", said, want)
+	}
+}

@@ -29,6 +29,11 @@ type KV interface {
 	Delete(namespace, key string) (bool, error)
 }
 
+// ErrKVSecret is the error KV.Set wraps when it refuses a value that holds one of the
+// execution's secrets (the state keeps values in clear): the task says it of the property
+// the value came from.
+var ErrKVSecret = errors.New("holds a secret")
+
 // KVSetOptions are the options of KV.Set.
 type KVSetOptions struct {
 	// TTL, when positive, makes the pair vanish that long after it is set.

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ func (t *KVSet) Run(ctx context.Context, tc *Context) (Result, error) {
 	}
 	opts := KVSetOptions{TTL: t.TTL, Overwrite: t.Overwrite == nil || *t.Overwrite}
 	if err := kv.Set(ns, key, v, opts); err != nil {
+		if errors.Is(err, ErrKVSecret) {
+			return Result{}, &PropError{Prop: "value", Err: err}
+		}
 		return Result{}, err
 	}
 	return Result{}, nil

@@ -37,6 +37,10 @@ func (t *Labels) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		if strings.TrimSpace(k) == "" {
+			// A label without a key is no label: said, not set.
+			return Result{}, &PropError{Prop: "labels", Err: fmt.Errorf("a label's key rendered empty (value %q): give each label a key", labels[k])}
+		}
 		if strings.HasPrefix(k, "system.") {
 			return Result{}, fmt.Errorf("System labels can only be set by Kestra itself, offending label: %s=%s", k, labels[k])
 		}

@@ -92,11 +92,24 @@ func charsetOf(tc *Context, raw string) (encoding.Encoding, bool, error) {
 	if strings.EqualFold(name, "UTF-8") || strings.EqualFold(name, "UTF8") {
 		return unicode.UTF8, true, nil
 	}
-	enc, err := ianaindex.IANA.Encoding(name)
-	if err != nil || enc == nil {
-		return nil, false, &PropError{Prop: "charset", Err: fmt.Errorf("%q: not a charset flowctl knows (give an IANA name: UTF-8, ISO-8859-1, windows-1252, UTF-16...)", name)}
+	enc, err := lookupCharset(name)
+	if err != nil {
+		return nil, false, &PropError{Prop: "charset", Err: err}
 	}
 	return enc, false, nil
+}
+
+// lookupCharset returns the encoding of the IANA charset name, as Java's Charset.forName
+// takes it.
+func lookupCharset(name string) (encoding.Encoding, error) {
+	if strings.EqualFold(name, "UTF-8") || strings.EqualFold(name, "UTF8") {
+		return unicode.UTF8, nil
+	}
+	enc, err := ianaindex.IANA.Encoding(name)
+	if err != nil || enc == nil {
+		return nil, fmt.Errorf("%q: not a charset flowctl knows (give an IANA name: UTF-8, ISO-8859-1, windows-1252, UTF-16...)", name)
+	}
+	return enc, nil
 }
 
 // oneChar reads a one-character property (Kestra's Character), def when unset.

@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/flowctl/flowctl/internal/murmur3"
 	"github.com/flowctl/flowctl/templating"
@@ -116,6 +117,9 @@ func (t *StateSet) Run(ctx context.Context, tc *Context) (Result, error) {
 	}
 	merged := mergeMaps(cur, data)
 	if err := kv.Set(ns, key, KVValue{Type: KVJSON, Value: merged}, KVSetOptions{Overwrite: true}); err != nil {
+		if errors.Is(err, ErrKVSecret) {
+			return Result{}, &PropError{Prop: "data", Err: err}
+		}
 		return Result{}, err
 	}
 	return Result{Outputs: map[string]any{"count": len(merged), "key": key}}, nil

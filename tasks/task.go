@@ -395,3 +395,15 @@ func (tc *Context) renderValue(path string, v any, typed bool) (any, error) {
 	}
 	return v, nil
 }
+
+// Checker is a task whose properties written literally, without a template, can be found
+// wrong when the flow loads: `flowctl validate` then says what a run would only say later.
+// A value holding a template is left to the run, which renders it.
+type Checker interface {
+	// Check returns the problems of the literal properties, each naming its property.
+	Check() []*PropError
+}
+
+// isLiteral reports whether s is written without a template, so its value is known
+// before the run.
+func isLiteral(s string) bool { return !hasTemplateMark(s) }

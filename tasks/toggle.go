@@ -46,5 +46,19 @@ func (t *Toggle) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	req.Enabled = t.Enabled != nil && *t.Enabled
-	return Result{}, tc.ToggleTrigger(ctx, req)
+	err = tc.ToggleTrigger(ctx, req)
+	if errors.Is(err, ErrToggleFlowNotFound) {
+		// Said of the property that names the flow: flowId, or namespace when only it is
+		// given (the flow id then being the running flow's).
+		prop := "flowId"
+		if t.FlowID == "" && t.Namespace != "" {
+			prop = "namespace"
+		}
+		return Result{}, &PropError{Prop: prop, Err: err}
+	}
+	return Result{}, err
 }
+
+// ErrToggleFlowNotFound is the error ToggleTrigger wraps when the flow named is not
+// applied: the task says it of the property naming the flow.
+var ErrToggleFlowNotFound = errors.New("unable to find flow")

@@ -18,7 +18,7 @@ func (s *Service) toggleTrigger(_ context.Context, req tasks.ToggleRequest) erro
 	case err != nil:
 		return err
 	case !ok:
-		return fmt.Errorf("unable to find flow %s: Toggle changes the triggers of applied flows (flowctl flow apply)", name)
+		return fmt.Errorf("%w %s: Toggle changes the triggers of applied flows (apply it first: flowctl flow apply FILE)", tasks.ErrToggleFlowNotFound, name)
 	}
 	f, err := flow.Parse(fmt.Sprintf("%s (applied revision %d)", name, rec.Revision), rec.Source, s.Registry)
 	if err != nil {

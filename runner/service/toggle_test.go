@@ -86,7 +86,9 @@ func TestToggleRefusals(t *testing.T) {
 	s, _ := newService(t)
 	apply(t, s, quarterly(""))
 	for _, c := range []struct{ props, want string }{
-		{"    trigger: every\n", "unable to find flow ops.toggler: Toggle changes the triggers of applied flows"},
+		{"    trigger: every\n", `task "t": flowId: unable to find flow ops.toggler: Toggle changes the triggers of applied flows (apply it first: flowctl flow apply FILE)`},
+		{"    namespace: elsewhere\n    trigger: every\n", `:6:16: task "t": namespace: unable to find flow elsewhere.toggler`},
+		{"    namespace: dev\n    flowId: nope\n    trigger: every\n", `:7:13: task "t": flowId: unable to find flow dev.nope`},
 		{"    namespace: dev\n    flowId: quarterly\n    trigger: daily\n", "unable to find trigger daily for the flow dev.quarterly (its triggers: [every])"},
 	} {
 		x, err := s.Run(context.Background(), parse(t, toggleFlow(c.props)), RunOptions{})

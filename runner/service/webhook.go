@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -193,7 +194,13 @@ func (s *Service) webhookTrigger(f *flow.Flow, revision int, key string) *flow.T
 		}
 		want, err := s.renderWith(tmpl, map[string]any{"flow": flowVars(f, revision)})
 		if err != nil {
-			s.warnf("webhook %s.%s/%s: the key does not render, the trigger is skipped: %v", f.Namespace, f.ID, t.ID, err)
+			msg := err.Error()
+			var te *templating.Error
+			if errors.As(err, &te) {
+				msg = te.Msg // its line and column are the template's; the file position says more
+			}
+			p := t.WebhookKeyPos()
+			s.warnf("%s:%d:%d: trigger %q: key: does not render, the trigger is skipped: %s (give the secret or variable the key uses, then send the request again)", f.File, p.Line, p.Col, t.ID, msg)
 			continue
 		}
 		// Compared in constant time: the key is the webhook's only secret.

@@ -179,8 +179,9 @@ func TestWebhookRenderedKeys(t *testing.T) {
 		t.Errorf("without the secret: got %+v, want Webhook not found", res)
 	}
 	notes := strings.Join(n.all("note"), "\n")
-	if !strings.Contains(notes, "the key does not render") || strings.Contains(notes, "guess-1234") {
-		t.Errorf("notes %q: want the key that did not render said, never the request's key", notes)
+	want := `io.kestra.tests.webhook-secret-key (applied revision 1):13:10: trigger "webhook": key: does not render`
+	if !strings.Contains(notes, want) || strings.Contains(notes, "line 1, col") || strings.Contains(notes, "guess-1234") {
+		t.Errorf("notes %q: want %q, at the key's place in the flow, never the request's key", notes, want)
 	}
 }
 

@@ -3,33 +3,23 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/flow"
-	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
-	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/service"
 	"github.com/flowctl/flowctl/tasks"
 )
 
 // restartOptions are the flags of `flowctl executions restart`.
 type restartOptions struct {
-	ref           string
-	flowFile      string
-	inputs        []string
-	output        string
-	state         string
-	noColor       bool
-	failOnWarning bool
-	noTriggers    bool
-	timeout       string
-	timestamps    string
-	junit         string
-	force         bool
+	execOptions
+	ref      string
+	flowFile string
+	force    bool
 }
 
 func newExecRestartCmd(fac *factory) *cobra.Command {
@@ -63,43 +53,21 @@ be restarted (nothing ran), 3 on WARNING with --fail-on-warning, 130 when interr
 	}
 	fl := c.Flags()
 	fl.StringVar(&o.flowFile, "flow", "", "the flow `FILE` the execution ran (\"-\": stdin); default: the flow applied to the state")
-	fl.StringArrayVarP(&o.inputs, "input", "i", nil, "a SECRET input given again, `KEY=VALUE` (repeatable)")
-	fl.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
-	fl.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
-	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
-	fl.StringVar(&o.timeout, "timeout", "", "fail the restarted execution when it runs longer than `DURATION` (PT10M, or 10m)")
-	fl.StringVar(&o.timestamps, "timestamps", "", "prefix each log line with its time: true or false (default: true when the output is not a terminal)")
-	fl.Lookup("timestamps").NoOptDefVal = "true"
+	addExecFlags(c, &o.execOptions, execFlagHelp{
+		input:      "a SECRET input given again, `KEY=VALUE` (repeatable)",
+		timeout:    "fail the restarted execution when it runs longer than `DURATION` (PT10M, or 10m)",
+		timestamps: "prefix each log line with its time: true or false (default: true when the output is not a terminal)",
+		junit:      "write a JUnit XML report of the execution to `FILE`",
+	})
 	fl.BoolVar(&o.force, "force", false, "restart an execution recorded RUNNING or PAUSED whose process is gone (kill -9, the OOM killer, a reboot): flowctl cannot tell it from one still running")
-	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE`")
-	stateFlag(c, &o.state)
 	return c
 }
 
 func runRestart(ctx context.Context, fac *factory, o *restartOptions) error {
 	s := fac.Streams
-	if err := outputFlag(o.output); err != nil {
-		return err
-	}
-	if o.junit != "" {
-		if err := checkJUnitPath(o.junit); err != nil {
-			return err
-		}
-	}
-	given, err := parseInputFlags(o.inputs)
+	given, timeout, human, err := o.parse(s)
 	if err != nil {
 		return err
-	}
-	var timeout time.Duration
-	if o.timeout != "" {
-		if timeout, err = duration.ParseFlag(o.timeout); err != nil {
-			return usageErrorf("invalid --timeout: %v", err)
-		}
-	}
-	human := s.Out
-	if o.output == "json" {
-		human = s.Err
 	}
 	var f *flow.Flow
 	if o.flowFile != "" {
@@ -138,35 +106,9 @@ func runRestart(ctx context.Context, fac *factory, o *restartOptions) error {
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-	if o.output == "json" {
-		if err := report.WriteJSON(s.Out, x); err != nil {
-			return err
-		}
-	} else {
-		report.WriteSummary(human, pal, x)
-		fmt.Fprintf(human, "execution %s: attempt %d\n", x.ID, x.Metadata.AttemptNumber)
-	}
-	if ciSystem == tasks.CIGitHub {
-		writeStepSummary(s, x)
-	}
-	if o.junit != "" {
-		if err := writeJUnitFile(o.junit, x); err != nil {
-			fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
-		}
-	}
 	// As after run: an interrupted execution fires no trigger, children of Subflow tasks
 	// not waited for end first, and a signal that came while triggered executions ran is
 	// the exit code.
-	if !o.noTriggers && ctx.Err() == nil {
-		svc.Fire(ctx, x)
-	}
-	svc.Wait()
-	if err := svc.RecordErr(); err != nil {
-		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
-	}
-	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
-		fmt.Fprintf(s.Err, "flowctl: interrupted while running triggered executions; %s had ended %s\n", x.ID, x.State.Current)
-		return silentExit(ExitInterrupted)
-	}
-	return silentExit(exitCode(x.State.Current, o.failOnWarning))
+	return o.report(ctx, s, finished{x: x, svc: svc, human: human, pal: pal, ciSystem: ciSystem,
+		summary: func(w io.Writer) { fmt.Fprintf(w, "execution %s: attempt %d\n", x.ID, x.Metadata.AttemptNumber) }})
 }

@@ -9,12 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flowctl/flowctl/flow"
-	"github.com/flowctl/flowctl/internal/duration"
 	"github.com/flowctl/flowctl/report"
 	"github.com/flowctl/flowctl/runner"
 	"github.com/flowctl/flowctl/runner/service"
@@ -24,17 +22,9 @@ import (
 
 // runOptions are the flags of `flowctl run`.
 type runOptions struct {
-	file          string
-	inputs        []string
-	output        string
-	state         string
-	noColor       bool
-	failOnWarning bool
-	noTriggers    bool
-	timeout       string
-	junit         string
-	dryRun        bool
-	timestamps    string
+	execOptions
+	file   string
+	dryRun bool
 }
 
 func newRunCmd(f *factory) *cobra.Command {
@@ -56,45 +46,21 @@ the flow is invalid, 3 on WARNING with --fail-on-warning, 130 when interrupted.`
 			return runRun(c.Context(), f, o)
 		},
 	}
-	fl := c.Flags()
-	fl.StringArrayVarP(&o.inputs, "input", "i", nil, "flow input `KEY=VALUE` (repeatable)")
-	fl.StringVarP(&o.output, "output", "o", "text", "output format: text or json (the execution document on stdout)")
-	fl.BoolVar(&o.noColor, "no-color", false, "never colour the output")
-	fl.BoolVar(&o.failOnWarning, "fail-on-warning", false, "exit 3 when the execution ends WARNING")
-	fl.BoolVar(&o.noTriggers, "no-triggers", false, "do not run the Flow triggers this execution fires")
-	fl.StringVar(&o.timeout, "timeout", "", "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run")
-	fl.StringVar(&o.timestamps, "timestamps", "", "prefix each log line with its time: true or false (default: true when the output is not a terminal; $FLOWCTL_TIMESTAMPS sets the default)")
-	fl.Lookup("timestamps").NoOptDefVal = "true"
-	fl.BoolVar(&o.dryRun, "dry-run", false, "print every task with its properties rendered as far as they can be before the run (secrets masked); run nothing, record nothing")
-	fl.StringVar(&o.junit, "junit", "", "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)")
-	stateFlag(c, &o.state)
+	addExecFlags(c, &o.execOptions, execFlagHelp{
+		input:      "flow input `KEY=VALUE` (repeatable)",
+		timeout:    "fail the execution when it runs longer than `DURATION` (ISO-8601 like PT10M, or 10m): the running task is killed, errors and finally still run",
+		timestamps: "prefix each log line with its time: true or false (default: true when the output is not a terminal; $FLOWCTL_TIMESTAMPS sets the default)",
+		junit:      "write a JUnit XML report of the execution to `FILE` (GitLab, Jenkins, GitHub test reporters)",
+	})
+	c.Flags().BoolVar(&o.dryRun, "dry-run", false, "print every task with its properties rendered as far as they can be before the run (secrets masked); run nothing, record nothing")
 	return c
 }
 
 func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	s := fac.Streams
-	if err := outputFlag(o.output); err != nil {
-		return err
-	}
-	if o.junit != "" {
-		if err := checkJUnitPath(o.junit); err != nil {
-			return err
-		}
-	}
-	given, err := parseInputFlags(o.inputs)
+	given, timeout, human, err := o.parse(s)
 	if err != nil {
 		return err
-	}
-	var timeout time.Duration
-	if o.timeout != "" {
-		if timeout, err = duration.ParseFlag(o.timeout); err != nil {
-			return usageErrorf("invalid --timeout: %v", err)
-		}
-	}
-	// With -o json stdout holds the document alone: everything human goes to stderr.
-	human := s.Out
-	if o.output == "json" {
-		human = s.Err
 	}
 	f, err := loadFlow(s, o.file, fac.registry(), human)
 	if err != nil {
@@ -135,46 +101,7 @@ func runRun(ctx context.Context, fac *factory, o *runOptions) error {
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-
-	if o.output == "json" {
-		if err := report.WriteJSON(s.Out, x); err != nil {
-			return err
-		}
-	} else {
-		report.WriteSummary(human, pal, x)
-	}
-	if ciSystem == tasks.CIGitHub {
-		writeStepSummary(s, x)
-	}
-	if o.junit != "" {
-		// Written before the triggers run, so the report exists even if they are interrupted;
-		// a report that cannot be written is a warning: the run itself happened.
-		if err := writeJUnitFile(o.junit, x); err != nil {
-			fmt.Fprintf(s.Err, "flowctl: warning: %v\n", err)
-		}
-	}
-	// An interrupted execution fires no trigger: the user asked flowctl to stop.
-	if !o.noTriggers && ctx.Err() == nil {
-		svc.Fire(ctx, x)
-	}
-	// Children of Subflow tasks that were not waited for end before the process does.
-	svc.Wait()
-	if err := svc.RecordErr(); err != nil {
-		// The run happened but its record is incomplete: say so loudly, keep its exit code.
-		fmt.Fprintf(s.Err, "flowctl: %v\n", err)
-	}
-	if ctx.Err() != nil && x.State.Current == runner.StateRetried {
-		// Interrupted while waiting to start the execution that retries it: none starts.
-		fmt.Fprintf(s.Err, "flowctl: interrupted while waiting to retry; %s had ended RETRIED, no new execution was started\n", x.ID)
-		return silentExit(ExitInterrupted)
-	}
-	if ctx.Err() != nil && x.State.Current != runner.StateKilled {
-		// Interrupted while its triggered executions ran: the one killed is recorded KILLED,
-		// and a cron job or CI step that sent the signal must see that it was obeyed.
-		fmt.Fprintf(s.Err, "flowctl: interrupted while running triggered executions; %s had ended %s\n", x.ID, x.State.Current)
-		return silentExit(ExitInterrupted)
-	}
-	return silentExit(exitCode(x.State.Current, o.failOnWarning))
+	return o.report(ctx, s, finished{x: x, svc: svc, human: human, pal: pal, ciSystem: ciSystem, retried: true})
 }
 
 // ciPath is the flow file as a CI system names files in annotations: relative to the

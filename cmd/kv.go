@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,14 +83,7 @@ func newKVGetCmd(fac *factory) *cobra.Command {
 		Use:   "get NAMESPACE KEY",
 		Short: "Print a value: text as it is, other types as JSON (exit 1 when the key is missing)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := outputFlag(output); err != nil {
-				return err
-			}
-			store, err := fac.openState(c.Context(), statePath, true)
-			if err != nil {
-				return err
-			}
+		RunE: runWithState(fac, &statePath, true, func() error { return outputFlag(output) }, func(store *state.Store, args []string) error {
 			e, ok, err := store.GetKV(args[0], args[1])
 			if err != nil {
 				return kvError(err)
@@ -104,7 +96,7 @@ func newKVGetCmd(fac *factory) *cobra.Command {
 			}
 			_, err = fmt.Fprintln(fac.Out, kvText(e.Value))
 			return err
-		},
+		}),
 	}
 	stateFlag(c, &statePath)
 	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text (the value) or json (the value with its type and dates)")
@@ -117,42 +109,28 @@ func newKVListCmd(fac *factory) *cobra.Command {
 		Use:   "list NAMESPACE",
 		Short: "List the keys of a namespace, with their types and dates",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := outputFlag(output); err != nil {
-				return err
-			}
-			// Read-only, like every listing: expired pairs are left out, and removed by the
-			// next write (or listing by a flow) that meets them.
-			store, err := fac.openState(c.Context(), statePath, true)
-			if err != nil {
-				return err
-			}
+		// Read-only, like every listing: expired pairs are left out, and removed by the
+		// next write (or listing by a flow) that meets them.
+		RunE: runWithState(fac, &statePath, true, func() error { return outputFlag(output) }, func(store *state.Store, args []string) error {
 			list, err := store.ListKV(args[0], prefix)
 			if err != nil {
 				return kvError(err)
 			}
-			if output == "json" {
-				out := make([]kvJSON, len(list))
-				for i, e := range list {
-					out[i] = kvJSONOf(e)
-				}
-				return report.WriteJSON(fac.Out, out)
+			doc := make([]kvJSON, len(list))
+			for i, e := range list {
+				doc[i] = kvJSONOf(e)
 			}
-			if len(list) == 0 {
-				fmt.Fprintf(fac.Err, "no key in namespace %s (that matches)\n", args[0])
-				return nil
-			}
-			tw := tabwriter.NewWriter(fac.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tTYPE\tUPDATED\tEXPIRES")
-			for _, e := range list {
-				expires := "never"
-				if !e.Expires.IsZero() {
-					expires = e.Expires.UTC().Format(time.RFC3339)
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Key, e.Type, e.Updated.UTC().Format(time.RFC3339), expires)
-			}
-			return tw.Flush()
-		},
+			return writeListing(fac.Streams, output, doc, len(list), fmt.Sprintf("no key in namespace %s (that matches)", args[0]),
+				"KEY\tTYPE\tUPDATED\tEXPIRES", func(w io.Writer) {
+					for _, e := range list {
+						expires := "never"
+						if !e.Expires.IsZero() {
+							expires = e.Expires.UTC().Format(time.RFC3339)
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Key, e.Type, e.Updated.UTC().Format(time.RFC3339), expires)
+					}
+				})
+		}),
 	}
 	stateFlag(c, &statePath)
 	c.Flags().StringVar(&prefix, "prefix", "", "only the keys that start with this text")
@@ -166,20 +144,16 @@ func newKVDeleteCmd(fac *factory) *cobra.Command {
 		Use:   "delete NAMESPACE KEY",
 		Short: "Delete a key (a key that is not there is not an error: it is said on stderr)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			store, err := fac.openState(c.Context(), statePath, false)
-			if err != nil {
-				return err
-			}
+		RunE: runWithState(fac, &statePath, false, nil, func(store *state.Store, args []string) error {
 			deleted, err := store.DeleteKV(args[0], args[1])
 			if err != nil {
 				return kvError(err)
 			}
 			if !deleted {
-				fmt.Fprintf(fac.Err, "flowctl: no key '%s' in namespace '%s': nothing deleted\n", args[1], args[0])
+				nothingDeleted(fac.Streams, "key", args[1], args[0])
 			}
 			return nil
-		},
+		}),
 	}
 	stateFlag(c, &statePath)
 	return c

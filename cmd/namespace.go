@@ -4,17 +4,17 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/flowctl/flowctl/report"
+	"github.com/flowctl/flowctl/runner/state"
 	"github.com/flowctl/flowctl/runner/storage"
 	"github.com/flowctl/flowctl/tasks"
 )
@@ -203,35 +203,22 @@ func newNamespaceFilesListCmd(fac *factory) *cobra.Command {
 		Use:   "list NAMESPACE",
 		Short: "List the files of a namespace, with their sizes and dates",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := outputFlag(output); err != nil {
-				return err
-			}
-			store, err := fac.openState(c.Context(), statePath, true)
-			if err != nil {
-				return err
-			}
+		RunE: runWithState(fac, &statePath, true, func() error { return outputFlag(output) }, func(store *state.Store, args []string) error {
 			files, err := store.Storage().NamespaceFiles(args[0])
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
-			if output == "json" {
-				if files == nil {
-					files = []storage.NamespaceFile{}
-				}
-				return report.WriteJSON(fac.Out, files)
+			if files == nil {
+				files = []storage.NamespaceFile{} // -o json: [], not null
 			}
-			if len(files) == 0 {
-				fmt.Fprintf(fac.Err, "no file in namespace %s (flowctl namespace files push %s DIR uploads a folder)\n", args[0], args[0])
-				return nil
-			}
-			tw := tabwriter.NewWriter(fac.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "PATH\tSIZE\tUPDATED")
-			for _, f := range files {
-				fmt.Fprintf(tw, "%s\t%d\t%s\n", f.Path, f.Size, f.Modified.UTC().Format(time.RFC3339))
-			}
-			return tw.Flush()
-		},
+			return writeListing(fac.Streams, output, files, len(files),
+				fmt.Sprintf("no file in namespace %s (flowctl namespace files push %s DIR uploads a folder)", args[0], args[0]),
+				"PATH\tSIZE\tUPDATED", func(w io.Writer) {
+					for _, f := range files {
+						fmt.Fprintf(w, "%s\t%d\t%s\n", f.Path, f.Size, f.Modified.UTC().Format(time.RFC3339))
+					}
+				})
+		}),
 	}
 	stateFlag(c, &statePath)
 	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
@@ -244,11 +231,7 @@ func newNamespaceFilesGetCmd(fac *factory) *cobra.Command {
 		Use:   "get NAMESPACE PATH",
 		Short: "Copy one file of a namespace out (to stdout, or to a file with -o; exit 1 when it is missing)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			store, err := fac.openState(c.Context(), statePath, true)
-			if err != nil {
-				return err
-			}
+		RunE: runWithState(fac, &statePath, true, nil, func(store *state.Store, args []string) error {
 			rc, err := store.Storage().OpenNamespaceFile(args[0], args[1])
 			if errors.Is(err, fs.ErrNotExist) {
 				return &exitError{code: ExitFailed, err: fmt.Errorf("no file '%s' in namespace '%s' (flowctl namespace files list %s shows its files)", args[1], args[0], args[0])}
@@ -261,7 +244,7 @@ func newNamespaceFilesGetCmd(fac *factory) *cobra.Command {
 				return copyOut(fac.Out, rc, args[1])
 			}
 			return copyToFile(output, rc)
-		},
+		}),
 	}
 	stateFlag(c, &statePath)
 	c.Flags().StringVarP(&output, "output", "o", "", "write the file to `FILE` rather than stdout")
@@ -274,20 +257,16 @@ func newNamespaceFilesDeleteCmd(fac *factory) *cobra.Command {
 		Use:   "delete NAMESPACE PATH",
 		Short: "Delete a file of a namespace, or a folder and every file under it (nothing there is not an error: it is said on stderr)",
 		Args:  cobra.ExactArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			store, err := fac.openState(c.Context(), statePath, false)
-			if err != nil {
-				return err
-			}
+		RunE: runWithState(fac, &statePath, false, nil, func(store *state.Store, args []string) error {
 			n, err := store.Storage().DeleteNamespaceFiles(args[0], args[1])
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
 			if n == 0 {
-				fmt.Fprintf(fac.Err, "flowctl: no file '%s' in namespace '%s': nothing deleted\n", args[1], args[0])
+				nothingDeleted(fac.Streams, "file", args[1], args[0])
 			}
 			return nil
-		},
+		}),
 	}
 	stateFlag(c, &statePath)
 	return c

@@ -137,17 +137,10 @@ type DiscordEmbed struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, discordURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
 	// Kestra finds the execution and renders customMessage and customFields before it looks
-	// at the payload, so a wrong executionId fails the task either way.
-	x, err := summarisedExecution(tc, t.ExecutionID, "DiscordExecution")
+	// at the payload, so a wrong executionId fails the task either way; no warning of the
+	// payload, which is sent when given.
+	sum, err := startWebhookSummary(tc, t.URL, discordURLExample, t.Options, "", t.ExecutionID, "DiscordExecution")
 	if err != nil {
 		return Result{}, err
 	}
@@ -165,14 +158,14 @@ func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error)
 			if err != nil {
 				return Result{}, err
 			}
-			return postDiscord(ctx, tc, u, body, opts)
+			return postDiscord(ctx, tc, sum.url, body, sum.opts)
 		}
 	}
-	msg, err := t.message(tc, discordExecutionEmbed(x, executionLink(tc.Environ, x), chatNow(tc)))
+	msg, err := t.message(tc, discordExecutionEmbed(sum.x, sum.link, chatNow(tc)))
 	if err != nil {
 		return Result{}, err
 	}
-	return postDiscord(ctx, tc, u, slackJSON(msg), opts)
+	return postDiscord(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }
 
 // message is the summary as DiscordTemplate completes it: username, avatar_url, tts false,

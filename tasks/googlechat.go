@@ -99,29 +99,20 @@ type GoogleChatExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *GoogleChatExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, googleChatURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "GoogleChatExecution")
+	sum, err := startWebhookSummary(tc, t.URL, googleChatURLExample, t.Options, t.Payload, t.ExecutionID, "GoogleChatExecution")
 	if err != nil {
 		return Result{}, err
 	}
 	if err := renderUnshown(tc, t.CustomMessage, t.CustomFields); err != nil {
 		return Result{}, err
 	}
-	text := googleChatExecutionText(x, executionLink(tc.Environ, x), chatNow(tc))
+	text := googleChatExecutionText(sum.x, sum.link, chatNow(tc))
 	if t.Text != "" {
 		if text, err = tc.render("text", t.Text); err != nil {
 			return Result{}, err
 		}
 	}
-	return postGoogleChat(ctx, tc, u, slackJSON(map[string]string{"text": text}), opts)
+	return postGoogleChat(ctx, tc, sum.url, slackJSON(map[string]string{"text": text}), sum.opts)
 }
 
 // googleChatExecutionText is the text of Kestra's google-chat-template.peb: "Kestra Google

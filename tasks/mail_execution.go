@@ -41,11 +41,8 @@ func (t *MailExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
+	if err != nil {
 		return Result{}, err
 	}
 	m, err := t.MailMessage.render(tc)

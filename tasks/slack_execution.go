@@ -64,31 +64,18 @@ const (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderWebhookURL(tc, t.URL)
+	sum, err := startWebhookSummary(tc, t.URL, slackURLExample, t.Options, t.Payload, t.ExecutionID, "SlackExecution")
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
 	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "SlackExecution")
-	if err != nil {
-		return Result{}, err
-	}
-
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
 		return Result{}, err
 	}
 	if in.customFields.Len() > maxCustomFields {
 		tc.warn(fmt.Sprintf("customFields: %d entries, only the first %d are shown", in.customFields.Len(), maxCustomFields))
 	}
-	msg := slackExecutionMessage(x, executionLink(tc.Environ, x), in, chatNow(tc))
+	msg := slackExecutionMessage(sum.x, sum.link, in, chatNow(tc))
 	for _, p := range []struct {
 		prop, tmpl string
 		dst        *string
@@ -102,7 +89,7 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 			return Result{}, err
 		}
 	}
-	return postSlack(ctx, tc, u, slackJSON(msg), opts)
+	return postSlack(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }
 
 // summarisedExecution renders executionId (default {{ execution.id }}, the running one)

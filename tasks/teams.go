@@ -102,16 +102,7 @@ type (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, teamsURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "TeamsExecution")
+	sum, err := startWebhookSummary(tc, t.URL, teamsURLExample, t.Options, t.Payload, t.ExecutionID, "TeamsExecution")
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,7 +115,7 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 			return Result{}, err
 		}
 	}
-	card := teamsExecutionMessage(x, executionLink(tc.Environ, x), colour, chatNow(tc))
+	card := teamsExecutionMessage(sum.x, sum.link, colour, chatNow(tc))
 	sec := &card.Sections[0]
 	for _, p := range []struct {
 		prop, tmpl string
@@ -142,25 +133,7 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 		}
 		*p.dst = &s
 	}
-	return postTeams(ctx, tc, u, slackJSON(card), opts)
-}
-
-// warnPayloadReplaced says that the payload of a summary task is not what is sent: Kestra's
-// Teams, Zulip and Telegram summaries replace it, silently.
-func warnPayloadReplaced(tc *Context, payload string) {
-	if payload != "" {
-		tc.Log.Warnf("payload is not sent: this task sends its summary of the execution in its place, as Kestra's does")
-	}
-}
-
-// renderUnshown renders customMessage and customFields, which Kestra renders (so a mistake in
-// them fails the task) though its Teams and Discord templates show neither.
-func renderUnshown(tc *Context, msg string, fields StringMap) error {
-	if _, err := tc.render("customMessage", msg); err != nil {
-		return err
-	}
-	_, err := tc.renderStringMap("customFields", fields)
-	return err
+	return postTeams(ctx, tc, sum.url, slackJSON(card), sum.opts)
 }
 
 // teamsExecutionMessage builds the card of Kestra's teams-template.peb: the summary

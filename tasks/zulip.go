@@ -98,27 +98,15 @@ type ZulipExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *ZulipExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, zulipURLExample)
+	sum, err := startWebhookSummary(tc, t.URL, zulipURLExample, t.Options, t.Payload, t.ExecutionID, "ZulipExecution")
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
 	if err != nil {
 		return Result{}, err
 	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "ZulipExecution")
-	if err != nil {
-		return Result{}, err
-	}
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
-		return Result{}, err
-	}
-	msg := zulipExecutionMessage(x, executionLink(tc.Environ, x), in, chatNow(tc))
+	msg := zulipExecutionMessage(sum.x, sum.link, in, chatNow(tc))
 	for _, p := range []struct {
 		prop, tmpl string
 		dst        *string
@@ -132,7 +120,7 @@ func (t *ZulipExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 			return Result{}, err
 		}
 	}
-	return postZulip(ctx, tc, u, slackJSON(msg), opts)
+	return postZulip(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }
 
 // zulipExecutionMessage builds the message of Kestra's zulip-template.peb, Slack's format as

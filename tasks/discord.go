@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,35 +34,19 @@ type DiscordIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *DiscordIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, discordURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, discordURLExample, t.Options, t.Payload, discordPayloadShape)
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	body, err := compactPayload(m.payload)
 	if err != nil {
 		return Result{}, err
 	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	body, err := discordPayload(tc, t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	return postDiscord(ctx, tc, u, body, opts)
+	return postDiscord(ctx, tc, m.url, body, m.opts)
 }
 
-// discordPayload renders a payload and checks it is a JSON object. Kestra reads it as JSON
-// and sends it again written compactly; so does this.
-func discordPayload(tc *Context, tmpl string) ([]byte, error) {
-	s, err := tc.render("payload", tmpl)
-	if err != nil {
-		return nil, err
-	}
-	return compactPayload(s)
-}
-
-// compactPayload checks a rendered payload and writes it compactly.
+// compactPayload checks a rendered payload and writes it compactly: Kestra reads a Discord
+// payload as JSON and sends it again written compactly; so does this.
 func compactPayload(s string) ([]byte, error) {
 	if err := checkJSONObject(s, discordPayloadShape); err != nil {
 		return nil, &PropError{Prop: "payload", Err: err}

@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
@@ -28,26 +27,12 @@ type GoogleChatIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *GoogleChatIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, googleChatURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, googleChatURLExample, t.Options, t.Payload, `a Google Chat message is {"text": "..."}`)
 	if err != nil {
 		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Google Chat message is {"text": "..."}`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
 	}
 	// Sent as rendered, as Kestra sends it.
-	return postGoogleChat(ctx, tc, u, []byte(s), opts)
+	return postGoogleChat(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postGoogleChat posts a message to a Google Chat webhook, which answers 200 with the message

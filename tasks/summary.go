@@ -1,5 +1,7 @@
 package tasks
 
+import "errors"
+
 // webhookSummary is what every summary task posting to a webhook has in hand before it
 // builds its own message: the URL and options rendered, the execution found and its link.
 type webhookSummary struct {
@@ -54,4 +56,37 @@ func warnPayloadReplaced(tc *Context, payload string) {
 func renderUnshown(tc *Context, msg string, fields StringMap) error {
 	_, err := renderSummaryInput(tc, msg, fields)
 	return err
+}
+
+// webhookMessage is what an incoming webhook task posts: the URL and options rendered, and
+// the payload as rendered.
+type webhookMessage struct {
+	url     string
+	opts    chatOpts
+	payload string
+}
+
+// renderWebhookMessage takes the steps the incoming webhook tasks of Teams, Google Chat,
+// Zulip and Discord share: the URL first, so it is masked before anything else could print
+// it, then the options, then the payload, required, rendered and checked to be a JSON
+// object before anything is sent (shape says what the service's message looks like).
+func renderWebhookMessage(tc *Context, urlTmpl, example string, o *ChatOptions, payload, shape string) (webhookMessage, error) {
+	var m webhookMessage
+	var err error
+	if m.url, err = renderServiceURL(tc, urlTmpl, example); err != nil {
+		return m, err
+	}
+	if m.opts, err = renderChatOptions(tc, o); err != nil {
+		return m, err
+	}
+	if payload == "" {
+		return m, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
+	}
+	if m.payload, err = tc.render("payload", payload); err != nil {
+		return m, err
+	}
+	if err := checkJSONObject(m.payload, shape); err != nil {
+		return m, &PropError{Prop: "payload", Err: err}
+	}
+	return m, nil
 }

@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -27,26 +26,13 @@ type TeamsIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *TeamsIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, teamsURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, teamsURLExample, t.Options, t.Payload,
+		`a Teams message is {"type": "message", "attachments": [...]} or a MessageCard`)
 	if err != nil {
 		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Teams message is {"type": "message", "attachments": [...]} or a MessageCard`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
 	}
 	// Sent as rendered, as Kestra sends it.
-	return postTeams(ctx, tc, u, []byte(s), opts)
+	return postTeams(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postTeams posts a message to a Teams webhook. Teams answers 200 "1" (a connector) or 202

@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
@@ -28,25 +27,11 @@ type ZulipIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *ZulipIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, zulipURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, zulipURLExample, t.Options, t.Payload, `a Zulip message is {"text": "..."}`)
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Zulip message is {"text": "..."}`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
-	}
-	return postZulip(ctx, tc, u, []byte(s), opts)
+	return postZulip(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postZulip posts a message to a Zulip webhook, which answers {"result": "success", ...} or

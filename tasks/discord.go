@@ -95,8 +95,8 @@ var discordExecutionDef = &Def{
 // DiscordTemplate build it (see discordExecutionMessage), or, as Kestra does, the payload
 // when one is given.
 type DiscordExecution struct {
-	URL           string         `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('DISCORD_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string         `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('DISCORD_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	Payload       string         `flow:"payload" doc:"a message to send in place of the summary, rendered, as DiscordIncomingWebhook's"`
 	Username      string         `flow:"username" doc:"the name to post as, rendered"`
 	AvatarURL     string         `flow:"avatarUrl" doc:"the URL of the avatar to post with, rendered; also the icon of an embed's author"`
@@ -123,7 +123,7 @@ func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error)
 	// Kestra finds the execution and renders customMessage and customFields before it looks
 	// at the payload, so a wrong executionId fails the task either way; no warning of the
 	// payload, which is sent when given.
-	sum, err := startWebhookSummary(tc, t.URL, discordURLExample, t.Options, "", t.ExecutionID, "DiscordExecution")
+	sum, err := startWebhookSummary(tc, t.URL, discordURLExample, t.Options, "", t.SummaryProperties, "DiscordExecution")
 	if err != nil {
 		return Result{}, err
 	}

@@ -73,8 +73,8 @@ var googleChatExecutionDef = &Def{
 // GoogleChatExecution posts a summary of one execution as Kestra's google-chat-template.peb
 // words it, or the text given in its place.
 type GoogleChatExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('GOOGLE_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('GOOGLE_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	Text          string       `flow:"text" doc:"a text sent in place of the summary, rendered (as Kestra does)"`
 	Payload       string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
 	CustomMessage string       `flow:"customMessage" doc:"rendered, but not shown: Kestra's Google Chat message has no place for it"`
@@ -84,7 +84,7 @@ type GoogleChatExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *GoogleChatExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	sum, err := startWebhookSummary(tc, t.URL, googleChatURLExample, t.Options, t.Payload, t.ExecutionID, "GoogleChatExecution")
+	sum, err := startWebhookSummary(tc, t.URL, googleChatURLExample, t.Options, t.Payload, t.SummaryProperties, "GoogleChatExecution")
 	if err != nil {
 		return Result{}, err
 	}

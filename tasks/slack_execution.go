@@ -29,8 +29,8 @@ var slackExecutionDef = &Def{
 // SlackExecution posts a summary of one execution, as Kestra's SlackExecution builds it
 // (see slackExecutionMessage), to a Slack incoming webhook.
 type SlackExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	CustomMessage string       `flow:"customMessage" doc:"a text shown first, in its own section, rendered; Slack mrkdwn, sent as written"`
 	CustomFields  StringMap    `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown in the order they are written"`
 	Channel       string       `flow:"channel" doc:"the channel to post to, rendered; honoured by legacy webhooks and Slack-compatible servers, ignored by modern Slack apps"`
@@ -64,7 +64,7 @@ const (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	sum, err := startWebhookSummary(tc, t.URL, slackURLExample, t.Options, t.Payload, t.ExecutionID, "SlackExecution")
+	sum, err := startWebhookSummary(tc, t.URL, slackURLExample, t.Options, t.Payload, t.SummaryProperties, "SlackExecution")
 	if err != nil {
 		return Result{}, err
 	}

@@ -2,6 +2,18 @@ package tasks
 
 import "errors"
 
+// SummaryProperties are the properties every execution summary task (Slack, Teams, Google
+// Chat, Zulip, Discord, Telegram, mail) shares, embedded where each wrote its own so that
+// the order of its properties is unchanged.
+type SummaryProperties struct {
+	ExecutionID string `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+}
+
+// execution finds the execution to summarise; task names the type in its errors.
+func (p SummaryProperties) execution(tc *Context, task string) (*ExecutionView, error) {
+	return summarisedExecution(tc, p.ExecutionID, task)
+}
+
 // webhookSummary is what every summary task posting to a webhook has in hand before it
 // builds its own message: the URL and options rendered, the execution found and its link.
 type webhookSummary struct {
@@ -14,8 +26,8 @@ type webhookSummary struct {
 // startWebhookSummary takes the steps the webhook summary tasks share, in Kestra's order:
 // the URL first, so it is masked before anything else could print it, then the options, a
 // warning when a payload is given that the summary replaces (replaced is "" for a task that
-// sends its payload), then the execution (task names the type in its errors).
-func startWebhookSummary(tc *Context, urlTmpl, example string, o *ChatOptions, replaced, idTmpl, task string) (webhookSummary, error) {
+// sends its payload), then the execution p names (task names the type in its errors).
+func startWebhookSummary(tc *Context, urlTmpl, example string, o *ChatOptions, replaced string, p SummaryProperties, task string) (webhookSummary, error) {
 	var s webhookSummary
 	var err error
 	if s.url, err = renderServiceURL(tc, urlTmpl, example); err != nil {
@@ -25,7 +37,7 @@ func startWebhookSummary(tc *Context, urlTmpl, example string, o *ChatOptions, r
 		return s, err
 	}
 	warnPayloadReplaced(tc, replaced)
-	if s.x, err = summarisedExecution(tc, idTmpl, task); err != nil {
+	if s.x, err = p.execution(tc, task); err != nil {
 		return s, err
 	}
 	s.link = executionLink(tc.Environ, s.x)

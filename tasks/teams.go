@@ -54,9 +54,9 @@ var teamsExecutionDef = &Def{
 // TeamsExecution posts a summary of one execution as Kestra's teams-template.peb lays it out
 // (see teamsExecutionMessage).
 type TeamsExecution struct {
-	URL              string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('TEAMS_WEBHOOK') }}); a secret, never printed whole"`
-	Payload          string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
-	ExecutionID      string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL     string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('TEAMS_WEBHOOK') }}); a secret, never printed whole"`
+	Payload string `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
+	SummaryProperties
 	ThemeColor       string       `flow:"themeColor" doc:"the card's colour, hexadecimal RGB, rendered (default 0076D7)"`
 	ActivityTitle    string       `flow:"activityTitle" doc:"the title of the card's section, rendered"`
 	ActivitySubtitle string       `flow:"activitySubtitle" doc:"the subtitle of the card's section, rendered"`
@@ -88,7 +88,7 @@ type (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	sum, err := startWebhookSummary(tc, t.URL, teamsURLExample, t.Options, t.Payload, t.ExecutionID, "TeamsExecution")
+	sum, err := startWebhookSummary(tc, t.URL, teamsURLExample, t.Options, t.Payload, t.SummaryProperties, "TeamsExecution")
 	if err != nil {
 		return Result{}, err
 	}

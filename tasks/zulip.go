@@ -69,8 +69,8 @@ var zulipExecutionDef = &Def{
 // ZulipExecution posts a summary of one execution as Kestra's zulip-template.peb lays it out
 // (see zulipExecutionMessage), with the channel and the sender's look of ZulipTemplate.
 type ZulipExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL with its api_key, rendered (usually {{ secret('ZULIP_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL with its api_key, rendered (usually {{ secret('ZULIP_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	CustomMessage string       `flow:"customMessage" doc:"a text shown first, in its own section, rendered"`
 	CustomFields  StringMap    `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown after the others in the order they are written"`
 	Channel       string       `flow:"channel" doc:"the channel to post to, rendered"`
@@ -83,7 +83,7 @@ type ZulipExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *ZulipExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	sum, err := startWebhookSummary(tc, t.URL, zulipURLExample, t.Options, t.Payload, t.ExecutionID, "ZulipExecution")
+	sum, err := startWebhookSummary(tc, t.URL, zulipURLExample, t.Options, t.Payload, t.SummaryProperties, "ZulipExecution")
 	if err != nil {
 		return Result{}, err
 	}

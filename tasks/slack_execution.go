@@ -76,20 +76,30 @@ func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 		tc.warn(fmt.Sprintf("customFields: %d entries, only the first %d are shown", in.customFields.Len(), maxCustomFields))
 	}
 	msg := slackExecutionMessage(sum.x, sum.link, in, chatNow(tc))
+	if err := msg.renderSender(tc, t.Channel, t.Username, t.IconURL, t.IconEmoji); err != nil {
+		return Result{}, err
+	}
+	return postSlack(ctx, tc, sum.url, slackJSON(msg), sum.opts)
+}
+
+// renderSender renders the channel and the sender's look (username, iconUrl, iconEmoji) of
+// a Slack-format summary, SlackExecution's and ZulipExecution's, into the message.
+func (m *slackMsg) renderSender(tc *Context, channel, username, iconURL, iconEmoji string) error {
 	for _, p := range []struct {
 		prop, tmpl string
 		dst        *string
 	}{
-		{"channel", t.Channel, &msg.Channel},
-		{"username", t.Username, &msg.Username},
-		{"iconUrl", t.IconURL, &msg.IconURL},
-		{"iconEmoji", t.IconEmoji, &msg.IconEmoji},
+		{"channel", channel, &m.Channel},
+		{"username", username, &m.Username},
+		{"iconUrl", iconURL, &m.IconURL},
+		{"iconEmoji", iconEmoji, &m.IconEmoji},
 	} {
+		var err error
 		if *p.dst, err = tc.render(p.prop, p.tmpl); err != nil {
-			return Result{}, err
+			return err
 		}
 	}
-	return postSlack(ctx, tc, sum.url, slackJSON(msg), sum.opts)
+	return nil
 }
 
 // summarisedExecution renders executionId (default {{ execution.id }}, the running one)

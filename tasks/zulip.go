@@ -92,18 +92,8 @@ func (t *ZulipExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 		return Result{}, err
 	}
 	msg := zulipExecutionMessage(sum.x, sum.link, in, chatNow(tc))
-	for _, p := range []struct {
-		prop, tmpl string
-		dst        *string
-	}{
-		{"channel", t.Channel, &msg.Channel},
-		{"username", t.Username, &msg.Username},
-		{"iconUrl", t.IconURL, &msg.IconURL},
-		{"iconEmoji", t.IconEmoji, &msg.IconEmoji},
-	} {
-		if *p.dst, err = tc.render(p.prop, p.tmpl); err != nil {
-			return Result{}, err
-		}
+	if err := msg.renderSender(tc, t.Channel, t.Username, t.IconURL, t.IconEmoji); err != nil {
+		return Result{}, err
 	}
 	return postZulip(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }

@@ -87,11 +87,14 @@ type chatOpts struct {
 	headers        map[string]string
 }
 
+// slackURLExample is the form of a Slack webhook URL, for the message of a wrong one.
+const slackURLExample = "https://hooks.slack.com/services/..."
+
 // renderWebhookURL renders the url property and registers it for masking at once, before
 // anything could print it: a URL written in clear in the flow is as secret as one read from
 // secret(). It must be an http or https URL with a host.
 func renderWebhookURL(tc *Context, tmpl string) (string, error) {
-	return renderServiceURL(tc, tmpl, "https://hooks.slack.com/services/...")
+	return renderServiceURL(tc, tmpl, slackURLExample)
 }
 
 // renderServiceURL is renderWebhookURL for any service; example is the form of its URLs,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,35 +34,19 @@ type DiscordIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *DiscordIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, discordURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, discordURLExample, t.Options, t.Payload, discordPayloadShape)
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	body, err := compactPayload(m.payload)
 	if err != nil {
 		return Result{}, err
 	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	body, err := discordPayload(tc, t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	return postDiscord(ctx, tc, u, body, opts)
+	return postDiscord(ctx, tc, m.url, body, m.opts)
 }
 
-// discordPayload renders a payload and checks it is a JSON object. Kestra reads it as JSON
-// and sends it again written compactly; so does this.
-func discordPayload(tc *Context, tmpl string) ([]byte, error) {
-	s, err := tc.render("payload", tmpl)
-	if err != nil {
-		return nil, err
-	}
-	return compactPayload(s)
-}
-
-// compactPayload checks a rendered payload and writes it compactly.
+// compactPayload checks a rendered payload and writes it compactly: Kestra reads a Discord
+// payload as JSON and sends it again written compactly; so does this.
 func compactPayload(s string) ([]byte, error) {
 	if err := checkJSONObject(s, discordPayloadShape); err != nil {
 		return nil, &PropError{Prop: "payload", Err: err}
@@ -112,8 +95,8 @@ var discordExecutionDef = &Def{
 // DiscordTemplate build it (see discordExecutionMessage), or, as Kestra does, the payload
 // when one is given.
 type DiscordExecution struct {
-	URL           string         `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('DISCORD_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string         `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('DISCORD_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	Payload       string         `flow:"payload" doc:"a message to send in place of the summary, rendered, as DiscordIncomingWebhook's"`
 	Username      string         `flow:"username" doc:"the name to post as, rendered"`
 	AvatarURL     string         `flow:"avatarUrl" doc:"the URL of the avatar to post with, rendered; also the icon of an embed's author"`
@@ -137,17 +120,10 @@ type DiscordEmbed struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, discordURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
 	// Kestra finds the execution and renders customMessage and customFields before it looks
-	// at the payload, so a wrong executionId fails the task either way.
-	x, err := summarisedExecution(tc, t.ExecutionID, "DiscordExecution")
+	// at the payload, so a wrong executionId fails the task either way; no warning of the
+	// payload, which is sent when given.
+	sum, err := startWebhookSummary(tc, t.URL, discordURLExample, t.Options, "", t.SummaryProperties, "DiscordExecution")
 	if err != nil {
 		return Result{}, err
 	}
@@ -165,14 +141,14 @@ func (t *DiscordExecution) Run(ctx context.Context, tc *Context) (Result, error)
 			if err != nil {
 				return Result{}, err
 			}
-			return postDiscord(ctx, tc, u, body, opts)
+			return postDiscord(ctx, tc, sum.url, body, sum.opts)
 		}
 	}
-	msg, err := t.message(tc, discordExecutionEmbed(x, executionLink(tc.Environ, x), chatNow(tc)))
+	msg, err := t.message(tc, discordExecutionEmbed(sum.x, sum.link, chatNow(tc)))
 	if err != nil {
 		return Result{}, err
 	}
-	return postDiscord(ctx, tc, u, slackJSON(msg), opts)
+	return postDiscord(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }
 
 // message is the summary as DiscordTemplate completes it: username, avatar_url, tts false,

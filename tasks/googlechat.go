@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
@@ -28,26 +27,12 @@ type GoogleChatIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *GoogleChatIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, googleChatURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, googleChatURLExample, t.Options, t.Payload, `a Google Chat message is {"text": "..."}`)
 	if err != nil {
 		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Google Chat message is {"text": "..."}`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
 	}
 	// Sent as rendered, as Kestra sends it.
-	return postGoogleChat(ctx, tc, u, []byte(s), opts)
+	return postGoogleChat(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postGoogleChat posts a message to a Google Chat webhook, which answers 200 with the message
@@ -88,8 +73,8 @@ var googleChatExecutionDef = &Def{
 // GoogleChatExecution posts a summary of one execution as Kestra's google-chat-template.peb
 // words it, or the text given in its place.
 type GoogleChatExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('GOOGLE_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('GOOGLE_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	Text          string       `flow:"text" doc:"a text sent in place of the summary, rendered (as Kestra does)"`
 	Payload       string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
 	CustomMessage string       `flow:"customMessage" doc:"rendered, but not shown: Kestra's Google Chat message has no place for it"`
@@ -99,29 +84,20 @@ type GoogleChatExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *GoogleChatExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, googleChatURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "GoogleChatExecution")
+	sum, err := startWebhookSummary(tc, t.URL, googleChatURLExample, t.Options, t.Payload, t.SummaryProperties, "GoogleChatExecution")
 	if err != nil {
 		return Result{}, err
 	}
 	if err := renderUnshown(tc, t.CustomMessage, t.CustomFields); err != nil {
 		return Result{}, err
 	}
-	text := googleChatExecutionText(x, executionLink(tc.Environ, x), chatNow(tc))
+	text := googleChatExecutionText(sum.x, sum.link, chatNow(tc))
 	if t.Text != "" {
 		if text, err = tc.render("text", t.Text); err != nil {
 			return Result{}, err
 		}
 	}
-	return postGoogleChat(ctx, tc, u, slackJSON(map[string]string{"text": text}), opts)
+	return postGoogleChat(ctx, tc, sum.url, slackJSON(map[string]string{"text": text}), sum.opts)
 }
 
 // googleChatExecutionText is the text of Kestra's google-chat-template.peb: "Kestra Google

@@ -26,7 +26,7 @@ var mailExecutionDef = &Def{
 type MailExecution struct {
 	MailServer
 	MailMessage
-	ExecutionID   string    `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	SummaryProperties
 	CustomMessage string    `flow:"customMessage" doc:"a text shown first, rendered; plain text, escaped in the HTML"`
 	CustomFields  StringMap `flow:"customFields" doc:"more lines of the summary, keys and values rendered, shown in the order they are written"`
 }
@@ -37,15 +37,12 @@ func (t *MailExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	x, err := summarisedExecution(tc, t.ExecutionID, "MailExecution")
+	x, err := t.execution(tc, "MailExecution")
 	if err != nil {
 		return Result{}, err
 	}
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
+	if err != nil {
 		return Result{}, err
 	}
 	m, err := t.MailMessage.render(tc)

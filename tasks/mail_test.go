@@ -419,11 +419,11 @@ func TestMailExecutionSummarisesAFailedExecution(t *testing.T) {
 	srv := serverOf(t, s, "SMTP")
 	srv.Username, srv.Password = "", ""
 	task := &MailExecution{
-		MailServer:    srv,
-		MailMessage:   MailMessage{From: "a@example.com", To: "b@example.com"},
-		ExecutionID:   "{{ trigger.executionId }}",
-		CustomMessage: "Look <now> & fix",
-		CustomFields:  NewStringMap("Env", "prod", "Owner", "data-team"),
+		MailServer:        srv,
+		MailMessage:       MailMessage{From: "a@example.com", To: "b@example.com"},
+		SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"},
+		CustomMessage:     "Look <now> & fix",
+		CustomFields:      NewStringMap("Env", "prod", "Owner", "data-team"),
 	}
 	if _, err := task.Run(context.Background(), tc); err != nil {
 		t.Fatalf("Run: %v", err)

@@ -201,7 +201,7 @@ func TestTeamsExecutionPostsKestrasMessageCard(t *testing.T) {
 func TestTeamsExecutionOfAMissingExecutionSendsNothing(t *testing.T) {
 	h := newSlackHook(t)
 	tc, _ := summaryContext(t, h, summaryExec("f", "SUCCESS"))
-	_, err := postTask(t, &TeamsExecution{URL: h.srv.URL + teamsPath, ExecutionID: "nope"}, tc)
+	_, err := postTask(t, &TeamsExecution{URL: h.srv.URL + teamsPath, SummaryProperties: SummaryProperties{ExecutionID: "nope"}}, tc)
 	if err == nil || !strings.Contains(err.Error(), `execution "nope" not found: TeamsExecution reads executions recorded in the state`) {
 		t.Errorf("error %v", err)
 	}
@@ -329,7 +329,7 @@ func TestDiscordExecutionPostsKestrasEmbed(t *testing.T) {
 func TestDiscordExecutionSendsAGivenPayloadInsteadOfTheSummary(t *testing.T) {
 	h := newSlackHook(t, hookAnswer{status: 204})
 	tc, _ := summaryContext(t, h, summaryExec("f", "SUCCESS"))
-	_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, ExecutionID: "{{ trigger.executionId }}",
+	_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"},
 		Payload: `{ "content": "as written" }`, Username: "ignored"}, tc)
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestDiscordExecutionSendsAGivenPayloadInsteadOfTheSummary(t *testing.T) {
 	// As in Kestra, the execution is looked up first: a wrong id fails, payload or not.
 	h2 := newSlackHook(t, hookAnswer{status: 204})
 	tc2, _ := summaryContext(t, h2, summaryExec("f", "SUCCESS"))
-	_, err = postTask(t, &DiscordExecution{URL: h2.srv.URL + discordPath, ExecutionID: "nope", Payload: `{"content": "x"}`}, tc2)
+	_, err = postTask(t, &DiscordExecution{URL: h2.srv.URL + discordPath, SummaryProperties: SummaryProperties{ExecutionID: "nope"}, Payload: `{"content": "x"}`}, tc2)
 	if err == nil || !strings.Contains(err.Error(), `execution "nope" not found`) || h2.hits() != 0 {
 		t.Errorf("error %v, %d posts", err, h2.hits())
 	}
@@ -356,7 +356,7 @@ func TestDiscordExecutionRefusesABadColour(t *testing.T) {
 	} {
 		h := newSlackHook(t, hookAnswer{status: 204})
 		tc, _ := summaryContext(t, h, summaryExec("f", "SUCCESS"))
-		_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, ExecutionID: "{{ trigger.executionId }}",
+		_, err := postTask(t, &DiscordExecution{URL: h.srv.URL + discordPath, SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"},
 			EmbedList: []DiscordEmbed{{Color: c.colour}}}, tc)
 		if err == nil || err.Error() != c.want {
 			t.Errorf("error %v, want %q", err, c.want)

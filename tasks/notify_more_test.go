@@ -117,7 +117,7 @@ func TestZulipExecutionPostsKestrasSlackShapedMessage(t *testing.T) {
 	h := newSlackHook(t, hookAnswer{status: 200, body: `{"result": "success"}`})
 	tc, rec := summaryContext(t, h, summaryFailed(), "FLOWCTL_URL=https://flows.example.com")
 	fields := StringMap{Keys: []string{"Team"}, Values: map[string]string{"Team": "data"}}
-	task := &ZulipExecution{URL: h.srv.URL + zulipPath, ExecutionID: "{{ trigger.executionId }}", Channel: "#ops",
+	task := &ZulipExecution{URL: h.srv.URL + zulipPath, SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"}, Channel: "#ops",
 		Username: "Kestra Alerts", IconEmoji: ":warning:", CustomMessage: "Investigate", CustomFields: fields, Payload: `{"text": "x"}`}
 	if _, err := postTask(t, task, tc); err != nil {
 		t.Fatal(err)
@@ -233,7 +233,7 @@ func TestTelegramRefusesBadInputBeforeSending(t *testing.T) {
 func TestTelegramExecutionSendsKestrasText(t *testing.T) {
 	h, bot := telegramHook(t, hookAnswer{status: 200, body: `{"ok": true}`})
 	tc, _ := summaryContext(t, h, summaryFailed(), "FLOWCTL_URL=https://flows.example.com")
-	task := &TelegramExecution{TelegramBot: *bot, ExecutionID: "{{ trigger.executionId }}", Payload: "replaced"}
+	task := &TelegramExecution{TelegramBot: *bot, SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"}, Payload: "replaced"}
 	if _, err := postTask(t, task, tc); err != nil {
 		t.Fatal(err)
 	}

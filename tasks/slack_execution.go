@@ -29,8 +29,8 @@ var slackExecutionDef = &Def{
 // SlackExecution posts a summary of one execution, as Kestra's SlackExecution builds it
 // (see slackExecutionMessage), to a Slack incoming webhook.
 type SlackExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('SLACK_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	CustomMessage string       `flow:"customMessage" doc:"a text shown first, in its own section, rendered; Slack mrkdwn, sent as written"`
 	CustomFields  StringMap    `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown in the order they are written"`
 	Channel       string       `flow:"channel" doc:"the channel to post to, rendered; honoured by legacy webhooks and Slack-compatible servers, ignored by modern Slack apps"`
@@ -64,45 +64,42 @@ const (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *SlackExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderWebhookURL(tc, t.URL)
+	sum, err := startWebhookSummary(tc, t.URL, slackURLExample, t.Options, t.Payload, t.SummaryProperties, "SlackExecution")
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
 	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "SlackExecution")
-	if err != nil {
-		return Result{}, err
-	}
-
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
 		return Result{}, err
 	}
 	if in.customFields.Len() > maxCustomFields {
 		tc.warn(fmt.Sprintf("customFields: %d entries, only the first %d are shown", in.customFields.Len(), maxCustomFields))
 	}
-	msg := slackExecutionMessage(x, executionLink(tc.Environ, x), in, chatNow(tc))
+	msg := slackExecutionMessage(sum.x, sum.link, in, chatNow(tc))
+	if err := msg.renderSender(tc, t.Channel, t.Username, t.IconURL, t.IconEmoji); err != nil {
+		return Result{}, err
+	}
+	return postSlack(ctx, tc, sum.url, slackJSON(msg), sum.opts)
+}
+
+// renderSender renders the channel and the sender's look (username, iconUrl, iconEmoji) of
+// a Slack-format summary, SlackExecution's and ZulipExecution's, into the message.
+func (m *slackMsg) renderSender(tc *Context, channel, username, iconURL, iconEmoji string) error {
 	for _, p := range []struct {
 		prop, tmpl string
 		dst        *string
 	}{
-		{"channel", t.Channel, &msg.Channel},
-		{"username", t.Username, &msg.Username},
-		{"iconUrl", t.IconURL, &msg.IconURL},
-		{"iconEmoji", t.IconEmoji, &msg.IconEmoji},
+		{"channel", channel, &m.Channel},
+		{"username", username, &m.Username},
+		{"iconUrl", iconURL, &m.IconURL},
+		{"iconEmoji", iconEmoji, &m.IconEmoji},
 	} {
+		var err error
 		if *p.dst, err = tc.render(p.prop, p.tmpl); err != nil {
-			return Result{}, err
+			return err
 		}
 	}
-	return postSlack(ctx, tc, u, slackJSON(msg), opts)
+	return nil
 }
 
 // summarisedExecution renders executionId (default {{ execution.id }}, the running one)

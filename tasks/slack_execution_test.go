@@ -112,12 +112,12 @@ func TestSlackExecutionGolden(t *testing.T) {
 				summaryRun("dump", "tasks", "SUCCESS", time.Second, ""),
 				summaryRun("upload", "tasks", "SUCCESS", 1111111*time.Microsecond, "")),
 			task: SlackExecution{
-				ExecutionID:   "{{ trigger.executionId }}",
-				CustomMessage: "Nightly *backup* of {{ name }} is done <!here>",
-				CustomFields:  NewStringMap("Owner", "{{ name }}", "Environment", "prod"),
-				Channel:       "#kestra-notifications",
-				Username:      "flowctl",
-				IconEmoji:     ":floppy_disk:",
+				SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"},
+				CustomMessage:     "Nightly *backup* of {{ name }} is done <!here>",
+				CustomFields:      NewStringMap("Owner", "{{ name }}", "Environment", "prod"),
+				Channel:           "#kestra-notifications",
+				Username:          "flowctl",
+				IconEmoji:         ":floppy_disk:",
 			},
 			env: []string{"FLOWCTL_URL=https://flowctl.example.com/"},
 		},
@@ -126,7 +126,7 @@ func TestSlackExecutionGolden(t *testing.T) {
 			x: summaryExec("data-refresh", "WARNING",
 				summaryRun("extract", "tasks", "SUCCESS", time.Second, ""),
 				summaryRun("load", "tasks", "WARNING", 1111111*time.Microsecond, "")),
-			task: SlackExecution{ExecutionID: "{{ trigger.executionId }}"},
+			task: SlackExecution{SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"}},
 		},
 		{
 			name: "failed-ci-link",
@@ -138,10 +138,10 @@ func TestSlackExecutionGolden(t *testing.T) {
 						"Command failed with exit code 1"),
 				summaryRun("slackErrorMessage", "errors", "SUCCESS", 1111111*time.Microsecond, "")),
 			task: SlackExecution{
-				ExecutionID:   "{{ trigger.executionId }}",
-				CustomMessage: "The *Python* step failed",
-				CustomFields:  NewStringMap("Team", "data & ml", "Runbook", "<https://wiki.example.com/runbook|runbook>"),
-				Channel:       "#alerts",
+				SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"},
+				CustomMessage:     "The *Python* step failed",
+				CustomFields:      NewStringMap("Team", "data & ml", "Runbook", "<https://wiki.example.com/runbook|runbook>"),
+				Channel:           "#alerts",
 			},
 			env: gha,
 		},
@@ -154,7 +154,7 @@ func TestSlackExecutionGolden(t *testing.T) {
 				`  File "/tmp/flowctl-x/script.py", line 1, in <module>`,
 				"    import non_existing_library",
 				"ModuleNotFoundError: No module named 'non_existing_library'")),
-			task: SlackExecution{ExecutionID: "{{ trigger.executionId }}", Channel: "#kestra-notifications"},
+			task: SlackExecution{SummaryProperties: SummaryProperties{ExecutionID: "{{ trigger.executionId }}"}, Channel: "#kestra-notifications"},
 		},
 	}
 	for _, c := range cases {
@@ -456,7 +456,7 @@ func TestSlackExecutionFindsTheExecution(t *testing.T) {
 	t.Run("unknown id", func(t *testing.T) {
 		h := newSlackHook(t)
 		tc, _ := summaryContext(t, h, x)
-		_, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: "nope"}, tc)
+		_, err := postTask(t, &SlackExecution{URL: h.url(), SummaryProperties: SummaryProperties{ExecutionID: "nope"}}, tc)
 		if want := fmt.Sprintf(notFound, "nope"); err == nil || err.Error() != want {
 			t.Errorf("error: got %v, want %s", err, want)
 		}
@@ -468,7 +468,7 @@ func TestSlackExecutionFindsTheExecution(t *testing.T) {
 		h := newSlackHook(t)
 		tc, _ := summaryContext(t, h, x)
 		tc.Execution = nil
-		_, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: "abc"}, tc)
+		_, err := postTask(t, &SlackExecution{URL: h.url(), SummaryProperties: SummaryProperties{ExecutionID: "abc"}}, tc)
 		if want := fmt.Sprintf(notFound, "abc"); err == nil || err.Error() != want {
 			t.Errorf("error: got %v, want %s", err, want)
 		}
@@ -478,7 +478,7 @@ func TestSlackExecutionFindsTheExecution(t *testing.T) {
 		tc, _ := summaryContext(t, h, x)
 		broken := errors.New("state.db: timeout waiting for the lock")
 		tc.Execution = func(string) (*ExecutionView, error) { return nil, broken }
-		_, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: "abc"}, tc)
+		_, err := postTask(t, &SlackExecution{URL: h.url(), SummaryProperties: SummaryProperties{ExecutionID: "abc"}}, tc)
 		if want := `execution "abc" could not be read: state.db: timeout waiting for the lock`; err == nil || err.Error() != want || !errors.Is(err, broken) {
 			t.Errorf("error: got %v, want %s", err, want)
 		}
@@ -486,7 +486,7 @@ func TestSlackExecutionFindsTheExecution(t *testing.T) {
 	t.Run("empty id", func(t *testing.T) {
 		h := newSlackHook(t)
 		tc, _ := summaryContext(t, h, x)
-		_, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: " "}, tc)
+		_, err := postTask(t, &SlackExecution{URL: h.url(), SummaryProperties: SummaryProperties{ExecutionID: " "}}, tc)
 		if want := "executionId: is empty once rendered"; err == nil || err.Error() != want {
 			t.Errorf("error: got %v, want %s", err, want)
 		}
@@ -501,7 +501,7 @@ func TestSlackExecutionManyCustomFieldsWarns(t *testing.T) {
 	for i := range maxCustomFields + 5 {
 		fields.Set(fmt.Sprintf("k%02d", i), "v")
 	}
-	if _, err := postTask(t, &SlackExecution{URL: h.url(), ExecutionID: x.ID, CustomFields: fields}, tc); err != nil {
+	if _, err := postTask(t, &SlackExecution{URL: h.url(), SummaryProperties: SummaryProperties{ExecutionID: x.ID}, CustomFields: fields}, tc); err != nil {
 		t.Fatalf("error: got %v, want none", err)
 	}
 	m := checkLimits(t, h.body(t, 0))

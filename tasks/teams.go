@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -27,26 +26,13 @@ type TeamsIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *TeamsIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, teamsURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, teamsURLExample, t.Options, t.Payload,
+		`a Teams message is {"type": "message", "attachments": [...]} or a MessageCard`)
 	if err != nil {
 		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Teams message is {"type": "message", "attachments": [...]} or a MessageCard`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
 	}
 	// Sent as rendered, as Kestra sends it.
-	return postTeams(ctx, tc, u, []byte(s), opts)
+	return postTeams(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postTeams posts a message to a Teams webhook. Teams answers 200 "1" (a connector) or 202
@@ -68,9 +54,9 @@ var teamsExecutionDef = &Def{
 // TeamsExecution posts a summary of one execution as Kestra's teams-template.peb lays it out
 // (see teamsExecutionMessage).
 type TeamsExecution struct {
-	URL              string       `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('TEAMS_WEBHOOK') }}); a secret, never printed whole"`
-	Payload          string       `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
-	ExecutionID      string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL     string `flow:"url,required" doc:"the webhook URL, rendered (usually {{ secret('TEAMS_WEBHOOK') }}); a secret, never printed whole"`
+	Payload string `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
+	SummaryProperties
 	ThemeColor       string       `flow:"themeColor" doc:"the card's colour, hexadecimal RGB, rendered (default 0076D7)"`
 	ActivityTitle    string       `flow:"activityTitle" doc:"the title of the card's section, rendered"`
 	ActivitySubtitle string       `flow:"activitySubtitle" doc:"the subtitle of the card's section, rendered"`
@@ -102,16 +88,7 @@ type (
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, teamsURLExample)
-	if err != nil {
-		return Result{}, err
-	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "TeamsExecution")
+	sum, err := startWebhookSummary(tc, t.URL, teamsURLExample, t.Options, t.Payload, t.SummaryProperties, "TeamsExecution")
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,7 +101,7 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 			return Result{}, err
 		}
 	}
-	card := teamsExecutionMessage(x, executionLink(tc.Environ, x), colour, chatNow(tc))
+	card := teamsExecutionMessage(sum.x, sum.link, colour, chatNow(tc))
 	sec := &card.Sections[0]
 	for _, p := range []struct {
 		prop, tmpl string
@@ -142,25 +119,7 @@ func (t *TeamsExecution) Run(ctx context.Context, tc *Context) (Result, error) {
 		}
 		*p.dst = &s
 	}
-	return postTeams(ctx, tc, u, slackJSON(card), opts)
-}
-
-// warnPayloadReplaced says that the payload of a summary task is not what is sent: Kestra's
-// Teams, Zulip and Telegram summaries replace it, silently.
-func warnPayloadReplaced(tc *Context, payload string) {
-	if payload != "" {
-		tc.Log.Warnf("payload is not sent: this task sends its summary of the execution in its place, as Kestra's does")
-	}
-}
-
-// renderUnshown renders customMessage and customFields, which Kestra renders (so a mistake in
-// them fails the task) though its Teams and Discord templates show neither.
-func renderUnshown(tc *Context, msg string, fields StringMap) error {
-	if _, err := tc.render("customMessage", msg); err != nil {
-		return err
-	}
-	_, err := tc.renderStringMap("customFields", fields)
-	return err
+	return postTeams(ctx, tc, sum.url, slackJSON(card), sum.opts)
 }
 
 // teamsExecutionMessage builds the card of Kestra's teams-template.peb: the summary

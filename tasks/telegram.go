@@ -168,7 +168,7 @@ var telegramExecutionDef = &Def{
 // it (see telegramExecutionText).
 type TelegramExecution struct {
 	TelegramBot
-	ExecutionID   string    `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	SummaryProperties
 	Payload       string    `flow:"payload" doc:"not sent: Kestra replaces it by the summary (a warning says so)"`
 	CustomMessage string    `flow:"customMessage" doc:"rendered, but not shown: Kestra's Telegram message has no place for it"`
 	CustomFields  StringMap `flow:"customFields" doc:"rendered, but not shown: Kestra's Telegram message has no place for them"`
@@ -181,7 +181,7 @@ func (t *TelegramExecution) Run(ctx context.Context, tc *Context) (Result, error
 		return Result{}, err
 	}
 	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "TelegramExecution")
+	x, err := t.execution(tc, "TelegramExecution")
 	if err != nil {
 		return Result{}, err
 	}

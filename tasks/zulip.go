@@ -3,7 +3,6 @@ package tasks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
 )
 
@@ -28,25 +27,11 @@ type ZulipIncomingWebhook struct {
 // Run renders the URL first, so it is masked before anything else could print it, and
 // checks the payload before anything is sent.
 func (t *ZulipIncomingWebhook) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, zulipURLExample)
+	m, err := renderWebhookMessage(tc, t.URL, zulipURLExample, t.Options, t.Payload, `a Zulip message is {"text": "..."}`)
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
-	if err != nil {
-		return Result{}, err
-	}
-	if t.Payload == "" {
-		return Result{}, &PropError{Prop: "payload", Err: errors.New("is required: the message to post")}
-	}
-	s, err := tc.render("payload", t.Payload)
-	if err != nil {
-		return Result{}, err
-	}
-	if err := checkJSONObject(s, `a Zulip message is {"text": "..."}`); err != nil {
-		return Result{}, &PropError{Prop: "payload", Err: err}
-	}
-	return postZulip(ctx, tc, u, []byte(s), opts)
+	return postZulip(ctx, tc, m.url, []byte(m.payload), m.opts)
 }
 
 // postZulip posts a message to a Zulip webhook, which answers {"result": "success", ...} or
@@ -84,8 +69,8 @@ var zulipExecutionDef = &Def{
 // ZulipExecution posts a summary of one execution as Kestra's zulip-template.peb lays it out
 // (see zulipExecutionMessage), with the channel and the sender's look of ZulipTemplate.
 type ZulipExecution struct {
-	URL           string       `flow:"url,required" doc:"the webhook URL with its api_key, rendered (usually {{ secret('ZULIP_WEBHOOK') }}); a secret, never printed whole"`
-	ExecutionID   string       `flow:"executionId" doc:"the execution to summarise, rendered (default {{ execution.id }}, the running one; {{ trigger.executionId }} in a flow started by a Flow trigger)"`
+	URL string `flow:"url,required" doc:"the webhook URL with its api_key, rendered (usually {{ secret('ZULIP_WEBHOOK') }}); a secret, never printed whole"`
+	SummaryProperties
 	CustomMessage string       `flow:"customMessage" doc:"a text shown first, in its own section, rendered"`
 	CustomFields  StringMap    `flow:"customFields" doc:"more fields of the summary, keys and values rendered, shown after the others in the order they are written"`
 	Channel       string       `flow:"channel" doc:"the channel to post to, rendered"`
@@ -98,41 +83,19 @@ type ZulipExecution struct {
 
 // Run renders the URL first, so it is masked before anything else could print it.
 func (t *ZulipExecution) Run(ctx context.Context, tc *Context) (Result, error) {
-	u, err := renderServiceURL(tc, t.URL, zulipURLExample)
+	sum, err := startWebhookSummary(tc, t.URL, zulipURLExample, t.Options, t.Payload, t.SummaryProperties, "ZulipExecution")
 	if err != nil {
 		return Result{}, err
 	}
-	opts, err := renderChatOptions(tc, t.Options)
+	in, err := renderSummaryInput(tc, t.CustomMessage, t.CustomFields)
 	if err != nil {
 		return Result{}, err
 	}
-	warnPayloadReplaced(tc, t.Payload)
-	x, err := summarisedExecution(tc, t.ExecutionID, "ZulipExecution")
-	if err != nil {
+	msg := zulipExecutionMessage(sum.x, sum.link, in, chatNow(tc))
+	if err := msg.renderSender(tc, t.Channel, t.Username, t.IconURL, t.IconEmoji); err != nil {
 		return Result{}, err
 	}
-	var in summaryInput
-	if in.customMessage, err = tc.render("customMessage", t.CustomMessage); err != nil {
-		return Result{}, err
-	}
-	if in.customFields, err = tc.renderStringMap("customFields", t.CustomFields); err != nil {
-		return Result{}, err
-	}
-	msg := zulipExecutionMessage(x, executionLink(tc.Environ, x), in, chatNow(tc))
-	for _, p := range []struct {
-		prop, tmpl string
-		dst        *string
-	}{
-		{"channel", t.Channel, &msg.Channel},
-		{"username", t.Username, &msg.Username},
-		{"iconUrl", t.IconURL, &msg.IconURL},
-		{"iconEmoji", t.IconEmoji, &msg.IconEmoji},
-	} {
-		if *p.dst, err = tc.render(p.prop, p.tmpl); err != nil {
-			return Result{}, err
-		}
-	}
-	return postZulip(ctx, tc, u, slackJSON(msg), opts)
+	return postZulip(ctx, tc, sum.url, slackJSON(msg), sum.opts)
 }
 
 // zulipExecutionMessage builds the message of Kestra's zulip-template.peb, Slack's format as

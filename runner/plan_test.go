@@ -83,6 +83,9 @@ tasks:
     url: https://user:hunter2secret@example.com/repo.git
     username: bob
     password: s3cr3tpassw0rd
+  - id: token
+    type: io.kestra.plugin.git.Clone
+    url: https://ghp_tokentoken123@github.com/x/y.git
   - id: get
     type: io.kestra.plugin.core.http.Request
     uri: https://example.com/x?token=tok123456
@@ -104,7 +107,7 @@ tasks:
 			printed.WriteString(pt.ID + "." + pr.Name + "=" + pr.Value + "\n")
 		}
 	}
-	for _, secret := range []string{"hunter2secret", "s3cr3tpassw0rd", "tok123456", "pa55word99", "hooks.slack.com/services"} {
+	for _, secret := range []string{"hunter2secret", "s3cr3tpassw0rd", "ghp_tokentoken123", "tok123456", "pa55word99", "hooks.slack.com/services"} {
 		if strings.Contains(printed.String(), secret) {
 			t.Errorf("the plan shows %q:\n%s", secret, printed.String())
 		}

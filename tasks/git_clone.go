@@ -120,11 +120,8 @@ func (t *GitClone) render(tc *Context) (*gitClone, error) {
 		g.url = "file://" + strings.TrimPrefix(g.url, "file:")
 	}
 	if u, perr := url.Parse(g.url); perr == nil {
-		maskURL(tc, u)
-		// https://TOKEN@host/repo (GitHub's form) carries a token as the user name; an SSH
-		// user name (git@) is none.
-		if _, hasPass := u.User.Password(); !hasPass && u.User.Username() != "" && (u.Scheme == "https" || u.Scheme == "http") {
-			tc.mask(u.User.Username())
+		for _, v := range gitURLCredentials(u) {
+			tc.mask(v)
 		}
 	}
 	if g.url == "" {
@@ -419,4 +416,15 @@ func emptyFolder(path string, isRoot bool) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// gitURLCredentials is what authenticates in a repository's URL: urlCredentials, and the
+// user name of an http(s) URL without a password, since https://TOKEN@host/repo (GitHub's
+// form) carries a token there; an SSH user name (git@) is none.
+func gitURLCredentials(u *url.URL) []string {
+	out := urlCredentials(u)
+	if _, hasPass := u.User.Password(); !hasPass && u.User.Username() != "" && (u.Scheme == "https" || u.Scheme == "http") {
+		out = append(out, u.User.Username())
+	}
+	return out
 }

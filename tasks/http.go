@@ -546,18 +546,28 @@ func maskCredential(tc *Context, v string) {
 // maskURL masks what authenticates in a URL: the password of its user information, and the
 // values of query parameters named like a token, a key or a signature.
 func maskURL(tc *Context, u *url.URL) {
-	if pw, ok := u.User.Password(); ok {
-		tc.mask(pw)
-		tc.mask(url.QueryEscape(pw))
+	for _, v := range urlCredentials(u) {
+		tc.mask(v)
+	}
+}
+
+// urlCredentials returns what authenticates in u: the password of its user information and
+// the values of its query parameters that authenticate, each as written and escaped.
+func urlCredentials(u *url.URL) []string {
+	var out []string
+	if pw, ok := u.User.Password(); ok && pw != "" {
+		out = append(out, pw, url.QueryEscape(pw))
 	}
 	for k, vs := range u.Query() {
 		if secretHeader(k) {
 			for _, v := range vs {
-				tc.mask(v)
-				tc.mask(url.QueryEscape(v))
+				if v != "" {
+					out = append(out, v, url.QueryEscape(v))
+				}
 			}
 		}
 	}
+	return out
 }
 
 // httpClient is the client of one task run: the runner's transport (tests point it at an

@@ -63,15 +63,25 @@ func (p *HTTPCallProperties) LiteralSecrets() []string {
 	return append(literal(vs...), urlSecrets(p.URI)...)
 }
 
-// LiteralSecrets implements LiteralSecrets: the password, and one written in the URL.
+// LiteralSecrets implements LiteralSecrets: the password, and those written in the URL.
 func (t *GitClone) LiteralSecrets() []string {
-	return append(literal(t.Password), urlSecrets(t.URL)...)
+	var out []string
+	if u := literalURL(t.URL); u != nil {
+		out = gitURLCredentials(u)
+	}
+	return append(literal(t.Password), out...)
 }
 
-// urlSecrets returns what maskURL masks of a URL written in clear: the password of its
-// user information and the values of its query parameters that authenticate, each as
-// written and escaped.
+// urlSecrets returns what maskURL masks of a URL written in clear.
 func urlSecrets(raw string) []string {
+	if u := literalURL(raw); u != nil {
+		return urlCredentials(u)
+	}
+	return nil
+}
+
+// literalURL parses a URL written in clear; nil for a template or what does not parse.
+func literalURL(raw string) *url.URL {
 	if strings.Contains(raw, "{{") || strings.Contains(raw, "<<") {
 		return nil
 	}
@@ -79,18 +89,5 @@ func urlSecrets(raw string) []string {
 	if err != nil {
 		return nil
 	}
-	var out []string
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		out = append(out, pw, url.QueryEscape(pw))
-	}
-	for k, vs := range u.Query() {
-		if secretHeader(k) {
-			for _, v := range vs {
-				if v != "" {
-					out = append(out, v, url.QueryEscape(v))
-				}
-			}
-		}
-	}
-	return out
+	return u
 }
